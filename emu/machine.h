@@ -1,0 +1,130 @@
+/* emu/machine.h: one virtual lamp MCU (Cortex-M4 on Unicorn plus its
+ * peripherals).  This is the API lampsim (sim/) uses.  Many machines live in
+ * one process; none of them owns a thread: the caller runs each one in
+ * bounded slices and sleeps it while the guest waits for an interrupt.
+ * Memory map and registers: docs/hardware.md. */
+#ifndef LAMPSIM_EMU_MACHINE_H
+#define LAMPSIM_EMU_MACHINE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct machine;
+
+enum machine_time_mode {
+    /* virtual time is host monotonic time */
+    MACHINE_TIME_REALTIME,
+    /* virtual time advances one CPU cycle per executed instruction at
+     * MACHINE_CPU_HZ and jumps forward while the CPU sleeps: same seed, same
+     * inputs, same run */
+    MACHINE_TIME_DETERMINISTIC,
+};
+
+#define MACHINE_CPU_HZ 120000000u
+
+enum machine_log_level {
+    MACHINE_LOG_GUEST_ERROR = 1 << 0, /* the firmware did something wrong */
+    MACHINE_LOG_UNIMP = 1 << 1,       /* the model does not do this */
+    MACHINE_LOG_INFO = 1 << 2,        /* resets, faults taken, power events */
+    MACHINE_LOG_TRACE = 1 << 3,       /* exception entry/return, verbose */
+};
+
+/* Reset causes, as SYSCTL RESETCAUSE reports them (docs/hardware.md). */
+enum machine_reset_cause {
+    MACHINE_RESET_POR = 1u << 0,      /* power on */
+    MACHINE_RESET_SYSRESETREQ = 1u << 1, /* AIRCR.SYSRESETREQ */
+    MACHINE_RESET_WDT = 1u << 2,
+    MACHINE_RESET_LOCKUP = 1u << 3,   /* core locked up (fault in HardFault) */
+    MACHINE_RESET_SOFT = 1u << 4,     /* SYSCTL RESETREQ */
+};
+
+struct machine_hooks {
+    /* bytes the firmware wrote to the console UART */
+    void (*console_tx)(void *user, const uint8_t *buf, size_t len);
+    /* one formatted log line (no trailing newline) of a level in log_mask */
+    void (*log)(void *user, enum machine_log_level level, const char *msg);
+    /* the machine has just reset (cause is a machine_reset_cause bit) */
+    void (*reset)(void *user, uint32_t cause);
+    /* power was cut (fault injection); the machine stays off until
+     * machine_power_on */
+    void (*power_off)(void *user, const char *why);
+    void *user;
+};
+
+struct machine_config {
+    const char *name;          /* used in log lines, e.g. the lamp serial */
+    const char *state_dir;     /* flash.bin and otp.bin persist here */
+    enum machine_time_mode time_mode;
+    uint64_t seed;             /* RNG seed; used when rng_seeded */
+    bool rng_seeded;           /* seeded RNG instead of host entropy */
+    unsigned log_mask;         /* machine_log_level bits to deliver */
+    struct machine_hooks hooks;
+};
+
+/* Creates a machine, opening (or creating, erased) its flash and OTP under
+ * cfg->state_dir.  The machine is powered off until machine_power_on. */
+struct machine *machine_new(const struct machine_config *cfg, GError **error);
+void machine_free(struct machine *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(machine, machine_free)
+
+/* Cold boot: SRAM lost, peripherals reset, reset cause POR. */
+void machine_power_on(struct machine *m);
+/* Cut power now: the CPU stops, flash keeps what was programmed. */
+void machine_power_off(struct machine *m, const char *why);
+
+enum machine_state {
+    MACHINE_OFF,      /* powered off (or never powered on) */
+    MACHINE_RUNNABLE, /* has instructions to run */
+    MACHINE_SLEEPING, /* in WFI/WFE with nothing pending */
+    MACHINE_LOCKED_UP,/* unrecoverable; only a reset gets out */
+};
+
+/* Runs at most max_insns instructions, firing due timers, and returns the
+ * state the machine is left in.  Never blocks. */
+enum machine_state machine_run(struct machine *m, uint64_t max_insns);
+enum machine_state machine_state(const struct machine *m);
+
+/* Virtual time now, in ns since power on. */
+uint64_t machine_now_ns(struct machine *m);
+/* Earliest armed timer deadline (virtual ns), or UINT64_MAX. */
+uint64_t machine_next_deadline_ns(struct machine *m);
+/* Deterministic mode only: a sleeping machine jumps to the next deadline
+ * and fires it. */
+void machine_skip_to_next_deadline(struct machine *m);
+/* Realtime mode: fire timers that are due (call when host time passed). */
+void machine_poll_timers(struct machine *m);
+
+/* Console: bytes typed by the user, queued into the UART receiver. */
+void machine_console_input(struct machine *m, const uint8_t *buf, size_t len);
+
+/* Flash and OTP, as the factory programmer sees them (no NOR rules, no
+ * protection): used to lay a factory image into a new lamp. */
+bool machine_factory_write(struct machine *m, uint32_t addr, const void *buf,
+                           size_t len, GError **error);
+bool machine_read_phys(struct machine *m, uint32_t addr, void *buf, size_t len);
+/* Writes flash and OTP to the state directory so that a host crash cannot
+ * leave a torn image (docs/formats.md#state-directory). */
+bool machine_sync(struct machine *m, GError **error);
+
+/* Fault injection: cut power right after (torn = false) or in the middle of
+ * (torn = true) the nth flash program/erase operation from now (n >= 1);
+ * 0 cancels. */
+void machine_inject_power_cut(struct machine *m, uint64_t nth_op, bool torn);
+/* Fault injection: the RNG health test fails from now until reset. */
+void machine_inject_rng_failure(struct machine *m);
+
+/* Counters for the twin and benchmarks. */
+struct machine_stats {
+    uint64_t instructions;
+    uint64_t exceptions_taken;
+    uint64_t faults_taken;
+    uint64_t resets;
+    uint64_t flash_ops;
+};
+void machine_get_stats(const struct machine *m, struct machine_stats *out);
+
+const char *machine_name(const struct machine *m);
+
+#endif

@@ -1,0 +1,114 @@
+/* emu/periph.h: what a peripheral model is, and what the machine offers to
+ * the models.  One model per file in emu/, registers in docs/hardware.md.
+ * Convention (after QEMU hw/): a read/write of an offset the model does not
+ * have logs MACHINE_LOG_GUEST_ERROR and reads as zero / is ignored; a feature
+ * the model does not do logs MACHINE_LOG_UNIMP.  Nothing is silently
+ * ignored. */
+#ifndef LAMPSIM_EMU_PERIPH_H
+#define LAMPSIM_EMU_PERIPH_H
+
+#include "machine.h"
+
+#define PERIPH_WINDOW 0x1000u
+
+struct periph_ops {
+    const char *name;
+    /* size is 1, 2 or 4; offset is within the 4 KiB window */
+    uint32_t (*read)(void *opaque, uint32_t offset, unsigned size);
+    void (*write)(void *opaque, uint32_t offset, uint32_t value, unsigned size);
+    /* system reset; cause is a machine_reset_cause bit (POR = cold) */
+    void (*reset)(void *opaque, uint32_t cause);
+    void (*free)(void *opaque);
+};
+
+/* Memory map (docs/hardware.md#memory-map). */
+#define FLASH_BASE 0x00000000u
+#define FLASH_SIZE (2u * 1024 * 1024)
+#define FLASH_SECTOR_SIZE 4096u
+#define OTP_BASE 0x1FFF0000u
+#define OTP_SIZE 4096u
+#define SRAM_BASE 0x20000000u
+#define SRAM_SIZE (256u * 1024)
+#define SRAM_RETAINED_SIZE 4096u /* top of SRAM, kept across warm reset */
+#define PERIPH_BASE 0x40000000u
+#define SYSCTL_BASE (PERIPH_BASE + 0x0000)
+#define FLASHCTL_BASE (PERIPH_BASE + 0x1000)
+#define RNG_BASE (PERIPH_BASE + 0x2000)
+#define UART0_BASE (PERIPH_BASE + 0x3000)
+#define RTC_BASE (PERIPH_BASE + 0x4000)
+#define TIMER0_BASE (PERIPH_BASE + 0x5000)
+#define WDT_BASE (PERIPH_BASE + 0x6000)
+#define SCS_BASE 0xE000E000u
+
+/* External interrupt numbers (NVIC IRQ n = exception 16 + n). */
+enum {
+    IRQ_UART0 = 0,
+    IRQ_TIMER0 = 1,
+    IRQ_RTC = 2,
+    IRQ_WDT = 3,
+    IRQ_FLASHCTL = 4,
+    IRQ_RNG = 5,
+    IRQ_COUNT = 32,
+};
+
+/* Interrupt line from a model into the NVIC (level: pending while high,
+ * and re-pended on exception return while still high, as on Cortex-M). */
+void machine_irq_set(struct machine *m, unsigned irq, bool level);
+
+/* Virtual-time timers. */
+struct machine_timer;
+typedef void (*machine_timer_fn)(void *opaque);
+struct machine_timer *machine_timer_new(struct machine *m, machine_timer_fn fn,
+                                        void *opaque);
+void machine_timer_arm(struct machine_timer *t, uint64_t deadline_ns);
+void machine_timer_cancel(struct machine_timer *t);
+bool machine_timer_armed(const struct machine_timer *t);
+void machine_timer_free(struct machine_timer *t);
+
+void machine_log(struct machine *m, enum machine_log_level level,
+                 const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/* A system reset requested by a model (WDT, SYSCTL); taken between
+ * instructions, as soon as the current one completes. */
+void machine_request_reset(struct machine *m, uint32_t cause);
+uint32_t machine_reset_cause(const struct machine *m);
+
+/* Console UART output towards the host. */
+void machine_console_output(struct machine *m, const uint8_t *buf, size_t len);
+
+/* FLASHCTL tells the CPU that code at [addr, addr+len) changed, so
+ * translated code is dropped and instruction scans redone. */
+void machine_code_changed(struct machine *m, uint32_t addr, uint32_t len);
+/* FLASHCTL tells the machine that power must be cut now (injection). */
+void machine_power_cut_now(struct machine *m, const char *why);
+
+const struct machine_config *machine_config(const struct machine *m);
+/* A deterministic 64-bit stream per machine (seed from config), for models
+ * that need randomness in reproducible runs. */
+uint64_t machine_seeded_u64(struct machine *m);
+
+/* The peripheral models and their extra entry points. */
+extern const struct periph_ops sysctl_ops, flashctl_ops, rng_ops, uart_ops,
+    rtc_ops, timer_ops, wdt_ops;
+
+void *sysctl_new(struct machine *m, GError **error);
+void *rng_new(struct machine *m, GError **error);
+void rng_inject_failure(void *rng);
+void *uart_new(struct machine *m, GError **error);
+void uart_rx_push(void *uart, const uint8_t *buf, size_t len);
+void *rtc_new(struct machine *m, GError **error);
+void *timer_new(struct machine *m, GError **error);
+void *wdt_new(struct machine *m, GError **error);
+
+/* FLASHCTL owns flash and OTP contents (backed by the state directory). */
+void *flashctl_new(struct machine *m, const char *state_dir, GError **error);
+uint8_t *flashctl_flash(void *fc);  /* FLASH_SIZE bytes, mapped by the CPU */
+uint8_t *flashctl_otp(void *fc);    /* OTP_SIZE bytes, mapped by the CPU */
+bool flashctl_sync(void *fc, GError **error);
+void flashctl_inject_power_cut(void *fc, uint64_t nth_op, bool torn);
+uint64_t flashctl_op_count(void *fc);
+/* Host-side factory programming: raw write, no NOR rules. */
+bool flashctl_factory_write(void *fc, uint32_t addr, const void *buf,
+                            size_t len, GError **error);
+
+#endif
