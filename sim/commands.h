@@ -1,0 +1,14 @@
+/* sim/commands.h: lampsim's subcommands and what they share. */
+#ifndef LAMPSIM_SIM_COMMANDS_H
+#define LAMPSIM_SIM_COMMANDS_H
+
+#include <glib.h>
+
+int cmd_run(int argc, char **argv);
+
+/* Prints "lampsim CMD: MSG" and the --help hint; returns exit status 2. */
+int usage_error(const char *cmd, const char *msg);
+/* Parses --log's comma list into machine_log_level bits. */
+bool parse_log_mask(const char *spec, unsigned *mask, GError **error);
+
+#endif

@@ -1,0 +1,280 @@
+/* sim/lamp.c: a virtual lamp: machine + state directory + console. */
+#include "lamp.h"
+
+#include "firmware_files.h"
+#include "periph.h"
+#include "sim_error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define OTP_SERIAL_OFFSET 0x010u
+#define OTP_SERIAL_LEN 16u
+#define SLOT_A_BASE 0x00020000u
+
+struct line_watch {
+    lamp_line_fn fn;
+    gpointer user_data;
+};
+
+struct lamp {
+    struct machine *machine;
+    char *state_dir;
+    char serial[OTP_SERIAL_LEN + 1];
+    bool factory_fresh;
+    FILE *sink;
+    GString *line;          /* console bytes since the last newline */
+    GArray *watches;        /* struct line_watch */
+    GQueue input;           /* char *, lines waiting for a prompt */
+    guint prompts;
+    bool prompt_pending;    /* a prompt appeared: type the next line */
+};
+
+static void lamp_emit_line(struct lamp *lamp)
+{
+    /* Serial consoles end lines with CR LF; watchers get the text only. */
+    while (lamp->line->len > 0 && lamp->line->str[lamp->line->len - 1] == '\r')
+        g_string_truncate(lamp->line, lamp->line->len - 1);
+    for (guint i = 0; i < lamp->watches->len; i++) {
+        struct line_watch *w = &g_array_index(lamp->watches, struct line_watch, i);
+        w->fn(lamp, lamp->line->str, w->user_data);
+    }
+    g_string_truncate(lamp->line, 0);
+}
+
+static void lamp_type_next_line(struct lamp *lamp)
+{
+    char *text = g_queue_pop_head(&lamp->input);
+
+    if (!text)
+        return;
+    machine_console_input(lamp->machine, (const uint8_t *)text, strlen(text));
+    machine_console_input(lamp->machine, (const uint8_t *)"\r", 1);
+    g_free(text);
+}
+
+static void on_console_tx(void *user, const uint8_t *buf, size_t len)
+{
+    struct lamp *lamp = user;
+
+    if (lamp->sink) {
+        fwrite(buf, 1, len, lamp->sink);
+        fflush(lamp->sink);
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\n') {
+            lamp_emit_line(lamp);
+            continue;
+        }
+        g_string_append_c(lamp->line, (char)buf[i]);
+        if (g_str_has_suffix(lamp->line->str, LAMP_CONSOLE_PROMPT)) {
+            lamp->prompts++;
+            /* Typed after the slice: the UART is not re-entered from
+             * inside its own transmit callback. */
+            lamp->prompt_pending = true;
+        }
+    }
+}
+
+static void on_log(void *user, enum machine_log_level level, const char *msg)
+{
+    struct lamp *lamp = user;
+    const char *cls = level == MACHINE_LOG_GUEST_ERROR ? "guest-error"
+                      : level == MACHINE_LOG_UNIMP     ? "unimplemented"
+                      : level == MACHINE_LOG_INFO      ? "info"
+                                                       : "trace";
+
+    fprintf(stderr, "lampsim[%s] %s: %s\n", lamp->serial, cls, msg);
+}
+
+static void on_reset(void *user, uint32_t cause)
+{
+    struct lamp *lamp = user;
+
+    /* Output after a reset starts a new line even if the firmware was
+     * cut off in the middle of one. */
+    if (lamp->line->len > 0)
+        lamp_emit_line(lamp);
+    (void)cause;
+}
+
+static void on_power_off(void *user, const char *why)
+{
+    struct lamp *lamp = user;
+
+    fprintf(stderr, "lampsim[%s] info: power off: %s\n", lamp->serial, why);
+}
+
+static bool prepare_state_dir(const char *dir, GError **error)
+{
+    struct stat st;
+
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_STATE_DIR,
+                    "state directory %s: cannot create (%s); pick another "
+                    "with --state-dir", dir, g_strerror(errno));
+        return false;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_STATE_DIR,
+                    "state directory %s: not a directory; pick another with "
+                    "--state-dir", dir);
+        return false;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_STATE_DIR,
+                    "state directory %s: not writable (%s); pick another "
+                    "with --state-dir", dir, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static bool flash_is_blank(struct machine *m)
+{
+    uint32_t word = 0;
+
+    return machine_read_phys(m, FLASH_BASE, &word, sizeof(word)) &&
+           word == 0xFFFFFFFFu;
+}
+
+static void default_serial(const struct lamp_config *cfg, char *out)
+{
+    guint32 n = cfg->seeded ? (guint32)(cfg->seed * 2654435761u)
+                            : g_random_int();
+
+    g_snprintf(out, OTP_SERIAL_LEN + 1, "LMP-%08X", n);
+}
+
+/* Lay the factory image into a blank lamp: bootloader, application in
+ * slot A, serial in OTP; fuses left blank (development profile). */
+static bool lamp_factory_program(struct lamp *lamp, const struct lamp_config *cfg,
+                                 GError **error)
+{
+    struct firmware_files fw;
+    char otp_serial[OTP_SERIAL_LEN] = {0};
+    const void *p;
+    gsize len;
+    bool ok;
+
+    if (!firmware_files_load(cfg->firmware_dir, &fw, error))
+        return false;
+    if (cfg->serial)
+        g_strlcpy(lamp->serial, cfg->serial, sizeof(lamp->serial));
+    else
+        default_serial(cfg, lamp->serial);
+    memcpy(otp_serial, lamp->serial, strlen(lamp->serial));
+
+    p = g_bytes_get_data(fw.bootloader, &len);
+    ok = machine_factory_write(lamp->machine, FLASH_BASE, p, len, error);
+    p = g_bytes_get_data(fw.app_image, &len);
+    ok = ok && machine_factory_write(lamp->machine, SLOT_A_BASE, p, len, error);
+    ok = ok && machine_factory_write(lamp->machine, OTP_BASE + OTP_SERIAL_OFFSET,
+                                     otp_serial, sizeof(otp_serial), error);
+    ok = ok && machine_sync(lamp->machine, error);
+    firmware_files_clear(&fw);
+    return ok;
+}
+
+static void read_serial(struct lamp *lamp)
+{
+    char buf[OTP_SERIAL_LEN] = {0};
+
+    if (!machine_read_phys(lamp->machine, OTP_BASE + OTP_SERIAL_OFFSET, buf,
+                           sizeof(buf)) || buf[0] == 0) {
+        g_strlcpy(lamp->serial, "unprovisioned", sizeof(lamp->serial));
+        return;
+    }
+    memcpy(lamp->serial, buf, sizeof(buf));
+    lamp->serial[OTP_SERIAL_LEN] = 0;
+}
+
+struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
+{
+    g_autoptr(lamp) lamp = g_new0(struct lamp, 1);
+    struct machine_config mc = {
+        .state_dir = cfg->state_dir,
+        .time_mode = cfg->time_mode,
+        .seed = cfg->seed,
+        .rng_seeded = cfg->seeded,
+        .log_mask = cfg->log_mask,
+        .hooks = {
+            .console_tx = on_console_tx,
+            .log = on_log,
+            .reset = on_reset,
+            .power_off = on_power_off,
+        },
+    };
+
+    lamp->line = g_string_new(NULL);
+    lamp->watches = g_array_new(FALSE, FALSE, sizeof(struct line_watch));
+    g_queue_init(&lamp->input);
+    g_strlcpy(lamp->serial, "new", sizeof(lamp->serial));
+    lamp->state_dir = g_strdup(cfg->state_dir);
+    if (!prepare_state_dir(cfg->state_dir, error))
+        return NULL;
+
+    mc.name = cfg->state_dir;
+    mc.hooks.user = lamp;
+    lamp->machine = machine_new(&mc, error);
+    if (!lamp->machine)
+        return NULL;
+    if (flash_is_blank(lamp->machine)) {
+        if (!lamp_factory_program(lamp, cfg, error))
+            return NULL;
+        lamp->factory_fresh = true;
+    }
+    read_serial(lamp);
+    return g_steal_pointer(&lamp);
+}
+
+void lamp_free(struct lamp *lamp)
+{
+    if (!lamp)
+        return;
+    if (lamp->machine)
+        machine_free(lamp->machine);
+    g_queue_clear_full(&lamp->input, g_free);
+    g_array_unref(lamp->watches);
+    g_string_free(lamp->line, TRUE);
+    g_free(lamp->state_dir);
+    g_free(lamp);
+}
+
+struct machine *lamp_machine(struct lamp *lamp) { return lamp->machine; }
+const char *lamp_serial(struct lamp *lamp) { return lamp->serial; }
+bool lamp_was_factory_fresh(struct lamp *lamp) { return lamp->factory_fresh; }
+void lamp_set_console_sink(struct lamp *lamp, FILE *sink) { lamp->sink = sink; }
+guint lamp_prompts_seen(struct lamp *lamp) { return lamp->prompts; }
+
+void lamp_watch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data)
+{
+    struct line_watch w = { fn, user_data };
+
+    g_array_append_val(lamp->watches, w);
+}
+
+void lamp_queue_input_line(struct lamp *lamp, const char *line)
+{
+    g_queue_push_tail(&lamp->input, g_strdup(line));
+}
+
+enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns)
+{
+    enum machine_state st = machine_run(lamp->machine, max_insns);
+
+    if (lamp->prompt_pending) {
+        lamp->prompt_pending = false;
+        lamp_type_next_line(lamp);
+        st = machine_state(lamp->machine);
+    }
+    return st;
+}
+
+void lamp_type(struct lamp *lamp, const char *buf, size_t len)
+{
+    machine_console_input(lamp->machine, (const uint8_t *)buf, len);
+}

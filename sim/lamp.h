@@ -1,0 +1,52 @@
+/* sim/lamp.h: one virtual lamp as lampsim sees it: a machine, its state
+ * directory, and its console (line assembly, prompt-driven input). */
+#ifndef LAMPSIM_SIM_LAMP_H
+#define LAMPSIM_SIM_LAMP_H
+
+#include "machine.h"
+
+#include <glib.h>
+
+/* The firmware's console prompt (docs/firmware.md); queued input lines are
+ * typed one at a time, each when the prompt appears. */
+#define LAMP_CONSOLE_PROMPT "lamp> "
+
+struct lamp;
+
+struct lamp_config {
+    const char *state_dir;
+    const char *firmware_dir;  /* bootloader.bin and app.img for a new lamp */
+    const char *serial;        /* for a new lamp; NULL: derived from seed */
+    enum machine_time_mode time_mode;
+    bool seeded;
+    uint64_t seed;
+    unsigned log_mask;
+};
+
+/* A complete console line (no newline) or a lamp event for watchers. */
+typedef void (*lamp_line_fn)(struct lamp *lamp, const char *line,
+                             gpointer user_data);
+
+struct lamp *lamp_new(const struct lamp_config *cfg, GError **error);
+void lamp_free(struct lamp *lamp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(lamp, lamp_free)
+
+struct machine *lamp_machine(struct lamp *lamp);
+const char *lamp_serial(struct lamp *lamp);
+/* True when lamp_new laid a factory image into an empty state directory. */
+bool lamp_was_factory_fresh(struct lamp *lamp);
+
+/* Where raw console output goes (NULL: nowhere), e.g. stdout for `run`. */
+void lamp_set_console_sink(struct lamp *lamp, FILE *sink);
+/* Called for each complete console line. */
+void lamp_watch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data);
+/* Queue a line to type at the next prompt. */
+void lamp_queue_input_line(struct lamp *lamp, const char *line);
+/* Runs the lamp's machine for one slice, then types any queued line whose
+ * prompt appeared during it. */
+enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns);
+/* Type raw bytes now (interactive terminal input). */
+void lamp_type(struct lamp *lamp, const char *buf, size_t len);
+guint lamp_prompts_seen(struct lamp *lamp);
+
+#endif

@@ -1,0 +1,190 @@
+/* sim/run_cmd.c: `lampsim run`: boot one lamp with its console on the
+ * terminal. */
+#include "commands.h"
+
+#include "config.h"
+#include "lamp.h"
+#include "scheduler.h"
+#include "sim_error.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define SYNC_INTERVAL_S 1
+
+struct run {
+    GMainLoop *loop;
+    struct lamp *lamp;
+    struct scheduler *sched;
+    GRegex *exit_on;
+    int exit_code;
+    bool stdin_open;
+};
+
+static void run_finish(struct run *run, int code)
+{
+    run->exit_code = code;
+    g_main_loop_quit(run->loop);
+}
+
+static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
+{
+    struct run *run = user_data;
+
+    if (run->exit_on && g_regex_match(run->exit_on, line, 0, NULL)) {
+        fprintf(stderr, "\nlampsim: console matched --exit-on: %s\n", line);
+        run_finish(run, 0);
+    }
+}
+
+static gboolean on_timeout(gpointer user_data)
+{
+    struct run *run = user_data;
+
+    fprintf(stderr, "\nlampsim: --timeout reached before --exit-on matched\n");
+    run_finish(run, 1);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_signal(gpointer user_data)
+{
+    run_finish(user_data, 0);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_sync(gpointer user_data)
+{
+    struct run *run = user_data;
+    g_autoptr(GError) error = NULL;
+
+    if (!machine_sync(lamp_machine(run->lamp), &error))
+        fprintf(stderr, "lampsim: saving lamp state: %s\n", error->message);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer user_data)
+{
+    struct run *run = user_data;
+    char buf[256];
+    ssize_t n = read(fd, buf, sizeof(buf));
+
+    if (n <= 0) {
+        run->stdin_open = false;
+        return G_SOURCE_REMOVE;
+    }
+    lamp_type(run->lamp, buf, (size_t)n);
+    scheduler_wake(run->sched);
+    return G_SOURCE_CONTINUE;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    g_autofree char *state_dir = NULL, *firmware_dir = NULL, *serial = NULL;
+    g_autofree char *exit_on = NULL, *seed_str = NULL, *log_spec = NULL;
+    g_auto(GStrv) inputs = NULL;
+    double timeout_s = 0;
+    gboolean no_stdin = FALSE;
+    GOptionEntry entries[] = {
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+          "Lamp state directory (flash and OTP persist here; a new one gets a factory image)", "DIR" },
+        { "firmware-dir", 0, 0, G_OPTION_ARG_FILENAME, &firmware_dir,
+          "Where bootloader.bin and app.img for a new lamp are (default: " LAMPSIM_FIRMWARE_DIR ")", "DIR" },
+        { "serial", 0, 0, G_OPTION_ARG_STRING, &serial,
+          "Serial to give a new lamp (default: random, or derived from --seed)", "SERIAL" },
+        { "console-input", 0, 0, G_OPTION_ARG_STRING_ARRAY, &inputs,
+          "A line typed into the console at the next prompt (repeatable, typed in order)", "TEXT" },
+        { "exit-on", 0, 0, G_OPTION_ARG_STRING, &exit_on,
+          "Exit 0 when a console line matches this regular expression", "REGEX" },
+        { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
+          "Exit 1 after this many host seconds", "SECONDS" },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
+          "Deterministic run: virtual time follows executed instructions and the RNG is seeded with N", "N" },
+        { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
+          "Emulator log classes to show: guest,unimp,info,trace,all,none (default: guest,unimp,info)", "LIST" },
+        { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
+          "Do not type standard input into the console", NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- boot one lamp with its console on this terminal");
+    g_autoptr(GError) error = NULL;
+    struct lamp_config cfg = { .time_mode = MACHINE_TIME_REALTIME };
+    struct run run = { .exit_code = 0 };
+    g_autoptr(GMainLoop) loop = NULL;
+    g_autoptr(lamp) lamp = NULL;
+    g_autoptr(scheduler) sched = NULL;
+    g_autoptr(GRegex) regex = NULL;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx,
+        "Exit status: 0 when --exit-on matched (or on Ctrl-C), 1 when --timeout\n"
+        "was reached, 2 for bad arguments, a missing or corrupt firmware file or\n"
+        "an unusable state directory.\n");
+    if (!g_option_context_parse(ctx, &argc, &argv, &error))
+        return usage_error("run", error->message);
+    if (argc > 1)
+        return usage_error("run", "unexpected argument; see lampsim run --help");
+    if (!state_dir)
+        return usage_error("run", "--state-dir DIR is required");
+    if (timeout_s < 0)
+        return usage_error("run", "--timeout must not be negative");
+    if (!parse_log_mask(log_spec, &cfg.log_mask, &error))
+        return usage_error("run", error->message);
+    if (seed_str) {
+        guint64 seed;
+        if (!g_ascii_string_to_unsigned(seed_str, 10, 0, G_MAXUINT64, &seed, &error))
+            return usage_error("run", "--seed: not a decimal number");
+        cfg.seeded = true;
+        cfg.seed = seed;
+        cfg.time_mode = MACHINE_TIME_DETERMINISTIC;
+    }
+    if (exit_on) {
+        regex = g_regex_new(exit_on, 0, 0, &error);
+        if (!regex)
+            return usage_error("run", error->message);
+    }
+    cfg.state_dir = state_dir;
+    cfg.firmware_dir = firmware_dir ? firmware_dir : LAMPSIM_FIRMWARE_DIR;
+    cfg.serial = serial;
+
+    lamp = lamp_new(&cfg, &error);
+    if (!lamp) {
+        fprintf(stderr, "lampsim run: %s\n", error->message);
+        return 2;
+    }
+    if (lamp_was_factory_fresh(lamp))
+        fprintf(stderr, "lampsim: new lamp %s: factory image from %s laid into %s\n",
+                lamp_serial(lamp), cfg.firmware_dir, state_dir);
+    lamp_set_console_sink(lamp, stdout);
+    for (char **in = inputs; in && *in; in++)
+        lamp_queue_input_line(lamp, *in);
+
+    loop = g_main_loop_new(NULL, FALSE);
+    sched = scheduler_new(NULL);
+    run.loop = loop;
+    run.lamp = lamp;
+    run.sched = sched;
+    run.exit_on = regex;
+    lamp_watch_lines(lamp, on_line, &run);
+    scheduler_add(sched, lamp);
+
+    g_unix_signal_add(SIGINT, on_signal, &run);
+    g_unix_signal_add(SIGTERM, on_signal, &run);
+    g_timeout_add_seconds(SYNC_INTERVAL_S, on_sync, &run);
+    if (timeout_s > 0)
+        g_timeout_add((guint)(timeout_s * 1000), on_timeout, &run);
+    if (!no_stdin && !inputs) {
+        run.stdin_open = true;
+        g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin, &run);
+    }
+
+    machine_power_on(lamp_machine(lamp));
+    g_main_loop_run(loop);
+
+    if (!machine_sync(lamp_machine(lamp), &error)) {
+        fprintf(stderr, "lampsim: saving lamp state to %s: %s\n", state_dir,
+                error->message);
+        return 2;
+    }
+    return run.exit_code;
+}

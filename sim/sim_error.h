@@ -1,0 +1,16 @@
+/* sim/sim_error.h: the GError domain of lampsim's own failures. */
+#ifndef LAMPSIM_SIM_ERROR_H
+#define LAMPSIM_SIM_ERROR_H
+
+#include <glib.h>
+
+#define SIM_ERROR (sim_error_quark())
+GQuark sim_error_quark(void);
+
+enum sim_error_code {
+    SIM_ERROR_FIRMWARE,  /* missing or corrupt firmware file */
+    SIM_ERROR_STATE_DIR, /* unusable state directory */
+    SIM_ERROR_ARGS,      /* bad command-line value */
+};
+
+#endif
