@@ -16,6 +16,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "run", cmd_run, "boot one lamp with its console on this terminal" },
+    { "fleet", cmd_fleet, "boot many lamps in one process and report their cost" },
 };
 
 static void print_help(FILE *out)

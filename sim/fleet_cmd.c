@@ -1,0 +1,201 @@
+/* sim/fleet_cmd.c: `lampsim fleet`: boot many lamps in one process, wait
+ * until every console shows its prompt, then let the fleet idle and report
+ * what it cost.  The load-test building block and the boot benchmark. */
+#include "commands.h"
+
+#include "config.h"
+#include "lamp.h"
+#include "scheduler.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+struct fleet {
+    GMainLoop *loop;
+    struct lamp **lamps;
+    guint count;
+    guint booted;
+    gint64 boot_started_us;
+    int exit_code;
+    bool idling;
+};
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Resident set size in KiB, from /proc/self/status. */
+static long rss_kib(void)
+{
+    g_autofree char *status = NULL;
+    const char *p;
+
+    if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+        return -1;
+    p = strstr(status, "VmRSS:");
+    return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
+{
+    (void)lamp; (void)line; (void)user_data;
+}
+
+static gboolean check_booted(gpointer user_data)
+{
+    struct fleet *f = user_data;
+    guint booted = 0;
+
+    for (guint i = 0; i < f->count; i++)
+        booted += lamp_prompts_seen(f->lamps[i]) > 0;
+    if (booted != f->booted) {
+        f->booted = booted;
+        fprintf(stderr, "lampsim fleet: %u/%u lamps at the console prompt\n",
+                booted, f->count);
+    }
+    if (booted == f->count) {
+        g_main_loop_quit(f->loop);
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_deadline(gpointer user_data)
+{
+    struct fleet *f = user_data;
+
+    if (!f->idling) {
+        fprintf(stderr, "lampsim fleet: --timeout reached with %u/%u lamps booted\n",
+                f->booted, f->count);
+        f->exit_code = 1;
+    }
+    g_main_loop_quit(f->loop);
+    return G_SOURCE_REMOVE;
+}
+
+int cmd_fleet(int argc, char **argv)
+{
+    g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
+    g_autofree char *log_spec = NULL;
+    int count = 10;
+    double idle_s = 10, timeout_s = 600;
+    GOptionEntry entries[] = {
+        { "count", 0, 0, G_OPTION_ARG_INT, &count, "Number of lamps (default 10)", "N" },
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+          "Directory holding one state directory per lamp (lamp-0000, ...)", "DIR" },
+        { "firmware-dir", 0, 0, G_OPTION_ARG_FILENAME, &firmware_dir,
+          "Factory firmware for new lamps (default: " LAMPSIM_FIRMWARE_DIR ")", "DIR" },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
+          "Deterministic run; lamp i is seeded with N+i", "N" },
+        { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &idle_s,
+          "Seconds to let the booted fleet idle while measuring its CPU (default 10)", "SECONDS" },
+        { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
+          "Exit 1 if the fleet has not booted after this many seconds (default 600)", "SECONDS" },
+        { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
+          "Emulator log classes: guest,unimp,info,trace,all,none (default: guest,unimp)", "LIST" },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- boot a fleet of lamps in one process and report its cost");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMainLoop) loop = NULL;
+    g_autoptr(scheduler) sched = NULL;
+    struct fleet f = { 0 };
+    struct lamp_config cfg = { .time_mode = MACHINE_TIME_REALTIME };
+    guint64 seed = 0;
+    long rss_before, rss_after;
+    double cpu0, cpu1, cpu2, boot_wall;
+    guint t;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx,
+        "Prints a report (one 'key: value' a line) on standard output; progress\n"
+        "goes to standard error. Exit status: 0 booted and measured, 1 timeout,\n"
+        "2 bad arguments or an unusable lamp.\n");
+    if (!g_option_context_parse(ctx, &argc, &argv, &error))
+        return usage_error("fleet", error->message);
+    if (argc > 1)
+        return usage_error("fleet", "unexpected argument; see lampsim fleet --help");
+    if (!state_dir)
+        return usage_error("fleet", "--state-dir DIR is required");
+    if (count < 1 || count > 100000)
+        return usage_error("fleet", "--count must be between 1 and 100000");
+    if (idle_s < 0 || timeout_s <= 0)
+        return usage_error("fleet", "--idle and --timeout must be positive");
+    if (!log_spec)
+        log_spec = g_strdup("guest,unimp");
+    if (!parse_log_mask(log_spec, &cfg.log_mask, &error))
+        return usage_error("fleet", error->message);
+    if (seed_str) {
+        if (!g_ascii_string_to_unsigned(seed_str, 10, 0, G_MAXUINT64, &seed, NULL))
+            return usage_error("fleet", "--seed: not a decimal number");
+        cfg.seeded = true;
+        cfg.time_mode = MACHINE_TIME_DETERMINISTIC;
+    }
+    cfg.firmware_dir = firmware_dir ? firmware_dir : LAMPSIM_FIRMWARE_DIR;
+
+    loop = g_main_loop_new(NULL, FALSE);
+    sched = scheduler_new(NULL);
+    f.loop = loop;
+    f.count = (guint)count;
+    f.lamps = g_new0(struct lamp *, f.count);
+    rss_before = rss_kib();
+    cpu0 = cpu_seconds();
+    f.boot_started_us = g_get_monotonic_time();
+    for (guint i = 0; i < f.count; i++) {
+        g_autofree char *dir = g_strdup_printf("%s/lamp-%04u", state_dir, i);
+        cfg.state_dir = dir;
+        cfg.seed = seed + i;
+        f.lamps[i] = lamp_new(&cfg, &error);
+        if (!f.lamps[i]) {
+            fprintf(stderr, "lampsim fleet: lamp %u: %s\n", i, error->message);
+            f.exit_code = 2;
+            goto out;
+        }
+        lamp_watch_lines(f.lamps[i], on_line, &f);
+        scheduler_add(sched, f.lamps[i]);
+        machine_power_on(lamp_machine(f.lamps[i]));
+    }
+    g_timeout_add(100, check_booted, &f);
+    t = g_timeout_add((guint)(timeout_s * 1000), on_deadline, &f);
+    g_main_loop_run(loop);
+    g_source_remove(t);
+    if (f.exit_code)
+        goto out;
+    cpu1 = cpu_seconds();
+    boot_wall = (g_get_monotonic_time() - f.boot_started_us) / 1e6;
+    rss_after = rss_kib();
+
+    fprintf(stderr, "lampsim fleet: all booted; idling %.1f s\n", idle_s);
+    f.idling = true;
+    g_timeout_add((guint)(idle_s * 1000), on_deadline, &f);
+    g_main_loop_run(loop);
+    cpu2 = cpu_seconds();
+
+    printf("lamps: %u\n", f.count);
+    printf("boot_wall_s: %.3f\n", boot_wall);
+    printf("boot_cpu_ms_per_lamp: %.3f\n", (cpu1 - cpu0) * 1000 / f.count);
+    printf("rss_kib_per_lamp: %.0f\n", (double)(rss_after - rss_before) / f.count);
+    printf("rss_kib_total: %ld\n", rss_after);
+    printf("idle_s: %.1f\n", idle_s);
+    printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - cpu1) * 100 / idle_s : 0.0);
+
+out:
+    for (guint i = 0; i < f.count; i++) {
+        if (!f.lamps[i])
+            continue;
+        if (!machine_sync(lamp_machine(f.lamps[i]), &error) && f.exit_code == 0) {
+            fprintf(stderr, "lampsim fleet: saving lamp %u: %s\n", i, error->message);
+            f.exit_code = 2;
+        }
+        g_clear_error(&error);
+        lamp_free(f.lamps[i]);
+    }
+    g_free(f.lamps);
+    return f.exit_code;
+}
