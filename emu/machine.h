@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct machine;
+typedef struct machine machine; /* for g_autoptr(machine) */
 
 enum machine_time_mode {
     /* virtual time is host monotonic time */

@@ -3,6 +3,7 @@
 #define LAMPSIM_SIM_COMMANDS_H
 
 #include <glib.h>
+#include <stdbool.h>
 
 int cmd_run(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);

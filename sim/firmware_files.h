@@ -4,6 +4,7 @@
 #define LAMPSIM_SIM_FIRMWARE_FILES_H
 
 #include <glib.h>
+#include <stdbool.h>
 
 struct firmware_files {
     GBytes *bootloader; /* raw bootloader.bin, laid at 0x0 */

@@ -6,12 +6,15 @@
 #include "machine.h"
 
 #include <glib.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 /* The firmware's console prompt (docs/firmware.md); queued input lines are
  * typed one at a time, each when the prompt appears. */
 #define LAMP_CONSOLE_PROMPT "lamp> "
 
 struct lamp;
+typedef struct lamp lamp; /* for g_autoptr(lamp) */
 
 struct lamp_config {
     const char *state_dir;

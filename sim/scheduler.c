@@ -1,6 +1,8 @@
 /* sim/scheduler.c: a GSource that time-slices lamps. */
 #include "scheduler.h"
 
+#include "periph.h" /* machine_config */
+
 struct scheduler {
     GSource source;
     GPtrArray *lamps;   /* struct lamp *, not owned */

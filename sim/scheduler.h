@@ -10,6 +10,7 @@
 #define SCHEDULER_SLICE_INSNS 50000u
 
 struct scheduler;
+typedef struct scheduler scheduler; /* for g_autoptr(scheduler) */
 
 struct scheduler *scheduler_new(GMainContext *ctx);
 void scheduler_free(struct scheduler *s);
