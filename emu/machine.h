@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* GError domain of emulator failures. */
+#define MACHINE_ERROR (machine_error_quark())
+GQuark machine_error_quark(void);
+enum { MACHINE_ERROR_FAILED, MACHINE_ERROR_ARGUMENT };
+
 struct machine;
 typedef struct machine machine; /* for g_autoptr(machine) */
 

@@ -1,0 +1,196 @@
+/* emu/flash_store.c: persistence of flash and OTP.  One file, lamp.img,
+ * holds a header (magic, sizes, SHA-256 of the contents) followed by flash
+ * and OTP.  A checkpoint writes lamp.img.tmp, fsyncs it, renames it over
+ * lamp.img and fsyncs the directory: rename is atomic, so after a host
+ * crash the file is either the previous checkpoint or the new one, each a
+ * state reached after a whole number of flash operations, which is the
+ * same as a power cut at that moment, something the lamp's firmware must
+ * survive anyway.  The SHA-256 catches a file damaged by other means. */
+#include "flash_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define STORE_MAGIC "LMPSTAT1"
+#define STORE_FILE "lamp.img"
+#define LOCK_FILE "lamp.lock"
+
+struct store_header {
+    char magic[8];
+    uint32_t version, flash_size, otp_size, reserved;
+    uint8_t sha256[32];
+};
+
+struct flash_store {
+    char *dir, *path, *tmp_path;
+    int lock_fd;
+    uint8_t *flash, *otp;
+    size_t flash_size, otp_size;
+    bool dirty;
+};
+
+static void digest(struct flash_store *st, uint8_t out[32])
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    gsize len = 32;
+
+    g_checksum_update(sum, st->flash, st->flash_size);
+    g_checksum_update(sum, st->otp, st->otp_size);
+    g_checksum_get_digest(sum, out, &len);
+}
+
+static bool write_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static bool store_error(GError **error, const char *what, const char *path)
+{
+    int e = errno;
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                "lamp state %s: %s (%s)", path, what, g_strerror(e));
+    return false;
+}
+
+static bool store_write(struct flash_store *st, GError **error)
+{
+    struct store_header h = { .version = 1 };
+    int fd, dfd;
+
+    memcpy(h.magic, STORE_MAGIC, 8);
+    h.flash_size = (uint32_t)st->flash_size;
+    h.otp_size = (uint32_t)st->otp_size;
+    digest(st, h.sha256);
+    fd = open(st->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return store_error(error, "cannot create", st->tmp_path);
+    if (!write_all(fd, &h, sizeof(h)) || !write_all(fd, st->flash, st->flash_size) ||
+        !write_all(fd, st->otp, st->otp_size) || fsync(fd) != 0) {
+        close(fd);
+        unlink(st->tmp_path);
+        return store_error(error, "cannot write", st->tmp_path);
+    }
+    close(fd);
+    if (rename(st->tmp_path, st->path) != 0)
+        return store_error(error, "cannot replace", st->path);
+    dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    st->dirty = false;
+    return true;
+}
+
+static bool store_read(struct flash_store *st, GError **error)
+{
+    g_autofree char *data = NULL;
+    g_autoptr(GError) local = NULL;
+    struct store_header h;
+    uint8_t want[32];
+    gsize len;
+
+    if (!g_file_get_contents(st->path, &data, &len, &local)) {
+        g_set_error(error, G_FILE_ERROR, local->code, "lamp state %s: %s", st->path, local->message);
+        return false;
+    }
+    if (len != sizeof(h) + st->flash_size + st->otp_size) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "lamp state %s: %zu bytes, expected %zu; not a lamp image "
+                    "(remove the state directory to start a new lamp)",
+                    st->path, (size_t)len, sizeof(h) + st->flash_size + st->otp_size);
+        return false;
+    }
+    memcpy(&h, data, sizeof(h));
+    if (memcmp(h.magic, STORE_MAGIC, 8) != 0 || h.version != 1 ||
+        h.flash_size != st->flash_size || h.otp_size != st->otp_size) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "lamp state %s: bad header (not a lamp image, or another version)", st->path);
+        return false;
+    }
+    memcpy(st->flash, data + sizeof(h), st->flash_size);
+    memcpy(st->otp, data + sizeof(h) + st->flash_size, st->otp_size);
+    digest(st, want);
+    if (memcmp(want, h.sha256, 32) != 0) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "lamp state %s: contents do not match their checksum (damaged file; "
+                    "remove the state directory to start a new lamp)", st->path);
+        return false;
+    }
+    return true;
+}
+
+struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
+                                     uint8_t *otp, size_t otp_size, GError **error)
+{
+    struct flash_store *st = g_new0(struct flash_store, 1);
+    g_autofree char *lock_path = g_build_filename(dir, LOCK_FILE, NULL);
+
+    st->lock_fd = -1;
+    st->dir = g_strdup(dir);
+    st->path = g_build_filename(dir, STORE_FILE, NULL);
+    st->tmp_path = g_build_filename(dir, STORE_FILE ".tmp", NULL);
+    st->flash = flash;
+    st->otp = otp;
+    st->flash_size = flash_size;
+    st->otp_size = otp_size;
+    st->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (st->lock_fd < 0) {
+        store_error(error, "cannot create lock file (is the directory writable?)", lock_path);
+        goto fail;
+    }
+    if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                    "lamp state %s: in use by another lampsim process", dir);
+        goto fail;
+    }
+    /* A leftover temporary is a checkpoint that never completed. */
+    unlink(st->tmp_path);
+    if (g_file_test(st->path, G_FILE_TEST_EXISTS)) {
+        if (!store_read(st, error))
+            goto fail;
+    } else {
+        memset(flash, 0xFF, flash_size);
+        memset(otp, 0, otp_size);
+        if (!store_write(st, error))
+            goto fail;
+    }
+    return st;
+
+fail:
+    flash_store_close(st);
+    return NULL;
+}
+
+void flash_store_mark_dirty(struct flash_store *st) { st->dirty = true; }
+
+bool flash_store_sync(struct flash_store *st, GError **error)
+{
+    return !st->dirty || store_write(st, error);
+}
+
+void flash_store_close(struct flash_store *st)
+{
+    if (!st)
+        return;
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
+    g_free(st->dir);
+    g_free(st->path);
+    g_free(st->tmp_path);
+    g_free(st);
+}

@@ -1,0 +1,23 @@
+/* emu/flash_store.h: a lamp's flash and OTP contents on disk, written so
+ * that a host crash can never leave a torn image (docs/formats.md). */
+#ifndef LAMPSIM_EMU_FLASH_STORE_H
+#define LAMPSIM_EMU_FLASH_STORE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct flash_store;
+
+/* Opens (creating if absent: flash erased to 0xFF, OTP blank 0) the store
+ * in dir and locks it against other processes.  flash and otp must be
+ * flash_size and otp_size bytes; they receive the stored contents. */
+struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
+                                     uint8_t *otp, size_t otp_size, GError **error);
+/* The contents changed since the last checkpoint. */
+void flash_store_mark_dirty(struct flash_store *st);
+/* Writes a checkpoint atomically if anything changed. */
+bool flash_store_sync(struct flash_store *st, GError **error);
+void flash_store_close(struct flash_store *st);
+
+#endif

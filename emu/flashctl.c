@@ -1,0 +1,325 @@
+/* emu/flashctl.c: FLASHCTL, the flash and OTP controller
+ * (docs/hardware.md#flashctl-0x4000_1000): NOR semantics, unlock keys,
+ * write-protect ranges, the bootloader fuse, error flags and interrupts,
+ * modelled busy time, and power-cut injection. */
+#include "periph.h"
+
+#include "flash_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { FC_CR = 0x00, FC_SR = 0x04, FC_KEY = 0x08, FC_ADDR = 0x0C, FC_DATA = 0x10,
+       FC_CMD = 0x14, FC_WP = 0x20, FC_WPLOCK = 0x40, FC_OPCOUNT = 0x44 };
+#define CR_ERRIE 1u
+#define CR_DONEIE 2u
+#define CR_LOCK (1u << 31)
+#define SR_BUSY 1u
+#define SR_DONE 2u
+#define SR_WPERR (1u << 4)
+#define SR_PGERR (1u << 5)
+#define SR_ADDRERR (1u << 6)
+#define SR_LOCKERR (1u << 7)
+#define SR_ERRORS (SR_WPERR | SR_PGERR | SR_ADDRERR | SR_LOCKERR)
+#define KEY1 0x45670123u
+#define KEY2 0xCDEF89ABu
+#define CMD_PROGRAM 1u
+#define CMD_ERASE 2u
+#define CMD_OTPPROG 3u
+#define OTP_LOCKS 0x000u
+#define LOCK_BOOTLOADER_WP 4u
+#define BOOTLOADER_END 0x10000u
+#define PROGRAM_NS 16000ull
+#define ERASE_NS 1000000ull
+#define OTPPROG_NS 50000ull
+
+struct flashctl {
+    struct machine *m;
+    uint8_t *flash, *otp;
+    struct flash_store *store;
+    uint32_t cr, sr, addr, data, wp_start[4], wp_end[4];
+    bool unlocked, wplocked;
+    unsigned key_state;
+    uint64_t opcount;
+    uint64_t cut_at;       /* opcount at which power is cut, 0: none */
+    bool cut_torn;
+    struct machine_timer *busy_timer;
+};
+
+static void fc_update_irq(struct flashctl *fc)
+{
+    bool on = ((fc->cr & CR_ERRIE) && (fc->sr & SR_ERRORS)) ||
+              ((fc->cr & CR_DONEIE) && (fc->sr & SR_DONE));
+    machine_irq_set(fc->m, IRQ_FLASHCTL, on);
+}
+
+static void fc_done(void *opaque)
+{
+    struct flashctl *fc = opaque;
+    fc->sr = (fc->sr & ~SR_BUSY) | SR_DONE;
+    fc_update_irq(fc);
+}
+
+static bool protected(struct flashctl *fc, uint32_t addr)
+{
+    uint32_t locks;
+
+    memcpy(&locks, fc->otp + OTP_LOCKS, 4);
+    if ((locks & LOCK_BOOTLOADER_WP) && addr < BOOTLOADER_END)
+        return true;
+    for (int i = 0; i < 4; i++)
+        if (fc->wp_end[i] > fc->wp_start[i] && addr >= fc->wp_start[i] && addr < fc->wp_end[i])
+            return true;
+    return false;
+}
+
+/* The NOR operations; with torn set, the operation is interrupted half way
+ * as a power cut would leave it (docs/hardware.md). */
+static void do_program(struct flashctl *fc, uint32_t addr, uint32_t data, bool torn)
+{
+    uint32_t old;
+
+    memcpy(&old, fc->flash + addr, 4);
+    if (data & ~old)
+        fc->sr |= SR_PGERR; /* a 1 where the flash holds 0: NOR cannot */
+    if (torn)
+        data |= (uint32_t)machine_seeded_u64(fc->m); /* only some bits cleared */
+    old &= data;
+    memcpy(fc->flash + addr, &old, 4);
+}
+
+static void do_erase(struct flashctl *fc, uint32_t sector, bool torn)
+{
+    if (!torn) {
+        memset(fc->flash + sector, 0xFF, FLASH_SECTOR_SIZE);
+        return;
+    }
+    /* An interrupted erase leaves a seeded subset of words erased. */
+    for (uint32_t off = 0; off < FLASH_SECTOR_SIZE; off += 4)
+        if (machine_seeded_u64(fc->m) & 1)
+            memset(fc->flash + sector + off, 0xFF, 4);
+}
+
+static void fc_command(struct flashctl *fc, uint32_t cmd)
+{
+    uint32_t addr = fc->addr;
+    uint64_t busy_ns;
+    bool torn;
+
+    if (fc->sr & SR_BUSY) {
+        fc->sr |= SR_LOCKERR;
+        machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: command while busy");
+        goto out;
+    }
+    if (!fc->unlocked) {
+        fc->sr |= SR_LOCKERR;
+        machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: command 0x%x while locked", cmd);
+        goto out;
+    }
+    fc->sr &= ~SR_DONE;
+    if (cmd == CMD_OTPPROG) {
+        if (addr < OTP_BASE || addr >= OTP_BASE + OTP_SIZE || (addr & 3)) {
+            fc->sr |= SR_ADDRERR;
+            goto out;
+        }
+        busy_ns = OTPPROG_NS;
+    } else if (cmd == CMD_PROGRAM || cmd == CMD_ERASE) {
+        if (addr >= FLASH_SIZE || (cmd == CMD_PROGRAM && (addr & 3))) {
+            fc->sr |= SR_ADDRERR;
+            goto out;
+        }
+        if (protected(fc, addr)) {
+            fc->sr |= SR_WPERR;
+            machine_log(fc->m, MACHINE_LOG_INFO,
+                        "flashctl: %s of protected address 0x%08x refused (WPERR)",
+                        cmd == CMD_ERASE ? "erase" : "program", addr);
+            goto out;
+        }
+        busy_ns = cmd == CMD_ERASE ? ERASE_NS : PROGRAM_NS;
+    } else {
+        machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: unknown command 0x%x", cmd);
+        goto out;
+    }
+
+    fc->opcount++;
+    torn = fc->cut_at == fc->opcount && fc->cut_torn;
+    if (cmd == CMD_OTPPROG) {
+        uint32_t old;
+        memcpy(&old, fc->otp + (addr - OTP_BASE), 4);
+        old |= torn ? fc->data & (uint32_t)machine_seeded_u64(fc->m) : fc->data;
+        memcpy(fc->otp + (addr - OTP_BASE), &old, 4);
+    } else if (cmd == CMD_PROGRAM) {
+        do_program(fc, addr, fc->data, torn);
+        machine_code_changed(fc->m, addr, 4);
+    } else {
+        uint32_t sector = addr & ~(FLASH_SECTOR_SIZE - 1);
+        do_erase(fc, sector, torn);
+        machine_code_changed(fc->m, sector, FLASH_SECTOR_SIZE);
+    }
+    flash_store_mark_dirty(fc->store);
+    fc->sr |= SR_BUSY;
+    machine_timer_arm(fc->busy_timer, machine_now_ns(fc->m) + busy_ns);
+    if (fc->cut_at == fc->opcount) {
+        g_autofree char *why = g_strdup_printf("power cut %s flash operation %llu (injected)",
+                                               torn ? "during" : "after",
+                                               (unsigned long long)fc->opcount);
+        fc->cut_at = 0;
+        machine_power_cut_now(fc->m, why);
+    }
+out:
+    fc_update_irq(fc);
+}
+
+void *flashctl_new(struct machine *m, const char *state_dir, GError **error)
+{
+    struct flashctl *fc = g_new0(struct flashctl, 1);
+
+    fc->m = m;
+    if (posix_memalign((void **)&fc->flash, 4096, FLASH_SIZE) != 0 ||
+        posix_memalign((void **)&fc->otp, 4096, OTP_SIZE) != 0) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "out of memory for flash");
+        goto fail;
+    }
+    fc->store = flash_store_open(state_dir, fc->flash, FLASH_SIZE, fc->otp, OTP_SIZE, error);
+    if (!fc->store)
+        goto fail;
+    fc->busy_timer = machine_timer_new(m, fc_done, fc);
+    return fc;
+fail:
+    free(fc->flash);
+    free(fc->otp);
+    g_free(fc);
+    return NULL;
+}
+
+uint8_t *flashctl_flash(void *opaque) { return ((struct flashctl *)opaque)->flash; }
+uint8_t *flashctl_otp(void *opaque) { return ((struct flashctl *)opaque)->otp; }
+uint64_t flashctl_op_count(void *opaque) { return ((struct flashctl *)opaque)->opcount; }
+
+bool flashctl_sync(void *opaque, GError **error)
+{
+    return flash_store_sync(((struct flashctl *)opaque)->store, error);
+}
+
+void flashctl_inject_power_cut(void *opaque, uint64_t nth_op, bool torn)
+{
+    struct flashctl *fc = opaque;
+    fc->cut_at = nth_op ? fc->opcount + nth_op : 0;
+    fc->cut_torn = torn;
+}
+
+bool flashctl_factory_write(void *opaque, uint32_t addr, const void *buf, size_t len,
+                            GError **error)
+{
+    struct flashctl *fc = opaque;
+
+    if ((uint64_t)addr + len <= FLASH_SIZE)
+        memcpy(fc->flash + addr, buf, len);
+    else if (addr >= OTP_BASE && (uint64_t)addr + len <= OTP_BASE + OTP_SIZE)
+        memcpy(fc->otp + (addr - OTP_BASE), buf, len);
+    else {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "factory write of %zu bytes at 0x%08x is outside flash and OTP", len, addr);
+        return false;
+    }
+    flash_store_mark_dirty(fc->store);
+    return true;
+}
+
+static uint32_t flashctl_read(void *opaque, uint32_t offset, unsigned size)
+{
+    struct flashctl *fc = opaque;
+
+    switch (offset) {
+    case FC_CR: return fc->cr | (fc->unlocked ? 0 : CR_LOCK);
+    case FC_SR: return fc->sr;
+    case FC_KEY: case FC_CMD: return 0;
+    case FC_ADDR: return fc->addr;
+    case FC_DATA: return fc->data;
+    case FC_WPLOCK: return fc->wplocked;
+    case FC_OPCOUNT: return (uint32_t)fc->opcount;
+    }
+    if (offset >= FC_WP && offset < FC_WP + 32)
+        return (offset & 4) ? fc->wp_end[(offset - FC_WP) / 8] : fc->wp_start[(offset - FC_WP) / 8];
+    machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: read of 0x%03x", offset);
+    return 0;
+}
+
+static void flashctl_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    struct flashctl *fc = opaque;
+
+    switch (offset) {
+    case FC_CR:
+        fc->cr = value & (CR_ERRIE | CR_DONEIE);
+        if (value & CR_LOCK)
+            fc->unlocked = false;
+        fc_update_irq(fc);
+        return;
+    case FC_SR:
+        fc->sr &= ~(value & (SR_DONE | SR_ERRORS));
+        fc_update_irq(fc);
+        return;
+    case FC_KEY:
+        if (fc->key_state == 0 && value == KEY1) {
+            fc->key_state = 1;
+        } else if (fc->key_state == 1 && value == KEY2) {
+            fc->unlocked = true;
+            fc->key_state = 0;
+        } else {
+            machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: wrong unlock sequence");
+            fc->key_state = 0;
+        }
+        return;
+    case FC_ADDR: fc->addr = value; return;
+    case FC_DATA: fc->data = value; return;
+    case FC_CMD: fc_command(fc, value); return;
+    case FC_WPLOCK:
+        if (value & 1)
+            fc->wplocked = true;
+        return;
+    }
+    if (offset >= FC_WP && offset < FC_WP + 32) {
+        if (fc->wplocked) {
+            machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: write-protect ranges are locked");
+            return;
+        }
+        value &= ~(FLASH_SECTOR_SIZE - 1);
+        if (offset & 4)
+            fc->wp_end[(offset - FC_WP) / 8] = value;
+        else
+            fc->wp_start[(offset - FC_WP) / 8] = value;
+        return;
+    }
+    machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: write to 0x%03x", offset);
+}
+
+static void flashctl_reset(void *opaque, uint32_t cause)
+{
+    struct flashctl *fc = opaque;
+
+    fc->cr = fc->sr = fc->addr = fc->data = 0;
+    memset(fc->wp_start, 0, sizeof(fc->wp_start));
+    memset(fc->wp_end, 0, sizeof(fc->wp_end));
+    fc->unlocked = fc->wplocked = false;
+    fc->key_state = 0;
+    if (cause & MACHINE_RESET_POR)
+        fc->opcount = 0;
+    machine_timer_cancel(fc->busy_timer);
+    fc_update_irq(fc);
+}
+
+static void flashctl_free(void *opaque)
+{
+    struct flashctl *fc = opaque;
+    flash_store_close(fc->store);
+    machine_timer_free(fc->busy_timer);
+    free(fc->flash);
+    free(fc->otp);
+    g_free(fc);
+}
+
+const struct periph_ops flashctl_ops = {
+    .name = "flashctl", .read = flashctl_read, .write = flashctl_write,
+    .reset = flashctl_reset, .free = flashctl_free,
+};

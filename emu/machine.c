@@ -1,0 +1,492 @@
+/* emu/machine.c: one virtual lamp MCU: its memory map (the peripheral
+ * table below), power and reset, virtual time and timers, and the run loop
+ * that executes bounded slices and takes exceptions between them. */
+#include "machine_internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SRAM_FILL 0xA5u
+
+G_DEFINE_QUARK(lampsim-machine-error-quark, machine_error)
+#define MAX_TIMER_FIRES 10000
+
+/* The memory map's peripherals, in address order (docs/hardware.md). */
+static const struct {
+    const char *name;
+    uint32_t base;
+    const struct periph_ops *ops;
+} periph_table[] = {
+    { "sysctl", SYSCTL_BASE, &sysctl_ops },
+    { "flashctl", FLASHCTL_BASE, &flashctl_ops },
+    { "rng", RNG_BASE, &rng_ops },
+    { "uart0", UART0_BASE, &uart_ops },
+    { "rtc", RTC_BASE, &rtc_ops },
+    { "timer0", TIMER0_BASE, &timer_ops },
+    { "wdt", WDT_BASE, &wdt_ops },
+};
+
+static void *periph_create(struct machine *m, const char *name, GError **error)
+{
+    if (!strcmp(name, "sysctl")) return sysctl_new(m, error);
+    if (!strcmp(name, "flashctl")) return flashctl_new(m, m->cfg.state_dir, error);
+    if (!strcmp(name, "rng")) return rng_new(m, error);
+    if (!strcmp(name, "uart0")) return uart_new(m, error);
+    if (!strcmp(name, "rtc")) return rtc_new(m, error);
+    if (!strcmp(name, "timer0")) return timer_new(m, error);
+    return wdt_new(m, error);
+}
+
+void machine_log(struct machine *m, enum machine_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *msg = NULL;
+
+    if (!(m->cfg.log_mask & level) || !m->cfg.hooks.log)
+        return;
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    m->cfg.hooks.log(m->cfg.hooks.user, level, msg);
+}
+
+void machine_stop_cpu(struct machine *m)
+{
+    m->stop_for_events = true;
+    uc_emu_stop(m->uc);
+}
+
+/* ---- time and timers ---- */
+
+uint64_t machine_now_ns(struct machine *m)
+{
+    if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
+        return m->icount * 1000000000ull / MACHINE_CPU_HZ + m->sleep_skipped_ns;
+    return (uint64_t)(g_get_monotonic_time() - m->poweron_host_us) * 1000;
+}
+
+struct machine_timer *machine_timer_new(struct machine *m, machine_timer_fn fn, void *opaque)
+{
+    struct machine_timer *t = g_new0(struct machine_timer, 1);
+
+    t->m = m;
+    t->fn = fn;
+    t->opaque = opaque;
+    g_ptr_array_add(m->timers, t);
+    return t;
+}
+
+void machine_timer_arm(struct machine_timer *t, uint64_t deadline_ns)
+{
+    t->deadline = deadline_ns;
+    t->armed = true;
+    /* A deadline earlier than the slice's end must cut the slice short. */
+    if (t->m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
+        machine_stop_cpu(t->m);
+}
+
+void machine_timer_cancel(struct machine_timer *t) { t->armed = false; }
+bool machine_timer_armed(const struct machine_timer *t) { return t->armed; }
+
+void machine_timer_free(struct machine_timer *t)
+{
+    if (!t)
+        return;
+    g_ptr_array_remove(t->m->timers, t);
+    g_free(t);
+}
+
+uint64_t machine_next_deadline_ns(struct machine *m)
+{
+    uint64_t best = UINT64_MAX;
+
+    for (guint i = 0; i < m->timers->len; i++) {
+        struct machine_timer *t = g_ptr_array_index(m->timers, i);
+        if (t->armed && t->deadline < best)
+            best = t->deadline;
+    }
+    return best;
+}
+
+static void fire_due_timers(struct machine *m)
+{
+    for (int n = 0; n < MAX_TIMER_FIRES; n++) {
+        uint64_t now = machine_now_ns(m);
+        struct machine_timer *due = NULL;
+        for (guint i = 0; i < m->timers->len; i++) {
+            struct machine_timer *t = g_ptr_array_index(m->timers, i);
+            if (t->armed && t->deadline <= now && (!due || t->deadline < due->deadline))
+                due = t;
+        }
+        if (!due)
+            return;
+        due->armed = false;
+        due->fn(due->opaque);
+    }
+}
+
+void machine_poll_timers(struct machine *m)
+{
+    if (m->powered)
+        fire_due_timers(m);
+}
+
+void machine_skip_to_next_deadline(struct machine *m)
+{
+    uint64_t deadline = machine_next_deadline_ns(m), now = machine_now_ns(m);
+
+    if (deadline == UINT64_MAX || m->cfg.time_mode != MACHINE_TIME_DETERMINISTIC)
+        return;
+    if (deadline > now)
+        m->sleep_skipped_ns += deadline - now;
+    fire_due_timers(m);
+}
+
+uint64_t machine_seeded_u64(struct machine *m)
+{
+    /* splitmix64: small, and enough to seed the models' generators */
+    uint64_t z = (m->seeded_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* ---- interrupts, reset, power ---- */
+
+void machine_irq_set(struct machine *m, unsigned irq, bool level)
+{
+    if (irq >= IRQ_COUNT)
+        return;
+    m->irq_level[irq] = level;
+    if (level && !m->exc_active[EXC_IRQ0 + irq]) {
+        m->exc_pending[EXC_IRQ0 + irq] = true;
+        if (m->exc_enabled[EXC_IRQ0 + irq])
+            machine_stop_cpu(m);
+    }
+}
+
+void machine_request_reset(struct machine *m, uint32_t cause)
+{
+    m->pending_reset |= cause;
+    machine_stop_cpu(m);
+}
+
+uint32_t machine_reset_cause(const struct machine *m) { return m->reset_cause; }
+const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }
+const char *machine_name(const struct machine *m) { return m->name; }
+enum machine_state machine_state(const struct machine *m) { return m->state; }
+
+void machine_console_output(struct machine *m, const uint8_t *buf, size_t len)
+{
+    if (m->cfg.hooks.console_tx)
+        m->cfg.hooks.console_tx(m->cfg.hooks.user, buf, len);
+}
+
+void machine_code_changed(struct machine *m, uint32_t addr, uint32_t len)
+{
+    uc_ctl_remove_cache(m->uc, addr, (uint64_t)addr + len);
+    cpu_scan_code(m, addr, len);
+}
+
+void machine_power_cut_now(struct machine *m, const char *why)
+{
+    g_free(m->power_cut_why);
+    m->power_cut_why = g_strdup(why);
+    machine_stop_cpu(m);
+}
+
+static void fill_sram(struct machine *m, size_t len)
+{
+    /* Not zero: firmware that relies on uninitialised RAM shows it. */
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t v = machine_seeded_u64(m) & 0x0101010101010101ull;
+        v ^= 0xA5A5A5A5A5A5A5A5ull;
+        memcpy(m->sram + i, &v, MIN(8, len - i));
+    }
+}
+
+static void do_reset(struct machine *m, uint32_t cause)
+{
+    uint32_t sp, pc;
+
+    if (cause & MACHINE_RESET_POR)
+        fill_sram(m, SRAM_SIZE);
+    else
+        fill_sram(m, SRAM_SIZE - SRAM_RETAINED_SIZE);
+    m->reset_cause = cause;
+    m->pending_reset = 0;
+    exc_reset(m);
+    m->vtor = 0;
+    m->aircr_prigroup = 0;
+    m->scr = 0;
+    m->ccr = 1u << 9; /* STKALIGN */
+    m->cfsr = m->hfsr = m->mmfar = m->bfar = 0;
+    m->cpacr = m->actlr = m->shcsr_en = 0;
+    m->sleeping = false;
+    systick_reset(m);
+    mpu_reset(m);
+    for (unsigned i = 0; i < m->nperiphs; i++)
+        if (m->periphs[i].ops->reset)
+            m->periphs[i].ops->reset(m->periphs[i].opaque, cause);
+    memset(m->special_filter, 0, sizeof(m->special_filter));
+    cpu_scan_code(m, 0, FLASH_SIZE);
+    uc_ctl_remove_cache(m->uc, 0, FLASH_SIZE);
+
+    /* Core reset (B1.5.5): thread mode, privileged, MSP and PC from the
+     * vector table at address 0. */
+    memcpy(&sp, m->flash, 4);
+    memcpy(&pc, m->flash + 4, 4);
+    for (int r = UC_ARM_REG_R0; r <= UC_ARM_REG_R12; r++)
+        cpu_set_reg(m, r, 0);
+    cpu_set_reg(m, UC_ARM_REG_PRIMASK, 0);
+    cpu_set_reg(m, UC_ARM_REG_FAULTMASK, 0);
+    cpu_set_reg(m, UC_ARM_REG_BASEPRI, 0);
+    cpu_set_mode(m, 0, false, false, sp & ~3u, 0);
+    cpu_set_reg(m, UC_ARM_REG_XPSR, 1u << 24);
+    cpu_set_reg(m, UC_ARM_REG_LR, 0xFFFFFFFFu);
+    cpu_set_reg(m, UC_ARM_REG_PC, pc | 1);
+    m->mpu_dirty = true;
+    m->prot_privileged = !cpu_privileged(m);
+    mpu_sync_protections(m);
+    m->stats.resets++;
+    m->state = MACHINE_RUNNABLE;
+    if (m->cfg.log_mask & MACHINE_LOG_INFO)
+        machine_log(m, MACHINE_LOG_INFO, "reset (cause 0x%x), pc 0x%08x sp 0x%08x", cause, pc, sp);
+    if (m->cfg.hooks.reset)
+        m->cfg.hooks.reset(m->cfg.hooks.user, cause);
+}
+
+void machine_power_on(struct machine *m)
+{
+    m->powered = true;
+    m->icount = 0;
+    m->sleep_skipped_ns = 0;
+    m->poweron_host_us = g_get_monotonic_time();
+    for (guint i = 0; i < m->timers->len; i++)
+        ((struct machine_timer *)g_ptr_array_index(m->timers, i))->armed = false;
+    do_reset(m, MACHINE_RESET_POR);
+}
+
+void machine_power_off(struct machine *m, const char *why)
+{
+    m->powered = false;
+    m->state = MACHINE_OFF;
+    for (guint i = 0; i < m->timers->len; i++)
+        ((struct machine_timer *)g_ptr_array_index(m->timers, i))->armed = false;
+    if (m->cfg.log_mask & MACHINE_LOG_INFO)
+        machine_log(m, MACHINE_LOG_INFO, "power off: %s", why);
+    if (m->cfg.hooks.power_off)
+        m->cfg.hooks.power_off(m->cfg.hooks.user, why);
+}
+
+/* ---- the run loop ---- */
+
+static void handle_svc(struct machine *m)
+{
+    uint32_t pc = cpu_reg(m, UC_ARM_REG_PC);
+
+    m->svc_requested = false;
+    exc_set_pending(m, EXC_SVCALL);
+    if (exc_pending_to_take(m) == EXC_SVCALL) {
+        exc_take(m, EXC_SVCALL, pc);
+        return;
+    }
+    /* SVC that cannot run now is a fault (B1.5.13): escalate. */
+    m->exc_pending[EXC_SVCALL] = false;
+    m->hfsr |= HFSR_FORCED;
+    exc_raise_fault(m, EXC_HARDFAULT, 0, 0, pc);
+}
+
+static void repend_levels(struct machine *m)
+{
+    for (int i = 0; i < IRQ_COUNT; i++)
+        if (m->irq_level[i] && !m->exc_active[EXC_IRQ0 + i])
+            m->exc_pending[EXC_IRQ0 + i] = true;
+}
+
+static uint64_t insns_until_deadline(struct machine *m)
+{
+    uint64_t deadline = machine_next_deadline_ns(m), now = machine_now_ns(m);
+
+    if (deadline == UINT64_MAX)
+        return UINT64_MAX;
+    if (deadline <= now)
+        return 1;
+    return (deadline - now) * MACHINE_CPU_HZ / 1000000000ull + 1;
+}
+
+enum machine_state machine_run(struct machine *m, uint64_t max_insns)
+{
+    uint64_t left = max_insns;
+
+    if (!m->powered)
+        return m->state = MACHINE_OFF;
+    for (;;) {
+        int exc;
+
+        fire_due_timers(m);
+        if (m->power_cut_why) {
+            g_autofree char *why = g_steal_pointer(&m->power_cut_why);
+            machine_power_off(m, why);
+            return MACHINE_OFF;
+        }
+        if (m->pending_reset)
+            do_reset(m, m->pending_reset);
+        if (m->sleeping) {
+            if (!exc_wakeup_pending(m))
+                return m->state = MACHINE_SLEEPING;
+            m->sleeping = false;
+        }
+        while ((exc = exc_pending_to_take(m)) != 0 && !m->pending_reset)
+            exc_take(m, exc, cpu_reg(m, UC_ARM_REG_PC));
+        if (m->pending_reset)
+            continue;
+        if (left == 0)
+            return m->state = MACHINE_RUNNABLE;
+
+        uint64_t budget = left, before = m->icount;
+        if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
+            budget = MIN(budget, insns_until_deadline(m));
+        mpu_sync_protections(m);
+        m->budget = budget;
+        m->stop_for_events = false;
+        uc_err err = cpu_run(m, cpu_reg(m, UC_ARM_REG_PC));
+        uint64_t ran = m->icount - before;
+        left -= MIN(ran, left);
+        m->stats.instructions = m->icount;
+
+        if (m->fault.valid) {
+            struct pending_fault f = m->fault;
+            m->fault.valid = false;
+            exc_raise_fault(m, f.exc, f.cfsr_bits, f.addr, f.pc);
+        } else if (err != UC_ERR_OK) {
+            uint32_t pc = cpu_reg(m, UC_ARM_REG_PC);
+            machine_log(m, MACHINE_LOG_UNIMP, "emulator stopped at 0x%08x: %s; treated as lockup",
+                        pc, uc_strerror(err));
+            machine_request_reset(m, MACHINE_RESET_LOCKUP);
+        }
+        if (m->svc_requested)
+            handle_svc(m);
+        if (m->exc_return_pending) {
+            m->exc_return_pending = false;
+            exc_return(m, m->exc_return_value);
+            repend_levels(m);
+        }
+        if (m->sleeping)
+            cpu_set_reg(m, UC_ARM_REG_PC, (cpu_reg(m, UC_ARM_REG_PC) + 2) | 1);
+    }
+}
+
+/* ---- life cycle and host access ---- */
+
+struct machine *machine_new(const struct machine_config *cfg, GError **error)
+{
+    struct machine *m = g_new0(struct machine, 1);
+
+    m->cfg = *cfg;
+    m->name = g_strdup(cfg->name ? cfg->name : "lamp");
+    m->cfg.name = m->name;
+    m->cfg.state_dir = g_strdup(cfg->state_dir);
+    m->seeded_state = cfg->seed ^ 0x6C616D7073696Dull;
+    m->timers = g_ptr_array_new();
+    m->state = MACHINE_OFF;
+    if (posix_memalign((void **)&m->sram, 4096, SRAM_SIZE) != 0)
+        goto oom;
+    memset(m->sram, SRAM_FILL, SRAM_SIZE);
+    for (size_t i = 0; i < G_N_ELEMENTS(periph_table); i++) {
+        void *opaque = periph_create(m, periph_table[i].name, error);
+        if (!opaque)
+            goto fail;
+        m->periphs[m->nperiphs++] = (struct periph_slot){ periph_table[i].ops, opaque,
+                                                           periph_table[i].base };
+        if (!strcmp(periph_table[i].name, "flashctl"))
+            m->flashctl = opaque;
+        else if (!strcmp(periph_table[i].name, "uart0"))
+            m->uart = opaque;
+        else if (!strcmp(periph_table[i].name, "rng"))
+            m->rng = opaque;
+    }
+    m->flash = flashctl_flash(m->flashctl);
+    m->otp = flashctl_otp(m->flashctl);
+    if (!cpu_init(m, error))
+        goto fail;
+    systick_init(m);
+    return m;
+
+oom:
+    g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "out of memory for a machine");
+fail:
+    machine_free(m);
+    return NULL;
+}
+
+void machine_free(struct machine *m)
+{
+    if (!m)
+        return;
+    if (m->uc)
+        uc_close(m->uc);
+    for (unsigned i = m->nperiphs; i-- > 0;)
+        if (m->periphs[i].ops->free)
+            m->periphs[i].ops->free(m->periphs[i].opaque);
+    while (m->timers->len)
+        machine_timer_free(g_ptr_array_index(m->timers, 0));
+    g_ptr_array_unref(m->timers);
+    free(m->sram);
+    g_free(m->page_perm);
+    g_free(m->power_cut_why);
+    g_free((char *)m->cfg.state_dir);
+    g_free(m->name);
+    g_free(m);
+}
+
+void machine_console_input(struct machine *m, const uint8_t *buf, size_t len)
+{
+    uart_rx_push(m->uart, buf, len);
+}
+
+bool machine_factory_write(struct machine *m, uint32_t addr, const void *buf,
+                           size_t len, GError **error)
+{
+    if (!flashctl_factory_write(m->flashctl, addr, buf, len, error))
+        return false;
+    if (addr < FLASH_SIZE && m->uc)
+        machine_code_changed(m, addr, (uint32_t)len);
+    return true;
+}
+
+bool machine_read_phys(struct machine *m, uint32_t addr, void *buf, size_t len)
+{
+    if ((uint64_t)addr + len <= FLASH_SIZE)
+        memcpy(buf, m->flash + addr, len);
+    else if (addr >= OTP_BASE && (uint64_t)addr + len <= OTP_BASE + OTP_SIZE)
+        memcpy(buf, m->otp + (addr - OTP_BASE), len);
+    else if (addr >= SRAM_BASE && (uint64_t)addr + len <= SRAM_BASE + SRAM_SIZE)
+        memcpy(buf, m->sram + (addr - SRAM_BASE), len);
+    else
+        return false;
+    return true;
+}
+
+bool machine_sync(struct machine *m, GError **error)
+{
+    return flashctl_sync(m->flashctl, error);
+}
+
+void machine_inject_power_cut(struct machine *m, uint64_t nth_op, bool torn)
+{
+    flashctl_inject_power_cut(m->flashctl, nth_op, torn);
+}
+
+void machine_inject_rng_failure(struct machine *m)
+{
+    rng_inject_failure(m->rng);
+}
+
+void machine_get_stats(const struct machine *m, struct machine_stats *out)
+{
+    *out = m->stats;
+    out->instructions = m->icount;
+    out->flash_ops = m->flashctl ? flashctl_op_count(m->flashctl) : 0;
+}

@@ -1,0 +1,199 @@
+/* emu/mpu.c: the PMSAv7 MPU (ARMv7-M ARM B3.5): registers, the permission
+ * check, and its projection onto Unicorn's 1 KiB page protections. */
+#include "machine_internal.h"
+
+#include <string.h>
+
+enum { MPU_TYPE = 0xD90, MPU_CTRL = 0xD94, MPU_RNR = 0xD98, MPU_RBAR = 0xD9C,
+       MPU_RASR = 0xDA0, MPU_ALIAS_END = 0xDBC };
+#define CTRL_ENABLE 1u
+#define CTRL_HFNMIENA 2u
+#define CTRL_PRIVDEFENA 4u
+#define PAGE 1024u
+#define DUMMY_PAGE 0x60000000u
+
+/* The tracked areas: everything mapped that the MPU can restrict. */
+static const struct { uint32_t base, size; } areas[] = {
+    { FLASH_BASE, FLASH_SIZE }, { OTP_BASE, OTP_SIZE }, { SRAM_BASE, SRAM_SIZE },
+    { PERIPH_BASE, 7 * PERIPH_WINDOW },
+};
+#define NPAGES ((FLASH_SIZE + OTP_SIZE + SRAM_SIZE + 7 * PERIPH_WINDOW) / PAGE)
+
+/* ARMv7-M default memory map, B3.1: XN outside code, SRAM and RAM. */
+static unsigned default_map(uint32_t addr)
+{
+    if (addr < 0x40000000u || (addr >= 0x60000000u && addr < 0xA0000000u))
+        return UC_PROT_ALL;
+    return UC_PROT_READ | UC_PROT_WRITE;
+}
+
+static unsigned ap_perms(unsigned ap, bool priv)
+{
+    switch (ap) {
+    case 1: return priv ? UC_PROT_READ | UC_PROT_WRITE : 0;
+    case 2: return priv ? UC_PROT_READ | UC_PROT_WRITE : UC_PROT_READ;
+    case 3: return UC_PROT_READ | UC_PROT_WRITE;
+    case 5: return priv ? UC_PROT_READ : 0;
+    case 6: case 7: return UC_PROT_READ;
+    default: return 0; /* 0: no access; 4: reserved */
+    }
+}
+
+unsigned mpu_perms(struct machine *m, uint32_t addr, bool priv)
+{
+    if (!(m->mpu_ctrl & CTRL_ENABLE))
+        return default_map(addr);
+    /* HardFault, NMI and FAULTMASK run without the MPU unless HFNMIENA. */
+    if (!(m->mpu_ctrl & CTRL_HFNMIENA) && exc_execution_priority(m) < 0)
+        return default_map(addr);
+    for (int r = 7; r >= 0; r--) {
+        uint32_t rasr = m->mpu[r].rasr;
+        if (!(rasr & 1))
+            continue;
+        unsigned size_log2 = ((rasr >> 1) & 0x1F) + 1;
+        uint64_t size = 1ull << size_log2;
+        uint32_t base = m->mpu[r].rbar & ~(uint32_t)(size - 1) & ~0x1Fu;
+        if (addr < base || (uint64_t)addr >= base + size)
+            continue;
+        /* Sub-regions exist for regions of 256 bytes or more. */
+        if (size_log2 >= 8) {
+            unsigned sub = (unsigned)((addr - base) / (size / 8));
+            if (rasr & (1u << (8 + sub)))
+                continue;
+        }
+        unsigned p = ap_perms((rasr >> 24) & 7, priv);
+        if (!(rasr & (1u << 28)) && (p & UC_PROT_READ))
+            p |= UC_PROT_EXEC;
+        /* Execute never applies in the system and device ranges anyway. */
+        return p & (default_map(addr) | UC_PROT_READ | UC_PROT_WRITE);
+    }
+    if (priv && (m->mpu_ctrl & CTRL_PRIVDEFENA))
+        return default_map(addr);
+    return 0;
+}
+
+static unsigned kind_perms(uint32_t addr)
+{
+    if (addr < FLASH_SIZE)
+        return UC_PROT_READ | UC_PROT_EXEC;
+    if (addr >= OTP_BASE && addr < OTP_BASE + OTP_SIZE)
+        return UC_PROT_READ;
+    if (addr >= SRAM_BASE && addr < SRAM_BASE + SRAM_SIZE)
+        return UC_PROT_ALL;
+    return UC_PROT_READ | UC_PROT_WRITE;
+}
+
+/* A page gets what every 32-byte piece of it allows; accesses the page
+ * forbids but the MPU allows are let through one by one by the PROT hook. */
+static unsigned page_perms(struct machine *m, uint32_t page, bool priv)
+{
+    unsigned p = kind_perms(page);
+    for (uint32_t a = page; a < page + PAGE && p; a += 32)
+        p &= mpu_perms(m, a, priv);
+    return p;
+}
+
+void mpu_sync_protections(struct machine *m)
+{
+    bool priv = cpu_privileged(m);
+    bool changed = false;
+    size_t idx = 0;
+
+    if (!m->mpu_dirty && priv == m->prot_privileged)
+        return;
+    if (!m->page_perm) {
+        m->page_perm = g_malloc(NPAGES);
+        for (size_t a = 0, i = 0; a < G_N_ELEMENTS(areas); a++)
+            for (uint32_t off = 0; off < areas[a].size; off += PAGE)
+                m->page_perm[i++] = (uint8_t)kind_perms(areas[a].base + off);
+    }
+    for (size_t a = 0; a < G_N_ELEMENTS(areas); a++) {
+        uint32_t npages = areas[a].size / PAGE;
+        uint8_t *cur = m->page_perm + idx;
+
+        /* Apply changed pages in runs of equal new permissions, so the
+         * regions Unicorn splits stay few. */
+        for (uint32_t i = 0; i < npages;) {
+            unsigned p = page_perms(m, areas[a].base + i * PAGE, priv);
+            uint32_t j = i + 1;
+
+            if (p == cur[i]) {
+                i++;
+                continue;
+            }
+            while (j < npages && cur[j] != p &&
+                   page_perms(m, areas[a].base + j * PAGE, priv) == p)
+                j++;
+            uc_mem_protect(m->uc, areas[a].base + i * PAGE, (j - i) * PAGE, p);
+            memset(cur + i, (int)p, j - i);
+            changed = true;
+            i = j;
+        }
+        idx += npages;
+    }
+    if (changed) {
+        /* Unicorn checks protections only when it fills its TLB; mapping
+         * and unmapping a page flushes it. */
+        uc_mem_map(m->uc, DUMMY_PAGE, PAGE, UC_PROT_READ);
+        uc_mem_unmap(m->uc, DUMMY_PAGE, PAGE);
+    }
+    m->mpu_dirty = false;
+    m->prot_privileged = priv;
+}
+
+void mpu_reset(struct machine *m)
+{
+    m->mpu_ctrl = 0;
+    m->mpu_rnr = 0;
+    memset(m->mpu, 0, sizeof(m->mpu));
+    m->mpu_dirty = true;
+}
+
+uint32_t mpu_read(struct machine *m, uint32_t off, bool *handled)
+{
+    *handled = true;
+    if (off == MPU_TYPE)
+        return 8u << 8;
+    if (off == MPU_CTRL)
+        return m->mpu_ctrl;
+    if (off == MPU_RNR)
+        return m->mpu_rnr;
+    if (off >= MPU_RBAR && off < MPU_ALIAS_END) {
+        if (((off - MPU_RBAR) & 4) == 0)
+            return (m->mpu[m->mpu_rnr].rbar & ~0x1Fu) | m->mpu_rnr;
+        return m->mpu[m->mpu_rnr].rasr;
+    }
+    *handled = false;
+    return 0;
+}
+
+bool mpu_write(struct machine *m, uint32_t off, uint32_t v)
+{
+    if (off == MPU_TYPE)
+        return true;
+    if (off == MPU_CTRL) {
+        m->mpu_ctrl = v & 7;
+        m->mpu_dirty = true;
+        return true;
+    }
+    if (off == MPU_RNR) {
+        m->mpu_rnr = v & 7;
+        return true;
+    }
+    if (off >= MPU_RBAR && off < MPU_ALIAS_END) {
+        if (((off - MPU_RBAR) & 4) == 0) {
+            if (v & 0x10)       /* VALID: select the region in the write */
+                m->mpu_rnr = v & 7;
+            m->mpu[m->mpu_rnr].rbar = v & ~0x1Fu;
+        } else {
+            if ((v & 1) && ((v >> 1) & 0x1F) < 4)
+                machine_log(m, MACHINE_LOG_GUEST_ERROR,
+                            "MPU region %u: SIZE field %u is below the 32-byte minimum",
+                            m->mpu_rnr, (v >> 1) & 0x1F);
+            m->mpu[m->mpu_rnr].rasr = v & 0x173FFF3Fu;
+        }
+        m->mpu_dirty = true;
+        return true;
+    }
+    return false;
+}
