@@ -132,7 +132,7 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
             on_special(m, pc);
         }
     }
-    if (G_UNLIKELY(--m->budget == 0))
+    if (G_UNLIKELY(--m->budget == 0) || G_UNLIKELY(m->stop_for_events))
         uc_emu_stop(uc);
 }
 
@@ -174,7 +174,9 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
         m->fault = (struct pending_fault){ true, EXC_HARDFAULT, 0, 0, pc };
         break;
     }
+    /* Between instructions here, so stopping directly is safe. */
     machine_stop_cpu(m);
+    uc_emu_stop(uc);
 }
 
 static unsigned memory_kind_perms(uint32_t addr)

@@ -53,8 +53,10 @@ void machine_log(struct machine *m, enum machine_log_level level, const char *fm
 
 void machine_stop_cpu(struct machine *m)
 {
+    /* Only a flag: the code hook stops before the next instruction.
+     * uc_emu_stop from inside an MMIO callback would abort the access and
+     * make Unicorn execute the same store again, forever. */
     m->stop_for_events = true;
-    uc_emu_stop(m->uc);
 }
 
 /* ---- time and timers ---- */
@@ -175,7 +177,14 @@ void machine_request_reset(struct machine *m, uint32_t cause)
 uint32_t machine_reset_cause(const struct machine *m) { return m->reset_cause; }
 const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }
 const char *machine_name(const struct machine *m) { return m->name; }
-enum machine_state machine_state(const struct machine *m) { return m->state; }
+enum machine_state machine_state(const struct machine *m)
+{
+    /* A sleeping core with an interrupt or reset waiting is runnable. */
+    if (m->state == MACHINE_SLEEPING &&
+        (m->pending_reset || m->power_cut_why || exc_wakeup_pending((struct machine *)m)))
+        return MACHINE_RUNNABLE;
+    return m->state;
+}
 
 void machine_console_output(struct machine *m, const uint8_t *buf, size_t len)
 {

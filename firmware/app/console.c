@@ -1,0 +1,114 @@
+/* firmware/app/console.c: the developer console (docs/firmware.md). */
+#include "console.h"
+
+#include "crc32.h"
+#include "hw.h"
+#include "selftest.h"
+#include "status.h"
+#include "uart.h"
+
+#include <string.h>
+
+static char line[80];
+static unsigned len;
+
+void console_prompt(void)
+{
+    uart_puts(CONSOLE_PROMPT);
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+    uint32_t v = 0, base = 10;
+
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        uint32_t d;
+        if (*s >= '0' && *s <= '9') d = (uint32_t)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f') d = (uint32_t)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F') d = (uint32_t)(*s - 'A' + 10);
+        else return -1;
+        v = v * base + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static void cmd_help(void)
+{
+    uart_puts("commands:\n"
+              "  help              this list\n"
+              "  status            serial, firmware, fuses, reset cause, crash records, uptime\n"
+              "  reboot            reset the lamp (SYSRESETREQ)\n"
+              "  selftest list     the forbidden acts the lamp must trap\n"
+              "  selftest <case>   perform one (the lamp faults and resets)\n"
+              "  crc <addr> <len>  CRC-32 of memory (a CPU benchmark)\n");
+}
+
+static void cmd_crc(char *args)
+{
+    char *space = strchr(args, ' ');
+    uint32_t addr, n;
+
+    if (!space || (*space = 0, parse_u32(args, &addr)) || parse_u32(space + 1, &n) ||
+        addr >= FLASH_SIZE || n > FLASH_SIZE - addr) {
+        uart_puts("usage: crc <addr> <len> (a range of flash)\n");
+        return;
+    }
+    uart_puts("crc32: ");
+    uart_put_hex(crc32_update(0, (const void *)addr, n));
+    uart_putc('\n');
+}
+
+static void run_command(char *cmd)
+{
+    if (!*cmd)
+        return;
+    if (!strcmp(cmd, "help")) {
+        cmd_help();
+    } else if (!strcmp(cmd, "status")) {
+        status_print();
+    } else if (!strcmp(cmd, "reboot")) {
+        uart_puts("rebooting\n");
+        SCB_AIRCR = AIRCR_RESET;
+        dsb_isb();
+        for (;;)
+            ;
+    } else if (!strcmp(cmd, "selftest list") || !strcmp(cmd, "selftest")) {
+        selftest_list();
+    } else if (!strncmp(cmd, "selftest ", 9)) {
+        if (selftest_run(cmd + 9) == -2) {
+            uart_puts("selftest: unknown case '");
+            uart_puts(cmd + 9);
+            uart_puts("'; try 'selftest list'\n");
+        }
+    } else if (!strncmp(cmd, "crc ", 4)) {
+        cmd_crc(cmd + 4);
+    } else {
+        uart_puts("unknown command '");
+        uart_puts(cmd);
+        uart_puts("'; type 'help'\n");
+    }
+}
+
+void console_input(char c)
+{
+    if (c == '\r' || c == '\n') {
+        uart_putc('\n');
+        line[len] = 0;
+        run_command(line);
+        len = 0;
+        console_prompt();
+    } else if ((c == 8 || c == 127) && len > 0) {
+        len--;
+        uart_puts("\b \b");
+    } else if (c >= ' ' && len < sizeof(line) - 1) {
+        line[len++] = c;
+        uart_putc(c);
+    }
+}

@@ -1,0 +1,120 @@
+/* firmware/app/crash.c: crash records in retained RAM and nvstore. */
+#include "crash.h"
+
+#include "crc32.h"
+#include "flashctl.h"
+#include "hw.h"
+#include "uart.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#define CRASH_MAGIC 0x48535243u /* "CRSH" */
+#define CRASHLOG_BASE NVSTORE_BASE  /* one sector of 64-byte slots */
+#define CRASHLOG_SLOTS (FLASH_SECTOR / 64)
+
+__attribute__((section(".retained"))) static struct crash_record retained;
+__attribute__((section(".retained"))) static char pending_reason[28];
+
+static const char *const type_names[] = {
+    "?", "HardFault", "MemManage", "BusFault", "UsageFault", "FlashProtect",
+};
+
+void crash_set_reason(const char *reason)
+{
+    size_t i;
+    for (i = 0; reason[i] && i < sizeof(pending_reason) - 1; i++)
+        pending_reason[i] = reason[i];
+    pending_reason[i] = 0;
+}
+
+static uint32_t record_crc(const struct crash_record *r)
+{
+    return crc32_update(0, r, offsetof(struct crash_record, crc));
+}
+
+void crash_record_and_reset(const uint32_t *frame, uint32_t type, uint32_t addr_override)
+{
+    uint32_t cfsr = SCB_CFSR;
+
+    retained.magic = CRASH_MAGIC;
+    retained.type = type;
+    retained.pc = frame[6];
+    retained.lr = frame[5];
+    retained.cfsr = cfsr;
+    retained.hfsr = SCB_HFSR;
+    if (type == CRASH_FLASHPROTECT)
+        retained.addr = addr_override;
+    else if (cfsr & CFSR_MMARVALID)
+        retained.addr = SCB_MMFAR;
+    else if (cfsr & CFSR_BFARVALID)
+        retained.addr = SCB_BFAR;
+    else
+        retained.addr = 0;
+    memcpy(retained.reason, pending_reason, sizeof(retained.reason));
+    retained.reason[sizeof(retained.reason) - 1] = 0;
+    retained.crc = record_crc(&retained);
+    SCB_AIRCR = AIRCR_RESET;
+    dsb_isb();
+    for (;;)
+        ;
+}
+
+static void print_record(const struct crash_record *r)
+{
+    uart_puts("crash: type=");
+    uart_puts(type_names[r->type < 6 ? r->type : 0]);
+    uart_puts(" pc=");
+    uart_put_hex(r->pc);
+    uart_puts(" lr=");
+    uart_put_hex(r->lr);
+    uart_puts(" cfsr=");
+    uart_put_hex(r->cfsr);
+    uart_puts(" hfsr=");
+    uart_put_hex(r->hfsr);
+    uart_puts(" addr=");
+    uart_put_hex(r->addr);
+    uart_puts(" reason=");
+    uart_puts(r->reason[0] ? r->reason : "-");
+    uart_putc('\n');
+}
+
+static const struct crash_record *slot(unsigned i)
+{
+    return (const struct crash_record *)(CRASHLOG_BASE + 64 * i);
+}
+
+uint32_t crash_count_stored(void)
+{
+    uint32_t n = 0;
+    for (unsigned i = 0; i < CRASHLOG_SLOTS; i++)
+        n += slot(i)->magic == CRASH_MAGIC && record_crc(slot(i)) == slot(i)->crc;
+    return n;
+}
+
+/* Append to the nvstore log; the magic word is programmed last, so a
+ * power cut leaves either no record or a whole one. */
+static void store_record(const struct crash_record *r)
+{
+    unsigned i;
+    const uint32_t *words = (const uint32_t *)r;
+
+    for (i = 0; i < CRASHLOG_SLOTS && slot(i)->magic != 0xFFFFFFFFu; i++)
+        ;
+    if (i == CRASHLOG_SLOTS) {
+        flashctl_erase(CRASHLOG_BASE);
+        i = 0;
+    }
+    for (unsigned w = 1; w < sizeof(*r) / 4; w++)
+        flashctl_program(CRASHLOG_BASE + 64 * i + 4 * w, words[w]);
+    flashctl_program(CRASHLOG_BASE + 64 * i, words[0]);
+}
+
+void crash_report_pending(void)
+{
+    if (retained.magic != CRASH_MAGIC || record_crc(&retained) != retained.crc)
+        return;
+    print_record(&retained);
+    store_record(&retained);
+    retained.magic = 0;
+}

@@ -1,0 +1,31 @@
+/* firmware/app/crash.h: crash records (docs/firmware.md#crash-records):
+ * written by the fault handlers into retained RAM, printed and moved to
+ * nvstore at the next boot. */
+#ifndef LAMP_CRASH_H
+#define LAMP_CRASH_H
+
+#include <stdint.h>
+
+enum crash_type {
+    CRASH_HARDFAULT = 1, CRASH_MEMMANAGE = 2, CRASH_BUSFAULT = 3,
+    CRASH_USAGEFAULT = 4, CRASH_FLASHPROTECT = 5,
+};
+
+struct crash_record {
+    uint32_t magic;
+    uint32_t type, pc, lr, cfsr, hfsr, addr;
+    char reason[28];
+    uint32_t crc;
+};
+
+/* Names the act about to be tried, so its crash record says why. */
+void crash_set_reason(const char *reason);
+/* Called from the handlers: record, then reset.  frame is the exception
+ * stack frame (r0-r3, r12, lr, pc, xpsr). */
+__attribute__((noreturn)) void crash_record_and_reset(const uint32_t *frame, uint32_t type,
+                                                      uint32_t addr_override);
+/* At boot: print a pending record and move it to nvstore. */
+void crash_report_pending(void);
+uint32_t crash_count_stored(void);
+
+#endif

@@ -1,0 +1,103 @@
+/* firmware/app/status.c: boot banner and the `status` report. */
+#include "status.h"
+
+#include "crash.h"
+#include "hw.h"
+#include "image.h"
+#include "mpu_setup.h"
+#include "uart.h"
+
+static uint32_t reset_cause;
+static uint32_t boot_seconds, boot_subsec;
+
+void status_init(void)
+{
+    reset_cause = SYSCTL_RESETCAUSE;
+    SYSCTL_RESETCAUSE = reset_cause;
+    boot_seconds = RTC_SECONDS;
+    boot_subsec = RTC_SUBSEC;
+}
+
+const char *status_reset_cause(void)
+{
+    if (reset_cause & RESETCAUSE_LOCKUP) return "lockup";
+    if (reset_cause & RESETCAUSE_WDT) return "watchdog";
+    if (reset_cause & RESETCAUSE_SYSRESETREQ) return "software (SYSRESETREQ)";
+    if (reset_cause & RESETCAUSE_SOFT) return "software (SYSCTL)";
+    if (reset_cause & RESETCAUSE_POR) return "power on";
+    return "unknown";
+}
+
+static void print_serial(void)
+{
+    if (OTP_SERIAL[0] == 0) {
+        uart_puts("unprovisioned");
+        return;
+    }
+    for (int i = 0; i < 16 && OTP_SERIAL[i]; i++)
+        uart_putc(OTP_SERIAL[i]);
+}
+
+/* The security epoch is a thermometer code: count the 1s from bit 0. */
+static uint32_t otp_epoch(void)
+{
+    uint32_t n = 0;
+    for (int w = 0; w < 4; w++) {
+        uint32_t v = OTP_EPOCH[w];
+        for (int b = 0; b < 32 && (v & (1u << b)); b++)
+            n++;
+        if (v != 0xFFFFFFFFu)
+            break;
+    }
+    return n;
+}
+
+static const struct image_header *running_image(void)
+{
+    return (const struct image_header *)SLOT_A_BASE;
+}
+
+void status_print_banner(void)
+{
+    uart_puts("\nlamp firmware " FW_VERSION_STRING " (image epoch ");
+    uart_put_dec(running_image()->security_epoch);
+    uart_puts(")\nserial: ");
+    print_serial();
+    uart_puts("\nreset cause: ");
+    uart_puts(status_reset_cause());
+    uart_putc('\n');
+}
+
+void status_print(void)
+{
+    uint32_t s = RTC_SECONDS, sub = RTC_SUBSEC;
+    uint32_t ms = (s - boot_seconds) * 1000u + (sub * 1000u >> 15) - (boot_subsec * 1000u >> 15);
+    uint32_t control;
+
+    __asm volatile("mrs %0, control" : "=r"(control));
+    uart_puts("serial: ");
+    print_serial();
+    uart_puts("\nfirmware: " FW_VERSION_STRING " image epoch ");
+    uart_put_dec(running_image()->security_epoch);
+    uart_puts(", OTP epoch ");
+    uart_put_dec(otp_epoch());
+    uart_puts("\nfuses: debug lock ");
+    uart_puts(OTP_LOCKS & 1 ? "on" : "off");
+    uart_puts(", boot lock ");
+    uart_puts(OTP_LOCKS & 2 ? "on" : "off");
+    uart_puts("\nreset cause: ");
+    uart_puts(status_reset_cause());
+    uart_puts("\ncrash records stored: ");
+    uart_put_dec(crash_count_stored());
+    uart_puts("\nmpu: ");
+    uart_puts(mpu_enabled() ? "on" : "off");
+    uart_puts(", running ");
+    uart_puts(control & 1 ? "unprivileged" : "privileged");
+    uart_puts("\nuptime: ");
+    uart_put_dec(ms / 1000);
+    uart_putc('.');
+    uart_putc((char)('0' + ms / 100 % 10));
+    uart_putc((char)('0' + ms / 10 % 10));
+    uart_putc((char)('0' + ms % 10));
+    uart_puts(" s\n");
+}

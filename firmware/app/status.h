@@ -1,0 +1,15 @@
+/* firmware/app/status.h: facts about this lamp shown by the banner and by
+ * `status`. */
+#ifndef LAMP_STATUS_H
+#define LAMP_STATUS_H
+
+#include <stdint.h>
+
+#define FW_VERSION_STRING "1.0.0"
+
+void status_init(void);       /* reads and clears the reset cause */
+void status_print_banner(void);
+void status_print(void);
+const char *status_reset_cause(void);
+
+#endif

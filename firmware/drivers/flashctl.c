@@ -1,0 +1,41 @@
+/* firmware/drivers/flashctl.c: FLASHCTL driver (docs/hardware.md). */
+#include "flashctl.h"
+
+#include "hw.h"
+
+static uint32_t run(uint32_t addr, uint32_t data, uint32_t cmd)
+{
+    uint32_t sr;
+
+    FLASHCTL_KEY = FLASHCTL_KEY1;
+    FLASHCTL_KEY = FLASHCTL_KEY2;
+    FLASHCTL_SR = FLASHCTL_SR_DONE | FLASHCTL_SR_ERRORS;
+    FLASHCTL_ADDR = addr;
+    FLASHCTL_DATA = data;
+    FLASHCTL_CMD = cmd;
+    while ((sr = FLASHCTL_SR) & FLASHCTL_SR_BUSY)
+        ;
+    FLASHCTL_CR = FLASHCTL_CR_LOCK | (FLASHCTL_CR & FLASHCTL_CR_ERRIE);
+    return sr & FLASHCTL_SR_ERRORS;
+}
+
+uint32_t flashctl_program(uint32_t addr, uint32_t word)
+{
+    return run(addr, word, FLASHCTL_CMD_PROGRAM);
+}
+
+uint32_t flashctl_erase(uint32_t addr)
+{
+    return run(addr, 0, FLASHCTL_CMD_ERASE);
+}
+
+void flashctl_protect(unsigned range, uint32_t start, uint32_t end)
+{
+    FLASHCTL_WPSTART(range) = start;
+    FLASHCTL_WPEND(range) = end;
+}
+
+void flashctl_lock_protection(void)
+{
+    FLASHCTL_WPLOCK = 1;
+}

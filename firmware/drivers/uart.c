@@ -1,0 +1,71 @@
+/* firmware/drivers/uart.c: UART0 driver; RX by interrupt into a ring so
+ * the main loop can sleep. */
+#include "uart.h"
+
+#include "hw.h"
+
+static volatile uint8_t rx_ring[64];
+static volatile uint32_t rx_head, rx_tail;
+
+void uart_init(bool rx_irq)
+{
+    UART_CR = UART_CR_EN | (rx_irq ? UART_CR_RXIE : 0);
+    if (rx_irq)
+        NVIC_ISER0 = 1u << IRQ_UART0;
+}
+
+void uart_putc(char c)
+{
+    if (c == '\n')
+        UART_DR = '\r';
+    UART_DR = (uint8_t)c;
+}
+
+void uart_puts(const char *s)
+{
+    while (*s)
+        uart_putc(*s++);
+}
+
+void uart_put_hex(uint32_t v)
+{
+    uart_puts("0x");
+    for (int shift = 28; shift >= 0; shift -= 4)
+        uart_putc("0123456789abcdef"[(v >> shift) & 0xF]);
+}
+
+void uart_put_dec(uint32_t v)
+{
+    char buf[11];
+    int i = 0;
+
+    do {
+        buf[i++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (i)
+        uart_putc(buf[--i]);
+}
+
+void UART0_IRQHandler(void)
+{
+    while (UART_SR & UART_SR_RXNE) {
+        uint8_t c = (uint8_t)UART_DR;
+        if (rx_head - rx_tail < sizeof(rx_ring))
+            rx_ring[rx_head++ % sizeof(rx_ring)] = c;
+    }
+}
+
+int uart_getc(void)
+{
+    if (!(UART_CR & UART_CR_RXIE))
+        return (UART_SR & UART_SR_RXNE) ? (int)(UART_DR & 0xFF) : -1;
+    if (rx_tail == rx_head)
+        return -1;
+    return rx_ring[rx_tail++ % sizeof(rx_ring)];
+}
+
+unsigned uart_getc_pending(void)
+{
+    return rx_head - rx_tail;
+}
