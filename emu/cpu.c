@@ -221,13 +221,24 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address,
             return true;
         m->fault = (struct pending_fault){ true, EXC_MEMMANAGE, CFSR_IACCVIOL, 0, addr };
         break;
+    /* The MPU checks an access before the bus sees it (B3.5.1), so an
+     * address no region allows is a MemManage fault even when unmapped. */
     case UC_MEM_FETCH_UNMAPPED:
-        m->fault = (struct pending_fault){ true, EXC_BUSFAULT, CFSR_IBUSERR, 0, addr };
+        if (!(mpu_perms(m, addr, priv) & UC_PROT_EXEC))
+            m->fault = (struct pending_fault){ true, EXC_MEMMANAGE, CFSR_IACCVIOL, 0, addr };
+        else
+            m->fault = (struct pending_fault){ true, EXC_BUSFAULT, CFSR_IBUSERR, 0, addr };
         break;
-    default: /* data read/write of unmapped space */
-        m->fault = (struct pending_fault){ true, EXC_BUSFAULT,
-            CFSR_PRECISERR | CFSR_BFARVALID, addr, pc };
+    default: { /* data read/write of unmapped space */
+        unsigned want = type == UC_MEM_READ_UNMAPPED ? UC_PROT_READ : UC_PROT_WRITE;
+        if (!(mpu_perms(m, addr, priv) & want))
+            m->fault = (struct pending_fault){ true, EXC_MEMMANAGE,
+                CFSR_DACCVIOL | CFSR_MMARVALID, addr, pc };
+        else
+            m->fault = (struct pending_fault){ true, EXC_BUSFAULT,
+                CFSR_PRECISERR | CFSR_BFARVALID, addr, pc };
         break;
+    }
     }
     (void)size; (void)value;
     return false;

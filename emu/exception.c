@@ -99,7 +99,28 @@ static void set_sram_word(struct machine *m, uint32_t addr, uint32_t v)
 
 static bool frame_in_sram(uint32_t sp)
 {
-    return sp >= SRAM_BASE && sp + 32 <= SRAM_BASE + SRAM_SIZE;
+    return sp >= SRAM_BASE && sp <= SRAM_BASE + SRAM_SIZE - 32;
+}
+
+/* Both stack pointers.  Unicorn reads MSP and PSP as zero while the core
+ * is unprivileged (as MRS would), so look from handler mode, where QEMU
+ * holds the thread's current SP in R13 and the other one banked. */
+static void read_stack_pointers(struct machine *m, uint32_t *msp, uint32_t *psp)
+{
+    uint32_t ipsr = cpu_reg(m, UC_ARM_REG_IPSR) & 0x1FF;
+    uint32_t control = cpu_reg(m, UC_ARM_REG_CONTROL);
+
+    if (ipsr != 0 || !(control & 1)) {
+        *msp = cpu_reg(m, UC_ARM_REG_MSP);
+        *psp = cpu_reg(m, UC_ARM_REG_PSP);
+        return;
+    }
+    uint32_t current = cpu_reg(m, UC_ARM_REG_SP);
+    cpu_set_reg(m, UC_ARM_REG_IPSR, 3);
+    uint32_t other = cpu_reg(m, UC_ARM_REG_PSP);
+    cpu_set_reg(m, UC_ARM_REG_IPSR, 0);
+    *msp = (control & 2) ? other : current;
+    *psp = (control & 2) ? current : other;
 }
 
 void cpu_set_mode(struct machine *m, uint32_t ipsr, bool spsel, bool npriv,
@@ -134,7 +155,8 @@ void exc_take(struct machine *m, int exc, uint32_t return_pc)
 {
     uint32_t ipsr = cpu_reg(m, UC_ARM_REG_IPSR) & 0x1FF;
     uint32_t control = cpu_reg(m, UC_ARM_REG_CONTROL);
-    uint32_t msp = cpu_reg(m, UC_ARM_REG_MSP), psp = cpu_reg(m, UC_ARM_REG_PSP);
+    uint32_t msp, psp;
+    read_stack_pointers(m, &msp, &psp);
     bool on_psp = ipsr == 0 && (control & 2);
     uint32_t sp = on_psp ? psp : msp;
     uint32_t xpsr = cpu_reg(m, UC_ARM_REG_XPSR) | XPSR_T;
