@@ -42,9 +42,18 @@ static bool is_div(uint16_t hw1, uint16_t hw2)
     return (hw1 & 0xFFD0) == 0xFB90 && (hw2 & 0xF0F0) == 0xF0F0;
 }
 
-static bool is_msr_control(uint16_t hw1, uint16_t hw2)
+/* MSR to PRIMASK, BASEPRI, BASEPRI_MAX, FAULTMASK or CONTROL: after it an
+ * exception may become takeable or the privilege level may change. */
+static bool is_msr_mask_or_control(uint16_t hw1, uint16_t hw2)
 {
-    return (hw1 & 0xFFF0) == 0xF380 && (hw2 & 0xFFFF) == 0x8814;
+    return (hw1 & 0xFFF0) == 0xF380 && (hw2 & 0xFF00) == 0x8800 &&
+           (hw2 & 0xFF) >= 0x10 && (hw2 & 0xFF) <= 0x14;
+}
+
+/* CPSIE i / f / if */
+static bool is_cpsie(uint16_t hw1)
+{
+    return hw1 >= 0xB661 && hw1 <= 0xB663;
 }
 
 void cpu_scan_code(struct machine *m, uint32_t addr, uint32_t len)
@@ -57,8 +66,10 @@ void cpu_scan_code(struct machine *m, uint32_t addr, uint32_t len)
         uint16_t hw1 = fetch16(m, a), hw2 = a + 4 <= FLASH_SIZE ? fetch16(m, a + 2) : 0;
         if (hw1 == 0xBF30 || hw1 == 0xBF20 || is_div(hw1, hw2))
             filter_set(m, a);
-        if (is_msr_control(hw1, hw2))
+        if (is_msr_mask_or_control(hw1, hw2))
             filter_set(m, a + 4);
+        if (is_cpsie(hw1))
+            filter_set(m, a + 2);
     }
 }
 
@@ -85,9 +96,15 @@ static void on_special(struct machine *m, uint32_t pc)
 {
     uint16_t hw1 = fetch16(m, pc), hw2 = fetch16(m, pc + 2);
 
-    /* A preceding MSR CONTROL may have changed the privilege level. */
+    /* A preceding MSR CONTROL may have changed the privilege level, and a
+     * preceding CPSIE or MSR to a mask register may have unmasked a
+     * pending exception: both are handled before this instruction. */
     if (cpu_privileged(m) != m->prot_privileged && (m->mpu_ctrl & 1)) {
         m->mpu_dirty = true;
+        machine_stop_cpu(m);
+        return;
+    }
+    if (exc_pending_to_take(m)) {
         machine_stop_cpu(m);
         return;
     }
@@ -125,8 +142,9 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
         /* RAM code is not scanned: it is decoded as it runs. */
         if (pc >= SRAM_BASE) {
             uint16_t hw1 = fetch16(m, pc), hw2 = fetch16(m, pc + 2);
-            if (hw1 == 0xBF30 || hw1 == 0xBF20 || is_div(hw1, hw2) ||
-                cpu_privileged(m) != m->prot_privileged)
+            uint16_t prev = fetch16(m, pc - 2), prev2 = fetch16(m, pc - 4);
+            if (hw1 == 0xBF30 || hw1 == 0xBF20 || is_div(hw1, hw2) || is_cpsie(prev) ||
+                is_msr_mask_or_control(prev2, prev))
                 on_special(m, pc);
         } else {
             on_special(m, pc);
@@ -190,6 +208,17 @@ static unsigned memory_kind_perms(uint32_t addr)
     return UC_PROT_READ | UC_PROT_WRITE; /* peripheral windows */
 }
 
+/* Let one access through a page whose protection is stricter than the MPU
+ * region it touches (a region smaller than a page).  Unicorn then caches
+ * the page in its TLB as fully accessible, so the TLB is flushed before
+ * the next instruction. */
+static bool allow_once(struct machine *m)
+{
+    m->tlb_flush_needed = true;
+    machine_stop_cpu(m);
+    return true;
+}
+
 /* A memory access Unicorn refused: either the MPU forbids it (MemManage),
  * the bus cannot do it (BusFault), or it is allowed and the page was only
  * protected because an MPU region smaller than a page split it. */
@@ -212,13 +241,13 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address,
             m->fault = (struct pending_fault){ true, EXC_BUSFAULT,
                 CFSR_PRECISERR | CFSR_BFARVALID, addr, pc };
         } else {
-            return true;
+            return allow_once(m);
         }
         break;
     }
     case UC_MEM_FETCH_PROT:
         if (mpu_perms(m, addr, priv) & UC_PROT_EXEC)
-            return true;
+            return allow_once(m);
         m->fault = (struct pending_fault){ true, EXC_MEMMANAGE, CFSR_IACCVIOL, 0, addr };
         break;
     /* The MPU checks an access before the bus sees it (B3.5.1), so an

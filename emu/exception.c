@@ -103,32 +103,27 @@ static bool frame_in_sram(uint32_t sp)
 }
 
 /* Both stack pointers.  Unicorn reads MSP and PSP as zero while the core
- * is unprivileged (as MRS would), so look from handler mode, where QEMU
- * holds the thread's current SP in R13 and the other one banked. */
+ * is unprivileged (as MRS would), so look from handler mode: QEMU re-banks
+ * SP when IPSR is written, and there both read back as they are. */
 static void read_stack_pointers(struct machine *m, uint32_t *msp, uint32_t *psp)
 {
     uint32_t ipsr = cpu_reg(m, UC_ARM_REG_IPSR) & 0x1FF;
-    uint32_t control = cpu_reg(m, UC_ARM_REG_CONTROL);
 
-    if (ipsr != 0 || !(control & 1)) {
-        *msp = cpu_reg(m, UC_ARM_REG_MSP);
-        *psp = cpu_reg(m, UC_ARM_REG_PSP);
-        return;
-    }
-    uint32_t current = cpu_reg(m, UC_ARM_REG_SP);
-    cpu_set_reg(m, UC_ARM_REG_IPSR, 3);
-    uint32_t other = cpu_reg(m, UC_ARM_REG_PSP);
-    cpu_set_reg(m, UC_ARM_REG_IPSR, 0);
-    *msp = (control & 2) ? other : current;
-    *psp = (control & 2) ? current : other;
+    if (ipsr == 0)
+        cpu_set_reg(m, UC_ARM_REG_IPSR, 3);
+    *msp = cpu_reg(m, UC_ARM_REG_MSP);
+    *psp = cpu_reg(m, UC_ARM_REG_PSP);
+    if (ipsr == 0)
+        cpu_set_reg(m, UC_ARM_REG_IPSR, 0);
 }
 
 void cpu_set_mode(struct machine *m, uint32_t ipsr, bool spsel, bool npriv,
                   uint32_t msp, uint32_t psp)
 {
-    /* QEMU banks SP by mode and refuses CONTROL writes from unprivileged
-     * thread mode and SPSEL writes in handler mode, so go through a
-     * privileged thread state, then set both stack pointers explicitly. */
+    /* QEMU banks SP by mode (re-banking on IPSR writes) and refuses
+     * CONTROL writes from unprivileged thread mode and SPSEL writes in
+     * handler mode, so go through a privileged thread state to set SPSEL,
+     * then set both stack pointers explicitly in the final mode. */
     uint32_t nzcv = cpu_reg(m, UC_ARM_REG_APSR_NZCV);
 
     cpu_set_reg(m, UC_ARM_REG_IPSR, 3);

@@ -117,6 +117,7 @@ struct machine {
     uint32_t mpu_ctrl, mpu_rnr;
     struct mpu_region mpu[8];
     bool mpu_dirty;
+    bool tlb_flush_needed;      /* an access was let through a stricter page */
     bool prot_privileged;       /* which view the page protections show */
     uint8_t *page_perm;         /* current UC_PROT_* per 1 KiB page (tracked areas) */
 
@@ -167,6 +168,7 @@ void mpu_reset(struct machine *m);
 unsigned mpu_perms(struct machine *m, uint32_t addr, bool privileged);
 /* Re-apply page protections if the MPU or privilege changed. */
 void mpu_sync_protections(struct machine *m);
+void mpu_flush_tlb(struct machine *m);
 
 void machine_stop_cpu(struct machine *m);
 

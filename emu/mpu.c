@@ -93,8 +93,19 @@ static unsigned page_perms(struct machine *m, uint32_t page, bool priv)
     return p;
 }
 
+void mpu_flush_tlb(struct machine *m)
+{
+    /* Unicorn checks protections only when it fills its TLB; mapping and
+     * unmapping a page is the way its API offers to flush it. */
+    uc_mem_map(m->uc, DUMMY_PAGE, PAGE, UC_PROT_READ);
+    uc_mem_unmap(m->uc, DUMMY_PAGE, PAGE);
+    m->tlb_flush_needed = false;
+}
+
 void mpu_sync_protections(struct machine *m)
 {
+    if (m->tlb_flush_needed)
+        mpu_flush_tlb(m);
     bool priv = cpu_privileged(m);
     bool changed = false;
     size_t idx = 0;
@@ -131,12 +142,8 @@ void mpu_sync_protections(struct machine *m)
         }
         idx += npages;
     }
-    if (changed) {
-        /* Unicorn checks protections only when it fills its TLB; mapping
-         * and unmapping a page flushes it. */
-        uc_mem_map(m->uc, DUMMY_PAGE, PAGE, UC_PROT_READ);
-        uc_mem_unmap(m->uc, DUMMY_PAGE, PAGE);
-    }
+    if (changed)
+        mpu_flush_tlb(m);
     m->mpu_dirty = false;
     m->prot_privileged = priv;
 }

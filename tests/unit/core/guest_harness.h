@@ -1,0 +1,23 @@
+/* tests/unit/core/guest_harness.h: boot a tiny guest program in a fresh
+ * machine (deterministic time, temporary state directory) and look at it. */
+#ifndef LAMPSIM_TEST_GUEST_HARNESS_H
+#define LAMPSIM_TEST_GUEST_HARNESS_H
+
+#include "machine_internal.h"
+
+struct guest {
+    struct machine *m;
+    char *dir;
+};
+
+/* Loads GUEST_DIR/name.bin at address 0; NULL on failure (printed). */
+struct guest *guest_new(const char *name);
+/* Runs until the guest sleeps with no timer armed, skipping idle time;
+ * false if it is still running after max_insns. */
+bool guest_run(struct guest *g, uint64_t max_insns);
+uint32_t guest_ram32(struct guest *g, uint32_t addr);
+/* LOG[0] is the count, LOG[1..] the entries (guest/common.inc). */
+uint32_t guest_log(struct guest *g, unsigned i);
+void guest_free(struct guest *g);
+
+#endif

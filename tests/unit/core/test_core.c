@@ -1,0 +1,118 @@
+/* tests/unit/core/test_core.c: the exception model, SCB fault reporting
+ * and SysTick/WFI, each against a tiny guest program (see guest/). */
+#include "guest_harness.h"
+
+#include <CUnit/Basic.h>
+
+#define RESULT 0x20000000u
+
+static struct guest *boot(const char *name)
+{
+    struct guest *g = guest_new(name);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_TRUE(guest_run(g, 2000000));
+    return g;
+}
+
+static void check_log(struct guest *g, const uint32_t *want, unsigned n)
+{
+    CU_ASSERT_EQUAL(guest_log(g, 0), n);
+    for (unsigned i = 0; i < n; i++) {
+        if (guest_log(g, i + 1) != want[i])
+            fprintf(stderr, "\n  log[%u] = 0x%08x, want 0x%08x", i, guest_log(g, i + 1), want[i]);
+        CU_ASSERT_EQUAL(guest_log(g, i + 1), want[i]);
+    }
+}
+
+static void svc_from_unprivileged_psp_thread_returns_through_fffffffd(void)
+{
+    struct guest *g = boot("svc_psp");
+
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT + 16), 11);           /* IPSR in handler */
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT + 20), 0xFFFFFFFDu);  /* EXC_RETURN */
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT + 24), 0x20010000u);  /* MSP untouched */
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT + 0), 3);             /* CONTROL restored */
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT + 4), 0x20008000u);   /* PSP popped */
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT + 8), 0x44);          /* r4 preserved */
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT + 12), 0x11);         /* stacked r0 restored */
+    guest_free(g);
+}
+
+static void priorities_preemption_tail_chaining_and_basepri(void)
+{
+    /* SysTick first (0x80 beats 0xF0), PendSV tail-chained, SysTick
+     * preempting PendSV, then BASEPRI=0x80 holding SysTick until cleared. */
+    static const uint32_t want[] = { 15, 14, 15, 0xEE, 0xB1, 15, 0xB2 };
+    struct guest *g = boot("priorities");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    guest_free(g);
+}
+
+static void mpu_faults_report_daccviol_with_mmfar_and_honour_subregions(void)
+{
+    static const uint32_t want[] = {
+        0xA1,                     /* disabled sub-region: lower region allows */
+        0x82, 0x20008100u, 0xA2,  /* enabled no-access sub-region */
+        0x82, 0x20004010u, 0xA3,  /* unprivileged write to AP=2 */
+    };
+    struct guest *g = boot("mpu_faults");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    guest_free(g);
+}
+
+static void div0_traps_only_with_div_0_trp_and_bus_fault_escalates(void)
+{
+    struct guest *g = boot("div_bus");
+    uint32_t pc = guest_log(g, 3), insn = 0;
+
+    CU_ASSERT_EQUAL(guest_log(g, 0), 8);
+    CU_ASSERT_EQUAL(guest_log(g, 1), 0);                  /* no trap: result 0 */
+    CU_ASSERT_EQUAL(guest_log(g, 2), 1u << 25);           /* DIVBYZERO */
+    machine_read_phys(g->m, pc, &insn, 2);
+    CU_ASSERT_EQUAL(insn & 0xFFF0, 0xFB90);               /* stacked PC is the SDIV */
+    CU_ASSERT_EQUAL(guest_log(g, 4), 0xD1);
+    CU_ASSERT_EQUAL(guest_log(g, 5), 1u << 30);           /* HFSR.FORCED */
+    CU_ASSERT_EQUAL(guest_log(g, 6), (1u << 9) | (1u << 15)); /* PRECISERR|BFARVALID */
+    CU_ASSERT_EQUAL(guest_log(g, 7), 0x50000000u);        /* BFAR */
+    CU_ASSERT_EQUAL(guest_log(g, 8), 0xD2);
+    guest_free(g);
+}
+
+static void wfi_sleeps_until_systick_and_illegal_exc_return_is_invpc(void)
+{
+    static const uint32_t want[] = { 15, 0x5A, 15, 0x5A, 15, 1u << 18 };
+    struct guest *g = boot("wfi_systick");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    /* Three ticks of 100 us went by in virtual time, mostly asleep. */
+    CU_ASSERT_TRUE(machine_now_ns(g->m) >= 300000);
+    CU_ASSERT_TRUE(g->m->icount < 2000);
+    guest_free(g);
+}
+
+int main(void)
+{
+    CU_pSuite s;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("exception_model", NULL, NULL);
+    CU_add_test(s, "svc_from_unprivileged_psp_thread_returns_through_fffffffd",
+                svc_from_unprivileged_psp_thread_returns_through_fffffffd);
+    CU_add_test(s, "priorities_preemption_tail_chaining_and_basepri",
+                priorities_preemption_tail_chaining_and_basepri);
+    CU_add_test(s, "wfi_sleeps_until_systick_and_illegal_exc_return_is_invpc",
+                wfi_sleeps_until_systick_and_illegal_exc_return_is_invpc);
+    s = CU_add_suite("faults", NULL, NULL);
+    CU_add_test(s, "mpu_faults_report_daccviol_with_mmfar_and_honour_subregions",
+                mpu_faults_report_daccviol_with_mmfar_and_honour_subregions);
+    CU_add_test(s, "div0_traps_only_with_div_0_trp_and_bus_fault_escalates",
+                div0_traps_only_with_div_0_trp_and_bus_fault_escalates);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
