@@ -83,12 +83,17 @@ void machine_timer_arm(struct machine_timer *t, uint64_t deadline_ns)
 {
     t->deadline = deadline_ns;
     t->armed = true;
+    t->m->deadline_valid = false;
     /* A deadline earlier than the slice's end must cut the slice short. */
     if (t->m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
         machine_stop_cpu(t->m);
 }
 
-void machine_timer_cancel(struct machine_timer *t) { t->armed = false; }
+void machine_timer_cancel(struct machine_timer *t)
+{
+    t->armed = false;
+    t->m->deadline_valid = false;
+}
 bool machine_timer_armed(const struct machine_timer *t) { return t->armed; }
 
 void machine_timer_free(struct machine_timer *t)
@@ -96,6 +101,7 @@ void machine_timer_free(struct machine_timer *t)
     if (!t)
         return;
     g_ptr_array_remove(t->m->timers, t);
+    t->m->deadline_valid = false;
     g_free(t);
 }
 
@@ -103,18 +109,34 @@ uint64_t machine_next_deadline_ns(struct machine *m)
 {
     uint64_t best = UINT64_MAX;
 
+    /* Cached: the scheduler asks for every lamp at every iteration. */
+    if (m->deadline_valid)
+        return m->next_deadline;
     for (guint i = 0; i < m->timers->len; i++) {
         struct machine_timer *t = g_ptr_array_index(m->timers, i);
         if (t->armed && t->deadline < best)
             best = t->deadline;
     }
+    m->next_deadline = best;
+    m->deadline_valid = true;
     return best;
+}
+
+gint64 machine_next_deadline_host_us(struct machine *m)
+{
+    uint64_t deadline = machine_next_deadline_ns(m);
+
+    if (deadline == UINT64_MAX || m->cfg.time_mode != MACHINE_TIME_REALTIME)
+        return G_MAXINT64;
+    return m->poweron_host_us + (gint64)(deadline / 1000);
 }
 
 static void fire_due_timers(struct machine *m)
 {
     for (int n = 0; n < MAX_TIMER_FIRES; n++) {
         uint64_t now = machine_now_ns(m);
+        if (machine_next_deadline_ns(m) > now)
+            return;
         struct machine_timer *due = NULL;
         for (guint i = 0; i < m->timers->len; i++) {
             struct machine_timer *t = g_ptr_array_index(m->timers, i);
@@ -124,6 +146,7 @@ static void fire_due_timers(struct machine *m)
         if (!due)
             return;
         due->armed = false;
+        m->deadline_valid = false;
         due->fn(due->opaque);
     }
 }
@@ -179,11 +202,18 @@ const struct machine_config *machine_config(const struct machine *m) { return &m
 const char *machine_name(const struct machine *m) { return m->name; }
 enum machine_state machine_state(const struct machine *m)
 {
-    /* A sleeping core with an interrupt or reset waiting is runnable. */
-    if (m->state == MACHINE_SLEEPING &&
-        (m->pending_reset || m->power_cut_why || exc_wakeup_pending((struct machine *)m)))
+    /* A sleeping core with an interrupt or reset waiting is runnable.  The
+     * scheduler asks this of every lamp on every loop iteration, so the
+     * register reads of the priority check happen only if anything at all
+     * is pending. */
+    if (m->state != MACHINE_SLEEPING)
+        return m->state;
+    if (m->pending_reset || m->power_cut_why)
         return MACHINE_RUNNABLE;
-    return m->state;
+    if (memchr(m->exc_pending, 1, sizeof(m->exc_pending)) &&
+        exc_wakeup_pending((struct machine *)m))
+        return MACHINE_RUNNABLE;
+    return MACHINE_SLEEPING;
 }
 
 void machine_console_output(struct machine *m, const uint8_t *buf, size_t len)
@@ -274,6 +304,7 @@ void machine_power_on(struct machine *m)
     m->poweron_host_us = g_get_monotonic_time();
     for (guint i = 0; i < m->timers->len; i++)
         ((struct machine_timer *)g_ptr_array_index(m->timers, i))->armed = false;
+    m->deadline_valid = false;
     do_reset(m, MACHINE_RESET_POR);
 }
 
@@ -283,6 +314,7 @@ void machine_power_off(struct machine *m, const char *why)
     m->state = MACHINE_OFF;
     for (guint i = 0; i < m->timers->len; i++)
         ((struct machine_timer *)g_ptr_array_index(m->timers, i))->armed = false;
+    m->deadline_valid = false;
     if (m->cfg.log_mask & MACHINE_LOG_INFO)
         machine_log(m, MACHINE_LOG_INFO, "power off: %s", why);
     if (m->cfg.hooks.power_off)

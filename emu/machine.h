@@ -96,6 +96,9 @@ enum machine_state machine_state(const struct machine *m);
 uint64_t machine_now_ns(struct machine *m);
 /* Earliest armed timer deadline (virtual ns), or UINT64_MAX. */
 uint64_t machine_next_deadline_ns(struct machine *m);
+/* Realtime mode: the earliest deadline as host monotonic time in us
+ * (g_get_monotonic_time's clock), or G_MAXINT64. */
+gint64 machine_next_deadline_host_us(struct machine *m);
 /* Deterministic mode only: a sleeping machine jumps to the next deadline
  * and fires it. */
 void machine_skip_to_next_deadline(struct machine *m);

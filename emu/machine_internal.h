@@ -89,6 +89,8 @@ struct machine {
     uint64_t sleep_skipped_ns;  /* deterministic: time jumped while asleep */
     gint64 poweron_host_us;     /* realtime: host clock at power on */
     GPtrArray *timers;          /* struct machine_timer * */
+    uint64_t next_deadline;     /* cache of the earliest armed deadline */
+    bool deadline_valid;
     uint64_t seeded_state;
 
     /* exception model */

@@ -3,53 +3,70 @@
 
 #include "periph.h" /* machine_config */
 
+/* Sleeping lamps whose timers fall due within this much of each other are
+ * woken in one main-loop iteration (like the kernel's timer slack): one
+ * scan of the fleet serves them all, so an idle fleet costs little. */
+#define TIMER_SLACK_MS 10
+
 struct scheduler {
     GSource source;
     GPtrArray *lamps;   /* struct lamp *, not owned */
     guint next;         /* round-robin start, so no lamp is always first */
+    gint64 ready_at_us; /* host time when prepare's timeout runs out */
 };
 
 /* Milliseconds until the earliest realtime deadline of a sleeping lamp;
  * 0 if a lamp can run or a deterministic lamp can skip ahead now; -1 if
- * nothing will happen without outside input. */
+ * nothing will happen without outside input.  One clock read per scan:
+ * this runs over the whole fleet at every iteration. */
 static gint scheduler_timeout_ms(struct scheduler *s)
 {
-    gint64 best = -1;
+    gint64 now = g_get_monotonic_time(), earliest = G_MAXINT64;
 
     for (guint i = 0; i < s->lamps->len; i++) {
         struct machine *m = lamp_machine(g_ptr_array_index(s->lamps, i));
         enum machine_state st = machine_state(m);
-        uint64_t deadline, now;
 
         if (st == MACHINE_RUNNABLE)
             return 0;
         if (st != MACHINE_SLEEPING)
             continue;
-        deadline = machine_next_deadline_ns(m);
-        if (deadline == UINT64_MAX)
+        if (machine_config(m)->time_mode == MACHINE_TIME_DETERMINISTIC) {
+            if (machine_next_deadline_ns(m) != UINT64_MAX)
+                return 0;
             continue;
-        if (machine_config(m)->time_mode == MACHINE_TIME_DETERMINISTIC)
-            return 0;
-        now = machine_now_ns(m);
-        gint64 ms = deadline <= now ? 0 : (gint64)((deadline - now + 999999) / 1000000);
-        if (best < 0 || ms < best)
-            best = ms;
+        }
+        earliest = MIN(earliest, machine_next_deadline_host_us(m));
     }
-    return best > G_MAXINT ? G_MAXINT : (gint)best;
+    if (earliest == G_MAXINT64)
+        return -1;
+    if (earliest <= now)
+        return 0;
+    return (gint)MIN((earliest - now + 999) / 1000, G_MAXINT);
 }
 
 static gboolean scheduler_prepare(GSource *source, gint *timeout)
 {
-    *timeout = scheduler_timeout_ms((struct scheduler *)source);
-    return *timeout == 0;
+    struct scheduler *s = (struct scheduler *)source;
+    gint ms = scheduler_timeout_ms(s);
+
+    if (ms > 0)
+        ms = (ms + TIMER_SLACK_MS - 1) / TIMER_SLACK_MS * TIMER_SLACK_MS;
+    *timeout = ms;
+    s->ready_at_us = ms < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)ms * 1000;
+    return ms == 0;
 }
 
+/* After the poll: due when prepare's timeout ran out (no new scan), or
+ * when outside input woke a lamp (scheduler_wake). */
 static gboolean scheduler_check(GSource *source)
 {
-    return scheduler_timeout_ms((struct scheduler *)source) == 0;
+    struct scheduler *s = (struct scheduler *)source;
+
+    return g_get_monotonic_time() >= s->ready_at_us;
 }
 
-static void scheduler_step_lamp(struct lamp *lamp)
+static void scheduler_step_lamp(struct lamp *lamp, gint64 now_us)
 {
     struct machine *m = lamp_machine(lamp);
 
@@ -61,7 +78,7 @@ static void scheduler_step_lamp(struct lamp *lamp)
         if (machine_config(m)->time_mode == MACHINE_TIME_DETERMINISTIC) {
             if (machine_next_deadline_ns(m) != UINT64_MAX)
                 machine_skip_to_next_deadline(m);
-        } else {
+        } else if (machine_next_deadline_host_us(m) <= now_us) {
             machine_poll_timers(m);
         }
         break;
@@ -75,9 +92,10 @@ static gboolean scheduler_dispatch(GSource *source, GSourceFunc cb, gpointer dat
 {
     struct scheduler *s = (struct scheduler *)source;
     guint n = s->lamps->len;
+    gint64 now = g_get_monotonic_time();
 
     for (guint k = 0; k < n; k++)
-        scheduler_step_lamp(g_ptr_array_index(s->lamps, (s->next + k) % n));
+        scheduler_step_lamp(g_ptr_array_index(s->lamps, (s->next + k) % n), now);
     if (n)
         s->next = (s->next + 1) % n;
     return G_SOURCE_CONTINUE;
@@ -124,5 +142,6 @@ void scheduler_add(struct scheduler *s, struct lamp *lamp)
 
 void scheduler_wake(struct scheduler *s)
 {
+    s->ready_at_us = 0;
     g_main_context_wakeup(g_source_get_context(&s->source));
 }

@@ -9,8 +9,8 @@
 #include "status.h"
 #include "uart.h"
 
-#define WDT_TIMEOUT_MS 2000u
-#define WAKE_PERIOD_US 500000u
+#define WDT_TIMEOUT_MS 4000u
+#define WAKE_PERIOD_US 1000000u /* kick the watchdog once a second */
 
 void TIMER0_IRQHandler(void);
 void TIMER0_IRQHandler(void)
