@@ -18,3 +18,9 @@ meson compile -C "$build"
 # UBSan findings fail the test that hit them instead of only printing.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 meson test -C "$build" --print-errorlogs --num-processes 2
+
+# The unit suites once more under valgrind, in a build without sanitizers.
+vbuild=build-valgrind
+[ -f "$vbuild/build.ninja" ] || meson setup "$vbuild" -Dbuildtype=debug >/dev/null
+meson compile -C "$vbuild" >/dev/null
+meson test -C "$vbuild" --setup valgrind --suite unit --print-errorlogs
