@@ -197,17 +197,6 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     uc_emu_stop(uc);
 }
 
-static unsigned memory_kind_perms(uint32_t addr)
-{
-    if (addr < FLASH_SIZE)
-        return UC_PROT_READ | UC_PROT_EXEC;
-    if (addr >= OTP_BASE && addr < OTP_BASE + OTP_SIZE)
-        return UC_PROT_READ;
-    if (addr >= SRAM_BASE && addr < SRAM_BASE + SRAM_SIZE)
-        return UC_PROT_ALL;
-    return UC_PROT_READ | UC_PROT_WRITE; /* peripheral windows */
-}
-
 /* Let one access through a page whose protection is stricter than the MPU
  * region it touches (a region smaller than a page).  Unicorn then caches
  * the page in its TLB as fully accessible, so the TLB is flushed before

@@ -10,6 +10,10 @@
 #define XPSR_T (1u << 24)
 #define XPSR_ALIGN (1u << 9)
 
+/* The first six words of an exception frame (B1.5.6); then PC, xPSR. */
+static const int frame_regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
+                                   UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR };
+
 /* Group priority of a programmed priority byte under PRIGROUP (B1.5.4). */
 static int group_prio(struct machine *m, int exc)
 {
@@ -168,10 +172,8 @@ void exc_take(struct machine *m, int exc, uint32_t return_pc)
         lockup(m, "exception stack frame outside SRAM", return_pc);
         return;
     }
-    static const int regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
-                                 UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR };
     for (int i = 0; i < 6; i++)
-        set_sram_word(m, frame + 4 * i, cpu_reg(m, regs[i]));
+        set_sram_word(m, frame + 4 * i, cpu_reg(m, frame_regs[i]));
     set_sram_word(m, frame + 24, return_pc & ~1u);
     set_sram_word(m, frame + 28, xpsr);
     if (on_psp)
@@ -247,10 +249,8 @@ void exc_return(struct machine *m, uint32_t exc_return)
         lockup(m, "exception return frame outside SRAM", exc_return);
         return;
     }
-    static const int regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
-                                 UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR };
     for (int i = 0; i < 6; i++)
-        cpu_set_reg(m, regs[i], sram_word(m, frame + 4 * i));
+        cpu_set_reg(m, frame_regs[i], sram_word(m, frame + 4 * i));
     pc = sram_word(m, frame + 24);
     xpsr = sram_word(m, frame + 28);
     frame += 32 + ((xpsr & XPSR_ALIGN) && (m->ccr & (1u << 9)) ? 4 : 0);

@@ -168,6 +168,8 @@ bool mpu_write(struct machine *m, uint32_t off, uint32_t v);
 void mpu_reset(struct machine *m);
 /* UC_PROT_* the MPU (and the default map) allows at addr. */
 unsigned mpu_perms(struct machine *m, uint32_t addr, bool privileged);
+/* UC_PROT_* the bus allows at a mapped address (flash is not bus-writable). */
+unsigned memory_kind_perms(uint32_t addr);
 /* Re-apply page protections if the MPU or privilege changed. */
 void mpu_sync_protections(struct machine *m);
 void mpu_flush_tlb(struct machine *m);

@@ -72,7 +72,7 @@ unsigned mpu_perms(struct machine *m, uint32_t addr, bool priv)
     return 0;
 }
 
-static unsigned kind_perms(uint32_t addr)
+unsigned memory_kind_perms(uint32_t addr)
 {
     if (addr < FLASH_SIZE)
         return UC_PROT_READ | UC_PROT_EXEC;
@@ -87,7 +87,7 @@ static unsigned kind_perms(uint32_t addr)
  * forbids but the MPU allows are let through one by one by the PROT hook. */
 static unsigned page_perms(struct machine *m, uint32_t page, bool priv)
 {
-    unsigned p = kind_perms(page);
+    unsigned p = memory_kind_perms(page);
     for (uint32_t a = page; a < page + PAGE && p; a += 32)
         p &= mpu_perms(m, a, priv);
     return p;
@@ -116,7 +116,7 @@ void mpu_sync_protections(struct machine *m)
         m->page_perm = g_malloc(NPAGES);
         for (size_t a = 0, i = 0; a < G_N_ELEMENTS(areas); a++)
             for (uint32_t off = 0; off < areas[a].size; off += PAGE)
-                m->page_perm[i++] = (uint8_t)kind_perms(areas[a].base + off);
+                m->page_perm[i++] = (uint8_t)memory_kind_perms(areas[a].base + off);
     }
     for (size_t a = 0; a < G_N_ELEMENTS(areas); a++) {
         uint32_t npages = areas[a].size / PAGE;

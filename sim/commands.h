@@ -12,5 +12,8 @@ int cmd_fleet(int argc, char **argv);
 int usage_error(const char *cmd, const char *msg);
 /* Parses --log's comma list into machine_log_level bits. */
 bool parse_log_mask(const char *spec, unsigned *mask, GError **error);
+/* --seed N: sets deterministic time and the seeded RNG in a lamp_config. */
+struct lamp_config;
+bool parse_seed(const char *text, struct lamp_config *cfg);
 
 #endif

@@ -131,12 +131,9 @@ int cmd_fleet(int argc, char **argv)
         log_spec = g_strdup("guest,unimp");
     if (!parse_log_mask(log_spec, &cfg.log_mask, &error))
         return usage_error("fleet", error->message);
-    if (seed_str) {
-        if (!g_ascii_string_to_unsigned(seed_str, 10, 0, G_MAXUINT64, &seed, NULL))
-            return usage_error("fleet", "--seed: not a decimal number");
-        cfg.seeded = true;
-        cfg.time_mode = MACHINE_TIME_DETERMINISTIC;
-    }
+    if (seed_str && !parse_seed(seed_str, &cfg))
+        return usage_error("fleet", "--seed: not a decimal number");
+    seed = cfg.seed;
     cfg.firmware_dir = firmware_dir ? firmware_dir : LAMPSIM_FIRMWARE_DIR;
 
     loop = g_main_loop_new(NULL, FALSE);

@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "config.h"
+#include "lamp.h"
 #include "machine.h"
 #include "sim_error.h"
 
@@ -62,6 +63,18 @@ bool parse_log_mask(const char *spec, unsigned *mask, GError **error)
         }
         *mask |= classes[i].bits;
     }
+    return true;
+}
+
+bool parse_seed(const char *text, struct lamp_config *cfg)
+{
+    guint64 seed;
+
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &seed, NULL))
+        return false;
+    cfg->seeded = true;
+    cfg->seed = seed;
+    cfg->time_mode = MACHINE_TIME_DETERMINISTIC;
     return true;
 }
 

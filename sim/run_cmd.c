@@ -130,14 +130,8 @@ int cmd_run(int argc, char **argv)
         return usage_error("run", "--timeout must not be negative");
     if (!parse_log_mask(log_spec, &cfg.log_mask, &error))
         return usage_error("run", error->message);
-    if (seed_str) {
-        guint64 seed;
-        if (!g_ascii_string_to_unsigned(seed_str, 10, 0, G_MAXUINT64, &seed, &error))
-            return usage_error("run", "--seed: not a decimal number");
-        cfg.seeded = true;
-        cfg.seed = seed;
-        cfg.time_mode = MACHINE_TIME_DETERMINISTIC;
-    }
+    if (seed_str && !parse_seed(seed_str, &cfg))
+        return usage_error("run", "--seed: not a decimal number");
     if (exit_on) {
         regex = g_regex_new(exit_on, 0, 0, &error);
         if (!regex)
