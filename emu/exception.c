@@ -9,6 +9,8 @@
 
 #define XPSR_T (1u << 24)
 #define XPSR_ALIGN (1u << 9)
+/* Cortex-M4 exception entry latency, charged to virtual time. */
+#define ENTRY_CYCLES 12
 
 /* The first six words of an exception frame (B1.5.6); then PC, xPSR. */
 static const int frame_regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
@@ -196,6 +198,7 @@ void exc_take(struct machine *m, int exc, uint32_t return_pc)
     m->exc_pending[exc] = false;
     m->exc_active[exc] = true;
     m->stats.exceptions_taken++;
+    m->icount += ENTRY_CYCLES;
     cpu_set_mode(m, exc, false, (control & 1) != 0, msp, psp);
     cpu_set_reg(m, UC_ARM_REG_LR, exc_return);
     cpu_set_reg(m, UC_ARM_REG_PC, vector | 1);

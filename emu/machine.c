@@ -11,6 +11,7 @@
 
 G_DEFINE_QUARK(lampsim-machine-error-quark, machine_error)
 #define MAX_TIMER_FIRES 10000
+#define RESET_CYCLES 64 /* time the model charges for a reset */
 
 /* The memory map's peripherals, in address order (docs/hardware.md). */
 static const struct {
@@ -289,6 +290,7 @@ static void do_reset(struct machine *m, uint32_t cause)
     m->prot_privileged = !cpu_privileged(m);
     mpu_sync_protections(m);
     m->stats.resets++;
+    m->icount += RESET_CYCLES;
     m->state = MACHINE_RUNNABLE;
     if (m->cfg.log_mask & MACHINE_LOG_INFO)
         machine_log(m, MACHINE_LOG_INFO, "reset (cause 0x%x), pc 0x%08x sp 0x%08x", cause, pc, sp);
@@ -365,6 +367,7 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
         return m->state = MACHINE_OFF;
     for (;;) {
         int exc;
+        uint64_t before = m->icount;
 
         fire_due_timers(m);
         if (m->power_cut_why) {
@@ -381,12 +384,16 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
         }
         while ((exc = exc_pending_to_take(m)) != 0 && !m->pending_reset)
             exc_take(m, exc, cpu_reg(m, UC_ARM_REG_PC));
+        /* Exception entry and reset cost cycles (below), so a guest that
+         * faults or resets forever still uses up its slice. */
+        left -= MIN(m->icount - before, left);
+        before = m->icount;
         if (m->pending_reset)
             continue;
         if (left == 0)
             return m->state = MACHINE_RUNNABLE;
 
-        uint64_t budget = left, before = m->icount;
+        uint64_t budget = left;
         if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
             budget = MIN(budget, insns_until_deadline(m));
         mpu_sync_protections(m);

@@ -92,6 +92,18 @@ static void wfi_sleeps_until_systick_and_illegal_exc_return_is_invpc(void)
     guest_free(g);
 }
 
+static void fault_in_hardfault_locks_up_and_resets_with_cause_lockup(void)
+{
+    /* RAM survives the warm reset's retained area only; LOG is in the
+     * refilled part, so the program logs again after the reset. */
+    struct guest *g = boot("lockup");
+
+    CU_ASSERT_EQUAL(g->m->reset_cause, MACHINE_RESET_LOCKUP);
+    CU_ASSERT_EQUAL(g->m->stats.resets, 2);
+    CU_ASSERT_EQUAL(guest_log(g, 1) & 0x8, 0x8);
+    guest_free(g);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -110,6 +122,8 @@ int main(void)
                 mpu_faults_report_daccviol_with_mmfar_and_honour_subregions);
     CU_add_test(s, "div0_traps_only_with_div_0_trp_and_bus_fault_escalates",
                 div0_traps_only_with_div_0_trp_and_bus_fault_escalates);
+    CU_add_test(s, "fault_in_hardfault_locks_up_and_resets_with_cause_lockup",
+                fault_in_hardfault_locks_up_and_resets_with_cause_lockup);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
