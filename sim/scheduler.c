@@ -1,103 +1,162 @@
-/* sim/scheduler.c: a GSource that time-slices lamps. */
+/* sim/scheduler.c: a GSource that time-slices lamps.  Runnable lamps wait
+ * in a queue; sleeping lamps in a set ordered by their next timer deadline,
+ * so an iteration touches only the lamps that have something to do and an
+ * idle fleet costs almost nothing.  The whole fleet is looked at again
+ * only when something outside (console input) may have woken a lamp. */
 #include "scheduler.h"
 
 #include "periph.h" /* machine_config */
 
 /* Sleeping lamps whose timers fall due within this much of each other are
- * woken in one main-loop iteration (like the kernel's timer slack): one
- * scan of the fleet serves them all, so an idle fleet costs little. */
+ * woken in one main-loop iteration (like the kernel's timer slack). */
 #define TIMER_SLACK_MS 10
+
+struct entry {
+    struct lamp *lamp;
+    gint64 deadline_us;     /* key in sleepers while filed there */
+    GSequenceIter *sleeper; /* NULL when not in sleepers */
+    bool queued;            /* in the runnable queue */
+};
 
 struct scheduler {
     GSource source;
-    GPtrArray *lamps;   /* struct lamp *, not owned */
-    guint next;         /* round-robin start, so no lamp is always first */
-    gint64 ready_at_us; /* host time when prepare's timeout runs out */
+    GPtrArray *entries;     /* struct entry *, owned */
+    GQueue runnable;        /* struct entry * */
+    GSequence *sleepers;    /* struct entry *, by deadline_us */
+    bool rescan;            /* look at every lamp at the next dispatch */
 };
 
-/* Milliseconds until the earliest realtime deadline of a sleeping lamp;
- * 0 if a lamp can run or a deterministic lamp can skip ahead now; -1 if
- * nothing will happen without outside input.  One clock read per scan:
- * this runs over the whole fleet at every iteration. */
-static gint scheduler_timeout_ms(struct scheduler *s)
+static gint by_deadline(gconstpointer a, gconstpointer b, gpointer user_data)
 {
-    gint64 now = g_get_monotonic_time(), earliest = G_MAXINT64;
+    const struct entry *x = a, *y = b;
 
-    for (guint i = 0; i < s->lamps->len; i++) {
-        struct machine *m = lamp_machine(g_ptr_array_index(s->lamps, i));
-        enum machine_state st = machine_state(m);
+    if (x->deadline_us != y->deadline_us)
+        return x->deadline_us < y->deadline_us ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
 
-        if (st == MACHINE_RUNNABLE)
-            return 0;
-        if (st != MACHINE_SLEEPING)
-            continue;
-        if (machine_config(m)->time_mode == MACHINE_TIME_DETERMINISTIC) {
-            if (machine_next_deadline_ns(m) != UINT64_MAX)
-                return 0;
-            continue;
-        }
-        earliest = MIN(earliest, machine_next_deadline_host_us(m));
+static void unfile_sleeper(struct scheduler *s, struct entry *e)
+{
+    if (e->sleeper) {
+        g_sequence_remove(e->sleeper);
+        e->sleeper = NULL;
     }
-    if (earliest == G_MAXINT64)
-        return -1;
-    if (earliest <= now)
+}
+
+/* Put a lamp where its state says it belongs. */
+static void classify(struct scheduler *s, struct entry *e)
+{
+    struct machine *m = lamp_machine(e->lamp);
+    enum machine_state st = machine_state(m);
+    bool deterministic = machine_config(m)->time_mode == MACHINE_TIME_DETERMINISTIC;
+
+    unfile_sleeper(s, e);
+    if (st == MACHINE_RUNNABLE ||
+        (st == MACHINE_SLEEPING && deterministic && machine_next_deadline_ns(m) != UINT64_MAX)) {
+        /* Deterministic sleepers skip ahead at once: treated as runnable. */
+        if (!e->queued) {
+            g_queue_push_tail(&s->runnable, e);
+            e->queued = true;
+        }
+        return;
+    }
+    if (st == MACHINE_SLEEPING && !deterministic) {
+        e->deadline_us = machine_next_deadline_host_us(m);
+        if (e->deadline_us != G_MAXINT64)
+            e->sleeper = g_sequence_insert_sorted(s->sleepers, e, by_deadline, NULL);
+    }
+    /* Off, locked up, or asleep with no timer: only outside input (a
+     * rescan) brings it back. */
+}
+
+static gint timeout_ms(struct scheduler *s)
+{
+    GSequenceIter *first;
+    gint64 now, deadline;
+
+    if (s->rescan || !g_queue_is_empty(&s->runnable))
         return 0;
-    return (gint)MIN((earliest - now + 999) / 1000, G_MAXINT);
+    first = g_sequence_get_begin_iter(s->sleepers);
+    if (g_sequence_iter_is_end(first))
+        return -1;
+    deadline = ((struct entry *)g_sequence_get(first))->deadline_us;
+    now = g_get_monotonic_time();
+    if (deadline <= now)
+        return 0;
+    gint ms = (gint)MIN((deadline - now + 999) / 1000, G_MAXINT / 2);
+    return (ms + TIMER_SLACK_MS - 1) / TIMER_SLACK_MS * TIMER_SLACK_MS;
 }
 
 static gboolean scheduler_prepare(GSource *source, gint *timeout)
 {
-    struct scheduler *s = (struct scheduler *)source;
-    gint ms = scheduler_timeout_ms(s);
-
-    if (ms > 0)
-        ms = (ms + TIMER_SLACK_MS - 1) / TIMER_SLACK_MS * TIMER_SLACK_MS;
-    *timeout = ms;
-    s->ready_at_us = ms < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)ms * 1000;
-    return ms == 0;
+    *timeout = timeout_ms((struct scheduler *)source);
+    return *timeout == 0;
 }
 
-/* After the poll: due when prepare's timeout ran out (no new scan), or
- * when outside input woke a lamp (scheduler_wake). */
 static gboolean scheduler_check(GSource *source)
 {
     struct scheduler *s = (struct scheduler *)source;
+    GSequenceIter *first = g_sequence_get_begin_iter(s->sleepers);
 
-    return g_get_monotonic_time() >= s->ready_at_us;
+    if (s->rescan || !g_queue_is_empty(&s->runnable))
+        return TRUE;
+    /* The poll timed out with slack: anything due by now is taken. */
+    return !g_sequence_iter_is_end(first) &&
+           ((struct entry *)g_sequence_get(first))->deadline_us <= g_get_monotonic_time();
 }
 
-static void scheduler_step_lamp(struct lamp *lamp, gint64 now_us)
+static void step(struct scheduler *s, struct entry *e)
 {
-    struct machine *m = lamp_machine(lamp);
+    struct machine *m = lamp_machine(e->lamp);
 
     switch (machine_state(m)) {
     case MACHINE_RUNNABLE:
-        lamp_run(lamp, SCHEDULER_SLICE_INSNS);
+        lamp_run(e->lamp, SCHEDULER_SLICE_INSNS);
         break;
     case MACHINE_SLEEPING:
-        if (machine_config(m)->time_mode == MACHINE_TIME_DETERMINISTIC) {
-            if (machine_next_deadline_ns(m) != UINT64_MAX)
-                machine_skip_to_next_deadline(m);
-        } else if (machine_next_deadline_host_us(m) <= now_us) {
+        if (machine_config(m)->time_mode == MACHINE_TIME_DETERMINISTIC)
+            machine_skip_to_next_deadline(m);
+        else
             machine_poll_timers(m);
-        }
         break;
     case MACHINE_OFF:
     case MACHINE_LOCKED_UP:
         break;
     }
+    classify(s, e);
 }
 
 static gboolean scheduler_dispatch(GSource *source, GSourceFunc cb, gpointer data)
 {
     struct scheduler *s = (struct scheduler *)source;
-    guint n = s->lamps->len;
-    gint64 now = g_get_monotonic_time();
+    guint n;
+    gint64 now;
 
-    for (guint k = 0; k < n; k++)
-        scheduler_step_lamp(g_ptr_array_index(s->lamps, (s->next + k) % n), now);
-    if (n)
-        s->next = (s->next + 1) % n;
+    if (s->rescan) {
+        s->rescan = false;
+        for (guint i = 0; i < s->entries->len; i++)
+            classify(s, g_ptr_array_index(s->entries, i));
+    }
+    /* Each runnable lamp gets one slice per iteration, in turn. */
+    n = g_queue_get_length(&s->runnable);
+    for (guint i = 0; i < n; i++) {
+        struct entry *e = g_queue_pop_head(&s->runnable);
+        e->queued = false;
+        step(s, e);
+    }
+    now = g_get_monotonic_time();
+    for (;;) {
+        GSequenceIter *first = g_sequence_get_begin_iter(s->sleepers);
+        struct entry *e;
+
+        if (g_sequence_iter_is_end(first))
+            break;
+        e = g_sequence_get(first);
+        if (e->deadline_us > now)
+            break;
+        unfile_sleeper(s, e);
+        step(s, e);
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -105,7 +164,9 @@ static void scheduler_finalize(GSource *source)
 {
     struct scheduler *s = (struct scheduler *)source;
 
-    g_ptr_array_unref(s->lamps);
+    g_queue_clear(&s->runnable);
+    g_sequence_free(s->sleepers);
+    g_ptr_array_unref(s->entries);
 }
 
 static GSourceFuncs scheduler_funcs = {
@@ -120,7 +181,9 @@ struct scheduler *scheduler_new(GMainContext *ctx)
     GSource *source = g_source_new(&scheduler_funcs, sizeof(struct scheduler));
     struct scheduler *s = (struct scheduler *)source;
 
-    s->lamps = g_ptr_array_new();
+    s->entries = g_ptr_array_new_with_free_func(g_free);
+    g_queue_init(&s->runnable);
+    s->sleepers = g_sequence_new(NULL);
     g_source_set_name(source, "lampsim scheduler");
     /* Below default priority so I/O (stdin, signals) is never starved by
      * busy lamps. */
@@ -137,11 +200,15 @@ void scheduler_free(struct scheduler *s)
 
 void scheduler_add(struct scheduler *s, struct lamp *lamp)
 {
-    g_ptr_array_add(s->lamps, lamp);
+    struct entry *e = g_new0(struct entry, 1);
+
+    e->lamp = lamp;
+    g_ptr_array_add(s->entries, e);
+    s->rescan = true;
 }
 
 void scheduler_wake(struct scheduler *s)
 {
-    s->ready_at_us = 0;
+    s->rescan = true;
     g_main_context_wakeup(g_source_get_context(&s->source));
 }

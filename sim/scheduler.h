@@ -16,9 +16,10 @@ struct scheduler *scheduler_new(GMainContext *ctx);
 void scheduler_free(struct scheduler *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(scheduler, scheduler_free)
 
+/* Adds a lamp (not owned); power it on before or after. */
 void scheduler_add(struct scheduler *s, struct lamp *lamp);
-/* Something outside happened to a sleeping lamp (console input): look at it
- * again at the next iteration. */
+/* Something outside happened to a lamp (console input, power on): look at
+ * every lamp again at the next iteration. */
 void scheduler_wake(struct scheduler *s);
 
 #endif
