@@ -33,7 +33,7 @@ bootn=$(get boot_cpu_ms_per_lamp "$work/fleet.txt")
 awk -v r="$rss" -v i="$idle_pct" -v b1="$boot1" -v bn="$bootn" -v n="$n" 'BEGIN {
     printf "rss per lamp: %.2f MB (target < 6 MB: %s)\n", r / 1024, r / 1024 < 6 ? "met" : "MISSED";
     printf "idle fleet: %.3f %% of a core for %d lamps (target < 2 %% for 200: %s)\n", i, n, i < 2 ? "met" : "MISSED";
-    printf "boot CPU per lamp: %.1f ms in a fleet of %d vs %.1f ms alone (ratio %.2f)\n", bn, n, b1, b1 > 0 ? bn / b1 : 0;
+    printf "boot CPU per lamp: %.1f ms in a fleet of %d vs %.1f ms alone (ratio %.2f)\n", bn, n, b1, (b1 > 0 ? bn / b1 : 0);
 }'
 
 echo "== CRC-32 over 1 MiB of flash: emulated vs native"
