@@ -8,14 +8,14 @@ lampsim=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# case | crash type | CFSR | fault address ('-': not checked) | pc check
+# case | crash type | CFSR | fault address | stacked PC (regex)
 cases=(
-  "keystore|MemManage|0x00000082|0x00010000"
-  "exec-ram|MemManage|0x00000001|0x00000000"
-  "write-flash|MemManage|0x00000082|-"
-  "flash-bootloader|FlashProtect|0x00000000|0x00000000"
-  "unmapped|${UNMAPPED_TYPE:-MemManage}|${UNMAPPED_CFSR:-0x00000001}|0x00000000"
-  "div0|UsageFault|0x02000000|0x00000000"
+  "keystore|MemManage|0x00000082|0x00010000|^0x0002[0-9a-f]{4}$"
+  "exec-ram|MemManage|0x00000001|0x00000000|^0x2000[0-9a-f]{4}$"
+  "write-flash|MemManage|0x00000082|0x00030000|^0x0002[0-9a-f]{4}$"
+  "flash-bootloader|FlashProtect|0x00000000|0x00000000|^0x0002[0-9a-f]{4}$"
+  "unmapped|MemManage|0x00000001|0x00000000|^0x0f000000$"
+  "div0|UsageFault|0x02000000|0x00000000|^0x0002[0-9a-f]{4}$"
 )
 
 n=0
@@ -35,7 +35,7 @@ fi
 field() { sed -n "s/.*[[:space:]]$1=\\([^[:space:]]*\\).*/\\1/p" <<<"$2"; }
 
 for c in "${cases[@]}"; do
-    IFS='|' read -r name type cfsr addr <<<"$c"
+    IFS='|' read -r name type cfsr addr pc <<<"$c"
     dir="$work/$name"
     out=$("$lampsim" run --state-dir "$dir" --seed 7 \
           --console-input "selftest $name" --exit-on '^crash: ' --timeout 60 \
@@ -47,9 +47,9 @@ for c in "${cases[@]}"; do
     [ $rc -eq 0 ] || problems+=" exit=$rc"
     [ "$(field type "$line")" = "$type" ] || problems+=" type=$(field type "$line")(want $type)"
     [ "$(field cfsr "$line")" = "$cfsr" ] || problems+=" cfsr=$(field cfsr "$line")(want $cfsr)"
-    if [ "$addr" != "-" ]; then
-        [ "$(field addr "$line")" = "$addr" ] || problems+=" addr=$(field addr "$line")(want $addr)"
-    fi
+    [ "$(field addr "$line")" = "$addr" ] || problems+=" addr=$(field addr "$line")(want $addr)"
+    grep -Eq "$pc" <<<"$(field pc "$line")" || problems+=" pc=$(field pc "$line")(want $pc)"
+    [ "$(field reason "$line")" = "$name" ] || problems+=" reason=$(field reason "$line")(want $name)"
     if [ -z "$problems" ]; then
         echo "ok $n - selftest $name trapped: $line"
     else
