@@ -7,7 +7,7 @@ lampsim=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
-total=13
+total=14
 echo "1..$total"
 
 # expect NAME WANT_RC PATTERN_IN_STDERR_OR_STDOUT -- ARGS...
@@ -54,6 +54,11 @@ else
     echo "not ok $n - state does not persist (serial '$serial')"
     sed 's/^/# /' <<<"$second" | tail -10
 fi
+
+# A damaged state file is refused with its name, not booted.
+printf 'garbage' | dd of="$work/p/lamp.img" bs=1 seek=4096 conv=notrunc status=none
+expect "damaged state file" 2 "lamp state .*/p/lamp.img: contents do not match their checksum" -- \
+    run --state-dir "$work/p" --timeout 5
 
 # Same seed, same console output (deterministic mode).
 a=$("$lampsim" run --state-dir "$work/s1" --seed 42 --console-input status --exit-on '^uptime' --timeout 60 2>/dev/null </dev/null)
