@@ -30,6 +30,10 @@ rss=$(get rss_kib_per_lamp "$work/fleet.txt")
 idle_pct=$(get idle_cpu_percent_of_core "$work/fleet.txt")
 boot1=$(get boot_cpu_ms_per_lamp "$work/one.txt")
 bootn=$(get boot_cpu_ms_per_lamp "$work/fleet.txt")
+extra=$(get extra_resets "$work/fleet.txt")
+if [ "$extra" != 0 ]; then
+    echo "WARNING: $extra resets after boot (watchdog or fault): the idle figure includes reboots"
+fi
 awk -v r="$rss" -v i="$idle_pct" -v b1="$boot1" -v bn="$bootn" -v n="$n" 'BEGIN {
     printf "rss per lamp: %.2f MB (target < 6 MB: %s)\n", r / 1024, r / 1024 < 6 ? "met" : "MISSED";
     printf "idle fleet: %.3f %% of a core for %d lamps (target < 2 %% for 200: %s)\n", i, n, i < 2 ? "met" : "MISSED";

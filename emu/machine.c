@@ -12,6 +12,7 @@
 G_DEFINE_QUARK(lampsim-machine-error-quark, machine_error)
 #define MAX_TIMER_FIRES 10000
 #define RESET_CYCLES 64 /* time the model charges for a reset */
+#define HOST_LAG_ALLOWANCE_US 50000
 
 /* The memory map's peripherals, in address order (docs/hardware.md). */
 static const struct {
@@ -66,7 +67,28 @@ uint64_t machine_now_ns(struct machine *m)
 {
     if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
         return m->icount * 1000000000ull / MACHINE_CPU_HZ + m->sleep_skipped_ns;
-    return (uint64_t)(g_get_monotonic_time() - m->poweron_host_us) * 1000;
+    return (uint64_t)(g_get_monotonic_time() - m->poweron_host_us - m->host_lag_us) * 1000;
+}
+
+/* Realtime mode, when the host could not run the lamp on time: a loaded
+ * host must make lamps slow, not make them see time pass without running
+ * (a watchdog would fire that real hardware never would).  Lateness beyond
+ * HOST_LAG_ALLOWANCE_US is taken off the lamp's clock and counted. */
+static void absorb_host_lag(struct machine *m)
+{
+    gint64 now = g_get_monotonic_time(), late = 0;
+
+    if (m->cfg.time_mode != MACHINE_TIME_REALTIME || !m->powered)
+        return;
+    if (m->state == MACHINE_RUNNABLE && m->last_slice_end_us)
+        late = now - m->last_slice_end_us;
+    else if (m->state == MACHINE_SLEEPING)
+        late = now - machine_next_deadline_host_us(m);
+    if (late > HOST_LAG_ALLOWANCE_US) {
+        m->host_lag_us += late - HOST_LAG_ALLOWANCE_US;
+        m->stats.host_lag_us += (uint64_t)(late - HOST_LAG_ALLOWANCE_US);
+        m->deadline_valid = false;
+    }
 }
 
 struct machine_timer *machine_timer_new(struct machine *m, machine_timer_fn fn, void *opaque)
@@ -129,7 +151,7 @@ gint64 machine_next_deadline_host_us(struct machine *m)
 
     if (deadline == UINT64_MAX || m->cfg.time_mode != MACHINE_TIME_REALTIME)
         return G_MAXINT64;
-    return m->poweron_host_us + (gint64)(deadline / 1000);
+    return m->poweron_host_us + m->host_lag_us + (gint64)(deadline / 1000);
 }
 
 static void fire_due_timers(struct machine *m)
@@ -154,8 +176,10 @@ static void fire_due_timers(struct machine *m)
 
 void machine_poll_timers(struct machine *m)
 {
-    if (m->powered)
+    if (m->powered) {
+        absorb_host_lag(m);
         fire_due_timers(m);
+    }
 }
 
 void machine_skip_to_next_deadline(struct machine *m)
@@ -304,6 +328,8 @@ void machine_power_on(struct machine *m)
     m->icount = 0;
     m->sleep_skipped_ns = 0;
     m->poweron_host_us = g_get_monotonic_time();
+    m->host_lag_us = 0;
+    m->last_slice_end_us = 0;
     for (guint i = 0; i < m->timers->len; i++)
         ((struct machine_timer *)g_ptr_array_index(m->timers, i))->armed = false;
     m->deadline_valid = false;
@@ -324,6 +350,12 @@ void machine_power_off(struct machine *m, const char *why)
 }
 
 /* ---- the run loop ---- */
+
+static enum machine_state slice_done(struct machine *m, enum machine_state st)
+{
+    m->last_slice_end_us = g_get_monotonic_time();
+    return m->state = st;
+}
 
 static void handle_svc(struct machine *m)
 {
@@ -365,6 +397,7 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
 
     if (!m->powered)
         return m->state = MACHINE_OFF;
+    absorb_host_lag(m);
     for (;;) {
         int exc;
         uint64_t before = m->icount;
@@ -379,7 +412,7 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
             do_reset(m, m->pending_reset);
         if (m->sleeping) {
             if (!exc_wakeup_pending(m))
-                return m->state = MACHINE_SLEEPING;
+                return slice_done(m, MACHINE_SLEEPING);
             m->sleeping = false;
         }
         while ((exc = exc_pending_to_take(m)) != 0 && !m->pending_reset)
@@ -391,7 +424,7 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
         if (m->pending_reset)
             continue;
         if (left == 0)
-            return m->state = MACHINE_RUNNABLE;
+            return slice_done(m, MACHINE_RUNNABLE);
 
         uint64_t budget = left;
         if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)

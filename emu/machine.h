@@ -20,7 +20,9 @@ struct machine;
 typedef struct machine machine; /* for g_autoptr(machine) */
 
 enum machine_time_mode {
-    /* virtual time is host monotonic time */
+    /* virtual time is host monotonic time, less any time the host was too
+     * busy to run the lamp (beyond 50 ms late), so overload slows lamps
+     * down instead of firing their watchdogs */
     MACHINE_TIME_REALTIME,
     /* virtual time advances one CPU cycle per executed instruction at
      * MACHINE_CPU_HZ and jumps forward while the CPU sleeps: same seed, same
@@ -131,6 +133,8 @@ struct machine_stats {
     uint64_t faults_taken;
     uint64_t resets;
     uint64_t flash_ops;
+    uint64_t host_lag_us;   /* realtime: host time taken off the lamp's clock
+                               because the host could not run it on time */
 };
 void machine_get_stats(const struct machine *m, struct machine_stats *out);
 

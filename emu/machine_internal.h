@@ -88,6 +88,8 @@ struct machine {
     uint64_t budget;            /* instructions left in the slice */
     uint64_t sleep_skipped_ns;  /* deterministic: time jumped while asleep */
     gint64 poweron_host_us;     /* realtime: host clock at power on */
+    gint64 host_lag_us;         /* realtime: host time the lamp did not see */
+    gint64 last_slice_end_us;   /* realtime: when the last slice ended */
     GPtrArray *timers;          /* struct machine_timer * */
     uint64_t next_deadline;     /* cache of the earliest armed deadline */
     bool deadline_valid;

@@ -181,6 +181,19 @@ int cmd_fleet(int argc, char **argv)
     printf("rss_kib_total: %ld\n", rss_after);
     printf("idle_s: %.1f\n", idle_s);
     printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - cpu1) * 100 / idle_s : 0.0);
+    {
+        /* A healthy fleet resets once (power on) per lamp; more means
+         * watchdogs or faults fired. */
+        uint64_t resets = 0, lag_us = 0;
+        for (guint i = 0; i < f.count; i++) {
+            struct machine_stats st;
+            machine_get_stats(lamp_machine(f.lamps[i]), &st);
+            resets += st.resets;
+            lag_us += st.host_lag_us;
+        }
+        printf("extra_resets: %llu\n", (unsigned long long)(resets - f.count));
+        printf("host_lag_ms_per_lamp: %.1f\n", lag_us / 1000.0 / f.count);
+    }
 
 out:
     for (guint i = 0; i < f.count; i++) {
