@@ -50,6 +50,13 @@ static bool is_msr_mask_or_control(uint16_t hw1, uint16_t hw2)
            (hw2 & 0xFF) >= 0x10 && (hw2 & 0xFF) <= 0x14;
 }
 
+enum { INSN_WFI = 0xBF30, INSN_WFE = 0xBF20, INSN_SEV = 0xBF40 };
+
+static bool is_hint_of_interest(uint16_t hw1)
+{
+    return hw1 == INSN_WFI || hw1 == INSN_WFE || hw1 == INSN_SEV;
+}
+
 /* CPSIE i / f / if */
 static bool is_cpsie(uint16_t hw1)
 {
@@ -64,7 +71,7 @@ void cpu_scan_code(struct machine *m, uint32_t addr, uint32_t len)
         end = FLASH_SIZE;
     for (uint32_t a = addr & ~1u; a + 2 <= end; a += 2) {
         uint16_t hw1 = fetch16(m, a), hw2 = a + 4 <= FLASH_SIZE ? fetch16(m, a + 2) : 0;
-        if (hw1 == 0xBF30 || hw1 == 0xBF20 || is_div(hw1, hw2))
+        if (is_hint_of_interest(hw1) || is_div(hw1, hw2))
             filter_set(m, a);
         if (is_msr_mask_or_control(hw1, hw2))
             filter_set(m, a + 4);
@@ -108,10 +115,23 @@ static void on_special(struct machine *m, uint32_t pc)
         machine_stop_cpu(m);
         return;
     }
-    if (hw1 == 0xBF30 || hw1 == 0xBF20) {
+    if (hw1 == INSN_SEV) {
+        m->event_reg = true; /* Unicorn runs SEV as a NOP */
+        return;
+    }
+    if (hw1 == INSN_WFE && m->event_reg) {
+        /* WFE with the event register set clears it and goes on
+         * (B1.5.18); the run loop steps over it. */
+        m->event_reg = false;
+        m->skip_wfe = true;
+        machine_stop_cpu(m);
+        return;
+    }
+    if (hw1 == INSN_WFI || hw1 == INSN_WFE) {
         /* WFI/WFE: sleep instead of letting Unicorn halt the vCPU; the
-         * run loop moves PC past it.  WFE is treated as WFI with the
-         * event register clear (docs/emulator.md). */
+         * run loop moves PC past it.  The wake-up condition is the same
+         * for both: an exception that would preempt were PRIMASK clear. */
+        m->event_reg = false;
         m->sleeping = true;
         machine_stop_cpu(m);
         return;
@@ -143,7 +163,7 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
         if (pc >= SRAM_BASE) {
             uint16_t hw1 = fetch16(m, pc), hw2 = fetch16(m, pc + 2);
             uint16_t prev = fetch16(m, pc - 2), prev2 = fetch16(m, pc - 4);
-            if (hw1 == 0xBF30 || hw1 == 0xBF20 || is_div(hw1, hw2) || is_cpsie(prev) ||
+            if (is_hint_of_interest(hw1) || is_div(hw1, hw2) || is_cpsie(prev) ||
                 is_msr_mask_or_control(prev2, prev))
                 on_special(m, pc);
         } else {
@@ -264,22 +284,24 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address,
 
 static uint64_t periph_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
-    struct periph_slot *s = user;
-    return s->ops->read(s->opaque, (uint32_t)offset, size);
+    struct periph_piece *p = user;
+    return p->slot->ops->read(p->slot->opaque, p->offset + (uint32_t)offset, size);
 }
 
 static void periph_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
                               uint64_t value, void *user)
 {
-    struct periph_slot *s = user;
-    s->ops->write(s->opaque, (uint32_t)offset, (uint32_t)value, size);
+    struct periph_piece *p = user;
+    p->slot->ops->write(p->slot->opaque, p->offset + (uint32_t)offset, (uint32_t)value, size);
 }
 
 /* The System Control Space: unprivileged accesses are bus errors
- * (B3.2.1), except STIR, which this model does not open to them. */
+ * (B3.2.1), except STIR when CCR.USERSETMPEND is set (B3.4.3). */
 static bool scs_check_priv(struct machine *m, uint32_t off)
 {
     if (cpu_privileged(m))
+        return true;
+    if (off == 0xF00 && (m->ccr & (1u << 1)))
         return true;
     m->fault = (struct pending_fault){ true, EXC_BUSFAULT,
         CFSR_PRECISERR | CFSR_BFARVALID, SCS_BASE + off, cpu_reg(m, UC_ARM_REG_PC) };
@@ -358,9 +380,17 @@ bool cpu_init(struct machine *m, GError **error)
         err = uc_mem_map_ptr(m->uc, OTP_BASE, OTP_SIZE, UC_PROT_READ, m->otp);
     if (!err)
         err = uc_mem_map_ptr(m->uc, SRAM_BASE, SRAM_SIZE, UC_PROT_ALL, m->sram);
-    for (unsigned i = 0; !err && i < m->nperiphs; i++)
-        err = uc_mmio_map(m->uc, m->periphs[i].base, PERIPH_WINDOW, periph_mmio_read,
-                          &m->periphs[i], periph_mmio_write, &m->periphs[i]);
+    /* Each 4 KiB window as four 1 KiB regions: uc_mem_protect would
+     * otherwise split a window into new regions whose callbacks get
+     * offsets from the piece, not from the window (uc.c split_mmio_region). */
+    for (unsigned i = 0, n = 0; !err && i < m->nperiphs; i++) {
+        for (uint32_t off = 0; !err && off < PERIPH_WINDOW; off += 1024, n++) {
+            struct periph_piece *p = &m->periph_pieces[n];
+            *p = (struct periph_piece){ &m->periphs[i], off };
+            err = uc_mmio_map(m->uc, m->periphs[i].base + off, 1024, periph_mmio_read, p,
+                              periph_mmio_write, p);
+        }
+    }
     if (!err)
         err = uc_mmio_map(m->uc, SCS_BASE, 0x1000, scs_read, m, scs_write, m);
     if (!err)

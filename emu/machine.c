@@ -288,6 +288,7 @@ static void do_reset(struct machine *m, uint32_t cause)
     m->cfsr = m->hfsr = m->mmfar = m->bfar = 0;
     m->cpacr = m->actlr = m->shcsr_en = 0;
     m->sleeping = false;
+    m->skip_wfe = false;
     systick_reset(m);
     mpu_reset(m);
     for (unsigned i = 0; i < m->nperiphs; i++)
@@ -447,15 +448,21 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
                         pc, uc_strerror(err));
             machine_request_reset(m, MACHINE_RESET_LOCKUP);
         }
+        /* The hook stopped before WFI/WFE: the core resumes after it. */
+        if (m->sleeping || m->skip_wfe) {
+            m->skip_wfe = false;
+            cpu_set_reg(m, UC_ARM_REG_PC, (cpu_reg(m, UC_ARM_REG_PC) + 2) | 1);
+        }
         if (m->svc_requested)
             handle_svc(m);
         if (m->exc_return_pending) {
             m->exc_return_pending = false;
             exc_return(m, m->exc_return_value);
             repend_levels(m);
+            /* SCR.SLEEPONEXIT: back in thread mode, sleep at once (B1.5.18) */
+            if ((m->scr & 2) && (cpu_reg(m, UC_ARM_REG_IPSR) & 0x1FF) == 0)
+                m->sleeping = true;
         }
-        if (m->sleeping)
-            cpu_set_reg(m, UC_ARM_REG_PC, (cpu_reg(m, UC_ARM_REG_PC) + 2) | 1);
     }
 }
 

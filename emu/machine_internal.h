@@ -42,6 +42,13 @@ struct periph_slot {
     uint32_t base;
 };
 
+/* A quarter of a peripheral's window, mapped on its own so that page
+ * protections never make Unicorn split (and re-base) an MMIO region. */
+struct periph_piece {
+    struct periph_slot *slot;
+    uint32_t offset;            /* of this 1 KiB piece in the window */
+};
+
 struct machine_timer {
     struct machine *m;
     machine_timer_fn fn;
@@ -74,6 +81,7 @@ struct machine {
     uint8_t *flash, *otp;       /* owned by FLASHCTL */
     void *flashctl, *uart, *rng;
     struct periph_slot periphs[8];
+    struct periph_piece periph_pieces[8 * (PERIPH_WINDOW / 1024)];
     unsigned nperiphs;
 
     enum machine_state state;
@@ -107,6 +115,8 @@ struct machine {
     uint32_t exc_return_value;
     bool in_lockup;
     bool sleeping;
+    bool event_reg;             /* the WFE event register (B1.5.18) */
+    bool skip_wfe;              /* a WFE consumed the event: step over it */
 
     /* SCB */
     uint32_t vtor, aircr_prigroup, scr, ccr, cfsr, hfsr, mmfar, bfar;
@@ -155,6 +165,9 @@ void exc_raise_fault(struct machine *m, int exc, uint32_t cfsr_bits,
                      uint32_t addr, uint32_t pc);
 void exc_set_pending(struct machine *m, int exc);
 bool exc_wakeup_pending(struct machine *m);
+/* Highest-priority pending enabled exception, masks ignored (ICSR
+ * VECTPENDING), or 0. */
+int exc_highest_pending(struct machine *m);
 
 /* scs: nvic.c, scb.c, systick.c, mpu.c share one MMIO window */
 uint32_t nvic_read(struct machine *m, uint32_t off, bool *handled);

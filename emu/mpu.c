@@ -135,7 +135,12 @@ void mpu_sync_protections(struct machine *m)
             while (j < npages && cur[j] != p &&
                    page_perms(m, areas[a].base + j * PAGE, priv) == p)
                 j++;
-            uc_mem_protect(m->uc, areas[a].base + i * PAGE, (j - i) * PAGE, p);
+            uc_err err = uc_mem_protect(m->uc, areas[a].base + i * PAGE, (j - i) * PAGE, p);
+            if (err != UC_ERR_OK)
+                machine_log(m, MACHINE_LOG_UNIMP,
+                            "MPU: page protection of 0x%08x..0x%08x not applied: %s",
+                            areas[a].base + i * PAGE, areas[a].base + j * PAGE - 1,
+                            uc_strerror(err));
             memset(cur + i, (int)p, j - i);
             changed = true;
             i = j;

@@ -21,13 +21,11 @@ static const struct { int exc; int active; int pended; } shcsr_map[] = {
 static uint32_t icsr_read(struct machine *m)
 {
     uint32_t ipsr = cpu_reg(m, UC_ARM_REG_IPSR) & 0x1FF;
-    int pending = 0, nactive = 0;
     bool isr_pending = false;
+    int pending = exc_highest_pending(m), nactive = 0;
 
     for (int e = 2; e < EXC_COUNT; e++) {
         nactive += m->exc_active[e];
-        if (m->exc_pending[e] && (e < EXC_IRQ0 || m->exc_enabled[e]) && !pending)
-            pending = e;
         if (e >= EXC_IRQ0 && m->exc_pending[e])
             isr_pending = true;
     }
@@ -97,6 +95,9 @@ bool scb_write(struct machine *m, uint32_t off, uint32_t v)
             return true;
         }
         m->aircr_prigroup = (v >> 8) & 7;
+        if (v & 3)
+            machine_log(m, MACHINE_LOG_GUEST_ERROR,
+                        "AIRCR VECTRESET/VECTCLRACTIVE written outside debug state: ignored");
         if (v & (1u << 2))
             machine_request_reset(m, MACHINE_RESET_SYSRESETREQ);
         return true;
