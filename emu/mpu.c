@@ -135,6 +135,16 @@ void mpu_sync_protections(struct machine *m)
             while (j < npages && cur[j] != p &&
                    page_perms(m, areas[a].base + j * PAGE, priv) == p)
                 j++;
+            /* Translated code is found again without a permission check,
+             * so code on pages that lose EXEC is dropped (Unicorn checks
+             * UC_PROT_EXEC only when it translates). */
+            for (uint32_t k = i; k < j; k++) {
+                if ((cur[k] & UC_PROT_EXEC) && !(p & UC_PROT_EXEC)) {
+                    uc_ctl_remove_cache(m->uc, areas[a].base + i * PAGE,
+                                        (uint64_t)areas[a].base + j * PAGE);
+                    break;
+                }
+            }
             uc_err err = uc_mem_protect(m->uc, areas[a].base + i * PAGE, (j - i) * PAGE, p);
             if (err != UC_ERR_OK)
                 machine_log(m, MACHINE_LOG_UNIMP,

@@ -104,6 +104,86 @@ static void fault_in_hardfault_locks_up_and_resets_with_cause_lockup(void)
     guest_free(g);
 }
 
+static void every_exc_return_value_nesting_and_masks(void)
+{
+    static const uint32_t want[] = {
+        14, 0xFFFFFFF9u, 11, 0xFFFFFFF1u, 0, (1u << 10) | (1u << 7), 0, 0xB0, 0xA0,
+        0xA1, 15, 0xA2,                         /* PRIMASK holds SysTick */
+        2, 0xA3,                                /* FAULTMASK holds PendSV, not NMI */
+        14, 0xFFFFFFF9u, 11, 0xFFFFFFF1u, 0, (1u << 10) | (1u << 7), 0, 0xB0, 0xA4,
+        0xA5,                                   /* SEV: WFE falls through */
+        14, 0xFFFFFFF9u, 1u << 18, 0xFFFFFFF0u, /* lone 0xFFFFFFF1: INVPC */
+    };
+    struct guest *g = boot("nesting");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    guest_free(g);
+}
+
+static void subpriority_orders_pending_irqs_of_one_group(void)
+{
+    static const uint32_t want[] = { 0xFA050000u, 0xFA050500u, 17, 17, 16, 18, 0xC0 };
+    struct guest *g = boot("subpriority");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    guest_free(g);
+}
+
+static void sysresetreq_resets_with_its_cause_only_with_vectkey(void)
+{
+    struct guest *g = boot("sysresetreq");
+
+    CU_ASSERT_EQUAL(g->m->reset_cause, MACHINE_RESET_SYSRESETREQ);
+    CU_ASSERT_EQUAL(g->m->stats.resets, 2);
+    CU_ASSERT_EQUAL(guest_log(g, 0), 2);
+    /* RESETCAUSE accumulates until cleared (docs/hardware.md) */
+    CU_ASSERT_EQUAL(guest_log(g, 1), MACHINE_RESET_POR | MACHINE_RESET_SYSRESETREQ);
+    CU_ASSERT_EQUAL(guest_log(g, 2), 0x52);     /* the keyless write did not reset */
+    guest_free(g);
+}
+
+static void stacking_and_unstacking_faults_set_stkerr_bits(void)
+{
+    static const uint32_t want[] = {
+        CFSR_MSTKERR, 4, 1u << 15, 0x200081E0u, /* SVCall stays pending */
+        CFSR_MUNSTKERR, 0xFFFFFFFDu,            /* tail-chained, same EXC_RETURN */
+        CFSR_STKERR, 2, 1u << 14,               /* NMI wins, BusFault pended */
+    };
+    struct guest *g = boot("stack_faults");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    guest_free(g);
+}
+
+static void fetch_faults_ibuserr_unmapped_and_iaccviol_on_xn_ram(void)
+{
+    static const uint32_t want[] = {
+        0xE1,                                   /* SRAM runs with the MPU off */
+        CFSR_IBUSERR, 0x30000000u, 0xE2,
+        CFSR_IACCVIOL, 0x20002000u, 0xE3,
+    };
+    struct guest *g = boot("exec_faults");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    guest_free(g);
+}
+
+static void mpu_each_ap_value_privileged_and_unprivileged_load_store(void)
+{
+    /* per AP: privileged load, store, unprivileged load, store */
+    static const uint32_t want[] = {
+        0, 0, 0, 0,  1, 1, 0, 0,  1, 1, 1, 0,  1, 1, 1, 1,
+        0, 0, 0, 0,  1, 0, 0, 0,  1, 0, 1, 0,  1, 0, 1, 0,
+        0, 1,                                   /* background: off, PRIVDEFENA */
+    };
+    struct guest *g = boot("mpu_matrix");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT), CFSR_DACCVIOL | CFSR_MMARVALID);
+    CU_ASSERT_EQUAL(guest_ram32(g, RESULT + 4), 0x40000000u);
+    guest_free(g);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -117,7 +197,20 @@ int main(void)
                 priorities_preemption_tail_chaining_and_basepri);
     CU_add_test(s, "wfi_sleeps_until_systick_and_illegal_exc_return_is_invpc",
                 wfi_sleeps_until_systick_and_illegal_exc_return_is_invpc);
+    CU_add_test(s, "every_exc_return_value_nesting_and_masks",
+                every_exc_return_value_nesting_and_masks);
+    CU_add_test(s, "subpriority_orders_pending_irqs_of_one_group",
+                subpriority_orders_pending_irqs_of_one_group);
+    s = CU_add_suite("scb", NULL, NULL);
+    CU_add_test(s, "sysresetreq_resets_with_its_cause_only_with_vectkey",
+                sysresetreq_resets_with_its_cause_only_with_vectkey);
     s = CU_add_suite("faults", NULL, NULL);
+    CU_add_test(s, "stacking_and_unstacking_faults_set_stkerr_bits",
+                stacking_and_unstacking_faults_set_stkerr_bits);
+    CU_add_test(s, "fetch_faults_ibuserr_unmapped_and_iaccviol_on_xn_ram",
+                fetch_faults_ibuserr_unmapped_and_iaccviol_on_xn_ram);
+    CU_add_test(s, "mpu_each_ap_value_privileged_and_unprivileged_load_store",
+                mpu_each_ap_value_privileged_and_unprivileged_load_store);
     CU_add_test(s, "mpu_faults_report_daccviol_with_mmfar_and_honour_subregions",
                 mpu_faults_report_daccviol_with_mmfar_and_honour_subregions);
     CU_add_test(s, "div0_traps_only_with_div_0_trp_and_bus_fault_escalates",
