@@ -57,6 +57,13 @@ static bool is_hint_of_interest(uint16_t hw1)
     return hw1 == INSN_WFI || hw1 == INSN_WFE || hw1 == INSN_SEV;
 }
 
+/* A floating-point instruction: coprocessor space with coprocessor 10 or
+ * 11 (ARMv7-M ARM A5.3.18, A6.4). */
+static bool is_fp(uint16_t hw1, uint16_t hw2)
+{
+    return (hw1 & 0xEC00) == 0xEC00 && ((hw2 >> 8) & 0xE) == 0xA;
+}
+
 /* CPSIE i / f / if */
 static bool is_cpsie(uint16_t hw1)
 {
@@ -71,7 +78,7 @@ void cpu_scan_code(struct machine *m, uint32_t addr, uint32_t len)
         end = FLASH_SIZE;
     for (uint32_t a = addr & ~1u; a + 2 <= end; a += 2) {
         uint16_t hw1 = fetch16(m, a), hw2 = a + 4 <= FLASH_SIZE ? fetch16(m, a + 2) : 0;
-        if (is_hint_of_interest(hw1) || is_div(hw1, hw2))
+        if (is_hint_of_interest(hw1) || is_div(hw1, hw2) || is_fp(hw1, hw2))
             filter_set(m, a);
         if (is_msr_mask_or_control(hw1, hw2))
             filter_set(m, a + 4);
@@ -136,6 +143,16 @@ static void on_special(struct machine *m, uint32_t pc)
         machine_stop_cpu(m);
         return;
     }
+    if (is_fp(hw1, hw2)) {
+        /* Unicorn's core has the FPU on from reset; CPACR decides here
+         * (B3.2.20): 0b01 privileged only, 0b11 full, else NOCP. */
+        unsigned cp10 = (m->cpacr >> 20) & 3;
+        if (!(cp10 == 3 || (cp10 == 1 && cpu_privileged(m)))) {
+            m->fault = (struct pending_fault){ true, EXC_USAGEFAULT, CFSR_NOCP, 0, pc };
+            machine_stop_cpu(m);
+        }
+        return;
+    }
     if (is_div(hw1, hw2) && (m->ccr & (1u << 4))) {
         static const int rm_reg[16] = {
             UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
@@ -163,7 +180,7 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
         if (pc >= SRAM_BASE) {
             uint16_t hw1 = fetch16(m, pc), hw2 = fetch16(m, pc + 2);
             uint16_t prev = fetch16(m, pc - 2), prev2 = fetch16(m, pc - 4);
-            if (is_hint_of_interest(hw1) || is_div(hw1, hw2) || is_cpsie(prev) ||
+            if (is_hint_of_interest(hw1) || is_div(hw1, hw2) || is_fp(hw1, hw2) || is_cpsie(prev) ||
                 is_msr_mask_or_control(prev2, prev))
                 on_special(m, pc);
         } else {
@@ -197,6 +214,9 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     case 18: /* EXCP_INVSTATE */
         m->fault = (struct pending_fault){ true, EXC_USAGEFAULT, CFSR_INVSTATE, 0, pc };
         break;
+    case 4: /* EXCP_DATA_ABORT: memory faults come through the memory
+             * hooks, so this is QEMU's alignment check (LDREX/STREX on an
+             * unaligned address; LDM/LDRD are not checked by QEMU 5.0) */
     case 22: /* EXCP_UNALIGNED */
         m->fault = (struct pending_fault){ true, EXC_USAGEFAULT, CFSR_UNALIGNED, 0, pc };
         break;

@@ -276,7 +276,8 @@ void exc_take(struct machine *m, int exc, uint32_t return_pc)
     bool on_psp = ipsr == 0 && (control & 2);
     bool priv = ipsr != 0 || !(control & 1);
     uint32_t sp = on_psp ? psp : msp;
-    uint32_t xpsr = cpu_reg(m, UC_ARM_REG_XPSR) | XPSR_T;
+    /* EPSR.T is stacked as it is: 0 after a branch to an even address */
+    uint32_t xpsr = cpu_reg(m, UC_ARM_REG_XPSR);
     uint32_t frame = sp - 32, exc_return, words[8];
     int derived = 0;
 
@@ -418,6 +419,9 @@ void exc_return(struct machine *m, uint32_t exc_return)
     if (m->cfg.log_mask & MACHINE_LOG_TRACE)
         machine_log(m, MACHINE_LOG_TRACE, "%s (%u) returned to 0x%08x with 0x%08x",
                     exc_name((int)ipsr), ipsr, pc, exc_return);
+    /* A frame with EPSR.T clear returns to ARM state: INVSTATE at once. */
+    if (!(xpsr & XPSR_T))
+        exc_raise_fault(m, EXC_USAGEFAULT, CFSR_INVSTATE, 0, pc);
 }
 
 void exc_raise_fault(struct machine *m, int exc, uint32_t cfsr_bits,

@@ -442,6 +442,17 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
             struct pending_fault f = m->fault;
             m->fault.valid = false;
             exc_raise_fault(m, f.exc, f.cfsr_bits, f.addr, f.pc);
+        } else if (err == UC_ERR_INSN_INVALID) {
+            /* Unicorn reports an undefined instruction by stopping, not
+             * through the interrupt hook; PC is on it (the code hook
+             * synchronised it).  After BX/BLX to an even address it runs
+             * in ARM state, which an M-profile core does not have: the
+             * first instruction there is INVSTATE (B1.4.2). */
+            uint32_t pc = cpu_reg(m, UC_ARM_REG_PC);
+            bool thumb = (cpu_reg(m, UC_ARM_REG_XPSR) >> 24) & 1;
+            machine_log(m, MACHINE_LOG_GUEST_ERROR, "%s at 0x%08x",
+                        thumb ? "undefined instruction" : "execution in ARM state", pc);
+            exc_raise_fault(m, EXC_USAGEFAULT, thumb ? CFSR_UNDEFINSTR : CFSR_INVSTATE, 0, pc);
         } else if (err != UC_ERR_OK) {
             uint32_t pc = cpu_reg(m, UC_ARM_REG_PC);
             machine_log(m, MACHINE_LOG_UNIMP, "emulator stopped at 0x%08x: %s; treated as lockup",

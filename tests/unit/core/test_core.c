@@ -184,6 +184,34 @@ static void mpu_each_ap_value_privileged_and_unprivileged_load_store(void)
     guest_free(g);
 }
 
+static uint16_t insn_at(struct guest *g, uint32_t pc)
+{
+    uint16_t hw = 0;
+    machine_read_phys(g->m, pc, &hw, 2);
+    return hw;
+}
+
+static void usage_faults_nocp_unaligned_undefinstr_invstate(void)
+{
+    struct guest *g = boot("usage_faults");
+
+    CU_ASSERT_EQUAL(guest_log(g, 0), 14);
+    CU_ASSERT_EQUAL(guest_log(g, 1), CFSR_NOCP);
+    CU_ASSERT_EQUAL(insn_at(g, guest_log(g, 2)) & 0xEC00, 0xEC00);   /* the VADD */
+    CU_ASSERT_EQUAL(guest_log(g, 3), 0xF1);                          /* CPACR full */
+    CU_ASSERT_EQUAL(guest_log(g, 4), CFSR_NOCP);                     /* unprivileged */
+    CU_ASSERT_EQUAL(insn_at(g, guest_log(g, 5)) & 0xEC00, 0xEC00);
+    CU_ASSERT_EQUAL(guest_log(g, 6), 0xF2);
+    CU_ASSERT_EQUAL(guest_log(g, 7), CFSR_UNALIGNED);
+    CU_ASSERT_EQUAL(insn_at(g, guest_log(g, 8)) & 0xFFF0, 0xE850);   /* LDREX */
+    CU_ASSERT_EQUAL(guest_log(g, 9), CFSR_UNDEFINSTR);
+    CU_ASSERT_EQUAL(insn_at(g, guest_log(g, 10)) & 0xFFF0, 0xF7F0);  /* UDF.W */
+    CU_ASSERT_EQUAL(guest_log(g, 12), CFSR_INVSTATE);
+    CU_ASSERT_EQUAL(guest_log(g, 13), guest_log(g, 11));             /* at the target */
+    CU_ASSERT_EQUAL(guest_log(g, 14), 0xF3);
+    guest_free(g);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -209,6 +237,8 @@ int main(void)
                 stacking_and_unstacking_faults_set_stkerr_bits);
     CU_add_test(s, "fetch_faults_ibuserr_unmapped_and_iaccviol_on_xn_ram",
                 fetch_faults_ibuserr_unmapped_and_iaccviol_on_xn_ram);
+    CU_add_test(s, "usage_faults_nocp_unaligned_undefinstr_invstate",
+                usage_faults_nocp_unaligned_undefinstr_invstate);
     CU_add_test(s, "mpu_each_ap_value_privileged_and_unprivileged_load_store",
                 mpu_each_ap_value_privileged_and_unprivileged_load_store);
     CU_add_test(s, "mpu_faults_report_daccviol_with_mmfar_and_honour_subregions",
