@@ -110,10 +110,11 @@ static void on_special(struct machine *m, uint32_t pc)
 {
     uint16_t hw1 = fetch16(m, pc), hw2 = fetch16(m, pc + 2);
 
-    /* A preceding MSR CONTROL may have changed the privilege level, and a
+    /* A preceding MSR CONTROL may have changed the privilege level (the
+     * page protections of the MPU and of the SCS follow it), and a
      * preceding CPSIE or MSR to a mask register may have unmasked a
      * pending exception: both are handled before this instruction. */
-    if (cpu_privileged(m) != m->prot_privileged && (m->mpu_ctrl & 1)) {
+    if (cpu_privileged(m) != m->prot_privileged) {
         m->mpu_dirty = true;
         machine_stop_cpu(m);
         return;
@@ -259,6 +260,19 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address,
     uint32_t pc = cpu_reg(m, UC_ARM_REG_PC);
     bool priv = cpu_privileged(m);
 
+    if (addr >= SCS_BASE && addr < SCS_BASE + SCS_SIZE) {
+        /* The SCS pages are closed to unprivileged code (mpu.c); the MPU
+         * does not apply to them.  Unprivileged access is a precise
+         * BusFault, except a STIR write with CCR.USERSETMPEND (B3.4.3). */
+        if (type == UC_MEM_WRITE_PROT && (addr & ~3u) == SCS_BASE + SCS_STIR &&
+            (m->ccr & (1u << 1)))
+            return allow_once(m);
+        if (type == UC_MEM_READ_PROT || type == UC_MEM_WRITE_PROT) {
+            m->fault = (struct pending_fault){ true, EXC_BUSFAULT,
+                CFSR_PRECISERR | CFSR_BFARVALID, addr, pc };
+            return false;
+        }
+    }
     switch (type) {
     case UC_MEM_READ_PROT:
     case UC_MEM_WRITE_PROT: {
@@ -319,9 +333,11 @@ static void periph_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
  * (B3.2.1), except STIR when CCR.USERSETMPEND is set (B3.4.3). */
 static bool scs_check_priv(struct machine *m, uint32_t off)
 {
+    /* Normally the page protections stop unprivileged accesses before
+     * they get here, precisely; this is the safety net. */
     if (cpu_privileged(m))
         return true;
-    if (off == 0xF00 && (m->ccr & (1u << 1)))
+    if (off == SCS_STIR && (m->ccr & (1u << 1)))
         return true;
     m->fault = (struct pending_fault){ true, EXC_BUSFAULT,
         CFSR_PRECISERR | CFSR_BFARVALID, SCS_BASE + off, cpu_reg(m, UC_ARM_REG_PC) };
@@ -331,7 +347,9 @@ static bool scs_check_priv(struct machine *m, uint32_t off)
 
 static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
-    struct machine *m = user;
+    struct scs_piece *piece = user;
+    struct machine *m = piece->m;
+    offset += piece->offset;
     uint32_t off = (uint32_t)offset & ~3u, v = 0;
     bool handled = false;
 
@@ -351,8 +369,9 @@ static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *us
 
 static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
-    struct machine *m = user;
-    uint32_t off = (uint32_t)offset;
+    struct scs_piece *piece = user;
+    struct machine *m = piece->m;
+    uint32_t off = (uint32_t)offset + piece->offset;
     uint32_t v = (uint32_t)value;
 
     if (!scs_check_priv(m, off))
@@ -411,8 +430,11 @@ bool cpu_init(struct machine *m, GError **error)
                               periph_mmio_write, p);
         }
     }
-    if (!err)
-        err = uc_mmio_map(m->uc, SCS_BASE, 0x1000, scs_read, m, scs_write, m);
+    for (uint32_t i = 0; !err && i < G_N_ELEMENTS(m->scs_pieces); i++) {
+        m->scs_pieces[i] = (struct scs_piece){ m, i * 1024 };
+        err = uc_mmio_map(m->uc, SCS_BASE + i * 1024, 1024, scs_read, &m->scs_pieces[i],
+                          scs_write, &m->scs_pieces[i]);
+    }
     if (!err)
         err = uc_hook_add(m->uc, &m->code_hook, UC_HOOK_CODE, hook_code, m, 1, 0);
     if (!err)

@@ -8,6 +8,9 @@
 
 #include <unicorn/unicorn.h>
 
+#define SCS_SIZE 0x1000u
+#define SCS_STIR 0xF00u
+
 /* ARMv7-M exception numbers (ARMv7-M ARM B1.5.2). */
 enum {
     EXC_RESET = 1, EXC_NMI = 2, EXC_HARDFAULT = 3, EXC_MEMMANAGE = 4,
@@ -49,6 +52,12 @@ struct periph_piece {
     uint32_t offset;            /* of this 1 KiB piece in the window */
 };
 
+/* A quarter of the System Control Space window, for the same reason. */
+struct scs_piece {
+    struct machine *m;
+    uint32_t offset;
+};
+
 struct machine_timer {
     struct machine *m;
     machine_timer_fn fn;
@@ -82,6 +91,7 @@ struct machine {
     void *flashctl, *uart, *rng;
     struct periph_slot periphs[8];
     struct periph_piece periph_pieces[8 * (PERIPH_WINDOW / 1024)];
+    struct scs_piece scs_pieces[SCS_SIZE / 1024];
     unsigned nperiphs;
 
     enum machine_state state;

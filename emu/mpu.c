@@ -15,9 +15,9 @@ enum { MPU_TYPE = 0xD90, MPU_CTRL = 0xD94, MPU_RNR = 0xD98, MPU_RBAR = 0xD9C,
 /* The tracked areas: everything mapped that the MPU can restrict. */
 static const struct { uint32_t base, size; } areas[] = {
     { FLASH_BASE, FLASH_SIZE }, { OTP_BASE, OTP_SIZE }, { SRAM_BASE, SRAM_SIZE },
-    { PERIPH_BASE, 7 * PERIPH_WINDOW },
+    { PERIPH_BASE, 7 * PERIPH_WINDOW }, { SCS_BASE, SCS_SIZE },
 };
-#define NPAGES ((FLASH_SIZE + OTP_SIZE + SRAM_SIZE + 7 * PERIPH_WINDOW) / PAGE)
+#define NPAGES ((FLASH_SIZE + OTP_SIZE + SRAM_SIZE + 7 * PERIPH_WINDOW + SCS_SIZE) / PAGE)
 
 /* ARMv7-M default memory map, B3.1: XN outside code, SRAM and RAM. */
 static unsigned default_map(uint32_t addr)
@@ -41,7 +41,8 @@ static unsigned ap_perms(unsigned ap, bool priv)
 
 unsigned mpu_perms(struct machine *m, uint32_t addr, bool priv)
 {
-    if (!(m->mpu_ctrl & CTRL_ENABLE))
+    /* The Private Peripheral Bus always uses the default map (B3.5.1). */
+    if (!(m->mpu_ctrl & CTRL_ENABLE) || (addr >= 0xE0000000u && addr < 0xE0100000u))
         return default_map(addr);
     /* HardFault, NMI and FAULTMASK run without the MPU unless HFNMIENA. */
     if (!(m->mpu_ctrl & CTRL_HFNMIENA) && exc_execution_priority(m) < 0)
@@ -87,6 +88,9 @@ unsigned memory_kind_perms(uint32_t addr)
  * forbids but the MPU allows are let through one by one by the PROT hook. */
 static unsigned page_perms(struct machine *m, uint32_t page, bool priv)
 {
+    /* The SCS is for privileged code only (B3.2.1), MPU or not. */
+    if (page >= SCS_BASE && page < SCS_BASE + SCS_SIZE)
+        return priv ? UC_PROT_READ | UC_PROT_WRITE : 0;
     unsigned p = memory_kind_perms(page);
     for (uint32_t a = page; a < page + PAGE && p; a += 32)
         p &= mpu_perms(m, a, priv);

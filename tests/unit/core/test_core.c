@@ -212,6 +212,19 @@ static void usage_faults_nocp_unaligned_undefinstr_invstate(void)
     guest_free(g);
 }
 
+static void scs_is_privileged_only_with_precise_busfault_and_userset_stir(void)
+{
+    static const uint32_t want[] = {
+        CFSR_PRECISERR | CFSR_BFARVALID, 0xE000ED04u, 0x1234,
+        CFSR_PRECISERR | CFSR_BFARVALID, 0xE000EF00u,
+        16, 0x5C,                               /* STIR with USERSETMPEND */
+    };
+    struct guest *g = boot("scs_unpriv");
+
+    check_log(g, want, G_N_ELEMENTS(want));
+    guest_free(g);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -232,6 +245,8 @@ int main(void)
     s = CU_add_suite("scb", NULL, NULL);
     CU_add_test(s, "sysresetreq_resets_with_its_cause_only_with_vectkey",
                 sysresetreq_resets_with_its_cause_only_with_vectkey);
+    CU_add_test(s, "scs_is_privileged_only_with_precise_busfault_and_userset_stir",
+                scs_is_privileged_only_with_precise_busfault_and_userset_stir);
     s = CU_add_suite("faults", NULL, NULL);
     CU_add_test(s, "stacking_and_unstacking_faults_set_stkerr_bits",
                 stacking_and_unstacking_faults_set_stkerr_bits);
