@@ -39,13 +39,12 @@ static unsigned ap_perms(unsigned ap, bool priv)
     }
 }
 
-unsigned mpu_perms(struct machine *m, uint32_t addr, bool priv)
+/* The regions alone; bypass is true when the MPU does not apply at the
+ * current execution priority. */
+static unsigned regions_perms(struct machine *m, uint32_t addr, bool priv, bool bypass)
 {
     /* The Private Peripheral Bus always uses the default map (B3.5.1). */
-    if (!(m->mpu_ctrl & CTRL_ENABLE) || (addr >= 0xE0000000u && addr < 0xE0100000u))
-        return default_map(addr);
-    /* HardFault, NMI and FAULTMASK run without the MPU unless HFNMIENA. */
-    if (!(m->mpu_ctrl & CTRL_HFNMIENA) && exc_execution_priority(m) < 0)
+    if (bypass || !(m->mpu_ctrl & CTRL_ENABLE) || (addr >= 0xE0000000u && addr < 0xE0100000u))
         return default_map(addr);
     for (int r = 7; r >= 0; r--) {
         uint32_t rasr = m->mpu[r].rasr;
@@ -73,6 +72,39 @@ unsigned mpu_perms(struct machine *m, uint32_t addr, bool priv)
     return 0;
 }
 
+/* HardFault, NMI and FAULTMASK run without the MPU unless HFNMIENA. */
+static bool mpu_bypassed(struct machine *m)
+{
+    return (m->mpu_ctrl & CTRL_ENABLE) && !(m->mpu_ctrl & CTRL_HFNMIENA) &&
+           exc_execution_priority(m) < 0;
+}
+
+unsigned mpu_perms(struct machine *m, uint32_t addr, bool priv)
+{
+    return regions_perms(m, addr, priv, mpu_bypassed(m));
+}
+
+/* Does an enabled region with a boundary finer than a page (a region or
+ * enabled sub-region pattern below 1 KiB) overlap [page, page + PAGE)? */
+static bool page_split_by_region(struct machine *m, uint32_t page)
+{
+    for (int r = 0; r < 8; r++) {
+        uint32_t rasr = m->mpu[r].rasr;
+        if (!(rasr & 1))
+            continue;
+        unsigned size_log2 = ((rasr >> 1) & 0x1F) + 1;
+        uint64_t size = 1ull << size_log2, grain = size;
+        uint32_t base = m->mpu[r].rbar & ~(uint32_t)(size - 1) & ~0x1Fu;
+        if (size_log2 >= 8 && (rasr & 0xFF00))
+            grain = size / 8;
+        if (grain >= PAGE)
+            continue;
+        if ((uint64_t)page < base + size && page + PAGE > base)
+            return true;
+    }
+    return false;
+}
+
 unsigned memory_kind_perms(uint32_t addr)
 {
     if (addr < FLASH_SIZE)
@@ -85,15 +117,21 @@ unsigned memory_kind_perms(uint32_t addr)
 }
 
 /* A page gets what every 32-byte piece of it allows; accesses the page
- * forbids but the MPU allows are let through one by one by the PROT hook. */
-static unsigned page_perms(struct machine *m, uint32_t page, bool priv)
+ * forbids but the MPU allows are let through one by one by the PROT hook.
+ * Region and sub-region boundaries of 1 KiB or more fall on page
+ * boundaries, so only pages that a finer region overlaps need the pieces
+ * (a sync of the whole map then costs tens of microseconds, not
+ * milliseconds). */
+static unsigned page_perms(struct machine *m, uint32_t page, bool priv, bool bypass)
 {
     /* The SCS is for privileged code only (B3.2.1), MPU or not. */
     if (page >= SCS_BASE && page < SCS_BASE + SCS_SIZE)
         return priv ? UC_PROT_READ | UC_PROT_WRITE : 0;
     unsigned p = memory_kind_perms(page);
+    if (bypass || !(m->mpu_ctrl & CTRL_ENABLE) || !page_split_by_region(m, page))
+        return p & regions_perms(m, page, priv, bypass);
     for (uint32_t a = page; a < page + PAGE && p; a += 32)
-        p &= mpu_perms(m, a, priv);
+        p &= regions_perms(m, a, priv, bypass);
     return p;
 }
 
@@ -111,11 +149,12 @@ void mpu_sync_protections(struct machine *m)
     if (m->tlb_flush_needed)
         mpu_flush_tlb(m);
     bool priv = cpu_privileged(m);
-    bool changed = false;
+    bool changed = false, bypass;
     size_t idx = 0;
 
     if (!m->mpu_dirty && priv == m->prot_privileged)
         return;
+    bypass = mpu_bypassed(m);
     if (!m->page_perm) {
         m->page_perm = g_malloc(NPAGES);
         for (size_t a = 0, i = 0; a < G_N_ELEMENTS(areas); a++)
@@ -129,7 +168,7 @@ void mpu_sync_protections(struct machine *m)
         /* Apply changed pages in runs of equal new permissions, so the
          * regions Unicorn splits stay few. */
         for (uint32_t i = 0; i < npages;) {
-            unsigned p = page_perms(m, areas[a].base + i * PAGE, priv);
+            unsigned p = page_perms(m, areas[a].base + i * PAGE, priv, bypass);
             uint32_t j = i + 1;
 
             if (p == cur[i]) {
@@ -137,7 +176,7 @@ void mpu_sync_protections(struct machine *m)
                 continue;
             }
             while (j < npages && cur[j] != p &&
-                   page_perms(m, areas[a].base + j * PAGE, priv) == p)
+                   page_perms(m, areas[a].base + j * PAGE, priv, bypass) == p)
                 j++;
             /* Translated code is found again without a permission check,
              * so code on pages that lose EXEC is dropped (Unicorn checks
