@@ -191,11 +191,11 @@ static uint16_t insn_at(struct guest *g, uint32_t pc)
     return hw;
 }
 
-static void usage_faults_nocp_unaligned_undefinstr_invstate(void)
+static void usage_faults_nocp_unaligned_undefinstr_invstate_and_escalation(void)
 {
     struct guest *g = boot("usage_faults");
 
-    CU_ASSERT_EQUAL(guest_log(g, 0), 14);
+    CU_ASSERT_EQUAL(guest_log(g, 0), 17);
     CU_ASSERT_EQUAL(guest_log(g, 1), CFSR_NOCP);
     CU_ASSERT_EQUAL(insn_at(g, guest_log(g, 2)) & 0xEC00, 0xEC00);   /* the VADD */
     CU_ASSERT_EQUAL(guest_log(g, 3), 0xF1);                          /* CPACR full */
@@ -209,6 +209,9 @@ static void usage_faults_nocp_unaligned_undefinstr_invstate(void)
     CU_ASSERT_EQUAL(guest_log(g, 12), CFSR_INVSTATE);
     CU_ASSERT_EQUAL(guest_log(g, 13), guest_log(g, 11));             /* at the target */
     CU_ASSERT_EQUAL(guest_log(g, 14), 0xF3);
+    CU_ASSERT_EQUAL(guest_log(g, 15), HFSR_FORCED);    /* same priority: escalated */
+    CU_ASSERT_EQUAL(guest_log(g, 16), CFSR_UNDEFINSTR);
+    CU_ASSERT_EQUAL(guest_log(g, 17), 0xF4);
     guest_free(g);
 }
 
@@ -252,8 +255,8 @@ int main(void)
                 stacking_and_unstacking_faults_set_stkerr_bits);
     CU_add_test(s, "fetch_faults_ibuserr_unmapped_and_iaccviol_on_xn_ram",
                 fetch_faults_ibuserr_unmapped_and_iaccviol_on_xn_ram);
-    CU_add_test(s, "usage_faults_nocp_unaligned_undefinstr_invstate",
-                usage_faults_nocp_unaligned_undefinstr_invstate);
+    CU_add_test(s, "usage_faults_nocp_unaligned_undefinstr_invstate_and_escalation",
+                usage_faults_nocp_unaligned_undefinstr_invstate_and_escalation);
     CU_add_test(s, "mpu_each_ap_value_privileged_and_unprivileged_load_store",
                 mpu_each_ap_value_privileged_and_unprivileged_load_store);
     CU_add_test(s, "mpu_faults_report_daccviol_with_mmfar_and_honour_subregions",

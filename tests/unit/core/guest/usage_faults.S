@@ -4,9 +4,11 @@
 @ only; LDREX on an unaligned address (UNALIGNED); UDF (UNDEFINSTR); BLX to
 @ an even address (INVSTATE, stacked PC the target).  The handler logs
 @ CFSR and the stacked PC, then skips the 32-bit instruction, or for
-@ INVSTATE resumes at the caller in Thumb state.
+@ INVSTATE resumes at the caller in Thumb state.  Last, UDF inside an SVC
+@ handler of the same priority as UsageFault escalates to HardFault
+@ (HFSR.FORCED, CFSR.UNDEFINSTR).
     .include "common.inc"
-    VECTORS usagefault=uf_handler, svc=svc_handler
+    VECTORS usagefault=uf_handler, svc=svc_handler, hardfault=hf_handler
     .equ CPACR, 0xE000ED88
     .thumb_func
 reset:
@@ -41,6 +43,9 @@ reset:
     LOGR0
     blx r0                      @ INVSTATE at arm_target
     LOGI 0xF3
+    movs r5, #1
+    svc #0                      @ UDF in there: escalated
+    LOGI 0xF4
     DONE
     .align 2
 arm_target:
@@ -72,8 +77,26 @@ uf_done:
     str r4, [r1]
     bx lr
     .thumb_func
+hf_handler:
+    LDRABS HFSR
+    LOGR0
+    ldr r1, =HFSR
+    str r0, [r1]
+    LDRABS CFSR
+    LOGR0
+    ldr r1, =CFSR
+    str r0, [r1]
+    mrs r3, msp
+    ldr r0, [r3, #24]
+    adds r0, r0, #4
+    str r0, [r3, #24]
+    bx lr
+    .thumb_func
 svc_handler:
-    movs r0, #0
+    cmp r5, #1
+    bne 1f
+    udf.w #1                    @ UsageFault (0) cannot preempt SVCall (0)
+1:  movs r0, #0
     msr control, r0
     bx lr
     .thumb_func
