@@ -10,7 +10,7 @@
 #include <string.h>
 
 enum { FC_CR = 0x00, FC_SR = 0x04, FC_KEY = 0x08, FC_ADDR = 0x0C, FC_DATA = 0x10,
-       FC_CMD = 0x14, FC_WP = 0x20, FC_WPLOCK = 0x40, FC_OPCOUNT = 0x44 };
+       FC_CMD = 0x14, FC_SRC = 0x18, FC_WP = 0x20, FC_WPLOCK = 0x40, FC_OPCOUNT = 0x44 };
 #define CR_ERRIE 1u
 #define CR_DONEIE 2u
 #define CR_LOCK (1u << 31)
@@ -26,18 +26,21 @@ enum { FC_CR = 0x00, FC_SR = 0x04, FC_KEY = 0x08, FC_ADDR = 0x0C, FC_DATA = 0x10
 #define CMD_PROGRAM 1u
 #define CMD_ERASE 2u
 #define CMD_OTPPROG 3u
+#define CMD_PAGEPROG 4u
+#define FLASH_PAGE_SIZE 256u
 #define OTP_LOCKS 0x000u
 #define LOCK_BOOTLOADER_WP 4u
 #define BOOTLOADER_END 0x10000u
 #define PROGRAM_NS 16000ull
 #define ERASE_NS 1000000ull
 #define OTPPROG_NS 50000ull
+#define PAGEPROG_NS 400000ull
 
 struct flashctl {
     struct machine *m;
     uint8_t *flash, *otp;
     struct flash_store *store;
-    uint32_t cr, sr, addr, data, wp_start[4], wp_end[4];
+    uint32_t cr, sr, addr, data, src, wp_start[4], wp_end[4];
     bool unlocked, wplocked;
     unsigned key_state;
     uint64_t opcount;
@@ -88,6 +91,21 @@ static void do_program(struct flashctl *fc, uint32_t addr, uint32_t data, bool t
     memcpy(fc->flash + addr, &old, 4);
 }
 
+/* PAGEPROG: 64 words from SRAM, as one operation; torn, it stops part way
+ * through the page with the word it was on half programmed. */
+static void do_program_page(struct flashctl *fc, uint32_t addr, const uint8_t *src, bool torn)
+{
+    unsigned words = FLASH_PAGE_SIZE / 4, stop = words;
+
+    if (torn)
+        stop = (unsigned)(machine_seeded_u64(fc->m) % words);
+    for (unsigned i = 0; i < words && i <= stop; i++) {
+        uint32_t data;
+        memcpy(&data, src + 4 * i, 4);
+        do_program(fc, addr + 4 * i, data, torn && i == stop);
+    }
+}
+
 static void do_erase(struct flashctl *fc, uint32_t sector, bool torn)
 {
     if (!torn) {
@@ -123,9 +141,16 @@ static void fc_command(struct flashctl *fc, uint32_t cmd)
             goto out;
         }
         busy_ns = OTPPROG_NS;
-    } else if (cmd == CMD_PROGRAM || cmd == CMD_ERASE) {
-        if (addr >= FLASH_SIZE || (cmd == CMD_PROGRAM && (addr & 3))) {
+    } else if (cmd == CMD_PROGRAM || cmd == CMD_ERASE || cmd == CMD_PAGEPROG) {
+        if (addr >= FLASH_SIZE || (cmd == CMD_PROGRAM && (addr & 3)) ||
+            (cmd == CMD_PAGEPROG && (addr & (FLASH_PAGE_SIZE - 1)))) {
             fc->sr |= SR_ADDRERR;
+            goto out;
+        }
+        if (cmd == CMD_PAGEPROG && !machine_sram_range(fc->m, fc->src, FLASH_PAGE_SIZE)) {
+            fc->sr |= SR_ADDRERR;
+            machine_log(fc->m, MACHINE_LOG_GUEST_ERROR,
+                        "flashctl: PAGEPROG source 0x%08x is not 256 bytes of SRAM", fc->src);
             goto out;
         }
         if (protected(fc, addr)) {
@@ -135,7 +160,7 @@ static void fc_command(struct flashctl *fc, uint32_t cmd)
                         cmd == CMD_ERASE ? "erase" : "program", addr);
             goto out;
         }
-        busy_ns = cmd == CMD_ERASE ? ERASE_NS : PROGRAM_NS;
+        busy_ns = cmd == CMD_ERASE ? ERASE_NS : cmd == CMD_PAGEPROG ? PAGEPROG_NS : PROGRAM_NS;
     } else {
         machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: unknown command 0x%x", cmd);
         goto out;
@@ -151,6 +176,9 @@ static void fc_command(struct flashctl *fc, uint32_t cmd)
     } else if (cmd == CMD_PROGRAM) {
         do_program(fc, addr, fc->data, torn);
         machine_code_changed(fc->m, addr, 4);
+    } else if (cmd == CMD_PAGEPROG) {
+        do_program_page(fc, addr, machine_sram_range(fc->m, fc->src, FLASH_PAGE_SIZE), torn);
+        machine_code_changed(fc->m, addr, FLASH_PAGE_SIZE);
     } else {
         uint32_t sector = addr & ~(FLASH_SECTOR_SIZE - 1);
         do_erase(fc, sector, torn);
@@ -236,6 +264,7 @@ static uint32_t flashctl_read(void *opaque, uint32_t offset, unsigned size)
     case FC_KEY: case FC_CMD: return 0;
     case FC_ADDR: return fc->addr;
     case FC_DATA: return fc->data;
+    case FC_SRC: return fc->src;
     case FC_WPLOCK: return fc->wplocked;
     case FC_OPCOUNT: return (uint32_t)fc->opcount;
     }
@@ -273,6 +302,7 @@ static void flashctl_write(void *opaque, uint32_t offset, uint32_t value, unsign
         return;
     case FC_ADDR: fc->addr = value; return;
     case FC_DATA: fc->data = value; return;
+    case FC_SRC: fc->src = value; return;
     case FC_CMD: fc_command(fc, value); return;
     case FC_WPLOCK:
         if (value & 1)
@@ -298,7 +328,7 @@ static void flashctl_reset(void *opaque, uint32_t cause)
 {
     struct flashctl *fc = opaque;
 
-    fc->cr = fc->sr = fc->addr = fc->data = 0;
+    fc->cr = fc->sr = fc->addr = fc->data = fc->src = 0;
     memset(fc->wp_start, 0, sizeof(fc->wp_start));
     memset(fc->wp_end, 0, sizeof(fc->wp_end));
     fc->unlocked = fc->wplocked = false;

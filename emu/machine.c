@@ -589,3 +589,10 @@ void machine_get_stats(const struct machine *m, struct machine_stats *out)
     out->instructions = m->icount;
     out->flash_ops = m->flashctl ? flashctl_op_count(m->flashctl) : 0;
 }
+
+const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len)
+{
+    if (addr < SRAM_BASE || (uint64_t)addr + len > (uint64_t)SRAM_BASE + SRAM_SIZE)
+        return NULL;
+    return m->sram + (addr - SRAM_BASE);
+}

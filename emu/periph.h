@@ -79,6 +79,9 @@ void machine_console_output(struct machine *m, const uint8_t *buf, size_t len);
 /* FLASHCTL tells the CPU that code at [addr, addr+len) changed, so
  * translated code is dropped and instruction scans redone. */
 void machine_code_changed(struct machine *m, uint32_t addr, uint32_t len);
+/* Host view of [addr, addr+len) if it lies wholly in SRAM, else NULL
+ * (models that read guest RAM, like FLASHCTL's page program). */
+const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len);
 /* FLASHCTL tells the machine that power must be cut now (injection). */
 void machine_power_cut_now(struct machine *m, const char *why);
 

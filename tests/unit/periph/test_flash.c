@@ -13,6 +13,7 @@
 #define ADDR FC(0x0C)
 #define DATA FC(0x10)
 #define CMD FC(0x14)
+#define SRC FC(0x18)
 #define WPSTART0 FC(0x20)
 #define WPEND0 FC(0x24)
 #define WPLOCK FC(0x40)
@@ -230,6 +231,50 @@ static void flash_power_cut_after_and_during_nth_operation(void)
     CU_ASSERT_EQUAL(machine_run(m, 10), MACHINE_OFF);
 }
 
+/* PAGEPROG: 256 bytes from SRAM in one operation, aligned target, source
+ * wholly in SRAM, NOR rules per word, and a torn page stops part way. */
+static void flash_page_program_from_sram(void)
+{
+    uint8_t src[256];
+    unsigned programmed = 0;
+
+    for (unsigned i = 0; i < sizeof(src); i++)
+        src[i] = (uint8_t)(i * 7 + 1);
+    memcpy(m->sram + 0x100, src, sizeof(src));
+    unlock();
+    command(2, 0x70000, 0);
+    reg_write(m, SRC, SRAM_BASE + 0x100);
+    struct machine_stats before, after;
+    machine_get_stats(m, &before);
+    CU_ASSERT_EQUAL(command(4, 0x70100, 0) & 0xF0, 0);
+    machine_get_stats(m, &after);
+    CU_ASSERT_EQUAL(after.flash_ops, before.flash_ops + 1);
+    CU_ASSERT_EQUAL(memcmp(m->flash + 0x70100, src, sizeof(src)), 0);
+    CU_ASSERT_EQUAL(flash32(0x70200), 0xFFFFFFFFu);
+
+    CU_ASSERT_TRUE(command(4, 0x70180, 0) & SR_ADDRERR);      /* unaligned */
+    reg_write(m, SRC, SRAM_BASE + SRAM_SIZE - 128);             /* runs off SRAM */
+    CU_ASSERT_TRUE(command(4, 0x70200, 0) & SR_ADDRERR);
+    CU_ASSERT_EQUAL(flash32(0x70200), 0xFFFFFFFFu);
+    reg_write(m, SRC, 0x00000000);                              /* flash, not SRAM */
+    CU_ASSERT_TRUE(command(4, 0x70200, 0) & SR_ADDRERR);
+
+    machine_power_on(m);
+    memcpy(m->sram + 0x100, src, sizeof(src));
+    machine_inject_power_cut(m, 1, true);
+    unlock();
+    reg_write(m, SRC, SRAM_BASE + 0x100);
+    command(4, 0x70300, 0);
+    CU_ASSERT_EQUAL(machine_run(m, 10), MACHINE_OFF);
+    for (unsigned w = 0; w < 64; w++) {
+        uint32_t want;
+        memcpy(&want, src + 4 * w, 4);
+        programmed += flash32(0x70300 + 4 * w) == want;
+    }
+    CU_ASSERT_TRUE(programmed < 64);
+    CU_ASSERT_EQUAL(flash32(0x703FC) == 0xFFFFFFFFu || programmed == 63, true);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -248,6 +293,7 @@ int main(void)
     CU_add_test(s, "flash_state_persists_across_reopen_and_damage_is_refused",
                 flash_state_persists_across_reopen_and_damage_is_refused);
     CU_add_test(s, "flash_torn_checkpoint_leaves_previous_state", flash_torn_checkpoint_leaves_previous_state);
+    CU_add_test(s, "flash_page_program_from_sram", flash_page_program_from_sram);
     CU_add_test(s, "flash_power_cut_after_and_during_nth_operation",
                 flash_power_cut_after_and_during_nth_operation);
     CU_basic_set_mode(CU_BRM_VERBOSE);
