@@ -11,8 +11,12 @@ packages=(
     libunicorn-dev libglib2.0-dev
     # firmware toolchain and C library
     gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
+    # firmware third-party source (apt-get source needs dpkg-dev)
+    dpkg-dev
+    # factory and signing tools, fleet registry, scenarios
+    libssl-dev openssl libp11-kit-dev libsqlite3-dev liblua5.4-dev
     # tests
-    libcunit1-dev valgrind
+    libcunit1-dev valgrind softhsm2
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -29,15 +33,33 @@ for p in "${packages[@]}"; do
     fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-    echo "setup.sh: all ${#packages[@]} packages already installed"
-    exit 0
-fi
-
-echo "setup.sh: installing ${missing[*]}"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+need_update=no
 # Refresh the lists only if they are older than a day or absent.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
-    apt-get update -q
+    need_update=yes
 fi
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# deb-src for the mirrors already configured: third-party source comes from
+# Debian's source packages (apt-get source), never from anywhere else.
+if "$here/tools/enable_deb_src.sh"; then
+    :
+else
+    case $? in
+        10) need_update=yes ;;
+        *) echo "setup.sh: could not enable deb-src entries" >&2; exit 1 ;;
+    esac
+fi
+
+if [ ${#missing[@]} -gt 0 ] || [ $need_update = yes ]; then
+    [ $need_update = yes ] && apt-get update -q
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup.sh: all ${#packages[@]} packages already installed"
+else
+    echo "setup.sh: installing ${missing[*]}"
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+"$here/tools/fetch_third_party.sh"
 echo "setup.sh: done"
