@@ -6,6 +6,7 @@
 #include "selftest.h"
 #include "status.h"
 #include "uart.h"
+#include "update_rx.h"
 
 #include <string.h>
 
@@ -47,7 +48,8 @@ static void cmd_help(void)
               "  reboot            reset the lamp (SYSRESETREQ)\n"
               "  selftest list     the forbidden acts the lamp must trap\n"
               "  selftest <case>   perform one (the lamp faults and resets)\n"
-              "  crc <addr> <len>  CRC-32 of memory (a CPU benchmark)\n");
+              "  crc <addr> <len>  CRC-32 of memory (a CPU benchmark)\n"
+              "  update            receive a signed update image in frames (lampsim run --update)\n");
 }
 
 static void cmd_crc(char *args)
@@ -87,6 +89,8 @@ static void run_command(char *cmd)
             uart_puts(cmd + 9);
             uart_puts("'; try 'selftest list'\n");
         }
+    } else if (!strcmp(cmd, "update")) {
+        update_rx_start();
     } else if (!strncmp(cmd, "crc ", 4)) {
         cmd_crc(cmd + 4);
     } else {
@@ -103,7 +107,8 @@ void console_input(char c)
         line[len] = 0;
         run_command(line);
         len = 0;
-        console_prompt();
+        if (!update_rx_active())
+            console_prompt();
     } else if ((c == 8 || c == 127) && len > 0) {
         len--;
         uart_puts("\b \b");

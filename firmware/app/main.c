@@ -1,16 +1,24 @@
 /* firmware/app/main.c: the lamp application: protections first, then the
  * banner, any crash record from the last run, and the console loop, which
  * sleeps in WFI whenever there is nothing to do. */
+#include "boot_confirm.h"
 #include "console.h"
 #include "crash.h"
 #include "flashctl.h"
 #include "hw.h"
+#include "keystore.h"
 #include "mpu_setup.h"
 #include "status.h"
 #include "uart.h"
+#include "update_rx.h"
+
+#include "mbedtls/memory_buffer_alloc.h"
 
 #define WDT_TIMEOUT_MS 4000u
 #define WAKE_PERIOD_US 1000000u /* kick the watchdog once a second */
+
+/* mbedTLS allocations (update verification now, TLS later). */
+static uint8_t mbedtls_arena[16 * 1024] __attribute__((aligned(8)));
 
 void TIMER0_IRQHandler(void);
 void TIMER0_IRQHandler(void)
@@ -20,8 +28,10 @@ void TIMER0_IRQHandler(void)
 
 static void protect_boot_and_enable_traps(void)
 {
-    /* The bootloader stays write-protected until the next reset. */
+    /* The bootloader and the keystore stay write-protected until the
+     * next reset. */
     flashctl_protect(0, BOOTLOADER_BASE, BOOTLOADER_BASE + BOOTLOADER_SIZE);
+    flashctl_protect(1, KEYSTORE_BASE, KEYSTORE_BASE + KEYSTORE_SIZE);
     flashctl_lock_protection();
     FLASHCTL_CR = FLASHCTL_CR_ERRIE;
     NVIC_ISER0 = 1u << IRQ_FLASHCTL;
@@ -50,13 +60,20 @@ int main(void)
     crash_report_pending();
     crash_set_reason("");
     start_watchdog();
+    mbedtls_memory_buffer_alloc_init(mbedtls_arena, sizeof(mbedtls_arena));
+    boot_confirm_running_image();
     SYSCTL_BOOTSTAGE = 3;
     console_prompt();
     for (;;) {
         int c;
         WDT_KICK = 0xA5A5A5A5u;
-        while ((c = uart_getc()) >= 0)
-            console_input((char)c);
+        while ((c = uart_getc()) >= 0) {
+            if (update_rx_active())
+                update_rx_byte((uint8_t)c);
+            else
+                console_input((char)c);
+        }
+        update_rx_tick(RTC_SECONDS);
         /* Sleep with interrupts masked so input that arrives between the
          * check and the WFI still wakes us. */
         __asm volatile("cpsid i" ::: "memory");

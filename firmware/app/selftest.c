@@ -6,6 +6,7 @@
 #include "crash.h"
 #include "flashctl.h"
 #include "hw.h"
+#include "image.h"
 #include "uart.h"
 
 #include <string.h>
@@ -30,7 +31,7 @@ static void exec_ram(void)
 
 static void write_flash(void)
 {
-    *(volatile uint32_t *)(SLOT_A_BASE + 0x10000) = 0;
+    *(volatile uint32_t *)(SLOT_A_ADDR + 0x10000) = 0;
 }
 
 static void flash_bootloader(void)

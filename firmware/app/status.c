@@ -3,6 +3,7 @@
 
 #include "crash.h"
 #include "hw.h"
+#include "epoch.h"
 #include "image.h"
 #include "mpu_setup.h"
 #include "uart.h"
@@ -38,28 +39,16 @@ static void print_serial(void)
         uart_putc(OTP_SERIAL[i]);
 }
 
-/* The security epoch is a thermometer code: count the 1s from bit 0. */
-static uint32_t otp_epoch(void)
-{
-    uint32_t n = 0;
-    for (int w = 0; w < 4; w++) {
-        uint32_t v = OTP_EPOCH[w];
-        for (int b = 0; b < 32 && (v & (1u << b)); b++)
-            n++;
-        if (v != 0xFFFFFFFFu)
-            break;
-    }
-    return n;
-}
-
 static const struct image_header *running_image(void)
 {
-    return (const struct image_header *)SLOT_A_BASE;
+    return (const struct image_header *)SLOT_A_ADDR;
 }
 
 void status_print_banner(void)
 {
-    uart_puts("\nlamp firmware " FW_VERSION_STRING " (image epoch ");
+    uart_puts("\nlamp firmware ");
+    uart_put_version(running_image()->fw_version);
+    uart_puts(" (image epoch ");
     uart_put_dec(running_image()->security_epoch);
     uart_puts(")\nserial: ");
     print_serial();
@@ -77,10 +66,12 @@ void status_print(void)
     __asm volatile("mrs %0, control" : "=r"(control));
     uart_puts("serial: ");
     print_serial();
-    uart_puts("\nfirmware: " FW_VERSION_STRING " image epoch ");
+    uart_puts("\nfirmware: ");
+    uart_put_version(running_image()->fw_version);
+    uart_puts(" image epoch ");
     uart_put_dec(running_image()->security_epoch);
     uart_puts(", OTP epoch ");
-    uart_put_dec(otp_epoch());
+    uart_put_dec(otp_epoch_read());
     uart_puts("\nfuses: debug lock ");
     uart_puts(OTP_LOCKS & 1 ? "on" : "off");
     uart_puts(", boot lock ");

@@ -5,8 +5,6 @@
 
 #include <stdint.h>
 
-#define FW_VERSION_STRING "1.0.0"
-
 void status_init(void);       /* reads and clears the reset cause */
 void status_print_banner(void);
 void status_print(void);

@@ -24,6 +24,17 @@ uint32_t flashctl_program(uint32_t addr, uint32_t word)
     return run(addr, word, FLASHCTL_CMD_PROGRAM);
 }
 
+uint32_t flashctl_program_page(uint32_t addr, const void *src)
+{
+    FLASHCTL_SRC = (uint32_t)src;
+    return run(addr, 0, FLASHCTL_CMD_PAGEPROG);
+}
+
+uint32_t flashctl_program_otp(uint32_t addr, uint32_t bits)
+{
+    return run(addr, bits, FLASHCTL_CMD_OTPPROG);
+}
+
 uint32_t flashctl_erase(uint32_t addr)
 {
     return run(addr, 0, FLASHCTL_CMD_ERASE);

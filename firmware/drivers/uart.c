@@ -1,14 +1,19 @@
 /* firmware/drivers/uart.c: UART0 driver; RX by interrupt into a ring so
- * the main loop can sleep. */
+ * the main loop can sleep.  When the ring is full the handler masks RXIE
+ * and leaves further bytes in the UART (the sender is flow-controlled), and
+ * uart_getc unmasks it once there is room: a busy main loop (an update
+ * erasing flash, say) loses no input. */
 #include "uart.h"
 
 #include "hw.h"
 
-static volatile uint8_t rx_ring[64];
+static volatile uint8_t rx_ring[256];
 static volatile uint32_t rx_head, rx_tail;
+static bool rx_by_irq;
 
 void uart_init(bool rx_irq)
 {
+    rx_by_irq = rx_irq;
     UART_CR = UART_CR_EN | (rx_irq ? UART_CR_RXIE : 0);
     if (rx_irq)
         NVIC_ISER0 = 1u << IRQ_UART0;
@@ -47,22 +52,41 @@ void uart_put_dec(uint32_t v)
         uart_putc(buf[--i]);
 }
 
+void uart_put_version(uint32_t v)
+{
+    uart_put_dec(v >> 16);
+    uart_putc('.');
+    uart_put_dec((v >> 8) & 0xFF);
+    uart_putc('.');
+    uart_put_dec(v & 0xFF);
+}
+
 void UART0_IRQHandler(void)
 {
     while (UART_SR & UART_SR_RXNE) {
-        uint8_t c = (uint8_t)UART_DR;
-        if (rx_head - rx_tail < sizeof(rx_ring))
-            rx_ring[rx_head++ % sizeof(rx_ring)] = c;
+        if (rx_head - rx_tail >= sizeof(rx_ring)) {
+            UART_CR &= ~UART_CR_RXIE;
+            return;
+        }
+        rx_ring[rx_head++ % sizeof(rx_ring)] = (uint8_t)UART_DR;
     }
 }
 
 int uart_getc(void)
 {
-    if (!(UART_CR & UART_CR_RXIE))
+    int c;
+
+    if (!rx_by_irq)
         return (UART_SR & UART_SR_RXNE) ? (int)(UART_DR & 0xFF) : -1;
-    if (rx_tail == rx_head)
+    if (rx_tail == rx_head) {
+        if (!(UART_CR & UART_CR_RXIE))
+            UART_CR |= UART_CR_RXIE; /* room again: let the handler refill */
         return -1;
-    return rx_ring[rx_tail++ % sizeof(rx_ring)];
+    }
+    c = rx_ring[rx_tail++ % sizeof(rx_ring)];
+    if (!(UART_CR & UART_CR_RXIE))
+        UART_CR |= UART_CR_RXIE;
+    return c;
 }
 
 unsigned uart_getc_pending(void)
