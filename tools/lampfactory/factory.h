@@ -1,0 +1,142 @@
+/* tools/lampfactory/factory.h: what a fleet owner's factory does, as a
+ * library shared by the lampfactory command and its tests: trust material,
+ * update images (sign, check), keystore and fuse images, lamp state,
+ * registry.  Formats: docs/formats.md. */
+#ifndef LAMPSIM_FACTORY_H
+#define LAMPSIM_FACTORY_H
+
+#include "image.h"
+#include "keystore.h"
+
+#include <glib.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FACTORY_ERROR (factory_error_quark())
+GQuark factory_error_quark(void);
+enum factory_error_code {
+    FACTORY_ERROR_INPUT,   /* bad input: wrong key type, truncated file, unknown fields */
+    FACTORY_ERROR_VERIFY,  /* a signature or digest does not verify */
+    FACTORY_ERROR_FAILED,  /* anything else (I/O, OpenSSL, PKCS#11, SQLite) */
+};
+
+/* Fleet directory file names (docs/formats.md#fleet-directory). */
+#define FLEET_DEVICE_CA_KEY "device-ca.key"
+#define FLEET_DEVICE_CA_CERT "device-ca.crt"
+#define FLEET_CLOUD_CA_KEY "cloud-ca.key"
+#define FLEET_CLOUD_CA_CERT "cloud-ca.crt"
+#define FLEET_SIGNING_KEY "firmware-signing.key"
+#define FLEET_SIGNING_PUB "firmware-signing.pub"
+#define FLEET_ENC_KEY "firmware-encryption.key"
+#define FLEET_REGISTRY "registry.sqlite"
+
+/* files.c */
+bool factory_write_file(const char *path, const void *data, size_t len, int mode, GError **error);
+char *factory_fleet_path(const char *fleet_dir, const char *name);
+EVP_PKEY *factory_load_private_key(const char *path, GError **error);
+EVP_PKEY *factory_load_public_key(const char *path, GError **error);
+bool factory_load_enc_key(const char *path, uint8_t key[16], GError **error);
+/* Appends OpenSSL's error queue to a message. */
+void factory_set_openssl_error(GError **error, const char *what);
+
+/* certs.c */
+bool factory_write_ca(const char *fleet_dir, const char *key_name, const char *cert_name,
+                      const char *cn, GError **error);
+/* A P-256 device key and its certificate (CN = serial) issued by the fleet's
+ * device CA; DER outputs, g_free them. */
+bool factory_device_identity(const char *fleet_dir, const char *serial, uint8_t **key_der,
+                             size_t *key_len, uint8_t **cert_der, size_t *cert_len,
+                             char **cert_pem, GError **error);
+bool factory_cert_der(const char *path, uint8_t **der, size_t *len, GError **error);
+
+/* fleet.c */
+bool factory_fleet_init(const char *fleet_dir, const char *name, GError **error);
+
+/* signer.c: a private key in a PEM file or a PKCS#11 token. */
+struct factory_signer;
+struct factory_signer *factory_signer_open(const char *spec, const char *module, GError **error);
+/* RSASSA-PSS SHA-256 (MGF1-SHA-256, salt 32) of a SHA-256 digest. */
+bool factory_signer_sign(struct factory_signer *s, const uint8_t digest[32],
+                         uint8_t sig[IMAGE_SIG_SIZE], GError **error);
+EVP_PKEY *factory_signer_public_key(struct factory_signer *s);
+void factory_signer_free(struct factory_signer *s);
+/* pkcs11.c, used by signer.c for "pkcs11:" specs */
+struct factory_p11;
+struct factory_p11 *factory_p11_open(const char *uri, const char *module, GError **error);
+bool factory_p11_sign(struct factory_p11 *p, const uint8_t digest[32], uint8_t *sig,
+                      size_t sig_len, GError **error);
+EVP_PKEY *factory_p11_public_key(struct factory_p11 *p);
+void factory_p11_free(struct factory_p11 *p);
+/* Refuses anything but RSA-4096. */
+bool factory_check_signing_key(EVP_PKEY *pkey, GError **error);
+
+/* image_sign.c */
+struct image_sign_params {
+    uint32_t version;   /* major << 16 | minor << 8 | patch */
+    uint32_t epoch;
+};
+bool factory_parse_version(const char *text, uint32_t *version, GError **error);
+/* Checks that bin looks like an application linked at IMAGE_LOAD_ADDR. */
+bool factory_check_app_binary(const uint8_t *bin, size_t len, GError **error);
+/* Builds header || AES-CTR payload || signature; g_bytes_unref the result. */
+GBytes *factory_sign_image(const uint8_t *bin, size_t len, const struct image_sign_params *p,
+                           const uint8_t enc_key[16], struct factory_signer *signer,
+                           GError **error);
+
+/* image_check.c */
+/* Structural checks of a whole image file; FACTORY_ERROR_INPUT when bad. */
+bool factory_image_parse(const uint8_t *img, size_t len, struct image_header *h, GError **error);
+/* Signature with pub (FACTORY_ERROR_VERIFY when it does not verify). */
+bool factory_image_verify(const uint8_t *img, size_t len, EVP_PKEY *pub, GError **error);
+/* Unwraps the content key, decrypts, checks the plaintext SHA-256; returns
+ * the plaintext payload. */
+GBytes *factory_image_decrypt(const uint8_t *img, size_t len, const uint8_t enc_key[16],
+                              GError **error);
+bool factory_aes_ctr(const uint8_t key[16], const uint8_t iv[16], const uint8_t *in,
+                     uint8_t *out, size_t len, GError **error);
+
+/* keystore_writer.c: the keystore partition image (KEYSTORE_SIZE bytes,
+ * erased bytes 0xFF after the entries). */
+struct keystore_entry {
+    enum keystore_tag tag;
+    const uint8_t *value;
+    size_t len;
+};
+bool factory_keystore_build(const struct keystore_entry *entries, size_t n,
+                            uint8_t out[KEYSTORE_SIZE], GError **error);
+
+/* otp_writer.c */
+#define OTP_IMAGE_SIZE 4096u
+#define OTP_LOCKS_OFF 0x000u
+#define OTP_SERIAL_OFF 0x010u
+#define OTP_SERIAL_MAX 15u
+#define FUSE_DEBUG_LOCK 1u
+#define FUSE_BOOT_LOCK 2u
+#define FUSE_BOOTLOADER_WP 4u
+bool factory_valid_serial(const char *serial, GError **error);
+/* profile: "production" (debug, boot and bootloader locked) or
+ * "development" (bootloader write-protect only). */
+bool factory_otp_build(const char *serial, const char *profile, uint8_t out[OTP_IMAGE_SIZE],
+                       GError **error);
+
+/* registry.c */
+struct factory_registry;
+struct factory_registry *factory_registry_open(const char *fleet_dir, bool create, GError **error);
+bool factory_registry_begin(struct factory_registry *r, GError **error);
+bool factory_registry_add(struct factory_registry *r, const char *serial, const char *profile,
+                          const char *cert_pem, const uint8_t k0[16], GError **error);
+bool factory_registry_commit(struct factory_registry *r, GError **error);
+void factory_registry_rollback(struct factory_registry *r);
+bool factory_registry_revoke(struct factory_registry *r, const char *serial, GError **error);
+/* One line per lamp: serial, profile, status, provisioned_at. */
+char *factory_registry_list(struct factory_registry *r, GError **error);
+void factory_registry_close(struct factory_registry *r);
+
+/* provision.c */
+struct provision_params {
+    const char *fleet_dir, *state_dir, *serial, *profile, *image_path, *bootloader_path;
+};
+bool factory_provision(const struct provision_params *p, GError **error);
+
+#endif

@@ -1,0 +1,91 @@
+/* tools/lampfactory/fleet.c: a new fleet's trust material. */
+#include "factory.h"
+
+#include <errno.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+static bool dir_is_new_or_empty(const char *dir, GError **error)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    bool empty;
+
+    if (!d) {
+        if (g_mkdir_with_parents(dir, 0700) != 0) {
+            g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_FAILED, "creating %s: %s", dir,
+                        g_strerror(errno));
+            return false;
+        }
+        return true;
+    }
+    empty = g_dir_read_name(d) == NULL;
+    g_dir_close(d);
+    if (!empty)
+        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                    "%s is not empty: a fleet is created in a new directory", dir);
+    return empty;
+}
+
+static bool write_signing_key(const char *fleet_dir, GError **error)
+{
+    g_autofree char *key_path = factory_fleet_path(fleet_dir, FLEET_SIGNING_KEY);
+    g_autofree char *pub_path = factory_fleet_path(fleet_dir, FLEET_SIGNING_PUB);
+    EVP_PKEY *key = EVP_RSA_gen(4096);
+    BIO *kb = BIO_new(BIO_s_mem()), *pb = BIO_new(BIO_s_mem());
+    char *kd, *pd;
+    long kl, pl;
+    bool ok = false;
+
+    if (!key || !kb || !pb || !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) ||
+        !PEM_write_bio_PUBKEY(pb, key)) {
+        factory_set_openssl_error(error, "generating the RSA-4096 firmware signing key");
+        goto out;
+    }
+    kl = BIO_get_mem_data(kb, &kd);
+    pl = BIO_get_mem_data(pb, &pd);
+    ok = factory_write_file(key_path, kd, (size_t)kl, 0600, error) &&
+         factory_write_file(pub_path, pd, (size_t)pl, 0644, error);
+out:
+    BIO_free(kb);
+    BIO_free(pb);
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+bool factory_fleet_init(const char *fleet_dir, const char *name, GError **error)
+{
+    g_autofree char *enc_path = factory_fleet_path(fleet_dir, FLEET_ENC_KEY);
+    g_autofree char *device_cn = g_strdup_printf("%s device CA", name);
+    g_autofree char *cloud_cn = g_strdup_printf("%s cloud CA", name);
+    uint8_t enc[16];
+    char hex[34];
+    struct factory_registry *reg;
+
+    if (!dir_is_new_or_empty(fleet_dir, error))
+        return false;
+    if (!factory_write_ca(fleet_dir, FLEET_DEVICE_CA_KEY, FLEET_DEVICE_CA_CERT, device_cn, error) ||
+        !factory_write_ca(fleet_dir, FLEET_CLOUD_CA_KEY, FLEET_CLOUD_CA_CERT, cloud_cn, error))
+        return false;
+    fprintf(stderr, "lampfactory: generating the RSA-4096 firmware signing key (a few seconds)...\n");
+    if (!write_signing_key(fleet_dir, error))
+        return false;
+    if (RAND_priv_bytes(enc, sizeof(enc)) != 1) {
+        factory_set_openssl_error(error, "drawing the fleet firmware key");
+        return false;
+    }
+    for (int i = 0; i < 16; i++)
+        g_snprintf(hex + 2 * i, 3, "%02x", enc[i]);
+    hex[32] = '\n';
+    hex[33] = 0;
+    OPENSSL_cleanse(enc, sizeof(enc));
+    if (!factory_write_file(enc_path, hex, 33, 0600, error))
+        return false;
+    OPENSSL_cleanse(hex, sizeof(hex));
+    reg = factory_registry_open(fleet_dir, true, error);
+    if (!reg)
+        return false;
+    factory_registry_close(reg);
+    return true;
+}
