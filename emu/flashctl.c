@@ -28,8 +28,6 @@ enum { FC_CR = 0x00, FC_SR = 0x04, FC_KEY = 0x08, FC_ADDR = 0x0C, FC_DATA = 0x10
 #define CMD_OTPPROG 3u
 #define CMD_PAGEPROG 4u
 #define FLASH_PAGE_SIZE 256u
-#define OTP_LOCKS 0x000u
-#define LOCK_BOOTLOADER_WP 4u
 #define BOOTLOADER_END 0x10000u
 #define PROGRAM_NS 16000ull
 #define ERASE_NS 1000000ull
@@ -67,8 +65,8 @@ static bool protected(struct flashctl *fc, uint32_t addr)
 {
     uint32_t locks;
 
-    memcpy(&locks, fc->otp + OTP_LOCKS, 4);
-    if ((locks & LOCK_BOOTLOADER_WP) && addr < BOOTLOADER_END)
+    memcpy(&locks, fc->otp + OTP_LOCKS_OFFSET, 4);
+    if ((locks & OTP_LOCK_BOOTLOADER_WP) && addr < BOOTLOADER_END)
         return true;
     for (int i = 0; i < 4; i++)
         if (fc->wp_end[i] > fc->wp_start[i] && addr >= fc->wp_start[i] && addr < fc->wp_end[i])

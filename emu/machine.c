@@ -281,7 +281,8 @@ static void do_reset(struct machine *m, uint32_t cause)
     m->reset_cause = cause;
     m->pending_reset = 0;
     exc_reset(m);
-    m->vtor = 0;
+    m->vtor = m->boot_addr;
+    m->entry_seen = false;
     m->aircr_prigroup = 0;
     m->scr = 0;
     m->ccr = 1u << 9; /* STKALIGN */
@@ -299,9 +300,9 @@ static void do_reset(struct machine *m, uint32_t cause)
     uc_ctl_remove_cache(m->uc, 0, FLASH_SIZE);
 
     /* Core reset (B1.5.5): thread mode, privileged, MSP and PC from the
-     * vector table at address 0. */
-    memcpy(&sp, m->flash, 4);
-    memcpy(&pc, m->flash + 4, 4);
+     * vector table at address 0 (or where external boot put one). */
+    memcpy(&sp, m->flash + m->boot_addr, 4);
+    memcpy(&pc, m->flash + m->boot_addr + 4, 4);
     for (int r = UC_ARM_REG_R0; r <= UC_ARM_REG_R12; r++)
         cpu_set_reg(m, r, 0);
     cpu_set_reg(m, UC_ARM_REG_PRIMASK, 0);
@@ -595,4 +596,63 @@ const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len
     if (addr < SRAM_BASE || (uint64_t)addr + len > (uint64_t)SRAM_BASE + SRAM_SIZE)
         return NULL;
     return m->sram + (addr - SRAM_BASE);
+}
+
+bool machine_external_boot(struct machine *m, uint32_t addr, const void *image, size_t len,
+                           GError **error)
+{
+    uint32_t locks;
+
+    memcpy(&locks, m->otp + OTP_LOCKS_OFFSET, 4);
+    if (locks & OTP_LOCK_BOOT) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_REFUSED,
+                    "the BOOT_LOCK fuse is blown: external boot is disabled on this lamp "
+                    "(only a signed image through the firmware's own update path gets in)");
+        return false;
+    }
+    if ((addr & 0x7F) || addr < FLASH_SECTOR_SIZE || len < 8 || (uint64_t)addr + len > FLASH_SIZE) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "external boot image of %zu bytes at 0x%08x does not fit flash "
+                    "(address 128-byte aligned, past the first sector)", len, addr);
+        return false;
+    }
+    if (!machine_factory_write(m, addr, image, len, error))
+        return false;
+    m->boot_addr = addr;
+    machine_log(m, MACHINE_LOG_INFO, "external boot: %zu bytes at 0x%08x, reset vector there",
+                len, addr);
+    return true;
+}
+
+static void hook_code_entry(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    struct machine *m = user;
+
+    if (m->entry_seen)
+        return;
+    m->entry_seen = true;
+    m->entry_fn(m, (uint32_t)address, m->entry_user);
+}
+
+bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
+                              machine_entry_fn fn, void *user, GError **error)
+{
+    uc_err err;
+
+    if (m->entry_fn || end <= start) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "code entry watch: %s", m->entry_fn ? "one is already set" : "empty range");
+        return false;
+    }
+    err = uc_hook_add(m->uc, &m->entry_hook, UC_HOOK_BLOCK, hook_code_entry, m, start, end - 1);
+    if (err != UC_ERR_OK) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "code entry watch: %s",
+                    uc_strerror(err));
+        return false;
+    }
+    m->entry_fn = fn;
+    m->entry_user = user;
+    /* Blocks translated before the hook existed would not call it. */
+    uc_ctl_remove_cache(m->uc, start, end);
+    return true;
 }

@@ -14,7 +14,7 @@
 /* GError domain of emulator failures. */
 #define MACHINE_ERROR (machine_error_quark())
 GQuark machine_error_quark(void);
-enum { MACHINE_ERROR_FAILED, MACHINE_ERROR_ARGUMENT };
+enum { MACHINE_ERROR_FAILED, MACHINE_ERROR_ARGUMENT, MACHINE_ERROR_REFUSED };
 
 struct machine;
 typedef struct machine machine; /* for g_autoptr(machine) */
@@ -114,6 +114,13 @@ void machine_console_input(struct machine *m, const uint8_t *buf, size_t len);
  * protection): used to lay a factory image into a new lamp. */
 bool machine_factory_write(struct machine *m, uint32_t addr, const void *buf,
                            size_t len, GError **error);
+/* External boot (boot pins, DFU), for development lamps: writes image at
+ * addr the way a boot-ROM loader would and makes every reset start from the
+ * vector table there, bypassing the bootloader.  Refused
+ * (MACHINE_ERROR_REFUSED) when the OTP BOOT_LOCK fuse is blown, as the
+ * silicon would. */
+bool machine_external_boot(struct machine *m, uint32_t addr, const void *image, size_t len,
+                           GError **error);
 bool machine_read_phys(struct machine *m, uint32_t addr, void *buf, size_t len);
 /* Writes flash and OTP to the state directory so that a host crash cannot
  * leave a torn image (docs/formats.md#state-directory). */
@@ -125,6 +132,14 @@ bool machine_sync(struct machine *m, GError **error);
 void machine_inject_power_cut(struct machine *m, uint64_t nth_op, bool torn);
 /* Fault injection: the RNG health test fails from now until reset. */
 void machine_inject_rng_failure(struct machine *m);
+
+/* Calls fn the first time after each reset that the CPU executes code in
+ * [start, end): lets a test check what is in flash at the moment it is
+ * entered (a security scenario asserting that only verified images ever
+ * run).  One watch per machine; set it before machine_power_on. */
+typedef void (*machine_entry_fn)(struct machine *m, uint32_t pc, void *user);
+bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
+                              machine_entry_fn fn, void *user, GError **error);
 
 /* Counters for the twin and benchmarks. */
 struct machine_stats {

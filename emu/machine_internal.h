@@ -85,6 +85,11 @@ struct machine {
     char *name;
     uc_engine *uc;
     uc_hook code_hook, intr_hook, mem_hook;
+    /* machine_watch_code_entry */
+    uc_hook entry_hook;
+    machine_entry_fn entry_fn;
+    void *entry_user;
+    bool entry_seen;      /* since the last reset */
 
     uint8_t *sram;
     uint8_t *flash, *otp;       /* owned by FLASHCTL */
@@ -129,6 +134,7 @@ struct machine {
     bool skip_wfe;              /* a WFE consumed the event: step over it */
 
     /* SCB */
+    uint32_t boot_addr;   /* vector table used at reset (external boot) */
     uint32_t vtor, aircr_prigroup, scr, ccr, cfsr, hfsr, mmfar, bfar;
     uint32_t cpacr, actlr, shcsr_en;  /* shcsr_en: MEMFAULTENA etc. bits 16-18 */
 

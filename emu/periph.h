@@ -27,6 +27,10 @@ struct periph_ops {
 #define FLASH_SECTOR_SIZE 4096u
 #define OTP_BASE 0x1FFF0000u
 #define OTP_SIZE 4096u
+#define OTP_LOCKS_OFFSET 0x000u  /* docs/hardware.md#otp-layout */
+#define OTP_LOCK_DEBUG 1u
+#define OTP_LOCK_BOOT 2u
+#define OTP_LOCK_BOOTLOADER_WP 4u
 #define SRAM_BASE 0x20000000u
 #define SRAM_SIZE (256u * 1024)
 #define SRAM_RETAINED_SIZE 4096u /* top of SRAM, kept across warm reset */

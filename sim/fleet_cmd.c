@@ -3,6 +3,8 @@
  * what it cost.  The load-test building block and the boot benchmark. */
 #include "commands.h"
 
+#define CMD_NAME "fleet"
+
 #include "config.h"
 #include "lamp.h"
 #include "scheduler.h"
@@ -81,6 +83,7 @@ static gboolean on_deadline(gpointer user_data)
 
 int cmd_fleet(int argc, char **argv)
 {
+    g_autofree char *fleet_dir = NULL, *profile = NULL;
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
     g_autofree char *log_spec = NULL;
     int count = 10;
@@ -89,8 +92,14 @@ int cmd_fleet(int argc, char **argv)
         { "count", 0, 0, G_OPTION_ARG_INT, &count, "Number of lamps (default 10)", "N" },
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
           "Directory holding one state directory per lamp (lamp-0000, ...)", "DIR" },
+        { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet_dir,
+          "Fleet whose trust material a new lamp is provisioned with (default: the build's "
+          "development fleet, " LAMPSIM_DEV_FLEET_DIR ")", "DIR" },
+        { "profile", 0, 0, G_OPTION_ARG_STRING, &profile,
+          "Fuses of a new lamp: development (default: debug and boot unlocked) or production "
+          "(debug and boot locked)", "PROFILE" },
         { "firmware-dir", 0, 0, G_OPTION_ARG_FILENAME, &firmware_dir,
-          "Factory firmware for new lamps (default: " LAMPSIM_FIRMWARE_DIR ")", "DIR" },
+          "bootloader.bin and the signed app.img for new lamps (default: " LAMPSIM_FIRMWARE_DIR ")", "DIR" },
         { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
           "Deterministic run; lamp i is seeded with N+i", "N" },
         { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &idle_s,
@@ -135,6 +144,10 @@ int cmd_fleet(int argc, char **argv)
         return usage_error("fleet", "--seed: not a decimal number");
     seed = cfg.seed;
     cfg.firmware_dir = firmware_dir ? firmware_dir : LAMPSIM_FIRMWARE_DIR;
+    cfg.fleet_dir = fleet_dir ? fleet_dir : LAMPSIM_DEV_FLEET_DIR;
+    cfg.profile = profile;
+    if (profile && strcmp(profile, "development") && strcmp(profile, "production"))
+        return usage_error(CMD_NAME, "--profile must be development or production");
 
     loop = g_main_loop_new(NULL, FALSE);
     sched = scheduler_new(NULL);

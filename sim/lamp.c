@@ -1,7 +1,7 @@
 /* sim/lamp.c: a virtual lamp: machine + state directory + console. */
 #include "lamp.h"
 
-#include "firmware_files.h"
+#include "provision.h"
 #include "periph.h"
 #include "sim_error.h"
 
@@ -13,10 +13,14 @@
 
 #define OTP_SERIAL_OFFSET 0x010u
 #define OTP_SERIAL_LEN 16u
-#define SLOT_A_BASE 0x00020000u
 
 struct line_watch {
     lamp_line_fn fn;
+    gpointer user_data;
+};
+
+struct slice_hook {
+    lamp_slice_fn fn;
     gpointer user_data;
 };
 
@@ -28,6 +32,7 @@ struct lamp {
     FILE *sink;
     GString *line;          /* console bytes since the last newline */
     GArray *watches;        /* struct line_watch */
+    GArray *slice_hooks;    /* struct slice_hook */
     GQueue input;           /* char *, lines waiting for a prompt */
     guint prompts;
     bool prompt_pending;    /* a prompt appeared: type the next line */
@@ -133,14 +138,6 @@ static bool prepare_state_dir(const char *dir, GError **error)
     return true;
 }
 
-static bool flash_is_blank(struct machine *m)
-{
-    uint32_t word = 0;
-
-    return machine_read_phys(m, FLASH_BASE, &word, sizeof(word)) &&
-           word == 0xFFFFFFFFu;
-}
-
 static void default_serial(const struct lamp_config *cfg, char *out)
 {
     guint32 n = cfg->seeded ? (guint32)(cfg->seed * 2654435761u)
@@ -149,34 +146,23 @@ static void default_serial(const struct lamp_config *cfg, char *out)
     g_snprintf(out, OTP_SERIAL_LEN + 1, "LMP-%08X", n);
 }
 
-/* Lay the factory image into a blank lamp: bootloader, application in
- * slot A, serial in OTP; fuses left blank (development profile). */
-static bool lamp_factory_program(struct lamp *lamp, const struct lamp_config *cfg,
-                                 GError **error)
+/* A new lamp gets what the factory gives it: keys, fuses, bootloader and
+ * the signed application, through lampfactory. */
+static bool lamp_provision(struct lamp *lamp, const struct lamp_config *cfg, GError **error)
 {
-    struct firmware_files fw;
-    char otp_serial[OTP_SERIAL_LEN] = {0};
-    const void *p;
-    gsize len;
-    bool ok;
+    g_autofree char *image = g_build_filename(cfg->firmware_dir, "app.img", NULL);
+    g_autofree char *bootloader = g_build_filename(cfg->firmware_dir, "bootloader.bin", NULL);
+    struct provision_request req = {
+        .fleet_dir = cfg->fleet_dir, .state_dir = cfg->state_dir, .serial = lamp->serial,
+        .profile = cfg->profile ? cfg->profile : "development",
+        .image = image, .bootloader = bootloader,
+    };
 
-    if (!firmware_files_load(cfg->firmware_dir, &fw, error))
-        return false;
     if (cfg->serial)
         g_strlcpy(lamp->serial, cfg->serial, sizeof(lamp->serial));
     else
         default_serial(cfg, lamp->serial);
-    memcpy(otp_serial, lamp->serial, strlen(lamp->serial));
-
-    p = g_bytes_get_data(fw.bootloader, &len);
-    ok = machine_factory_write(lamp->machine, FLASH_BASE, p, len, error);
-    p = g_bytes_get_data(fw.app_image, &len);
-    ok = ok && machine_factory_write(lamp->machine, SLOT_A_BASE, p, len, error);
-    ok = ok && machine_factory_write(lamp->machine, OTP_BASE + OTP_SERIAL_OFFSET,
-                                     otp_serial, sizeof(otp_serial), error);
-    ok = ok && machine_sync(lamp->machine, error);
-    firmware_files_clear(&fw);
-    return ok;
+    return provision_lamp(&req, error);
 }
 
 static void read_serial(struct lamp *lamp)
@@ -195,6 +181,7 @@ static void read_serial(struct lamp *lamp)
 struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
 {
     g_autoptr(lamp) lamp = g_new0(struct lamp, 1);
+    g_autofree char *store = NULL;
     struct machine_config mc = {
         .state_dir = cfg->state_dir,
         .time_mode = cfg->time_mode,
@@ -211,22 +198,24 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
 
     lamp->line = g_string_new(NULL);
     lamp->watches = g_array_new(FALSE, FALSE, sizeof(struct line_watch));
+    lamp->slice_hooks = g_array_new(FALSE, FALSE, sizeof(struct slice_hook));
     g_queue_init(&lamp->input);
     g_strlcpy(lamp->serial, "new", sizeof(lamp->serial));
     lamp->state_dir = g_strdup(cfg->state_dir);
     if (!prepare_state_dir(cfg->state_dir, error))
         return NULL;
 
+    store = g_build_filename(cfg->state_dir, "lamp.img", NULL);
+    if (!g_file_test(store, G_FILE_TEST_EXISTS)) {
+        if (!lamp_provision(lamp, cfg, error))
+            return NULL;
+        lamp->factory_fresh = true;
+    }
     mc.name = cfg->state_dir;
     mc.hooks.user = lamp;
     lamp->machine = machine_new(&mc, error);
     if (!lamp->machine)
         return NULL;
-    if (flash_is_blank(lamp->machine)) {
-        if (!lamp_factory_program(lamp, cfg, error))
-            return NULL;
-        lamp->factory_fresh = true;
-    }
     read_serial(lamp);
     return g_steal_pointer(&lamp);
 }
@@ -239,6 +228,7 @@ void lamp_free(struct lamp *lamp)
         machine_free(lamp->machine);
     g_queue_clear_full(&lamp->input, g_free);
     g_array_unref(lamp->watches);
+    g_array_unref(lamp->slice_hooks);
     g_string_free(lamp->line, TRUE);
     g_free(lamp->state_dir);
     g_free(lamp);
@@ -257,9 +247,41 @@ void lamp_watch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data)
     g_array_append_val(lamp->watches, w);
 }
 
+void lamp_unwatch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data)
+{
+    for (guint i = 0; i < lamp->watches->len; i++) {
+        struct line_watch *w = &g_array_index(lamp->watches, struct line_watch, i);
+        if (w->fn == fn && w->user_data == user_data) {
+            g_array_remove_index(lamp->watches, i);
+            return;
+        }
+    }
+}
+
+void lamp_on_slice_end(struct lamp *lamp, lamp_slice_fn fn, gpointer user_data)
+{
+    struct slice_hook h = { fn, user_data };
+
+    g_array_append_val(lamp->slice_hooks, h);
+}
+
+void lamp_remove_slice_end(struct lamp *lamp, lamp_slice_fn fn, gpointer user_data)
+{
+    for (guint i = 0; i < lamp->slice_hooks->len; i++) {
+        struct slice_hook *h = &g_array_index(lamp->slice_hooks, struct slice_hook, i);
+        if (h->fn == fn && h->user_data == user_data) {
+            g_array_remove_index(lamp->slice_hooks, i);
+            return;
+        }
+    }
+}
+
 void lamp_queue_input_line(struct lamp *lamp, const char *line)
 {
     g_queue_push_tail(&lamp->input, g_strdup(line));
+    /* Already sitting at a prompt: type it after the next slice. */
+    if (g_str_has_suffix(lamp->line->str, LAMP_CONSOLE_PROMPT))
+        lamp->prompt_pending = true;
 }
 
 enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns)
@@ -269,6 +291,15 @@ enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns)
     if (lamp->prompt_pending) {
         lamp->prompt_pending = false;
         lamp_type_next_line(lamp);
+        st = machine_state(lamp->machine);
+    }
+    /* A hook may remove itself: walk a copy. */
+    if (lamp->slice_hooks->len) {
+        g_autoptr(GArray) hooks = g_array_copy(lamp->slice_hooks);
+        for (guint i = 0; i < hooks->len; i++) {
+            struct slice_hook *h = &g_array_index(hooks, struct slice_hook, i);
+            h->fn(lamp, h->user_data);
+        }
         st = machine_state(lamp->machine);
     }
     return st;

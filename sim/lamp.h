@@ -18,8 +18,12 @@ typedef struct lamp lamp; /* for g_autoptr(lamp) */
 
 struct lamp_config {
     const char *state_dir;
-    const char *firmware_dir;  /* bootloader.bin and app.img for a new lamp */
-    const char *serial;        /* for a new lamp; NULL: derived from seed */
+    /* A state directory without a lamp is provisioned like a factory would
+     * (sim/provision.h): */
+    const char *firmware_dir;  /* bootloader.bin and app.img (signed) */
+    const char *fleet_dir;     /* trust material and registry */
+    const char *profile;       /* "development" (default) or "production" */
+    const char *serial;        /* NULL: derived from seed, or random */
     enum machine_time_mode time_mode;
     bool seeded;
     uint64_t seed;
@@ -36,13 +40,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(lamp, lamp_free)
 
 struct machine *lamp_machine(struct lamp *lamp);
 const char *lamp_serial(struct lamp *lamp);
-/* True when lamp_new laid a factory image into an empty state directory. */
+/* True when lamp_new provisioned a new lamp into the state directory. */
 bool lamp_was_factory_fresh(struct lamp *lamp);
 
 /* Where raw console output goes (NULL: nowhere), e.g. stdout for `run`. */
 void lamp_set_console_sink(struct lamp *lamp, FILE *sink);
 /* Called for each complete console line. */
 void lamp_watch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data);
+void lamp_unwatch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data);
+/* Called after every slice, outside the machine's callbacks: the place to
+ * type input decided while watching lines. */
+typedef void (*lamp_slice_fn)(struct lamp *lamp, gpointer user_data);
+void lamp_on_slice_end(struct lamp *lamp, lamp_slice_fn fn, gpointer user_data);
+void lamp_remove_slice_end(struct lamp *lamp, lamp_slice_fn fn, gpointer user_data);
 /* Queue a line to type at the next prompt. */
 void lamp_queue_input_line(struct lamp *lamp, const char *line);
 /* Runs the lamp's machine for one slice, then types any queued line whose

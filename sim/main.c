@@ -18,6 +18,7 @@ static const struct {
 } commands[] = {
     { "run", cmd_run, "boot one lamp with its console on this terminal" },
     { "fleet", cmd_fleet, "boot many lamps in one process and report their cost" },
+    { "scenario", cmd_scenario, "run Lua security scenario scripts, report TAP" },
 };
 
 static void print_help(FILE *out)

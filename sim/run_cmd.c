@@ -2,16 +2,22 @@
  * terminal. */
 #include "commands.h"
 
+#define CMD_NAME "run"
+
 #include "config.h"
 #include "lamp.h"
 #include "scheduler.h"
 #include "sim_error.h"
+#include "update_sender.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define SYNC_INTERVAL_S 1
+/* Where --external-boot loads an application: slot A's payload address. */
+#define EXTERNAL_BOOT_ADDR 0x00020100u
 
 struct run {
     GMainLoop *loop;
@@ -21,6 +27,16 @@ struct run {
     int exit_code;
     bool stdin_open;
 };
+
+static void on_update_done(struct update_sender *s, enum update_state state,
+                           const char *reason, gpointer user_data)
+{
+    if (state == UPDATE_STAGED)
+        fprintf(stderr, "\nlampsim: update accepted and staged (%s)\n", reason);
+    else
+        fprintf(stderr, "\nlampsim: update %s: %s\n",
+                state == UPDATE_REFUSED ? "refused by the lamp" : "transfer failed", reason);
+}
 
 static void run_finish(struct run *run, int code)
 {
@@ -80,16 +96,24 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer user_data)
 
 int cmd_run(int argc, char **argv)
 {
+    g_autofree char *fleet_dir = NULL, *profile = NULL;
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *serial = NULL;
     g_autofree char *exit_on = NULL, *seed_str = NULL, *log_spec = NULL;
+    g_autofree char *update_path = NULL, *external_boot = NULL;
     g_auto(GStrv) inputs = NULL;
     double timeout_s = 0;
     gboolean no_stdin = FALSE;
     GOptionEntry entries[] = {
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-          "Lamp state directory (flash and OTP persist here; a new one gets a factory image)", "DIR" },
+          "Lamp state directory (flash and OTP persist here; a new one is provisioned from --fleet)", "DIR" },
+        { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet_dir,
+          "Fleet whose trust material a new lamp is provisioned with (default: the build's "
+          "development fleet, " LAMPSIM_DEV_FLEET_DIR ")", "DIR" },
+        { "profile", 0, 0, G_OPTION_ARG_STRING, &profile,
+          "Fuses of a new lamp: development (default: debug and boot unlocked) or production "
+          "(debug and boot locked)", "PROFILE" },
         { "firmware-dir", 0, 0, G_OPTION_ARG_FILENAME, &firmware_dir,
-          "Where bootloader.bin and app.img for a new lamp are (default: " LAMPSIM_FIRMWARE_DIR ")", "DIR" },
+          "Where bootloader.bin and the signed app.img for a new lamp are (default: " LAMPSIM_FIRMWARE_DIR ")", "DIR" },
         { "serial", 0, 0, G_OPTION_ARG_STRING, &serial,
           "Serial to give a new lamp (default: random, or derived from --seed)", "SERIAL" },
         { "console-input", 0, 0, G_OPTION_ARG_STRING_ARRAY, &inputs,
@@ -102,6 +126,13 @@ int cmd_run(int argc, char **argv)
           "Deterministic run: virtual time follows executed instructions and the RNG is seeded with N", "N" },
         { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
           "Emulator log classes to show: guest,unimp,info,trace,all,none (default: guest,unimp,info)", "LIST" },
+        { "update", 0, 0, G_OPTION_ARG_FILENAME, &update_path,
+          "Send this signed update image to the lamp over its console (the firmware's `update` "
+          "transfer) once it shows its prompt", "IMAGE" },
+        { "external-boot", 0, 0, G_OPTION_ARG_FILENAME, &external_boot,
+          "Development lamps only: load this raw application binary (linked at 0x00020100) "
+          "into slot A as a boot-ROM loader would and start it without the bootloader; "
+          "refused when the lamp's BOOT_LOCK fuse is blown", "BIN" },
         { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
           "Do not type standard input into the console", NULL },
         { NULL },
@@ -114,11 +145,13 @@ int cmd_run(int argc, char **argv)
     g_autoptr(lamp) lamp = NULL;
     g_autoptr(scheduler) sched = NULL;
     g_autoptr(GRegex) regex = NULL;
+    struct update_sender *update = NULL;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(ctx,
         "Exit status: 0 when --exit-on matched (or on Ctrl-C), 1 when --timeout\n"
-        "was reached, 2 for bad arguments, a missing or corrupt firmware file or\n"
+        "was reached, 2 for bad arguments, a missing or corrupt firmware file, a\n"
+        "refused --external-boot (boot-locked lamp), a failed provisioning or\n"
         "an unusable state directory.\n");
     if (!g_option_context_parse(ctx, &argc, &argv, &error))
         return usage_error("run", error->message);
@@ -139,6 +172,10 @@ int cmd_run(int argc, char **argv)
     }
     cfg.state_dir = state_dir;
     cfg.firmware_dir = firmware_dir ? firmware_dir : LAMPSIM_FIRMWARE_DIR;
+    cfg.fleet_dir = fleet_dir ? fleet_dir : LAMPSIM_DEV_FLEET_DIR;
+    cfg.profile = profile;
+    if (profile && strcmp(profile, "development") && strcmp(profile, "production"))
+        return usage_error(CMD_NAME, "--profile must be development or production");
     cfg.serial = serial;
 
     lamp = lamp_new(&cfg, &error);
@@ -147,8 +184,27 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     if (lamp_was_factory_fresh(lamp))
-        fprintf(stderr, "lampsim: new lamp %s: factory image from %s laid into %s\n",
-                lamp_serial(lamp), cfg.firmware_dir, state_dir);
+        fprintf(stderr, "lampsim: new lamp %s (%s profile) provisioned from fleet %s into %s\n",
+                lamp_serial(lamp), cfg.profile ? cfg.profile : "development", cfg.fleet_dir,
+                state_dir);
+    if (external_boot) {
+        g_autofree char *bin = NULL;
+        gsize len;
+
+        if (!g_file_get_contents(external_boot, &bin, &len, &error) ||
+            !machine_external_boot(lamp_machine(lamp), EXTERNAL_BOOT_ADDR, bin, len, &error)) {
+            fprintf(stderr, "lampsim run: --external-boot %s: %s\n", external_boot,
+                    error->message);
+            return 2;
+        }
+    }
+    if (update_path) {
+        update = update_sender_start(lamp, update_path, true, on_update_done, &run, &error);
+        if (!update) {
+            fprintf(stderr, "lampsim run: --update: %s\n", error->message);
+            return 2;
+        }
+    }
     lamp_set_console_sink(lamp, stdout);
     for (char **in = inputs; in && *in; in++)
         lamp_queue_input_line(lamp, *in);
@@ -175,6 +231,7 @@ int cmd_run(int argc, char **argv)
     machine_power_on(lamp_machine(lamp));
     g_main_loop_run(loop);
 
+    update_sender_free(update);
     if (!machine_sync(lamp_machine(lamp), &error)) {
         fprintf(stderr, "lampsim: saving lamp state to %s: %s\n", state_dir,
                 error->message);
