@@ -93,6 +93,10 @@ enum machine_state {
  * state the machine is left in.  Never blocks. */
 enum machine_state machine_run(struct machine *m, uint64_t max_insns);
 enum machine_state machine_state(const struct machine *m);
+/* Ends the current machine_run after the instruction being executed (safe
+ * from inside a hook, e.g. console_tx): lets a caller act exactly at a
+ * console line. */
+void machine_stop_cpu(struct machine *m);
 
 /* Virtual time now, in ns since power on. */
 uint64_t machine_now_ns(struct machine *m);

@@ -205,6 +205,5 @@ unsigned memory_kind_perms(uint32_t addr);
 void mpu_sync_protections(struct machine *m);
 void mpu_flush_tlb(struct machine *m);
 
-void machine_stop_cpu(struct machine *m);
 
 #endif

@@ -36,6 +36,7 @@ struct lamp {
     GQueue input;           /* char *, lines waiting for a prompt */
     guint prompts;
     bool prompt_pending;    /* a prompt appeared: type the next line */
+    bool stop_at_lines;     /* end the slice at every complete line */
 };
 
 static void lamp_emit_line(struct lamp *lamp)
@@ -72,6 +73,8 @@ static void on_console_tx(void *user, const uint8_t *buf, size_t len)
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == '\n') {
             lamp_emit_line(lamp);
+            if (lamp->stop_at_lines)
+                machine_stop_cpu(lamp->machine);
             continue;
         }
         g_string_append_c(lamp->line, (char)buf[i]);
@@ -238,6 +241,7 @@ struct machine *lamp_machine(struct lamp *lamp) { return lamp->machine; }
 const char *lamp_serial(struct lamp *lamp) { return lamp->serial; }
 bool lamp_was_factory_fresh(struct lamp *lamp) { return lamp->factory_fresh; }
 void lamp_set_console_sink(struct lamp *lamp, FILE *sink) { lamp->sink = sink; }
+void lamp_set_stop_at_lines(struct lamp *lamp, bool on) { lamp->stop_at_lines = on; }
 guint lamp_prompts_seen(struct lamp *lamp) { return lamp->prompts; }
 
 void lamp_watch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data)

@@ -45,6 +45,10 @@ bool lamp_was_factory_fresh(struct lamp *lamp);
 
 /* Where raw console output goes (NULL: nowhere), e.g. stdout for `run`. */
 void lamp_set_console_sink(struct lamp *lamp, FILE *sink);
+/* Ends each slice right after a complete console line, so whoever watches
+ * lines sees the machine exactly as it was when the line was printed
+ * (scenarios); costs a slice per line. */
+void lamp_set_stop_at_lines(struct lamp *lamp, bool on);
 /* Called for each complete console line. */
 void lamp_watch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data);
 void lamp_unwatch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data);

@@ -43,7 +43,7 @@ bool provision_lamp(const struct provision_request *r, GError **error)
     const char *argv[] = {
         "provision", "--fleet", r->fleet_dir, "--state-dir", r->state_dir,
         "--serial", r->serial, "--profile", r->profile, "--image", r->image,
-        "--bootloader", r->bootloader, NULL,
+        "--bootloader", r->bootloader, "--replace", NULL,
     };
 
     return provision_run_tool(argv, NULL, error);

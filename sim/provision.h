@@ -19,7 +19,8 @@ struct provision_request {
 /* The lampfactory program lampsim runs: $LAMPSIM_LAMPFACTORY, else the one
  * built next to lampsim. */
 const char *provision_tool_path(void);
-/* Runs `lampfactory provision`; the error carries the tool's own message. */
+/* Runs `lampfactory provision --replace` (a serial lampsim reuses, say from
+ * --seed, is re-provisioned); the error carries the tool's own message. */
 bool provision_lamp(const struct provision_request *r, GError **error);
 /* Runs lampfactory with argv (argv[0] is the subcommand); captures stdout
  * into *out if out is not NULL. */

@@ -191,6 +191,26 @@ static int l_update(lua_State *L)
     return 2;
 }
 
+/* lamp:external_boot(bin) -> true | nil, why: boot pins / DFU load of a
+ * raw application binary into slot A (refused on boot-locked lamps). */
+static int l_external_boot(lua_State *L)
+{
+    struct slamp *sl = check_lamp(L);
+    const char *path = luaL_checkstring(L, 2);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *bin = NULL;
+    gsize len;
+
+    if (!g_file_get_contents(path, &bin, &len, &error) ||
+        !machine_external_boot(lamp_machine(sl->lamp), SLOT_A_ADDR + 0x100, bin, len, &error)) {
+        lua_pushnil(L);
+        lua_pushstring(L, error->message);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int l_power_on(lua_State *L)
 {
     machine_power_on(lamp_machine(check_lamp(L)->lamp));
@@ -291,6 +311,8 @@ static int l_twin(lua_State *L)
     lua_setfield(L, -2, "faults");
     lua_pushinteger(L, (lua_Integer)st.flash_ops);
     lua_setfield(L, -2, "flash_ops");
+    lua_pushinteger(L, (lua_Integer)st.instructions);
+    lua_setfield(L, -2, "instructions");
     lua_pushinteger(L, sl->entries);
     lua_setfield(L, -2, "slot_a_entries");
     lua_pushinteger(L, sl->violations);
@@ -489,6 +511,7 @@ static int l_new_lamp(lua_State *L)
     if (!sl->lamp)
         return luaL_error(L, "lamp %s: %s", serial, error->message);
     lamp_watch_lines(sl->lamp, on_line, sl);
+    lamp_set_stop_at_lines(sl->lamp, true);
     return 1;
 }
 
@@ -504,6 +527,7 @@ void scenario_lamp_open(lua_State *L)
         { "power_on", l_power_on }, { "power_off", l_power_off },
         { "expect", l_expect }, { "run_for", l_run_for }, { "type", l_type },
         { "update", l_update }, { "cut_power_at", l_cut_power_at },
+        { "external_boot", l_external_boot },
         { "flash_ops", l_flash_ops }, { "read", l_read }, { "otp_epoch", l_otp_epoch },
         { "state", l_state }, { "twin", l_twin }, { "watch_slot_a", l_watch_slot_a },
         { "snapshot", l_snapshot }, { "console", l_console }, { "serial", l_serial },

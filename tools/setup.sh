@@ -16,7 +16,7 @@ packages=(
     # factory and signing tools, fleet registry, scenarios
     libssl-dev openssl libp11-kit-dev libsqlite3-dev liblua5.4-dev
     # tests
-    libcunit1-dev valgrind softhsm2
+    libcunit1-dev valgrind softhsm2 xxd
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -34,11 +34,15 @@ expect "bad regex" 2 "lampsim run:" -- run --state-dir "$work/a" --exit-on '('
 touch "$work/file"
 expect "unusable state dir" 2 "state directory .*: (cannot create|not a directory)" -- \
     run --state-dir "$work/file/sub" --timeout 5
-expect "missing firmware" 2 "firmware file .*/nofw/bootloader.bin" -- \
+expect "missing firmware" 2 "lampfactory provision failed: .*nofw/app.img" -- \
     run --state-dir "$work/b" --firmware-dir "$work/nofw" --timeout 5
 mkdir -p "$work/badfw"
-head -c 4096 /dev/urandom > "$work/badfw/bootloader.bin"
-expect "corrupt firmware" 2 "bootloader.bin: (initial stack pointer|reset handler)" -- \
+fwdir=$(dirname "$lampsim")/../firmware
+cp "$fwdir/bootloader.bin" "$work/badfw/"
+# one byte of the signed image flipped: provisioning verifies it first
+python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[300]^=1; open(sys.argv[2],"wb").write(d)' \
+    "$fwdir/app.img" "$work/badfw/app.img"
+expect "corrupt firmware" 2 "signature does not verify" -- \
     run --state-dir "$work/c" --firmware-dir "$work/badfw" --timeout 5
 expect "timeout exits 1" 1 "--timeout reached" -- \
     run --state-dir "$work/d" --seed 3 --exit-on 'no such line ever' --timeout 3

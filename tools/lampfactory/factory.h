@@ -125,7 +125,8 @@ struct factory_registry;
 struct factory_registry *factory_registry_open(const char *fleet_dir, bool create, GError **error);
 bool factory_registry_begin(struct factory_registry *r, GError **error);
 bool factory_registry_add(struct factory_registry *r, const char *serial, const char *profile,
-                          const char *cert_pem, const uint8_t k0[16], GError **error);
+                          const char *cert_pem, const uint8_t k0[16], bool replace,
+                          GError **error);
 bool factory_registry_commit(struct factory_registry *r, GError **error);
 void factory_registry_rollback(struct factory_registry *r);
 bool factory_registry_revoke(struct factory_registry *r, const char *serial, GError **error);
@@ -136,6 +137,7 @@ void factory_registry_close(struct factory_registry *r);
 /* provision.c */
 struct provision_params {
     const char *fleet_dir, *state_dir, *serial, *profile, *image_path, *bootloader_path;
+    bool replace; /* a serial already registered is re-provisioned (rework) */
 };
 bool factory_provision(const struct provision_params *p, GError **error);
 

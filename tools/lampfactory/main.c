@@ -64,12 +64,14 @@ static int cmd_provision(int argc, char **argv)
 {
     g_autofree char *fleet = NULL, *state = NULL, *serial = NULL, *image = NULL, *boot = NULL;
     g_autofree char *profile = NULL;
+    gboolean replace = FALSE;
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "Fleet directory", "DIR" },
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "The new lamp's state directory", "DIR" },
         { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Lamp serial (1-15 of A-Z a-z 0-9 -)", "SERIAL" },
         { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Signed update image to install in slot A", "IMG" },
         { "bootloader", 0, 0, G_OPTION_ARG_FILENAME, &boot, "bootloader.bin", "BIN" },
+        { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, "Re-provision a serial already in the registry (rework): its entry, keys and K(0) are replaced", NULL },
         { "profile", 0, 0, G_OPTION_ARG_STRING, &profile, "production (default: debug, boot and bootloader locked) or development (bootloader locked only)", "PROFILE" },
         { NULL },
     };
@@ -82,7 +84,8 @@ static int cmd_provision(int argc, char **argv)
         return rc;
     if (!fleet || !state || !serial || !image || !boot || argc > 1)
         return usage("provision", "--fleet, --state-dir, --serial, --image and --bootloader are required");
-    p = (struct provision_params){ fleet, state, serial, profile ? profile : "production", image, boot };
+    p = (struct provision_params){ fleet, state, serial, profile ? profile : "production", image, boot,
+                                   replace };
     if (!factory_provision(&p, &error))
         return fail("provision", error);
     printf("lamp %s provisioned (%s) into %s\n", serial, p.profile, state);

@@ -127,7 +127,7 @@ bool factory_provision(const struct provision_params *p, GError **error)
     /* Registry first, committed only once the lamp is on disk. */
     if (!(reg = factory_registry_open(p->fleet_dir, false, error)) ||
         !factory_registry_begin(reg, error) ||
-        !factory_registry_add(reg, p->serial, p->profile, cert_pem, k0, error))
+        !factory_registry_add(reg, p->serial, p->profile, cert_pem, k0, p->replace, error))
         goto out_rollback;
     if (g_mkdir_with_parents(p->state_dir, 0755) != 0) {
         g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_FAILED, "creating %s", p->state_dir);

@@ -78,7 +78,8 @@ void factory_registry_rollback(struct factory_registry *r)
 }
 
 bool factory_registry_add(struct factory_registry *r, const char *serial, const char *profile,
-                          const char *cert_pem, const uint8_t k0[16], GError **error)
+                          const char *cert_pem, const uint8_t k0[16], bool replace,
+                          GError **error)
 {
     sqlite3_stmt *st;
     char hex[33];
@@ -87,6 +88,9 @@ bool factory_registry_add(struct factory_registry *r, const char *serial, const 
     for (int i = 0; i < 16; i++)
         g_snprintf(hex + 2 * i, 3, "%02x", k0[i]);
     if (sqlite3_prepare_v2(r->db,
+                           replace ? "INSERT OR REPLACE INTO lamps(serial, profile, device_cert_pem,"
+                                     " commission_key_hex, provisioned_at) VALUES(?, ?, ?, ?,"
+                                     " strftime('%Y-%m-%dT%H:%M:%SZ','now'))" :
                            "INSERT INTO lamps(serial, profile, device_cert_pem, commission_key_hex,"
                            " provisioned_at) VALUES(?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
                            -1, &st, NULL) != SQLITE_OK)
