@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Boots the real firmware through lampsim and runs every selftest case;
 # each must be trapped, reset the lamp, and come back as a crash record
-# with the fault status a real Cortex-M4 shows (docs/firmware.md).
+# with the fault status a real Cortex-M4 shows (docs/firmware.md).  Each
+# fault run types `status` after the reboot and exits on its answer: lampsim
+# exiting is a power cut, and the record reaches nvstore just after the
+# crash line (flash writes now sleep until DONE).
 # Output: TAP.  Usage: selftest_faults.sh LAMPSIM
 set -uo pipefail
 lampsim=$1
@@ -38,7 +41,8 @@ for c in "${cases[@]}"; do
     IFS='|' read -r name type cfsr addr pc <<<"$c"
     dir="$work/$name"
     out=$("$lampsim" run --state-dir "$dir" --seed 7 \
-          --console-input "selftest $name" --exit-on '^crash: ' --timeout 60 \
+          --console-input "selftest $name" --console-input status \
+          --exit-on '^crash records stored' --timeout 60 \
           --log guest,unimp 2>"$dir.err")
     rc=$?
     line=$(grep -m1 '^crash: ' <<<"$out")
