@@ -27,6 +27,7 @@ static const struct {
     { "rtc", RTC_BASE, &rtc_ops },
     { "timer0", TIMER0_BASE, &timer_ops },
     { "wdt", WDT_BASE, &wdt_ops },
+    { "net", NET_BASE, &net_ops },
 };
 
 static void *periph_create(struct machine *m, const char *name, GError **error)
@@ -37,6 +38,7 @@ static void *periph_create(struct machine *m, const char *name, GError **error)
     if (!strcmp(name, "uart0")) return uart_new(m, error);
     if (!strcmp(name, "rtc")) return rtc_new(m, error);
     if (!strcmp(name, "timer0")) return timer_new(m, error);
+    if (!strcmp(name, "net")) return net_new(m, error);
     return wdt_new(m, error);
 }
 
@@ -393,7 +395,7 @@ static uint64_t insns_until_deadline(struct machine *m)
     return (deadline - now) * MACHINE_CPU_HZ / 1000000000ull + 1;
 }
 
-enum machine_state machine_run(struct machine *m, uint64_t max_insns)
+static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
 {
     uint64_t left = max_insns;
 
@@ -478,6 +480,16 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
     }
 }
 
+enum machine_state machine_run(struct machine *m, uint64_t max_insns)
+{
+    enum machine_state st;
+
+    m->in_run = true;
+    st = run_slice(m, max_insns);
+    m->in_run = false;
+    return st;
+}
+
 /* ---- life cycle and host access ---- */
 
 struct machine *machine_new(const struct machine_config *cfg, GError **error)
@@ -506,6 +518,8 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
             m->uart = opaque;
         else if (!strcmp(periph_table[i].name, "rng"))
             m->rng = opaque;
+        else if (!strcmp(periph_table[i].name, "net"))
+            m->net = opaque;
     }
     m->flash = flashctl_flash(m->flashctl);
     m->otp = flashctl_otp(m->flashctl);
@@ -596,6 +610,29 @@ const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len
     if (addr < SRAM_BASE || (uint64_t)addr + len > (uint64_t)SRAM_BASE + SRAM_SIZE)
         return NULL;
     return m->sram + (addr - SRAM_BASE);
+}
+
+void machine_net_fault(struct machine *m, enum machine_net_fault f, uint32_t arg)
+{
+    net_fault(m->net, f, arg);
+}
+
+void machine_get_net_stats(const struct machine *m, struct machine_net_stats *out)
+{
+    net_get_stats(m->net, out);
+}
+
+uint8_t *machine_sram_range_rw(struct machine *m, uint32_t addr, uint32_t len)
+{
+    return (uint8_t *)machine_sram_range(m, addr, len);
+}
+
+void machine_host_event(struct machine *m)
+{
+    /* Inside a slice the run loop sees the change itself. */
+    m->deadline_valid = false;
+    if (!m->in_run && m->cfg.hooks.wake)
+        m->cfg.hooks.wake(m->cfg.hooks.user);
 }
 
 bool machine_external_boot(struct machine *m, uint32_t addr, const void *image, size_t len,

@@ -58,8 +58,13 @@ struct machine_hooks {
     /* power was cut (fault injection); the machine stays off until
      * machine_power_on */
     void (*power_off)(void *user, const char *why);
+    /* a model changed state from outside machine_run (host network I/O):
+     * the machine may have become runnable or have a new timer deadline */
+    void (*wake)(void *user);
     void *user;
 };
+
+struct net_env; /* emu/net_env.h */
 
 struct machine_config {
     const char *name;          /* used in log lines, e.g. the lamp serial */
@@ -68,6 +73,9 @@ struct machine_config {
     uint64_t seed;             /* RNG seed; used when rng_seeded */
     bool rng_seeded;           /* seeded RNG instead of host entropy */
     unsigned log_mask;         /* machine_log_level bits to deliver */
+    /* the access points the WiFi module can join (shared by a fleet);
+     * NULL: none in range */
+    struct net_env *net_env;
     struct machine_hooks hooks;
 };
 
@@ -144,6 +152,24 @@ void machine_inject_rng_failure(struct machine *m);
 typedef void (*machine_entry_fn)(struct machine *m, uint32_t pc, void *user);
 bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
                               machine_entry_fn fn, void *user, GError **error);
+
+/* NET fault injection (docs/hardware.md#net). */
+enum machine_net_fault {
+    MACHINE_NET_LATENCY_MS, /* arg: one-way delay added to every byte and connect */
+    MACHINE_NET_DROP,       /* every open connection is reset now */
+    MACHINE_NET_REFUSE,     /* arg 1: new connections are refused; 0 ends it */
+    MACHINE_NET_STALL,      /* arg 1: the peer stops (nothing moves); 0 ends it */
+    MACHINE_NET_LINK_LOSS,  /* the access point goes away (the firmware must rejoin) */
+};
+void machine_net_fault(struct machine *m, enum machine_net_fault f, uint32_t arg);
+
+struct machine_net_stats {
+    uint64_t connects;      /* OPEN commands */
+    uint64_t bytes_in, bytes_out;
+    bool link_up;
+    unsigned open_sockets;
+};
+void machine_get_net_stats(const struct machine *m, struct machine_net_stats *out);
 
 /* Counters for the twin and benchmarks. */
 struct machine_stats {

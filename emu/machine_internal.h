@@ -93,7 +93,7 @@ struct machine {
 
     uint8_t *sram;
     uint8_t *flash, *otp;       /* owned by FLASHCTL */
-    void *flashctl, *uart, *rng;
+    void *flashctl, *uart, *rng, *net;
     struct periph_slot periphs[8];
     struct periph_piece periph_pieces[8 * (PERIPH_WINDOW / 1024)];
     struct scs_piece scs_pieces[SCS_SIZE / 1024];
@@ -104,6 +104,7 @@ struct machine {
     uint32_t reset_cause;
     uint32_t pending_reset;     /* cause bits of a requested reset, 0 none */
     bool stop_for_events;       /* something needs handling between insns */
+    bool in_run;                /* inside machine_run */
     char *power_cut_why;        /* power cut requested by fault injection */
 
     /* time */

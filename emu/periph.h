@@ -42,6 +42,7 @@ struct periph_ops {
 #define RTC_BASE (PERIPH_BASE + 0x4000)
 #define TIMER0_BASE (PERIPH_BASE + 0x5000)
 #define WDT_BASE (PERIPH_BASE + 0x6000)
+#define NET_BASE (PERIPH_BASE + 0x7000)
 #define SCS_BASE 0xE000E000u
 
 /* External interrupt numbers (NVIC IRQ n = exception 16 + n). */
@@ -52,6 +53,7 @@ enum {
     IRQ_WDT = 3,
     IRQ_FLASHCTL = 4,
     IRQ_RNG = 5,
+    IRQ_NET = 6,
     IRQ_COUNT = 32,
 };
 
@@ -86,6 +88,12 @@ void machine_code_changed(struct machine *m, uint32_t addr, uint32_t len);
 /* Host view of [addr, addr+len) if it lies wholly in SRAM, else NULL
  * (models that read guest RAM, like FLASHCTL's page program). */
 const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len);
+/* The same, writable (models that DMA into guest RAM). */
+uint8_t *machine_sram_range_rw(struct machine *m, uint32_t addr, uint32_t len);
+/* A model changed state from a host callback (a socket became readable, a
+ * DNS answer came), outside machine_run: tells whoever schedules the
+ * machine to look at it again (machine_hooks.wake). */
+void machine_host_event(struct machine *m);
 /* FLASHCTL tells the machine that power must be cut now (injection). */
 void machine_power_cut_now(struct machine *m, const char *why);
 
@@ -96,7 +104,7 @@ uint64_t machine_seeded_u64(struct machine *m);
 
 /* The peripheral models and their extra entry points. */
 extern const struct periph_ops sysctl_ops, flashctl_ops, rng_ops, uart_ops,
-    rtc_ops, timer_ops, wdt_ops;
+    rtc_ops, timer_ops, wdt_ops, net_ops;
 
 void *sysctl_new(struct machine *m, GError **error);
 void *rng_new(struct machine *m, GError **error);
@@ -106,6 +114,9 @@ void uart_rx_push(void *uart, const uint8_t *buf, size_t len);
 void *rtc_new(struct machine *m, GError **error);
 void *timer_new(struct machine *m, GError **error);
 void *wdt_new(struct machine *m, GError **error);
+void *net_new(struct machine *m, GError **error);
+void net_fault(void *net, enum machine_net_fault f, uint32_t arg);
+void net_get_stats(void *net, struct machine_net_stats *out);
 
 /* FLASHCTL owns flash and OTP contents (backed by the state directory). */
 void *flashctl_new(struct machine *m, const char *state_dir, GError **error);

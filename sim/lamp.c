@@ -37,6 +37,9 @@ struct lamp {
     guint prompts;
     bool prompt_pending;    /* a prompt appeared: type the next line */
     bool stop_at_lines;     /* end the slice at every complete line */
+    bool cr_pending;        /* the last byte was a carriage return */
+    void (*wake_fn)(gpointer user_data);
+    gpointer wake_data;
 };
 
 static void lamp_emit_line(struct lamp *lamp)
@@ -71,6 +74,13 @@ static void on_console_tx(void *user, const uint8_t *buf, size_t len)
         fflush(lamp->sink);
     }
     for (size_t i = 0; i < len; i++) {
+        /* A carriage return not ending a line goes back to column 0: the
+         * firmware overwrites its prompt with a message that way. */
+        if (lamp->cr_pending && buf[i] != '\n')
+            g_string_truncate(lamp->line, 0);
+        lamp->cr_pending = buf[i] == '\r';
+        if (buf[i] == '\r')
+            continue;
         if (buf[i] == '\n') {
             lamp_emit_line(lamp);
             if (lamp->stop_at_lines)
@@ -107,6 +117,14 @@ static void on_reset(void *user, uint32_t cause)
     if (lamp->line->len > 0)
         lamp_emit_line(lamp);
     (void)cause;
+}
+
+static void on_wake(void *user)
+{
+    struct lamp *lamp = user;
+
+    if (lamp->wake_fn)
+        lamp->wake_fn(lamp->wake_data);
 }
 
 static void on_power_off(void *user, const char *why)
@@ -158,7 +176,7 @@ static bool lamp_provision(struct lamp *lamp, const struct lamp_config *cfg, GEr
     struct provision_request req = {
         .fleet_dir = cfg->fleet_dir, .state_dir = cfg->state_dir, .serial = lamp->serial,
         .profile = cfg->profile ? cfg->profile : "development",
-        .image = image, .bootloader = bootloader,
+        .image = image, .bootloader = bootloader, .cloud = cfg->cloud,
     };
 
     if (cfg->serial)
@@ -196,7 +214,9 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
             .log = on_log,
             .reset = on_reset,
             .power_off = on_power_off,
+            .wake = on_wake,
         },
+        .net_env = cfg->net_env,
     };
 
     lamp->line = g_string_new(NULL);
@@ -221,6 +241,12 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
         return NULL;
     read_serial(lamp);
     return g_steal_pointer(&lamp);
+}
+
+void lamp_set_wake(struct lamp *lamp, void (*fn)(gpointer), gpointer user_data)
+{
+    lamp->wake_fn = fn;
+    lamp->wake_data = user_data;
 }
 
 void lamp_free(struct lamp *lamp)

@@ -28,6 +28,8 @@ struct lamp_config {
     bool seeded;
     uint64_t seed;
     unsigned log_mask;
+    struct net_env *net_env;   /* access points in range (shared), or NULL */
+    const char *cloud;         /* broker "host:port" provisioned into new lamps, or NULL */
 };
 
 /* A complete console line (no newline) or a lamp event for watchers. */
@@ -65,5 +67,8 @@ enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns);
 /* Type raw bytes now (interactive terminal input). */
 void lamp_type(struct lamp *lamp, const char *buf, size_t len);
 guint lamp_prompts_seen(struct lamp *lamp);
+/* Called when host I/O (the network) changed the lamp's machine outside
+ * a slice: its scheduler must look at it again. */
+void lamp_set_wake(struct lamp *lamp, void (*fn)(gpointer user_data), gpointer user_data);
 
 #endif

@@ -14,6 +14,7 @@ struct provision_request {
     const char *profile;     /* "production" or "development" */
     const char *image;       /* signed update image installed in slot A */
     const char *bootloader;  /* bootloader.bin */
+    const char *cloud;       /* "host:port" of the broker, or NULL (lampfactory's default) */
 };
 
 /* The lampfactory program lampsim runs: $LAMPSIM_LAMPFACTORY, else the one

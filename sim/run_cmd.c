@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "lamp.h"
+#include "net_env.h"
 #include "scheduler.h"
 #include "sim_error.h"
 #include "update_sender.h"
@@ -100,7 +101,9 @@ int cmd_run(int argc, char **argv)
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *serial = NULL;
     g_autofree char *exit_on = NULL, *seed_str = NULL, *log_spec = NULL;
     g_autofree char *update_path = NULL, *external_boot = NULL;
-    g_auto(GStrv) inputs = NULL;
+    g_auto(GStrv) inputs = NULL, aps = NULL;
+    g_autofree char *cloud = NULL;
+    g_autoptr(net_env) env = NULL;
     double timeout_s = 0;
     gboolean no_stdin = FALSE;
     GOptionEntry entries[] = {
@@ -133,6 +136,12 @@ int cmd_run(int argc, char **argv)
           "Development lamps only: load this raw application binary (linked at 0x00020100) "
           "into slot A as a boot-ROM loader would and start it without the bootloader; "
           "refused when the lamp's BOOT_LOCK fuse is blown", "BIN" },
+        { "ap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &aps,
+          "A WiFi access point in the lamp's range (repeatable); its WiFi module joins it "
+          "with the credentials the lamp holds", "SSID:PASSPHRASE" },
+        { "cloud", 0, 0, G_OPTION_ARG_STRING, &cloud,
+          "The MQTT broker a new lamp is provisioned to connect to (default localhost:8883; "
+          "an existing lamp keeps the one in its keystore)", "HOST:PORT" },
         { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
           "Do not type standard input into the console", NULL },
         { NULL },
@@ -177,6 +186,12 @@ int cmd_run(int argc, char **argv)
     if (profile && strcmp(profile, "development") && strcmp(profile, "production"))
         return usage_error(CMD_NAME, "--profile must be development or production");
     cfg.serial = serial;
+    cfg.cloud = cloud;
+    env = net_env_new();
+    for (char **a = aps; a && *a; a++)
+        if (!net_env_add_ap_spec(env, *a, &error))
+            return usage_error("run", error->message);
+    cfg.net_env = env;
 
     lamp = lamp_new(&cfg, &error);
     if (!lamp) {

@@ -16,6 +16,10 @@ struct entry {
     gint64 deadline_us;     /* key in sleepers while filed there */
     GSequenceIter *sleeper; /* NULL when not in sleepers */
     bool queued;            /* in the runnable queue */
+    struct wake_ref {
+        struct scheduler *s;
+        struct entry *e;
+    } wake;
 };
 
 struct scheduler {
@@ -198,11 +202,23 @@ void scheduler_free(struct scheduler *s)
     g_source_unref(&s->source);
 }
 
+/* Host I/O touched one lamp: file it again, and no other. */
+static void wake_one(gpointer user_data)
+{
+    struct wake_ref *w = user_data;
+
+    classify(w->s, w->e);
+    g_main_context_wakeup(g_source_get_context(&w->s->source));
+}
+
 void scheduler_add(struct scheduler *s, struct lamp *lamp)
 {
     struct entry *e = g_new0(struct entry, 1);
 
     e->lamp = lamp;
+    e->wake.s = s;
+    e->wake.e = e;
+    lamp_set_wake(lamp, wake_one, &e->wake);
     g_ptr_array_add(s->entries, e);
     s->rescan = true;
 }

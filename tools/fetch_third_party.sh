@@ -37,3 +37,4 @@ fetch() { # name package expected-upstream-version-prefix
 }
 
 fetch mbedtls mbedtls 2.28
+fetch cjson cjson 1.7.15

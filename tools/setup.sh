@@ -15,8 +15,10 @@ packages=(
     dpkg-dev
     # factory and signing tools, fleet registry, scenarios
     libssl-dev openssl libp11-kit-dev libsqlite3-dev liblua5.4-dev
+    # reference cloud: the broker, its plugin headers, the client library
+    mosquitto mosquitto-dev libmosquitto-dev
     # tests
-    libcunit1-dev valgrind softhsm2 xxd
+    libcunit1-dev valgrind softhsm2 xxd mosquitto-clients curl
 )
 
 if [ "$(id -u)" -ne 0 ]; then

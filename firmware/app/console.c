@@ -2,20 +2,42 @@
 #include "console.h"
 
 #include "crc32.h"
+#include "netmgr.h"
 #include "hw.h"
 #include "selftest.h"
 #include "status.h"
 #include "uart.h"
 #include "update_rx.h"
 
+#include <stdbool.h>
 #include <string.h>
 
-static char line[80];
+static char line[128];
 static unsigned len;
+static bool at_prompt;  /* the prompt (and len typed bytes) is on screen */
 
 void console_prompt(void)
 {
     uart_puts(CONSOLE_PROMPT);
+    at_prompt = true;
+}
+
+/* A message from the lamp's own activity: written over the prompt (CR),
+ * then the prompt and what was typed so far come back below it. */
+void console_async_begin(void)
+{
+    if (at_prompt)
+        uart_putc('\r');
+}
+
+void console_async_end(void)
+{
+    uart_putc('\n');
+    if (at_prompt) {
+        uart_puts(CONSOLE_PROMPT);
+        for (unsigned i = 0; i < len; i++)
+            uart_putc(line[i]);
+    }
 }
 
 static int parse_u32(const char *s, uint32_t *out)
@@ -49,7 +71,10 @@ static void cmd_help(void)
               "  selftest list     the forbidden acts the lamp must trap\n"
               "  selftest <case>   perform one (the lamp faults and resets)\n"
               "  crc <addr> <len>  CRC-32 of memory (a CPU benchmark)\n"
-              "  update            receive a signed update image in frames (lampsim run --update)\n");
+              "  update            receive a signed update image in frames (lampsim run --update)\n"
+              "  net               cloud connection state and counters\n"
+              "  wifi SSID PASS    store WiFi credentials and join (development stand-in\n"
+              "                    for BLE commissioning)\n");
 }
 
 static void cmd_crc(char *args)
@@ -91,6 +116,16 @@ static void run_command(char *cmd)
         }
     } else if (!strcmp(cmd, "update")) {
         update_rx_start();
+    } else if (!strcmp(cmd, "net")) {
+        netmgr_print_status();
+    } else if (!strncmp(cmd, "wifi ", 5)) {
+        char *pass = strchr(cmd + 5, ' ');
+        if (!pass) {
+            uart_puts("usage: wifi SSID PASSPHRASE\n");
+            return;
+        }
+        *pass++ = 0;
+        netmgr_set_wifi(cmd + 5, pass);
     } else if (!strncmp(cmd, "crc ", 4)) {
         cmd_crc(cmd + 4);
     } else {
@@ -103,6 +138,7 @@ static void run_command(char *cmd)
 void console_input(char c)
 {
     if (c == '\r' || c == '\n') {
+        at_prompt = false;
         uart_putc('\n');
         line[len] = 0;
         run_command(line);

@@ -7,5 +7,9 @@
 void console_prompt(void);
 /* Feed one received byte; runs a command at end of line. */
 void console_input(char c);
+/* Around a message printed by background work (network, OTA): keeps the
+ * prompt and the half-typed line intact below it. */
+void console_async_begin(void);
+void console_async_end(void);
 
 #endif

@@ -92,6 +92,33 @@ uint32_t crash_count_stored(void)
     return n;
 }
 
+/* The slot's last word (after the record) is 0xFFFFFFFF until the cloud
+ * acknowledged the record; then it is programmed to zero. */
+#define REPORTED_WORD(i) (CRASHLOG_BASE + 64 * (i) + 60)
+_Static_assert(sizeof(struct crash_record) <= 60, "a record leaves the slot's last word free");
+
+const struct crash_record *crash_next_unreported(unsigned *out)
+{
+    for (unsigned i = 0; i < CRASHLOG_SLOTS; i++)
+        if (slot(i)->magic == CRASH_MAGIC && record_crc(slot(i)) == slot(i)->crc &&
+            *(const volatile uint32_t *)REPORTED_WORD(i) == 0xFFFFFFFFu) {
+            *out = i;
+            return slot(i);
+        }
+    return NULL;
+}
+
+void crash_mark_reported(unsigned i)
+{
+    if (i < CRASHLOG_SLOTS)
+        flashctl_program(REPORTED_WORD(i), 0);
+}
+
+const char *crash_type_name(uint32_t type)
+{
+    return type_names[type < 6 ? type : 0];
+}
+
 /* Append to the nvstore log; the magic word is programmed last, so a
  * power cut leaves either no record or a whole one. */
 static void store_record(const struct crash_record *r)

@@ -27,5 +27,11 @@ __attribute__((noreturn)) void crash_record_and_reset(const uint32_t *frame, uin
 /* At boot: print a pending record and move it to nvstore. */
 void crash_report_pending(void);
 uint32_t crash_count_stored(void);
+/* The oldest stored record the cloud has not acknowledged, or NULL; *slot
+ * receives its slot for crash_mark_reported. */
+const struct crash_record *crash_next_unreported(unsigned *slot);
+/* The broker acknowledged the record (MQTT PUBACK): never sent again. */
+void crash_mark_reported(unsigned slot);
+const char *crash_type_name(uint32_t type);
 
 #endif

@@ -7,6 +7,9 @@
 #include "flashctl.h"
 #include "hw.h"
 #include "keystore.h"
+#include "clock.h"
+#include "netmgr.h"
+#include "shadow.h"
 #include "mpu_setup.h"
 #include "status.h"
 #include "uart.h"
@@ -17,8 +20,9 @@
 #define WDT_TIMEOUT_MS 4000u
 #define WAKE_PERIOD_US 1000000u /* kick the watchdog once a second */
 
-/* mbedTLS allocations (update verification now, TLS later). */
-static uint8_t mbedtls_arena[16 * 1024] __attribute__((aligned(8)));
+/* mbedTLS allocations: update verification, the TLS connection (16 KiB
+ * records in, 4 KiB out, certificates, ECC working memory), JSON. */
+static uint8_t mbedtls_arena[96 * 1024] __attribute__((aligned(8)));
 
 void TIMER0_IRQHandler(void);
 void TIMER0_IRQHandler(void)
@@ -40,13 +44,23 @@ static void protect_boot_and_enable_traps(void)
     mpu_setup();
 }
 
+/* One-shot wake-up no later than the watchdog needs. */
+static void arm_wakeup(uint32_t ms)
+{
+    uint32_t us = ms >= WAKE_PERIOD_US / 1000u ? WAKE_PERIOD_US : (ms ? ms * 1000u : 100u);
+
+    TIMER_CR = 0;
+    TIMER_SR = 1;
+    TIMER_LOAD = us;
+    TIMER_CR = 1u | 2u;
+}
+
 static void start_watchdog(void)
 {
     WDT_LOAD = WDT_TIMEOUT_MS;
     WDT_CR = 1;
     /* A periodic wake-up to kick it; nothing else runs while idle. */
-    TIMER_LOAD = WAKE_PERIOD_US;
-    TIMER_CR = 1u | 2u | 4u;
+    arm_wakeup(WAKE_PERIOD_US / 1000u);
     NVIC_ISER0 = 1u << IRQ_TIMER0;
 }
 
@@ -54,6 +68,7 @@ int main(void)
 {
     SYSCTL_BOOTSTAGE = 2;
     status_init();
+    clock_init();
     protect_boot_and_enable_traps();
     uart_init(true);
     status_print_banner();
@@ -62,8 +77,10 @@ int main(void)
     start_watchdog();
     mbedtls_memory_buffer_alloc_init(mbedtls_arena, sizeof(mbedtls_arena));
     boot_confirm_running_image();
+    shadow_init();
     SYSCTL_BOOTSTAGE = 3;
     console_prompt();
+    netmgr_start();
     for (;;) {
         int c;
         WDT_KICK = 0xA5A5A5A5u;
@@ -74,9 +91,12 @@ int main(void)
                 console_input((char)c);
         }
         update_rx_tick(RTC_SECONDS);
+        netmgr_poll();
         /* Sleep with interrupts masked so input that arrives between the
-         * check and the WFI still wakes us. */
+         * check and the WFI still wakes us; the timer wakes us for the
+         * network's next deadline or the watchdog, whichever is first. */
         __asm volatile("cpsid i" ::: "memory");
+        arm_wakeup(netmgr_idle_ms());
         if (uart_getc_pending() == 0)
             __asm volatile("wfi");
         __asm volatile("cpsie i" ::: "memory");

@@ -23,6 +23,8 @@ void RTC_IRQHandler(void) WEAK_ALIAS;
 void WDT_IRQHandler(void) WEAK_ALIAS;
 void FLASHCTL_IRQHandler(void) WEAK_ALIAS;
 void RNG_IRQHandler(void) WEAK_ALIAS;
+void NET_IRQHandler(void) WEAK_ALIAS;
+void CRYPTO_IRQHandler(void) WEAK_ALIAS;
 
 __attribute__((section(".isr_vector"), used))
 void (*const vector_table[16 + 32])(void) = {
@@ -30,7 +32,7 @@ void (*const vector_table[16 + 32])(void) = {
     MemManage_Handler, BusFault_Handler, UsageFault_Handler, 0, 0, 0, 0,
     SVC_Handler, 0, 0, PendSV_Handler, SysTick_Handler,
     UART0_IRQHandler, TIMER0_IRQHandler, RTC_IRQHandler, WDT_IRQHandler,
-    FLASHCTL_IRQHandler, RNG_IRQHandler,
+    FLASHCTL_IRQHandler, RNG_IRQHandler, NET_IRQHandler, CRYPTO_IRQHandler,
 };
 
 void Reset_Handler(void)

@@ -32,6 +32,7 @@ enum keystore_tag {
     KS_FW_RSA_E = 6,       /* its public exponent, big endian (usually 01 00 01) */
     KS_FW_ENC_KEY = 7,     /* fleet firmware key, 16 bytes (AES-128 key wrap) */
     KS_COMMISSION_KEY = 8, /* commissioning key K(0), 16 bytes */
+    KS_CLOUD_ENDPOINT = 9, /* ASCII "host:port" of the MQTT broker (no NUL) */
 };
 
 #endif

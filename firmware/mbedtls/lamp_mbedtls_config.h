@@ -29,6 +29,43 @@ void lamp_mbedtls_exit(int status);
 #define MBEDTLS_PKCS1_V21
 #define MBEDTLS_MPI_MAX_SIZE 512    /* RSA-4096 */
 
+/* Lamp to cloud (docs/cloud.md): TLS 1.2 client only, one suite,
+ * TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 on P-256, mutual authentication,
+ * resumption by session ticket or session ID. */
+#define MBEDTLS_HAVE_TIME
+#define MBEDTLS_HAVE_TIME_DATE      /* certificate validity against the RTC */
+#define MBEDTLS_PLATFORM_TIME_ALT   /* mbedtls_platform_set_time(rtc) */
+#define MBEDTLS_ENTROPY_C           /* fed by the hardware RNG only */
+#define MBEDTLS_ENTROPY_FORCE_SHA256
+#define MBEDTLS_CTR_DRBG_C
+#define MBEDTLS_ECP_C
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECDH_C
+#define MBEDTLS_ECDSA_C
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_ASN1_WRITE_C
+#define MBEDTLS_PK_C
+#define MBEDTLS_PK_PARSE_C
+#define MBEDTLS_X509_USE_C
+#define MBEDTLS_X509_CRT_PARSE_C
+#define MBEDTLS_X509_CHECK_KEY_USAGE
+#define MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE
+#define MBEDTLS_CIPHER_C
+#define MBEDTLS_GCM_C
+#define MBEDTLS_SSL_TLS_C
+#define MBEDTLS_SSL_CLI_C
+#define MBEDTLS_SSL_PROTO_TLS1_2
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
+#define MBEDTLS_SSL_CIPHERSUITES MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+#define MBEDTLS_SSL_SERVER_NAME_INDICATION
+#define MBEDTLS_SSL_SESSION_TICKETS
+#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET /* resumption bound to the handshake */
+#define MBEDTLS_SSL_IN_CONTENT_LEN 16384   /* the server may send full records */
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096   /* ours stay small */
+#define MBEDTLS_ERROR_C             /* console reasons for refused handshakes */
+#define MBEDTLS_PLATFORM_SNPRINTF_MACRO snprintf /* newlib's (lib/syscalls.c) */
+
 #include "mbedtls/check_config.h"
 
 #endif

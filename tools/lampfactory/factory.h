@@ -135,9 +135,12 @@ char *factory_registry_list(struct factory_registry *r, GError **error);
 void factory_registry_close(struct factory_registry *r);
 
 /* provision.c */
+#define FACTORY_DEFAULT_CLOUD "localhost:8883"
+bool factory_valid_endpoint(const char *endpoint, GError **error);
 struct provision_params {
     const char *fleet_dir, *state_dir, *serial, *profile, *image_path, *bootloader_path;
     bool replace; /* a serial already registered is re-provisioned (rework) */
+    const char *cloud; /* "host:port" of the broker; NULL: FACTORY_DEFAULT_CLOUD */
 };
 bool factory_provision(const struct provision_params *p, GError **error);
 

@@ -63,7 +63,7 @@ static int cmd_fleet_init(int argc, char **argv)
 static int cmd_provision(int argc, char **argv)
 {
     g_autofree char *fleet = NULL, *state = NULL, *serial = NULL, *image = NULL, *boot = NULL;
-    g_autofree char *profile = NULL;
+    g_autofree char *profile = NULL, *cloud = NULL;
     gboolean replace = FALSE;
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "Fleet directory", "DIR" },
@@ -73,6 +73,7 @@ static int cmd_provision(int argc, char **argv)
         { "bootloader", 0, 0, G_OPTION_ARG_FILENAME, &boot, "bootloader.bin", "BIN" },
         { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, "Re-provision a serial already in the registry (rework): its entry, keys and K(0) are replaced", NULL },
         { "profile", 0, 0, G_OPTION_ARG_STRING, &profile, "production (default: debug, boot and bootloader locked) or development (bootloader locked only)", "PROFILE" },
+        { "cloud", 0, 0, G_OPTION_ARG_STRING, &cloud, "The MQTT broker the lamp connects to (default " FACTORY_DEFAULT_CLOUD ")", "HOST:PORT" },
         { NULL },
     };
     struct provision_params p;
@@ -85,7 +86,7 @@ static int cmd_provision(int argc, char **argv)
     if (!fleet || !state || !serial || !image || !boot || argc > 1)
         return usage("provision", "--fleet, --state-dir, --serial, --image and --bootloader are required");
     p = (struct provision_params){ fleet, state, serial, profile ? profile : "production", image, boot,
-                                   replace };
+                                   replace, cloud };
     if (!factory_provision(&p, &error))
         return fail("provision", error);
     printf("lamp %s provisioned (%s) into %s\n", serial, p.profile, state);

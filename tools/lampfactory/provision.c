@@ -9,6 +9,7 @@
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,6 +53,32 @@ static bool state_write(const char *dir, const uint8_t *flash, const uint8_t *ot
     return ok;
 }
 
+bool factory_valid_endpoint(const char *endpoint, GError **error)
+{
+    const char *colon = strrchr(endpoint, ':');
+    char *end;
+    long port;
+
+    if (!colon || colon == endpoint || colon - endpoint > 253 || !colon[1]) {
+        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                    "cloud endpoint '%s': expected HOST:PORT", endpoint);
+        return false;
+    }
+    port = strtol(colon + 1, &end, 10);
+    if (*end || port < 1 || port > 65535) {
+        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                    "cloud endpoint '%s': port must be 1 to 65535", endpoint);
+        return false;
+    }
+    for (const char *c = endpoint; c < colon; c++)
+        if (!g_ascii_isalnum(*c) && *c != '.' && *c != '-') {
+            g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                        "cloud endpoint '%s': host must be a DNS name or IPv4 address", endpoint);
+            return false;
+        }
+    return true;
+}
+
 bool factory_provision(const struct provision_params *p, GError **error)
 {
     g_autofree char *pub_path = factory_fleet_path(p->fleet_dir, FLEET_SIGNING_PUB);
@@ -68,7 +95,10 @@ bool factory_provision(const struct provision_params *p, GError **error)
     EVP_PKEY *pub = NULL;
     bool ok = false;
 
-    if (!factory_otp_build(p->serial, p->profile, otp, error))
+    const char *cloud = p->cloud ? p->cloud : FACTORY_DEFAULT_CLOUD;
+
+    if (!factory_otp_build(p->serial, p->profile, otp, error) ||
+        !factory_valid_endpoint(cloud, error))
         return false;
     if (g_file_test(store, G_FILE_TEST_EXISTS)) {
         g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
@@ -114,6 +144,7 @@ bool factory_provision(const struct provision_params *p, GError **error)
             { KS_FW_RSA_E, e, e_len },
             { KS_FW_ENC_KEY, enc, sizeof(enc) },
             { KS_COMMISSION_KEY, k0, sizeof(k0) },
+            { KS_CLOUD_ENDPOINT, (const uint8_t *)cloud, strlen(cloud) },
         };
         if (!factory_keystore_build(entries, G_N_ELEMENTS(entries), flash + KEYSTORE_ADDR, error))
             goto out;

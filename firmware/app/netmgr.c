@@ -1,0 +1,589 @@
+/* firmware/app/netmgr.c: the cloud connection's state machine.  Every
+ * transition that matters to a user prints one console line starting with
+ * "net:", "cloud:", "tls:" or "mqtt:" (docs/cloud.md#console). */
+#include "netmgr.h"
+
+#include "clock.h"
+#include "console.h"
+#include "crash.h"
+#include "hw.h"
+#include "keystore_read.h"
+#include "mqtt.h"
+#include "net.h"
+#include "shadow.h"
+#include "tls_link.h"
+#include "uart.h"
+#include "wifi_creds.h"
+
+#include <string.h>
+
+#define SOCK 0
+#define JOIN_TIMEOUT_MS 15000u
+#define DNS_TIMEOUT_MS 10000u
+#define CONNECT_TIMEOUT_MS 10000u
+#define HANDSHAKE_TIMEOUT_MS 30000u
+#define CONNACK_TIMEOUT_MS 15000u
+#define KEEPALIVE_S 60u
+#define PING_TIMEOUT_MS 20000u
+#define BACKOFF_MIN_MS 1000u
+#define BACKOFF_MAX_MS 60000u
+
+enum state {
+    S_NO_CREDS, S_JOINING, S_RESOLVING, S_CONNECTING, S_HANDSHAKE, S_CONNACK, S_ONLINE,
+    S_BACKOFF, S_FAILED,
+};
+static const char *const state_names[] = {
+    "no WiFi credentials", "joining WiFi", "resolving", "connecting", "TLS handshake",
+    "MQTT connect", "online", "waiting to retry", "failed",
+};
+
+static enum state state;
+static uint32_t deadline;        /* ms: timeout of the current state */
+static bool have_deadline;
+static uint32_t backoff_ms;      /* next backoff ceiling */
+static struct wifi_creds creds;
+static char host[64];
+static uint16_t port;
+static uint32_t host_ip;
+static char serial[16];
+static char topic_prefix[32];    /* "lamp/<serial>/" */
+static struct tls_link tls;
+static struct mqtt mq;
+static uint32_t last_tx_ms;
+static uint32_t ping_sent_ms;
+static uint32_t connects, drops;
+static bool crash_in_flight;
+static unsigned crash_slot;
+static uint16_t crash_packet;
+static bool config_error;
+
+static void say_begin(void)
+{
+    console_async_begin();
+}
+
+static void say_end(void)
+{
+    console_async_end();
+}
+
+static void say(const char *a, const char *b)
+{
+    say_begin();
+    uart_puts(a);
+    if (b)
+        uart_puts(b);
+    say_end();
+}
+
+static void set_deadline(uint32_t ms)
+{
+    deadline = clock_ms() + ms;
+    have_deadline = true;
+}
+
+static uint32_t rng32(void)
+{
+    RNG_CR = 1;
+    return RNG_DR;
+}
+
+static void close_link(bool notify)
+{
+    tls_close(&tls, notify);
+    net_close(SOCK);
+}
+
+/* Exponential backoff with jitter: the next try comes after a random time
+ * between half and all of the current ceiling, and the ceiling doubles up
+ * to a minute, so a fleet dropped at once does not come back at once. */
+static void retry_later(const char *why)
+{
+    uint32_t wait;
+
+    close_link(false);
+    if (backoff_ms < BACKOFF_MIN_MS)
+        backoff_ms = BACKOFF_MIN_MS;
+    wait = backoff_ms / 2 + rng32() % (backoff_ms / 2 + 1);
+    say_begin();
+    uart_puts("cloud: ");
+    uart_puts(why);
+    uart_puts("; retry in ");
+    uart_put_dec(wait);
+    uart_puts(" ms");
+    say_end();
+    backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
+    state = S_BACKOFF;
+    set_deadline(wait);
+}
+
+static void start_join(void)
+{
+    int r = net_join(creds.ssid, creds.passphrase);
+
+    if (r != 0 && r != -4) {
+        say("net: join refused by the module: ", net_result_name(r));
+        state = S_FAILED;
+        have_deadline = false;
+        return;
+    }
+    say("net: joining ", creds.ssid);
+    state = S_JOINING;
+    set_deadline(JOIN_TIMEOUT_MS);
+}
+
+static void start_resolve(void)
+{
+    int r = net_resolve(host);
+
+    if (r != 0) {
+        retry_later(net_result_name(r));
+        return;
+    }
+    state = S_RESOLVING;
+    set_deadline(DNS_TIMEOUT_MS);
+}
+
+static void put_ip(uint32_t ip)
+{
+    for (int i = 3; i >= 0; i--) {
+        uart_put_dec((ip >> (8 * i)) & 0xFF);
+        if (i)
+            uart_putc('.');
+    }
+}
+
+static void start_connect(void)
+{
+    int r;
+
+    say_begin();
+    uart_puts("cloud: connecting to ");
+    uart_puts(host);
+    uart_putc(':');
+    uart_put_dec(port);
+    uart_puts(" (");
+    put_ip(host_ip);
+    uart_putc(')');
+    say_end();
+    net_close(SOCK);
+    connects++;
+    r = net_open(SOCK, host_ip, port);
+    if (r != 0) {
+        retry_later(net_result_name(r));
+        return;
+    }
+    state = S_CONNECTING;
+    set_deadline(CONNECT_TIMEOUT_MS);
+}
+
+static void mqtt_flush(void)
+{
+    while (mq.out_len > 0) {
+        int n = tls_write(&tls, mq.out, mq.out_len);
+        if (n < 0) {
+            retry_later(tls.why);
+            return;
+        }
+        if (n == 0)
+            return;
+        mqtt_consumed(&mq, (size_t)n);
+        last_tx_ms = clock_ms();
+    }
+}
+
+static void topic(char *out, size_t cap, const char *suffix)
+{
+    size_t a = strlen(topic_prefix), b = strlen(suffix);
+
+    if (a + b + 1 > cap)
+        b = cap - a - 1;
+    memcpy(out, topic_prefix, a);
+    memcpy(out + a, suffix, b);
+    out[a + b] = 0;
+}
+
+int netmgr_publish(const char *suffix, const char *json, bool retain)
+{
+    char t[64];
+
+    if (state != S_ONLINE)
+        return -1;
+    topic(t, sizeof(t), suffix);
+    if (mqtt_publish(&mq, t, json, strlen(json), 1, retain, NULL))
+        return -1;
+    mqtt_flush();
+    return 0;
+}
+
+/* Stored crash records go to the cloud one at a time; each is marked
+ * reported only when the broker acknowledged it. */
+static void send_next_crash(void)
+{
+    const struct crash_record *r;
+    char json[256], t[64];
+
+    if (crash_in_flight || state != S_ONLINE || !(r = crash_next_unreported(&crash_slot)))
+        return;
+    shadow_crash_json(r, json, sizeof(json));
+    topic(t, sizeof(t), "fault");
+    if (mqtt_publish(&mq, t, json, strlen(json), 1, false, &crash_packet) == 0) {
+        crash_in_flight = true;
+        mqtt_flush();
+    }
+}
+
+static void on_connack(void *user, uint8_t rc, bool session_present)
+{
+    static const char *const reasons[] = {
+        "accepted", "unacceptable protocol version", "client identifier rejected",
+        "server unavailable", "bad user name or password", "not authorized",
+    };
+    char t[64];
+    char json[256];
+
+    (void)user;
+    (void)session_present;
+    if (rc != 0) {
+        say_begin();
+        uart_puts("mqtt: broker refused the lamp: ");
+        uart_puts(rc < 6 ? reasons[rc] : "unknown reason");
+        say_end();
+        retry_later("refused by the broker");
+        return;
+    }
+    state = S_ONLINE;
+    have_deadline = false;
+    backoff_ms = BACKOFF_MIN_MS;
+    crash_in_flight = false;
+    say("mqtt: connected as ", serial);
+    topic(t, sizeof(t), "shadow/delta");
+    mqtt_subscribe(&mq, t, 1, NULL);
+    topic(t, sizeof(t), "ota");
+    mqtt_subscribe(&mq, t, 1, NULL);
+    shadow_reported_json(json, sizeof(json));
+    topic(t, sizeof(t), "shadow/reported");
+    mqtt_publish(&mq, t, json, strlen(json), 1, true, NULL);
+    mqtt_flush();
+    send_next_crash();
+}
+
+static void on_publish(void *user, const char *t, const uint8_t *payload, size_t len)
+{
+    size_t plen = strlen(topic_prefix);
+
+    (void)user;
+    if (strncmp(t, topic_prefix, plen) != 0)
+        return;
+    shadow_on_message(t + plen, (const char *)payload, len);
+}
+
+static void on_puback(void *user, uint16_t id)
+{
+    (void)user;
+    if (crash_in_flight && id == crash_packet) {
+        crash_mark_reported(crash_slot);
+        crash_in_flight = false;
+        say("cloud: crash record acknowledged by the broker", NULL);
+        send_next_crash();
+    }
+}
+
+static const struct mqtt_handlers handlers = {
+    .connack = on_connack, .publish = on_publish, .puback = on_puback,
+};
+
+static void load_endpoint(void)
+{
+    size_t n, colon;
+    const uint8_t *ep = keystore_find(KS_CLOUD_ENDPOINT, &n);
+    const uint8_t *sn = keystore_find(KS_SERIAL, &n);
+
+    sn = keystore_find(KS_SERIAL, &n);
+    if (!sn || n >= sizeof(serial)) {
+        config_error = true;
+        return;
+    }
+    memcpy(serial, sn, n);
+    serial[n] = 0;
+    memcpy(topic_prefix, "lamp/", 5);
+    memcpy(topic_prefix + 5, serial, n);
+    memcpy(topic_prefix + 5 + n, "/", 2);
+    ep = keystore_find(KS_CLOUD_ENDPOINT, &n);
+    if (!ep || n >= sizeof(host) + 6) {
+        config_error = true;
+        return;
+    }
+    for (colon = n; colon > 0 && ep[colon - 1] != ':'; colon--)
+        ;
+    if (colon < 2 || colon - 1 >= sizeof(host)) {
+        config_error = true;
+        return;
+    }
+    memcpy(host, ep, colon - 1);
+    host[colon - 1] = 0;
+    port = 0;
+    for (size_t i = colon; i < n; i++)
+        port = (uint16_t)(port * 10 + (ep[i] - '0'));
+}
+
+void netmgr_start(void)
+{
+    const char *why;
+
+    mqtt_init(&mq, &handlers);
+    load_endpoint();
+    if (config_error) {
+        say("cloud: keystore has no serial or cloud endpoint: staying offline", NULL);
+        state = S_FAILED;
+        return;
+    }
+    if (net_init() != 0) {
+        say("net: no WiFi module found: staying offline", NULL);
+        state = S_FAILED;
+        return;
+    }
+    if ((why = tls_init()) != NULL) {
+        say("tls: ", why);
+        state = S_FAILED;
+        return;
+    }
+    if (wifi_creds_load(&creds) != 0) {
+        say("net: no WiFi credentials (commission the lamp, or type: wifi SSID PASSPHRASE)",
+            NULL);
+        state = S_NO_CREDS;
+        return;
+    }
+    start_join();
+}
+
+void netmgr_set_wifi(const char *ssid, const char *passphrase)
+{
+    struct wifi_creds c;
+    size_t a = strlen(ssid), b = strlen(passphrase);
+    uint32_t err;
+
+    if (a == 0 || a > 32 || b < 8 || b > 63) {
+        say("net: an SSID is 1-32 bytes and a WPA2 passphrase 8-63 characters", NULL);
+        return;
+    }
+    memset(&c, 0, sizeof(c));
+    memcpy(c.ssid, ssid, a);
+    memcpy(c.passphrase, passphrase, b);
+    if ((err = wifi_creds_save(&c)) != 0) {
+        say_begin();
+        uart_puts("net: saving credentials failed: flash error ");
+        uart_put_hex(err);
+        say_end();
+        return;
+    }
+    creds = c;
+    say("net: credentials saved for ", creds.ssid);
+    if (state == S_FAILED && config_error)
+        return;
+    if (state != S_NO_CREDS && state != S_FAILED) {
+        close_link(true);
+        (void)net_leave();
+    }
+    backoff_ms = BACKOFF_MIN_MS;
+    start_join();
+}
+
+/* ---- the state machine ---- */
+
+static void handle_global_events(uint32_t ev)
+{
+    if (ev & NET_EV_LINK_LOST) {
+        say("net: WiFi link lost", NULL);
+        close_link(false);
+        start_join();
+        return;
+    }
+    if (state == S_JOINING && (ev & NET_EV_JOINED)) {
+        say("net: joined ", creds.ssid);
+        start_resolve();
+    } else if (state == S_JOINING && (ev & NET_EV_JOIN_FAILED)) {
+        say_begin();
+        uart_puts("net: join failed: ");
+        uart_puts(net_join_error_name());
+        say_end();
+        /* The link is down: try the join again after the backoff. */
+        retry_later("no WiFi");
+    } else if (state == S_RESOLVING && (ev & NET_EV_DNS_DONE)) {
+        if (net_dns_answer(&host_ip) != 0) {
+            say_begin();
+            uart_puts("cloud: cannot resolve ");
+            uart_puts(host);
+            say_end();
+            retry_later("DNS failed");
+        } else {
+            start_connect();
+        }
+    }
+}
+
+static void pump_online(void)
+{
+    uint8_t buf[512];
+    int n;
+
+    for (;;) {
+        n = tls_read(&tls, buf, sizeof(buf));
+        if (n < 0) {
+            drops++;
+            retry_later(tls.why[0] ? tls.why : "connection lost");
+            return;
+        }
+        if (n == 0)
+            break;
+        if (mqtt_input(&mq, buf, (size_t)n) != 0) {
+            retry_later("MQTT protocol error from the broker");
+            return;
+        }
+        if (state != S_ONLINE && state != S_CONNACK)
+            return;
+    }
+    mqtt_flush();
+}
+
+static void step_socket(void)
+{
+    uint32_t sev = net_sock_take_events(SOCK);
+    uint32_t st = net_sock_state(SOCK);
+    int r;
+
+    if (state == S_CONNECTING) {
+        if (st == NET_SOCK_ERROR) {
+            say_begin();
+            uart_puts("cloud: connection failed: ");
+            uart_puts(net_sock_error_name(SOCK));
+            say_end();
+            retry_later("cannot connect");
+            return;
+        }
+        if (st != NET_SOCK_CONNECTED)
+            return;
+        if (tls_open(&tls, SOCK, host) != 0) {
+            retry_later(tls.why);
+            return;
+        }
+        state = S_HANDSHAKE;
+        set_deadline(HANDSHAKE_TIMEOUT_MS);
+    }
+    if (state == S_HANDSHAKE) {
+        r = tls_handshake(&tls);
+        if (r == TLS_AGAIN)
+            return;
+        if (r < 0) {
+            say("tls: ", tls.why);
+            retry_later("TLS handshake failed");
+            return;
+        }
+        say(tls.resumed ? "tls: session resumed (abbreviated handshake)" : "tls: full handshake",
+            NULL);
+        mqtt_init(&mq, &handlers);
+        mqtt_connect(&mq, serial, KEEPALIVE_S, true);
+        state = S_CONNACK;
+        set_deadline(CONNACK_TIMEOUT_MS);
+        mqtt_flush();
+        sev |= NET_SEV_RX;
+    }
+    if ((state == S_CONNACK || state == S_ONLINE) && (sev || st != NET_SOCK_CONNECTED))
+        pump_online();
+}
+
+static void check_timers(void)
+{
+    uint32_t now = clock_ms();
+
+    if (state == S_ONLINE) {
+        if (mq.ping_outstanding && now - ping_sent_ms > PING_TIMEOUT_MS) {
+            drops++;
+            retry_later("broker stopped answering (keepalive)");
+            return;
+        }
+        if (!mq.ping_outstanding && now - last_tx_ms >= KEEPALIVE_S * 1000u * 3 / 4) {
+            mqtt_ping(&mq);
+            ping_sent_ms = now;
+            mqtt_flush();
+        }
+        send_next_crash();
+        return;
+    }
+    if (!have_deadline || (int32_t)(now - deadline) < 0)
+        return;
+    have_deadline = false;
+    switch (state) {
+    case S_BACKOFF:
+        if (!net_link_up())
+            start_join();
+        else
+            start_resolve();
+        break;
+    case S_JOINING: retry_later("WiFi join timed out"); break;
+    case S_RESOLVING: retry_later("DNS timed out"); break;
+    case S_CONNECTING: retry_later("connect timed out"); break;
+    case S_HANDSHAKE: retry_later("TLS handshake timed out"); break;
+    case S_CONNACK: retry_later("no CONNACK from the broker"); break;
+    default: break;
+    }
+}
+
+void netmgr_poll(void)
+{
+    if (state == S_FAILED || state == S_NO_CREDS)
+        return;
+    /* Cheap enough to look every pass: the loop only runs when woken. */
+    uint32_t ev = net_take_events();
+
+    (void)net_irq_seen();
+    if (ev & 0xFu)
+        handle_global_events(ev);
+    step_socket();
+    check_timers();
+}
+
+uint32_t netmgr_idle_ms(void)
+{
+    uint32_t now = clock_ms(), left = UINT32_MAX;
+
+    if (state == S_ONLINE) {
+        uint32_t due = mq.ping_outstanding ? ping_sent_ms + PING_TIMEOUT_MS
+                                           : last_tx_ms + KEEPALIVE_S * 1000u * 3 / 4;
+        left = (int32_t)(due - now) > 0 ? due - now : 0;
+    } else if (have_deadline) {
+        left = (int32_t)(deadline - now) > 0 ? deadline - now : 0;
+    }
+    return left;
+}
+
+bool netmgr_online(void)
+{
+    return state == S_ONLINE;
+}
+
+void netmgr_print_status(void)
+{
+    const struct tls_counters *c = tls_counters();
+
+    uart_puts("cloud: ");
+    uart_puts(state_names[state]);
+    uart_puts("\n  endpoint ");
+    uart_puts(host[0] ? host : "-");
+    uart_putc(':');
+    uart_put_dec(port);
+    uart_puts("\n  wifi ");
+    uart_puts(creds.ssid[0] ? creds.ssid : "-");
+    uart_puts(net_link_up() ? " (link up)" : " (link down)");
+    uart_puts("\n  connects ");
+    uart_put_dec(connects);
+    uart_puts(" drops ");
+    uart_put_dec(drops);
+    uart_puts("\n  tls full ");
+    uart_put_dec(c->full);
+    uart_puts(" resumed ");
+    uart_put_dec(c->resumed);
+    uart_puts(" failed ");
+    uart_put_dec(c->failed);
+    uart_putc('\n');
+}

@@ -1,0 +1,270 @@
+/* firmware/app/tls_link.c: the lamp's TLS 1.2 client on mbedTLS.  The
+ * session kept for resumption lives in RAM only: a reset costs one full
+ * handshake, and nothing secret is ever written to flash. */
+#include "tls_link.h"
+
+#include "hw.h"
+#include "keystore_read.h"
+#include "net.h"
+
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/entropy.h"
+#include "mbedtls/error.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/ssl_internal.h"
+#include "mbedtls/x509_crt.h"
+
+#include <string.h>
+
+#define ERR_CONN_RESET (-0x0050) /* MBEDTLS_ERR_NET_CONN_RESET, without net_sockets.c */
+
+static mbedtls_ssl_config conf;
+static mbedtls_x509_crt cloud_ca, own_cert;
+static mbedtls_pk_context own_key;
+static mbedtls_entropy_context entropy;
+static mbedtls_ctr_drbg_context drbg;
+static mbedtls_ssl_session saved;
+static bool have_saved, ready;
+static struct tls_counters counters;
+
+static const int suites[] = { MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0 };
+static const mbedtls_ecp_group_id curves[] = { MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE };
+static const int sig_hashes[] = { MBEDTLS_MD_SHA256, MBEDTLS_MD_NONE };
+
+static mbedtls_time_t rtc_time(mbedtls_time_t *t)
+{
+    mbedtls_time_t now = (mbedtls_time_t)RTC_SECONDS;
+    if (t)
+        *t = now;
+    return now;
+}
+
+/* Entropy source: the hardware RNG (SECS: health test failed = no entropy). */
+static int hw_entropy(void *data, unsigned char *out, size_t len, size_t *olen)
+{
+    (void)data;
+    RNG_CR = 1;
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t w;
+        if (RNG_SR & 2u)
+            return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+        w = RNG_DR;
+        for (size_t k = 0; k < 4 && i + k < len; k++)
+            out[i + k] = (unsigned char)(w >> (8 * k));
+    }
+    *olen = len;
+    return 0;
+}
+
+const char *tls_init(void)
+{
+    const uint8_t *ca, *cert, *key;
+    size_t ca_len, cert_len, key_len;
+
+    if (ready)
+        return NULL;
+    mbedtls_platform_set_time(rtc_time);
+    ca = keystore_find(KS_CLOUD_CA_CERT, &ca_len);
+    cert = keystore_find(KS_DEVICE_CERT, &cert_len);
+    key = keystore_find(KS_DEVICE_KEY, &key_len);
+    if (!ca || !cert || !key)
+        return "keystore lacks the cloud CA, device certificate or device key";
+    mbedtls_x509_crt_init(&cloud_ca);
+    mbedtls_x509_crt_init(&own_cert);
+    mbedtls_pk_init(&own_key);
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_ssl_config_init(&conf);
+    if (mbedtls_x509_crt_parse_der(&cloud_ca, ca, ca_len))
+        return "cloud CA certificate in the keystore does not parse";
+    if (mbedtls_x509_crt_parse_der(&own_cert, cert, cert_len))
+        return "device certificate in the keystore does not parse";
+    if (mbedtls_pk_parse_key(&own_key, key, key_len, NULL, 0))
+        return "device key in the keystore does not parse";
+    if (mbedtls_entropy_add_source(&entropy, hw_entropy, NULL, 32, MBEDTLS_ENTROPY_SOURCE_STRONG) ||
+        mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+                              (const unsigned char *)"lamp tls", 8))
+        return "no entropy from the hardware RNG";
+    if (mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT))
+        return "TLS configuration failed";
+    mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_ciphersuites(&conf, suites);
+    mbedtls_ssl_conf_curves(&conf, curves);
+    mbedtls_ssl_conf_sig_hashes(&conf, sig_hashes);
+    mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&conf, &cloud_ca, NULL);
+    if (mbedtls_ssl_conf_own_cert(&conf, &own_cert, &own_key))
+        return "device certificate and key do not go together";
+    mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
+    mbedtls_ssl_conf_session_tickets(&conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+    mbedtls_ssl_session_init(&saved);
+    ready = true;
+    return NULL;
+}
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    struct tls_link *t = ctx;
+    int n;
+
+    if (net_sock_state(t->sock) != NET_SOCK_CONNECTED)
+        return ERR_CONN_RESET;
+    n = net_send(t->sock, buf, len);
+    if (n < 0)
+        return ERR_CONN_RESET;
+    return n == 0 ? MBEDTLS_ERR_SSL_WANT_WRITE : n;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    struct tls_link *t = ctx;
+    uint32_t st = net_sock_state(t->sock);
+    int n = net_recv(t->sock, buf, len);
+
+    if (n > 0)
+        return n;
+    if (n < 0 || st == NET_SOCK_ERROR)
+        return ERR_CONN_RESET;
+    if (st == NET_SOCK_PEER_CLOSED)
+        return 0; /* EOF */
+    return MBEDTLS_ERR_SSL_WANT_READ;
+}
+
+static void set_why(struct tls_link *t, const char *what, int err)
+{
+    size_t n = 0;
+    const char *p;
+
+    for (p = what; *p && n < sizeof(t->why) - 1; p++)
+        t->why[n++] = *p;
+    t->why[n] = 0;
+    if (err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        char info[80];
+        uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
+        /* the first reason is enough for one console line */
+        int k = mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
+        char *nl = k > 0 ? strchr(info, '\n') : NULL;
+        if (nl)
+            *nl = 0;
+        if (n < sizeof(t->why) - 3) {
+            t->why[n++] = ':';
+            t->why[n++] = ' ';
+        }
+        for (p = info; k > 0 && *p && n < sizeof(t->why) - 1; p++)
+            t->why[n++] = *p;
+        t->why[n] = 0;
+    } else if (err) {
+        char e[80];
+        mbedtls_strerror(err, e, sizeof(e));
+        if (n < sizeof(t->why) - 3) {
+            t->why[n++] = ':';
+            t->why[n++] = ' ';
+        }
+        for (p = e; *p && n < sizeof(t->why) - 1; p++)
+            t->why[n++] = *p;
+        t->why[n] = 0;
+    }
+}
+
+int tls_open(struct tls_link *t, unsigned sock, const char *host)
+{
+    int err;
+
+    t->sock = sock;
+    t->resumed = false;
+    t->why[0] = 0;
+    mbedtls_ssl_init(&t->ssl);
+    t->open = true;
+    if ((err = mbedtls_ssl_setup(&t->ssl, &conf)) != 0 ||
+        (err = mbedtls_ssl_set_hostname(&t->ssl, host)) != 0) {
+        set_why(t, "TLS setup failed (out of memory?)", err);
+        return -1;
+    }
+    mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+    if (have_saved && mbedtls_ssl_set_session(&t->ssl, &saved) != 0)
+        tls_forget_session();
+    return 0;
+}
+
+int tls_handshake(struct tls_link *t)
+{
+    int err = 0;
+
+    /* Step by step, to see whether the server agreed to resume (the
+     * handshake state that says so is gone once it is over). */
+    while (t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+        err = mbedtls_ssl_handshake_step(&t->ssl);
+        if (t->ssl.handshake && t->ssl.handshake->resume)
+            t->resumed = true;
+        if (err)
+            break;
+    }
+
+    if (err == MBEDTLS_ERR_SSL_WANT_READ || err == MBEDTLS_ERR_SSL_WANT_WRITE)
+        return TLS_AGAIN;
+    if (err != 0) {
+        counters.failed++;
+        set_why(t, "handshake failed", err);
+        /* A refused resumption must not be offered again. */
+        tls_forget_session();
+        return -1;
+    }
+    if (t->resumed)
+        counters.resumed++;
+    else
+        counters.full++;
+    mbedtls_ssl_session_free(&saved);
+    mbedtls_ssl_session_init(&saved);
+    have_saved = mbedtls_ssl_get_session(&t->ssl, &saved) == 0;
+    return 0;
+}
+
+int tls_write(struct tls_link *t, const void *buf, size_t len)
+{
+    int n = mbedtls_ssl_write(&t->ssl, buf, len);
+
+    if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
+        return 0;
+    if (n < 0)
+        set_why(t, "write failed", n);
+    return n;
+}
+
+int tls_read(struct tls_link *t, void *buf, size_t len)
+{
+    int n = mbedtls_ssl_read(&t->ssl, buf, len);
+
+    if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
+        return 0;
+    if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+        set_why(t, "server closed the connection", 0);
+        return -1;
+    }
+    if (n < 0)
+        set_why(t, "read failed", n);
+    return n;
+}
+
+void tls_close(struct tls_link *t, bool notify)
+{
+    if (!t->open)
+        return;
+    if (notify)
+        (void)mbedtls_ssl_close_notify(&t->ssl);
+    mbedtls_ssl_free(&t->ssl);
+    t->open = false;
+}
+
+void tls_forget_session(void)
+{
+    mbedtls_ssl_session_free(&saved);
+    mbedtls_ssl_session_init(&saved);
+    have_saved = false;
+}
+
+const struct tls_counters *tls_counters(void)
+{
+    return &counters;
+}

@@ -1,0 +1,47 @@
+/* firmware/app/tls_link.h: one TLS 1.2 client connection over a NET
+ * socket (docs/cloud.md#tls): the lamp's certificate and key from the
+ * keystore, the server verified against the keystore's cloud CA and the
+ * host name, validity against the RTC.  Non-blocking: every call returns
+ * at once and is called again when the socket has news. */
+#ifndef LAMP_TLS_LINK_H
+#define LAMP_TLS_LINK_H
+
+#include "mbedtls/ssl.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TLS_AGAIN 1  /* would block: call again after a socket event */
+
+struct tls_link {
+    mbedtls_ssl_context ssl;
+    unsigned sock;
+    bool open;
+    bool resumed;       /* the last handshake was abbreviated */
+    char why[112];      /* the last failure, for the console */
+};
+
+/* Loads keys and certificates once; NULL or why not. */
+const char *tls_init(void);
+/* Starts a handshake on a connected socket; offers the saved session (if
+ * any) for resumption. */
+int tls_open(struct tls_link *t, unsigned sock, const char *host);
+/* 0 when the handshake is done, TLS_AGAIN, or < 0 (t->why says why). */
+int tls_handshake(struct tls_link *t);
+/* Bytes written (all or part), TLS_AGAIN as 0, or < 0. */
+int tls_write(struct tls_link *t, const void *buf, size_t len);
+/* Bytes read (> 0), 0 when nothing yet, or < 0 (closed or failed). */
+int tls_read(struct tls_link *t, void *buf, size_t len);
+/* Sends close_notify (best effort) and frees the connection; the saved
+ * session stays for the next handshake. */
+void tls_close(struct tls_link *t, bool notify);
+/* Drops the saved session (the next handshake is a full one). */
+void tls_forget_session(void);
+
+struct tls_counters {
+    uint32_t full, resumed, failed;
+};
+const struct tls_counters *tls_counters(void);
+
+#endif
