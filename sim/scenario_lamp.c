@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "lamp.h"
+#include "net_env.h"
 #include "machine.h"
 #include "periph.h"
 #include "provision.h"
@@ -29,6 +30,8 @@ struct slamp {
     unsigned entries, violations;
     uint32_t last_violation_pc;
     struct update_sender *update;
+    bool realtime;          /* networked: host time, main loop iterated */
+    struct net_env *env;
 };
 
 static struct slamp *check_lamp(lua_State *L)
@@ -59,6 +62,25 @@ static char *tail_of_console(struct slamp *sl, guint n)
 
 typedef bool (*done_fn)(struct slamp *sl, void *arg);
 
+static gboolean wake_up(gpointer unused)
+{
+    return G_SOURCE_REMOVE;
+}
+
+/* Sleeps until host I/O or the lamp's next timer, at most 50 ms. */
+static void wait_for_host(struct machine *m)
+{
+    gint64 wait_us = machine_next_deadline_host_us(m) - g_get_monotonic_time();
+    guint ms = (guint)CLAMP(wait_us / 1000, 0, 50);
+    GSource *t = g_timeout_source_new(ms);
+
+    g_source_set_callback(t, wake_up, NULL, NULL);
+    g_source_attach(t, NULL);
+    g_main_context_iteration(NULL, TRUE);
+    g_source_destroy(t);
+    g_source_unref(t);
+}
+
 /* Runs the lamp until done, the virtual timeout, or a state that cannot
  * change by itself.  NULL when done, else why it stopped. */
 static const char *drive(struct slamp *sl, double timeout_s, done_fn done, void *arg)
@@ -83,7 +105,17 @@ static const char *drive(struct slamp *sl, double timeout_s, done_fn done, void 
             return "timed out (virtual time)";
         if (g_get_monotonic_time() > host_limit)
             return "timed out (host time guard)";
-        if (st == MACHINE_SLEEPING) {
+        if (sl->realtime) {
+            /* A networked lamp: host sockets report through the main
+             * loop, and time is the host's. */
+            g_main_context_iteration(NULL, FALSE);
+            if (machine_state(m) == MACHINE_SLEEPING) {
+                machine_poll_timers(m);
+                if (machine_state(m) == MACHINE_SLEEPING)
+                    wait_for_host(m);
+                continue;
+            }
+        } else if (st == MACHINE_SLEEPING) {
             if (machine_next_deadline_ns(m) == UINT64_MAX)
                 return "the lamp sleeps with nothing armed to wake it";
             machine_skip_to_next_deadline(m);
@@ -317,7 +349,36 @@ static int l_twin(lua_State *L)
     lua_setfield(L, -2, "slot_a_entries");
     lua_pushinteger(L, sl->violations);
     lua_setfield(L, -2, "unverified_entries");
+    {
+        struct machine_net_stats ns;
+        machine_get_net_stats(m, &ns);
+        lua_pushinteger(L, (lua_Integer)ns.connects);
+        lua_setfield(L, -2, "net_connects");
+        lua_pushinteger(L, (lua_Integer)ns.bytes_in);
+        lua_setfield(L, -2, "net_bytes_in");
+        lua_pushinteger(L, (lua_Integer)ns.bytes_out);
+        lua_setfield(L, -2, "net_bytes_out");
+        lua_pushboolean(L, ns.link_up);
+        lua_setfield(L, -2, "wifi_link");
+    }
     return 1;
+}
+
+/* lamp:net_fault(kind [, arg]): drop | refuse | stall | latency | link_loss */
+static int l_net_fault(lua_State *L)
+{
+    struct slamp *sl = check_lamp(L);
+    static const char *const kinds[] = { "latency", "drop", "refuse", "stall", "link_loss", NULL };
+    static const enum machine_net_fault faults[] = {
+        MACHINE_NET_LATENCY_MS, MACHINE_NET_DROP, MACHINE_NET_REFUSE, MACHINE_NET_STALL,
+        MACHINE_NET_LINK_LOSS,
+    };
+    int k = luaL_checkoption(L, 2, NULL, kinds);
+    lua_Integer arg = luaL_optinteger(L, 3, 1);
+
+    luaL_argcheck(L, arg >= 0 && arg <= 600000, 3, "0 to 600000");
+    machine_net_fault(lamp_machine(sl->lamp), faults[k], (uint32_t)arg);
+    return 0;
 }
 
 static void on_slot_a_entry(struct machine *m, uint32_t pc, void *user)
@@ -423,6 +484,7 @@ static void slamp_close(struct slamp *sl)
         sl->lamp = NULL;
     }
     g_clear_pointer(&sl->lines, g_ptr_array_unref);
+    g_clear_pointer(&sl->env, net_env_unref);
     g_clear_pointer(&sl->allowed, g_ptr_array_unref);
     g_clear_pointer(&sl->dir, g_free);
 }
@@ -450,6 +512,7 @@ static int l_new_lamp(lua_State *L)
 {
     struct scenario *sc = scenario_of(L);
     g_autofree char *serial = NULL, *fleet_dir = NULL, *image = NULL, *bootloader = NULL;
+    g_autofree char *cloud = NULL, *ap = NULL;
     const char *profile, *from;
     g_autoptr(GError) error = NULL;
     struct slamp *sl;
@@ -481,6 +544,8 @@ static int l_new_lamp(lua_State *L)
     lua_settop(L, 1);
     image = g_strdup(opt_field(L, 1, "image", LAMPSIM_FIRMWARE_DIR "/app.img"));
     bootloader = g_strdup(opt_field(L, 1, "bootloader", LAMPSIM_FIRMWARE_DIR "/bootloader.bin"));
+    cloud = g_strdup(opt_field(L, 1, "cloud", NULL));
+    ap = g_strdup(opt_field(L, 1, "ap", NULL));
 
     sl = lua_newuserdatauv(L, sizeof(*sl), 0);
     memset(sl, 0, sizeof(*sl));
@@ -501,12 +566,23 @@ static int l_new_lamp(lua_State *L)
         struct provision_request req = {
             .fleet_dir = fleet_dir, .state_dir = sl->dir, .serial = serial,
             .profile = profile, .image = image, .bootloader = bootloader,
+            .cloud = cloud,
         };
         if (g_mkdir_with_parents(sl->dir, 0755) != 0 || !provision_lamp(&req, &error))
             return luaL_error(L, "lamp %s: %s", serial, error ? error->message : "mkdir failed");
     }
     cfg.state_dir = sl->dir;
     cfg.seed = sc->seed + sc->lamps_made;
+    if (ap) {
+        /* A lamp with an access point talks to real sockets: realtime. */
+        sl->env = net_env_new();
+        if (!net_env_add_ap_spec(sl->env, ap, &error))
+            return luaL_error(L, "lamp %s: %s", serial, error->message);
+        sl->realtime = true;
+        cfg.time_mode = MACHINE_TIME_REALTIME;
+        cfg.log_mask |= MACHINE_LOG_INFO;
+        cfg.net_env = sl->env;
+    }
     sl->lamp = lamp_new(&cfg, &error);
     if (!sl->lamp)
         return luaL_error(L, "lamp %s: %s", serial, error->message);
@@ -531,7 +607,8 @@ void scenario_lamp_open(lua_State *L)
         { "flash_ops", l_flash_ops }, { "read", l_read }, { "otp_epoch", l_otp_epoch },
         { "state", l_state }, { "twin", l_twin }, { "watch_slot_a", l_watch_slot_a },
         { "snapshot", l_snapshot }, { "console", l_console }, { "serial", l_serial },
-        { "dir", l_dir }, { "close", l_close }, { NULL, NULL },
+        { "dir", l_dir }, { "close", l_close }, { "net_fault", l_net_fault },
+        { NULL, NULL },
     };
 
     luaL_newmetatable(L, LAMP_MT);

@@ -43,8 +43,12 @@ static void version_text(uint32_t v, char *out)
 
 static void print_into(cJSON *obj, char *out, size_t cap)
 {
-    if (!obj || !cJSON_PrintPreallocated(obj, out, (int)cap, false))
+    if (!obj || !cJSON_PrintPreallocated(obj, out, (int)cap, false)) {
         out[0] = 0;
+        console_async_begin();
+        uart_puts(obj ? "shadow: JSON does not fit its buffer" : "shadow: out of memory for JSON");
+        console_async_end();
+    }
     cJSON_Delete(obj);
 }
 

@@ -157,7 +157,10 @@ static void set_why(struct tls_link *t, const char *what, int err)
         t->why[n] = 0;
     } else if (err) {
         char e[80];
-        mbedtls_strerror(err, e, sizeof(e));
+        if (err == ERR_CONN_RESET)
+            memcpy(e, "the server closed or reset the connection", 42);
+        else
+            mbedtls_strerror(err, e, sizeof(e));
         if (n < sizeof(t->why) - 3) {
             t->why[n++] = ':';
             t->why[n++] = ' ';
