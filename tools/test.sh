@@ -24,7 +24,7 @@ meson test -C "$build" --print-errorlogs --num-processes 2 --no-suite power-cut
 
 # The unit suites once more under valgrind, in a build without sanitizers.
 vbuild=build-valgrind
-[ -f "$vbuild/build.ninja" ] || meson setup "$vbuild" -Dbuildtype=debug >/dev/null
+[ -f "$vbuild/build.ninja" ] || meson setup "$vbuild" -Dbuildtype=debugoptimized >/dev/null
 meson compile -C "$vbuild" >/dev/null
 meson test -C "$vbuild" --suite power-cut --print-errorlogs --num-processes 2
 meson test -C "$vbuild" --setup valgrind --suite unit --print-errorlogs
