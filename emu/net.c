@@ -605,8 +605,10 @@ static int32_t cmd_recv(struct net *n)
         return E_ARG;
     }
     take = MIN(n->len, s->rx->len);
-    memcpy(p, s->rx->data, take);
-    g_byte_array_remove_range(s->rx, 0, (guint)take);
+    if (take) { /* an empty GByteArray may have no storage at all */
+        memcpy(p, s->rx->data, take);
+        g_byte_array_remove_range(s->rx, 0, (guint)take);
+    }
     if (s->rx->len == 0)
         s->event &= ~SEV_RX;
     sock_watch(s);
