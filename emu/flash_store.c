@@ -21,23 +21,32 @@
 
 struct store_header {
     char magic[8];
-    uint32_t version, flash_size, otp_size, reserved;
+    uint32_t version, flash_size, otp_size;
+    uint32_t variant; /* version 2: FLASH_STORE_VARIANT_* bits (version 1: reserved, 0) */
     uint8_t sha256[32];
 };
+#define STORE_VERSION 2u
 
 struct flash_store {
     char *dir, *path, *tmp_path;
     int lock_fd;
     uint8_t *flash, *otp;
     size_t flash_size, otp_size;
+    uint32_t variant, version;
     bool dirty;
 };
 
-static void digest(struct flash_store *st, uint8_t out[32])
+/* Version 2 also covers the variant word, so a damaged header cannot
+ * silently change the lamp's hardware. */
+static void digest(struct flash_store *st, uint32_t version, uint8_t out[32])
 {
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
     gsize len = 32;
 
+    if (version >= 2) {
+        uint8_t v[4] = { st->variant, st->variant >> 8, st->variant >> 16, st->variant >> 24 };
+        g_checksum_update(sum, v, sizeof(v));
+    }
     g_checksum_update(sum, st->flash, st->flash_size);
     g_checksum_update(sum, st->otp, st->otp_size);
     g_checksum_get_digest(sum, out, &len);
@@ -68,13 +77,13 @@ static bool store_error(GError **error, const char *what, const char *path)
 
 static bool store_write(struct flash_store *st, GError **error)
 {
-    struct store_header h = { .version = 1 };
+    struct store_header h = { .version = STORE_VERSION, .variant = st->variant };
     int fd, dfd;
 
     memcpy(h.magic, STORE_MAGIC, 8);
     h.flash_size = (uint32_t)st->flash_size;
     h.otp_size = (uint32_t)st->otp_size;
-    digest(st, h.sha256);
+    digest(st, STORE_VERSION, h.sha256);
     fd = open(st->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return store_error(error, "cannot create", st->tmp_path);
@@ -116,7 +125,7 @@ static bool store_read(struct flash_store *st, GError **error)
         return false;
     }
     memcpy(&h, data, sizeof(h));
-    if (memcmp(h.magic, STORE_MAGIC, 8) != 0 || h.version != 1 ||
+    if (memcmp(h.magic, STORE_MAGIC, 8) != 0 || (h.version != 1 && h.version != 2) ||
         h.flash_size != st->flash_size || h.otp_size != st->otp_size) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                     "lamp state %s: bad header (not a lamp image, or another version)", st->path);
@@ -124,7 +133,8 @@ static bool store_read(struct flash_store *st, GError **error)
     }
     memcpy(st->flash, data + sizeof(h), st->flash_size);
     memcpy(st->otp, data + sizeof(h) + st->flash_size, st->otp_size);
-    digest(st, want);
+    st->variant = h.version >= 2 ? h.variant : 0;
+    digest(st, h.version, want);
     if (memcmp(want, h.sha256, 32) != 0) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                     "lamp state %s: contents do not match their checksum (damaged file; "
@@ -177,6 +187,14 @@ fail:
 }
 
 void flash_store_mark_dirty(struct flash_store *st) { st->dirty = true; }
+
+uint32_t flash_store_variant(const struct flash_store *st) { return st->variant; }
+
+void flash_store_set_variant(struct flash_store *st, uint32_t variant)
+{
+    st->variant = variant;
+    st->dirty = true;
+}
 
 bool flash_store_sync(struct flash_store *st, GError **error)
 {

@@ -14,6 +14,12 @@ struct flash_store;
  * flash_size and otp_size bytes; they receive the stored contents. */
 struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
                                      uint8_t *otp, size_t otp_size, GError **error);
+/* The lamp's hardware variant, fixed at manufacture and kept with its
+ * flash (docs/formats.md#state-directory).  A store written before
+ * variants existed reads as 0: no optional blocks. */
+#define FLASH_STORE_VARIANT_CRYPTO 1u /* has the CRYPTO engine */
+uint32_t flash_store_variant(const struct flash_store *st);
+void flash_store_set_variant(struct flash_store *st, uint32_t variant);
 /* The contents changed since the last checkpoint. */
 void flash_store_mark_dirty(struct flash_store *st);
 /* Writes a checkpoint atomically if anything changed. */

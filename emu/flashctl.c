@@ -222,6 +222,11 @@ uint8_t *flashctl_flash(void *opaque) { return ((struct flashctl *)opaque)->flas
 uint8_t *flashctl_otp(void *opaque) { return ((struct flashctl *)opaque)->otp; }
 uint64_t flashctl_op_count(void *opaque) { return ((struct flashctl *)opaque)->opcount; }
 
+uint32_t flashctl_variant(void *opaque)
+{
+    return flash_store_variant(((struct flashctl *)opaque)->store);
+}
+
 bool flashctl_sync(void *opaque, GError **error)
 {
     return flash_store_sync(((struct flashctl *)opaque)->store, error);

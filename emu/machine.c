@@ -2,6 +2,7 @@
  * table below), power and reset, virtual time and timers, and the run loop
  * that executes bounded slices and takes exceptions between them. */
 #include "machine_internal.h"
+#include "flash_store.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ static const struct {
     { "timer0", TIMER0_BASE, &timer_ops },
     { "wdt", WDT_BASE, &wdt_ops },
     { "net", NET_BASE, &net_ops },
+    { "crypto", CRYPTO_BASE, &crypto_ops }, /* only on the variant with the engine */
 };
 
 static void *periph_create(struct machine *m, const char *name, GError **error)
@@ -39,6 +41,7 @@ static void *periph_create(struct machine *m, const char *name, GError **error)
     if (!strcmp(name, "rtc")) return rtc_new(m, error);
     if (!strcmp(name, "timer0")) return timer_new(m, error);
     if (!strcmp(name, "net")) return net_new(m, error);
+    if (!strcmp(name, "crypto")) return crypto_new(m, error);
     return wdt_new(m, error);
 }
 
@@ -507,19 +510,23 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
         goto oom;
     memset(m->sram, SRAM_FILL, SRAM_SIZE);
     for (size_t i = 0; i < G_N_ELEMENTS(periph_table); i++) {
+        if (!strcmp(periph_table[i].name, "crypto") && !machine_has_crypto_engine(m))
+            continue; /* the window stays unmapped: a BusFault, as on that silicon */
         void *opaque = periph_create(m, periph_table[i].name, error);
         if (!opaque)
             goto fail;
         m->periphs[m->nperiphs++] = (struct periph_slot){ periph_table[i].ops, opaque,
                                                            periph_table[i].base };
         if (!strcmp(periph_table[i].name, "flashctl"))
-            m->flashctl = opaque;
+            m->flashctl = opaque; /* first after sysctl: later models may ask for the variant */
         else if (!strcmp(periph_table[i].name, "uart0"))
             m->uart = opaque;
         else if (!strcmp(periph_table[i].name, "rng"))
             m->rng = opaque;
         else if (!strcmp(periph_table[i].name, "net"))
             m->net = opaque;
+        else if (!strcmp(periph_table[i].name, "crypto"))
+            m->crypto = opaque;
     }
     m->flash = flashctl_flash(m->flashctl);
     m->otp = flashctl_otp(m->flashctl);
@@ -603,6 +610,7 @@ void machine_get_stats(const struct machine *m, struct machine_stats *out)
     *out = m->stats;
     out->instructions = m->icount;
     out->flash_ops = m->flashctl ? flashctl_op_count(m->flashctl) : 0;
+    out->crypto_ops = m->crypto ? crypto_op_count(m->crypto) : 0;
 }
 
 const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len)
@@ -692,4 +700,9 @@ bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
     /* Blocks translated before the hook existed would not call it. */
     uc_ctl_remove_cache(m->uc, start, end);
     return true;
+}
+
+bool machine_has_crypto_engine(const struct machine *m)
+{
+    return m->flashctl && (flashctl_variant(m->flashctl) & FLASH_STORE_VARIANT_CRYPTO);
 }

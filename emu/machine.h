@@ -178,11 +178,16 @@ struct machine_stats {
     uint64_t faults_taken;
     uint64_t resets;
     uint64_t flash_ops;
+    uint64_t crypto_ops;    /* CRYPTO engine commands (0 without the engine) */
     uint64_t host_lag_us;   /* realtime: host time taken off the lamp's clock
                                because the host could not run it on time */
 };
 void machine_get_stats(const struct machine *m, struct machine_stats *out);
 
 const char *machine_name(const struct machine *m);
+/* The lamp's hardware variant, kept in its state directory
+ * (FLASH_STORE_VARIANT_* in flash_store.h): whether it has the CRYPTO
+ * engine (docs/hardware.md#crypto). */
+bool machine_has_crypto_engine(const struct machine *m);
 
 #endif

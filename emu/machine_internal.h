@@ -93,9 +93,9 @@ struct machine {
 
     uint8_t *sram;
     uint8_t *flash, *otp;       /* owned by FLASHCTL */
-    void *flashctl, *uart, *rng, *net;
-    struct periph_slot periphs[8];
-    struct periph_piece periph_pieces[8 * (PERIPH_WINDOW / 1024)];
+    void *flashctl, *uart, *rng, *net, *crypto;
+    struct periph_slot periphs[16];
+    struct periph_piece periph_pieces[16 * (PERIPH_WINDOW / 1024)];
     struct scs_piece scs_pieces[SCS_SIZE / 1024];
     unsigned nperiphs;
 

@@ -43,6 +43,7 @@ struct periph_ops {
 #define TIMER0_BASE (PERIPH_BASE + 0x5000)
 #define WDT_BASE (PERIPH_BASE + 0x6000)
 #define NET_BASE (PERIPH_BASE + 0x7000)
+#define CRYPTO_BASE (PERIPH_BASE + 0x8000)
 #define SCS_BASE 0xE000E000u
 
 /* External interrupt numbers (NVIC IRQ n = exception 16 + n). */
@@ -54,6 +55,7 @@ enum {
     IRQ_FLASHCTL = 4,
     IRQ_RNG = 5,
     IRQ_NET = 6,
+    IRQ_CRYPTO = 7,
     IRQ_COUNT = 32,
 };
 
@@ -104,7 +106,7 @@ uint64_t machine_seeded_u64(struct machine *m);
 
 /* The peripheral models and their extra entry points. */
 extern const struct periph_ops sysctl_ops, flashctl_ops, rng_ops, uart_ops,
-    rtc_ops, timer_ops, wdt_ops, net_ops;
+    rtc_ops, timer_ops, wdt_ops, net_ops, crypto_ops;
 
 void *sysctl_new(struct machine *m, GError **error);
 void *rng_new(struct machine *m, GError **error);
@@ -117,11 +119,14 @@ void *wdt_new(struct machine *m, GError **error);
 void *net_new(struct machine *m, GError **error);
 void net_fault(void *net, enum machine_net_fault f, uint32_t arg);
 void net_get_stats(void *net, struct machine_net_stats *out);
+void *crypto_new(struct machine *m, GError **error);
+uint64_t crypto_op_count(void *crypto);
 
 /* FLASHCTL owns flash and OTP contents (backed by the state directory). */
 void *flashctl_new(struct machine *m, const char *state_dir, GError **error);
 uint8_t *flashctl_flash(void *fc);  /* FLASH_SIZE bytes, mapped by the CPU */
 uint8_t *flashctl_otp(void *fc);    /* OTP_SIZE bytes, mapped by the CPU */
+uint32_t flashctl_variant(void *fc); /* FLASH_STORE_VARIANT_* of the lamp */
 bool flashctl_sync(void *fc, GError **error);
 void flashctl_inject_power_cut(void *fc, uint64_t nth_op, bool torn);
 uint64_t flashctl_op_count(void *fc);

@@ -8,6 +8,8 @@ enum { SYSCTL_CHIPID = 0x00, SYSCTL_REVISION = 0x04, SYSCTL_RESETCAUSE = 0x08,
 #define RESETREQ_KEY 0x5EC0DE01u
 #define FEATURE_FPU 1u
 #define FEATURE_MPU 2u
+#define FEATURE_CRYPTO 4u
+#define FEATURE_NET 8u
 
 struct sysctl {
     struct machine *m;
@@ -29,7 +31,9 @@ static uint32_t sysctl_read(void *opaque, uint32_t offset, unsigned size)
     case SYSCTL_CHIPID: return 0x4C4D5031; /* "LMP1" */
     case SYSCTL_REVISION: return 0x00010000;
     case SYSCTL_RESETCAUSE: return s->resetcause;
-    case SYSCTL_FEATURES: return FEATURE_FPU | FEATURE_MPU;
+    case SYSCTL_FEATURES:
+        return FEATURE_FPU | FEATURE_MPU | FEATURE_NET |
+               (machine_has_crypto_engine(s->m) ? FEATURE_CRYPTO : 0);
     case SYSCTL_RESETREQ: return 0;
     case SYSCTL_CPUFREQ: return MACHINE_CPU_HZ;
     case SYSCTL_BOOTSTAGE: return s->bootstage;

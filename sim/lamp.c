@@ -177,6 +177,7 @@ static bool lamp_provision(struct lamp *lamp, const struct lamp_config *cfg, GEr
         .fleet_dir = cfg->fleet_dir, .state_dir = cfg->state_dir, .serial = lamp->serial,
         .profile = cfg->profile ? cfg->profile : "development",
         .image = image, .bootloader = bootloader, .cloud = cfg->cloud,
+        .variant = cfg->variant,
     };
 
     if (cfg->serial)
@@ -239,6 +240,13 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
     lamp->machine = machine_new(&mc, error);
     if (!lamp->machine)
         return NULL;
+    if (cfg->variant && strcmp(cfg->variant, lamp_variant(lamp)) != 0) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "the lamp in %s is the %s variant; it cannot become %s (remove the "
+                    "state directory to make a new lamp)", cfg->state_dir, lamp_variant(lamp),
+                    cfg->variant);
+        return NULL;
+    }
     read_serial(lamp);
     return g_steal_pointer(&lamp);
 }
@@ -266,6 +274,11 @@ void lamp_free(struct lamp *lamp)
 struct machine *lamp_machine(struct lamp *lamp) { return lamp->machine; }
 const char *lamp_serial(struct lamp *lamp) { return lamp->serial; }
 bool lamp_was_factory_fresh(struct lamp *lamp) { return lamp->factory_fresh; }
+
+const char *lamp_variant(struct lamp *lamp)
+{
+    return machine_has_crypto_engine(lamp->machine) ? "crypto" : "basic";
+}
 void lamp_set_console_sink(struct lamp *lamp, FILE *sink) { lamp->sink = sink; }
 void lamp_set_stop_at_lines(struct lamp *lamp, bool on) { lamp->stop_at_lines = on; }
 guint lamp_prompts_seen(struct lamp *lamp) { return lamp->prompts; }

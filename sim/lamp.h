@@ -30,6 +30,10 @@ struct lamp_config {
     unsigned log_mask;
     struct net_env *net_env;   /* access points in range (shared), or NULL */
     const char *cloud;         /* broker "host:port" provisioned into new lamps, or NULL */
+    /* hardware of a new lamp: "crypto" (with the CRYPTO engine) or "basic";
+     * NULL: lampfactory's default.  An existing lamp of another variant is
+     * refused (hardware does not change). */
+    const char *variant;
 };
 
 /* A complete console line (no newline) or a lamp event for watchers. */
@@ -42,6 +46,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(lamp, lamp_free)
 
 struct machine *lamp_machine(struct lamp *lamp);
 const char *lamp_serial(struct lamp *lamp);
+/* "crypto" (with the CRYPTO engine) or "basic". */
+const char *lamp_variant(struct lamp *lamp);
 /* True when lamp_new provisioned a new lamp into the state directory. */
 bool lamp_was_factory_fresh(struct lamp *lamp);
 

@@ -43,13 +43,17 @@ bool provision_lamp(const struct provision_request *r, GError **error)
     const char *argv[] = {
         "provision", "--fleet", r->fleet_dir, "--state-dir", r->state_dir,
         "--serial", r->serial, "--profile", r->profile, "--image", r->image,
-        "--bootloader", r->bootloader, "--replace", NULL, NULL, NULL,
+        "--bootloader", r->bootloader, "--replace", NULL, NULL, NULL, NULL, NULL,
     };
-    const size_t extra = G_N_ELEMENTS(argv) - 3;
+    size_t extra = G_N_ELEMENTS(argv) - 5;
 
     if (r->cloud) {
-        argv[extra] = "--cloud";
-        argv[extra + 1] = r->cloud;
+        argv[extra++] = "--cloud";
+        argv[extra++] = r->cloud;
+    }
+    if (r->variant) {
+        argv[extra++] = "--variant";
+        argv[extra++] = r->variant;
     }
 
     return provision_run_tool(argv, NULL, error);

@@ -15,6 +15,7 @@ struct provision_request {
     const char *image;       /* signed update image installed in slot A */
     const char *bootloader;  /* bootloader.bin */
     const char *cloud;       /* "host:port" of the broker, or NULL (lampfactory's default) */
+    const char *variant;     /* "crypto" or "basic" hardware, or NULL (lampfactory's default) */
 };
 
 /* The lampfactory program lampsim runs: $LAMPSIM_LAMPFACTORY, else the one

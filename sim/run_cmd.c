@@ -102,7 +102,7 @@ int cmd_run(int argc, char **argv)
     g_autofree char *exit_on = NULL, *seed_str = NULL, *log_spec = NULL;
     g_autofree char *update_path = NULL, *external_boot = NULL;
     g_auto(GStrv) inputs = NULL, aps = NULL;
-    g_autofree char *cloud = NULL;
+    g_autofree char *cloud = NULL, *variant = NULL;
     g_autoptr(net_env) env = NULL;
     double timeout_s = 0;
     gboolean no_stdin = FALSE;
@@ -142,6 +142,9 @@ int cmd_run(int argc, char **argv)
         { "cloud", 0, 0, G_OPTION_ARG_STRING, &cloud,
           "The MQTT broker a new lamp is provisioned to connect to (default localhost:8883; "
           "an existing lamp keeps the one in its keystore)", "HOST:PORT" },
+        { "variant", 0, 0, G_OPTION_ARG_STRING, &variant,
+          "Hardware of a new lamp: crypto (default: with the CRYPTO engine) or basic (every "
+          "cryptographic operation in emulated code); an existing lamp must match", "VARIANT" },
         { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
           "Do not type standard input into the console", NULL },
         { NULL },
@@ -187,6 +190,9 @@ int cmd_run(int argc, char **argv)
         return usage_error(CMD_NAME, "--profile must be development or production");
     cfg.serial = serial;
     cfg.cloud = cloud;
+    if (variant && strcmp(variant, "crypto") && strcmp(variant, "basic"))
+        return usage_error("run", "--variant must be crypto or basic");
+    cfg.variant = variant;
     env = net_env_new();
     for (char **a = aps; a && *a; a++)
         if (!net_env_add_ap_spec(env, *a, &error))

@@ -345,6 +345,10 @@ static int l_twin(lua_State *L)
     lua_setfield(L, -2, "flash_ops");
     lua_pushinteger(L, (lua_Integer)st.instructions);
     lua_setfield(L, -2, "instructions");
+    lua_pushinteger(L, (lua_Integer)st.crypto_ops);
+    lua_setfield(L, -2, "crypto_ops");
+    lua_pushstring(L, lamp_variant(sl->lamp));
+    lua_setfield(L, -2, "variant");
     lua_pushinteger(L, sl->entries);
     lua_setfield(L, -2, "slot_a_entries");
     lua_pushinteger(L, sl->violations);
@@ -512,7 +516,7 @@ static int l_new_lamp(lua_State *L)
 {
     struct scenario *sc = scenario_of(L);
     g_autofree char *serial = NULL, *fleet_dir = NULL, *image = NULL, *bootloader = NULL;
-    g_autofree char *cloud = NULL, *ap = NULL;
+    g_autofree char *cloud = NULL, *ap = NULL, *variant = NULL;
     const char *profile, *from;
     g_autoptr(GError) error = NULL;
     struct slamp *sl;
@@ -546,6 +550,7 @@ static int l_new_lamp(lua_State *L)
     bootloader = g_strdup(opt_field(L, 1, "bootloader", LAMPSIM_FIRMWARE_DIR "/bootloader.bin"));
     cloud = g_strdup(opt_field(L, 1, "cloud", NULL));
     ap = g_strdup(opt_field(L, 1, "ap", NULL));
+    variant = g_strdup(opt_field(L, 1, "variant", NULL));
 
     sl = lua_newuserdatauv(L, sizeof(*sl), 0);
     memset(sl, 0, sizeof(*sl));
@@ -566,12 +571,13 @@ static int l_new_lamp(lua_State *L)
         struct provision_request req = {
             .fleet_dir = fleet_dir, .state_dir = sl->dir, .serial = serial,
             .profile = profile, .image = image, .bootloader = bootloader,
-            .cloud = cloud,
+            .cloud = cloud, .variant = variant,
         };
         if (g_mkdir_with_parents(sl->dir, 0755) != 0 || !provision_lamp(&req, &error))
             return luaL_error(L, "lamp %s: %s", serial, error ? error->message : "mkdir failed");
     }
     cfg.state_dir = sl->dir;
+    cfg.variant = variant;
     cfg.seed = sc->seed + sc->lamps_made;
     if (ap) {
         /* A lamp with an access point talks to real sockets: realtime. */

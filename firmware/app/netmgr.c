@@ -2,6 +2,7 @@
  * transition that matters to a user prints one console line starting with
  * "net:", "cloud:", "tls:" or "mqtt:" (docs/cloud.md#console). */
 #include "netmgr.h"
+#include "crypto_engine.h"
 
 #include "clock.h"
 #include "console.h"
@@ -585,5 +586,14 @@ void netmgr_print_status(void)
     uart_put_dec(c->resumed);
     uart_puts(" failed ");
     uart_put_dec(c->failed);
+    uart_puts("\n  crypto engine ");
+    if (crypto_engine_present()) {
+        uart_put_dec(crypto_engine_ops());
+        uart_puts(" ops, ");
+        uart_put_dec(crypto_engine_errors());
+        uart_puts(" refused");
+    } else {
+        uart_puts("absent");
+    }
     uart_putc('\n');
 }

@@ -6,6 +6,7 @@
 #include "epoch.h"
 #include "image.h"
 #include "mpu_setup.h"
+#include "crypto_engine.h"
 #include "uart.h"
 
 static uint32_t reset_cause;
@@ -54,7 +55,8 @@ void status_print_banner(void)
     print_serial();
     uart_puts("\nreset cause: ");
     uart_puts(status_reset_cause());
-    uart_putc('\n');
+    uart_puts(crypto_engine_present() ? "\ncrypto: engine (AES, SHA-256, P-256, RSA)\n"
+                                      : "\ncrypto: no engine, software only\n");
 }
 
 void status_print(void)

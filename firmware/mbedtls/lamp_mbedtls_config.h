@@ -66,6 +66,15 @@ void lamp_mbedtls_exit(int status);
 #define MBEDTLS_ERROR_C             /* console reasons for refused handshakes */
 #define MBEDTLS_PLATFORM_SNPRINTF_MACRO snprintf /* newlib's (lib/syscalls.c) */
 
+/* The CRYPTO engine, when the lamp has one (lib/alt_*.c; each falls back
+ * to mbedTLS's software, compiled a second time as mbedtls/sw_*.c). */
+#define MBEDTLS_AES_ENCRYPT_ALT
+#define MBEDTLS_SHA256_PROCESS_ALT
+#define MBEDTLS_ECDH_GEN_PUBLIC_ALT
+#define MBEDTLS_ECDH_COMPUTE_SHARED_ALT
+#define MBEDTLS_ECDSA_SIGN_ALT
+#define MBEDTLS_ECDSA_VERIFY_ALT
+
 #include "mbedtls/check_config.h"
 
 #endif

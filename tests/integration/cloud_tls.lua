@@ -1,9 +1,12 @@
 -- tests/integration/cloud_tls.lua: run by cloud_tls.sh, which starts the
 -- peers and passes their ports in the environment.
+-- LAMP_VARIANT: crypto (the CRYPTO engine does the public-key work) or
+-- basic (all of it in emulated Thumb code); the suite runs both ways.
 local fleet = { dir = os.getenv("FLEET") }
+local variant = os.getenv("LAMP_VARIANT") or "crypto"
 local function lamp_for(port, serial)
   return scenario.lamp{ serial = serial, fleet = fleet, ap = "lab:password123",
-                        cloud = "localhost:" .. port }
+                        cloud = "localhost:" .. port, variant = variant }
 end
 local function seen(pattern)
   local f = io.open(os.getenv("SEEN"))
@@ -15,7 +18,10 @@ end
 
 do
   local lamp <close> = lamp_for(os.getenv("MQTT_PORT"), "CLOUD-1")
+  is(lamp:twin().variant, variant, "the lamp is the " .. variant .. " variant")
   lamp:power_on()
+  ok(lamp:expect(variant == "crypto" and "^crypto: engine" or "^crypto: no engine", 20),
+     "the firmware sees whether it has the engine")
   lamp:type("wifi lab wrongpassword")
   ok(lamp:expect("net: join failed: authentication failed", 10), "a wrong passphrase fails the join")
   lamp:type("wifi lab password123")
@@ -34,6 +40,15 @@ do
   local _, full, resumed = lamp:expect("tls full ([0-9]+) resumed ([0-9]+)", 5)
   is(full, "1", "one full handshake counted")
   is(resumed, "1", "one resumed handshake counted")
+  if variant == "crypto" then
+    local _, ops = lamp:expect("crypto engine ([0-9]+) ops, 0 refused", 5)
+    -- a full handshake: key pair, ECDH, signature, two verifies at least
+    ok(ops and tonumber(ops) >= 5, "the handshakes ran on the engine (" .. tostring(ops) .. " ops)")
+    ok(lamp:twin().crypto_ops >= tonumber(ops or 0), "the emulator counted them too")
+  else
+    ok(lamp:expect("crypto engine absent", 5), "no engine: every operation in software")
+    is(lamp:twin().crypto_ops, 0, "the emulator saw no engine command")
+  end
 
   lamp:type("selftest write-flash")
   ok(lamp:expect("crash: type=", 20), "the selftest faults and the lamp resets")

@@ -141,7 +141,10 @@ struct provision_params {
     const char *fleet_dir, *state_dir, *serial, *profile, *image_path, *bootloader_path;
     bool replace; /* a serial already registered is re-provisioned (rework) */
     const char *cloud; /* "host:port" of the broker; NULL: FACTORY_DEFAULT_CLOUD */
+    const char *variant; /* "crypto" (with the CRYPTO engine) or "basic"; NULL: crypto */
 };
+/* FLASH_STORE_VARIANT_* bits for a variant name, or false with an error. */
+bool factory_variant_bits(const char *name, uint32_t *bits, GError **error);
 bool factory_provision(const struct provision_params *p, GError **error);
 
 #endif

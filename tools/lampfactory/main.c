@@ -63,7 +63,7 @@ static int cmd_fleet_init(int argc, char **argv)
 static int cmd_provision(int argc, char **argv)
 {
     g_autofree char *fleet = NULL, *state = NULL, *serial = NULL, *image = NULL, *boot = NULL;
-    g_autofree char *profile = NULL, *cloud = NULL;
+    g_autofree char *profile = NULL, *cloud = NULL, *variant = NULL;
     gboolean replace = FALSE;
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "Fleet directory", "DIR" },
@@ -74,6 +74,7 @@ static int cmd_provision(int argc, char **argv)
         { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, "Re-provision a serial already in the registry (rework): its entry, keys and K(0) are replaced", NULL },
         { "profile", 0, 0, G_OPTION_ARG_STRING, &profile, "production (default: debug, boot and bootloader locked) or development (bootloader locked only)", "PROFILE" },
         { "cloud", 0, 0, G_OPTION_ARG_STRING, &cloud, "The MQTT broker the lamp connects to (default " FACTORY_DEFAULT_CLOUD ")", "HOST:PORT" },
+        { "variant", 0, 0, G_OPTION_ARG_STRING, &variant, "The lamp's hardware: crypto (default: with the CRYPTO engine) or basic (without)", "VARIANT" },
         { NULL },
     };
     struct provision_params p;
@@ -86,10 +87,11 @@ static int cmd_provision(int argc, char **argv)
     if (!fleet || !state || !serial || !image || !boot || argc > 1)
         return usage("provision", "--fleet, --state-dir, --serial, --image and --bootloader are required");
     p = (struct provision_params){ fleet, state, serial, profile ? profile : "production", image, boot,
-                                   replace, cloud };
+                                   replace, cloud, variant };
     if (!factory_provision(&p, &error))
         return fail("provision", error);
-    printf("lamp %s provisioned (%s) into %s\n", serial, p.profile, state);
+    printf("lamp %s provisioned (%s, %s variant) into %s\n", serial, p.profile,
+           variant ? variant : "crypto", state);
     return 0;
 }
 

@@ -36,7 +36,23 @@ static bool rsa_raw(EVP_PKEY *pub, uint8_t n[512], uint8_t e[4], size_t *e_len, 
     return ok;
 }
 
-static bool state_write(const char *dir, const uint8_t *flash, const uint8_t *otp, GError **error)
+bool factory_variant_bits(const char *name, uint32_t *bits, GError **error)
+{
+    if (!name || !strcmp(name, "crypto")) {
+        *bits = FLASH_STORE_VARIANT_CRYPTO;
+        return true;
+    }
+    if (!strcmp(name, "basic")) {
+        *bits = 0;
+        return true;
+    }
+    g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                "lamp variant '%s': expected crypto (with the CRYPTO engine) or basic", name);
+    return false;
+}
+
+static bool state_write(const char *dir, const uint8_t *flash, const uint8_t *otp,
+                        uint32_t variant, GError **error)
 {
     g_autofree uint8_t *f = g_malloc(FLASH_BYTES), *o = g_malloc(OTP_IMAGE_SIZE);
     struct flash_store *st;
@@ -47,7 +63,7 @@ static bool state_write(const char *dir, const uint8_t *flash, const uint8_t *ot
         return false;
     memcpy(f, flash, FLASH_BYTES);
     memcpy(o, otp, OTP_IMAGE_SIZE);
-    flash_store_mark_dirty(st);
+    flash_store_set_variant(st, variant);
     ok = flash_store_sync(st, error);
     flash_store_close(st);
     return ok;
@@ -94,11 +110,12 @@ bool factory_provision(const struct provision_params *p, GError **error)
     struct factory_registry *reg = NULL;
     EVP_PKEY *pub = NULL;
     bool ok = false;
+    uint32_t variant;
 
     const char *cloud = p->cloud ? p->cloud : FACTORY_DEFAULT_CLOUD;
 
     if (!factory_otp_build(p->serial, p->profile, otp, error) ||
-        !factory_valid_endpoint(cloud, error))
+        !factory_valid_endpoint(cloud, error) || !factory_variant_bits(p->variant, &variant, error))
         return false;
     if (g_file_test(store, G_FILE_TEST_EXISTS)) {
         g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
@@ -164,7 +181,7 @@ bool factory_provision(const struct provision_params *p, GError **error)
         g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_FAILED, "creating %s", p->state_dir);
         goto out_rollback;
     }
-    if (!state_write(p->state_dir, flash, otp, error))
+    if (!state_write(p->state_dir, flash, otp, variant, error))
         goto out_rollback;
     if (!factory_registry_commit(reg, error)) {
         unlink(store);

@@ -249,7 +249,7 @@ static void provision_writes_a_bootable_lamp(void)
     g_autofree gchar *boot = NULL;
     gsize boot_len;
     struct provision_params p = { fleet, dir, "TEST-0001", "production", img_path,
-                                  LAMPSIM_FIRMWARE_DIR "/bootloader.bin", false, NULL };
+                                  LAMPSIM_FIRMWARE_DIR "/bootloader.bin", false, NULL, NULL };
     g_autoptr(GError) error = NULL;
     struct flash_store *st;
     struct factory_registry *reg;

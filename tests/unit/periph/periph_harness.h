@@ -4,8 +4,12 @@
 #define LAMPSIM_TEST_PERIPH_HARNESS_H
 
 #include "machine_internal.h"
+#include "flash_store.h"
 
 struct machine *bench_machine_new(const char *dir, uint64_t seed, GError **error);
+/* The same, made as hardware variant FLASH_STORE_VARIANT_* first. */
+struct machine *bench_machine_new_variant(const char *dir, uint64_t seed, uint32_t variant,
+                                         GError **error);
 char *bench_tmpdir(void);
 void bench_rmdir(const char *dir);
 uint32_t reg_read(struct machine *m, uint32_t addr);

@@ -1,0 +1,36 @@
+/* emu/crypto_host.h: the operations of the CRYPTO engine done on the host
+ * with OpenSSL 3 (docs/hardware.md#crypto).  Byte strings are big-endian
+ * as in SEC1 / PKCS#1; P-256 points are X||Y, 32 bytes each.  Each returns
+ * 0 or a CRYPTO_HOST_E_* code. */
+#ifndef LAMPSIM_EMU_CRYPTO_HOST_H
+#define LAMPSIM_EMU_CRYPTO_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    CRYPTO_HOST_OK = 0,
+    CRYPTO_HOST_E_INVALID = 4, /* key, point or value out of range */
+    CRYPTO_HOST_E_FAILED = 5,  /* the host library failed */
+};
+
+/* A source of nonce bytes (host entropy or the lamp's seeded stream). */
+typedef void (*crypto_host_random_fn)(void *user, uint8_t *out, size_t len);
+
+int crypto_host_aes128_ecb(bool encrypt, const uint8_t key[16], const uint8_t *in,
+                           uint8_t *out, size_t len);
+/* SHA-256 compression of nblocks 64-byte blocks into state[8]. */
+void crypto_host_sha256_compress(uint32_t state[8], const uint8_t *blocks, size_t nblocks);
+int crypto_host_p256_mul_base(const uint8_t d[32], uint8_t q[64]);
+int crypto_host_p256_ecdh(const uint8_t d[32], const uint8_t peer[64], uint8_t x[32]);
+int crypto_host_p256_sign(const uint8_t d[32], const uint8_t *hash, size_t hash_len,
+                          crypto_host_random_fn rnd, void *user, uint8_t rs[64]);
+/* *valid is set when the call returns 0. */
+int crypto_host_p256_verify(const uint8_t q[64], const uint8_t *hash, size_t hash_len,
+                            const uint8_t rs[64], bool *valid);
+/* out = in^e mod n, all len bytes except e (e_len bytes). */
+int crypto_host_rsa_public(const uint8_t *n, size_t len, const uint8_t *e, size_t e_len,
+                           const uint8_t *in, uint8_t *out);
+
+#endif
