@@ -16,7 +16,7 @@ packages=(
     # factory and signing tools, fleet registry, scenarios
     libssl-dev openssl libp11-kit-dev libsqlite3-dev liblua5.4-dev
     # reference cloud: the broker, its plugin headers, the client library
-    mosquitto mosquitto-dev libmosquitto-dev
+    mosquitto mosquitto-dev libmosquitto-dev libcjson-dev
     # tests
     libcunit1-dev valgrind softhsm2 xxd mosquitto-clients curl
 )

@@ -11,6 +11,7 @@
 #include "keystore_read.h"
 #include "mqtt.h"
 #include "net.h"
+#include "ota.h"
 #include "shadow.h"
 #include "tls_link.h"
 #include "uart.h"
@@ -464,7 +465,7 @@ static void step_socket(void)
         }
         if (st != NET_SOCK_CONNECTED)
             return;
-        if (tls_open(&tls, SOCK, host) != 0) {
+        if (tls_open(&tls, SOCK, host, TLS_SLOT_CLOUD) != 0) {
             retry_later(tls.why);
             return;
         }
@@ -542,6 +543,7 @@ void netmgr_poll(void)
         handle_global_events(ev);
     step_socket();
     check_timers();
+    ota_poll(ev);
 }
 
 uint32_t netmgr_idle_ms(void)
@@ -555,7 +557,7 @@ uint32_t netmgr_idle_ms(void)
     } else if (have_deadline) {
         left = (int32_t)(deadline - now) > 0 ? deadline - now : 0;
     }
-    return left;
+    return left < ota_idle_ms() ? left : ota_idle_ms();
 }
 
 bool netmgr_online(void)
@@ -586,6 +588,7 @@ void netmgr_print_status(void)
     uart_put_dec(c->resumed);
     uart_puts(" failed ");
     uart_put_dec(c->failed);
+    ota_print_status();
     uart_puts("\n  crypto engine ");
     if (crypto_engine_present()) {
         uart_put_dec(crypto_engine_ops());

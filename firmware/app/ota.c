@@ -1,19 +1,509 @@
-/* firmware/app/ota.c: OTA notifications.  The HTTPS download is not built
- * yet: a notification is reported as refused, loudly, never ignored. */
+/* firmware/app/ota.c: the OTA client.  One download at a time, on NET
+ * socket 1 beside the broker's, over its own TLS link (the broker's session
+ * is kept; the image server's is resumed across retries).  Bytes go
+ * straight into staging (staging.c), which checks the header at 256 bytes
+ * and the signature, epoch and content at the end: nothing unverified is
+ * ever marked installable.  A dropped connection is resumed from the byte
+ * staging holds, with an HTTP Range request, after a backoff; the staging
+ * state is in RAM, so a reset restarts the download from the beginning.
+ * Every step prints an "ota:" console line and is reported on
+ * lamp/SERIAL/ota/status. */
 #include "ota.h"
 
+#include "clock.h"
 #include "console.h"
+#include "hw.h"
+#include "image.h"
+#include "net.h"
 #include "netmgr.h"
+#include "staging.h"
+#include "tls_link.h"
 #include "uart.h"
 
-void shadow_on_ota(const cJSON *n)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OTA_SOCK 1
+#define DNS_TIMEOUT_MS 10000u
+#define CONNECT_TIMEOUT_MS 10000u
+#define HANDSHAKE_TIMEOUT_MS 30000u
+#define RESPONSE_TIMEOUT_MS 30000u /* also: no body bytes for this long */
+#define MAX_ATTEMPTS 8u
+#define BACKOFF_FIRST_MS 1000u
+#define BACKOFF_MAX_MS 30000u
+#define REBOOT_DELAY_MS 1000u      /* lets the "staged" status reach the broker */
+
+enum state {
+    O_IDLE, O_WAIT, O_RESOLVING, O_CONNECTING, O_HANDSHAKE, O_REQUEST, O_HEADERS, O_BODY,
+    O_REBOOT,
+};
+static const char *const state_names[] = {
+    "idle", "waiting to resume", "resolving", "connecting", "TLS handshake", "requesting",
+    "reading headers", "downloading", "rebooting to install",
+};
+
+static struct {
+    enum state state;
+    char url[160], host[64], path[96], version[16];
+    uint16_t port;
+    uint32_t ip;
+    struct tls_link tls;
+    char req[256];
+    size_t req_len, req_sent;
+    char head[768];
+    size_t head_len;
+    uint32_t total;     /* the image's size, from the server */
+    uint32_t body_left; /* bytes still due in this response */
+    unsigned attempts, quarter;
+    uint32_t backoff_ms, deadline;
+} o;
+
+static void status(const char *state, const char *why)
+{
+    char json[200];
+
+    snprintf(json, sizeof(json), "{\"state\":\"%s\",\"version\":\"%s\",\"received\":%lu%s%s%s}",
+             state, o.version, (unsigned long)staging_received(), why ? ",\"why\":\"" : "",
+             why ? why : "", why ? "\"" : "");
+    netmgr_publish("ota/status", json, false);
+}
+
+static void say(const char *a, const char *b)
+{
+    console_async_begin();
+    uart_puts("ota: ");
+    uart_puts(a);
+    if (b)
+        uart_puts(b);
+    console_async_end();
+}
+
+static void set_deadline(uint32_t ms) { o.deadline = clock_ms() + ms; }
+
+static void close_link(void)
+{
+    tls_close(&o.tls, false);
+    net_close(OTA_SOCK);
+}
+
+/* Gives up for good: the staged bytes are dropped, the firmware stays. */
+static void give_up(const char *state, const char *why)
+{
+    close_link();
+    staging_abort();
+    console_async_begin();
+    uart_puts("ota: ");
+    uart_puts(state);
+    uart_puts(": ");
+    uart_puts(why);
+    uart_puts("; the running firmware stays");
+    console_async_end();
+    status(state, why);
+    o.state = O_IDLE;
+}
+
+/* A failure worth retrying: resume later from what staging holds. */
+static void retry(const char *why)
+{
+    char line[160];
+
+    close_link();
+    if (++o.attempts >= MAX_ATTEMPTS) {
+        give_up("failed", why);
+        return;
+    }
+    snprintf(line, sizeof(line), "%s at byte %lu of %lu; resuming in %lu ms", why,
+             (unsigned long)staging_received(), (unsigned long)o.total,
+             (unsigned long)o.backoff_ms);
+    say(line, NULL);
+    status("interrupted", why);
+    o.state = O_WAIT;
+    set_deadline(o.backoff_ms);
+    o.backoff_ms = o.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : o.backoff_ms * 2;
+}
+
+static bool parse_url(const char *url)
+{
+    const char *p = url + 8, *slash, *colon;
+    size_t hl;
+
+    if (strncmp(url, "https://", 8) != 0 || strlen(url) >= sizeof(o.url))
+        return false;
+    slash = strchr(p, '/');
+    if (!slash || strlen(slash) >= sizeof(o.path))
+        return false;
+    colon = memchr(p, ':', (size_t)(slash - p));
+    hl = (size_t)((colon ? colon : slash) - p);
+    if (hl == 0 || hl >= sizeof(o.host))
+        return false;
+    memcpy(o.host, p, hl);
+    o.host[hl] = 0;
+    o.port = 443;
+    if (colon) {
+        char *end;
+        unsigned long v = strtoul(colon + 1, &end, 10);
+        if (end != slash || v == 0 || v > 65535)
+            return false;
+        o.port = (uint16_t)v;
+    }
+    strcpy(o.path, slash);
+    strcpy(o.url, url);
+    return true;
+}
+
+static bool dotted_quad(const char *s, uint32_t *ip)
+{
+    unsigned a, b, c, d;
+    char end;
+    if (sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) != 4 || a > 255 || b > 255 ||
+        c > 255 || d > 255)
+        return false;
+    *ip = a << 24 | b << 16 | c << 8 | d;
+    return true;
+}
+
+static void start_connect(void)
+{
+    int rc = net_open(OTA_SOCK, o.ip, o.port);
+    if (rc != 0) {
+        retry(net_result_name(rc));
+        return;
+    }
+    o.state = O_CONNECTING;
+    set_deadline(CONNECT_TIMEOUT_MS);
+}
+
+static void start_attempt(void)
+{
+    if (o.ip || dotted_quad(o.host, &o.ip)) {
+        start_connect();
+        return;
+    }
+    int rc = net_resolve(o.host);
+    if (rc != 0) { /* the broker's connection may be resolving: later */
+        retry(net_result_name(rc));
+        return;
+    }
+    o.state = O_RESOLVING;
+    set_deadline(DNS_TIMEOUT_MS);
+}
+
+static void version_text(uint32_t v, char *out, size_t cap)
+{
+    snprintf(out, cap, "%lu.%lu.%lu", (unsigned long)(v >> 16), (unsigned long)((v >> 8) & 0xFF),
+             (unsigned long)(v & 0xFF));
+}
+
+void ota_offer(const cJSON *n)
 {
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(n, "url");
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(n, "version");
+    const struct image_header *running = (const struct image_header *)SLOT_A_ADDR;
+    char current[16];
+    const char *why;
 
-    console_async_begin();
-    uart_puts("ota: notification for ");
-    uart_puts(cJSON_IsString(url) ? url->valuestring : "(no url)");
-    uart_puts(": HTTPS download not implemented in this firmware");
-    console_async_end();
-    netmgr_publish("ota/status", "{\"state\":\"refused\",\"why\":\"not implemented\"}", false);
+    if (!cJSON_IsString(url) || !cJSON_IsString(ver) || strlen(ver->valuestring) >= 16) {
+        say("notification without a url and version: ignored", NULL);
+        return;
+    }
+    if (o.state != O_IDLE) {
+        if (strcmp(url->valuestring, o.url) != 0)
+            say("busy with ", o.url);
+        return;
+    }
+    version_text(running->fw_version, current, sizeof(current));
+    strcpy(o.version, ver->valuestring);
+    if (!strcmp(o.version, current)) {
+        say("already running ", current);
+        status("current", NULL);
+        return;
+    }
+    if (!parse_url(url->valuestring)) {
+        say("refused: not an https://host[:port]/path URL: ", url->valuestring);
+        status("refused", "bad url");
+        return;
+    }
+    why = staging_begin();
+    if (why) {
+        say("refused: cannot stage: ", why);
+        status("refused", why);
+        return;
+    }
+    o.ip = 0;
+    o.total = 0;
+    o.attempts = 0;
+    o.quarter = 0;
+    o.backoff_ms = BACKOFF_FIRST_MS;
+    say("downloading ", o.url);
+    status("downloading", NULL);
+    start_attempt();
+}
+
+static void send_request(void)
+{
+    uint32_t from = staging_received();
+
+    if (from)
+        o.req_len = (size_t)snprintf(o.req, sizeof(o.req),
+                                     "GET %s HTTP/1.1\r\nHost: %s\r\nRange: bytes=%lu-\r\n"
+                                     "Connection: close\r\n\r\n", o.path, o.host,
+                                     (unsigned long)from);
+    else
+        o.req_len = (size_t)snprintf(o.req, sizeof(o.req),
+                                     "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+                                     o.path, o.host);
+    o.req_sent = 0;
+    o.head_len = 0;
+    o.state = O_REQUEST;
+    set_deadline(RESPONSE_TIMEOUT_MS);
+}
+
+static const char *header_value(const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = strstr(o.head, "\r\n"); p && p[2]; p = strstr(p + 2, "\r\n"))
+        if (!strncasecmp(p + 2, name, n) && p[2 + n] == ':') {
+            p += 3 + n;
+            while (*p == ' ')
+                p++;
+            return p;
+        }
+    return NULL;
+}
+
+static void finish_download(void)
+{
+    const struct image_header *h = staging_header();
+    char line[96];
+    const char *why;
+
+    close_link();
+    snprintf(line, sizeof(line), "downloaded %lu bytes; checking the signature",
+             (unsigned long)staging_received());
+    say(line, NULL);
+    why = staging_finish();
+    if (why) {
+        give_up("refused", why);
+        return;
+    }
+    char ver[16];
+    version_text(h->fw_version, ver, sizeof(ver));
+    snprintf(line, sizeof(line), "image %s epoch %lu staged; rebooting to install", ver,
+             (unsigned long)h->security_epoch);
+    say(line, NULL);
+    status("staged", NULL);
+    o.state = O_REBOOT;
+    set_deadline(REBOOT_DELAY_MS);
+}
+
+static void body(const uint8_t *buf, size_t len)
+{
+    const char *why;
+
+    if (len > o.body_left)
+        len = o.body_left;
+    why = staging_write(buf, len);
+    if (why) {
+        give_up("refused", why);
+        return;
+    }
+    o.body_left -= (uint32_t)len;
+    set_deadline(RESPONSE_TIMEOUT_MS);
+    while (o.total && o.quarter < 3 && staging_received() >= o.total / 4 * (o.quarter + 1)) {
+        char line[64];
+        o.quarter++;
+        snprintf(line, sizeof(line), "%u%% (%lu of %lu bytes)", o.quarter * 25,
+                 (unsigned long)staging_received(), (unsigned long)o.total);
+        say(line, NULL);
+    }
+    if (o.body_left == 0)
+        finish_download();
+}
+
+/* Status line and headers complete: decide what the body is. */
+static void headers_done(size_t body_start)
+{
+    int code = 0;
+    const char *cl = header_value("Content-Length");
+    uint32_t from = staging_received();
+
+    sscanf(o.head, "HTTP/1.%*c %d", &code);
+    if (code == 206) {
+        const char *cr = header_value("Content-Range");
+        unsigned long a, b, t;
+        if (!cr || sscanf(cr, "bytes %lu-%lu/%lu", &a, &b, &t) != 3 || a != from || b < a) {
+            retry("the server resumed at the wrong byte");
+            return;
+        }
+        char line[64];
+        o.total = (uint32_t)t;
+        o.body_left = (uint32_t)(b - a + 1);
+        snprintf(line, sizeof(line), "resumed at byte %lu of %lu", (unsigned long)from,
+                 (unsigned long)t);
+        say(line, NULL);
+    } else if (code == 200 && cl) {
+        if (from) { /* the server ignored Range: start over */
+            const char *why = staging_begin();
+            if (why) {
+                give_up("failed", why);
+                return;
+            }
+        }
+        o.total = o.body_left = (uint32_t)strtoul(cl, NULL, 10);
+    } else if (code >= 500 || code == 200) {
+        retry(code == 200 ? "response without Content-Length" : "server error");
+        return;
+    } else {
+        char why[48];
+        snprintf(why, sizeof(why), "the server answered HTTP %d", code);
+        give_up("failed", why);
+        return;
+    }
+    if (o.body_left == 0) {
+        finish_download();
+        return;
+    }
+    o.state = O_BODY;
+    if (body_start < o.head_len)
+        body((const uint8_t *)o.head + body_start, o.head_len - body_start);
+}
+
+static void step_link(void)
+{
+    uint8_t buf[1024];
+    int n;
+
+    if (o.state == O_CONNECTING) {
+        uint32_t st = net_sock_state(OTA_SOCK);
+        if (st == NET_SOCK_ERROR) {
+            retry(net_sock_error_name(OTA_SOCK));
+            return;
+        }
+        if (st != NET_SOCK_CONNECTED)
+            return;
+        if (tls_open(&o.tls, OTA_SOCK, o.host, TLS_SLOT_OTA) != 0) {
+            retry(o.tls.why);
+            return;
+        }
+        o.state = O_HANDSHAKE;
+        set_deadline(HANDSHAKE_TIMEOUT_MS);
+    }
+    if (o.state == O_HANDSHAKE) {
+        n = tls_handshake(&o.tls);
+        if (n == TLS_AGAIN)
+            return;
+        if (n < 0) {
+            say("tls: ", o.tls.why);
+            retry("TLS handshake with the image server failed");
+            return;
+        }
+        send_request();
+    }
+    if (o.state == O_REQUEST) {
+        n = tls_write(&o.tls, o.req + o.req_sent, o.req_len - o.req_sent);
+        if (n < 0) {
+            retry("connection lost");
+            return;
+        }
+        o.req_sent += (size_t)n;
+        if (o.req_sent < o.req_len)
+            return;
+        o.state = O_HEADERS;
+    }
+    while (o.state == O_HEADERS || o.state == O_BODY) {
+        if (o.state == O_HEADERS) {
+            n = tls_read(&o.tls, o.head + o.head_len, sizeof(o.head) - 1 - o.head_len);
+        } else {
+            n = tls_read(&o.tls, buf, sizeof(buf));
+        }
+        if (n < 0) {
+            retry("connection lost");
+            return;
+        }
+        if (n == 0)
+            return;
+        if (o.state == O_BODY) {
+            body(buf, (size_t)n);
+            continue;
+        }
+        o.head_len += (size_t)n;
+        o.head[o.head_len] = 0;
+        char *end = strstr(o.head, "\r\n\r\n");
+        if (end) {
+            headers_done((size_t)(end + 4 - o.head));
+        } else if (o.head_len >= sizeof(o.head) - 1) {
+            give_up("failed", "HTTP response headers too long");
+            return;
+        }
+    }
+}
+
+void ota_poll(uint32_t ev)
+{
+    bool late = (int32_t)(clock_ms() - o.deadline) >= 0;
+
+    switch (o.state) {
+    case O_IDLE:
+        return;
+    case O_WAIT:
+        if (late && netmgr_online())
+            start_attempt();
+        else if (late) /* the broker's connection is being restored first */
+            set_deadline(1000);
+        return;
+    case O_REBOOT:
+        if (late) {
+            SCB_AIRCR = AIRCR_RESET;
+            dsb_isb();
+            for (;;)
+                ;
+        }
+        return;
+    case O_RESOLVING:
+        if (ev & NET_EV_DNS_DONE) {
+            if (net_dns_answer(&o.ip) != 0) {
+                o.ip = 0;
+                retry("cannot resolve the image server");
+            } else {
+                start_connect();
+            }
+        } else if (late) {
+            retry("DNS timed out");
+        }
+        return;
+    default:
+        (void)net_sock_take_events(OTA_SOCK);
+        step_link();
+        if (o.state != O_IDLE && o.state != O_WAIT && o.state != O_REBOOT &&
+            (int32_t)(clock_ms() - o.deadline) >= 0)
+            retry("the image server stopped answering");
+        return;
+    }
+}
+
+uint32_t ota_idle_ms(void)
+{
+    int32_t left;
+
+    if (o.state == O_IDLE)
+        return UINT32_MAX;
+    left = (int32_t)(o.deadline - clock_ms());
+    return left > 0 ? (uint32_t)left : 0;
+}
+
+void ota_print_status(void)
+{
+    uart_puts("\n  ota ");
+    uart_puts(state_names[o.state]);
+    if (o.state != O_IDLE) {
+        uart_puts(" ");
+        uart_puts(o.url);
+        uart_puts(" ");
+        uart_put_dec(staging_received());
+        uart_puts("/");
+        uart_put_dec(o.total);
+        uart_puts(" bytes, attempt ");
+        uart_put_dec(o.attempts + 1);
+    }
 }

@@ -140,6 +140,6 @@ void shadow_on_message(const char *suffix, const char *payload, size_t len)
     if (!strcmp(suffix, "shadow/delta"))
         apply_delta(doc);
     else if (!strcmp(suffix, "ota"))
-        shadow_on_ota(doc);
+        ota_offer(doc);
     cJSON_Delete(doc);
 }

@@ -23,8 +23,8 @@ static mbedtls_x509_crt cloud_ca, own_cert;
 static mbedtls_pk_context own_key;
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
-static mbedtls_ssl_session saved;
-static bool have_saved, ready;
+static mbedtls_ssl_session saved[TLS_SLOTS];
+static bool have_saved[TLS_SLOTS], ready;
 static struct tls_counters counters;
 
 static const int suites[] = { MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0 };
@@ -99,7 +99,8 @@ const char *tls_init(void)
         return "device certificate and key do not go together";
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
     mbedtls_ssl_conf_session_tickets(&conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
-    mbedtls_ssl_session_init(&saved);
+    for (unsigned i = 0; i < TLS_SLOTS; i++)
+        mbedtls_ssl_session_init(&saved[i]);
     ready = true;
     return NULL;
 }
@@ -171,11 +172,12 @@ static void set_why(struct tls_link *t, const char *what, int err)
     }
 }
 
-int tls_open(struct tls_link *t, unsigned sock, const char *host)
+int tls_open(struct tls_link *t, unsigned sock, const char *host, enum tls_slot slot)
 {
     int err;
 
     t->sock = sock;
+    t->slot = slot;
     t->resumed = false;
     t->why[0] = 0;
     mbedtls_ssl_init(&t->ssl);
@@ -186,8 +188,8 @@ int tls_open(struct tls_link *t, unsigned sock, const char *host)
         return -1;
     }
     mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
-    if (have_saved && mbedtls_ssl_set_session(&t->ssl, &saved) != 0)
-        tls_forget_session();
+    if (have_saved[slot] && mbedtls_ssl_set_session(&t->ssl, &saved[slot]) != 0)
+        tls_forget_session(slot);
     return 0;
 }
 
@@ -211,16 +213,16 @@ int tls_handshake(struct tls_link *t)
         counters.failed++;
         set_why(t, "handshake failed", err);
         /* A refused resumption must not be offered again. */
-        tls_forget_session();
+        tls_forget_session(t->slot);
         return -1;
     }
     if (t->resumed)
         counters.resumed++;
     else
         counters.full++;
-    mbedtls_ssl_session_free(&saved);
-    mbedtls_ssl_session_init(&saved);
-    have_saved = mbedtls_ssl_get_session(&t->ssl, &saved) == 0;
+    mbedtls_ssl_session_free(&saved[t->slot]);
+    mbedtls_ssl_session_init(&saved[t->slot]);
+    have_saved[t->slot] = mbedtls_ssl_get_session(&t->ssl, &saved[t->slot]) == 0;
     return 0;
 }
 
@@ -260,11 +262,11 @@ void tls_close(struct tls_link *t, bool notify)
     t->open = false;
 }
 
-void tls_forget_session(void)
+void tls_forget_session(enum tls_slot slot)
 {
-    mbedtls_ssl_session_free(&saved);
-    mbedtls_ssl_session_init(&saved);
-    have_saved = false;
+    mbedtls_ssl_session_free(&saved[slot]);
+    mbedtls_ssl_session_init(&saved[slot]);
+    have_saved[slot] = false;
 }
 
 const struct tls_counters *tls_counters(void)

@@ -14,9 +14,14 @@
 
 #define TLS_AGAIN 1  /* would block: call again after a socket event */
 
+/* Each server has its own saved session: offering the broker's session to
+ * the image server would only get it refused (and forgotten). */
+enum tls_slot { TLS_SLOT_CLOUD, TLS_SLOT_OTA, TLS_SLOTS };
+
 struct tls_link {
     mbedtls_ssl_context ssl;
     unsigned sock;
+    enum tls_slot slot;
     bool open;
     bool resumed;       /* the last handshake was abbreviated */
     char why[112];      /* the last failure, for the console */
@@ -26,7 +31,7 @@ struct tls_link {
 const char *tls_init(void);
 /* Starts a handshake on a connected socket; offers the saved session (if
  * any) for resumption. */
-int tls_open(struct tls_link *t, unsigned sock, const char *host);
+int tls_open(struct tls_link *t, unsigned sock, const char *host, enum tls_slot slot);
 /* 0 when the handshake is done, TLS_AGAIN, or < 0 (t->why says why). */
 int tls_handshake(struct tls_link *t);
 /* Bytes written (all or part), TLS_AGAIN as 0, or < 0. */
@@ -36,8 +41,8 @@ int tls_read(struct tls_link *t, void *buf, size_t len);
 /* Sends close_notify (best effort) and frees the connection; the saved
  * session stays for the next handshake. */
 void tls_close(struct tls_link *t, bool notify);
-/* Drops the saved session (the next handshake is a full one). */
-void tls_forget_session(void);
+/* Drops a saved session (the next handshake is a full one). */
+void tls_forget_session(enum tls_slot slot);
 
 struct tls_counters {
     uint32_t full, resumed, failed;

@@ -34,10 +34,13 @@ static bool random_serial(X509 *cert)
     return ok;
 }
 
+enum cert_kind { CERT_CA, CERT_CLIENT, CERT_SERVER };
+
 /* A v3 certificate for key, subject CN=cn, signed by issuer_key (and
- * issuer's name, or self-signed). */
+ * issuer's name, or self-signed); a server certificate names san
+ * ("DNS:x,IP:y"). */
 static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
-                       bool ca, long days)
+                       enum cert_kind kind, const char *san, long days)
 {
     X509 *cert = X509_new();
     X509_NAME *name = X509_NAME_new();
@@ -50,15 +53,17 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
               X509_time_adj_ex(X509_getm_notAfter(cert), (int)days, 0, NULL) &&
               X509_set_pubkey(cert, key);
 
-    if (ok && ca)
+    if (ok && kind == CERT_CA)
         ok = add_ext(cert, issuer ? issuer : cert, NID_basic_constraints, "critical,CA:TRUE") &&
              add_ext(cert, issuer ? issuer : cert, NID_key_usage, "critical,keyCertSign,cRLSign") &&
              add_ext(cert, issuer ? issuer : cert, NID_subject_key_identifier, "hash");
     else if (ok)
         ok = add_ext(cert, issuer, NID_basic_constraints, "critical,CA:FALSE") &&
              add_ext(cert, issuer, NID_key_usage, "critical,digitalSignature") &&
-             add_ext(cert, issuer, NID_ext_key_usage, "clientAuth") &&
-             add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always");
+             add_ext(cert, issuer, NID_ext_key_usage,
+                     kind == CERT_SERVER ? "serverAuth" : "clientAuth") &&
+             add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always") &&
+             (!san || add_ext(cert, issuer, NID_subject_alt_name, san));
     ok = ok && X509_sign(cert, issuer_key, EVP_sha256()) > 0;
     X509_NAME_free(name);
     if (!ok) {
@@ -85,25 +90,31 @@ static char *pem_of(int (*write)(BIO *, void *), void *obj)
 static int write_key(BIO *b, void *k) { return PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL); }
 static int write_cert(BIO *b, void *c) { return PEM_write_bio_X509(b, c); }
 
+/* The key (owner-only) and the certificate as PEM files. */
+static bool write_pair(EVP_PKEY *key, X509 *cert, const char *key_path, const char *cert_path,
+                       GError **error)
+{
+    g_autofree char *key_pem = pem_of(write_key, key), *cert_pem = pem_of(write_cert, cert);
+
+    return key_pem && cert_pem &&
+           factory_write_file(key_path, key_pem, strlen(key_pem), 0600, error) &&
+           factory_write_file(cert_path, cert_pem, strlen(cert_pem), 0644, error);
+}
+
 bool factory_write_ca(const char *fleet_dir, const char *key_name, const char *cert_name,
                       const char *cn, GError **error)
 {
     g_autofree char *key_path = factory_fleet_path(fleet_dir, key_name);
     g_autofree char *cert_path = factory_fleet_path(fleet_dir, cert_name);
-    g_autofree char *key_pem = NULL, *cert_pem = NULL;
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = key ? make_cert(key, cn, NULL, key, true, CA_DAYS) : NULL;
+    X509 *cert = key ? make_cert(key, cn, NULL, key, CERT_CA, NULL, CA_DAYS) : NULL;
     bool ok = false;
 
     if (!cert) {
         factory_set_openssl_error(error, "making a P-256 CA");
         goto out;
     }
-    key_pem = pem_of(write_key, key);
-    cert_pem = pem_of(write_cert, cert);
-    ok = key_pem && cert_pem &&
-         factory_write_file(key_path, key_pem, strlen(key_pem), 0600, error) &&
-         factory_write_file(cert_path, cert_pem, strlen(cert_pem), 0644, error);
+    ok = write_pair(key, cert, key_path, cert_path, error);
 out:
     X509_free(cert);
     EVP_PKEY_free(key);
@@ -159,7 +170,7 @@ bool factory_device_identity(const char *fleet_dir, const char *serial, uint8_t 
     if (!ca)
         goto out;
     key = EVP_EC_gen("P-256");
-    cert = key ? make_cert(key, serial, ca, ca_key, false, DEVICE_DAYS) : NULL;
+    cert = key ? make_cert(key, serial, ca, ca_key, CERT_CLIENT, NULL, DEVICE_DAYS) : NULL;
     /* i2d_PrivateKey of an EC key is the SEC1 (RFC 5915) ECPrivateKey. */
     if (cert) {
         kn = i2d_PrivateKey(key, &kbuf);
@@ -178,6 +189,37 @@ bool factory_device_identity(const char *fleet_dir, const char *serial, uint8_t 
 out:
     OPENSSL_clear_free(kbuf, (size_t)(kn > 0 ? kn : 0));
     OPENSSL_free(cbuf);
+    X509_free(cert);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(ca_key);
+    return ok;
+}
+
+bool factory_issue_pem(const char *fleet_dir, bool by_cloud_ca, const char *cn, const char *san,
+                       long days, const char *key_path, const char *cert_path, GError **error)
+{
+    g_autofree char *ca_key_path = factory_fleet_path(
+        fleet_dir, by_cloud_ca ? FLEET_CLOUD_CA_KEY : FLEET_DEVICE_CA_KEY);
+    g_autofree char *ca_cert_path = factory_fleet_path(
+        fleet_dir, by_cloud_ca ? FLEET_CLOUD_CA_CERT : FLEET_DEVICE_CA_CERT);
+    EVP_PKEY *ca_key = factory_load_private_key(ca_key_path, error);
+    X509 *ca = ca_key ? load_cert(ca_cert_path, error) : NULL;
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    bool ok = false;
+
+    if (!ca)
+        goto out;
+    key = EVP_EC_gen("P-256");
+    cert = key ? make_cert(key, cn, ca, ca_key, san ? CERT_SERVER : CERT_CLIENT, san, days)
+               : NULL;
+    if (!cert) {
+        factory_set_openssl_error(error, "issuing a certificate");
+        goto out;
+    }
+    ok = write_pair(key, cert, key_path, cert_path, error);
+out:
     X509_free(cert);
     X509_free(ca);
     EVP_PKEY_free(key);

@@ -49,6 +49,11 @@ bool factory_device_identity(const char *fleet_dir, const char *serial, uint8_t 
                              size_t *key_len, uint8_t **cert_der, size_t *cert_len,
                              char **cert_pem, GError **error);
 bool factory_cert_der(const char *path, uint8_t **der, size_t *len, GError **error);
+/* A P-256 key and certificate CN=cn issued by the fleet's device CA (or its
+ * cloud CA), written as PEM files: a TLS server certificate when san
+ * ("DNS:name,IP:addr") is given, else a client certificate. */
+bool factory_issue_pem(const char *fleet_dir, bool by_cloud_ca, const char *cn, const char *san,
+                       long days, const char *key_path, const char *cert_path, GError **error);
 
 /* fleet.c */
 bool factory_fleet_init(const char *fleet_dir, const char *name, GError **error);

@@ -1,0 +1,233 @@
+/* tools/lampcloud/follower.c: the cloud's own MQTT client (libmosquitto,
+ * mutual TLS with a "cloud:" certificate from the fleet's device CA).  It
+ * follows every lamp's reported state, faults, OTA status and telemetry,
+ * prints them, and computes the shadow delta: when a lamp's desired state
+ * (retained on lamp/SERIAL/shadow/desired, set by `lampcloud desired`)
+ * differs from what it reported, the differing keys go to
+ * lamp/SERIAL/shadow/delta at QoS 1, once per change. */
+#include "lampcloud.h"
+
+#include <cjson/cJSON.h>
+#include <mosquitto.h>
+#include <string.h>
+
+#define FOLLOWER_ID "cloud:follower"
+#define CLI_ID "cloud:cli"
+#define KEEPALIVE_S 30
+
+struct shadow {
+    cJSON *desired, *reported;
+    char *last_delta;
+};
+
+struct follower {
+    struct mosquitto *mosq;
+    GHashTable *shadows; /* serial -> struct shadow; only the mosquitto thread */
+};
+
+static void shadow_free(gpointer p)
+{
+    struct shadow *s = p;
+    cJSON_Delete(s->desired);
+    cJSON_Delete(s->reported);
+    g_free(s->last_delta);
+    g_free(s);
+}
+
+static struct mosquitto *connect_as(const struct cloud_site *s, const char *id, void *user,
+                                    GError **error)
+{
+    g_autofree char *ca = g_build_filename(s->fleet_dir, "cloud-ca.crt", NULL);
+    g_autofree char *crt = NULL, *key = NULL, *base = g_strdelimit(g_strdup(id), ":", '-');
+    struct mosquitto *m = mosquitto_new(id, true, user);
+    int rc;
+
+    crt = g_strdup_printf("%s/%s.crt", s->state_dir, base);
+    key = g_strdup_printf("%s/%s.key", s->state_dir, base);
+    if (!m) {
+        g_set_error(error, LAMPCLOUD_ERROR, 0, "mosquitto_new failed");
+        return NULL;
+    }
+    rc = mosquitto_tls_set(m, ca, NULL, crt, key, NULL);
+    if (rc == MOSQ_ERR_SUCCESS)
+        rc = mosquitto_tls_opts_set(m, 1, "tlsv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256");
+    if (rc == MOSQ_ERR_SUCCESS)
+        rc = mosquitto_connect(m, s->server_name, s->mqtt_port, KEEPALIVE_S);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        g_set_error(error, LAMPCLOUD_ERROR, 0, "connecting to the broker %s:%d as %s: %s",
+                    s->server_name, s->mqtt_port, id,
+                    rc == MOSQ_ERR_ERRNO ? g_strerror(errno) : mosquitto_strerror(rc));
+        mosquitto_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* {key: desired value} for each desired key whose reported value differs. */
+static char *delta_of(const struct shadow *sh)
+{
+    cJSON *delta = cJSON_CreateObject(), *it;
+    char *out = NULL;
+
+    cJSON_ArrayForEach(it, sh->desired) {
+        cJSON *rep = sh->reported ? cJSON_GetObjectItemCaseSensitive(sh->reported, it->string)
+                                  : NULL;
+        if (!rep || !cJSON_Compare(rep, it, true))
+            cJSON_AddItemToObject(delta, it->string, cJSON_Duplicate(it, true));
+    }
+    if (cJSON_GetArraySize(delta) > 0)
+        out = cJSON_PrintUnformatted(delta);
+    cJSON_Delete(delta);
+    return out;
+}
+
+static void update_shadow(struct follower *f, const char *serial, bool desired, const char *json)
+{
+    struct shadow *sh = g_hash_table_lookup(f->shadows, serial);
+    cJSON *doc = cJSON_Parse(json);
+    g_autofree char *delta = NULL;
+
+    if (!doc || !cJSON_IsObject(doc)) {
+        cloud_say("%s: %s is not a JSON object: ignored", serial, desired ? "desired" : "reported");
+        cJSON_Delete(doc);
+        return;
+    }
+    if (!sh) {
+        sh = g_new0(struct shadow, 1);
+        g_hash_table_insert(f->shadows, g_strdup(serial), sh);
+    }
+    if (desired) {
+        cJSON_Delete(sh->desired);
+        sh->desired = doc;
+        g_clear_pointer(&sh->last_delta, g_free); /* a new wish is sent even if equal */
+    } else {
+        cJSON_Delete(sh->reported);
+        sh->reported = doc;
+    }
+    if (!sh->desired)
+        return;
+    delta = delta_of(sh);
+    if (!delta || (sh->last_delta && !strcmp(delta, sh->last_delta)))
+        return;
+    g_autofree char *topic = g_strdup_printf("lamp/%s/shadow/delta", serial);
+    int rc = mosquitto_publish(f->mosq, NULL, topic, (int)strlen(delta), delta, 1, false);
+    cloud_say("%s: delta %s%s", serial, delta,
+              rc == MOSQ_ERR_SUCCESS ? "" : " (publish failed)");
+    g_free(sh->last_delta);
+    sh->last_delta = g_steal_pointer(&delta);
+}
+
+static void on_message(struct mosquitto *m, void *user, const struct mosquitto_message *msg)
+{
+    struct follower *f = user;
+    g_auto(GStrv) parts = g_strsplit(msg->topic, "/", 4);
+    g_autofree char *payload = g_strndup(msg->payload, (gsize)msg->payloadlen);
+    const char *serial, *what;
+
+    if (g_strv_length(parts) < 3)
+        return;
+    serial = parts[1];
+    what = msg->topic + strlen(parts[0]) + strlen(parts[1]) + 2;
+    if (!strcmp(what, "shadow/delta"))
+        return; /* our own */
+    cloud_say("%s: %s %s%s", serial, what, payload, msg->retain ? " (retained)" : "");
+    if (!strcmp(what, "shadow/reported") || !strcmp(what, "shadow/desired"))
+        update_shadow(f, serial, !strcmp(what, "shadow/desired"), payload);
+}
+
+static void on_connect(struct mosquitto *m, void *user, int rc)
+{
+    if (rc != 0) {
+        cloud_say("follower: the broker refused the connection: %s",
+                  mosquitto_connack_string(rc));
+        return;
+    }
+    mosquitto_subscribe(m, NULL, "lamp/#", 1);
+    cloud_say("follower: following lamp/# on the broker");
+}
+
+static void on_disconnect(struct mosquitto *m, void *user, int rc)
+{
+    if (rc != 0)
+        cloud_say("follower: connection lost (%s); reconnecting", mosquitto_strerror(rc));
+}
+
+struct follower *follower_start(const struct cloud_site *s, GError **error)
+{
+    struct follower *f = g_new0(struct follower, 1);
+
+    f->shadows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shadow_free);
+    f->mosq = connect_as(s, FOLLOWER_ID, f, error);
+    if (!f->mosq) {
+        follower_stop(f);
+        return NULL;
+    }
+    mosquitto_connect_callback_set(f->mosq, on_connect);
+    mosquitto_disconnect_callback_set(f->mosq, on_disconnect);
+    mosquitto_message_callback_set(f->mosq, on_message);
+    mosquitto_reconnect_delay_set(f->mosq, 1, 30, true);
+    if (mosquitto_loop_start(f->mosq) != MOSQ_ERR_SUCCESS) {
+        g_set_error(error, LAMPCLOUD_ERROR, 0, "cannot start the follower's thread");
+        follower_stop(f);
+        return NULL;
+    }
+    return f;
+}
+
+void follower_stop(struct follower *f)
+{
+    if (!f)
+        return;
+    if (f->mosq) {
+        mosquitto_disconnect(f->mosq);
+        mosquitto_loop_stop(f->mosq, false);
+        mosquitto_destroy(f->mosq);
+    }
+    g_hash_table_destroy(f->shadows);
+    g_free(f);
+}
+
+struct oneshot {
+    int mid;
+    bool done, refused;
+};
+
+static void oneshot_publish(struct mosquitto *m, void *user, int mid)
+{
+    struct oneshot *o = user;
+    if (mid == o->mid)
+        o->done = true;
+}
+
+static void oneshot_connect(struct mosquitto *m, void *user, int rc)
+{
+    if (rc != 0)
+        ((struct oneshot *)user)->refused = true;
+}
+
+bool cloud_publish(const struct cloud_site *s, const char *topic, const char *payload,
+                   bool retain, GError **error)
+{
+    struct oneshot o = { 0 };
+    struct mosquitto *m = connect_as(s, CLI_ID, &o, error);
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    int rc;
+
+    if (!m)
+        return false;
+    mosquitto_publish_callback_set(m, oneshot_publish);
+    mosquitto_connect_callback_set(m, oneshot_connect);
+    rc = mosquitto_publish(m, &o.mid, topic, (int)strlen(payload), payload, 1, retain);
+    while (rc == MOSQ_ERR_SUCCESS && !o.done && !o.refused && g_get_monotonic_time() < deadline)
+        rc = mosquitto_loop(m, 100, 1);
+    mosquitto_disconnect(m);
+    mosquitto_destroy(m);
+    if (!o.done) {
+        g_set_error(error, LAMPCLOUD_ERROR, 0, "publishing to %s: %s", topic,
+                    o.refused ? "the broker refused the cloud client"
+                    : rc != MOSQ_ERR_SUCCESS ? mosquitto_strerror(rc)
+                                             : "no acknowledgement within 10 s");
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,53 @@
+/* tools/lampcloud/lampcloud.h: the reference cloud (docs/cloud.md#the-reference-cloud):
+ * Debian's mosquitto configured for the lamps' mutual TLS with the registry
+ * plugin, an HTTPS image server, and a follower of the lamps' topics. */
+#ifndef LAMPCLOUD_H
+#define LAMPCLOUD_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#define LAMPCLOUD_ERROR (lampcloud_error_quark())
+GQuark lampcloud_error_quark(void);
+
+/* What `serve` writes into its state directory (lampcloud.ini) so that the
+ * one-shot commands find the broker and the image server. */
+struct cloud_site {
+    char *state_dir, *fleet_dir, *images_dir;
+    char *host;         /* the address everything listens on */
+    char *server_name;  /* the name in the server certificate, used by lamps */
+    int mqtt_port, https_port;
+};
+bool cloud_site_save(const struct cloud_site *s, GError **error);
+bool cloud_site_load(struct cloud_site *s, const char *state_dir, GError **error);
+void cloud_site_clear(struct cloud_site *s);
+char *cloud_site_path(const struct cloud_site *s, const char *name);
+
+/* Output lines are shared by several threads. */
+void cloud_say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* broker.c: writes mosquitto.conf, starts mosquitto, waits for its port. */
+struct broker;
+struct broker *broker_start(const struct cloud_site *s, const char *plugin, bool verbose,
+                            GError **error);
+/* Stops mosquitto (SIGTERM, then waits). */
+void broker_stop(struct broker *b);
+/* The child exited on its own (then lampcloud stops too). */
+bool broker_exited(struct broker *b, char **why);
+
+/* image_server.c: HTTPS with client certificates, GET/HEAD, Range. */
+struct image_server;
+struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_after,
+                                        GError **error);
+void image_server_stop(struct image_server *srv);
+
+/* follower.c: subscribes to every lamp's topics, prints them, answers
+ * desired state with delta. */
+struct follower;
+struct follower *follower_start(const struct cloud_site *s, GError **error);
+void follower_stop(struct follower *f);
+/* One QoS 1 publish as the cloud's command-line client, acknowledged. */
+bool cloud_publish(const struct cloud_site *s, const char *topic, const char *payload,
+                   bool retain, GError **error);
+
+#endif

@@ -1,0 +1,303 @@
+/* tools/lampcloud/main.c: lampcloud, the reference cloud for lampsim
+ * (docs/cloud.md#the-reference-cloud).
+ *   lampcloud serve --fleet DIR        broker + image server + follower
+ *   lampcloud desired SERIAL JSON      set a lamp's desired state
+ *   lampcloud notify-ota SERIAL IMAGE  offer an update image to a lamp */
+#include "lampcloud.h"
+#include "factory.h"
+
+#include <cjson/cJSON.h>
+#include <glib-unix.h>
+#include <mosquitto.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef LAMPCLOUD_PLUGIN
+#error "LAMPCLOUD_PLUGIN: the built registry plugin's path"
+#endif
+#define DEFAULT_STATE "lampcloud-state"
+#define CLOUD_CERT_DAYS 30
+
+static int usage_error(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "lampcloud %s: %s (see lampcloud %s --help)\n", cmd, msg, cmd);
+    return 2;
+}
+
+static int fail(const char *cmd, GError *error)
+{
+    fprintf(stderr, "lampcloud %s: %s\n", cmd, error->message);
+    return 1;
+}
+
+static bool parse(const char *cmd, const char *args, const char *summary, GOptionEntry *e,
+                  int *argc, char ***argv, int *rc)
+{
+    g_autofree char *name = g_strdup_printf("%s %s", cmd, args);
+    g_autoptr(GOptionContext) ctx = g_option_context_new(name);
+    g_autoptr(GError) error = NULL;
+
+    g_option_context_set_summary(ctx, summary);
+    g_option_context_add_main_entries(ctx, e, NULL);
+    if (!g_option_context_parse(ctx, argc, argv, &error)) {
+        *rc = usage_error(cmd, error->message);
+        return false;
+    }
+    return true;
+}
+
+/* The broker's server certificate (cloud CA) and the cloud's own client
+ * identities (device CA), issued afresh at every start. */
+static bool issue_identities(const struct cloud_site *s, GError **error)
+{
+    g_autofree char *san = g_strdup_printf(g_hostname_is_ip_address(s->server_name)
+                                               ? "IP:%s" : "DNS:%s,IP:%s",
+                                           s->server_name, s->host);
+    const char *clients[] = { "cloud:follower", "cloud:cli" };
+    g_autofree char *k = cloud_site_path(s, "server.key"), *c = cloud_site_path(s, "server.crt");
+
+    if (!factory_issue_pem(s->fleet_dir, true, s->server_name, san, CLOUD_CERT_DAYS, k, c, error))
+        return false;
+    for (size_t i = 0; i < G_N_ELEMENTS(clients); i++) {
+        g_autofree char *base = g_strdelimit(g_strdup(clients[i]), ":", '-');
+        g_autofree char *kp = g_strdup_printf("%s/%s.key", s->state_dir, base);
+        g_autofree char *cp = g_strdup_printf("%s/%s.crt", s->state_dir, base);
+        if (!factory_issue_pem(s->fleet_dir, false, clients[i], NULL, CLOUD_CERT_DAYS, kp, cp,
+                               error))
+            return false;
+    }
+    return true;
+}
+
+static gboolean on_signal(gpointer loop)
+{
+    g_main_loop_quit(loop);
+    return G_SOURCE_CONTINUE;
+}
+
+struct watch {
+    struct broker *broker;
+    GMainLoop *loop;
+};
+
+static gboolean check_broker(gpointer data)
+{
+    struct watch *w = data;
+    g_autofree char *why = NULL;
+
+    if (broker_exited(w->broker, &why)) {
+        cloud_say("lampcloud: %s; stopping", why);
+        g_main_loop_quit(w->loop);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    g_autofree char *fleet = NULL, *state = NULL, *host = NULL, *name = NULL, *images = NULL;
+    g_autofree char *plugin = NULL;
+    gint mqtt_port = 8883, https_port = 8443;
+    gint64 cut_after = -1;
+    gboolean verbose = FALSE;
+    GOptionEntry e[] = {
+        { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "The fleet (lampfactory fleet-init): CAs and registry", "DIR" },
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "Certificates, mosquitto.conf and retained messages (default " DEFAULT_STATE ")", "DIR" },
+        { "host", 0, 0, G_OPTION_ARG_STRING, &host, "IPv4 address to listen on (default 127.0.0.1)", "ADDR" },
+        { "server-name", 0, 0, G_OPTION_ARG_STRING, &name, "Name in the server certificate, as lamps are provisioned to reach it (default localhost)", "NAME" },
+        { "mqtt-port", 0, 0, G_OPTION_ARG_INT, &mqtt_port, "Broker port (default 8883)", "PORT" },
+        { "https-port", 0, 0, G_OPTION_ARG_INT, &https_port, "Image server port (default 8443)", "PORT" },
+        { "images", 0, 0, G_OPTION_ARG_FILENAME, &images, "Directory of update images served at https://NAME:PORT/FILE (default STATE/images)", "DIR" },
+        { "cut-after", 0, 0, G_OPTION_ARG_INT64, &cut_after, "Testing: end every download without Range after N bytes of body", "N" },
+        { "plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "The registry plugin for mosquitto (default: the built one)", "SO" },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Show all of mosquitto's log", NULL },
+        { NULL },
+    };
+    struct cloud_site s = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMainLoop) loop = NULL;
+    struct broker *broker = NULL;
+    struct image_server *srv = NULL;
+    struct follower *fol = NULL;
+    int rc = 0;
+
+    if (!parse("serve", "", "Run the reference cloud until Ctrl-C: mosquitto with mutual TLS and "
+               "the fleet registry, an HTTPS image server, and a follower of every lamp's topics.",
+               e, &argc, &argv, &rc))
+        return rc;
+    if (!fleet || argc > 1)
+        return usage_error("serve", "--fleet DIR is required");
+    if (mqtt_port <= 0 || mqtt_port > 65535 || https_port <= 0 || https_port > 65535)
+        return usage_error("serve", "ports are 1 to 65535");
+    s.fleet_dir = g_canonicalize_filename(fleet, NULL);
+    s.state_dir = g_canonicalize_filename(state ? state : DEFAULT_STATE, NULL);
+    s.host = g_strdup(host ? host : "127.0.0.1");
+    s.server_name = g_strdup(name ? name : "localhost");
+    s.images_dir = images ? g_canonicalize_filename(images, NULL)
+                          : g_build_filename(s.state_dir, "images", NULL);
+    s.mqtt_port = mqtt_port;
+    s.https_port = https_port;
+    {
+        g_autofree char *reg = g_build_filename(s.fleet_dir, "registry.sqlite", NULL);
+        if (!g_file_test(reg, G_FILE_TEST_EXISTS)) {
+            fprintf(stderr, "lampcloud serve: %s has no registry.sqlite: not a fleet "
+                            "(lampfactory fleet-init makes one)\n", s.fleet_dir);
+            cloud_site_clear(&s);
+            return 1;
+        }
+    }
+    if (g_mkdir_with_parents(s.state_dir, 0700) != 0 || g_mkdir_with_parents(s.images_dir, 0755) != 0) {
+        fprintf(stderr, "lampcloud serve: cannot create %s or %s\n", s.state_dir, s.images_dir);
+        cloud_site_clear(&s);
+        return 1;
+    }
+    mosquitto_lib_init();
+    if (!issue_identities(&s, &error) || !cloud_site_save(&s, &error) ||
+        !(broker = broker_start(&s, plugin ? plugin : LAMPCLOUD_PLUGIN, verbose, &error)) ||
+        !(srv = image_server_start(&s, cut_after, &error)) ||
+        !(fol = follower_start(&s, &error))) {
+        rc = fail("serve", error);
+        goto out;
+    }
+    cloud_say("lampcloud: broker mqtts://%s:%d (TLS 1.2, client certificates from %s/device-ca.crt)",
+              s.server_name, s.mqtt_port, s.fleet_dir);
+    cloud_say("lampcloud: images https://%s:%d/ from %s%s", s.server_name, s.https_port,
+              s.images_dir, cut_after >= 0 ? " (downloads without Range cut short: --cut-after)" : "");
+    cloud_say("lampcloud: registry %s/registry.sqlite; ready", s.fleet_dir);
+    loop = g_main_loop_new(NULL, FALSE);
+    struct watch w = { broker, loop };
+    g_unix_signal_add(SIGINT, on_signal, loop);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_timeout_add(500, check_broker, &w);
+    g_main_loop_run(loop);
+    cloud_say("lampcloud: stopping");
+out:
+    follower_stop(fol);
+    image_server_stop(srv);
+    broker_stop(broker);
+    mosquitto_lib_cleanup();
+    cloud_site_clear(&s);
+    return rc;
+}
+
+static int cmd_desired(int argc, char **argv)
+{
+    g_autofree char *state = NULL;
+    GOptionEntry e[] = {
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "The running cloud's state directory (default " DEFAULT_STATE ")", "DIR" },
+        { NULL },
+    };
+    struct cloud_site s = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *topic = NULL;
+    cJSON *doc;
+    int rc = 0;
+
+    if (!parse("desired", "SERIAL JSON", "Set a lamp's desired state, e.g. '{\"on\":false}' or "
+               "'{\"level\":40}'; the cloud sends the lamp what differs from its reported state.",
+               e, &argc, &argv, &rc))
+        return rc;
+    if (argc != 3)
+        return usage_error("desired", "expected SERIAL and a JSON object");
+    doc = cJSON_Parse(argv[2]);
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        return usage_error("desired", "the desired state must be a JSON object");
+    }
+    cJSON_Delete(doc);
+    if (!cloud_site_load(&s, state ? state : DEFAULT_STATE, &error))
+        return fail("desired", error);
+    mosquitto_lib_init();
+    topic = g_strdup_printf("lamp/%s/shadow/desired", argv[1]);
+    if (!cloud_publish(&s, topic, argv[2], true, &error))
+        rc = fail("desired", error);
+    else
+        printf("%s desired %s\n", argv[1], argv[2]);
+    mosquitto_lib_cleanup();
+    cloud_site_clear(&s);
+    return rc;
+}
+
+static int cmd_notify_ota(int argc, char **argv)
+{
+    g_autofree char *state = NULL, *data = NULL, *base = NULL, *dest = NULL, *topic = NULL;
+    g_autofree char *payload = NULL;
+    GOptionEntry e[] = {
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "The running cloud's state directory (default " DEFAULT_STATE ")", "DIR" },
+        { NULL },
+    };
+    struct cloud_site s = { 0 };
+    struct image_header h;
+    g_autoptr(GError) error = NULL;
+    gsize len;
+    int rc = 0;
+
+    if (!parse("notify-ota", "SERIAL IMAGE", "Offer a signed update image to a lamp: the image "
+               "is copied into the served images directory and its HTTPS URL is published "
+               "(retained) on lamp/SERIAL/ota.", e, &argc, &argv, &rc))
+        return rc;
+    if (argc != 3)
+        return usage_error("notify-ota", "expected SERIAL and an image file");
+    if (!cloud_site_load(&s, state ? state : DEFAULT_STATE, &error) ||
+        !g_file_get_contents(argv[2], &data, &len, &error) ||
+        !factory_image_parse((const uint8_t *)data, len, &h, &error)) {
+        rc = fail("notify-ota", error);
+        goto out;
+    }
+    base = g_path_get_basename(argv[2]);
+    dest = g_build_filename(s.images_dir, base, NULL);
+    if (!g_file_set_contents(dest, data, (gssize)len, &error)) {
+        rc = fail("notify-ota", error);
+        goto out;
+    }
+    payload = g_strdup_printf("{\"url\":\"https://%s:%d/%s\",\"version\":\"%u.%u.%u\",\"size\":%zu}",
+                              s.server_name, s.https_port, base, h.fw_version >> 16,
+                              (h.fw_version >> 8) & 0xFF, h.fw_version & 0xFF, (size_t)len);
+    topic = g_strdup_printf("lamp/%s/ota", argv[1]);
+    mosquitto_lib_init();
+    if (!cloud_publish(&s, topic, payload, true, &error))
+        rc = fail("notify-ota", error);
+    else
+        printf("%s offered %s\n", argv[1], payload);
+    mosquitto_lib_cleanup();
+out:
+    cloud_site_clear(&s);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    { "serve", cmd_serve, "run the broker, the image server and the follower until Ctrl-C" },
+    { "desired", cmd_desired, "set a lamp's desired state (JSON)" },
+    { "notify-ota", cmd_notify_ota, "offer an update image to a lamp over HTTPS" },
+};
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "usage: lampcloud COMMAND [OPTIONS]\n\n"
+               "The reference cloud for lampsim lamps (docs/cloud.md).\n\ncommands:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nlampcloud COMMAND --help describes each. Exit status: 0 done, 1 failed, "
+               "2 bad arguments.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        print_help(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "lampcloud: unknown command '%s'\n", argv[1]);
+    print_help(stderr);
+    return 2;
+}
