@@ -89,7 +89,9 @@ static bool parse_range(const char *v, gint64 size, gint64 *start, gint64 *end)
     if (*e && *e != '\r') {
         if (!g_ascii_isdigit(*e))
             return false;
-        b = MIN(g_ascii_strtoll(e, &e, 10), size - 1);
+        b = g_ascii_strtoll(e, &e, 10);
+        if (b > size - 1)
+            b = size - 1;
     }
     if (a >= size || b < a)
         return false;

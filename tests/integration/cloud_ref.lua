@@ -1,0 +1,110 @@
+-- tests/integration/cloud_ref.lua: run by cloud_ref.sh, which starts
+-- lampcloud serve and passes its ports and files in the environment.
+-- lamp:expect takes a regular expression, the cloud's log a Lua pattern.
+-- LAMP_VARIANT: crypto or basic (the suite runs both ways).
+local variant = os.getenv("LAMP_VARIANT") or "crypto"
+local fleet = { dir = os.getenv("FLEET") }
+local state = os.getenv("CLOUD_STATE")
+
+local function lamp_for(serial)
+  return scenario.lamp{ serial = serial, fleet = fleet, ap = "lab:password123",
+                        cloud = "localhost:" .. os.getenv("MQTT_PORT"), variant = variant }
+end
+local function sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  local ok = p:close()
+  return ok, out
+end
+local function cloud_log()
+  local f = io.open(os.getenv("CLOUD_LOG"), "rb")
+  local text = f:read("a")
+  f:close()
+  return text
+end
+-- The cloud's output is checked while the lamp keeps running.
+local function cloud_says(lamp, pattern, seconds)
+  for _ = 1, seconds * 10 do
+    if cloud_log():find(pattern) then return true end
+    lamp:run_for(0.1)
+  end
+  diag("lampcloud never said /" .. pattern .. "/")
+  return false
+end
+local function lampcloud(args)
+  return sh(os.getenv("LAMPCLOUD") .. " " .. args .. " --state-dir " .. state)
+end
+local function online(lamp, serial)
+  lamp:power_on()
+  lamp:type("wifi lab password123")
+  return lamp:expect("mqtt: connected as " .. serial, 90)
+end
+
+do
+  local lamp <close> = lamp_for("REF-1")
+  ok(online(lamp, "REF-1"), "a registered lamp connects to the reference cloud")
+  ok(cloud_says(lamp, "lamp REF%-1 admitted", 10), "the registry plugin admitted it")
+  ok(cloud_says(lamp, 'REF%-1: shadow/reported {"on":true,"level":100', 10),
+     "the follower shows its reported state")
+
+  local done, out = lampcloud("desired REF-1 '{\"on\":true,\"level\":40}'")
+  ok(done, "lampcloud desired (" .. out:gsub("\n", " ") .. ")")
+  ok(cloud_says(lamp, 'REF%-1: delta {"level":40}', 10), "the cloud sends what differs from reported")
+  ok(lamp:expect("shadow: light on level 40", 20), "the lamp applies the delta")
+  ok(cloud_says(lamp, 'REF%-1: shadow/reported {"on":true,"level":40', 10), "and reports it")
+
+  done, out = lampcloud("notify-ota REF-1 " .. os.getenv("IMG_GOOD"))
+  ok(done, "lampcloud notify-ota (" .. out:gsub("\n", " ") .. ")")
+  ok(lamp:expect("ota: downloading https://localhost:", 20), "the lamp starts the HTTPS download")
+  ok(lamp:expect("ota: connection lost at byte 60000 of", 120), "the server cuts it short")
+  ok(lamp:expect("ota: resumed at byte 60000 of", 120), "the lamp resumes with Range")
+  ok(cloud_says(lamp, "REF%-1 GET /app%-101%.img: 206, bytes 60000%-", 10),
+     "the image server answered 206 from byte 60000")
+  ok(lamp:expect("ota: image 1\\.0\\.1 epoch 1 staged; rebooting to install", 120),
+     "the whole image is verified and staged")
+  ok(lamp:expect("boot: verified image 1\\.0\\.1 epoch 1", 60), "the bootloader installs it")
+  ok(lamp:expect("update: image 1\\.0\\.1 confirmed", 30), "the new firmware confirms itself")
+  ok(lamp:expect("mqtt: connected as REF-1", 90), "back online on 1.0.1")
+  ok(lamp:expect("ota: already running 1\\.0\\.1", 30), "the retained offer is recognised as current")
+
+  -- The image server, seen by the cloud's own client certificate.
+  local curl = "curl -s --cacert " .. fleet.dir .. "/cloud-ca.crt --cert " .. state ..
+               "/cloud-cli.crt --key " .. state .. "/cloud-cli.key "
+  local url = "https://localhost:" .. os.getenv("HTTPS_PORT") .. "/app-101.img"
+  local f = io.open(os.getenv("IMG_GOOD"), "rb")
+  local image = f:read("a")
+  f:close()
+  local _, part = sh(curl .. "-r 1000-1999 " .. url)
+  is(#part, 1000, "Range 1000-1999 gives 1000 bytes")
+  ok(part == image:sub(1001, 2000), "the right 1000 bytes")
+  local _, code = sh(curl .. "-o /dev/null -w '%{http_code}' -r " .. (#image + 10) .. "- " .. url)
+  is(code, "416", "a range past the end is refused (416)")
+  _, code = sh(curl .. "-o /dev/null -w '%{http_code}' https://localhost:" ..
+               os.getenv("HTTPS_PORT") .. "/no-such.img")
+  is(code, "404", "an unknown image is 404")
+  local anon = sh("curl -s -o /dev/null --cacert " .. fleet.dir .. "/cloud-ca.crt " .. url)
+  ok(not anon, "without a client certificate the server refuses the TLS handshake")
+end
+
+do
+  local lamp <close> = lamp_for("REF-2")
+  ok(online(lamp, "REF-2"), "a second lamp connects")
+  local done = lampcloud("notify-ota REF-2 " .. os.getenv("IMG_TAMPERED"))
+  ok(done, "a tampered image is offered")
+  local line = lamp:expect("ota: refused: .*; the running firmware stays", 240)
+  ok(line, "the tampered image is refused after the download (" .. tostring(line) .. ")")
+  ok(cloud_says(lamp, 'REF%-2: ota/status {"state":"refused"', 10), "and the cloud is told")
+  lamp:type("status")
+  ok(lamp:expect("firmware: 1\\.0\\.0", 10), "the lamp still runs 1.0.0")
+end
+
+do
+  local lamp <close> = lamp_for("REF-3")
+  local done, out = sh(os.getenv("LAMPFACTORY") .. " revoke --fleet " .. fleet.dir .. " --serial REF-3")
+  ok(done, "lampfactory revoke (" .. out:gsub("\n", " ") .. ")")
+  lamp:power_on()
+  lamp:type("wifi lab password123")
+  ok(lamp:expect("refused by the broker", 90), "a revoked lamp is refused by the broker")
+  ok(cloud_says(lamp, "refused lamp REF%-3: revoked in the registry", 10), "the cloud says why")
+  ok(not lamp:console():find("mqtt: connected"), "it never gets online")
+end
