@@ -1,12 +1,17 @@
 /* sim/fleet_cmd.c: `lampsim fleet`: boot many lamps in one process, wait
  * until every console shows its prompt, then let the fleet idle and report
- * what it cost.  The load-test building block and the boot benchmark. */
+ * what it cost.  With --ap, every lamp is then given the WiFi credentials
+ * and the fleet is measured connecting to its cloud (full TLS handshakes),
+ * idling connected, and with --drop, reconnecting after every connection
+ * was reset (resumed handshakes).  The load-test building block and the
+ * benchmark of bench/boot_fleet.sh and bench/tls_fleet.sh. */
 #include "commands.h"
 
 #define CMD_NAME "fleet"
 
 #include "config.h"
 #include "lamp.h"
+#include "net_env.h"
 #include "scheduler.h"
 
 #include <stdio.h>
@@ -21,6 +26,9 @@ struct fleet {
     gint64 boot_started_us;
     int exit_code;
     bool idling;
+    /* console lines counted over the whole fleet */
+    guint connected, full, resumed;
+    guint want_connected; /* the phase ends when connected reaches it */
 };
 
 static double cpu_seconds(void)
@@ -46,7 +54,69 @@ static long rss_kib(void)
 
 static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
 {
-    (void)lamp; (void)line; (void)user_data;
+    struct fleet *f = user_data;
+
+    (void)lamp;
+    if (g_str_has_prefix(line, "mqtt: connected as "))
+        f->connected++;
+    else if (g_str_has_prefix(line, "tls: full handshake"))
+        f->full++;
+    else if (g_str_has_prefix(line, "tls: session resumed"))
+        f->resumed++;
+}
+
+static gboolean on_deadline(gpointer user_data);
+
+static gboolean check_connected(gpointer user_data)
+{
+    struct fleet *f = user_data;
+    static guint last;
+    guint base = f->want_connected - f->count; /* connections of earlier phases */
+
+    if (f->connected != last) {
+        last = f->connected;
+        fprintf(stderr, "lampsim fleet: %u/%u connections up\n", f->connected - base, f->count);
+    }
+    if (f->connected >= f->want_connected) {
+        g_main_loop_quit(f->loop);
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* Runs the loop until every lamp has connected want more times, or the
+ * timeout; returns the CPU seconds it took, or -1 on timeout. */
+static double run_until_connected(struct fleet *f, guint want, double timeout_s)
+{
+    double cpu0 = cpu_seconds();
+    guint t;
+
+    f->want_connected = want;
+    f->idling = false;
+    g_timeout_add(100, check_connected, f);
+    t = g_timeout_add((guint)(timeout_s * 1000), on_deadline, f);
+    g_main_loop_run(f->loop);
+    if (f->exit_code) {
+        fprintf(stderr, "lampsim fleet: only %u of %u connections came up\n",
+                f->connected, want);
+        return -1;
+    }
+    g_source_remove(t);
+    return cpu_seconds() - cpu0;
+}
+
+static void report_net(struct fleet *f, const char *phase)
+{
+    uint64_t in = 0, out = 0;
+
+    for (guint i = 0; i < f->count; i++) {
+        struct machine_net_stats ns;
+        machine_get_net_stats(lamp_machine(f->lamps[i]), &ns);
+        in += ns.bytes_in;
+        out += ns.bytes_out;
+    }
+    printf("%s_bytes_in_per_lamp: %.0f\n", phase, (double)in / f->count);
+    printf("%s_bytes_out_per_lamp: %.0f\n", phase, (double)out / f->count);
 }
 
 static gboolean check_booted(gpointer user_data)
@@ -85,7 +155,8 @@ int cmd_fleet(int argc, char **argv)
 {
     g_autofree char *fleet_dir = NULL, *profile = NULL;
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
-    g_autofree char *log_spec = NULL;
+    g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
+    gboolean drop = FALSE;
     int count = 10;
     double idle_s = 10, timeout_s = 600;
     GOptionEntry entries[] = {
@@ -104,6 +175,17 @@ int cmd_fleet(int argc, char **argv)
           "Deterministic run; lamp i is seeded with N+i", "N" },
         { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &idle_s,
           "Seconds to let the booted fleet idle while measuring its CPU (default 10)", "SECONDS" },
+        { "ap", 0, 0, G_OPTION_ARG_STRING, &ap,
+          "After booting, every lamp joins this access point and connects to its cloud; the "
+          "report then covers connecting, idling connected and (--drop) reconnecting",
+          "SSID:PASSPHRASE" },
+        { "cloud", 0, 0, G_OPTION_ARG_STRING, &cloud,
+          "The broker new lamps are provisioned for (default localhost:8883)", "HOST:PORT" },
+        { "variant", 0, 0, G_OPTION_ARG_STRING, &variant,
+          "Hardware of new lamps: crypto (default, with the CRYPTO engine) or basic", "VARIANT" },
+        { "drop", 0, 0, G_OPTION_ARG_NONE, &drop,
+          "With --ap: after idling, reset every connection and measure the reconnection "
+          "(resumed TLS sessions)", NULL },
         { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
           "Exit 1 if the fleet has not booted after this many seconds (default 600)", "SECONDS" },
         { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
@@ -148,6 +230,20 @@ int cmd_fleet(int argc, char **argv)
     cfg.profile = profile;
     if (profile && strcmp(profile, "development") && strcmp(profile, "production"))
         return usage_error(CMD_NAME, "--profile must be development or production");
+    if (variant && strcmp(variant, "crypto") && strcmp(variant, "basic"))
+        return usage_error(CMD_NAME, "--variant must be crypto or basic");
+    if (drop && !ap)
+        return usage_error(CMD_NAME, "--drop needs --ap");
+    cfg.variant = variant;
+    cfg.cloud = cloud;
+    g_autoptr(net_env) env = net_env_new();
+    g_auto(GStrv) ap_parts = NULL;
+    if (ap) {
+        if (!net_env_add_ap_spec(env, ap, &error))
+            return usage_error(CMD_NAME, error->message);
+        ap_parts = g_strsplit(ap, ":", 2);
+        cfg.net_env = env;
+    }
 
     loop = g_main_loop_new(NULL, FALSE);
     sched = scheduler_new(NULL);
@@ -181,7 +277,22 @@ int cmd_fleet(int argc, char **argv)
     boot_wall = (g_get_monotonic_time() - f.boot_started_us) / 1e6;
     rss_after = rss_kib();
 
-    fprintf(stderr, "lampsim fleet: all booted; idling %.1f s\n", idle_s);
+    double connect_cpu = 0, connect_wall = 0;
+    if (ap) {
+        g_autofree char *line = g_strdup_printf("wifi %s %s\r", ap_parts[0], ap_parts[1]);
+        gint64 t0 = g_get_monotonic_time();
+        fprintf(stderr, "lampsim fleet: all booted; connecting to the cloud\n");
+        for (guint i = 0; i < f.count; i++)
+            lamp_type(f.lamps[i], line, strlen(line));
+        scheduler_wake(sched);
+        connect_cpu = run_until_connected(&f, f.count, timeout_s);
+        if (connect_cpu < 0)
+            goto out;
+        connect_wall = (g_get_monotonic_time() - t0) / 1e6;
+        rss_after = rss_kib();
+        cpu1 = cpu_seconds();
+    }
+    fprintf(stderr, "lampsim fleet: idling %.1f s\n", idle_s);
     f.idling = true;
     g_timeout_add((guint)(idle_s * 1000), on_deadline, &f);
     g_main_loop_run(loop);
@@ -194,6 +305,30 @@ int cmd_fleet(int argc, char **argv)
     printf("rss_kib_total: %ld\n", rss_after);
     printf("idle_s: %.1f\n", idle_s);
     printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - cpu1) * 100 / idle_s : 0.0);
+    if (ap) {
+        printf("connect_wall_s: %.3f\n", connect_wall);
+        printf("connect_cpu_ms_per_lamp: %.3f\n", connect_cpu * 1000 / f.count);
+        printf("full_handshakes: %u\n", f.full);
+        printf("full_handshakes_per_cpu_s: %.3f\n", connect_cpu > 0 ? f.full / connect_cpu : 0.0);
+        report_net(&f, "connect");
+    }
+    if (drop) {
+        guint full_before = f.full, resumed_before = f.resumed;
+        gint64 t0 = g_get_monotonic_time();
+        fprintf(stderr, "lampsim fleet: resetting every connection\n");
+        for (guint i = 0; i < f.count; i++)
+            machine_net_fault(lamp_machine(f.lamps[i]), MACHINE_NET_DROP, 0);
+        scheduler_wake(sched);
+        double cpu = run_until_connected(&f, 2 * f.count, timeout_s);
+        if (cpu < 0)
+            goto out;
+        printf("reconnect_wall_s: %.3f\n", (g_get_monotonic_time() - t0) / 1e6);
+        printf("reconnect_cpu_ms_per_lamp: %.3f\n", cpu * 1000 / f.count);
+        printf("resumed_handshakes: %u\n", f.resumed - resumed_before);
+        printf("full_handshakes_on_reconnect: %u\n", f.full - full_before);
+        printf("resumed_handshakes_per_cpu_s: %.3f\n",
+               cpu > 0 ? (f.resumed - resumed_before) / cpu : 0.0);
+    }
     {
         /* A healthy fleet resets once (power on) per lamp; more means
          * watchdogs or faults fired. */

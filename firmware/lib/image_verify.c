@@ -3,6 +3,8 @@
 #include "image_verify.h"
 
 #include "aes_kw.h"
+#include "crypto_engine.h"
+#include "pss_engine.h"
 #include "keystore_read.h"
 
 #include "mbedtls/aes.h"
@@ -82,6 +84,9 @@ static bool signature_ok(const struct fw_keys *k, const uint8_t digest[32], cons
 {
     mbedtls_rsa_context rsa;
     bool ok = false;
+
+    if (crypto_engine_present())
+        return pss_engine_verify(k->rsa_n, k->rsa_n_len, k->rsa_e, k->rsa_e_len, digest, sig);
 
     mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
     if (mbedtls_rsa_import_raw(&rsa, k->rsa_n, k->rsa_n_len, NULL, 0, NULL, 0, NULL, 0,
