@@ -105,6 +105,17 @@ static double run_until_connected(struct fleet *f, guint want, double timeout_s)
     return cpu_seconds() - cpu0;
 }
 
+static uint64_t fleet_instructions(struct fleet *f)
+{
+    uint64_t n = 0;
+    for (guint i = 0; i < f->count; i++) {
+        struct machine_stats st;
+        machine_get_stats(lamp_machine(f->lamps[i]), &st);
+        n += st.instructions;
+    }
+    return n;
+}
+
 static void report_net(struct fleet *f, const char *phase)
 {
     uint64_t in = 0, out = 0;
@@ -156,7 +167,7 @@ int cmd_fleet(int argc, char **argv)
     g_autofree char *fleet_dir = NULL, *profile = NULL;
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
     g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
-    gboolean drop = FALSE;
+    gboolean drop = FALSE, reconnect = FALSE;
     int count = 10;
     double idle_s = 10, timeout_s = 600;
     GOptionEntry entries[] = {
@@ -186,6 +197,10 @@ int cmd_fleet(int argc, char **argv)
         { "drop", 0, 0, G_OPTION_ARG_NONE, &drop,
           "With --ap: after idling, reset every connection and measure the reconnection "
           "(resumed TLS sessions)", NULL },
+        { "reconnect", 0, 0, G_OPTION_ARG_NONE, &reconnect,
+          "With --ap: after idling, every lamp reconnects twice from its console (`net "
+          "reconnect full`, then `net reconnect`): full and resumed handshakes with warm "
+          "translation caches", NULL },
         { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
           "Exit 1 if the fleet has not booted after this many seconds (default 600)", "SECONDS" },
         { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
@@ -232,8 +247,8 @@ int cmd_fleet(int argc, char **argv)
         return usage_error(CMD_NAME, "--profile must be development or production");
     if (variant && strcmp(variant, "crypto") && strcmp(variant, "basic"))
         return usage_error(CMD_NAME, "--variant must be crypto or basic");
-    if (drop && !ap)
-        return usage_error(CMD_NAME, "--drop needs --ap");
+    if ((drop || reconnect) && !ap)
+        return usage_error(CMD_NAME, "--drop and --reconnect need --ap");
     cfg.variant = variant;
     cfg.cloud = cloud;
     g_autoptr(net_env) env = net_env_new();
@@ -278,9 +293,11 @@ int cmd_fleet(int argc, char **argv)
     rss_after = rss_kib();
 
     double connect_cpu = 0, connect_wall = 0;
+    uint64_t insns0 = 0, connect_insns = 0;
     if (ap) {
         g_autofree char *line = g_strdup_printf("wifi %s %s\r", ap_parts[0], ap_parts[1]);
         gint64 t0 = g_get_monotonic_time();
+        insns0 = fleet_instructions(&f);
         fprintf(stderr, "lampsim fleet: all booted; connecting to the cloud\n");
         for (guint i = 0; i < f.count; i++)
             lamp_type(f.lamps[i], line, strlen(line));
@@ -289,6 +306,7 @@ int cmd_fleet(int argc, char **argv)
         if (connect_cpu < 0)
             goto out;
         connect_wall = (g_get_monotonic_time() - t0) / 1e6;
+        connect_insns = fleet_instructions(&f) - insns0;
         rss_after = rss_kib();
         cpu1 = cpu_seconds();
     }
@@ -310,20 +328,47 @@ int cmd_fleet(int argc, char **argv)
         printf("connect_cpu_ms_per_lamp: %.3f\n", connect_cpu * 1000 / f.count);
         printf("full_handshakes: %u\n", f.full);
         printf("full_handshakes_per_cpu_s: %.3f\n", connect_cpu > 0 ? f.full / connect_cpu : 0.0);
+        printf("connect_guest_minsn_per_lamp: %.3f\n", connect_insns / 1e6 / f.count);
         report_net(&f, "connect");
+    }
+    guint rounds_done = 1;
+    if (reconnect) {
+        static const char *const cmds[] = { "net reconnect full\r", "net reconnect\r" };
+        static const char *const names[] = { "warm_full", "warm_resumed" };
+        for (int r = 0; r < 2; r++) {
+            guint full_before = f.full, resumed_before = f.resumed;
+            uint64_t i0 = fleet_instructions(&f);
+            fprintf(stderr, "lampsim fleet: every lamp types `%.*s`\n",
+                    (int)strlen(cmds[r]) - 1, cmds[r]);
+            for (guint i = 0; i < f.count; i++)
+                lamp_type(f.lamps[i], cmds[r], strlen(cmds[r]));
+            scheduler_wake(sched);
+            double cpu = run_until_connected(&f, ++rounds_done * f.count, timeout_s);
+            if (cpu < 0)
+                goto out;
+            guint got = r == 0 ? f.full - full_before : f.resumed - resumed_before;
+            printf("%s_handshakes: %u\n", names[r], got);
+            printf("%s_cpu_ms_per_lamp: %.3f\n", names[r], cpu * 1000 / f.count);
+            printf("%s_guest_minsn_per_lamp: %.3f\n", names[r],
+                   (fleet_instructions(&f) - i0) / 1e6 / f.count);
+            printf("%s_handshakes_per_cpu_s: %.3f\n", names[r], cpu > 0 ? got / cpu : 0.0);
+        }
     }
     if (drop) {
         guint full_before = f.full, resumed_before = f.resumed;
         gint64 t0 = g_get_monotonic_time();
+        insns0 = fleet_instructions(&f);
         fprintf(stderr, "lampsim fleet: resetting every connection\n");
         for (guint i = 0; i < f.count; i++)
             machine_net_fault(lamp_machine(f.lamps[i]), MACHINE_NET_DROP, 0);
         scheduler_wake(sched);
-        double cpu = run_until_connected(&f, 2 * f.count, timeout_s);
+        double cpu = run_until_connected(&f, ++rounds_done * f.count, timeout_s);
         if (cpu < 0)
             goto out;
         printf("reconnect_wall_s: %.3f\n", (g_get_monotonic_time() - t0) / 1e6);
         printf("reconnect_cpu_ms_per_lamp: %.3f\n", cpu * 1000 / f.count);
+        printf("reconnect_guest_minsn_per_lamp: %.3f\n",
+               (fleet_instructions(&f) - insns0) / 1e6 / f.count);
         printf("resumed_handshakes: %u\n", f.resumed - resumed_before);
         printf("full_handshakes_on_reconnect: %u\n", f.full - full_before);
         printf("resumed_handshakes_per_cpu_s: %.3f\n",

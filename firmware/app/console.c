@@ -73,6 +73,7 @@ static void cmd_help(void)
               "  crc <addr> <len>  CRC-32 of memory (a CPU benchmark)\n"
               "  update            receive a signed update image in frames (lampsim run --update)\n"
               "  net               cloud connection state and counters\n"
+              "  net reconnect [full]  reconnect now (full: without session resumption)\n"
               "  wifi SSID PASS    store WiFi credentials and join (development stand-in\n"
               "                    for BLE commissioning)\n");
 }
@@ -118,6 +119,8 @@ static void run_command(char *cmd)
         update_rx_start();
     } else if (!strcmp(cmd, "net")) {
         netmgr_print_status();
+    } else if (!strcmp(cmd, "net reconnect") || !strcmp(cmd, "net reconnect full")) {
+        netmgr_reconnect(cmd[13] != 0);
     } else if (!strncmp(cmd, "wifi ", 5)) {
         char *pass = strchr(cmd + 5, ' ');
         if (!pass) {

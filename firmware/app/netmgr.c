@@ -359,6 +359,21 @@ void netmgr_start(void)
     start_join();
 }
 
+void netmgr_reconnect(bool full)
+{
+    if (full)
+        tls_forget_session(TLS_SLOT_CLOUD);
+    if (state != S_ONLINE && state != S_CONNACK) {
+        say("cloud: not connected; nothing to reconnect", NULL);
+        return;
+    }
+    close_link(true);
+    backoff_ms = 0; /* the retry comes at once: this is not a failure */
+    state = S_BACKOFF;
+    say(full ? "cloud: reconnecting (full handshake)" : "cloud: reconnecting", NULL);
+    set_deadline(0);
+}
+
 void netmgr_set_wifi(const char *ssid, const char *passphrase)
 {
     struct wifi_creds c;

@@ -17,6 +17,9 @@ void netmgr_poll(void);
 uint32_t netmgr_idle_ms(void);
 /* New credentials (console `wifi`, later BLE commissioning). */
 void netmgr_set_wifi(const char *ssid, const char *passphrase);
+/* Closes the cloud connection and connects again (console `net reconnect
+ * [full]`; full: without offering the saved TLS session). */
+void netmgr_reconnect(bool full);
 /* The `net` console command. */
 void netmgr_print_status(void);
 bool netmgr_online(void);

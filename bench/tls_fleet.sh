@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark of the lamp-to-cloud issue: N lamps (default 200) with the
+# CRYPTO engine boot in one lampsim process, join WiFi and connect with
+# mutual TLS 1.2 to the reference cloud's mosquitto (lampcloud serve, on
+# loopback), idle connected, reconnect with a full handshake and then a
+# resumed one (`net reconnect [full]`, warm translation caches), and have
+# every connection reset (resumed reconnection after a fault).  The same
+# is done by a few lamps without the engine (default min(N, 10): each of
+# their handshakes is about a second of emulated bignum code).  In the
+# same run a native OpenSSL client (bench/tls_native.c) makes the same
+# handshakes against the same broker: the ratios are what to read, not one
+# absolute time (the machine is shared and noisy).
+#
+# A lamp's figure includes everything a reconnection costs it: closing and
+# opening the socket, DNS, the TLS handshake, MQTT CONNECT, SUBSCRIBE and
+# the retained state it publishes, in emulated code; the native client
+# only does TLS.
+#
+# Usage: bench/tls_fleet.sh [N] [N_BASIC] [IDLE_SECONDS]
+# Targets (issue 4): with the engine, full handshakes within 10x of the
+# native client per CPU-second, resumed within 5x.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-200}
+nb=${2:-$(( n < 10 ? n : 10 ))}
+idle=${3:-10}
+build=${BUILD:-build-bench}
+
+[ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release >/dev/null
+meson compile -C "$build" >/dev/null
+work=$(mktemp -d)
+cloud_pid=
+cleanup() {
+    [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+fleet=$build/firmware/dev-fleet
+mqtt=$(free_port) https=$(free_port)
+"$build/tools/lampcloud/lampcloud" serve --fleet "$fleet" --state-dir "$work/cloud" \
+    --mqtt-port "$mqtt" --https-port "$https" > "$work/cloud.log" 2>&1 &
+cloud_pid=$!
+for _ in $(seq 100); do grep -q ready "$work/cloud.log" && break; sleep 0.1; done
+grep -q ready "$work/cloud.log" || { cat "$work/cloud.log"; echo "lampcloud did not start" >&2; exit 1; }
+echo "== reference cloud: mosquitto on 127.0.0.1:$mqtt (mutual TLS 1.2)"
+
+get() { sed -n "s/^$1: //p" "$2"; }
+run_fleet() { # NAME COUNT VARIANT
+    echo "== $2 lamps, variant $3"
+    "$build/sim/lampsim" fleet --count "$2" --variant "$3" --state-dir "$work/$1" \
+        --ap bench:benchpass1 --cloud "localhost:$mqtt" --idle "$idle" --reconnect --drop \
+        --timeout 3600 > "$work/$1.txt" 2> "$work/$1.err" ||
+        { tail -5 "$work/$1.err"; echo "lampsim fleet failed" >&2; exit 1; }
+    grep -E "^(lamps|connect_|warm_|reconnect_|resumed_|full_|rss_kib_per_lamp|idle_cpu|extra_resets)" \
+        "$work/$1.txt" | sed 's/^/  /'
+}
+run_fleet engine "$n" crypto
+run_fleet basic "$nb" basic
+
+echo "== native OpenSSL client, same broker, same suite"
+cc -O2 -o "$work/tls_native" bench/tls_native.c -lssl -lcrypto
+"$work/tls_native" localhost "$mqtt" "$fleet/cloud-ca.crt" "$work/cloud/cloud-cli.crt" \
+    "$work/cloud/cloud-cli.key" "$n" > "$work/native.txt"
+sed 's/^/  /' "$work/native.txt"
+
+awk -v ef="$(get warm_full_handshakes_per_cpu_s "$work/engine.txt")" \
+    -v er="$(get warm_resumed_handshakes_per_cpu_s "$work/engine.txt")" \
+    -v bf="$(get warm_full_handshakes_per_cpu_s "$work/basic.txt")" \
+    -v nf="$(get native_full_handshakes_per_cpu_s "$work/native.txt")" \
+    -v nr="$(get native_resumed_handshakes_per_cpu_s "$work/native.txt")" \
+    -v rss="$(get rss_kib_per_lamp "$work/engine.txt")" \
+    -v idle="$(get idle_cpu_percent_of_core "$work/engine.txt")" -v n="$n" 'BEGIN {
+    print "== results (per CPU-second of the process doing the handshakes)";
+    printf "full handshakes, engine: %.1f/s; native %.1f/s: native is %.1fx faster (target <= 10x: %s)\n",
+        ef, nf, nf / ef, nf / ef <= 10 ? "met" : "MISSED";
+    printf "full handshakes, no engine: %.2f/s: native is %.0fx faster; the engine gives %.1fx\n",
+        bf, nf / bf, ef / bf;
+    printf "resumed handshakes, engine: %.1f/s; native %.1f/s: native is %.1fx faster (target <= 5x: %s)\n",
+        er, nr, nr / er, nr / er <= 5 ? "met" : "MISSED";
+    printf "memory per connected lamp: %.2f MB\n", rss / 1024;
+    printf "idle CPU of %d connected lamps: %.2f %% of a core\n", n, idle;
+}'
