@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian 12 machine, builds lampsim and the lamp firmware,
-# and boots one virtual lamp with its console on this terminal.  The
-# README's main command.  State persists in ${LAMPSIM_STATE:-./demo-lamp}.
+# Sets up a fresh Debian 12 machine, builds lampsim, the lamp firmware and
+# the reference cloud, then runs the main job: the reference cloud
+# (lampcloud serve: mosquitto with mutual TLS, the HTTPS image server, the
+# follower) on loopback, and a small fleet that boots, is given its WiFi
+# credentials and connects to it.  The README's main command.
+#   LAMPSIM_LAMPS   fleet size (default 3)
+#   LAMPSIM_IDLE    seconds the connected fleet runs before the report (10)
+#   LAMPSIM_STATE   where the fleet and the cloud keep their state (./demo)
+# On a terminal it then opens the console of one more lamp, connected to
+# the same cloud (type `help`, `net`; Ctrl-C ends the demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,11 +16,32 @@ bash tools/setup.sh
 [ -f build/build.ninja ] || meson setup build
 meson compile -C build
 
-state=${LAMPSIM_STATE:-demo-lamp}
+state=${LAMPSIM_STATE:-demo}
+lamps=${LAMPSIM_LAMPS:-3}
+idle=${LAMPSIM_IDLE:-10}
+mkdir -p "$state"
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mqtt=$(port) https=$(port)
+build/tools/lampcloud/lampcloud serve --fleet build/firmware/dev-fleet \
+    --state-dir "$state/cloud" --mqtt-port "$mqtt" --https-port "$https" > "$state/cloud.log" 2>&1 &
+cloud=$!
+trap 'kill $cloud 2>/dev/null; wait $cloud 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q ready "$state/cloud.log" && break; sleep 0.1; done
+grep -q ready "$state/cloud.log" || { cat "$state/cloud.log"; echo "demo: lampcloud did not start" >&2; exit 1; }
+sed 's/^/cloud | /' "$state/cloud.log"
+
+echo "demo: $lamps lamps boot, join WiFi 'demo' and connect to the cloud on port $mqtt"
+# A fresh fleet each run: its lamps are new, so they are provisioned for
+# this run's broker port.
+rm -rf "$state/fleet"
+build/sim/lampsim fleet --count "$lamps" --state-dir "$state/fleet" --ap demo:demo-passphrase \
+    --cloud "localhost:$mqtt" --idle "$idle" --timeout 300
+echo "demo: what the cloud saw (also in $state/cloud.log):"
+sed -n '/follower: following/,$p' "$state/cloud.log" | sed 's/^/cloud | /'
+
 if [ -t 0 ]; then
-    echo "lampsim: booting lamp in $state; type 'help' at the lamp> prompt, Ctrl-C to stop" >&2
-    exec build/sim/lampsim run --state-dir "$state"
+    echo "demo: one more lamp with its console here: type 'wifi demo demo-passphrase', then 'net'; Ctrl-C ends"
+    rm -rf "$state/lamp"
+    build/sim/lampsim run --state-dir "$state/lamp" --ap demo:demo-passphrase \
+        --cloud "localhost:$mqtt" || true
 fi
-# Not on a terminal: show the boot and one status report, then stop.
-exec build/sim/lampsim run --state-dir "$state" --console-input status \
-    --exit-on 'uptime' --timeout 60

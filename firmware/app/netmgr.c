@@ -13,10 +13,12 @@
 #include "net.h"
 #include "ota.h"
 #include "shadow.h"
+#include "status.h"
 #include "tls_link.h"
 #include "uart.h"
 #include "wifi_creds.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define SOCK 0
@@ -29,6 +31,7 @@
 #define PING_TIMEOUT_MS 20000u
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
+#define TELEMETRY_PERIOD_MS 60000u
 
 enum state {
     S_NO_CREDS, S_JOINING, S_RESOLVING, S_CONNECTING, S_HANDSHAKE, S_CONNACK, S_ONLINE,
@@ -52,6 +55,7 @@ static char topic_prefix[32];    /* "lamp/<serial>/" */
 static struct tls_link tls;
 static struct mqtt mq;
 static uint32_t last_tx_ms;
+static uint32_t telemetry_due_ms;
 static uint32_t ping_sent_ms;
 static uint32_t connects, drops;
 static bool crash_in_flight;
@@ -220,6 +224,26 @@ int netmgr_publish(const char *suffix, const char *json, bool retain)
 
 /* Stored crash records go to the cloud one at a time; each is marked
  * reported only when the broker acknowledged it. */
+/* Telemetry (docs/cloud.md#telemetry), QoS 0: one is worth nothing once
+ * the next is due. */
+static void send_telemetry(void)
+{
+    char json[256], t[48];
+    const struct tls_counters *c = tls_counters();
+
+    snprintf(json, sizeof(json),
+             "{\"uptime_s\":%lu,\"reset_cause\":\"%s\",\"connects\":%lu,\"drops\":%lu,"
+             "\"tls_full\":%lu,\"tls_resumed\":%lu,\"tls_failed\":%lu,\"crypto_ops\":%lu}",
+             (unsigned long)(clock_ms() / 1000u), status_reset_cause(), (unsigned long)connects,
+             (unsigned long)drops, (unsigned long)c->full, (unsigned long)c->resumed,
+             (unsigned long)c->failed,
+             (unsigned long)(crypto_engine_present() ? crypto_engine_ops() : 0));
+    topic(t, sizeof(t), "telemetry");
+    mqtt_publish(&mq, t, json, strlen(json), 0, false, NULL);
+    mqtt_flush();
+    telemetry_due_ms = clock_ms() + TELEMETRY_PERIOD_MS;
+}
+
 static void send_next_crash(void)
 {
     const struct crash_record *r;
@@ -267,6 +291,7 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
     topic(t, sizeof(t), "shadow/reported");
     mqtt_publish(&mq, t, json, strlen(json), 1, true, NULL);
     mqtt_flush();
+    send_telemetry();
     send_next_crash();
 }
 
@@ -524,6 +549,8 @@ static void check_timers(void)
             ping_sent_ms = now;
             mqtt_flush();
         }
+        if ((int32_t)(now - telemetry_due_ms) >= 0)
+            send_telemetry();
         send_next_crash();
         return;
     }
@@ -569,6 +596,8 @@ uint32_t netmgr_idle_ms(void)
         uint32_t due = mq.ping_outstanding ? ping_sent_ms + PING_TIMEOUT_MS
                                            : last_tx_ms + KEEPALIVE_S * 1000u * 3 / 4;
         left = (int32_t)(due - now) > 0 ? due - now : 0;
+        if ((int32_t)(telemetry_due_ms - now) < (int32_t)left)
+            left = (int32_t)(telemetry_due_ms - now) > 0 ? telemetry_due_ms - now : 0;
     } else if (have_deadline) {
         left = (int32_t)(deadline - now) > 0 ? deadline - now : 0;
     }

@@ -46,6 +46,8 @@ do
   ok(cloud_says(lamp, "lamp REF%-1 admitted", 10), "the registry plugin admitted it")
   ok(cloud_says(lamp, 'REF%-1: shadow/reported {"on":true,"level":100', 10),
      "the follower shows its reported state")
+  ok(cloud_says(lamp, 'REF%-1: telemetry {"uptime_s":[0-9]+,"reset_cause":"power on","connects":1', 10),
+     "and its telemetry")
 
   local done, out = lampcloud("desired REF-1 '{\"on\":true,\"level\":40}'")
   ok(done, "lampcloud desired (" .. out:gsub("\n", " ") .. ")")
@@ -107,4 +109,19 @@ do
   ok(lamp:expect("refused by the broker", 90), "a revoked lamp is refused by the broker")
   ok(cloud_says(lamp, "refused lamp REF%-3: revoked in the registry", 10), "the cloud says why")
   ok(not lamp:console():find("mqtt: connected"), "it never gets online")
+end
+
+do
+  -- A copy of the fleet: the same CAs, its own registry.  A lamp made
+  -- there has a certificate the broker's TLS accepts, but the cloud's
+  -- registry has never heard of it.
+  local other = os.getenv("WORK") .. "/other-fleet"
+  ok(sh("cp -r " .. fleet.dir .. " " .. other), "a copy of the fleet with its own registry")
+  local lamp <close> = scenario.lamp{ serial = "REF-4", fleet = { dir = other },
+                                      ap = "lab:password123", variant = variant,
+                                      cloud = "localhost:" .. os.getenv("MQTT_PORT") }
+  lamp:power_on()
+  lamp:type("wifi lab password123")
+  ok(lamp:expect("refused by the broker", 90), "a lamp unknown to the registry is refused")
+  ok(cloud_says(lamp, "refused lamp REF%-4: not in the registry", 10), "the cloud says why")
 end

@@ -3,7 +3,7 @@
 # the registry plugin, the HTTPS image server cutting every first download
 # short, the follower) and lamps on loopback: desired state reaches a lamp,
 # an update image is downloaded, resumed with Range, verified and
-# installed, a tampered one refused, a revoked lamp refused.  The lamp side
+# installed, a tampered one refused, revoked and unknown lamps refused.  The lamp side
 # is cloud_ref.lua (lampsim scenario; TAP).
 # Usage: cloud_ref.sh LAMPSIM LAMPCLOUD LAMPFACTORY FIRMWARE_DIR
 set -uo pipefail
@@ -39,7 +39,7 @@ grep -q "ready" "$work/cloud.log" || { sed 's/^/# /' "$work/cloud.log"; bail "la
 cp "$work/app-101.img" "$work/app-101-tampered.img"
 printf '\x5a' | dd of="$work/app-101-tampered.img" bs=1 seek=70000 conv=notrunc status=none
 
-export FLEET="$fleet" MQTT_PORT=$mqtt HTTPS_PORT=$https CLOUD_STATE="$work/cloud"
+export WORK="$work" FLEET="$fleet" MQTT_PORT=$mqtt HTTPS_PORT=$https CLOUD_STATE="$work/cloud"
 export CLOUD_LOG="$work/cloud.log" LAMPCLOUD="$lampcloud" LAMPFACTORY="$lampfactory"
 export IMG_GOOD="$work/app-101.img" IMG_TAMPERED="$work/app-101-tampered.img"
 "$lampsim" scenario "$here/cloud_ref.lua"
