@@ -113,15 +113,21 @@ static void on_special(struct machine *m, uint32_t pc)
     /* A preceding MSR CONTROL may have changed the privilege level (the
      * page protections of the MPU and of the SCS follow it), and a
      * preceding CPSIE or MSR to a mask register may have unmasked a
-     * pending exception: both are handled before this instruction. */
-    if (cpu_privileged(m) != m->prot_privileged) {
-        m->mpu_dirty = true;
-        machine_stop_cpu(m);
-        return;
-    }
-    if (exc_pending_to_take(m)) {
-        machine_stop_cpu(m);
-        return;
+     * pending exception: both are handled before this instruction.  Only
+     * after those (the scan flags the address that follows them): the
+     * check costs several register reads, and divisions, which are
+     * flagged for the divide-by-zero trap, are frequent in bignum code. */
+    uint16_t prev = fetch16(m, pc - 2), prev2 = fetch16(m, pc - 4);
+    if (is_cpsie(prev) || is_msr_mask_or_control(prev2, prev)) {
+        if (cpu_privileged(m) != m->prot_privileged) {
+            m->mpu_dirty = true;
+            machine_stop_cpu(m);
+            return;
+        }
+        if (exc_pending_to_take(m)) {
+            machine_stop_cpu(m);
+            return;
+        }
     }
     if (hw1 == INSN_SEV) {
         m->event_reg = true; /* Unicorn runs SEV as a NOP */
