@@ -24,7 +24,7 @@ enum {
 #define STATUS_DONE 2u
 #define STATUS_ERR 4u
 enum { CMD_AES_ENC = 1, CMD_AES_DEC, CMD_SHA256, CMD_P256_MUL_BASE, CMD_P256_ECDH,
-       CMD_P256_SIGN, CMD_P256_VERIFY, CMD_RSA_PUBLIC };
+       CMD_P256_SIGN, CMD_P256_VERIFY, CMD_RSA_PUBLIC, CMD_AES_CTR };
 enum { E_CMD = 1, E_LEN = 2, E_ADDR = 3 }; /* 4, 5: CRYPTO_HOST_E_* */
 #define MAX_BULK (64u * 1024) /* AES / SHA-256 bytes per command */
 #define RSA_MIN 64u
@@ -135,8 +135,14 @@ static uint32_t run_bulk(struct crypto *c, uint32_t cmd)
         return 0;
     }
     len_ok(c, arg(c, CR_KEYLEN) == 16, "AES key (KEYLEN) must be 16 bytes", &err);
-    len_ok(c, src_len && src_len % 16 == 0 && src_len <= MAX_BULK,
-           "AES input must be whole 16-byte blocks, at most 64 KiB", &err);
+    if (cmd == CMD_AES_CTR) {
+        len_ok(c, src_len && src_len <= MAX_BULK, "AES-CTR input must be 1 byte to 64 KiB", &err);
+        len_ok(c, arg(c, CR_AUXLEN) == 16, "AES-CTR counter block (AUXLEN) must be 16 bytes",
+               &err);
+    } else {
+        len_ok(c, src_len && src_len % 16 == 0 && src_len <= MAX_BULK,
+               "AES input must be whole 16-byte blocks, at most 64 KiB", &err);
+    }
     len_ok(c, arg(c, CR_DSTLEN) >= src_len, "AES output (DSTLEN) shorter than the input", &err);
     const uint8_t *key = in_buf(c, arg(c, CR_KEY), 16, &err);
     const uint8_t *src = in_buf(c, arg(c, CR_SRC), src_len, &err);
@@ -147,6 +153,14 @@ static uint32_t run_bulk(struct crypto *c, uint32_t cmd)
         return err;
     /* src and dst may overlap: go through a copy. */
     g_autofree uint8_t *tmp = g_memdup2(src, src_len);
+    if (cmd == CMD_AES_CTR) {
+        uint8_t *ctr = machine_sram_range_rw(c->m, arg(c, CR_AUX), 16);
+        if (!ctr) {
+            in_buf(c, arg(c, CR_AUX), 16, &err);
+            return err;
+        }
+        return (uint32_t)crypto_host_aes128_ctr(key, ctr, tmp, dst, src_len);
+    }
     return (uint32_t)crypto_host_aes128_ecb(cmd == CMD_AES_ENC, key, tmp, dst, src_len);
 }
 
@@ -240,6 +254,7 @@ static void start(struct crypto *c, uint32_t cmd)
     switch (cmd) {
     case CMD_AES_ENC:
     case CMD_AES_DEC:
+    case CMD_AES_CTR:
     case CMD_SHA256:
         finish(c, run_bulk(c, cmd));
         return;

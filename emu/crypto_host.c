@@ -28,6 +28,28 @@ int crypto_host_aes128_ecb(bool encrypt, const uint8_t key[16], const uint8_t *i
     return ok ? CRYPTO_HOST_OK : CRYPTO_HOST_E_FAILED;
 }
 
+int crypto_host_aes128_ctr(const uint8_t key[16], uint8_t ctr[16], const uint8_t *in,
+                           uint8_t *out, size_t len)
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int outl = 0, ok;
+    size_t blocks = (len + 15) / 16;
+
+    if (!c)
+        return CRYPTO_HOST_E_FAILED;
+    ok = EVP_EncryptInit_ex(c, EVP_aes_128_ctr(), NULL, key, ctr) &&
+         EVP_EncryptUpdate(c, out, &outl, in, (int)len) && (size_t)outl == len;
+    EVP_CIPHER_CTX_free(c);
+    /* OpenSSL's CTR mode increments the whole block as one big-endian
+     * number, as mbedtls_aes_crypt_ctr does. */
+    for (int i = 15; i >= 0 && blocks; i--) {
+        unsigned sum = ctr[i] + (unsigned)(blocks & 0xFF);
+        ctr[i] = (uint8_t)sum;
+        blocks = (blocks >> 8) + (sum >> 8);
+    }
+    return ok ? CRYPTO_HOST_OK : CRYPTO_HOST_E_FAILED;
+}
+
 static const uint32_t sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
     0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,

@@ -20,6 +20,10 @@ typedef void (*crypto_host_random_fn)(void *user, uint8_t *out, size_t len);
 
 int crypto_host_aes128_ecb(bool encrypt, const uint8_t key[16], const uint8_t *in,
                            uint8_t *out, size_t len);
+/* AES-128-CTR over len bytes; ctr (a big-endian 128-bit counter block) is
+ * advanced by the blocks used, a partial last block counting as one. */
+int crypto_host_aes128_ctr(const uint8_t key[16], uint8_t ctr[16], const uint8_t *in,
+                           uint8_t *out, size_t len);
 /* SHA-256 compression of nblocks 64-byte blocks into state[8]. */
 void crypto_host_sha256_compress(uint32_t state[8], const uint8_t *blocks, size_t nblocks);
 int crypto_host_p256_mul_base(const uint8_t d[32], uint8_t q[64]);

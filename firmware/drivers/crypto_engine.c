@@ -56,7 +56,8 @@ uint32_t crypto_engine_run(uint32_t cmd, const struct crypto_engine_args *a, uin
     uint32_t sr, primask, irq = 1u << IRQ_CRYPTO;
     bool irq_was_enabled;
 
-    if (cmd == CRYPTO_CMD_AES_ENC || cmd == CRYPTO_CMD_AES_DEC || cmd == CRYPTO_CMD_SHA256) {
+    if (cmd == CRYPTO_CMD_AES_ENC || cmd == CRYPTO_CMD_AES_DEC || cmd == CRYPTO_CMD_AES_CTR ||
+        cmd == CRYPTO_CMD_SHA256) {
         uint32_t err = run_at_once(cmd, a);
         ops++;
         errors += err != 0;

@@ -171,6 +171,7 @@
 #define CRYPTO_CMD_P256_SIGN 6u
 #define CRYPTO_CMD_P256_VERIFY 7u
 #define CRYPTO_CMD_RSA_PUBLIC 8u
+#define CRYPTO_CMD_AES_CTR 9u
 
 /* IRQ numbers */
 #define IRQ_UART0 0

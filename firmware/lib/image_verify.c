@@ -4,6 +4,7 @@
 
 #include "aes_kw.h"
 #include "crypto_engine.h"
+#include "hw.h"
 #include "pss_engine.h"
 #include "keystore_read.h"
 
@@ -70,6 +71,19 @@ int image_ctr(const uint8_t key[16], const uint8_t iv[16], uint32_t offset,
         uint32_t sum = counter[i] + (add & 0xFF);
         counter[i] = (uint8_t)sum;
         add = (add >> 8) + (sum >> 8);
+    }
+    if (crypto_engine_present() && offset % 16 == 0) {
+        /* One engine command per chunk instead of one per block; the
+         * engine reads SRAM only, so a chunk in flash goes through out. */
+        uint8_t k[16];
+        if (in != out)
+            memcpy(out, in, len);
+        memcpy(k, key, 16);
+        struct crypto_engine_args a = { .src = out, .src_len = len, .dst = out, .dst_len = len,
+                                        .key = k, .key_len = 16, .aux = counter, .aux_len = 16 };
+        rc = crypto_engine_run(CRYPTO_CMD_AES_CTR, &a, NULL) ? MBEDTLS_ERR_AES_HW_ACCEL_FAILED : 0;
+        mbedtls_platform_zeroize(k, sizeof(k));
+        return rc;
     }
     mbedtls_aes_init(&aes);
     rc = mbedtls_aes_setkey_enc(&aes, key, 128);

@@ -106,6 +106,24 @@ static void aes128_fips197_vector(void)
     CU_ASSERT_EQUAL(memcmp(ram(A_DST, 16), pt, 16), 0);
 }
 
+static void aes128_ctr_sp800_38a_vector_with_partial_block(void)
+{
+    /* SP 800-38A F.5.1: two blocks, then 4 bytes of the second again. */
+    uint8_t key[16], ctr[16], pt[32], ct[32], want_ctr[16];
+
+    hex(key, "2b7e151628aed2a6abf7158809cf4f3c");
+    hex(ctr, "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+    hex(pt, "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51");
+    hex(ct, "874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff");
+    hex(want_ctr, "f0f1f2f3f4f5f6f7f8f9fafbfcfdff01");
+    put(A_KEY, key, 16);
+    put(A_AUX, ctr, 16);
+    put(A_SRC, pt, 20);
+    CU_ASSERT_EQUAL(run(9, 20, 20, 16, 16), 0u);
+    CU_ASSERT_EQUAL(memcmp(ram(A_DST, 20), ct, 20), 0);
+    CU_ASSERT_EQUAL(memcmp(ram(A_AUX, 16), want_ctr, 16), 0); /* carried into byte 14 */
+}
+
 static void sha256_abc_one_block(void)
 {
     /* FIPS 180-2 B.1: "abc", padded into one block, from the initial state. */
@@ -249,6 +267,8 @@ int main(void)
     CU_add_test(s, "identity_and_feature_bit", identity_and_feature_bit);
     CU_add_test(s, "basic_variant_has_no_engine", basic_variant_has_no_engine);
     CU_add_test(s, "aes128_fips197_vector", aes128_fips197_vector);
+    CU_add_test(s, "aes128_ctr_sp800_38a_vector_with_partial_block",
+                aes128_ctr_sp800_38a_vector_with_partial_block);
     CU_add_test(s, "sha256_abc_one_block", sha256_abc_one_block);
     CU_add_test(s, "p256_generator_and_ecdh_both_ways", p256_generator_and_ecdh_both_ways);
     CU_add_test(s, "p256_sign_verify_and_tamper", p256_sign_verify_and_tamper);
