@@ -200,6 +200,12 @@ int tls_handshake(struct tls_link *t)
     /* Step by step, to see whether the server agreed to resume (the
      * handshake state that says so is gone once it is over). */
     while (t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+        /* A whole flight can be processed in one call; without the CRYPTO
+         * engine each of its public-key steps is a large fraction of a
+         * second of CPU, together more than the watchdog allows.  Each
+         * step is bounded (one message), so the watchdog is kicked between
+         * steps, not blindly. */
+        WDT_KICK = 0xA5A5A5A5u;
         err = mbedtls_ssl_handshake_step(&t->ssl);
         if (t->ssl.handshake && t->ssl.handshake->resume)
             t->resumed = true;
