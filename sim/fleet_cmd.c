@@ -28,6 +28,11 @@ struct fleet {
     bool idling;
     /* console lines counted over the whole fleet */
     guint connected, full, resumed;
+    /* CPU of each lamp's machine from "cloud: connecting" to its "tls:"
+     * line (TCP connect and TLS handshake), summed per kind */
+    GHashTable *connecting_cpu; /* lamp -> CPU ns at "cloud: connecting" */
+    uint64_t hs_full_ns, hs_resumed_ns;
+    guint hs_full, hs_resumed;
     guint want_connected; /* the phase ends when connected reaches it */
 };
 
@@ -56,13 +61,31 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
 {
     struct fleet *f = user_data;
 
-    (void)lamp;
-    if (g_str_has_prefix(line, "mqtt: connected as "))
+    uint64_t *start;
+
+    if (g_str_has_prefix(line, "mqtt: connected as ")) {
         f->connected++;
-    else if (g_str_has_prefix(line, "tls: full handshake"))
-        f->full++;
-    else if (g_str_has_prefix(line, "tls: session resumed"))
-        f->resumed++;
+    } else if (g_str_has_prefix(line, "cloud: connecting to ")) {
+        uint64_t *at = g_new(uint64_t, 1);
+        *at = lamp_cpu_ns(lamp);
+        g_hash_table_replace(f->connecting_cpu, lamp, at);
+    } else if (g_str_has_prefix(line, "tls: full handshake") ||
+               g_str_has_prefix(line, "tls: session resumed")) {
+        bool full = line[5] == 'f';
+        full ? f->full++ : f->resumed++;
+        start = g_hash_table_lookup(f->connecting_cpu, lamp);
+        if (start) {
+            uint64_t ns = lamp_cpu_ns(lamp) - *start;
+            if (full) {
+                f->hs_full_ns += ns;
+                f->hs_full++;
+            } else {
+                f->hs_resumed_ns += ns;
+                f->hs_resumed++;
+            }
+            g_hash_table_remove(f->connecting_cpu, lamp);
+        }
+    }
 }
 
 static gboolean on_deadline(gpointer user_data);
@@ -103,6 +126,28 @@ static double run_until_connected(struct fleet *f, guint want, double timeout_s)
     }
     g_source_remove(t);
     return cpu_seconds() - cpu0;
+}
+
+/* The lamps' own CPU from "cloud: connecting" to their "tls:" lines in
+ * the phase just run (TCP connect and TLS handshake, emulated code and
+ * models; not the rest of the fleet, not the MQTT session after it). */
+static void report_handshakes(struct fleet *f, const char *phase)
+{
+    if (f->hs_full) {
+        printf("%s_tls_full_handshakes: %u\n", phase, f->hs_full);
+        printf("%s_tls_full_handshake_cpu_ms: %.3f\n", phase, f->hs_full_ns / 1e6 / f->hs_full);
+        printf("%s_tls_full_handshakes_per_cpu_s: %.3f\n", phase,
+               f->hs_full / (f->hs_full_ns / 1e9));
+    }
+    if (f->hs_resumed) {
+        printf("%s_tls_resumed_handshakes: %u\n", phase, f->hs_resumed);
+        printf("%s_tls_resumed_handshake_cpu_ms: %.3f\n", phase,
+               f->hs_resumed_ns / 1e6 / f->hs_resumed);
+        printf("%s_tls_resumed_handshakes_per_cpu_s: %.3f\n", phase,
+               f->hs_resumed / (f->hs_resumed_ns / 1e9));
+    }
+    f->hs_full = f->hs_resumed = 0;
+    f->hs_full_ns = f->hs_resumed_ns = 0;
 }
 
 static uint64_t fleet_instructions(struct fleet *f)
@@ -263,6 +308,7 @@ int cmd_fleet(int argc, char **argv)
     loop = g_main_loop_new(NULL, FALSE);
     sched = scheduler_new(NULL);
     f.loop = loop;
+    f.connecting_cpu = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     f.count = (guint)count;
     f.lamps = g_new0(struct lamp *, f.count);
     rss_before = rss_kib();
@@ -329,6 +375,7 @@ int cmd_fleet(int argc, char **argv)
         printf("full_handshakes: %u\n", f.full);
         printf("full_handshakes_per_cpu_s: %.3f\n", connect_cpu > 0 ? f.full / connect_cpu : 0.0);
         printf("connect_guest_minsn_per_lamp: %.3f\n", connect_insns / 1e6 / f.count);
+        report_handshakes(&f, "connect");
         report_net(&f, "connect");
     }
     guint rounds_done = 1;
@@ -352,6 +399,7 @@ int cmd_fleet(int argc, char **argv)
             printf("%s_guest_minsn_per_lamp: %.3f\n", names[r],
                    (fleet_instructions(&f) - i0) / 1e6 / f.count);
             printf("%s_handshakes_per_cpu_s: %.3f\n", names[r], cpu > 0 ? got / cpu : 0.0);
+            report_handshakes(&f, names[r]);
         }
     }
     if (drop) {
@@ -373,6 +421,7 @@ int cmd_fleet(int argc, char **argv)
         printf("full_handshakes_on_reconnect: %u\n", f.full - full_before);
         printf("resumed_handshakes_per_cpu_s: %.3f\n",
                cpu > 0 ? (f.resumed - resumed_before) / cpu : 0.0);
+        report_handshakes(&f, "reconnect");
     }
     {
         /* A healthy fleet resets once (power on) per lamp; more means
@@ -400,5 +449,7 @@ out:
         lamp_free(f.lamps[i]);
     }
     g_free(f.lamps);
+    if (f.connecting_cpu)
+        g_hash_table_destroy(f.connecting_cpu);
     return f.exit_code;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +38,9 @@ struct lamp {
     guint prompts;
     bool prompt_pending;    /* a prompt appeared: type the next line */
     bool stop_at_lines;     /* end the slice at every complete line */
+    uint64_t cpu_ns;        /* host CPU spent in this lamp's slices */
+    uint64_t slice_cpu0;    /* thread CPU time when the running slice began */
+    bool in_slice;
     bool cr_pending;        /* the last byte was a carriage return */
     void (*wake_fn)(gpointer user_data);
     gpointer wake_data;
@@ -327,9 +331,25 @@ void lamp_queue_input_line(struct lamp *lamp, const char *line)
         lamp->prompt_pending = true;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t lamp_cpu_ns(struct lamp *lamp)
+{
+    return lamp->cpu_ns + (lamp->in_slice ? thread_cpu_ns() - lamp->slice_cpu0 : 0);
+}
+
 enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns)
 {
+    lamp->slice_cpu0 = thread_cpu_ns();
+    lamp->in_slice = true;
     enum machine_state st = machine_run(lamp->machine, max_insns);
+    lamp->in_slice = false;
+    lamp->cpu_ns += thread_cpu_ns() - lamp->slice_cpu0;
 
     if (lamp->prompt_pending) {
         lamp->prompt_pending = false;

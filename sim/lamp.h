@@ -73,6 +73,10 @@ enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns);
 /* Type raw bytes now (interactive terminal input). */
 void lamp_type(struct lamp *lamp, const char *buf, size_t len);
 guint lamp_prompts_seen(struct lamp *lamp);
+/* Host CPU time (thread clock) spent running this lamp's machine, the
+ * running slice included: what a phase of its life cost, measured from
+ * console lines (lampsim fleet). */
+uint64_t lamp_cpu_ns(struct lamp *lamp);
 /* Called when host I/O (the network) changed the lamp's machine outside
  * a slice: its scheduler must look at it again. */
 void lamp_set_wake(struct lamp *lamp, void (*fn)(gpointer user_data), gpointer user_data);

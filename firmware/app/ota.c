@@ -91,6 +91,7 @@ static void close_link(void)
 static void give_up(const char *state, const char *why)
 {
     close_link();
+    tls_release(&o.tls);
     staging_abort();
     console_async_begin();
     uart_puts("ota: ");

@@ -180,10 +180,17 @@ int tls_open(struct tls_link *t, unsigned sock, const char *host, enum tls_slot 
     t->slot = slot;
     t->resumed = false;
     t->why[0] = 0;
-    mbedtls_ssl_init(&t->ssl);
+    if (!t->set_up) {
+        mbedtls_ssl_init(&t->ssl);
+        if ((err = mbedtls_ssl_setup(&t->ssl, &conf)) != 0) {
+            mbedtls_ssl_free(&t->ssl);
+            set_why(t, "TLS setup failed (out of memory?)", err);
+            return -1;
+        }
+        t->set_up = true;
+    }
     t->open = true;
-    if ((err = mbedtls_ssl_setup(&t->ssl, &conf)) != 0 ||
-        (err = mbedtls_ssl_set_hostname(&t->ssl, host)) != 0) {
+    if ((err = mbedtls_ssl_set_hostname(&t->ssl, host)) != 0) {
         set_why(t, "TLS setup failed (out of memory?)", err);
         return -1;
     }
@@ -264,8 +271,22 @@ void tls_close(struct tls_link *t, bool notify)
         return;
     if (notify)
         (void)mbedtls_ssl_close_notify(&t->ssl);
-    mbedtls_ssl_free(&t->ssl);
+    /* Reset wipes keys and records; reusing the 20 KiB of record buffers
+     * spares an allocation and a wipe per reconnect. */
+    if (mbedtls_ssl_session_reset(&t->ssl) != 0) {
+        mbedtls_ssl_free(&t->ssl);
+        t->set_up = false;
+    }
     t->open = false;
+}
+
+void tls_release(struct tls_link *t)
+{
+    tls_close(t, false);
+    if (t->set_up) {
+        mbedtls_ssl_free(&t->ssl);
+        t->set_up = false;
+    }
 }
 
 void tls_forget_session(enum tls_slot slot)

@@ -23,6 +23,7 @@ struct tls_link {
     unsigned sock;
     enum tls_slot slot;
     bool open;
+    bool set_up;        /* ssl holds its record buffers across connections */
     bool resumed;       /* the last handshake was abbreviated */
     char why[112];      /* the last failure, for the console */
 };
@@ -38,9 +39,13 @@ int tls_handshake(struct tls_link *t);
 int tls_write(struct tls_link *t, const void *buf, size_t len);
 /* Bytes read (> 0), 0 when nothing yet, or < 0 (closed or failed). */
 int tls_read(struct tls_link *t, void *buf, size_t len);
-/* Sends close_notify (best effort) and frees the connection; the saved
- * session stays for the next handshake. */
+/* Sends close_notify (best effort) and resets the connection: keys and
+ * records are wiped, the record buffers are kept for the next connection
+ * of this link; the saved session stays for the next handshake. */
 void tls_close(struct tls_link *t, bool notify);
+/* Closes (as tls_close) and gives the record buffers back to the heap:
+ * for a link not needed again soon (the OTA link after a download). */
+void tls_release(struct tls_link *t);
 /* Drops a saved session (the next handshake is a full one). */
 void tls_forget_session(enum tls_slot slot);
 
