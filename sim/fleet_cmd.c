@@ -260,7 +260,7 @@ int cmd_fleet(int argc, char **argv)
     struct lamp_config cfg = { .time_mode = MACHINE_TIME_REALTIME };
     guint64 seed = 0;
     long rss_before, rss_after;
-    double cpu0, cpu1, cpu2, boot_wall;
+    double cpu0, cpu1, cpu2, boot_wall, boot_cpu;
     guint t;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -335,6 +335,7 @@ int cmd_fleet(int argc, char **argv)
     if (f.exit_code)
         goto out;
     cpu1 = cpu_seconds();
+    boot_cpu = cpu1 - cpu0;
     boot_wall = (g_get_monotonic_time() - f.boot_started_us) / 1e6;
     rss_after = rss_kib();
 
@@ -364,7 +365,7 @@ int cmd_fleet(int argc, char **argv)
 
     printf("lamps: %u\n", f.count);
     printf("boot_wall_s: %.3f\n", boot_wall);
-    printf("boot_cpu_ms_per_lamp: %.3f\n", (cpu1 - cpu0) * 1000 / f.count);
+    printf("boot_cpu_ms_per_lamp: %.3f\n", boot_cpu * 1000 / f.count);
     printf("rss_kib_per_lamp: %.0f\n", (double)(rss_after - rss_before) / f.count);
     printf("rss_kib_total: %ld\n", rss_after);
     printf("idle_s: %.1f\n", idle_s);
