@@ -359,9 +359,11 @@ int cmd_fleet(int argc, char **argv)
     }
     fprintf(stderr, "lampsim fleet: idling %.1f s\n", idle_s);
     f.idling = true;
+    uint64_t idle_insns = fleet_instructions(&f);
     g_timeout_add((guint)(idle_s * 1000), on_deadline, &f);
     g_main_loop_run(loop);
     cpu2 = cpu_seconds();
+    idle_insns = fleet_instructions(&f) - idle_insns;
 
     printf("lamps: %u\n", f.count);
     printf("boot_wall_s: %.3f\n", boot_wall);
@@ -370,6 +372,8 @@ int cmd_fleet(int argc, char **argv)
     printf("rss_kib_total: %ld\n", rss_after);
     printf("idle_s: %.1f\n", idle_s);
     printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - cpu1) * 100 / idle_s : 0.0);
+    printf("idle_guest_kinsn_per_lamp_s: %.3f\n",
+           idle_s > 0 ? idle_insns / 1e3 / f.count / idle_s : 0.0);
     if (ap) {
         printf("connect_wall_s: %.3f\n", connect_wall);
         printf("connect_cpu_ms_per_lamp: %.3f\n", connect_cpu * 1000 / f.count);

@@ -44,15 +44,29 @@ static void protect_boot_and_enable_traps(void)
     mpu_setup();
 }
 
-/* One-shot wake-up no later than the watchdog needs. */
+/* The wake-up timer: periodic at 1 s (the watchdog's pace) while nothing
+ * needs an earlier wake, and then left alone: an idle lamp touches no
+ * register between wake-ups, which is what lets a fleet of them idle
+ * cheaply; one-shot when the network has an earlier deadline. */
+static bool wake_periodic;
+
 static void arm_wakeup(uint32_t ms)
 {
-    uint32_t us = ms >= WAKE_PERIOD_US / 1000u ? WAKE_PERIOD_US : (ms ? ms * 1000u : 100u);
-
+    if (ms >= WAKE_PERIOD_US / 1000u) {
+        if (wake_periodic)
+            return;
+        TIMER_CR = 0;
+        TIMER_SR = 1;
+        TIMER_LOAD = WAKE_PERIOD_US;
+        TIMER_CR = 1u | 2u | 4u; /* EN, IE, periodic */
+        wake_periodic = true;
+        return;
+    }
     TIMER_CR = 0;
     TIMER_SR = 1;
-    TIMER_LOAD = us;
+    TIMER_LOAD = ms ? ms * 1000u : 100u;
     TIMER_CR = 1u | 2u;
+    wake_periodic = false;
 }
 
 static void start_watchdog(void)

@@ -590,7 +590,11 @@ void netmgr_poll(void)
 
 uint32_t netmgr_idle_ms(void)
 {
-    uint32_t now = clock_ms(), left = UINT32_MAX;
+    uint32_t now, left = UINT32_MAX;
+
+    if (state != S_ONLINE && !have_deadline)
+        return ota_idle_ms(); /* no clock read: idle lamps stay cheap */
+    now = clock_ms();
 
     if (state == S_ONLINE) {
         uint32_t due = mq.ping_outstanding ? ping_sent_ms + PING_TIMEOUT_MS
