@@ -30,8 +30,8 @@ struct fleet {
     guint connected, full, resumed;
     /* CPU of each lamp's machine from "cloud: connecting" to its "tls:"
      * line (TCP connect and TLS handshake), summed per kind */
-    GHashTable *connecting_cpu; /* lamp -> CPU ns at "cloud: connecting" */
-    uint64_t hs_full_ns, hs_resumed_ns;
+    GHashTable *connecting_cpu; /* lamp -> {CPU ns, instructions} at "cloud: connecting" */
+    uint64_t hs_full_ns, hs_resumed_ns, hs_full_insns, hs_resumed_insns;
     guint hs_full, hs_resumed;
     guint want_connected; /* the phase ends when connected reaches it */
 };
@@ -66,8 +66,11 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
     if (g_str_has_prefix(line, "mqtt: connected as ")) {
         f->connected++;
     } else if (g_str_has_prefix(line, "cloud: connecting to ")) {
-        uint64_t *at = g_new(uint64_t, 1);
-        *at = lamp_cpu_ns(lamp);
+        uint64_t *at = g_new(uint64_t, 2);
+        struct machine_stats st;
+        machine_get_stats(lamp_machine(lamp), &st);
+        at[0] = lamp_cpu_ns(lamp);
+        at[1] = st.instructions;
         g_hash_table_replace(f->connecting_cpu, lamp, at);
     } else if (g_str_has_prefix(line, "tls: full handshake") ||
                g_str_has_prefix(line, "tls: session resumed")) {
@@ -75,12 +78,16 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
         full ? f->full++ : f->resumed++;
         start = g_hash_table_lookup(f->connecting_cpu, lamp);
         if (start) {
-            uint64_t ns = lamp_cpu_ns(lamp) - *start;
+            struct machine_stats st;
+            machine_get_stats(lamp_machine(lamp), &st);
+            uint64_t ns = lamp_cpu_ns(lamp) - start[0], insns = st.instructions - start[1];
             if (full) {
                 f->hs_full_ns += ns;
+                f->hs_full_insns += insns;
                 f->hs_full++;
             } else {
                 f->hs_resumed_ns += ns;
+                f->hs_resumed_insns += insns;
                 f->hs_resumed++;
             }
             g_hash_table_remove(f->connecting_cpu, lamp);
@@ -138,6 +145,8 @@ static void report_handshakes(struct fleet *f, const char *phase)
         printf("%s_tls_full_handshake_cpu_ms: %.3f\n", phase, f->hs_full_ns / 1e6 / f->hs_full);
         printf("%s_tls_full_handshakes_per_cpu_s: %.3f\n", phase,
                f->hs_full / (f->hs_full_ns / 1e9));
+        printf("%s_tls_full_handshake_guest_kinsn: %.1f\n", phase,
+               f->hs_full_insns / 1e3 / f->hs_full);
     }
     if (f->hs_resumed) {
         printf("%s_tls_resumed_handshakes: %u\n", phase, f->hs_resumed);
@@ -145,9 +154,11 @@ static void report_handshakes(struct fleet *f, const char *phase)
                f->hs_resumed_ns / 1e6 / f->hs_resumed);
         printf("%s_tls_resumed_handshakes_per_cpu_s: %.3f\n", phase,
                f->hs_resumed / (f->hs_resumed_ns / 1e9));
+        printf("%s_tls_resumed_handshake_guest_kinsn: %.1f\n", phase,
+               f->hs_resumed_insns / 1e3 / f->hs_resumed);
     }
     f->hs_full = f->hs_resumed = 0;
-    f->hs_full_ns = f->hs_resumed_ns = 0;
+    f->hs_full_ns = f->hs_resumed_ns = f->hs_full_insns = f->hs_resumed_insns = 0;
 }
 
 static uint64_t fleet_instructions(struct fleet *f)
