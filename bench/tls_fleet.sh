@@ -31,21 +31,19 @@ build=${BUILD:-build-bench}
 [ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release >/dev/null
 meson compile -C "$build" >/dev/null
 work=$(mktemp -d)
-cloud_pid=
+. tools/lampcloud_start.sh
+lampcloud_pid=
 cleanup() {
-    [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
+    [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 fleet=$build/firmware/dev-fleet
 mqtt=$(free_port) https=$(free_port)
-"$build/tools/lampcloud/lampcloud" serve --fleet "$fleet" --state-dir "$work/cloud" \
-    --mqtt-port "$mqtt" --https-port "$https" > "$work/cloud.log" 2>&1 &
-cloud_pid=$!
-for _ in $(seq 100); do grep -q ready "$work/cloud.log" && break; sleep 0.1; done
-grep -q ready "$work/cloud.log" || { cat "$work/cloud.log"; echo "lampcloud did not start" >&2; exit 1; }
+lampcloud_start "$build/tools/lampcloud/lampcloud" "$work/cloud.log" --fleet "$fleet" \
+    --state-dir "$work/cloud" --mqtt-port "$mqtt" --https-port "$https" ||
+    { cat "$work/cloud.log"; echo "lampcloud did not start" >&2; exit 1; }
 echo "== reference cloud: mosquitto on 127.0.0.1:$mqtt (mutual TLS 1.2)"
 
 get() { sed -n "s/^$1: //p" "$2"; }

@@ -91,10 +91,11 @@ static void nonce_bytes(void *user, uint8_t *out, size_t len)
     }
 }
 
-/* Guest buffer [addr, addr+len) in SRAM, or NULL with ERRCODE set. */
-static const uint8_t *in_buf(struct crypto *c, uint32_t addr, uint32_t len, uint32_t *err)
+/* Guest buffer [addr, addr+len) in SRAM (read or written by DMA), or NULL
+ * with *err set if it is not set yet. */
+static uint8_t *sram_buf(struct crypto *c, uint32_t addr, uint32_t len, uint32_t *err)
 {
-    const uint8_t *p = machine_sram_range(c->m, addr, len);
+    uint8_t *p = machine_sram_range_rw(c->m, addr, len);
     if (!p && !*err) {
         machine_log(c->m, MACHINE_LOG_GUEST_ERROR,
                     "crypto: buffer 0x%08x+%u is not in SRAM (the engine reaches SRAM only)",
@@ -122,10 +123,8 @@ static uint32_t run_bulk(struct crypto *c, uint32_t cmd)
         len_ok(c, arg(c, CR_KEYLEN) == 32, "SHA-256 state (KEYLEN) must be 32 bytes", &err);
         len_ok(c, src_len && src_len % 64 == 0 && src_len <= MAX_BULK,
                "SHA-256 input must be whole 64-byte blocks, at most 64 KiB", &err);
-        const uint8_t *src = in_buf(c, arg(c, CR_SRC), src_len, &err);
-        uint8_t *state = machine_sram_range_rw(c->m, arg(c, CR_KEY), 32);
-        if (!state && !err)
-            in_buf(c, arg(c, CR_KEY), 32, &err);
+        const uint8_t *src = sram_buf(c, arg(c, CR_SRC), src_len, &err);
+        uint8_t *state = sram_buf(c, arg(c, CR_KEY), 32, &err);
         if (err)
             return err;
         uint32_t words[8];
@@ -144,21 +143,17 @@ static uint32_t run_bulk(struct crypto *c, uint32_t cmd)
                "AES input must be whole 16-byte blocks, at most 64 KiB", &err);
     }
     len_ok(c, arg(c, CR_DSTLEN) >= src_len, "AES output (DSTLEN) shorter than the input", &err);
-    const uint8_t *key = in_buf(c, arg(c, CR_KEY), 16, &err);
-    const uint8_t *src = in_buf(c, arg(c, CR_SRC), src_len, &err);
-    uint8_t *dst = machine_sram_range_rw(c->m, arg(c, CR_DST), src_len);
-    if (!dst && !err)
-        in_buf(c, arg(c, CR_DST), src_len, &err);
+    const uint8_t *key = sram_buf(c, arg(c, CR_KEY), 16, &err);
+    const uint8_t *src = sram_buf(c, arg(c, CR_SRC), src_len, &err);
+    uint8_t *dst = sram_buf(c, arg(c, CR_DST), src_len, &err);
     if (err)
         return err;
     /* src and dst may overlap: go through a copy. */
     g_autofree uint8_t *tmp = g_memdup2(src, src_len);
     if (cmd == CMD_AES_CTR) {
-        uint8_t *ctr = machine_sram_range_rw(c->m, arg(c, CR_AUX), 16);
-        if (!ctr) {
-            in_buf(c, arg(c, CR_AUX), 16, &err);
+        uint8_t *ctr = sram_buf(c, arg(c, CR_AUX), 16, &err);
+        if (!ctr)
             return err;
-        }
         return (uint32_t)crypto_host_aes128_ctr(key, ctr, tmp, dst, src_len);
     }
     return (uint32_t)crypto_host_aes128_ecb(cmd == CMD_AES_ENC, key, tmp, dst, src_len);
@@ -207,13 +202,13 @@ static uint32_t run_pk(struct crypto *c, uint32_t cmd, uint64_t *time_ns)
     len_ok(c, arg(c, CR_DSTLEN) >= out_len, "output (DSTLEN) too short", &err);
     if (err)
         return err;
-    key = in_buf(c, arg(c, CR_KEY), key_len, &err);
+    key = sram_buf(c, arg(c, CR_KEY), key_len, &err);
     if (cmd != CMD_P256_MUL_BASE)
-        src = in_buf(c, arg(c, CR_SRC), src_len, &err);
+        src = sram_buf(c, arg(c, CR_SRC), src_len, &err);
     if (cmd == CMD_P256_VERIFY || cmd == CMD_RSA_PUBLIC)
-        aux = in_buf(c, arg(c, CR_AUX), arg(c, CR_AUXLEN), &err);
-    if (out_len && !machine_sram_range(c->m, arg(c, CR_DST), out_len))
-        in_buf(c, arg(c, CR_DST), out_len, &err);
+        aux = sram_buf(c, arg(c, CR_AUX), arg(c, CR_AUXLEN), &err);
+    if (out_len)
+        sram_buf(c, arg(c, CR_DST), out_len, &err);
     if (err)
         return err;
 

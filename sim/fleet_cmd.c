@@ -114,13 +114,39 @@ static gboolean check_connected(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
-/* Runs the loop until every lamp has connected want more times, or the
- * timeout; returns the CPU seconds it took, or -1 on timeout. */
-static double run_until_connected(struct fleet *f, guint want, double timeout_s)
-{
-    double cpu0 = cpu_seconds();
-    guint t;
+/* A phase of a connected fleet's life: something is done to every lamp,
+ * then the loop runs until each has connected once more (or the timeout).
+ * What it cost: */
+struct phase {
+    double cpu_s, wall_s; /* the process's CPU, and wall time */
+    uint64_t insns;       /* guest instructions, whole fleet */
+    guint full, resumed;  /* handshake lines seen */
+};
 
+static uint64_t fleet_instructions(struct fleet *f);
+
+static void type_line(struct lamp *lamp, const void *line)
+{
+    lamp_type(lamp, line, strlen(line));
+}
+
+static void drop_connections(struct lamp *lamp, const void *unused)
+{
+    machine_net_fault(lamp_machine(lamp), MACHINE_NET_DROP, 0);
+}
+
+static bool run_phase(struct fleet *f, struct scheduler *sched,
+                      void (*act)(struct lamp *, const void *), const void *arg,
+                      double timeout_s, struct phase *out)
+{
+    gint64 t0 = g_get_monotonic_time();
+    uint64_t insns0 = fleet_instructions(f);
+    guint full0 = f->full, resumed0 = f->resumed, want = f->connected + f->count, t;
+    double cpu0 = cpu_seconds();
+
+    for (guint i = 0; i < f->count; i++)
+        act(f->lamps[i], arg);
+    scheduler_wake(sched);
     f->want_connected = want;
     f->idling = false;
     g_timeout_add(100, check_connected, f);
@@ -129,10 +155,17 @@ static double run_until_connected(struct fleet *f, guint want, double timeout_s)
     if (f->exit_code) {
         fprintf(stderr, "lampsim fleet: only %u of %u connections came up\n",
                 f->connected, want);
-        return -1;
+        return false;
     }
     g_source_remove(t);
-    return cpu_seconds() - cpu0;
+    *out = (struct phase){
+        .cpu_s = cpu_seconds() - cpu0,
+        .wall_s = (g_get_monotonic_time() - t0) / 1e6,
+        .insns = fleet_instructions(f) - insns0,
+        .full = f->full - full0,
+        .resumed = f->resumed - resumed0,
+    };
+    return true;
 }
 
 /* The lamps' own CPU from "cloud: connecting" to their "tls:" lines in
@@ -301,7 +334,7 @@ int cmd_fleet(int argc, char **argv)
     cfg.profile = profile;
     if (profile && strcmp(profile, "development") && strcmp(profile, "production"))
         return usage_error(CMD_NAME, "--profile must be development or production");
-    if (variant && strcmp(variant, "crypto") && strcmp(variant, "basic"))
+    if (variant && !lamp_variant_valid(variant))
         return usage_error(CMD_NAME, "--variant must be crypto or basic");
     if ((drop || reconnect) && !ap)
         return usage_error(CMD_NAME, "--drop and --reconnect need --ap");
@@ -350,21 +383,12 @@ int cmd_fleet(int argc, char **argv)
     boot_wall = (g_get_monotonic_time() - f.boot_started_us) / 1e6;
     rss_after = rss_kib();
 
-    double connect_cpu = 0, connect_wall = 0;
-    uint64_t insns0 = 0, connect_insns = 0;
+    struct phase connect = { 0 };
     if (ap) {
         g_autofree char *line = g_strdup_printf("wifi %s %s\r", ap_parts[0], ap_parts[1]);
-        gint64 t0 = g_get_monotonic_time();
-        insns0 = fleet_instructions(&f);
         fprintf(stderr, "lampsim fleet: all booted; connecting to the cloud\n");
-        for (guint i = 0; i < f.count; i++)
-            lamp_type(f.lamps[i], line, strlen(line));
-        scheduler_wake(sched);
-        connect_cpu = run_until_connected(&f, f.count, timeout_s);
-        if (connect_cpu < 0)
+        if (!run_phase(&f, sched, type_line, line, timeout_s, &connect))
             goto out;
-        connect_wall = (g_get_monotonic_time() - t0) / 1e6;
-        connect_insns = fleet_instructions(&f) - insns0;
         rss_after = rss_kib();
         cpu1 = cpu_seconds();
     }
@@ -386,57 +410,43 @@ int cmd_fleet(int argc, char **argv)
     printf("idle_guest_kinsn_per_lamp_s: %.3f\n",
            idle_s > 0 ? idle_insns / 1e3 / f.count / idle_s : 0.0);
     if (ap) {
-        printf("connect_wall_s: %.3f\n", connect_wall);
-        printf("connect_cpu_ms_per_lamp: %.3f\n", connect_cpu * 1000 / f.count);
-        printf("full_handshakes: %u\n", f.full);
-        printf("full_handshakes_per_cpu_s: %.3f\n", connect_cpu > 0 ? f.full / connect_cpu : 0.0);
-        printf("connect_guest_minsn_per_lamp: %.3f\n", connect_insns / 1e6 / f.count);
+        printf("connect_wall_s: %.3f\n", connect.wall_s);
+        printf("connect_cpu_ms_per_lamp: %.3f\n", connect.cpu_s * 1000 / f.count);
+        printf("full_handshakes: %u\n", connect.full);
+        printf("full_handshakes_per_cpu_s: %.3f\n",
+               connect.cpu_s > 0 ? connect.full / connect.cpu_s : 0.0);
+        printf("connect_guest_minsn_per_lamp: %.3f\n", connect.insns / 1e6 / f.count);
         report_handshakes(&f, "connect");
         report_net(&f, "connect");
     }
-    guint rounds_done = 1;
     if (reconnect) {
         static const char *const cmds[] = { "net reconnect full\r", "net reconnect\r" };
         static const char *const names[] = { "warm_full", "warm_resumed" };
         for (int r = 0; r < 2; r++) {
-            guint full_before = f.full, resumed_before = f.resumed;
-            uint64_t i0 = fleet_instructions(&f);
+            struct phase p;
             fprintf(stderr, "lampsim fleet: every lamp types `%.*s`\n",
                     (int)strlen(cmds[r]) - 1, cmds[r]);
-            for (guint i = 0; i < f.count; i++)
-                lamp_type(f.lamps[i], cmds[r], strlen(cmds[r]));
-            scheduler_wake(sched);
-            double cpu = run_until_connected(&f, ++rounds_done * f.count, timeout_s);
-            if (cpu < 0)
+            if (!run_phase(&f, sched, type_line, cmds[r], timeout_s, &p))
                 goto out;
-            guint got = r == 0 ? f.full - full_before : f.resumed - resumed_before;
+            guint got = r == 0 ? p.full : p.resumed;
             printf("%s_handshakes: %u\n", names[r], got);
-            printf("%s_cpu_ms_per_lamp: %.3f\n", names[r], cpu * 1000 / f.count);
-            printf("%s_guest_minsn_per_lamp: %.3f\n", names[r],
-                   (fleet_instructions(&f) - i0) / 1e6 / f.count);
-            printf("%s_handshakes_per_cpu_s: %.3f\n", names[r], cpu > 0 ? got / cpu : 0.0);
+            printf("%s_cpu_ms_per_lamp: %.3f\n", names[r], p.cpu_s * 1000 / f.count);
+            printf("%s_guest_minsn_per_lamp: %.3f\n", names[r], p.insns / 1e6 / f.count);
+            printf("%s_handshakes_per_cpu_s: %.3f\n", names[r], p.cpu_s > 0 ? got / p.cpu_s : 0.0);
             report_handshakes(&f, names[r]);
         }
     }
     if (drop) {
-        guint full_before = f.full, resumed_before = f.resumed;
-        gint64 t0 = g_get_monotonic_time();
-        insns0 = fleet_instructions(&f);
+        struct phase p;
         fprintf(stderr, "lampsim fleet: resetting every connection\n");
-        for (guint i = 0; i < f.count; i++)
-            machine_net_fault(lamp_machine(f.lamps[i]), MACHINE_NET_DROP, 0);
-        scheduler_wake(sched);
-        double cpu = run_until_connected(&f, ++rounds_done * f.count, timeout_s);
-        if (cpu < 0)
+        if (!run_phase(&f, sched, drop_connections, NULL, timeout_s, &p))
             goto out;
-        printf("reconnect_wall_s: %.3f\n", (g_get_monotonic_time() - t0) / 1e6);
-        printf("reconnect_cpu_ms_per_lamp: %.3f\n", cpu * 1000 / f.count);
-        printf("reconnect_guest_minsn_per_lamp: %.3f\n",
-               (fleet_instructions(&f) - insns0) / 1e6 / f.count);
-        printf("resumed_handshakes: %u\n", f.resumed - resumed_before);
-        printf("full_handshakes_on_reconnect: %u\n", f.full - full_before);
-        printf("resumed_handshakes_per_cpu_s: %.3f\n",
-               cpu > 0 ? (f.resumed - resumed_before) / cpu : 0.0);
+        printf("reconnect_wall_s: %.3f\n", p.wall_s);
+        printf("reconnect_cpu_ms_per_lamp: %.3f\n", p.cpu_s * 1000 / f.count);
+        printf("reconnect_guest_minsn_per_lamp: %.3f\n", p.insns / 1e6 / f.count);
+        printf("resumed_handshakes: %u\n", p.resumed);
+        printf("full_handshakes_on_reconnect: %u\n", p.full);
+        printf("resumed_handshakes_per_cpu_s: %.3f\n", p.cpu_s > 0 ? p.resumed / p.cpu_s : 0.0);
         report_handshakes(&f, "reconnect");
     }
     {

@@ -279,6 +279,11 @@ struct machine *lamp_machine(struct lamp *lamp) { return lamp->machine; }
 const char *lamp_serial(struct lamp *lamp) { return lamp->serial; }
 bool lamp_was_factory_fresh(struct lamp *lamp) { return lamp->factory_fresh; }
 
+bool lamp_variant_valid(const char *name)
+{
+    return !strcmp(name, "crypto") || !strcmp(name, "basic");
+}
+
 const char *lamp_variant(struct lamp *lamp)
 {
     return machine_has_crypto_engine(lamp->machine) ? "crypto" : "basic";

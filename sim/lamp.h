@@ -48,6 +48,8 @@ struct machine *lamp_machine(struct lamp *lamp);
 const char *lamp_serial(struct lamp *lamp);
 /* "crypto" (with the CRYPTO engine) or "basic". */
 const char *lamp_variant(struct lamp *lamp);
+/* name is one of the variants lamp_variant returns. */
+bool lamp_variant_valid(const char *name);
 /* True when lamp_new provisioned a new lamp into the state directory. */
 bool lamp_was_factory_fresh(struct lamp *lamp);
 

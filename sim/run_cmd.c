@@ -190,7 +190,7 @@ int cmd_run(int argc, char **argv)
         return usage_error(CMD_NAME, "--profile must be development or production");
     cfg.serial = serial;
     cfg.cloud = cloud;
-    if (variant && strcmp(variant, "crypto") && strcmp(variant, "basic"))
+    if (variant && !lamp_variant_valid(variant))
         return usage_error("run", "--variant must be crypto or basic");
     cfg.variant = variant;
     env = net_env_new();

@@ -20,14 +20,12 @@ state=${LAMPSIM_STATE:-demo}
 lamps=${LAMPSIM_LAMPS:-3}
 idle=${LAMPSIM_IDLE:-10}
 mkdir -p "$state"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-mqtt=$(port) https=$(port)
-build/tools/lampcloud/lampcloud serve --fleet build/firmware/dev-fleet \
-    --state-dir "$state/cloud" --mqtt-port "$mqtt" --https-port "$https" > "$state/cloud.log" 2>&1 &
-cloud=$!
-trap 'kill $cloud 2>/dev/null; wait $cloud 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q ready "$state/cloud.log" && break; sleep 0.1; done
-grep -q ready "$state/cloud.log" || { cat "$state/cloud.log"; echo "demo: lampcloud did not start" >&2; exit 1; }
+. tools/lampcloud_start.sh
+mqtt=$(free_port) https=$(free_port)
+trap '[ -n "${lampcloud_pid:-}" ] && kill $lampcloud_pid 2>/dev/null; wait 2>/dev/null || true' EXIT
+lampcloud_start build/tools/lampcloud/lampcloud "$state/cloud.log" --fleet build/firmware/dev-fleet \
+    --state-dir "$state/cloud" --mqtt-port "$mqtt" --https-port "$https" ||
+    { cat "$state/cloud.log"; echo "demo: lampcloud did not start" >&2; exit 1; }
 sed 's/^/cloud | /' "$state/cloud.log"
 
 echo "demo: $lamps lamps boot, join WiFi 'demo' and connect to the cloud on port $mqtt"

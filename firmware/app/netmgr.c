@@ -605,7 +605,8 @@ uint32_t netmgr_idle_ms(void)
     } else if (have_deadline) {
         left = (int32_t)(deadline - now) > 0 ? deadline - now : 0;
     }
-    return left < ota_idle_ms() ? left : ota_idle_ms();
+    uint32_t ota = ota_idle_ms();
+    return left < ota ? left : ota;
 }
 
 bool netmgr_online(void)

@@ -10,26 +10,20 @@ set -uo pipefail
 lampsim=$1 lampcloud=$2 lampfactory=$3 fw=$4
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-cloud_pid=
+. "$here/../../tools/lampcloud_start.sh"
+lampcloud_pid=
 cleanup() {
-    [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
+    [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
 bail() { echo "Bail out! $*"; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 fleet="$fw/dev-fleet"
 mqtt=$(free_port) https=$(free_port)
-"$lampcloud" serve --fleet "$fleet" --state-dir "$work/cloud" --mqtt-port "$mqtt" \
-    --https-port "$https" --cut-after 60000 > "$work/cloud.log" 2>&1 &
-cloud_pid=$!
-for _ in $(seq 100); do
-    grep -q "ready" "$work/cloud.log" && break
-    kill -0 "$cloud_pid" 2>/dev/null || break
-    sleep 0.1
-done
-grep -q "ready" "$work/cloud.log" || { sed 's/^/# /' "$work/cloud.log"; bail "lampcloud serve did not start"; }
+lampcloud_start "$lampcloud" "$work/cloud.log" --fleet "$fleet" --state-dir "$work/cloud" \
+    --mqtt-port "$mqtt" --https-port "$https" --cut-after 60000 ||
+    { sed 's/^/# /' "$work/cloud.log"; bail "lampcloud serve did not start"; }
 
 # The update: 1.0.1 signed by the fleet, and a copy with one payload byte
 # flipped (its header and signature are intact: only the signature check

@@ -18,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 fleet="$fw/dev-fleet"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$here/../../tools/lampcloud_start.sh" # free_port
 bail() { echo "Bail out! $*"; exit 1; }
 
 # A server certificate: issue NAME CN SAN CA_CERT CA_KEY [KEYTYPE]

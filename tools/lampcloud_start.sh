@@ -1,0 +1,25 @@
+# tools/lampcloud_start.sh: sourced by the scripts that run the reference
+# cloud on loopback (tools/demo.sh, bench/tls_fleet.sh,
+# tests/integration/cloud_ref.sh) and by those that need a free port.
+
+# A TCP port on 127.0.0.1 nobody listens on now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# lampcloud_start LAMPCLOUD LOG SERVE_ARGS...: starts `LAMPCLOUD serve
+# SERVE_ARGS...` in the background with its output in LOG, sets
+# lampcloud_pid, and waits (up to 10 s) for it to say it is ready.
+# Returns 1 if it exited or never got ready (LOG says why).
+lampcloud_start() {
+    local bin=$1 log=$2
+    shift 2
+    "$bin" serve "$@" > "$log" 2>&1 &
+    lampcloud_pid=$!
+    for _ in $(seq 100); do
+        grep -q "ready" "$log" && return 0
+        kill -0 "$lampcloud_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
