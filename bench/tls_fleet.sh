@@ -18,6 +18,11 @@
 # reconnection (DNS, MQTT CONNECT, SUBSCRIBE, the retained state, other
 # lamps idling) is printed too (*_cpu_ms_per_lamp).
 #
+# Last, the emulator's floor: one lamp counts its guest stores per
+# handshake (lampsim fleet --count-stores) and bench/unicorn_access_cost.c
+# measures what one store costs in the system's Unicorn; stores times that
+# cost is CPU no change to lampsim can remove.
+#
 # Usage: bench/tls_fleet.sh [N] [N_BASIC] [IDLE_SECONDS]
 # Targets (issue 4): with the engine, full handshakes within 10x of the
 # native client per CPU-second, resumed within 5x.
@@ -59,6 +64,16 @@ run_fleet() { # NAME COUNT VARIANT
 run_fleet engine "$n" crypto
 run_fleet basic "$nb" basic
 
+echo "== one lamp counting its guest stores (slower: not a timing run)"
+"$build/sim/lampsim" fleet --count 1 --state-dir "$work/stores" --ap bench:benchpass1 \
+    --cloud "localhost:$mqtt" --idle 1 --reconnect --count-stores --timeout 600 \
+    > "$work/stores.txt" 2> "$work/stores.err" ||
+    { tail -5 "$work/stores.err"; echo "lampsim fleet --count-stores failed" >&2; exit 1; }
+grep -E "^warm_.*_guest_stores" "$work/stores.txt" | sed 's/^/  /'
+cc -O2 -o "$work/unicorn_access_cost" bench/unicorn_access_cost.c -lunicorn
+"$work/unicorn_access_cost" > "$work/access.txt"
+sed 's/^/  /' "$work/access.txt"
+
 echo "== native OpenSSL client, same broker, same suite"
 cc -O2 -o "$work/tls_native" bench/tls_native.c -lssl -lcrypto
 "$work/tls_native" localhost "$mqtt" "$fleet/cloud-ca.crt" "$work/cloud/cloud-cli.crt" \
@@ -73,7 +88,10 @@ awk -v ef="$(get warm_full_tls_full_handshakes_per_cpu_s "$work/engine.txt")" \
     -v nf="$(get native_full_handshakes_per_cpu_s "$work/native.txt")" \
     -v nr="$(get native_resumed_handshakes_per_cpu_s "$work/native.txt")" \
     -v rss="$(get rss_kib_per_lamp "$work/engine.txt")" \
-    -v idle="$(get idle_cpu_percent_of_core "$work/engine.txt")" -v n="$n" 'BEGIN {
+    -v idle="$(get idle_cpu_percent_of_core "$work/engine.txt")" -v n="$n" \
+    -v rs="$(get warm_resumed_tls_resumed_handshake_guest_stores "$work/stores.txt")" \
+    -v fs="$(get warm_full_tls_full_handshake_guest_stores "$work/stores.txt")" \
+    -v sns="$(get unicorn_hooked_store_ns "$work/access.txt")" 'BEGIN {
     print "== results: handshakes per CPU-second (lamp: its own CPU, connect to handshake done)";
     printf "full handshakes, engine: %.1f/s; native %.1f/s: native is %.1fx faster (target <= 10x: %s)\n",
         ef, nf, nf / ef, nf / ef <= 10 ? "met" : "MISSED";
@@ -84,4 +102,9 @@ awk -v ef="$(get warm_full_tls_full_handshakes_per_cpu_s "$work/engine.txt")" \
     printf "whole reconnections per CPU-second of the fleet process: full %.1f, resumed %.1f\n", efr, err;
     printf "memory per connected lamp: %.2f MB\n", rss / 1024;
     printf "idle CPU of %d connected lamps: %.2f %% of a core\n", n, idle;
+    print "== floor set by the emulator: guest stores x the cost of one store in this Unicorn";
+    printf "full handshake: %d stores x %.0f ns = %.2f ms, alone %.1fx native\n",
+        fs, sns, fs * sns / 1e6, fs * sns / 1e9 * nf;
+    printf "resumed handshake: %d stores x %.0f ns = %.2f ms, alone %.1fx native (target 5x)\n",
+        rs, sns, rs * sns / 1e6, rs * sns / 1e9 * nr;
 }'

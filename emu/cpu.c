@@ -325,6 +325,7 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address,
 static uint64_t periph_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
     struct periph_piece *p = user;
+    p->m->stats.mmio_accesses++;
     return p->slot->ops->read(p->slot->opaque, p->offset + (uint32_t)offset, size);
 }
 
@@ -332,6 +333,7 @@ static void periph_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
                               uint64_t value, void *user)
 {
     struct periph_piece *p = user;
+    p->m->stats.mmio_accesses++;
     p->slot->ops->write(p->slot->opaque, p->offset + (uint32_t)offset, (uint32_t)value, size);
 }
 
@@ -355,6 +357,7 @@ static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *us
 {
     struct scs_piece *piece = user;
     struct machine *m = piece->m;
+    m->stats.mmio_accesses++;
     offset += piece->offset;
     uint32_t off = (uint32_t)offset & ~3u, v = 0;
     bool handled = false;
@@ -380,6 +383,7 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
     uint32_t off = (uint32_t)offset + piece->offset;
     uint32_t v = (uint32_t)value;
 
+    m->stats.mmio_accesses++;
     if (!scs_check_priv(m, off))
         return;
     /* Byte writes matter only for the priority registers. */
@@ -409,6 +413,13 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
     machine_log(m, MACHINE_LOG_GUEST_ERROR, "scs: write of unknown register 0x%03x", off);
 }
 
+static void hook_count_store(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                             int64_t value, void *user)
+{
+    struct machine *m = user;
+    m->stats.guest_stores++;
+}
+
 bool cpu_init(struct machine *m, GError **error)
 {
     uc_err err = uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &m->uc);
@@ -431,7 +442,7 @@ bool cpu_init(struct machine *m, GError **error)
     for (unsigned i = 0, n = 0; !err && i < m->nperiphs; i++) {
         for (uint32_t off = 0; !err && off < PERIPH_WINDOW; off += 1024, n++) {
             struct periph_piece *p = &m->periph_pieces[n];
-            *p = (struct periph_piece){ &m->periphs[i], off };
+            *p = (struct periph_piece){ m, &m->periphs[i], off };
             err = uc_mmio_map(m->uc, m->periphs[i].base + off, 1024, periph_mmio_read, p,
                               periph_mmio_write, p);
         }
@@ -443,6 +454,8 @@ bool cpu_init(struct machine *m, GError **error)
     }
     if (!err)
         err = uc_hook_add(m->uc, &m->code_hook, UC_HOOK_CODE, hook_code, m, 1, 0);
+    if (!err && m->cfg.count_stores)
+        err = uc_hook_add(m->uc, &m->store_hook, UC_HOOK_MEM_WRITE, hook_count_store, m, 1, 0);
     if (!err)
         err = uc_hook_add(m->uc, &m->intr_hook, UC_HOOK_INTR, hook_intr, m, 1, 0);
     if (!err)

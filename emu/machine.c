@@ -439,6 +439,7 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         mpu_sync_protections(m);
         m->budget = budget;
         m->stop_for_events = false;
+        m->stats.cpu_entries++;
         uc_err err = cpu_run(m, cpu_reg(m, UC_ARM_REG_PC));
         uint64_t ran = m->icount - before;
         left -= MIN(ran, left);

@@ -76,6 +76,9 @@ struct machine_config {
     /* the access points the WiFi module can join (shared by a fleet);
      * NULL: none in range */
     struct net_env *net_env;
+    /* Count the guest's stores (machine_stats.guest_stores): a diagnostic
+     * that makes every store call a hook, so the run is slower. */
+    bool count_stores;
     struct machine_hooks hooks;
 };
 
@@ -179,6 +182,10 @@ struct machine_stats {
     uint64_t resets;
     uint64_t flash_ops;
     uint64_t crypto_ops;    /* CRYPTO engine commands (0 without the engine) */
+    uint64_t cpu_entries;   /* times the emulator was entered (each costs
+                               host time whatever the guest does) */
+    uint64_t mmio_accesses; /* peripheral and SCS register accesses */
+    uint64_t guest_stores;  /* with machine_config.count_stores, else 0 */
     uint64_t host_lag_us;   /* realtime: host time taken off the lamp's clock
                                because the host could not run it on time */
 };

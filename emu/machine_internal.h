@@ -48,6 +48,7 @@ struct periph_slot {
 /* A quarter of a peripheral's window, mapped on its own so that page
  * protections never make Unicorn split (and re-base) an MMIO region. */
 struct periph_piece {
+    struct machine *m;
     struct periph_slot *slot;
     uint32_t offset;            /* of this 1 KiB piece in the window */
 };
@@ -84,7 +85,7 @@ struct machine {
     struct machine_config cfg;
     char *name;
     uc_engine *uc;
-    uc_hook code_hook, intr_hook, mem_hook;
+    uc_hook code_hook, intr_hook, mem_hook, store_hook;
     /* machine_watch_code_entry */
     uc_hook entry_hook;
     machine_entry_fn entry_fn;

@@ -18,6 +18,31 @@
 #include <string.h>
 #include <sys/resource.h>
 
+/* What a lamp's machine has spent: at a point, or summed over windows. */
+struct hs_cost {
+    uint64_t ns, insns, entries, mmio, stores;
+    guint n;
+};
+
+static struct hs_cost lamp_cost_now(struct lamp *lamp)
+{
+    struct machine_stats st;
+
+    machine_get_stats(lamp_machine(lamp), &st);
+    return (struct hs_cost){ lamp_cpu_ns(lamp), st.instructions, st.cpu_entries,
+                             st.mmio_accesses, st.guest_stores, 0 };
+}
+
+static void add_window(struct hs_cost *sum, const struct hs_cost *from, const struct hs_cost *to)
+{
+    sum->ns += to->ns - from->ns;
+    sum->insns += to->insns - from->insns;
+    sum->entries += to->entries - from->entries;
+    sum->mmio += to->mmio - from->mmio;
+    sum->stores += to->stores - from->stores;
+    sum->n++;
+}
+
 struct fleet {
     GMainLoop *loop;
     struct lamp **lamps;
@@ -30,9 +55,8 @@ struct fleet {
     guint connected, full, resumed;
     /* CPU of each lamp's machine from "cloud: connecting" to its "tls:"
      * line (TCP connect and TLS handshake), summed per kind */
-    GHashTable *connecting_cpu; /* lamp -> {CPU ns, instructions} at "cloud: connecting" */
-    uint64_t hs_full_ns, hs_resumed_ns, hs_full_insns, hs_resumed_insns;
-    guint hs_full, hs_resumed;
+    GHashTable *connecting_cpu; /* lamp -> struct hs_cost at "cloud: connecting" */
+    struct hs_cost hs_full, hs_resumed;
     guint want_connected; /* the phase ends when connected reaches it */
 };
 
@@ -61,16 +85,13 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
 {
     struct fleet *f = user_data;
 
-    uint64_t *start;
+    struct hs_cost *start;
 
     if (g_str_has_prefix(line, "mqtt: connected as ")) {
         f->connected++;
     } else if (g_str_has_prefix(line, "cloud: connecting to ")) {
-        uint64_t *at = g_new(uint64_t, 2);
-        struct machine_stats st;
-        machine_get_stats(lamp_machine(lamp), &st);
-        at[0] = lamp_cpu_ns(lamp);
-        at[1] = st.instructions;
+        struct hs_cost *at = g_new(struct hs_cost, 1);
+        *at = lamp_cost_now(lamp);
         g_hash_table_replace(f->connecting_cpu, lamp, at);
     } else if (g_str_has_prefix(line, "tls: full handshake") ||
                g_str_has_prefix(line, "tls: session resumed")) {
@@ -78,18 +99,8 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
         full ? f->full++ : f->resumed++;
         start = g_hash_table_lookup(f->connecting_cpu, lamp);
         if (start) {
-            struct machine_stats st;
-            machine_get_stats(lamp_machine(lamp), &st);
-            uint64_t ns = lamp_cpu_ns(lamp) - start[0], insns = st.instructions - start[1];
-            if (full) {
-                f->hs_full_ns += ns;
-                f->hs_full_insns += insns;
-                f->hs_full++;
-            } else {
-                f->hs_resumed_ns += ns;
-                f->hs_resumed_insns += insns;
-                f->hs_resumed++;
-            }
+            struct hs_cost now = lamp_cost_now(lamp);
+            add_window(full ? &f->hs_full : &f->hs_resumed, start, &now);
             g_hash_table_remove(f->connecting_cpu, lamp);
         }
     }
@@ -171,27 +182,25 @@ static bool run_phase(struct fleet *f, struct scheduler *sched,
 /* The lamps' own CPU from "cloud: connecting" to their "tls:" lines in
  * the phase just run (TCP connect and TLS handshake, emulated code and
  * models; not the rest of the fleet, not the MQTT session after it). */
+static void report_window(const char *phase, const char *kind, const struct hs_cost *c)
+{
+    if (!c->n)
+        return;
+    printf("%s_tls_%s_handshakes: %u\n", phase, kind, c->n);
+    printf("%s_tls_%s_handshake_cpu_ms: %.3f\n", phase, kind, c->ns / 1e6 / c->n);
+    printf("%s_tls_%s_handshakes_per_cpu_s: %.3f\n", phase, kind, c->n / (c->ns / 1e9));
+    printf("%s_tls_%s_handshake_guest_kinsn: %.1f\n", phase, kind, c->insns / 1e3 / c->n);
+    printf("%s_tls_%s_handshake_cpu_entries: %.1f\n", phase, kind, (double)c->entries / c->n);
+    printf("%s_tls_%s_handshake_mmio_accesses: %.1f\n", phase, kind, (double)c->mmio / c->n);
+    if (c->stores)
+        printf("%s_tls_%s_handshake_guest_stores: %.1f\n", phase, kind, (double)c->stores / c->n);
+}
+
 static void report_handshakes(struct fleet *f, const char *phase)
 {
-    if (f->hs_full) {
-        printf("%s_tls_full_handshakes: %u\n", phase, f->hs_full);
-        printf("%s_tls_full_handshake_cpu_ms: %.3f\n", phase, f->hs_full_ns / 1e6 / f->hs_full);
-        printf("%s_tls_full_handshakes_per_cpu_s: %.3f\n", phase,
-               f->hs_full / (f->hs_full_ns / 1e9));
-        printf("%s_tls_full_handshake_guest_kinsn: %.1f\n", phase,
-               f->hs_full_insns / 1e3 / f->hs_full);
-    }
-    if (f->hs_resumed) {
-        printf("%s_tls_resumed_handshakes: %u\n", phase, f->hs_resumed);
-        printf("%s_tls_resumed_handshake_cpu_ms: %.3f\n", phase,
-               f->hs_resumed_ns / 1e6 / f->hs_resumed);
-        printf("%s_tls_resumed_handshakes_per_cpu_s: %.3f\n", phase,
-               f->hs_resumed / (f->hs_resumed_ns / 1e9));
-        printf("%s_tls_resumed_handshake_guest_kinsn: %.1f\n", phase,
-               f->hs_resumed_insns / 1e3 / f->hs_resumed);
-    }
-    f->hs_full = f->hs_resumed = 0;
-    f->hs_full_ns = f->hs_resumed_ns = f->hs_full_insns = f->hs_resumed_insns = 0;
+    report_window(phase, "full", &f->hs_full);
+    report_window(phase, "resumed", &f->hs_resumed);
+    f->hs_full = f->hs_resumed = (struct hs_cost){ 0 };
 }
 
 static uint64_t fleet_instructions(struct fleet *f)
@@ -256,7 +265,7 @@ int cmd_fleet(int argc, char **argv)
     g_autofree char *fleet_dir = NULL, *profile = NULL;
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
     g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
-    gboolean drop = FALSE, reconnect = FALSE;
+    gboolean drop = FALSE, reconnect = FALSE, count_stores = FALSE;
     int count = 10;
     double idle_s = 10, timeout_s = 600;
     GOptionEntry entries[] = {
@@ -290,6 +299,9 @@ int cmd_fleet(int argc, char **argv)
           "With --ap: after idling, every lamp reconnects twice from its console (`net "
           "reconnect full`, then `net reconnect`): full and resumed handshakes with warm "
           "translation caches", NULL },
+        { "count-stores", 0, 0, G_OPTION_ARG_NONE, &count_stores,
+          "Also count the guest's memory stores in each handshake (a diagnostic: every store "
+          "then calls a hook, so CPU figures are not representative)", NULL },
         { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
           "Exit 1 if the fleet has not booted after this many seconds (default 600)", "SECONDS" },
         { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
@@ -340,6 +352,7 @@ int cmd_fleet(int argc, char **argv)
         return usage_error(CMD_NAME, "--drop and --reconnect need --ap");
     cfg.variant = variant;
     cfg.cloud = cloud;
+    cfg.count_stores = count_stores;
     g_autoptr(net_env) env = net_env_new();
     g_auto(GStrv) ap_parts = NULL;
     if (ap) {

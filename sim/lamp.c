@@ -222,6 +222,7 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
             .wake = on_wake,
         },
         .net_env = cfg->net_env,
+        .count_stores = cfg->count_stores,
     };
 
     lamp->line = g_string_new(NULL);

@@ -34,6 +34,7 @@ struct lamp_config {
      * NULL: lampfactory's default.  An existing lamp of another variant is
      * refused (hardware does not change). */
     const char *variant;
+    bool count_stores;         /* machine_config.count_stores (diagnostic) */
 };
 
 /* A complete console line (no newline) or a lamp event for watchers. */

@@ -13,7 +13,7 @@ static void on_log(void *user, enum machine_log_level level, const char *msg)
         fprintf(stderr, "guest: %s\n", msg);
 }
 
-struct guest *guest_new(const char *name)
+static struct guest *guest_create(const char *name, bool count_stores)
 {
     g_autofree char *path = g_strdup_printf("%s/%s.bin", GUEST_DIR, name);
     g_autofree char *code = NULL;
@@ -25,6 +25,7 @@ struct guest *guest_new(const char *name)
         .seed = 1, .log_mask = MACHINE_LOG_GUEST_ERROR | MACHINE_LOG_UNIMP | MACHINE_LOG_INFO |
                                MACHINE_LOG_TRACE,
         .hooks = { .log = on_log },
+        .count_stores = count_stores,
     };
 
     g->dir = g_dir_make_tmp("lampsim-test-XXXXXX", &error);
@@ -43,6 +44,16 @@ struct guest *guest_new(const char *name)
 fail:
     guest_free(g);
     return NULL;
+}
+
+struct guest *guest_new(const char *name)
+{
+    return guest_create(name, false);
+}
+
+struct guest *guest_new_counting_stores(const char *name)
+{
+    return guest_create(name, true);
 }
 
 bool guest_run(struct guest *g, uint64_t max_insns)

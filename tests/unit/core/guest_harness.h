@@ -12,6 +12,8 @@ struct guest {
 
 /* Loads GUEST_DIR/name.bin at address 0; NULL on failure (printed). */
 struct guest *guest_new(const char *name);
+/* The same, with machine_config.count_stores set. */
+struct guest *guest_new_counting_stores(const char *name);
 /* Runs until the guest sleeps with no timer armed, skipping idle time;
  * false if it is still running after max_insns. */
 bool guest_run(struct guest *g, uint64_t max_insns);

@@ -228,6 +228,29 @@ static void scs_is_privileged_only_with_precise_busfault_and_userset_stir(void)
     guest_free(g);
 }
 
+/* The counters behind `lampsim fleet`'s per-handshake figures. */
+static void stats_count_stores_register_accesses_and_entries(void)
+{
+    struct guest *g = guest_new_counting_stores("counters");
+    struct machine_stats st;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_TRUE(guest_run(g, 100000));
+    machine_get_stats(g->m, &st);
+    CU_ASSERT_EQUAL(st.guest_stores, 1000);
+    CU_ASSERT_EQUAL(st.mmio_accesses, 10);
+    CU_ASSERT_TRUE(st.cpu_entries >= 1 && st.cpu_entries < 20);
+    guest_free(g);
+
+    g = guest_new("counters");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_TRUE(guest_run(g, 100000));
+    machine_get_stats(g->m, &st);
+    CU_ASSERT_EQUAL(st.guest_stores, 0); /* not asked for */
+    CU_ASSERT_EQUAL(st.mmio_accesses, 10);
+    guest_free(g);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -265,6 +288,9 @@ int main(void)
                 div0_traps_only_with_div_0_trp_and_bus_fault_escalates);
     CU_add_test(s, "fault_in_hardfault_locks_up_and_resets_with_cause_lockup",
                 fault_in_hardfault_locks_up_and_resets_with_cause_lockup);
+    s = CU_add_suite("stats", NULL, NULL);
+    CU_add_test(s, "stats_count_stores_register_accesses_and_entries",
+                stats_count_stores_register_accesses_and_entries);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
