@@ -30,6 +30,7 @@ static const struct {
     { "wdt", WDT_BASE, &wdt_ops },
     { "net", NET_BASE, &net_ops },
     { "crypto", CRYPTO_BASE, &crypto_ops }, /* only on the variant with the engine */
+    { "ble", BLE_BASE, &ble_ops },
 };
 
 static void *periph_create(struct machine *m, const char *name, GError **error)
@@ -42,6 +43,7 @@ static void *periph_create(struct machine *m, const char *name, GError **error)
     if (!strcmp(name, "timer0")) return timer_new(m, error);
     if (!strcmp(name, "net")) return net_new(m, error);
     if (!strcmp(name, "crypto")) return crypto_new(m, error);
+    if (!strcmp(name, "ble")) return ble_new(m, error);
     return wdt_new(m, error);
 }
 
@@ -350,6 +352,9 @@ void machine_power_off(struct machine *m, const char *why)
     for (guint i = 0; i < m->timers->len; i++)
         ((struct machine_timer *)g_ptr_array_index(m->timers, i))->armed = false;
     m->deadline_valid = false;
+    /* The radio goes silent with the power: the central loses the link. */
+    if (m->ble)
+        ble_ops.reset(m->ble, MACHINE_RESET_POR);
     if (m->cfg.log_mask & MACHINE_LOG_INFO)
         machine_log(m, MACHINE_LOG_INFO, "power off: %s", why);
     if (m->cfg.hooks.power_off)
@@ -520,6 +525,8 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
                                                            periph_table[i].base };
         if (!strcmp(periph_table[i].name, "flashctl"))
             m->flashctl = opaque; /* first after sysctl: later models may ask for the variant */
+        else if (!strcmp(periph_table[i].name, "ble"))
+            m->ble = opaque;
         else if (!strcmp(periph_table[i].name, "uart0"))
             m->uart = opaque;
         else if (!strcmp(periph_table[i].name, "rng"))
@@ -706,4 +713,9 @@ bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
 bool machine_has_crypto_engine(const struct machine *m)
 {
     return m->flashctl && (flashctl_variant(m->flashctl) & FLASH_STORE_VARIANT_CRYPTO);
+}
+
+struct ble_radio *machine_ble_radio(struct machine *m)
+{
+    return m->ble;
 }

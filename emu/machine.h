@@ -65,6 +65,8 @@ struct machine_hooks {
 };
 
 struct net_env; /* emu/net_env.h */
+struct ble_medium_ops; /* emu/ble.h */
+struct ble_radio;
 
 struct machine_config {
     const char *name;          /* used in log lines, e.g. the lamp serial */
@@ -76,6 +78,9 @@ struct machine_config {
     /* the access points the WiFi module can join (shared by a fleet);
      * NULL: none in range */
     struct net_env *net_env;
+    /* what carries the BLE radio (blebridge/); NULL: nobody hears it */
+    const struct ble_medium_ops *ble_ops;
+    void *ble_medium;
     /* Count the guest's stores (machine_stats.guest_stores): a diagnostic
      * that makes every store call a hook, so the run is slower. */
     bool count_stores;
@@ -196,5 +201,7 @@ const char *machine_name(const struct machine *m);
  * (FLASH_STORE_VARIANT_* in flash_store.h): whether it has the CRYPTO
  * engine (docs/hardware.md#crypto). */
 bool machine_has_crypto_engine(const struct machine *m);
+/* The lamp's BLE controller, for the medium that carries it (emu/ble.h). */
+struct ble_radio *machine_ble_radio(struct machine *m);
 
 #endif

@@ -94,7 +94,7 @@ struct machine {
 
     uint8_t *sram;
     uint8_t *flash, *otp;       /* owned by FLASHCTL */
-    void *flashctl, *uart, *rng, *net, *crypto;
+    void *flashctl, *uart, *rng, *net, *crypto, *ble;
     struct periph_slot periphs[16];
     struct periph_piece periph_pieces[16 * (PERIPH_WINDOW / 1024)];
     struct scs_piece scs_pieces[SCS_SIZE / 1024];

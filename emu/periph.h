@@ -44,6 +44,7 @@ struct periph_ops {
 #define WDT_BASE (PERIPH_BASE + 0x6000)
 #define NET_BASE (PERIPH_BASE + 0x7000)
 #define CRYPTO_BASE (PERIPH_BASE + 0x8000)
+#define BLE_BASE (PERIPH_BASE + 0x9000)
 #define SCS_BASE 0xE000E000u
 
 /* External interrupt numbers (NVIC IRQ n = exception 16 + n). */
@@ -56,6 +57,7 @@ enum {
     IRQ_RNG = 5,
     IRQ_NET = 6,
     IRQ_CRYPTO = 7,
+    IRQ_BLE = 8,
     IRQ_COUNT = 32,
 };
 
@@ -106,7 +108,7 @@ uint64_t machine_seeded_u64(struct machine *m);
 
 /* The peripheral models and their extra entry points. */
 extern const struct periph_ops sysctl_ops, flashctl_ops, rng_ops, uart_ops,
-    rtc_ops, timer_ops, wdt_ops, net_ops, crypto_ops;
+    rtc_ops, timer_ops, wdt_ops, net_ops, crypto_ops, ble_ops;
 
 void *sysctl_new(struct machine *m, GError **error);
 void *rng_new(struct machine *m, GError **error);
@@ -120,6 +122,7 @@ void *net_new(struct machine *m, GError **error);
 void net_fault(void *net, enum machine_net_fault f, uint32_t arg);
 void net_get_stats(void *net, struct machine_net_stats *out);
 void *crypto_new(struct machine *m, GError **error);
+void *ble_new(struct machine *m, GError **error);
 uint64_t crypto_op_count(void *crypto);
 
 /* FLASHCTL owns flash and OTP contents (backed by the state directory). */

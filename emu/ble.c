@@ -1,0 +1,541 @@
+/* emu/ble.c: BLE, the lamp's Bluetooth Low Energy controller at GATT level
+ * (docs/hardware.md#ble).  The firmware builds the attribute table and the
+ * advertising data through commands that take their data by DMA from SRAM;
+ * the controller answers the central's reads from the table on its own, as
+ * a controller holding the GATT database does, and queues everything the
+ * firmware must act on (link up or down, a write, a subscription) as
+ * events behind one interrupt.  The air is outside emu/: blebridge/ plays
+ * the central through ble_radio_* and is told what the lamp does through
+ * machine_config.ble_ops. */
+#include "ble.h"
+#include "periph.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum {
+    BL_ID = 0x00, BL_CTRL = 0x04, BL_STATUS = 0x08, BL_EVCOUNT = 0x0C, BL_CMD = 0x10,
+    BL_RESULT = 0x14, BL_ERRCODE = 0x18, BL_ARG0 = 0x1C, BL_ARG1 = 0x20, BL_BUF = 0x24,
+    BL_LEN = 0x28, BL_MTU = 0x2C,
+};
+#define BLE_ID_VALUE 0x31454C42u /* "BLE1" little-endian */
+#define CTRL_EN 1u
+#define CTRL_IE 2u
+#define STATUS_ADV 1u
+#define STATUS_CONN 2u
+#define STATUS_EVQ 4u
+#define STATUS_ERR 8u
+enum { CMD_TABLE_CLEAR = 1, CMD_ADD_SERVICE, CMD_ADD_CHAR, CMD_SET_VALUE, CMD_SET_ADV,
+       CMD_ADV_START, CMD_ADV_STOP, CMD_NOTIFY, CMD_EVENT_POP, CMD_DISCONNECT };
+enum { E_CMD = 1, E_LEN, E_ADDR, E_HANDLE, E_STATE, E_FULL, E_EMPTY };
+enum { EV_CONNECTED = 1, EV_DISCONNECTED, EV_WRITE, EV_SUBSCRIBE };
+#define MAX_ATTRS 32u
+#define EVQ_DEPTH 16u
+
+struct event {
+    uint32_t type, handle;
+    GBytes *data;   /* EV_WRITE: the value; EV_SUBSCRIBE: 1 byte on/off */
+};
+
+struct ble_radio {
+    struct machine *m;
+    uint32_t ctrl, result, errcode, arg0, arg1, buf, len;
+    bool err, advertising, connected;
+    uint16_t mtu;
+    uint8_t adv[BLE_ADV_MAX];
+    size_t adv_len;
+    struct ble_attr attrs[MAX_ATTRS];
+    GBytes *values[MAX_ATTRS];
+    bool subscribed[MAX_ATTRS];
+    size_t nattrs;
+    uint16_t next_handle;
+    struct event evq[EVQ_DEPTH];
+    unsigned ev_head, ev_count;
+};
+
+const char *ble_status_str(enum ble_status s)
+{
+    switch (s) {
+    case BLE_OK: return "ok";
+    case BLE_E_OFF: return "radio off";
+    case BLE_E_NOT_ADVERTISING: return "not advertising";
+    case BLE_E_BUSY: return "busy";
+    case BLE_E_NOT_CONNECTED: return "not connected";
+    case BLE_E_HANDLE: return "no such attribute";
+    case BLE_E_NOT_PERMITTED: return "not permitted";
+    case BLE_E_LENGTH: return "value too long";
+    }
+    return "unknown";
+}
+
+static void update_irq(struct ble_radio *r)
+{
+    machine_irq_set(r->m, IRQ_BLE, (r->ctrl & CTRL_IE) && r->ev_count > 0);
+}
+
+static void tell_medium(struct ble_radio *r)
+{
+    const struct machine_config *cfg = machine_config(r->m);
+    if (cfg->ble_ops && cfg->ble_ops->changed)
+        cfg->ble_ops->changed(cfg->ble_medium, r);
+}
+
+static bool push_event(struct ble_radio *r, uint32_t type, uint32_t handle, GBytes *data)
+{
+    if (r->ev_count == EVQ_DEPTH) {
+        if (data)
+            g_bytes_unref(data);
+        return false;
+    }
+    r->evq[(r->ev_head + r->ev_count++) % EVQ_DEPTH] = (struct event){ type, handle, data };
+    update_irq(r);
+    machine_host_event(r->m);
+    return true;
+}
+
+static void clear_events(struct ble_radio *r)
+{
+    for (unsigned i = 0; i < r->ev_count; i++) {
+        struct event *e = &r->evq[(r->ev_head + i) % EVQ_DEPTH];
+        if (e->data)
+            g_bytes_unref(e->data);
+    }
+    r->ev_head = r->ev_count = 0;
+}
+
+static void drop_link(struct ble_radio *r, bool tell)
+{
+    const struct machine_config *cfg = machine_config(r->m);
+
+    if (!r->connected)
+        return;
+    r->connected = false;
+    r->mtu = BLE_MTU_DEFAULT;
+    memset(r->subscribed, 0, sizeof(r->subscribed));
+    if (tell && cfg->ble_ops && cfg->ble_ops->link_lost)
+        cfg->ble_ops->link_lost(cfg->ble_medium, r);
+}
+
+static void clear_table(struct ble_radio *r)
+{
+    for (size_t i = 0; i < r->nattrs; i++)
+        if (r->values[i])
+            g_bytes_unref(r->values[i]);
+    memset(r->values, 0, sizeof(r->values));
+    memset(r->subscribed, 0, sizeof(r->subscribed));
+    r->nattrs = 0;
+    r->next_handle = 1;
+}
+
+static void ble_reset(void *opaque, uint32_t cause)
+{
+    struct ble_radio *r = opaque;
+    bool was_visible = r->advertising || r->nattrs;
+
+    (void)cause;
+    drop_link(r, true);
+    clear_events(r);
+    clear_table(r);
+    r->ctrl = r->result = r->errcode = r->arg0 = r->arg1 = r->buf = r->len = 0;
+    r->err = r->advertising = false;
+    r->adv_len = 0;
+    r->mtu = BLE_MTU_DEFAULT;
+    update_irq(r);
+    if (was_visible)
+        tell_medium(r);
+}
+
+static int attr_index(const struct ble_radio *r, uint32_t handle)
+{
+    for (size_t i = 0; i < r->nattrs; i++)
+        if (r->attrs[i].handle == handle && !r->attrs[i].is_service)
+            return (int)i;
+    return -1;
+}
+
+/* AD structures: length byte, type, data; lengths must add up (Core spec
+ * Vol 3 Part C 11). */
+static bool adv_well_formed(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] == 0 || i + 1 + p[i] > len)
+            return false;
+        i += 1u + p[i];
+    }
+    return true;
+}
+
+static uint32_t add_attr(struct ble_radio *r, bool service, uint32_t *result)
+{
+    const uint8_t *uuid = r->len == 16 ? machine_sram_range(r->m, r->buf, 16) : NULL;
+    struct ble_attr *a;
+
+    if (r->len != 16)
+        return E_LEN;
+    if (!uuid)
+        return E_ADDR;
+    if (r->advertising || r->connected)
+        return E_STATE;
+    if (r->nattrs == MAX_ATTRS)
+        return E_FULL;
+    if (!service) {
+        if (!r->nattrs || r->arg1 == 0 || r->arg1 > BLE_VALUE_MAX ||
+            !(r->arg0 & (BLE_PROP_READ | BLE_PROP_WRITE | BLE_PROP_WRITE_NO_RSP | BLE_PROP_NOTIFY)) ||
+            (r->arg0 & ~0xFFu))
+            return r->nattrs ? E_LEN : E_STATE;
+    }
+    a = &r->attrs[r->nattrs];
+    *a = (struct ble_attr){ .is_service = service };
+    memcpy(a->uuid, uuid, 16);
+    if (service) {
+        a->handle = r->next_handle++;
+    } else {
+        a->props = (uint8_t)r->arg0;
+        a->max_len = (uint16_t)r->arg1;
+        /* declaration, value, and a CCCD when it notifies: the value
+         * handle is the one after the declaration, as in a real table */
+        a->handle = (uint16_t)(r->next_handle + 1);
+        r->next_handle += (a->props & BLE_PROP_NOTIFY) ? 3 : 2;
+        for (size_t i = r->nattrs; i-- > 0;)
+            if (r->attrs[i].is_service) {
+                a->service = r->attrs[i].handle;
+                break;
+            }
+    }
+    r->nattrs++;
+    *result = a->handle;
+    return 0;
+}
+
+static uint32_t set_value(struct ble_radio *r, bool notify, uint32_t *result)
+{
+    int i = attr_index(r, r->arg0);
+    const uint8_t *v = r->len ? machine_sram_range(r->m, r->buf, r->len) : (const uint8_t *)"";
+    const struct machine_config *cfg = machine_config(r->m);
+
+    if (i < 0)
+        return E_HANDLE;
+    if (r->len > r->attrs[i].max_len)
+        return E_LEN;
+    if (!v)
+        return E_ADDR;
+    if (notify && !(r->attrs[i].props & BLE_PROP_NOTIFY))
+        return E_HANDLE;
+    if (r->values[i])
+        g_bytes_unref(r->values[i]);
+    r->values[i] = g_bytes_new(v, r->len);
+    *result = 0;
+    if (notify && r->connected && r->subscribed[i]) {
+        if (r->len > (size_t)r->mtu - 3u)
+            machine_log(r->m, MACHINE_LOG_GUEST_ERROR,
+                        "ble: notification of %u bytes cut to the ATT MTU (%u - 3)", r->len, r->mtu);
+        if (cfg->ble_ops && cfg->ble_ops->notify)
+            cfg->ble_ops->notify(cfg->ble_medium, r, (uint16_t)r->arg0, v,
+                                 MIN((size_t)r->len, (size_t)r->mtu - 3u));
+        *result = 1;
+    }
+    return 0;
+}
+
+static uint32_t pop_event(struct ble_radio *r, uint32_t *result)
+{
+    struct event *e;
+    size_t n = 0;
+
+    if (!r->ev_count)
+        return E_EMPTY;
+    e = &r->evq[r->ev_head];
+    if (e->data) {
+        const uint8_t *d = g_bytes_get_data(e->data, &n);
+        uint8_t *dst = n ? machine_sram_range_rw(r->m, r->buf, MIN(n, (size_t)r->len)) : NULL;
+        if (n && r->len && !dst)
+            return E_ADDR;
+        if (dst)
+            memcpy(dst, d, MIN(n, (size_t)r->len));
+        g_bytes_unref(e->data);
+    }
+    *result = e->type;
+    r->arg0 = e->type == EV_CONNECTED ? r->mtu : e->handle;
+    r->arg1 = (uint32_t)n; /* the whole length, even if LEN was shorter */
+    r->ev_head = (r->ev_head + 1) % EVQ_DEPTH;
+    r->ev_count--;
+    update_irq(r);
+    return 0;
+}
+
+static uint32_t run_command(struct ble_radio *r, uint32_t cmd, uint32_t *result)
+{
+    uint32_t err = 0;
+
+    if (!(r->ctrl & CTRL_EN) && cmd != CMD_EVENT_POP)
+        return E_STATE;
+    switch (cmd) {
+    case CMD_TABLE_CLEAR:
+        if (r->advertising || r->connected)
+            return E_STATE;
+        clear_table(r);
+        tell_medium(r);
+        return 0;
+    case CMD_ADD_SERVICE:
+    case CMD_ADD_CHAR:
+        err = add_attr(r, cmd == CMD_ADD_SERVICE, result);
+        if (!err)
+            tell_medium(r);
+        return err;
+    case CMD_SET_VALUE:
+    case CMD_NOTIFY:
+        return set_value(r, cmd == CMD_NOTIFY, result);
+    case CMD_SET_ADV: {
+        const uint8_t *p = r->len ? machine_sram_range(r->m, r->buf, r->len) : NULL;
+        if (r->len > BLE_ADV_MAX)
+            return E_LEN;
+        if (r->len && !p)
+            return E_ADDR;
+        if (!adv_well_formed(p, r->len))
+            return E_LEN;
+        memcpy(r->adv, p, r->len);
+        r->adv_len = r->len;
+        tell_medium(r);
+        return 0;
+    }
+    case CMD_ADV_START:
+    case CMD_ADV_STOP:
+        r->advertising = cmd == CMD_ADV_START;
+        tell_medium(r);
+        return 0;
+    case CMD_EVENT_POP:
+        return pop_event(r, result);
+    case CMD_DISCONNECT:
+        if (!r->connected)
+            return E_STATE;
+        drop_link(r, true);
+        return push_event(r, EV_DISCONNECTED, 0, NULL) ? 0 : E_FULL;
+    default:
+        return E_CMD;
+    }
+}
+
+static uint32_t ble_read(void *opaque, uint32_t offset, unsigned size)
+{
+    struct ble_radio *r = opaque;
+
+    (void)size;
+    switch (offset) {
+    case BL_ID: return BLE_ID_VALUE;
+    case BL_CTRL: return r->ctrl;
+    case BL_STATUS:
+        return (r->advertising ? STATUS_ADV : 0) | (r->connected ? STATUS_CONN : 0) |
+               (r->ev_count ? STATUS_EVQ : 0) | (r->err ? STATUS_ERR : 0);
+    case BL_EVCOUNT: return r->ev_count;
+    case BL_RESULT: return r->result;
+    case BL_ERRCODE: return r->errcode;
+    case BL_ARG0: return r->arg0;
+    case BL_ARG1: return r->arg1;
+    case BL_BUF: return r->buf;
+    case BL_LEN: return r->len;
+    case BL_MTU: return r->mtu;
+    }
+    machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "ble: read of unknown register 0x%03x", offset);
+    return 0;
+}
+
+static void ble_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    struct ble_radio *r = opaque;
+
+    (void)size;
+    switch (offset) {
+    case BL_CTRL: {
+        bool was_on = r->ctrl & CTRL_EN;
+        r->ctrl = value & (CTRL_EN | CTRL_IE);
+        if (was_on && !(r->ctrl & CTRL_EN)) {
+            /* radio off: the link drops and the lamp is no longer seen */
+            drop_link(r, true);
+            r->advertising = false;
+            tell_medium(r);
+        }
+        update_irq(r);
+        return;
+    }
+    case BL_CMD: {
+        uint32_t result = 0;
+        r->errcode = run_command(r, value, &result);
+        r->err = r->errcode != 0;
+        r->result = r->err ? 0 : result;
+        return;
+    }
+    case BL_ARG0: r->arg0 = value; return;
+    case BL_ARG1: r->arg1 = value; return;
+    case BL_BUF: r->buf = value; return;
+    case BL_LEN: r->len = value; return;
+    }
+    machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "ble: write of 0x%08x to read-only or unknown 0x%03x",
+                value, offset);
+}
+
+static void ble_free(void *opaque)
+{
+    struct ble_radio *r = opaque;
+    clear_events(r);
+    clear_table(r);
+    g_free(r);
+}
+
+const struct periph_ops ble_ops = {
+    .name = "ble", .read = ble_read, .write = ble_write, .reset = ble_reset, .free = ble_free,
+};
+
+void *ble_new(struct machine *m, GError **error)
+{
+    struct ble_radio *r = g_new0(struct ble_radio, 1);
+
+    (void)error;
+    r->m = m;
+    r->mtu = BLE_MTU_DEFAULT;
+    r->next_handle = 1;
+    return r;
+}
+
+/* ---- the medium's side ---- */
+
+bool ble_radio_advertising(const struct ble_radio *r)
+{
+    return (r->ctrl & CTRL_EN) && r->advertising;
+}
+
+const uint8_t *ble_radio_adv_data(const struct ble_radio *r, size_t *len)
+{
+    *len = r->adv_len;
+    return r->adv;
+}
+
+const struct ble_attr *ble_radio_attributes(const struct ble_radio *r, size_t *count)
+{
+    *count = r->nattrs;
+    return r->attrs;
+}
+
+const char *ble_radio_name(const struct ble_radio *r)
+{
+    return machine_name(r->m);
+}
+
+bool ble_radio_connected(const struct ble_radio *r)
+{
+    return r->connected;
+}
+
+enum ble_status ble_radio_connect(struct ble_radio *r, uint16_t mtu)
+{
+    if (!(r->ctrl & CTRL_EN))
+        return BLE_E_OFF;
+    if (r->connected)
+        return BLE_E_BUSY;
+    if (!r->advertising)
+        return BLE_E_NOT_ADVERTISING;
+    if (r->ev_count == EVQ_DEPTH)
+        return BLE_E_BUSY;
+    r->connected = true;
+    /* the MTU exchange, folded into the connection */
+    r->mtu = mtu < BLE_MTU_DEFAULT ? BLE_MTU_DEFAULT : MIN(mtu, BLE_MTU_MAX);
+    /* a peripheral stops advertising once connected (one link) */
+    r->advertising = false;
+    push_event(r, EV_CONNECTED, 0, NULL);
+    tell_medium(r);
+    return BLE_OK;
+}
+
+void ble_radio_disconnect(struct ble_radio *r)
+{
+    if (!r->connected)
+        return;
+    drop_link(r, false);
+    if (!push_event(r, EV_DISCONNECTED, 0, NULL))
+        machine_log(r->m, MACHINE_LOG_INFO, "ble: event queue full, disconnection not queued");
+}
+
+enum ble_status ble_radio_read(struct ble_radio *r, uint16_t handle, const uint8_t **value,
+                               size_t *len)
+{
+    int i = attr_index(r, handle);
+
+    if (!r->connected)
+        return BLE_E_NOT_CONNECTED;
+    if (i < 0)
+        return BLE_E_HANDLE;
+    if (!(r->attrs[i].props & BLE_PROP_READ))
+        return BLE_E_NOT_PERMITTED;
+    *value = r->values[i] ? g_bytes_get_data(r->values[i], len) : (const uint8_t *)"";
+    if (!r->values[i])
+        *len = 0;
+    return BLE_OK;
+}
+
+enum ble_status ble_radio_write(struct ble_radio *r, uint16_t handle, const uint8_t *value,
+                                size_t len)
+{
+    int i = attr_index(r, handle);
+
+    if (!r->connected)
+        return BLE_E_NOT_CONNECTED;
+    if (i < 0)
+        return BLE_E_HANDLE;
+    if (!(r->attrs[i].props & (BLE_PROP_WRITE | BLE_PROP_WRITE_NO_RSP)))
+        return BLE_E_NOT_PERMITTED;
+    if (len > r->attrs[i].max_len)
+        return BLE_E_LENGTH;
+    /* values longer than MTU - 3 arrive as a long write (prepare and
+     * execute); the firmware sees the whole value once */
+    if (!push_event(r, EV_WRITE, handle, g_bytes_new(value, len)))
+        return BLE_E_BUSY;
+    return BLE_OK;
+}
+
+enum ble_status ble_radio_subscribe(struct ble_radio *r, uint16_t handle, bool on)
+{
+    int i = attr_index(r, handle);
+    uint8_t v = on;
+
+    if (!r->connected)
+        return BLE_E_NOT_CONNECTED;
+    if (i < 0)
+        return BLE_E_HANDLE;
+    if (!(r->attrs[i].props & BLE_PROP_NOTIFY))
+        return BLE_E_NOT_PERMITTED;
+    if (r->subscribed[i] == on)
+        return BLE_OK;
+    if (!push_event(r, EV_SUBSCRIBE, handle, g_bytes_new(&v, 1)))
+        return BLE_E_BUSY;
+    r->subscribed[i] = on;
+    return BLE_OK;
+}
+
+bool ble_uuid_parse(const char *text, uint8_t out[16])
+{
+    static const int dash[] = { 8, 13, 18, 23 };
+    size_t n = 0;
+
+    if (strlen(text) != 36)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (text[dash[i]] != '-')
+            return false;
+    for (size_t i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            continue;
+        int hi = g_ascii_xdigit_value(text[i]), lo = g_ascii_xdigit_value(text[i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[n++] = (uint8_t)(hi << 4 | lo);
+        i++;
+    }
+    return n == 16;
+}
+
+void ble_uuid_format(const uint8_t u[16], char out[37])
+{
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+             u[13], u[14], u[15]);
+}

@@ -1,0 +1,272 @@
+/* tests/unit/periph/test_ble.c: the BLE controller model: the table and
+ * advertising the firmware builds, the central's requests as the medium
+ * makes them, the events and the interrupt the firmware sees, and what the
+ * medium is told (advertising, notifications, a link the lamp ends). */
+#include "periph_harness.h"
+#include "ble.h"
+
+#include <CUnit/Basic.h>
+#include <string.h>
+
+enum { ID = 0x00, CTRL = 0x04, STATUS = 0x08, EVCOUNT = 0x0C, CMD = 0x10, RESULT = 0x14,
+       ERRCODE = 0x18, ARG0 = 0x1C, ARG1 = 0x20, BUF = 0x24, LEN = 0x28, MTU = 0x2C };
+enum { C_CLEAR = 1, C_SERVICE, C_CHAR, C_SET_VALUE, C_SET_ADV, C_ADV_START, C_ADV_STOP,
+       C_NOTIFY, C_POP, C_DISCONNECT };
+enum { EV_CONNECTED = 1, EV_DISCONNECTED, EV_WRITE, EV_SUBSCRIBE };
+#define A_IN (SRAM_BASE + 0x1000)
+#define A_OUT (SRAM_BASE + 0x2000)
+#define REG(off) (BLE_BASE + (off))
+
+static char *dir;
+static struct machine *m;
+static struct ble_radio *r;
+static unsigned changed, link_lost;
+static uint8_t notified[64];
+static size_t notified_len;
+static uint16_t notified_handle;
+
+static void on_changed(void *medium, struct ble_radio *radio) { (void)medium, (void)radio; changed++; }
+static void on_lost(void *medium, struct ble_radio *radio) { (void)medium, (void)radio; link_lost++; }
+static void on_notify(void *medium, struct ble_radio *radio, uint16_t h, const uint8_t *v, size_t n)
+{
+    (void)medium, (void)radio;
+    notified_handle = h;
+    notified_len = MIN(n, sizeof(notified));
+    memcpy(notified, v, notified_len);
+}
+static const struct ble_medium_ops ops = { on_changed, on_notify, on_lost };
+
+static int setup(void)
+{
+    dir = bench_tmpdir();
+    m = bench_machine_new(dir, 3, NULL);
+    if (!m)
+        return 1;
+    m->cfg.ble_ops = &ops;
+    r = machine_ble_radio(m);
+    return r ? 0 : 1;
+}
+
+static int teardown(void)
+{
+    machine_free(m);
+    bench_rmdir(dir);
+    g_free(dir);
+    return 0;
+}
+
+static void put(uint32_t addr, const void *p, uint32_t len)
+{
+    memcpy(machine_sram_range_rw(m, addr, len), p, len);
+}
+
+/* Runs CMD with BUF = A_IN holding data; returns ERRCODE. */
+static uint32_t cmd(uint32_t c, uint32_t a0, uint32_t a1, const void *data, uint32_t len)
+{
+    if (len)
+        put(A_IN, data, len);
+    reg_write(m, REG(ARG0), a0);
+    reg_write(m, REG(ARG1), a1);
+    reg_write(m, REG(BUF), A_IN);
+    reg_write(m, REG(LEN), len);
+    reg_write(m, REG(CMD), c);
+    return reg_read(m, REG(ERRCODE));
+}
+
+/* Pops one event into A_OUT (up to 64 bytes); returns its type. */
+static uint32_t pop(void)
+{
+    reg_write(m, REG(BUF), A_OUT);
+    reg_write(m, REG(LEN), 64);
+    reg_write(m, REG(CMD), C_POP);
+    return reg_read(m, REG(ERRCODE)) ? 0 : reg_read(m, REG(RESULT));
+}
+
+static const uint8_t svc_uuid[16] = { 0xa7, 0xc3, 0, 1 }, info_uuid[16] = { 0xa7, 0xc3, 0, 2 },
+                     cred_uuid[16] = { 0xa7, 0xc3, 0, 3 }, stat_uuid[16] = { 0xa7, 0xc3, 0, 4 };
+static uint32_t h_info, h_cred, h_stat;
+
+static void build_table(void)
+{
+    static const uint8_t adv[] = { 2, 0x01, 0x06, 5, 0x09, 'l', 'a', 'm', 'p' };
+
+    reg_write(m, REG(CTRL), 3); /* EN, IE */
+    CU_ASSERT_EQUAL(cmd(C_SERVICE, 0, 0, svc_uuid, 16), 0);
+    CU_ASSERT_EQUAL(reg_read(m, REG(RESULT)), 1);
+    CU_ASSERT_EQUAL(cmd(C_CHAR, BLE_PROP_READ, 56, info_uuid, 16), 0);
+    h_info = reg_read(m, REG(RESULT));
+    CU_ASSERT_EQUAL(cmd(C_CHAR, BLE_PROP_WRITE, 256, cred_uuid, 16), 0);
+    h_cred = reg_read(m, REG(RESULT));
+    CU_ASSERT_EQUAL(cmd(C_CHAR, BLE_PROP_READ | BLE_PROP_NOTIFY, 64, stat_uuid, 16), 0);
+    h_stat = reg_read(m, REG(RESULT));
+    /* value handles follow their declarations; a notifying one has a CCCD */
+    CU_ASSERT_EQUAL(h_info, 3);
+    CU_ASSERT_EQUAL(h_cred, 5);
+    CU_ASSERT_EQUAL(h_stat, 7);
+    CU_ASSERT_EQUAL(cmd(C_SET_VALUE, h_info, 0, "INFO", 4), 0);
+    CU_ASSERT_EQUAL(cmd(C_SET_ADV, 0, 0, adv, sizeof(adv)), 0);
+    CU_ASSERT_EQUAL(cmd(C_ADV_START, 0, 0, NULL, 0), 0);
+}
+
+static void identity_table_and_advertising(void)
+{
+    size_t n, len;
+    const struct ble_attr *a;
+    static const uint8_t bad_adv[] = { 5, 0x09, 'l', 'a' }; /* length runs past the end */
+
+    CU_ASSERT_EQUAL(reg_read(m, REG(ID)), 0x31454C42u);
+    CU_ASSERT_FALSE(ble_radio_advertising(r));
+    CU_ASSERT_EQUAL(cmd(C_SERVICE, 0, 0, svc_uuid, 16), 5); /* E_STATE: radio off */
+    changed = 0;
+    build_table();
+    CU_ASSERT_TRUE(changed >= 5);
+    CU_ASSERT_TRUE(ble_radio_advertising(r));
+    CU_ASSERT_EQUAL(reg_read(m, REG(STATUS)) & 1, 1);
+    a = ble_radio_attributes(r, &n);
+    CU_ASSERT_EQUAL(n, 4);
+    CU_ASSERT_TRUE(a[0].is_service);
+    CU_ASSERT_EQUAL(a[3].handle, h_stat);
+    CU_ASSERT_EQUAL(a[3].service, 1);
+    CU_ASSERT_EQUAL(memcmp(a[2].uuid, cred_uuid, 16), 0);
+    ble_radio_adv_data(r, &len);
+    CU_ASSERT_EQUAL(len, 9);
+    /* what the firmware gets wrong is refused, not half applied */
+    CU_ASSERT_EQUAL(cmd(C_SET_ADV, 0, 0, bad_adv, sizeof(bad_adv)), 2);
+    ble_radio_adv_data(r, &len);
+    CU_ASSERT_EQUAL(len, 9);
+    CU_ASSERT_EQUAL(cmd(C_CHAR, BLE_PROP_READ, 8, info_uuid, 16), 5); /* table frozen while visible */
+    CU_ASSERT_EQUAL(cmd(C_SET_VALUE, 99, 0, "x", 1), 4);               /* no such handle */
+    CU_ASSERT_EQUAL(cmd(C_SET_VALUE, h_info, 0, "0123456789012345678901234567890123456789"
+                        "0123456789012345678", 59), 2);                /* over max_len */
+    CU_ASSERT_EQUAL(cmd(77, 0, 0, NULL, 0), 1);
+    CU_ASSERT_EQUAL(pop(), 0);
+    CU_ASSERT_EQUAL(reg_read(m, REG(ERRCODE)), 7); /* nothing queued */
+}
+
+static void central_connects_reads_writes_and_subscribes(void)
+{
+    const uint8_t *v;
+    size_t len;
+    uint8_t big[300] = { 0 };
+
+    CU_ASSERT_EQUAL(ble_radio_read(r, h_info, &v, &len), BLE_E_NOT_CONNECTED);
+    CU_ASSERT_EQUAL(ble_radio_connect(r, 247), BLE_OK);
+    CU_ASSERT_EQUAL(ble_radio_connect(r, 247), BLE_E_BUSY); /* one central at a time */
+    CU_ASSERT_FALSE(ble_radio_advertising(r));
+    CU_ASSERT_EQUAL(reg_read(m, REG(MTU)), 247);
+    CU_ASSERT_TRUE(m->irq_level[IRQ_BLE]);
+    CU_ASSERT_EQUAL(pop(), EV_CONNECTED);
+    CU_ASSERT_EQUAL(reg_read(m, REG(ARG0)), 247);
+    CU_ASSERT_FALSE(m->irq_level[IRQ_BLE]);
+
+    CU_ASSERT_EQUAL(ble_radio_read(r, h_info, &v, &len), BLE_OK);
+    CU_ASSERT_EQUAL(len, 4);
+    CU_ASSERT_EQUAL(memcmp(v, "INFO", 4), 0);
+    CU_ASSERT_EQUAL(ble_radio_read(r, h_cred, &v, &len), BLE_E_NOT_PERMITTED);
+    CU_ASSERT_EQUAL(ble_radio_write(r, h_info, (const uint8_t *)"x", 1), BLE_E_NOT_PERMITTED);
+    CU_ASSERT_EQUAL(ble_radio_write(r, 42, (const uint8_t *)"x", 1), BLE_E_HANDLE);
+    CU_ASSERT_EQUAL(ble_radio_write(r, h_cred, big, sizeof(big)), BLE_E_LENGTH);
+
+    CU_ASSERT_EQUAL(ble_radio_write(r, h_cred, (const uint8_t *)"blob-bytes", 10), BLE_OK);
+    CU_ASSERT_EQUAL(reg_read(m, REG(EVCOUNT)), 1);
+    CU_ASSERT_EQUAL(pop(), EV_WRITE);
+    CU_ASSERT_EQUAL(reg_read(m, REG(ARG0)), h_cred);
+    CU_ASSERT_EQUAL(reg_read(m, REG(ARG1)), 10);
+    CU_ASSERT_EQUAL(memcmp(machine_sram_range(m, A_OUT, 10), "blob-bytes", 10), 0);
+
+    /* no notification before the central subscribes */
+    notified_len = 0;
+    CU_ASSERT_EQUAL(cmd(C_NOTIFY, h_stat, 0, "early", 5), 0);
+    CU_ASSERT_EQUAL(reg_read(m, REG(RESULT)), 0);
+    CU_ASSERT_EQUAL(notified_len, 0);
+    CU_ASSERT_EQUAL(ble_radio_subscribe(r, h_info, true), BLE_E_NOT_PERMITTED);
+    CU_ASSERT_EQUAL(ble_radio_subscribe(r, h_stat, true), BLE_OK);
+    CU_ASSERT_EQUAL(pop(), EV_SUBSCRIBE);
+    CU_ASSERT_EQUAL(*machine_sram_range(m, A_OUT, 1), 1);
+    CU_ASSERT_EQUAL(cmd(C_NOTIFY, h_stat, 0, "accepted n=1", 12), 0);
+    CU_ASSERT_EQUAL(reg_read(m, REG(RESULT)), 1);
+    CU_ASSERT_EQUAL(notified_handle, h_stat);
+    CU_ASSERT_EQUAL(notified_len, 12);
+    CU_ASSERT_EQUAL(memcmp(notified, "accepted n=1", 12), 0);
+    /* the notified value is also what a read returns */
+    CU_ASSERT_EQUAL(ble_radio_read(r, h_stat, &v, &len), BLE_OK);
+    CU_ASSERT_EQUAL(len, 12);
+}
+
+static void full_queue_refuses_writes_and_links_end_both_ways(void)
+{
+    unsigned accepted = 0;
+
+    for (int i = 0; i < 20; i++)
+        if (ble_radio_write(r, h_cred, (const uint8_t *)"w", 1) == BLE_OK)
+            accepted++;
+    CU_ASSERT_EQUAL(accepted, 16);
+    CU_ASSERT_EQUAL(ble_radio_write(r, h_cred, (const uint8_t *)"w", 1), BLE_E_BUSY);
+    for (unsigned i = 0; i < accepted; i++)
+        CU_ASSERT_EQUAL(pop(), EV_WRITE);
+
+    /* the central leaves: the firmware hears it, the medium is not told */
+    link_lost = 0;
+    ble_radio_disconnect(r);
+    CU_ASSERT_FALSE(ble_radio_connected(r));
+    CU_ASSERT_EQUAL(pop(), EV_DISCONNECTED);
+    CU_ASSERT_EQUAL(link_lost, 0);
+
+    /* the lamp ends a link: the medium is told */
+    CU_ASSERT_EQUAL(cmd(C_ADV_START, 0, 0, NULL, 0), 0);
+    CU_ASSERT_EQUAL(ble_radio_connect(r, 10), BLE_OK);
+    CU_ASSERT_EQUAL(reg_read(m, REG(MTU)), 23); /* below the minimum: the default */
+    CU_ASSERT_EQUAL(pop(), EV_CONNECTED);
+    CU_ASSERT_EQUAL(cmd(C_DISCONNECT, 0, 0, NULL, 0), 0);
+    CU_ASSERT_EQUAL(link_lost, 1);
+    CU_ASSERT_EQUAL(pop(), EV_DISCONNECTED);
+
+    /* a power cut drops the link, the table and the advertising */
+    CU_ASSERT_EQUAL(cmd(C_ADV_START, 0, 0, NULL, 0), 0);
+    CU_ASSERT_EQUAL(ble_radio_connect(r, 100), BLE_OK);
+    link_lost = 0;
+    machine_power_off(m, "test");
+    CU_ASSERT_EQUAL(link_lost, 1);
+    CU_ASSERT_FALSE(ble_radio_connected(r));
+    CU_ASSERT_FALSE(ble_radio_advertising(r));
+    size_t n;
+    ble_radio_attributes(r, &n);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(reg_read(m, REG(EVCOUNT)), 0);
+}
+
+static void uuid_text_round_trip(void)
+{
+    uint8_t u[16];
+    char text[37];
+
+    CU_ASSERT_TRUE(ble_uuid_parse("a7c30003-5c1e-4d6b-9a0f-6c616d700000", u));
+    CU_ASSERT_EQUAL(u[0], 0xa7);
+    CU_ASSERT_EQUAL(u[3], 0x03);
+    CU_ASSERT_EQUAL(u[15], 0x00);
+    ble_uuid_format(u, text);
+    CU_ASSERT_STRING_EQUAL(text, "a7c30003-5c1e-4d6b-9a0f-6c616d700000");
+    CU_ASSERT_FALSE(ble_uuid_parse("a7c30003-5c1e-4d6b-9a0f-6c616d70000", u));
+    CU_ASSERT_FALSE(ble_uuid_parse("a7c30003x5c1e-4d6b-9a0f-6c616d700000", u));
+    CU_ASSERT_FALSE(ble_uuid_parse("g7c30003-5c1e-4d6b-9a0f-6c616d700000", u));
+}
+
+int main(void)
+{
+    CU_pSuite s;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("ble", setup, teardown);
+    CU_add_test(s, "identity_table_and_advertising", identity_table_and_advertising);
+    CU_add_test(s, "central_connects_reads_writes_and_subscribes",
+                central_connects_reads_writes_and_subscribes);
+    CU_add_test(s, "full_queue_refuses_writes_and_links_end_both_ways",
+                full_queue_refuses_writes_and_links_end_both_ways);
+    CU_add_test(s, "uuid_text_round_trip", uuid_text_round_trip);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
