@@ -95,8 +95,8 @@ struct machine {
     uint8_t *sram;
     uint8_t *flash, *otp;       /* owned by FLASHCTL */
     void *flashctl, *uart, *rng, *net, *crypto, *ble;
-    struct periph_slot periphs[16];
-    struct periph_piece periph_pieces[16 * (PERIPH_WINDOW / 1024)];
+    struct periph_slot periphs[PERIPH_WINDOWS];
+    struct periph_piece periph_pieces[PERIPH_WINDOWS * (PERIPH_WINDOW / 1024)];
     struct scs_piece scs_pieces[SCS_SIZE / 1024];
     unsigned nperiphs;
 

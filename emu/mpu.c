@@ -15,9 +15,9 @@ enum { MPU_TYPE = 0xD90, MPU_CTRL = 0xD94, MPU_RNR = 0xD98, MPU_RBAR = 0xD9C,
 /* The tracked areas: everything mapped that the MPU can restrict. */
 static const struct { uint32_t base, size; } areas[] = {
     { FLASH_BASE, FLASH_SIZE }, { OTP_BASE, OTP_SIZE }, { SRAM_BASE, SRAM_SIZE },
-    { PERIPH_BASE, 7 * PERIPH_WINDOW }, { SCS_BASE, SCS_SIZE },
+    { PERIPH_BASE, PERIPH_WINDOWS * PERIPH_WINDOW }, { SCS_BASE, SCS_SIZE },
 };
-#define NPAGES ((FLASH_SIZE + OTP_SIZE + SRAM_SIZE + 7 * PERIPH_WINDOW + SCS_SIZE) / PAGE)
+#define NPAGES ((FLASH_SIZE + OTP_SIZE + SRAM_SIZE + PERIPH_WINDOWS * PERIPH_WINDOW + SCS_SIZE) / PAGE)
 
 /* ARMv7-M default memory map, B3.1: XN outside code, SRAM and RAM. */
 static unsigned default_map(uint32_t addr)
@@ -135,6 +135,18 @@ static unsigned page_perms(struct machine *m, uint32_t page, bool priv, bool byp
     return p;
 }
 
+/* Peripheral windows without a model (the engine on the basic variant,
+ * the spare ones) are unmapped: there is nothing to protect. */
+static bool page_mapped(const struct machine *m, uint32_t page)
+{
+    if (page < PERIPH_BASE || page >= PERIPH_BASE + PERIPH_WINDOWS * PERIPH_WINDOW)
+        return true;
+    for (unsigned i = 0; i < m->nperiphs; i++)
+        if ((page & ~(PERIPH_WINDOW - 1)) == m->periphs[i].base)
+            return true;
+    return false;
+}
+
 void mpu_flush_tlb(struct machine *m)
 {
     /* Unicorn checks protections only when it fills its TLB; mapping and
@@ -171,11 +183,11 @@ void mpu_sync_protections(struct machine *m)
             unsigned p = page_perms(m, areas[a].base + i * PAGE, priv, bypass);
             uint32_t j = i + 1;
 
-            if (p == cur[i]) {
+            if (p == cur[i] || !page_mapped(m, areas[a].base + i * PAGE)) {
                 i++;
                 continue;
             }
-            while (j < npages && cur[j] != p &&
+            while (j < npages && cur[j] != p && page_mapped(m, areas[a].base + j * PAGE) &&
                    page_perms(m, areas[a].base + j * PAGE, priv, bypass) == p)
                 j++;
             /* Translated code is found again without a permission check,

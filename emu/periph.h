@@ -10,6 +10,7 @@
 #include "machine.h"
 
 #define PERIPH_WINDOW 0x1000u
+#define PERIPH_WINDOWS 16u /* 0x4000_0000..0x4000_FFFF, every model's window */
 
 struct periph_ops {
     const char *name;

@@ -21,8 +21,8 @@ static const struct { uint32_t base, rasr; } regions[] = {
     { KEYSTORE_BASE, RASR_SIZE(16) | RASR_AP(AP_PRIV_RO) | RASR_XN | RASR_ENABLE },
     /* 2: SRAM, read-write, never executable */
     { SRAM_BASE, RASR_SIZE(18) | RASR_AP(AP_RW) | RASR_XN | RASR_ENABLE },
-    /* 3: peripherals, privileged only */
-    { 0x40000000u, RASR_SIZE(15) | RASR_AP(AP_PRIV_RW) | RASR_XN | RASR_ENABLE },
+    /* 3: peripherals (sixteen 4 KiB windows), privileged only */
+    { 0x40000000u, RASR_SIZE(16) | RASR_AP(AP_PRIV_RW) | RASR_XN | RASR_ENABLE },
     /* 4: OTP fuses, read-only */
     { OTP_BASE, RASR_SIZE(12) | RASR_AP(AP_RO) | RASR_XN | RASR_ENABLE },
 };
