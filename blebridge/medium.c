@@ -1,0 +1,425 @@
+/* blebridge/medium.c: the virtual BLE medium and its central socket
+ * (docs/ble.md).  Every radio is in reach of every central, with no loss:
+ * the medium models who can talk to whom, not RF. */
+#include "medium.h"
+
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+struct client;
+
+struct ble_medium {
+    GHashTable *by_address;  /* address -> struct ble_radio * */
+    GHashTable *owner;       /* struct ble_radio * -> struct client * holding its link */
+    GSocketService *service;
+    char *path;
+    GList *clients;
+};
+
+struct client {
+    struct ble_medium *md;
+    GSocketConnection *conn;
+    GDataInputStream *in;
+    GOutputStream *out;
+    GCancellable *cancel;
+};
+
+void ble_medium_address(const struct ble_radio *r, char out[18])
+{
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, ble_radio_name(r), -1);
+    uint8_t a[6];
+
+    for (int i = 0; i < 6; i++)
+        a[i] = (uint8_t)(g_ascii_xdigit_value(sum[2 * i]) << 4 | g_ascii_xdigit_value(sum[2 * i + 1]));
+    a[0] |= 0xC0; /* static random address: the two top bits set */
+    g_snprintf(out, 18, "%02X:%02X:%02X:%02X:%02X:%02X", a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+struct ble_radio *ble_medium_find(struct ble_medium *md, const char *address)
+{
+    g_autofree char *up = g_ascii_strup(address, -1);
+    return g_hash_table_lookup(md->by_address, up);
+}
+
+static void say(struct client *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void say(struct client *c, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *line = NULL;
+    g_autoptr(GError) error = NULL;
+
+    va_start(ap, fmt);
+    line = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (!g_output_stream_write_all(c->out, line, strlen(line), NULL, c->cancel, &error) ||
+        !g_output_stream_write_all(c->out, "\n", 1, NULL, c->cancel, &error))
+        g_cancellable_cancel(c->cancel); /* the reader sees it and drops the client */
+}
+
+static void on_changed(void *medium, struct ble_radio *r)
+{
+    struct ble_medium *md = medium;
+    char addr[18];
+
+    ble_medium_address(r, addr);
+    if (!g_hash_table_contains(md->by_address, addr))
+        g_hash_table_insert(md->by_address, g_strdup(addr), r);
+}
+
+static char *hex(const uint8_t *p, size_t n)
+{
+    char *s = g_malloc(2 * n + 1);
+    for (size_t i = 0; i < n; i++)
+        g_snprintf(s + 2 * i, 3, "%02x", p[i]);
+    s[2 * n] = 0;
+    return s;
+}
+
+static const struct ble_attr *attr_by_handle(struct ble_radio *r, uint16_t handle)
+{
+    size_t n;
+    const struct ble_attr *a = ble_radio_attributes(r, &n);
+    for (size_t i = 0; i < n; i++)
+        if (a[i].handle == handle && !a[i].is_service)
+            return &a[i];
+    return NULL;
+}
+
+static void on_notify(void *medium, struct ble_radio *r, uint16_t handle, const uint8_t *value,
+                      size_t len)
+{
+    struct ble_medium *md = medium;
+    struct client *c = g_hash_table_lookup(md->owner, r);
+    const struct ble_attr *a = attr_by_handle(r, handle);
+    char addr[18], uuid[37];
+    g_autofree char *h = hex(value, len);
+
+    if (!c || !a)
+        return;
+    ble_medium_address(r, addr);
+    ble_uuid_format(a->uuid, uuid);
+    say(c, "notify %s %s %s", addr, uuid, h);
+}
+
+static void on_link_lost(void *medium, struct ble_radio *r)
+{
+    struct ble_medium *md = medium;
+    struct client *c = g_hash_table_lookup(md->owner, r);
+    char addr[18];
+
+    if (!c)
+        return;
+    g_hash_table_remove(md->owner, r);
+    ble_medium_address(r, addr);
+    say(c, "disconnected %s", addr);
+}
+
+const struct ble_medium_ops ble_medium_radio_ops = {
+    .changed = on_changed, .notify = on_notify, .link_lost = on_link_lost,
+};
+
+void ble_medium_forget(struct ble_medium *md, struct ble_radio *r)
+{
+    char addr[18];
+
+    on_link_lost(md, r);
+    ble_medium_address(r, addr);
+    if (g_hash_table_lookup(md->by_address, addr) == r)
+        g_hash_table_remove(md->by_address, addr);
+}
+
+/* ---- the central socket ---- */
+
+/* The name and the 128-bit service UUIDs in advertising data. */
+static void describe_adv(struct ble_radio *r, GString *out)
+{
+    size_t len, i = 0;
+    const uint8_t *p = ble_radio_adv_data(r, &len);
+    g_autofree char *name = NULL;
+    g_autoptr(GString) uuids = g_string_new(NULL);
+
+    while (i < len && p[i] && i + 1 + p[i] <= len) {
+        uint8_t n = p[i], type = p[i + 1];
+        const uint8_t *d = p + i + 2;
+        if (type == 0x09 || (type == 0x08 && !name)) {
+            g_free(name);
+            name = g_strndup((const char *)d, n - 1u);
+        } else if (type == 0x06 || type == 0x07) {
+            for (unsigned k = 0; k + 16 <= n - 1u; k += 16) {
+                uint8_t u[16];
+                char text[37];
+                for (int b = 0; b < 16; b++) /* AD data is little endian */
+                    u[b] = d[k + 15 - b];
+                ble_uuid_format(u, text);
+                g_string_append_printf(uuids, " %s", text);
+            }
+        }
+        i += 1u + n;
+    }
+    g_string_append_printf(out, "%s%s", name && *name ? name : "-", uuids->str);
+}
+
+static const struct ble_attr *attr_by_uuid(struct ble_radio *r, const char *text)
+{
+    uint8_t u[16];
+    size_t n;
+    const struct ble_attr *a = ble_radio_attributes(r, &n);
+
+    if (!ble_uuid_parse(text, u))
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!a[i].is_service && !memcmp(a[i].uuid, u, 16))
+            return &a[i];
+    return NULL;
+}
+
+static GBytes *unhex(const char *s)
+{
+    size_t n = strlen(s);
+    GByteArray *b;
+
+    if (n % 2)
+        return NULL;
+    b = g_byte_array_sized_new((guint)(n / 2));
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = g_ascii_xdigit_value(s[i]), lo = g_ascii_xdigit_value(s[i + 1]);
+        if (hi < 0 || lo < 0) {
+            g_byte_array_unref(b);
+            return NULL;
+        }
+        uint8_t v = (uint8_t)(hi << 4 | lo);
+        g_byte_array_append(b, &v, 1);
+    }
+    return g_byte_array_free_to_bytes(b);
+}
+
+static void cmd_scan(struct client *c)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    unsigned n = 0;
+
+    g_hash_table_iter_init(&it, c->md->by_address);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        g_autoptr(GString) line = g_string_new(NULL);
+        if (!ble_radio_advertising(value))
+            continue;
+        g_string_printf(line, "adv %s ", (const char *)key);
+        describe_adv(value, line);
+        say(c, "%s", line->str);
+        n++;
+    }
+    say(c, "ok %u", n);
+}
+
+static void cmd_services(struct client *c, struct ble_radio *r, const char *addr)
+{
+    size_t n;
+    const struct ble_attr *a = ble_radio_attributes(r, &n);
+
+    for (size_t i = 0; i < n; i++) {
+        char uuid[37];
+        ble_uuid_format(a[i].uuid, uuid);
+        if (a[i].is_service)
+            say(c, "service %s %s %u", addr, uuid, a[i].handle);
+        else
+            say(c, "char %s %s %u 0x%02x %u", addr, uuid, a[i].handle, a[i].props, a[i].max_len);
+    }
+    say(c, "ok %zu", n);
+}
+
+/* One command line; every reply is a line starting with "ok" or "err". */
+static void handle_line(struct client *c, char *line)
+{
+    g_auto(GStrv) w = g_strsplit(g_strstrip(line), " ", 0);
+    guint argc = g_strv_length(w);
+    struct ble_radio *r;
+    const struct ble_attr *a;
+    enum ble_status st;
+
+    if (argc == 0 || !*w[0])
+        return;
+    if (!strcmp(w[0], "scan")) {
+        cmd_scan(c);
+        return;
+    }
+    if (argc < 2) {
+        say(c, "err %s: usage: see docs/ble.md#the-central-socket", w[0]);
+        return;
+    }
+    r = ble_medium_find(c->md, w[1]);
+    if (!r) {
+        say(c, "err %s: no lamp with that address on the medium", w[1]);
+        return;
+    }
+    if (!strcmp(w[0], "connect")) {
+        guint64 mtu = BLE_MTU_MAX;
+        if (argc > 2 && !g_ascii_string_to_unsigned(w[2], 10, 23, 517, &mtu, NULL)) {
+            say(c, "err %s: MTU must be 23..517", w[1]);
+            return;
+        }
+        st = ble_radio_connect(r, (uint16_t)mtu);
+        if (st == BLE_OK)
+            g_hash_table_insert(c->md->owner, r, c);
+        st ? say(c, "err %s: %s", w[1], ble_status_str(st))
+           : say(c, "ok connected %s mtu %u", w[1], (unsigned)MIN(mtu, BLE_MTU_MAX));
+        return;
+    }
+    if (!strcmp(w[0], "disconnect")) {
+        if (g_hash_table_lookup(c->md->owner, r) != c) {
+            say(c, "err %s: not connected", w[1]);
+            return;
+        }
+        g_hash_table_remove(c->md->owner, r);
+        ble_radio_disconnect(r);
+        say(c, "ok");
+        return;
+    }
+    if (!strcmp(w[0], "services")) {
+        cmd_services(c, r, w[1]);
+        return;
+    }
+    if (g_hash_table_lookup(c->md->owner, r) != c) {
+        say(c, "err %s: not connected", w[1]);
+        return;
+    }
+    if (argc < 3 || !(a = attr_by_uuid(r, w[2]))) {
+        say(c, "err %s: no characteristic %s", w[1], argc > 2 ? w[2] : "(none given)");
+        return;
+    }
+    if (!strcmp(w[0], "read")) {
+        const uint8_t *v;
+        size_t len;
+        st = ble_radio_read(r, a->handle, &v, &len);
+        if (st == BLE_OK) {
+            g_autofree char *h = hex(v, len);
+            say(c, "ok %s", h);
+        } else {
+            say(c, "err %s: %s", w[1], ble_status_str(st));
+        }
+    } else if (!strcmp(w[0], "write") && argc == 4) {
+        g_autoptr(GBytes) v = unhex(w[3]);
+        gsize len;
+        const uint8_t *p = v ? g_bytes_get_data(v, &len) : NULL;
+        if (!v) {
+            say(c, "err %s: the value must be hex", w[1]);
+            return;
+        }
+        st = ble_radio_write(r, a->handle, p, len);
+        st ? say(c, "err %s: %s", w[1], ble_status_str(st)) : say(c, "ok");
+    } else if (!strcmp(w[0], "subscribe") || !strcmp(w[0], "unsubscribe")) {
+        st = ble_radio_subscribe(r, a->handle, w[0][0] == 's');
+        st ? say(c, "err %s: %s", w[1], ble_status_str(st)) : say(c, "ok");
+    } else {
+        say(c, "err %s: unknown command %s", w[1], w[0]);
+    }
+}
+
+static void drop_client(struct client *c)
+{
+    GHashTableIter it;
+    gpointer r, owner;
+
+    /* the central is gone: its links go with it */
+    g_hash_table_iter_init(&it, c->md->owner);
+    while (g_hash_table_iter_next(&it, &r, &owner)) {
+        if (owner == c) {
+            g_hash_table_iter_remove(&it);
+            ble_radio_disconnect(r);
+        }
+    }
+    c->md->clients = g_list_remove(c->md->clients, c);
+    g_cancellable_cancel(c->cancel);
+    g_object_unref(c->cancel);
+    g_object_unref(c->in);
+    g_object_unref(c->conn);
+    g_free(c);
+}
+
+static void on_line(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    struct client *c = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res,
+                                                                 NULL, &error);
+
+    if (!line || g_cancellable_is_cancelled(c->cancel)) {
+        drop_client(c);
+        return;
+    }
+    handle_line(c, line);
+    g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, c->cancel, on_line, c);
+}
+
+static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source,
+                            gpointer user_data)
+{
+    struct ble_medium *md = user_data;
+    struct client *c = g_new0(struct client, 1);
+
+    (void)service, (void)source;
+    c->md = md;
+    c->conn = g_object_ref(conn);
+    c->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
+    g_data_input_stream_set_newline_type(c->in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+    c->out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+    c->cancel = g_cancellable_new();
+    md->clients = g_list_prepend(md->clients, c);
+    g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, c->cancel, on_line, c);
+    return TRUE;
+}
+
+bool ble_medium_listen(struct ble_medium *md, const char *path, GError **error)
+{
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+
+    if (md->service) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "the BLE medium already listens on %s",
+                    md->path);
+        return false;
+    }
+    if (g_file_test(path, G_FILE_TEST_EXISTS) && g_unlink(path) != 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", path,
+                    g_strerror(errno));
+        return false;
+    }
+    md->service = g_socket_service_new();
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(md->service), addr, G_SOCKET_TYPE_STREAM,
+                                       G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error)) {
+        g_prefix_error(error, "BLE central socket %s: ", path);
+        g_clear_object(&md->service);
+        return false;
+    }
+    md->path = g_strdup(path);
+    g_signal_connect(md->service, "incoming", G_CALLBACK(on_incoming), md);
+    g_socket_service_start(md->service);
+    return true;
+}
+
+struct ble_medium *ble_medium_new(void)
+{
+    struct ble_medium *md = g_new0(struct ble_medium, 1);
+    md->by_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    md->owner = g_hash_table_new(g_direct_hash, g_direct_equal);
+    return md;
+}
+
+void ble_medium_free(struct ble_medium *md)
+{
+    if (!md)
+        return;
+    while (md->clients)
+        drop_client(md->clients->data);
+    if (md->service) {
+        g_socket_service_stop(md->service);
+        g_socket_listener_close(G_SOCKET_LISTENER(md->service));
+        g_object_unref(md->service);
+        g_unlink(md->path);
+    }
+    g_free(md->path);
+    g_hash_table_destroy(md->owner);
+    g_hash_table_destroy(md->by_address);
+    g_free(md);
+}

@@ -1,0 +1,36 @@
+/* blebridge/medium.h: the virtual BLE medium: the air shared by every lamp
+ * of a lampsim process (docs/ble.md).  Each lamp's radio (emu/ble.h) is
+ * on it through machine_config.ble_ops; centrals act on it either in
+ * process (ble_medium_find and the ble_radio_* calls) or from other
+ * programs through a Unix socket speaking the line protocol of
+ * docs/ble.md#the-central-socket. */
+#ifndef LAMPSIM_BLEBRIDGE_MEDIUM_H
+#define LAMPSIM_BLEBRIDGE_MEDIUM_H
+
+#include "ble.h"
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef struct ble_medium ble_medium;
+
+struct ble_medium *ble_medium_new(void);
+void ble_medium_free(struct ble_medium *md);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ble_medium, ble_medium_free)
+
+/* What to put in machine_config.ble_ops, with md as ble_medium. */
+extern const struct ble_medium_ops ble_medium_radio_ops;
+/* A lamp leaves the medium (before its machine is freed). */
+void ble_medium_forget(struct ble_medium *md, struct ble_radio *r);
+
+/* The lamp's address on the medium: a static random address derived from
+ * its name (the serial), "C?:XX:XX:XX:XX:XX". */
+void ble_medium_address(const struct ble_radio *r, char out[18]);
+/* A radio the medium has seen, by address; NULL if none. */
+struct ble_radio *ble_medium_find(struct ble_medium *md, const char *address);
+
+/* Serves the central socket at path (an existing socket file is replaced)
+ * in the thread-default main context. */
+bool ble_medium_listen(struct ble_medium *md, const char *path, GError **error);
+
+#endif
