@@ -1,5 +1,6 @@
 /* sim/lamp.c: a virtual lamp: machine + state directory + console. */
 #include "lamp.h"
+#include "medium.h"
 
 #include "provision.h"
 #include "periph.h"
@@ -39,6 +40,7 @@ struct lamp {
     bool prompt_pending;    /* a prompt appeared: type the next line */
     bool stop_at_lines;     /* end the slice at every complete line */
     uint64_t cpu_ns;        /* host CPU spent in this lamp's slices */
+    struct ble_medium *ble_medium;
     uint64_t slice_cpu0;    /* thread CPU time when the running slice began */
     bool in_slice;
     bool cr_pending;        /* the last byte was a carriage return */
@@ -223,6 +225,8 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
         },
         .net_env = cfg->net_env,
         .count_stores = cfg->count_stores,
+        .ble_ops = cfg->ble_medium ? &ble_medium_radio_ops : NULL,
+        .ble_medium = cfg->ble_medium,
     };
 
     lamp->line = g_string_new(NULL);
@@ -231,6 +235,7 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
     g_queue_init(&lamp->input);
     g_strlcpy(lamp->serial, "new", sizeof(lamp->serial));
     lamp->state_dir = g_strdup(cfg->state_dir);
+    lamp->ble_medium = cfg->ble_medium;
     if (!prepare_state_dir(cfg->state_dir, error))
         return NULL;
 
@@ -266,6 +271,8 @@ void lamp_free(struct lamp *lamp)
 {
     if (!lamp)
         return;
+    if (lamp->ble_medium && lamp->machine)
+        ble_medium_forget(lamp->ble_medium, machine_ble_radio(lamp->machine));
     if (lamp->machine)
         machine_free(lamp->machine);
     g_queue_clear_full(&lamp->input, g_free);

@@ -16,6 +16,8 @@
 struct lamp;
 typedef struct lamp lamp; /* for g_autoptr(lamp) */
 
+struct ble_medium; /* blebridge/medium.h */
+
 struct lamp_config {
     const char *state_dir;
     /* A state directory without a lamp is provisioned like a factory would
@@ -35,6 +37,7 @@ struct lamp_config {
      * refused (hardware does not change). */
     const char *variant;
     bool count_stores;         /* machine_config.count_stores (diagnostic) */
+    struct ble_medium *ble_medium; /* the air the lamp's BLE radio is on, or NULL */
 };
 
 /* A complete console line (no newline) or a lamp event for watchers. */

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "lamp.h"
 #include "net_env.h"
+#include "medium.h"
 #include "scheduler.h"
 #include "sim_error.h"
 #include "update_sender.h"
@@ -104,6 +105,8 @@ int cmd_run(int argc, char **argv)
     g_auto(GStrv) inputs = NULL, aps = NULL;
     g_autofree char *cloud = NULL, *variant = NULL;
     g_autoptr(net_env) env = NULL;
+    g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
+    g_autofree char *ble_socket = NULL;
     double timeout_s = 0;
     gboolean no_stdin = FALSE;
     GOptionEntry entries[] = {
@@ -145,6 +148,10 @@ int cmd_run(int argc, char **argv)
         { "variant", 0, 0, G_OPTION_ARG_STRING, &variant,
           "Hardware of a new lamp: crypto (default: with the CRYPTO engine) or basic (every "
           "cryptographic operation in emulated code); an existing lamp must match", "VARIANT" },
+        { "ble-socket", 0, 0, G_OPTION_ARG_FILENAME, &ble_socket,
+          "Serve the virtual BLE medium's central socket here, so that other programs (such "
+          "as lampinstall) can scan for the lamp, connect and commission it (docs/ble.md)",
+          "PATH" },
         { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
           "Do not type standard input into the console", NULL },
         { NULL },
@@ -198,6 +205,11 @@ int cmd_run(int argc, char **argv)
         if (!net_env_add_ap_spec(env, *a, &error))
             return usage_error("run", error->message);
     cfg.net_env = env;
+    cfg.ble_medium = medium;
+    if (ble_socket && !ble_medium_listen(medium, ble_socket, &error)) {
+        fprintf(stderr, "lampsim run: %s\n", error->message);
+        return 2;
+    }
 
     lamp = lamp_new(&cfg, &error);
     if (!lamp) {

@@ -1,5 +1,6 @@
 /* firmware/app/console.c: the developer console (docs/firmware.md). */
 #include "console.h"
+#include "commission.h"
 
 #include "crc32.h"
 #include "netmgr.h"
@@ -72,6 +73,7 @@ static void cmd_help(void)
               "  selftest <case>   perform one (the lamp faults and resets)\n"
               "  crc <addr> <len>  CRC-32 of memory (a CPU benchmark)\n"
               "  update            receive a signed update image in frames (lampsim run --update)\n"
+              "  commission        BLE commissioning state (key counter, blobs)\n"
               "  net               cloud connection state and counters\n"
               "  net reconnect [full]  reconnect now (full: without session resumption)\n"
               "  wifi SSID PASS    store WiFi credentials and join (development stand-in\n"
@@ -117,6 +119,8 @@ static void run_command(char *cmd)
         }
     } else if (!strcmp(cmd, "update")) {
         update_rx_start();
+    } else if (!strcmp(cmd, "commission")) {
+        commission_print_status();
     } else if (!strcmp(cmd, "net")) {
         netmgr_print_status();
     } else if (!strcmp(cmd, "net reconnect") || !strcmp(cmd, "net reconnect full")) {

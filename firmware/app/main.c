@@ -3,6 +3,7 @@
  * sleeps in WFI whenever there is nothing to do. */
 #include "boot_confirm.h"
 #include "console.h"
+#include "commission.h"
 #include "crash.h"
 #include "flashctl.h"
 #include "hw.h"
@@ -95,6 +96,7 @@ int main(void)
     SYSCTL_BOOTSTAGE = 3;
     console_prompt();
     netmgr_start();
+    commission_start();
     for (;;) {
         int c;
         WDT_KICK = 0xA5A5A5A5u;
@@ -106,12 +108,13 @@ int main(void)
         }
         update_rx_tick(RTC_SECONDS);
         netmgr_poll();
+        commission_poll();
         /* Sleep with interrupts masked so input that arrives between the
          * check and the WFI still wakes us; the timer wakes us for the
          * network's next deadline or the watchdog, whichever is first. */
         __asm volatile("cpsid i" ::: "memory");
         arm_wakeup(netmgr_idle_ms());
-        if (uart_getc_pending() == 0)
+        if (uart_getc_pending() == 0 && !commission_pending())
             __asm volatile("wfi");
         __asm volatile("cpsie i" ::: "memory");
     }

@@ -17,6 +17,7 @@
 #include "tls_link.h"
 #include "uart.h"
 #include "wifi_creds.h"
+#include "commission.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -209,6 +210,27 @@ static void topic(char *out, size_t cap, const char *suffix)
     out[a + b] = 0;
 }
 
+/* The commissioning key counter, so the cloud moves its copy of the key
+ * forward (docs/commissioning.md#key-advance). */
+static void report_key_counter(void)
+{
+    char t[64], json[24] = "{\"n\":";
+    uint32_t n = commission_key_counter();
+    char digits[11];
+    int d = 10;
+
+    digits[d] = 0;
+    do {
+        digits[--d] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n && d > 0);
+    strcat(json, digits + d);
+    strcat(json, "}");
+    topic(t, sizeof(t), "commissioned");
+    mqtt_publish(&mq, t, json, strlen(json), 1, false, NULL);
+}
+
+
 int netmgr_publish(const char *suffix, const char *json, bool retain)
 {
     char t[64];
@@ -290,6 +312,7 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
     shadow_reported_json(json, sizeof(json));
     topic(t, sizeof(t), "shadow/reported");
     mqtt_publish(&mq, t, json, strlen(json), 1, true, NULL);
+    report_key_counter();
     mqtt_flush();
     send_telemetry();
     send_next_crash();
@@ -397,6 +420,20 @@ void netmgr_reconnect(bool full)
     state = S_BACKOFF;
     say(full ? "cloud: reconnecting (full handshake)" : "cloud: reconnecting", NULL);
     set_deadline(0);
+}
+
+void netmgr_use_wifi(const struct wifi_creds *c)
+{
+    creds = *c;
+    say("net: credentials for ", creds.ssid);
+    if (creds.proxy[0])
+        say("net: a proxy was given and is kept, but the WiFi module model has no proxy "
+            "support; connecting directly", NULL);
+    if (state == S_FAILED && config_error)
+        return;
+    if (state != S_NO_CREDS && state != S_FAILED)
+        close_link(true);
+    start_join();
 }
 
 void netmgr_set_wifi(const char *ssid, const char *passphrase)

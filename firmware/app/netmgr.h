@@ -15,8 +15,11 @@ void netmgr_poll(void);
 /* ms until netmgr_poll must run again even if nothing happens (for the
  * wake-up timer). */
 uint32_t netmgr_idle_ms(void);
-/* New credentials (console `wifi`, later BLE commissioning). */
+/* New credentials from the console `wifi` (saved here). */
 void netmgr_set_wifi(const char *ssid, const char *passphrase);
+/* Credentials commissioning has saved: join with them now. */
+struct wifi_creds;
+void netmgr_use_wifi(const struct wifi_creds *c);
 /* Closes the cloud connection and connects again (console `net reconnect
  * [full]`; full: without offering the saved TLS session). */
 void netmgr_reconnect(bool full);

@@ -142,6 +142,23 @@
 #define NET_SEV_ERROR 16u
 
 /* CRYPTO: the optional engine (docs/hardware.md#crypto) */
+/* BLE (docs/hardware.md#ble) */
+#define BLE_BASE 0x40009000u
+#define BLE_ID REG32(BLE_BASE + 0x00u)
+#define BLE_CTRL REG32(BLE_BASE + 0x04u)
+#define BLE_STATUS REG32(BLE_BASE + 0x08u)
+#define BLE_EVCOUNT REG32(BLE_BASE + 0x0Cu)
+#define BLE_CMD REG32(BLE_BASE + 0x10u)
+#define BLE_RESULT REG32(BLE_BASE + 0x14u)
+#define BLE_ERRCODE REG32(BLE_BASE + 0x18u)
+#define BLE_ARG0 REG32(BLE_BASE + 0x1Cu)
+#define BLE_ARG1 REG32(BLE_BASE + 0x20u)
+#define BLE_BUF REG32(BLE_BASE + 0x24u)
+#define BLE_LEN REG32(BLE_BASE + 0x28u)
+#define BLE_MTU REG32(BLE_BASE + 0x2Cu)
+#define BLE_CTRL_EN 1u
+#define BLE_CTRL_IE 2u
+
 #define CRYPTO_BASE 0x40008000u
 #define CRYPTO_ID REG32(CRYPTO_BASE + 0x00u)
 #define CRYPTO_CTRL REG32(CRYPTO_BASE + 0x04u)
@@ -179,6 +196,7 @@
 #define IRQ_FLASHCTL 4
 #define IRQ_NET 6
 #define IRQ_CRYPTO 7
+#define IRQ_BLE 8
 
 /* System Control Space (ARMv7-M ARM B3.2-B3.5) */
 #define NVIC_ISER0 REG32(0xE000E100u)

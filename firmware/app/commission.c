@@ -1,0 +1,391 @@
+/* firmware/app/commission.c: the commissioning GATT service
+ * (docs/commissioning.md): lamp info with a fresh nonce and a proof of the
+ * key state, the credentials blob checked and decrypted under K(n), the
+ * move to K(n+1), and the outcome on the status characteristic. */
+#include "commission.h"
+
+#include "ble.h"
+#include "commission_store.h"
+#include "console.h"
+#include "hw.h"
+#include "netmgr.h"
+#include "uart.h"
+
+#include "mbedtls/gcm.h"
+#include "mbedtls/md.h"
+#include "mbedtls/platform_util.h"
+
+#include <string.h>
+
+#define INFO_LEN 56
+#define PROVED_LEN 40
+#define HDR_LEN 54
+#define TAG_LEN 16
+#define CT_MAX 200
+#define BLOB_MAX (HDR_LEN + CT_MAX + TAG_LEN)
+#define STATUS_MAX 96
+#define SERIAL16 16
+
+/* a7c3000N-5c1e-4d6b-9a0f-6c616d700000 */
+#define UUID(n) { 0xa7, 0xc3, 0x00, (n), 0x5c, 0x1e, 0x4d, 0x6b, 0x9a, 0x0f, 0x6c, 0x61, 0x6d, \
+                  0x70, 0x00, 0x00 }
+static uint8_t uuid_service[16] = UUID(1), uuid_info[16] = UUID(2), uuid_creds[16] = UUID(3),
+               uuid_status[16] = UUID(4);
+
+static bool ready;
+static uint16_t h_info, h_creds, h_status;
+static uint8_t serial16[SERIAL16];
+static uint8_t nonce[16];
+static uint8_t info[INFO_LEN];
+static uint8_t blob[BLOB_MAX + 1]; /* one more: a longer blob is seen as such */
+static char status_text[STATUS_MAX];
+static uint8_t adv[31];
+static uint32_t accepted, rejected;
+
+static void say(const char *a, const char *b)
+{
+    console_async_begin();
+    uart_puts(a);
+    if (b)
+        uart_puts(b);
+    console_async_end();
+}
+
+/* From the hardware RNG; false if its health test failed. */
+static bool random_bytes(uint8_t *out, size_t len)
+{
+    RNG_CR = 1;
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t w;
+        if (RNG_SR & 2u)
+            return false;
+        w = RNG_DR;
+        for (size_t k = 0; k < 4 && i + k < len; k++)
+            out[i + k] = (uint8_t)(w >> (8 * k));
+    }
+    return true;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len,
+                       const uint8_t *b, size_t b_len, uint8_t out[32])
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    mbedtls_md_context_t ctx;
+    int ret;
+
+    mbedtls_md_init(&ctx);
+    ret = mbedtls_md_setup(&ctx, md, 1);
+    if (!ret)
+        ret = mbedtls_md_hmac_starts(&ctx, key, key_len);
+    if (!ret)
+        ret = mbedtls_md_hmac_update(&ctx, a, a_len);
+    if (!ret && b_len)
+        ret = mbedtls_md_hmac_update(&ctx, b, b_len);
+    if (!ret)
+        ret = mbedtls_md_hmac_finish(&ctx, out);
+    mbedtls_md_free(&ctx);
+    return ret;
+}
+
+/* K(n+1) = HKDF-SHA256(salt none, IKM K(n), info n big endian, L 16). */
+static int next_key(const uint8_t key[16], uint32_t n, uint8_t out[16])
+{
+    static const uint8_t zero_salt[32];
+    uint8_t prk[32], t[32], info_n[5] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+                                           (uint8_t)n, 1 };
+    int ret = hmac_sha256(zero_salt, sizeof(zero_salt), key, 16, NULL, 0, prk);
+
+    if (!ret)
+        ret = hmac_sha256(prk, sizeof(prk), info_n, sizeof(info_n), NULL, 0, t);
+    memcpy(out, t, 16);
+    mbedtls_platform_zeroize(prk, sizeof(prk));
+    mbedtls_platform_zeroize(t, sizeof(t));
+    return ret;
+}
+
+/* Lamp info with a new nonce and the proof under the current key. */
+static bool refresh_info(void)
+{
+    struct commission_state s;
+    uint8_t mac[32];
+    bool ok;
+
+    if (commission_store_load(&s) != 0 || !random_bytes(nonce, sizeof(nonce)))
+        return false;
+    memset(info, 0, sizeof(info));
+    info[0] = 1;
+    info[1] = s.has_creds ? 1 : 0;
+    memcpy(info + 4, serial16, SERIAL16);
+    put_le32(info + 20, s.n);
+    memcpy(info + 24, nonce, 16);
+    ok = hmac_sha256(s.key, 16, (const uint8_t *)"LINF", 4, info, PROVED_LEN, mac) == 0;
+    memcpy(info + PROVED_LEN, mac, 16);
+    mbedtls_platform_zeroize(&s, sizeof(s));
+    return ok && ble_set_value(h_info, info, sizeof(info)) == 0;
+}
+
+static void set_status(const char *verdict, const char *reason, const char *text, uint32_t n,
+                       bool with_n)
+{
+    size_t len = 0;
+    char num[11];
+    int d = 10;
+
+    num[d] = 0;
+    do {
+        num[--d] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n && d > 0);
+    const char *parts[] = { verdict, reason ? " " : "", reason ? reason : "",
+                            text ? ": " : "", text ? text : "", with_n ? " n=" : "",
+                            with_n ? num + d : "" };
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        size_t l = strlen(parts[i]);
+        if (len + l >= sizeof(status_text))
+            l = sizeof(status_text) - 1 - len;
+        memcpy(status_text + len, parts[i], l);
+        len += l;
+    }
+    status_text[len] = 0;
+    ble_notify(h_status, status_text, (uint32_t)len);
+    console_async_begin();
+    uart_puts("commission: ");
+    uart_puts(status_text);
+    uart_puts("\n");
+    console_async_end();
+}
+
+static void reject(const char *reason, const char *text)
+{
+    rejected++;
+    set_status("rejected", reason, text, 0, false);
+}
+
+/* The TLVs of an authentic blob: SSID and passphrase required. */
+static bool parse_tlvs(const uint8_t *p, size_t len, struct wifi_creds *c)
+{
+    unsigned seen = 0;
+
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < len;) {
+        uint8_t type, l;
+        char *dst;
+        size_t min, max;
+        if (i + 2 > len)
+            return false;
+        type = p[i], l = p[i + 1];
+        if (i + 2u + l > len || type < 1 || type > 3 || (seen & (1u << type)))
+            return false;
+        seen |= 1u << type;
+        dst = type == 1 ? c->ssid : type == 2 ? c->passphrase : c->proxy;
+        min = type == 1 ? 1 : type == 2 ? 8 : 0;
+        max = type == 1 ? 32 : 63;
+        if (l < min || l > max || memchr(p + i + 2, 0, l))
+            return false;
+        memcpy(dst, p + i + 2, l);
+        i += 2u + l;
+    }
+    return (seen & 6u) == 6u;
+}
+
+static void handle_blob(size_t len)
+{
+    struct commission_state s;
+    uint8_t plain[CT_MAX];
+    uint32_t n, ct_len, err;
+    struct wifi_creds c;
+    mbedtls_gcm_context gcm;
+    int ret;
+
+    if (len < HDR_LEN) {
+        reject("truncated", "shorter than the header");
+        return;
+    }
+    ct_len = blob[52] | (uint32_t)blob[53] << 8;
+    if (memcmp(blob, "LCB1", 4) != 0 || ct_len < 1 || ct_len > CT_MAX) {
+        reject("malformed", memcmp(blob, "LCB1", 4) ? "not a credentials blob" : "bad length");
+        return;
+    }
+    if (len < HDR_LEN + ct_len + TAG_LEN) {
+        reject("truncated", "shorter than its ciphertext and tag");
+        return;
+    }
+    if (len > HDR_LEN + ct_len + TAG_LEN) {
+        reject("malformed", "longer than its ciphertext and tag");
+        return;
+    }
+    if (memcmp(blob + 4, serial16, SERIAL16) != 0) {
+        reject("other-lamp", "made for another lamp");
+        return;
+    }
+    if (commission_store_load(&s) != 0) {
+        reject("flash", "no commissioning key in the keystore");
+        return;
+    }
+    n = get_le32(blob + 20);
+    if (n < s.n) {
+        reject(n + 1 == s.n ? "replayed" : "stale", n + 1 == s.n ? "this blob was already used"
+                                                                  : "made under an old key");
+        goto out;
+    }
+    if (n > s.n) {
+        reject("future", "made under a key the lamp has not reached");
+        goto out;
+    }
+    if (memcmp(blob + 24, nonce, 16) != 0) {
+        reject("nonce", "not made for this connection (read lamp info again)");
+        goto out;
+    }
+    mbedtls_gcm_init(&gcm);
+    ret = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, s.key, 128);
+    if (!ret)
+        ret = mbedtls_gcm_auth_decrypt(&gcm, ct_len, blob + 40, 12, blob, HDR_LEN,
+                                       blob + HDR_LEN + ct_len, TAG_LEN, blob + HDR_LEN, plain);
+    mbedtls_gcm_free(&gcm);
+    if (ret) {
+        reject("forged", "the tag does not verify");
+        goto out;
+    }
+    if (!parse_tlvs(plain, ct_len, &c)) {
+        reject("content", "not a valid SSID and passphrase");
+        goto out;
+    }
+    if (next_key(s.key, s.n, s.key) != 0) {
+        reject("flash", "key derivation failed");
+        goto out;
+    }
+    s.n++;
+    s.creds = c;
+    s.has_creds = true;
+    if ((err = commission_store_save(&s)) != 0) {
+        reject("flash", "the record could not be written");
+        goto out;
+    }
+    accepted++;
+    set_status("accepted", NULL, NULL, s.n, true);
+    netmgr_use_wifi(&c);
+out:
+    mbedtls_platform_zeroize(&s, sizeof(s));
+    mbedtls_platform_zeroize(plain, sizeof(plain));
+    mbedtls_platform_zeroize(&c, sizeof(c));
+}
+
+static bool build_service(void)
+{
+    size_t name_len = strnlen((const char *)serial16, SERIAL16), i = 0;
+
+    h_info = ble_add_service(uuid_service) ? ble_add_char(uuid_info, BLE_READ, INFO_LEN) : 0;
+    h_creds = h_info ? ble_add_char(uuid_creds, BLE_WRITE, BLOB_MAX) : 0;
+    h_status = h_creds ? ble_add_char(uuid_status, BLE_READ | BLE_NOTIFY, STATUS_MAX) : 0;
+    if (!h_status)
+        return false;
+    /* flags, the service UUID (little endian in AD), and as much of the
+     * serial as fits as the shortened name */
+    adv[i++] = 2, adv[i++] = 0x01, adv[i++] = 0x06;
+    adv[i++] = 17, adv[i++] = 0x07;
+    for (int b = 15; b >= 0; b--)
+        adv[i++] = uuid_service[b];
+    if (name_len > sizeof(adv) - i - 2)
+        name_len = sizeof(adv) - i - 2;
+    adv[i++] = (uint8_t)(name_len + 1), adv[i++] = 0x08;
+    memcpy(adv + i, serial16, name_len);
+    i += name_len;
+    memcpy(status_text, "idle", 5); /* the controller's DMA reads SRAM only */
+    return ble_set_adv(adv, (uint32_t)i) == 0 && refresh_info() &&
+           ble_set_value(h_status, status_text, 4) == 0 && ble_advertise(true) == 0;
+}
+
+void commission_start(void)
+{
+    size_t len = strnlen(OTP_SERIAL, SERIAL16 - 1);
+
+    memset(serial16, 0, sizeof(serial16));
+    memcpy(serial16, OTP_SERIAL, len);
+    if (!ble_init()) {
+        say("ble: no controller; commissioning unavailable\n", NULL);
+        return;
+    }
+    if (!build_service()) {
+        console_async_begin();
+        uart_puts("ble: the commissioning service could not be set up: controller error ");
+        uart_put_dec(ble_last_error());
+        uart_puts(" (docs/hardware.md#ble)\n");
+        console_async_end();
+        return;
+    }
+    ready = true;
+}
+
+void commission_poll(void)
+{
+    struct ble_event ev;
+
+    if (!ready)
+        return;
+    while ((ev = ble_next_event(blob, sizeof(blob))).type != BLE_EV_NONE) {
+        switch (ev.type) {
+        case BLE_EV_CONNECTED:
+            refresh_info();
+            break;
+        case BLE_EV_DISCONNECTED:
+            refresh_info();
+            ble_advertise(true);
+            break;
+        case BLE_EV_WRITE:
+            if (ev.handle == h_creds)
+                handle_blob(ev.len > sizeof(blob) ? sizeof(blob) : ev.len);
+            /* a new nonce after every attempt: a blob works once, in this link */
+            refresh_info();
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+bool commission_pending(void)
+{
+    return ready && ble_pending();
+}
+
+void commission_print_status(void)
+{
+    struct commission_state s;
+
+    uart_puts("commission: ");
+    if (!ready) {
+        uart_puts("unavailable\n");
+        return;
+    }
+    if (commission_store_load(&s) != 0) {
+        uart_puts("no key in the keystore\n");
+        return;
+    }
+    uart_puts(s.has_creds ? "commissioned" : "not commissioned");
+    uart_puts(", key n=");
+    uart_put_dec(s.n);
+    uart_puts(", blobs accepted ");
+    uart_put_dec(accepted);
+    uart_puts(", rejected ");
+    uart_put_dec(rejected);
+    uart_puts("\n");
+    mbedtls_platform_zeroize(&s, sizeof(s));
+}
+
+uint32_t commission_key_counter(void)
+{
+    struct commission_state s;
+    uint32_t n = commission_store_load(&s) == 0 ? s.n : 0;
+    mbedtls_platform_zeroize(&s, sizeof(s));
+    return n;
+}

@@ -1,0 +1,37 @@
+/* firmware/drivers/ble.h: the BLE controller (docs/hardware.md#ble).  Data
+ * passed to the controller must be in SRAM (its DMA does not reach flash).
+ * Events are taken in the main loop: the interrupt only wakes it. */
+#ifndef LAMP_BLE_H
+#define LAMP_BLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { BLE_EV_NONE = 0, BLE_EV_CONNECTED, BLE_EV_DISCONNECTED, BLE_EV_WRITE, BLE_EV_SUBSCRIBE };
+enum { BLE_READ = 0x02, BLE_WRITE_NO_RSP = 0x04, BLE_WRITE = 0x08, BLE_NOTIFY = 0x10 };
+
+struct ble_event {
+    uint32_t type;
+    uint16_t handle;     /* WRITE, SUBSCRIBE */
+    uint16_t mtu;        /* CONNECTED */
+    uint32_t len;        /* the whole length of the data (may exceed the buffer) */
+};
+
+/* Radio on; false when the controller is not there. */
+bool ble_init(void);
+/* Handles (> 0), or 0 on failure (ERRCODE in ble_last_error). */
+uint16_t ble_add_service(const uint8_t uuid[16]);
+uint16_t ble_add_char(const uint8_t uuid[16], uint32_t props, uint32_t max_len);
+/* 0 or the controller's ERRCODE. */
+uint32_t ble_set_value(uint16_t handle, const void *v, uint32_t len);
+uint32_t ble_notify(uint16_t handle, const void *v, uint32_t len);
+uint32_t ble_set_adv(const void *data, uint32_t len);
+uint32_t ble_advertise(bool on);
+uint32_t ble_last_error(void);
+/* The oldest event, data into buf (up to cap bytes); type BLE_EV_NONE when
+ * there is none.  Re-arms the interrupt once the queue is empty. */
+struct ble_event ble_next_event(void *buf, uint32_t cap);
+/* Events are waiting (the main loop must not sleep). */
+bool ble_pending(void);
+
+#endif
