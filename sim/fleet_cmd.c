@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "lamp.h"
+#include "medium.h"
 #include "net_env.h"
 #include "scheduler.h"
 
@@ -58,6 +59,8 @@ struct fleet {
     GHashTable *connecting_cpu; /* lamp -> struct hs_cost at "cloud: connecting" */
     struct hs_cost hs_full, hs_resumed;
     guint want_connected; /* the phase ends when connected reaches it */
+    bool show_lamps;      /* print each lamp's milestones (BLE commissioning) */
+    guint commissioned, commission_rejected;
 };
 
 static double cpu_seconds(void)
@@ -87,6 +90,15 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
 
     struct hs_cost *start;
 
+    if (g_str_has_prefix(line, "commission: accepted")) {
+        f->commissioned++;
+    } else if (g_str_has_prefix(line, "commission: rejected")) {
+        f->commission_rejected++;
+    }
+    if (f->show_lamps && (g_str_has_prefix(line, "commission: ") || g_str_has_prefix(line, "net: joined") ||
+                          g_str_has_prefix(line, "net: join failed") || g_str_has_prefix(line, "tls: ") ||
+                          g_str_has_prefix(line, "mqtt: ") || g_str_has_prefix(line, "cloud: ")))
+        fprintf(stderr, "  %-14s %s\n", lamp_serial(lamp), line);
     if (g_str_has_prefix(line, "mqtt: connected as ")) {
         f->connected++;
     } else if (g_str_has_prefix(line, "cloud: connecting to ")) {
@@ -139,6 +151,11 @@ static uint64_t fleet_instructions(struct fleet *f);
 static void type_line(struct lamp *lamp, const void *line)
 {
     lamp_type(lamp, line, strlen(line));
+}
+
+static void await_commissioning(struct lamp *lamp, const void *unused)
+{
+    (void)lamp, (void)unused;
 }
 
 static void drop_connections(struct lamp *lamp, const void *unused)
@@ -266,6 +283,7 @@ int cmd_fleet(int argc, char **argv)
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
     g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
     gboolean drop = FALSE, reconnect = FALSE, count_stores = FALSE;
+    g_autofree char *ble_socket = NULL, *commission = NULL;
     int count = 10;
     double idle_s = 10, timeout_s = 600;
     GOptionEntry entries[] = {
@@ -299,6 +317,13 @@ int cmd_fleet(int argc, char **argv)
           "With --ap: after idling, every lamp reconnects twice from its console (`net "
           "reconnect full`, then `net reconnect`): full and resumed handshakes with warm "
           "translation caches", NULL },
+        { "commission", 0, 0, G_OPTION_ARG_STRING, &commission,
+          "With --ap, how lamps get the WiFi credentials: console (default: typed into each "
+          "lamp's console, a development stand-in) or ble (the fleet waits while a central, "
+          "such as lampinstall on --ble-socket, commissions them; each lamp's progress is "
+          "printed)", "HOW" },
+        { "ble-socket", 0, 0, G_OPTION_ARG_FILENAME, &ble_socket,
+          "Serve the virtual BLE medium's central socket here (docs/ble.md)", "PATH" },
         { "count-stores", 0, 0, G_OPTION_ARG_NONE, &count_stores,
           "Also count the guest's memory stores in each handshake (a diagnostic: every store "
           "then calls a hook, so CPU figures are not representative)", NULL },
@@ -354,7 +379,20 @@ int cmd_fleet(int argc, char **argv)
     cfg.cloud = cloud;
     cfg.count_stores = count_stores;
     g_autoptr(net_env) env = net_env_new();
+    g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamps */
     g_auto(GStrv) ap_parts = NULL;
+    bool by_ble = commission && !strcmp(commission, "ble");
+    if (commission && !by_ble && strcmp(commission, "console"))
+        return usage_error(CMD_NAME, "--commission must be console or ble");
+    if (commission && !ap)
+        return usage_error(CMD_NAME, "--commission needs --ap (the network the lamps join)");
+    if (by_ble && !ble_socket)
+        return usage_error(CMD_NAME, "--commission ble needs --ble-socket for the installer");
+    cfg.ble_medium = medium;
+    if (ble_socket && !ble_medium_listen(medium, ble_socket, &error)) {
+        fprintf(stderr, "lampsim fleet: %s\n", error->message);
+        return 2;
+    }
     if (ap) {
         if (!net_env_add_ap_spec(env, ap, &error))
             return usage_error(CMD_NAME, error->message);
@@ -397,7 +435,16 @@ int cmd_fleet(int argc, char **argv)
     rss_after = rss_kib();
 
     struct phase connect = { 0 };
-    if (ap) {
+    if (ap && by_ble) {
+        fprintf(stderr, "lampsim fleet: all booted and advertising; waiting for a central on %s "
+                "to commission them\n", ble_socket);
+        f.show_lamps = true;
+        if (!run_phase(&f, sched, await_commissioning, NULL, timeout_s, &connect))
+            goto out;
+        f.show_lamps = false;
+        rss_after = rss_kib();
+        cpu1 = cpu_seconds();
+    } else if (ap) {
         g_autofree char *line = g_strdup_printf("wifi %s %s\r", ap_parts[0], ap_parts[1]);
         fprintf(stderr, "lampsim fleet: all booted; connecting to the cloud\n");
         if (!run_phase(&f, sched, type_line, line, timeout_s, &connect))
@@ -429,6 +476,8 @@ int cmd_fleet(int argc, char **argv)
         printf("full_handshakes_per_cpu_s: %.3f\n",
                connect.cpu_s > 0 ? connect.full / connect.cpu_s : 0.0);
         printf("connect_guest_minsn_per_lamp: %.3f\n", connect.insns / 1e6 / f.count);
+        printf("commissioned_over_ble: %u\n", f.commissioned);
+        printf("commission_blobs_rejected: %u\n", f.commission_rejected);
         report_handshakes(&f, "connect");
         report_net(&f, "connect");
     }
