@@ -17,6 +17,8 @@ packages=(
     libssl-dev openssl libp11-kit-dev libsqlite3-dev liblua5.4-dev
     # reference cloud: the broker, its plugin headers, the client library
     mosquitto mosquitto-dev libmosquitto-dev libcjson-dev
+    # installer-app stand-in: HTTPS client
+    libcurl4-openssl-dev
     # tests
     libcunit1-dev valgrind softhsm2 xxd mosquitto-clients curl
 )
