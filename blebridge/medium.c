@@ -16,6 +16,8 @@ struct ble_medium {
     GSocketService *service;
     char *path;
     GList *clients;
+    ble_medium_observer observer;
+    void *observer_user;
 };
 
 struct client {
@@ -96,10 +98,15 @@ static void on_notify(void *medium, struct ble_radio *r, uint16_t handle, const 
     char addr[18], uuid[37];
     g_autofree char *h = hex(value, len);
 
-    if (!c || !a)
+    if (!a)
         return;
-    ble_medium_address(r, addr);
     ble_uuid_format(a->uuid, uuid);
+    if (!c) {
+        if (md->observer)
+            md->observer(md->observer_user, r, uuid, value, len);
+        return;
+    }
+    ble_medium_address(r, addr);
     say(c, "notify %s %s %s", addr, uuid, h);
 }
 
@@ -109,8 +116,11 @@ static void on_link_lost(void *medium, struct ble_radio *r)
     struct client *c = g_hash_table_lookup(md->owner, r);
     char addr[18];
 
-    if (!c)
+    if (!c) {
+        if (md->observer)
+            md->observer(md->observer_user, r, NULL, NULL, 0);
         return;
+    }
     g_hash_table_remove(md->owner, r);
     ble_medium_address(r, addr);
     say(c, "disconnected %s", addr);
@@ -120,11 +130,18 @@ const struct ble_medium_ops ble_medium_radio_ops = {
     .changed = on_changed, .notify = on_notify, .link_lost = on_link_lost,
 };
 
+void ble_medium_observe(struct ble_medium *md, ble_medium_observer fn, void *user)
+{
+    md->observer = fn;
+    md->observer_user = user;
+}
+
 void ble_medium_forget(struct ble_medium *md, struct ble_radio *r)
 {
     char addr[18];
 
-    on_link_lost(md, r);
+    if (g_hash_table_lookup(md->owner, r))
+        on_link_lost(md, r);
     ble_medium_address(r, addr);
     if (g_hash_table_lookup(md->by_address, addr) == r)
         g_hash_table_remove(md->by_address, addr);

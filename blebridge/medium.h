@@ -29,6 +29,13 @@ void ble_medium_address(const struct ble_radio *r, char out[18]);
 /* A radio the medium has seen, by address; NULL if none. */
 struct ble_radio *ble_medium_find(struct ble_medium *md, const char *address);
 
+/* A central inside the process (scenarios): told of notifications (uuid
+ * set) and of links the lamp ended (uuid NULL) on radios that no socket
+ * client holds. */
+typedef void (*ble_medium_observer)(void *user, struct ble_radio *r, const char *uuid,
+                                    const uint8_t *value, size_t len);
+void ble_medium_observe(struct ble_medium *md, ble_medium_observer fn, void *user);
+
 /* Serves the central socket at path (an existing socket file is replaced)
  * in the thread-default main context. */
 bool ble_medium_listen(struct ble_medium *md, const char *path, GError **error);

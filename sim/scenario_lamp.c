@@ -1,7 +1,7 @@
 /* sim/scenario_lamp.c: lamps as scenario scripts see them.  Every lamp runs
  * in deterministic time with a seeded RNG, so a scenario replays exactly;
  * only the lamp a call waits on runs (others stay paused). */
-#include "scenario.h"
+#include "scenario_lamp.h"
 
 #include "config.h"
 #include "lamp.h"
@@ -14,27 +14,12 @@
 #include <lauxlib.h>
 #include <string.h>
 
-#define LAMP_MT "lampsim.lamp"
 #define SLICE_INSNS 200000u
 #define SLOT_A_ADDR 0x00020000u
 #define SLOT_A_END 0x00110000u
 #define OTP_EPOCH_OFFSET 0x020u
-#define DEFAULT_TIMEOUT_S 30.0
 
-struct slamp {
-    struct lamp *lamp;
-    char *dir;
-    GPtrArray *lines;       /* every console line, in order */
-    guint cursor;           /* expect() searches from here */
-    GPtrArray *allowed;     /* GBytes: what slot A may hold when entered */
-    unsigned entries, violations;
-    uint32_t last_violation_pc;
-    struct update_sender *update;
-    bool realtime;          /* networked: host time, main loop iterated */
-    struct net_env *env;
-};
-
-static struct slamp *check_lamp(lua_State *L)
+struct slamp *check_lamp(lua_State *L)
 {
     struct slamp *sl = luaL_checkudata(L, 1, LAMP_MT);
 
@@ -50,7 +35,7 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
 }
 
 /* The last few console lines, for failure messages. */
-static char *tail_of_console(struct slamp *sl, guint n)
+char *tail_of_console(struct slamp *sl, guint n)
 {
     GString *s = g_string_new("last console lines:");
     guint from = sl->lines->len > n ? sl->lines->len - n : 0;
@@ -60,7 +45,6 @@ static char *tail_of_console(struct slamp *sl, guint n)
     return g_string_free(s, FALSE);
 }
 
-typedef bool (*done_fn)(struct slamp *sl, void *arg);
 
 static gboolean wake_up(gpointer unused)
 {
@@ -83,7 +67,7 @@ static void wait_for_host(struct machine *m)
 
 /* Runs the lamp until done, the virtual timeout, or a state that cannot
  * change by itself.  NULL when done, else why it stopped. */
-static const char *drive(struct slamp *sl, double timeout_s, done_fn done, void *arg)
+const char *drive(struct slamp *sl, double timeout_s, done_fn done, void *arg)
 {
     struct machine *m = lamp_machine(sl->lamp);
     uint64_t limit = machine_now_ns(m) + (uint64_t)(timeout_s * 1e9);
@@ -487,6 +471,7 @@ static void slamp_close(struct slamp *sl)
         lamp_free(sl->lamp);
         sl->lamp = NULL;
     }
+    scenario_ble_detach(sl);
     g_clear_pointer(&sl->lines, g_ptr_array_unref);
     g_clear_pointer(&sl->env, net_env_unref);
     g_clear_pointer(&sl->allowed, g_ptr_array_unref);
@@ -589,6 +574,8 @@ static int l_new_lamp(lua_State *L)
         cfg.log_mask |= MACHINE_LOG_INFO;
         cfg.net_env = sl->env;
     }
+    scenario_ble_attach(sl);
+    cfg.ble_medium = sl->medium;
     sl->lamp = lamp_new(&cfg, &error);
     if (!sl->lamp)
         return luaL_error(L, "lamp %s: %s", serial, error->message);
@@ -619,6 +606,7 @@ void scenario_lamp_open(lua_State *L)
 
     luaL_newmetatable(L, LAMP_MT);
     luaL_newlib(L, methods);
+    luaL_setfuncs(L, scenario_ble_methods, 0);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_gc);
     lua_setfield(L, -2, "__gc");
