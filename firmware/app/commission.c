@@ -157,6 +157,9 @@ static void set_status(const char *verdict, const char *reason, const char *text
         len += l;
     }
     status_text[len] = 0;
+    /* a new nonce before the answer: a blob works once, and a central
+     * that reads lamp info after the answer gets the new one */
+    refresh_info();
     ble_notify(h_status, status_text, (uint32_t)len);
     console_async_begin();
     uart_puts("commission: ");
@@ -334,18 +337,15 @@ void commission_poll(void)
         return;
     while ((ev = ble_next_event(blob, sizeof(blob))).type != BLE_EV_NONE) {
         switch (ev.type) {
-        case BLE_EV_CONNECTED:
-            refresh_info();
-            break;
         case BLE_EV_DISCONNECTED:
+            /* a new nonce for the next link; the lamp is not connectable
+             * until it advertises again, so no central reads the old one */
             refresh_info();
             ble_advertise(true);
             break;
         case BLE_EV_WRITE:
             if (ev.handle == h_creds)
                 handle_blob(ev.len > sizeof(blob) ? sizeof(blob) : ev.len);
-            /* a new nonce after every attempt: a blob works once, in this link */
-            refresh_info();
             break;
         default:
             break;

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# BLE commissioning end to end, on lampsim's virtual medium: the reference
+# cloud (lampcloud serve: mosquitto, registry, commissioning service), a
+# fleet of lamps that boot knowing no network, and lampinstall as the
+# installer's app.  The lamps are commissioned, join WiFi, connect with
+# mutual TLS, and report their key counter, which the cloud follows.  Then
+# the refusals: a replayed blob, a blob for another lamp, a tampered blob,
+# a wrong installer password, a revoked lamp.  TAP.
+# Usage: commission_ble.sh LAMPSIM LAMPCLOUD LAMPFACTORY LAMPINSTALL FIRMWARE_DIR
+set -uo pipefail
+lampsim=$1 lampcloud=$2 lampfactory=$3 lampinstall=$4 fw=$5
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+. "$here/../../tools/lampcloud_start.sh"
+lampcloud_pid= lamp_pid=
+cleanup() {
+    [ -n "$lamp_pid" ] && kill "$lamp_pid" 2>/dev/null && wait "$lamp_pid" 2>/dev/null
+    [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1)) failed=$((failed + 1))
+    echo "not ok $n - $1"; shift
+    for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+}
+keys() { # the registry's commissioning keys, one per line
+    python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute("SELECT commission_key_hex FROM lamps")]' "$fleet/registry.sqlite"
+}
+check() { # NAME COMMAND...: ok when the command succeeds
+    local name=$1; shift
+    if "$@" >"$work/check.out" 2>&1; then ok "$name"; else not_ok "$name" "$(tail -5 "$work/check.out")"; fi
+}
+expect_line() { # NAME REGEX COMMAND...: ok when the command prints a line matching REGEX
+    local name=$1 re=$2; shift 2
+    "$@" >"$work/expect.out" 2>&1
+    if grep -q -- "$re" "$work/expect.out"; then ok "$name"; else not_ok "$name" "$(tail -5 "$work/expect.out")"; fi
+}
+bail() { echo "Bail out! $*"; exit 1; }
+
+# A private copy of the development fleet: this test adds an installer,
+# advances keys and revokes a lamp in its registry.
+cp -r "$fw/dev-fleet" "$work/fleet" || bail "copying the development fleet"
+fleet=$work/fleet sock=$work/ble.sock
+mqtt=$(free_port) https=$(free_port) cport=$(free_port)
+lampcloud_start "$lampcloud" "$work/cloud.log" --fleet "$fleet" --state-dir "$work/cloud" \
+    --mqtt-port "$mqtt" --https-port "$https" --commission-port "$cport" ||
+    { sed 's/^/# /' "$work/cloud.log"; bail "lampcloud serve did not start"; }
+printf 'alice-secret-1\n' | "$lampcloud" installer add alice --fleet "$fleet" >/dev/null ||
+    bail "adding the installer"
+install() { # lampinstall with the site's settings; extra options after
+    "$lampinstall" --cloud "https://localhost:$cport" --ca "$fleet/cloud-ca.crt" --user alice \
+        --ssid site --passphrase site-passphrase --ble-socket "$sock" "$@"
+}
+
+# 1. Three new lamps, commissioned over the medium while the fleet waits.
+
+"$lampsim" fleet --count 3 --fleet "$fleet" --state-dir "$work/lamps" --ap site:site-passphrase \
+    --cloud "localhost:$mqtt" --commission ble --ble-socket "$sock" --idle 2 --timeout 300 \
+    > "$work/fleet.txt" 2> "$work/fleet.err" &
+lamp_pid=$!
+for _ in $(seq 600); do
+    grep -q "waiting for a central" "$work/fleet.err" 2>/dev/null && break
+    kill -0 "$lamp_pid" 2>/dev/null || break
+    sleep 0.1
+done
+grep -q "waiting for a central" "$work/fleet.err" || bail "the fleet did not boot: $(tail -3 "$work/fleet.err")"
+keys > "$work/k0.txt" # every K(0), before any use
+printf 'alice-secret-1\n' | install --save-blobs "$work" > "$work/install.txt" 2> "$work/install.err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -c ': accepted n=1$' "$work/install.txt")" = 3 ]; then
+    ok "lampinstall: three lamps accepted their blobs (n=1)"
+else
+    not_ok "lampinstall: three lamps accepted their blobs" "$(cat "$work/install.txt" "$work/install.err")"
+fi
+wait "$lamp_pid"
+rc=$? lamp_pid=
+if [ $rc -eq 0 ] && grep -q '^commissioned_over_ble: 3$' "$work/fleet.txt"; then
+    ok "the commissioned lamps joined WiFi and connected to the cloud"
+else
+    not_ok "the commissioned lamps connected" "$(tail -5 "$work/fleet.err")"
+fi
+serials=$(sed -n 's/^\([^:]*\): accepted n=1$/\1/p' "$work/install.txt" | sort)
+a=$(echo "$serials" | sed -n 1p) b=$(echo "$serials" | sed -n 2p) c=$(echo "$serials" | sed -n 3p)
+for _ in $(seq 50); do
+    [ "$(grep -c 'commissioned .* n=1' "$work/cloud.log")" -ge 3 ] && break
+    sleep 0.2
+done
+check "the cloud advanced its copy of each lamp's key when the lamp reported n=1" \
+    test "$(grep -c 'commissioned .* n=1' "$work/cloud.log")" -ge 3
+check "no commissioning key appears in anything the installer handled" \
+    bash -c "! grep -qiFf '$work/k0.txt' '$work/install.txt' '$work/install.err' $work/*.hex"
+
+# 2. Lamp a alone, its medium served: refusals leave it as it was.
+lamp_dir=$(grep -l "$a" "$work"/lamps/lamp-*/lamp.img 2>/dev/null | head -1 | xargs -r dirname)
+[ -n "$lamp_dir" ] || bail "no state directory holds lamp $a"
+"$lampsim" run --state-dir "$lamp_dir" --fleet "$fleet" --ble-socket "$sock" --no-stdin \
+    --ap site:site-passphrase --timeout 300 > "$work/lamp_a.txt" 2>&1 &
+lamp_pid=$!
+for _ in $(seq 300); do [ -S "$sock" ] && grep -q "mqtt: connected" "$work/lamp_a.txt" && break; sleep 0.1; done
+grep -q "mqtt: connected" "$work/lamp_a.txt" || bail "lamp $a did not come back: $(tail -3 "$work/lamp_a.txt")"
+replay() { # BLOB_FILE: written to lamp a; the lamp's answer
+    "$lampinstall" --ble-socket "$sock" --serial "$a" --replay-blob "$1" 2>/dev/null
+}
+with_password() { # PASSWORD COMMAND...
+    local p=$1; shift
+    printf '%s\n' "$p" | "$@"
+}
+expect_line "a replayed blob is refused: replayed" "^$a: rejected replayed" replay "$work/$a.hex"
+expect_line "a blob made for another lamp is refused: other-lamp" "^$a: rejected other-lamp" \
+    replay "$work/$b.hex"
+expect_line "a tampered blob is refused: forged" "^$a: rejected forged" \
+    with_password alice-secret-1 install --serial "$a" --again --tamper
+expect_line "a wrong installer password is refused by the cloud (401), nothing written" "HTTP 401" \
+    with_password wrong-password install --serial "$a" --again
+expect_line "a fresh blob from the cloud is accepted after the refusals: n=2" "^$a: accepted n=2" \
+    with_password alice-secret-1 install --serial "$a" --again
+"$lampfactory" revoke --fleet "$fleet" --serial "$a" >/dev/null 2>&1 || bail "revoking $a"
+expect_line "a revoked lamp gets no blob (403)" "HTTP 403" \
+    with_password alice-secret-1 install --serial "$a" --again
+refusals_on_console() {
+    for r in replayed other-lamp forged; do
+        grep -q "commission: rejected $r" "$work/lamp_a.txt" || { echo "no 'rejected $r'"; return 1; }
+    done
+}
+check "the lamp's console names each refusal" refusals_on_console
+kill "$lamp_pid" 2>/dev/null; wait "$lamp_pid" 2>/dev/null; lamp_pid=
+echo "1..$n"
+[ $failed -eq 0 ] || { echo "# lampcloud output:"; tail -30 "$work/cloud.log" | sed 's/^/#   /'; exit 1; }
