@@ -164,7 +164,6 @@ static void set_status(const char *verdict, const char *reason, const char *text
     console_async_begin();
     uart_puts("commission: ");
     uart_puts(status_text);
-    uart_puts("\n");
     console_async_end();
 }
 
@@ -315,14 +314,14 @@ void commission_start(void)
     memset(serial16, 0, sizeof(serial16));
     memcpy(serial16, OTP_SERIAL, len);
     if (!ble_init()) {
-        say("ble: no controller; commissioning unavailable\n", NULL);
+        say("ble: no controller; commissioning unavailable", NULL);
         return;
     }
     if (!build_service()) {
         console_async_begin();
         uart_puts("ble: the commissioning service could not be set up: controller error ");
         uart_put_dec(ble_last_error());
-        uart_puts(" (docs/hardware.md#ble)\n");
+        uart_puts(" (docs/hardware.md#ble)");
         console_async_end();
         return;
     }

@@ -95,8 +95,9 @@ int main(void)
     shadow_init();
     SYSCTL_BOOTSTAGE = 3;
     console_prompt();
-    netmgr_start();
+    /* visible over BLE first: a lamp with no network is found that way */
     commission_start();
+    netmgr_start();
     for (;;) {
         int c;
         WDT_KICK = 0xA5A5A5A5u;
