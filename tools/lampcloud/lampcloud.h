@@ -9,6 +9,8 @@
 
 #define LAMPCLOUD_ERROR (lampcloud_error_quark())
 GQuark lampcloud_error_quark(void);
+/* INPUT: the caller's data is wrong (an HTTP 400, a usage error), not us. */
+enum { LAMPCLOUD_ERROR_FAILED, LAMPCLOUD_ERROR_INPUT };
 
 /* What `serve` writes into its state directory (lampcloud.ini) so that the
  * one-shot commands find the broker and the image server. */

@@ -1,0 +1,30 @@
+/* tools/lampcloud/hex.c: see hex.h. */
+#include "hex.h"
+
+#include <string.h>
+
+bool hex_decode(const char *hex, uint8_t *out, size_t len)
+{
+    if (!hex || strlen(hex) != 2 * len)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+char *hex_encode(const uint8_t *data, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *out = g_malloc(2 * len + 1);
+
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 15];
+    }
+    out[2 * len] = 0;
+    return out;
+}
