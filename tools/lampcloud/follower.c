@@ -4,7 +4,10 @@
  * prints them, and computes the shadow delta: when a lamp's desired state
  * (retained on lamp/SERIAL/shadow/desired, set by `lampcloud desired`)
  * differs from what it reported, the differing keys go to
- * lamp/SERIAL/shadow/delta at QoS 1, once per change. */
+ * lamp/SERIAL/shadow/delta at QoS 1, once per change.  A lamp's
+ * {"n":N} on lamp/SERIAL/commissioned moves its commissioning key in the
+ * registry forward (docs/commissioning.md#key-advance). */
+#include "lamp_keys.h"
 #include "lampcloud.h"
 
 #include <cjson/cJSON.h>
@@ -22,6 +25,7 @@ struct shadow {
 
 struct follower {
     struct mosquitto *mosq;
+    char *registry;
     GHashTable *shadows; /* serial -> struct shadow; only the mosquitto thread */
 };
 
@@ -117,6 +121,47 @@ static void update_shadow(struct follower *f, const char *serial, bool desired, 
     sh->last_delta = g_steal_pointer(&delta);
 }
 
+/* {"n":N} from a lamp that used a blob: the registry follows it up to
+ * COMMISSION_AHEAD_MAX keys ahead; anything else is logged and left. */
+static void key_advance(struct follower *f, const char *serial, const char *json)
+{
+    cJSON *doc = cJSON_Parse(json);
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, "n");
+    g_autoptr(GError) error = NULL;
+    uint32_t to, from = 0;
+
+    if (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > G_MAXUINT32 ||
+        n->valuedouble != (double)(uint32_t)n->valuedouble) {
+        cloud_say("commissioned %s: not {\"n\":N}: ignored", serial);
+        cJSON_Delete(doc);
+        return;
+    }
+    to = (uint32_t)n->valuedouble;
+    cJSON_Delete(doc);
+    switch (lamp_key_advance(f->registry, serial, to, &from, &error)) {
+    case LAMP_KEY_ADVANCED:
+        cloud_say("commissioned %s n=%u (key advanced)", serial, to);
+        break;
+    case LAMP_KEY_ALREADY:
+        cloud_say("commissioned %s n=%u (the registry is there already)", serial, to);
+        break;
+    case LAMP_KEY_BEHIND:
+        cloud_say("commissioned %s n=%u ignored: the registry is at n=%u already", serial, to,
+                  from);
+        break;
+    case LAMP_KEY_TOO_FAR:
+        cloud_say("commissioned %s n=%u ignored: more than %d ahead of the registry's n=%u",
+                  serial, to, COMMISSION_AHEAD_MAX, from);
+        break;
+    case LAMP_KEY_UNKNOWN:
+        cloud_say("commissioned %s n=%u ignored: not in the registry", serial, to);
+        break;
+    default:
+        cloud_say("commissioned %s n=%u: %s", serial, to, error ? error->message : "failed");
+        break;
+    }
+}
+
 static void on_message(struct mosquitto *m, void *user, const struct mosquitto_message *msg)
 {
     struct follower *f = user;
@@ -133,6 +178,8 @@ static void on_message(struct mosquitto *m, void *user, const struct mosquitto_m
     cloud_say("%s: %s %s%s", serial, what, payload, msg->retain ? " (retained)" : "");
     if (!strcmp(what, "shadow/reported") || !strcmp(what, "shadow/desired"))
         update_shadow(f, serial, !strcmp(what, "shadow/desired"), payload);
+    else if (!strcmp(what, "commissioned"))
+        key_advance(f, serial, payload);
 }
 
 static void on_connect(struct mosquitto *m, void *user, int rc)
@@ -157,6 +204,7 @@ struct follower *follower_start(const struct cloud_site *s, GError **error)
     struct follower *f = g_new0(struct follower, 1);
 
     f->shadows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shadow_free);
+    f->registry = g_build_filename(s->fleet_dir, "registry.sqlite", NULL);
     f->mosq = connect_as(s, FOLLOWER_ID, f, error);
     if (!f->mosq) {
         follower_stop(f);
@@ -184,6 +232,7 @@ void follower_stop(struct follower *f)
         mosquitto_destroy(f->mosq);
     }
     g_hash_table_destroy(f->shadows);
+    g_free(f->registry);
     g_free(f);
 }
 

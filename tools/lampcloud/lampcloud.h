@@ -1,6 +1,7 @@
 /* tools/lampcloud/lampcloud.h: the reference cloud (docs/cloud.md#the-reference-cloud):
  * Debian's mosquitto configured for the lamps' mutual TLS with the registry
- * plugin, an HTTPS image server, and a follower of the lamps' topics. */
+ * plugin, an HTTPS image server, a follower of the lamps' topics, and the
+ * installers' HTTPS commissioning service (docs/commissioning.md). */
 #ifndef LAMPCLOUD_H
 #define LAMPCLOUD_H
 
@@ -9,8 +10,9 @@
 
 #define LAMPCLOUD_ERROR (lampcloud_error_quark())
 GQuark lampcloud_error_quark(void);
-/* INPUT: the caller's data is wrong (an HTTP 400, a usage error), not us. */
-enum { LAMPCLOUD_ERROR_FAILED, LAMPCLOUD_ERROR_INPUT };
+/* INPUT: the caller's data is wrong (an HTTP 400, a usage error), not us;
+ * PORT_BUSY: a port to listen on is taken. */
+enum { LAMPCLOUD_ERROR_FAILED, LAMPCLOUD_ERROR_INPUT, LAMPCLOUD_ERROR_PORT_BUSY };
 
 /* What `serve` writes into its state directory (lampcloud.ini) so that the
  * one-shot commands find the broker and the image server. */
@@ -18,7 +20,7 @@ struct cloud_site {
     char *state_dir, *fleet_dir, *images_dir;
     char *host;         /* the address everything listens on */
     char *server_name;  /* the name in the server certificate, used by lamps */
-    int mqtt_port, https_port;
+    int mqtt_port, https_port, commission_port;
 };
 bool cloud_site_save(const struct cloud_site *s, GError **error);
 bool cloud_site_load(struct cloud_site *s, const char *state_dir, GError **error);
@@ -43,8 +45,18 @@ struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_a
                                         GError **error);
 void image_server_stop(struct image_server *srv);
 
+/* commission_server.c: the installers' HTTPS API (POST /api/login,
+ * /api/commission) on s->commission_port (0: any free port); the port it
+ * got is written back into s.  any_port_if_busy: a taken port is not an
+ * error, any free one is used instead. */
+struct commission_server;
+struct commission_server *commission_server_start(struct cloud_site *s, bool any_port_if_busy,
+                                                  GError **error);
+void commission_server_stop(struct commission_server *srv);
+
 /* follower.c: subscribes to every lamp's topics, prints them, answers
- * desired state with delta. */
+ * desired state with delta, and moves a lamp's commissioning key forward
+ * when it reports a new n on lamp/SERIAL/commissioned. */
 struct follower;
 struct follower *follower_start(const struct cloud_site *s, GError **error);
 void follower_stop(struct follower *f);

@@ -1,16 +1,22 @@
 /* tools/lampcloud/main.c: lampcloud, the reference cloud for lampsim
  * (docs/cloud.md#the-reference-cloud).
- *   lampcloud serve --fleet DIR        broker + image server + follower
+ *   lampcloud serve --fleet DIR        broker, image server, commissioning, follower
  *   lampcloud desired SERIAL JSON      set a lamp's desired state
- *   lampcloud notify-ota SERIAL IMAGE  offer an update image to a lamp */
+ *   lampcloud notify-ota SERIAL IMAGE  offer an update image to a lamp
+ *   lampcloud installer add|remove NAME  installer accounts (commissioning) */
 #include "lampcloud.h"
 #include "factory.h"
+#include "installers.h"
 
 #include <cjson/cJSON.h>
 #include <glib-unix.h>
 #include <mosquitto.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #ifndef LAMPCLOUD_PLUGIN
 #error "LAMPCLOUD_PLUGIN: the built registry plugin's path"
@@ -96,7 +102,7 @@ static int cmd_serve(int argc, char **argv)
 {
     g_autofree char *fleet = NULL, *state = NULL, *host = NULL, *name = NULL, *images = NULL;
     g_autofree char *plugin = NULL;
-    gint mqtt_port = 8883, https_port = 8443;
+    gint mqtt_port = 8883, https_port = 8443, commission_port = -1;
     gint64 cut_after = -1;
     gboolean verbose = FALSE;
     GOptionEntry e[] = {
@@ -106,6 +112,7 @@ static int cmd_serve(int argc, char **argv)
         { "server-name", 0, 0, G_OPTION_ARG_STRING, &name, "Name in the server certificate, as lamps are provisioned to reach it (default localhost)", "NAME" },
         { "mqtt-port", 0, 0, G_OPTION_ARG_INT, &mqtt_port, "Broker port (default 8883)", "PORT" },
         { "https-port", 0, 0, G_OPTION_ARG_INT, &https_port, "Image server port (default 8443)", "PORT" },
+        { "commission-port", 0, 0, G_OPTION_ARG_INT, &commission_port, "Installers' commissioning service (HTTPS; default the MQTT port + 2, or any free port if that one is taken)", "PORT" },
         { "images", 0, 0, G_OPTION_ARG_FILENAME, &images, "Directory of update images served at https://NAME:PORT/FILE (default STATE/images)", "DIR" },
         { "cut-after", 0, 0, G_OPTION_ARG_INT64, &cut_after, "Testing: end every download without Range after N bytes of body", "N" },
         { "plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "The registry plugin for mosquitto (default: the built one)", "SO" },
@@ -118,15 +125,18 @@ static int cmd_serve(int argc, char **argv)
     struct broker *broker = NULL;
     struct image_server *srv = NULL;
     struct follower *fol = NULL;
+    struct commission_server *com = NULL;
     int rc = 0;
 
     if (!parse("serve", "", "Run the reference cloud until Ctrl-C: mosquitto with mutual TLS and "
-               "the fleet registry, an HTTPS image server, and a follower of every lamp's topics.",
+               "the fleet registry, an HTTPS image server, the installers' HTTPS commissioning "
+               "service, and a follower of every lamp's topics.",
                e, &argc, &argv, &rc))
         return rc;
     if (!fleet || argc > 1)
         return usage_error("serve", "--fleet DIR is required");
-    if (mqtt_port <= 0 || mqtt_port > 65535 || https_port <= 0 || https_port > 65535)
+    if (mqtt_port <= 0 || mqtt_port > 65535 || https_port <= 0 || https_port > 65535 ||
+        commission_port == 0 || commission_port > 65535)
         return usage_error("serve", "ports are 1 to 65535");
     s.fleet_dir = g_canonicalize_filename(fleet, NULL);
     s.state_dir = g_canonicalize_filename(state ? state : DEFAULT_STATE, NULL);
@@ -136,6 +146,10 @@ static int cmd_serve(int argc, char **argv)
                           : g_build_filename(s.state_dir, "images", NULL);
     s.mqtt_port = mqtt_port;
     s.https_port = https_port;
+    /* a default next to the broker's, so a second cloud with other ports
+     * does not collide on a fixed one */
+    s.commission_port = commission_port > 0 ? commission_port
+                        : mqtt_port + 2 <= 65535 ? mqtt_port + 2 : 0;
     {
         g_autofree char *reg = g_build_filename(s.fleet_dir, "registry.sqlite", NULL);
         if (!g_file_test(reg, G_FILE_TEST_EXISTS)) {
@@ -151,10 +165,13 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     mosquitto_lib_init();
-    if (!issue_identities(&s, &error) || !cloud_site_save(&s, &error) ||
+    /* the commissioning service last of the listeners: its default port
+     * gives way to the others; lampcloud.ini then says which it got */
+    if (!issue_identities(&s, &error) ||
         !(broker = broker_start(&s, plugin ? plugin : LAMPCLOUD_PLUGIN, verbose, &error)) ||
         !(srv = image_server_start(&s, cut_after, &error)) ||
-        !(fol = follower_start(&s, &error))) {
+        !(com = commission_server_start(&s, commission_port < 0, &error)) ||
+        !cloud_site_save(&s, &error) || !(fol = follower_start(&s, &error))) {
         rc = fail("serve", error);
         goto out;
     }
@@ -162,6 +179,7 @@ static int cmd_serve(int argc, char **argv)
               s.server_name, s.mqtt_port, s.fleet_dir);
     cloud_say("lampcloud: images https://%s:%d/ from %s%s", s.server_name, s.https_port,
               s.images_dir, cut_after >= 0 ? " (downloads without Range cut short: --cut-after)" : "");
+    cloud_say("lampcloud: commissioning https://%s:%d/api/", s.server_name, s.commission_port);
     cloud_say("lampcloud: registry %s/registry.sqlite; ready", s.fleet_dir);
     loop = g_main_loop_new(NULL, FALSE);
     struct watch w = { broker, loop };
@@ -172,6 +190,7 @@ static int cmd_serve(int argc, char **argv)
     cloud_say("lampcloud: stopping");
 out:
     follower_stop(fol);
+    commission_server_stop(com);
     image_server_stop(srv);
     broker_stop(broker);
     mosquitto_lib_cleanup();
@@ -264,14 +283,110 @@ out:
     return rc;
 }
 
+/* The first line of standard input, without its line end; not echoed
+ * when it is a terminal.  NULL if there is none. */
+static char *read_password(void)
+{
+    struct termios old, quiet;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+
+    if (tty) {
+        fprintf(stderr, "password: ");
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    n = getline(&line, &cap, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (n < 0) {
+        free(line);
+        return NULL;
+    }
+    line[strcspn(line, "\r\n")] = 0;
+    return line;
+}
+
+/* The registry of --fleet, or of the fleet the running serve uses. */
+static char *registry_of(const char *fleet, const char *state, GError **error)
+{
+    struct cloud_site s = { 0 };
+    char *path;
+
+    if (fleet)
+        return g_build_filename(fleet, "registry.sqlite", NULL);
+    if (!cloud_site_load(&s, state ? state : DEFAULT_STATE, error))
+        return NULL;
+    path = g_build_filename(s.fleet_dir, "registry.sqlite", NULL);
+    cloud_site_clear(&s);
+    return path;
+}
+
+static int cmd_installer(int argc, char **argv)
+{
+    g_autofree char *fleet = NULL, *state = NULL, *registry = NULL;
+    gboolean replace = FALSE;
+    GOptionEntry e[] = {
+        { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "The fleet whose registry holds the accounts (default: the one of the running serve)", "DIR" },
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "Without --fleet: the running cloud's state directory (default " DEFAULT_STATE ")", "DIR" },
+        { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, "add: set a new password for an existing installer", NULL },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    const char *verb, *name;
+    char *password;
+    bool ok;
+    int rc = 0;
+
+    if (!parse("installer", "add|remove NAME", "Installer accounts for BLE commissioning, in the "
+               "fleet registry (table installers, PBKDF2-HMAC-SHA256). add reads the password "
+               "from the first line of standard input.", e, &argc, &argv, &rc))
+        return rc;
+    if (argc != 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
+        return usage_error("installer", "expected add NAME or remove NAME");
+    verb = argv[1];
+    name = argv[2];
+    if (!(registry = registry_of(fleet, state, &error)))
+        return fail("installer", error);
+    if (!g_file_test(registry, G_FILE_TEST_EXISTS)) {
+        fprintf(stderr, "lampcloud installer: %s does not exist: not a fleet (lampfactory "
+                        "fleet-init makes one)\n", registry);
+        return 1;
+    }
+    if (!strcmp(verb, "remove")) {
+        ok = installer_remove(registry, name, &error);
+    } else {
+        if (!(password = read_password()) || !*password) {
+            free(password);
+            return usage_error("installer", "no password on standard input (the first line)");
+        }
+        ok = installer_add(registry, name, password, replace, &error);
+        OPENSSL_cleanse(password, strlen(password));
+        free(password);
+    }
+    if (!ok) {
+        fprintf(stderr, "lampcloud installer: %s\n", error->message);
+        return g_error_matches(error, LAMPCLOUD_ERROR, LAMPCLOUD_ERROR_INPUT) ? 2 : 1;
+    }
+    printf("installer %s %s in %s\n", name, !strcmp(verb, "remove") ? "removed" : "added",
+           registry);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
-    { "serve", cmd_serve, "run the broker, the image server and the follower until Ctrl-C" },
+    { "serve", cmd_serve, "run the broker, the image server, commissioning and the follower until Ctrl-C" },
     { "desired", cmd_desired, "set a lamp's desired state (JSON)" },
     { "notify-ota", cmd_notify_ota, "offer an update image to a lamp over HTTPS" },
+    { "installer", cmd_installer, "add or remove an installer account (commissioning logins)" },
 };
 
 static void print_help(FILE *f)

@@ -25,6 +25,7 @@ bool cloud_site_save(const struct cloud_site *s, GError **error)
     g_key_file_set_string(kf, "site", "server_name", s->server_name);
     g_key_file_set_integer(kf, "site", "mqtt_port", s->mqtt_port);
     g_key_file_set_integer(kf, "site", "https_port", s->https_port);
+    g_key_file_set_integer(kf, "site", "commission_port", s->commission_port);
     return g_key_file_save_to_file(kf, path, error);
 }
 
@@ -47,6 +48,8 @@ bool cloud_site_load(struct cloud_site *s, const char *state_dir, GError **error
     s->server_name = g_key_file_get_string(kf, "site", "server_name", NULL);
     s->mqtt_port = g_key_file_get_integer(kf, "site", "mqtt_port", NULL);
     s->https_port = g_key_file_get_integer(kf, "site", "https_port", NULL);
+    /* 0 when absent: no command needs it yet, and older files lack it */
+    s->commission_port = g_key_file_get_integer(kf, "site", "commission_port", NULL);
     if (!s->fleet_dir || !s->images_dir || !s->host || !s->server_name || s->mqtt_port <= 0 ||
         s->https_port <= 0) {
         g_set_error(error, LAMPCLOUD_ERROR, 0, "%s: incomplete", path);
