@@ -37,5 +37,7 @@ void scenario_tap_diag(const char *text);
 void scenario_lamp_open(lua_State *L);
 /* Registers scenario.fleet, new_fleet, sign, firmware paths. */
 void scenario_factory_open(lua_State *L);
+/* Registers scenario.commission_blob and scenario.lamp_info. */
+void scenario_commission_open(lua_State *L);
 
 #endif

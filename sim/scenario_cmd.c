@@ -84,6 +84,7 @@ static void run_file(const char *file, uint64_t seed, bool keep, unsigned *test_
     scenario_tap_open(L);
     scenario_lamp_open(L);
     scenario_factory_open(L);
+    scenario_commission_open(L);
     if (luaL_dostring(L, prelude) != LUA_OK) {
         fprintf(stderr, "lampsim scenario: internal prelude: %s\n", lua_tostring(L, -1));
         lua_pop(L, 1);
