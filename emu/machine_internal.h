@@ -115,6 +115,8 @@ struct machine {
     gint64 poweron_host_us;     /* realtime: host clock at power on */
     gint64 host_lag_us;         /* realtime: host time the lamp did not see */
     gint64 last_slice_end_us;   /* realtime: when the last slice ended */
+    gint64 woken_us;            /* realtime: when a sleeping lamp became runnable
+                                   (a timer or a host event), until it runs */
     GPtrArray *timers;          /* struct machine_timer * */
     uint64_t next_deadline;     /* cache of the earliest armed deadline */
     bool deadline_valid;

@@ -1,6 +1,7 @@
 /* emu/wdt.c: the watchdog (docs/hardware.md#wdt): once enabled it cannot
  * be stopped, and if not kicked in time it resets the lamp. */
 #include "periph.h"
+#include "machine_internal.h"
 
 enum { WDT_CR = 0x00, WDT_LOAD = 0x04, WDT_KICK = 0x08, WDT_VALUE = 0x0C };
 #define CR_EN 1u
@@ -24,7 +25,9 @@ static void wdt_kick(struct wdt *w)
 static void wdt_fire(void *opaque)
 {
     struct wdt *w = opaque;
-    machine_log(w->m, MACHINE_LOG_INFO, "wdt: not kicked for %u ms: resetting", w->load);
+    /* where the lamp was: what a firmware developer asks first */
+    machine_log(w->m, MACHINE_LOG_INFO, "wdt: not kicked for %u ms (pc 0x%08x): resetting",
+                w->load, cpu_reg(w->m, UC_ARM_REG_PC));
     machine_request_reset(w->m, MACHINE_RESET_WDT);
 }
 

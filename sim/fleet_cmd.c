@@ -12,6 +12,7 @@
 #include "config.h"
 #include "lamp.h"
 #include "medium.h"
+#include "bluez_exposure.h"
 #include "net_env.h"
 #include "scheduler.h"
 
@@ -97,7 +98,8 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
     }
     if (f->show_lamps && (g_str_has_prefix(line, "commission: ") || g_str_has_prefix(line, "net: joined") ||
                           g_str_has_prefix(line, "net: join failed") || g_str_has_prefix(line, "tls: ") ||
-                          g_str_has_prefix(line, "mqtt: ") || g_str_has_prefix(line, "cloud: ")))
+                          g_str_has_prefix(line, "mqtt: ") || g_str_has_prefix(line, "cloud: ") ||
+                          g_str_has_prefix(line, "reset cause: ") || g_str_has_prefix(line, "crash")))
         fprintf(stderr, "  %-14s %s\n", lamp_serial(lamp), line);
     if (g_str_has_prefix(line, "mqtt: connected as ")) {
         f->connected++;
@@ -283,7 +285,10 @@ int cmd_fleet(int argc, char **argv)
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
     g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
     gboolean drop = FALSE, reconnect = FALSE, count_stores = FALSE;
-    g_autofree char *ble_socket = NULL, *commission = NULL;
+    g_autofree char *ble_socket = NULL, *commission = NULL, *bluez = NULL, *bluez_serials = NULL;
+    int bluez_lamps = 0;
+    double bluez_rotate = 0;
+    struct bluez_exposure *shown = NULL;
     int count = 10;
     double idle_s = 10, timeout_s = 600;
     GOptionEntry entries[] = {
@@ -324,6 +329,16 @@ int cmd_fleet(int argc, char **argv)
           "printed)", "HOW" },
         { "ble-socket", 0, 0, G_OPTION_ARG_FILENAME, &ble_socket,
           "Serve the virtual BLE medium's central socket here (docs/ble.md)", "PATH" },
+        { "bluez", 0, 0, G_OPTION_ARG_STRING, &bluez,
+          "Also show lamps through this host BlueZ adapter (e.g. hci0) for real phones "
+          "(docs/ble.md#bluez); an adapter runs a few advertisements at once", "ADAPTER" },
+        { "bluez-serials", 0, 0, G_OPTION_ARG_STRING, &bluez_serials,
+          "With --bluez: only these lamps (comma-separated serials)", "LIST" },
+        { "bluez-lamps", 0, 0, G_OPTION_ARG_INT, &bluez_lamps,
+          "With --bluez: lamps shown at once (default: the adapter's advertisement slots)", "N" },
+        { "bluez-rotate", 0, 0, G_OPTION_ARG_DOUBLE, &bluez_rotate,
+          "With --bluez: every this many seconds the lamp shown longest gives way to the next",
+          "SECONDS" },
         { "count-stores", 0, 0, G_OPTION_ARG_NONE, &count_stores,
           "Also count the guest's memory stores in each handshake (a diagnostic: every store "
           "then calls a hook, so CPU figures are not representative)", NULL },
@@ -386,8 +401,12 @@ int cmd_fleet(int argc, char **argv)
         return usage_error(CMD_NAME, "--commission must be console or ble");
     if (commission && !ap)
         return usage_error(CMD_NAME, "--commission needs --ap (the network the lamps join)");
-    if (by_ble && !ble_socket)
-        return usage_error(CMD_NAME, "--commission ble needs --ble-socket for the installer");
+    if ((bluez_serials || bluez_lamps || bluez_rotate > 0) && !bluez)
+        return usage_error(CMD_NAME, "--bluez-serials, --bluez-lamps and --bluez-rotate need --bluez");
+    if (bluez_lamps < 0 || bluez_rotate < 0)
+        return usage_error(CMD_NAME, "--bluez-lamps and --bluez-rotate cannot be negative");
+    if (by_ble && !ble_socket && !bluez)
+        return usage_error(CMD_NAME, "--commission ble needs --ble-socket or --bluez for the installer");
     cfg.ble_medium = medium;
     if (ble_socket && !ble_medium_listen(medium, ble_socket, &error)) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
@@ -423,6 +442,15 @@ int cmd_fleet(int argc, char **argv)
         scheduler_add(sched, f.lamps[i]);
         machine_power_on(lamp_machine(f.lamps[i]));
     }
+    if (bluez) {
+        struct bluez_exposure_config bc = { bluez, bluez_serials, (guint)bluez_lamps, bluez_rotate };
+        shown = bluez_exposure_new(medium, f.lamps, f.count, &bc, &error);
+        if (!shown) {
+            fprintf(stderr, "lampsim fleet: --bluez: %s\n", error->message);
+            f.exit_code = 2;
+            goto out;
+        }
+    }
     g_timeout_add(100, check_booted, &f);
     t = g_timeout_add((guint)(timeout_s * 1000), on_deadline, &f);
     g_main_loop_run(loop);
@@ -436,8 +464,9 @@ int cmd_fleet(int argc, char **argv)
 
     struct phase connect = { 0 };
     if (ap && by_ble) {
-        fprintf(stderr, "lampsim fleet: all booted and advertising; waiting for a central on %s "
-                "to commission them\n", ble_socket);
+        fprintf(stderr, "lampsim fleet: all booted and advertising; waiting for a central on %s%s%s "
+                "to commission them\n", ble_socket ? ble_socket : "", ble_socket && bluez ? " or " : "",
+                bluez ? bluez : "");
         f.show_lamps = true;
         if (!run_phase(&f, sched, await_commissioning, NULL, timeout_s, &connect))
             goto out;
@@ -526,6 +555,7 @@ int cmd_fleet(int argc, char **argv)
     }
 
 out:
+    bluez_exposure_free(shown);
     for (guint i = 0; i < f.count; i++) {
         if (!f.lamps[i])
             continue;

@@ -8,16 +8,19 @@
 # a wrong installer password, a revoked lamp.  TAP.
 # Usage: commission_ble.sh LAMPSIM LAMPCLOUD LAMPFACTORY LAMPINSTALL FIRMWARE_DIR
 #   COMMISSION_LAMPS  size of the fleet (default 3; the load test uses 1000)
+#   FLEET_LOG         the fleet's --log classes (e.g. guest,unimp,info to see watchdogs)
+#   KEEP_WORK         set: keep the work directory (its path is printed first)
 set -uo pipefail
 lampsim=$1 lampcloud=$2 lampfactory=$3 lampinstall=$4 fw=$5
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
+echo "# work directory: $work"
 . "$here/../../tools/lampcloud_start.sh"
 lampcloud_pid= lamp_pid=
 cleanup() {
     [ -n "$lamp_pid" ] && kill "$lamp_pid" 2>/dev/null && wait "$lamp_pid" 2>/dev/null
     [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
-    rm -rf "$work"
+    [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 n=0 failed=0
@@ -60,7 +63,7 @@ install() { # lampinstall with the site's settings; extra options after
 count=${COMMISSION_LAMPS:-3}
 
 "$lampsim" fleet --count "$count" --fleet "$fleet" --state-dir "$work/lamps" --ap site:site-passphrase \
-    --cloud "localhost:$mqtt" --commission ble --ble-socket "$sock" --idle 2 --timeout 1800 \
+    --cloud "localhost:$mqtt" --commission ble --ble-socket "$sock" --idle 2 --timeout 1800 ${FLEET_LOG:+--log $FLEET_LOG} \
     > "$work/fleet.txt" 2> "$work/fleet.err" &
 lamp_pid=$!
 for _ in $(seq 18000); do
