@@ -16,9 +16,26 @@ struct ble_medium {
     GSocketService *service;
     char *path;
     GList *clients;
-    ble_medium_observer observer;
-    void *observer_user;
+    GArray *observers;       /* struct observer */
 };
+
+struct observer {
+    const struct ble_medium_observer *ops;
+    void *user;
+};
+
+/* uuid set: a notification; NULL: the link was lost */
+static void tell_observers(struct ble_medium *md, struct ble_radio *r, const char *uuid,
+                           const uint8_t *value, size_t len)
+{
+    for (guint i = 0; i < md->observers->len; i++) {
+        struct observer *o = &g_array_index(md->observers, struct observer, i);
+        if (uuid && o->ops->notify)
+            o->ops->notify(o->user, r, uuid, value, len);
+        else if (!uuid && o->ops->link_lost)
+            o->ops->link_lost(o->user, r);
+    }
+}
 
 struct client {
     struct ble_medium *md;
@@ -68,6 +85,11 @@ static void on_changed(void *medium, struct ble_radio *r)
     ble_medium_address(r, addr);
     if (!g_hash_table_contains(md->by_address, addr))
         g_hash_table_insert(md->by_address, g_strdup(addr), r);
+    for (guint i = 0; i < md->observers->len; i++) {
+        struct observer *o = &g_array_index(md->observers, struct observer, i);
+        if (o->ops->changed)
+            o->ops->changed(o->user, r);
+    }
 }
 
 static char *hex(const uint8_t *p, size_t n)
@@ -102,8 +124,7 @@ static void on_notify(void *medium, struct ble_radio *r, uint16_t handle, const 
         return;
     ble_uuid_format(a->uuid, uuid);
     if (!c) {
-        if (md->observer)
-            md->observer(md->observer_user, r, uuid, value, len);
+        tell_observers(md, r, uuid, value, len);
         return;
     }
     ble_medium_address(r, addr);
@@ -117,8 +138,7 @@ static void on_link_lost(void *medium, struct ble_radio *r)
     char addr[18];
 
     if (!c) {
-        if (md->observer)
-            md->observer(md->observer_user, r, NULL, NULL, 0);
+        tell_observers(md, r, NULL, NULL, 0);
         return;
     }
     g_hash_table_remove(md->owner, r);
@@ -130,10 +150,21 @@ const struct ble_medium_ops ble_medium_radio_ops = {
     .changed = on_changed, .notify = on_notify, .link_lost = on_link_lost,
 };
 
-void ble_medium_observe(struct ble_medium *md, ble_medium_observer fn, void *user)
+void ble_medium_observe(struct ble_medium *md, const struct ble_medium_observer *ops, void *user)
 {
-    md->observer = fn;
-    md->observer_user = user;
+    struct observer o = { ops, user };
+    g_array_append_val(md->observers, o);
+}
+
+void ble_medium_unobserve(struct ble_medium *md, const struct ble_medium_observer *ops, void *user)
+{
+    for (guint i = 0; i < md->observers->len; i++) {
+        struct observer *o = &g_array_index(md->observers, struct observer, i);
+        if (o->ops == ops && o->user == user) {
+            g_array_remove_index(md->observers, i);
+            return;
+        }
+    }
 }
 
 void ble_medium_forget(struct ble_medium *md, struct ble_radio *r)
@@ -420,6 +451,7 @@ struct ble_medium *ble_medium_new(void)
     struct ble_medium *md = g_new0(struct ble_medium, 1);
     md->by_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     md->owner = g_hash_table_new(g_direct_hash, g_direct_equal);
+    md->observers = g_array_new(FALSE, FALSE, sizeof(struct observer));
     return md;
 }
 
@@ -437,6 +469,7 @@ void ble_medium_free(struct ble_medium *md)
     }
     g_free(md->path);
     g_hash_table_destroy(md->owner);
+    g_array_unref(md->observers);
     g_hash_table_destroy(md->by_address);
     g_free(md);
 }

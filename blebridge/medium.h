@@ -29,12 +29,18 @@ void ble_medium_address(const struct ble_radio *r, char out[18]);
 /* A radio the medium has seen, by address; NULL if none. */
 struct ble_radio *ble_medium_find(struct ble_medium *md, const char *address);
 
-/* A central inside the process (scenarios): told of notifications (uuid
- * set) and of links the lamp ended (uuid NULL) on radios that no socket
- * client holds. */
-typedef void (*ble_medium_observer)(void *user, struct ble_radio *r, const char *uuid,
-                                    const uint8_t *value, size_t len);
-void ble_medium_observe(struct ble_medium *md, ble_medium_observer fn, void *user);
+/* Centrals inside the process (scenarios, the BlueZ transport): each
+ * observer is told of changes, and of notifications and links the lamp
+ * ended on radios that no socket client holds, and picks its own. */
+struct ble_medium_observer {
+    /* advertising or the attribute table changed (any radio) */
+    void (*changed)(void *user, struct ble_radio *r);
+    void (*notify)(void *user, struct ble_radio *r, const char *uuid, const uint8_t *value,
+                   size_t len);
+    void (*link_lost)(void *user, struct ble_radio *r);
+};
+void ble_medium_observe(struct ble_medium *md, const struct ble_medium_observer *ops, void *user);
+void ble_medium_unobserve(struct ble_medium *md, const struct ble_medium_observer *ops, void *user);
 
 /* Serves the central socket at path (an existing socket file is replaced)
  * in the thread-default main context. */

@@ -8,6 +8,7 @@
 #include "lamp.h"
 #include "net_env.h"
 #include "medium.h"
+#include "bluez_exposure.h"
 #include "scheduler.h"
 #include "sim_error.h"
 #include "update_sender.h"
@@ -106,7 +107,7 @@ int cmd_run(int argc, char **argv)
     g_autofree char *cloud = NULL, *variant = NULL;
     g_autoptr(net_env) env = NULL;
     g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
-    g_autofree char *ble_socket = NULL;
+    g_autofree char *ble_socket = NULL, *bluez = NULL;
     double timeout_s = 0;
     gboolean no_stdin = FALSE;
     GOptionEntry entries[] = {
@@ -152,6 +153,9 @@ int cmd_run(int argc, char **argv)
           "Serve the virtual BLE medium's central socket here, so that other programs (such "
           "as lampinstall) can scan for the lamp, connect and commission it (docs/ble.md)",
           "PATH" },
+        { "bluez", 0, 0, G_OPTION_ARG_STRING, &bluez,
+          "Also show the lamp through this host BlueZ adapter (e.g. hci0), so that a real "
+          "phone can commission it (docs/ble.md#bluez); needs bluetoothd", "ADAPTER" },
         { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
           "Do not type standard input into the console", NULL },
         { NULL },
@@ -261,9 +265,19 @@ int cmd_run(int argc, char **argv)
         g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin, &run);
     }
 
+    struct bluez_exposure *shown = NULL;
+    if (bluez) {
+        struct bluez_exposure_config bc = { .adapter = bluez, .count = 1 };
+        shown = bluez_exposure_new(medium, &lamp, 1, &bc, &error);
+        if (!shown) {
+            fprintf(stderr, "lampsim run: --bluez: %s\n", error->message);
+            return 2;
+        }
+    }
     machine_power_on(lamp_machine(lamp));
     g_main_loop_run(loop);
 
+    bluez_exposure_free(shown);
     update_sender_free(update);
     if (!machine_sync(lamp_machine(lamp), &error)) {
         fprintf(stderr, "lampsim: saving lamp state to %s: %s\n", state_dir,

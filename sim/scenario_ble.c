@@ -20,17 +20,20 @@ static void note_free(gpointer p)
     g_free(n);
 }
 
-static void on_air(void *user, struct ble_radio *r, const char *uuid, const uint8_t *value,
-                   size_t len)
+static void on_link_lost(void *user, struct ble_radio *r)
+{
+    struct slamp *sl = user;
+    (void)r;
+    sl->link_lost = true;
+}
+
+static void on_notify(void *user, struct ble_radio *r, const char *uuid, const uint8_t *value,
+                      size_t len)
 {
     struct slamp *sl = user;
     struct ble_note *n;
 
     (void)r;
-    if (!uuid) {
-        sl->link_lost = true;
-        return;
-    }
     n = g_new0(struct ble_note, 1);
     g_strlcpy(n->uuid, uuid, sizeof(n->uuid));
     n->value = g_bytes_new(value, len);
@@ -41,7 +44,9 @@ void scenario_ble_attach(struct slamp *sl)
 {
     sl->medium = ble_medium_new();
     g_queue_init(&sl->notes);
-    ble_medium_observe(sl->medium, on_air, sl);
+    static const struct ble_medium_observer central = { .notify = on_notify,
+                                                        .link_lost = on_link_lost };
+    ble_medium_observe(sl->medium, &central, sl);
 }
 
 void scenario_ble_detach(struct slamp *sl)

@@ -4,28 +4,23 @@
  * medium, and for each one reads its lamp info, asks the cloud for the
  * blob that carries the site's WiFi settings to that lamp, writes it, and
  * reports what the lamp answered.  It never sees a key. */
-#include "ble_central.h"
 #include "cloud_client.h"
+#include "transport.h"
 
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
 
-#define SERVICE_UUID "a7c30001-5c1e-4d6b-9a0f-6c616d700000"
-#define INFO_UUID "a7c30002-5c1e-4d6b-9a0f-6c616d700000"
-#define CREDS_UUID "a7c30003-5c1e-4d6b-9a0f-6c616d700000"
-#define STATUS_UUID "a7c30004-5c1e-4d6b-9a0f-6c616d700000"
-
 struct options {
-    char *cloud, *ca, *user, *password_file, *ble_socket, *ssid, *passphrase, *proxy;
+    char *cloud, *ca, *user, *password_file, *ble_socket, *bluez, *ssid, *passphrase, *proxy;
     char *save_blobs, *replay_blob;
     char **serials;
     gboolean again, tamper;
-    int jobs, timeout_ms;
+    int jobs, timeout_ms, scan_ms;
 };
 
 struct attempt {
-    char addr[18];
+    char addr[256];   /* the transport's id of the lamp */
     struct lamp_info info;
     bool in_flight;
 };
@@ -64,25 +59,6 @@ static char *read_password(const char *file, GError **error)
     return g_steal_pointer(&text);
 }
 
-/* Advertising lamps that offer the commissioning service. */
-static GPtrArray *scan(struct ble_central *bc, GError **error)
-{
-    g_autoptr(GPtrArray) lines = NULL;
-    GPtrArray *addrs = g_ptr_array_new_with_free_func(g_free);
-
-    if (!ble_central_call(bc, "scan", NULL, &lines, error)) {
-        g_ptr_array_unref(addrs);
-        return NULL;
-    }
-    for (guint i = 0; i < lines->len; i++) {
-        g_auto(GStrv) w = g_strsplit(lines->pdata[i], " ", 0);
-        if (g_strv_length(w) >= 3 && !strcmp(w[0], "adv") &&
-            g_strv_contains((const char *const *)w + 3, SERVICE_UUID))
-            g_ptr_array_add(addrs, g_strdup(w[1]));
-    }
-    return addrs;
-}
-
 static bool wanted(const struct options *o, const struct lamp_info *info)
 {
     if (o->serials)
@@ -99,24 +75,21 @@ static void flip_ciphertext_bit(char *hex)
 }
 
 /* Connect, read, get the blob, subscribe, write: the lamp then works on it. */
-static bool start(struct ble_central *bc, struct cloud_client *cloud, const struct options *o,
+static bool start(struct transport *tr, struct cloud_client *cloud, const struct options *o,
                   struct attempt *a, struct tally *t)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *cmd = NULL, *reply = NULL, *blob = NULL;
+    g_autofree char *info = NULL, *blob = NULL;
     struct site_wifi wifi = { o->ssid, o->passphrase, o->proxy };
     long status = 0;
 
-    cmd = g_strdup_printf("connect %s", a->addr);
-    if (!ble_central_call(bc, cmd, NULL, NULL, &error)) {
+    if (!tr->ops->open(tr, a->addr, &error)) {
         printf("%s: cannot connect: %s\n", a->addr, error->message);
         t->failed++;
         return false;
     }
-    g_free(cmd);
-    cmd = g_strdup_printf("read %s %s", a->addr, INFO_UUID);
-    if (!ble_central_call(bc, cmd, &reply, NULL, &error) ||
-        !lamp_info_parse(reply, &a->info, &error)) {
+    if (!(info = tr->ops->read_info(tr, a->addr, &error)) ||
+        !lamp_info_parse(info, &a->info, &error)) {
         printf("%s: lamp info: %s\n", a->addr, error->message);
         t->failed++;
         goto drop;
@@ -147,62 +120,33 @@ static bool start(struct ble_central *bc, struct cloud_client *cloud, const stru
     }
     if (o->tamper)
         flip_ciphertext_bit(blob);
-    g_free(cmd);
-    cmd = g_strdup_printf("subscribe %s %s", a->addr, STATUS_UUID);
-    if (!ble_central_call(bc, cmd, NULL, NULL, &error)) {
-        printf("%s: subscribe: %s\n", a->info.serial, error->message);
-        t->failed++;
-        goto drop;
-    }
-    g_free(cmd);
-    cmd = g_strdup_printf("write %s %s %s", a->addr, CREDS_UUID, blob);
-    if (!ble_central_call(bc, cmd, NULL, NULL, &error)) {
-        printf("%s: write: %s\n", a->info.serial, error->message);
+    if (!tr->ops->send_blob(tr, a->addr, blob, &error)) {
+        printf("%s: %s\n", a->info.serial, error->message);
         t->failed++;
         goto drop;
     }
     a->in_flight = true;
     return true;
 drop:
-    g_free(cmd);
-    cmd = g_strdup_printf("disconnect %s", a->addr);
-    ble_central_call(bc, cmd, NULL, NULL, NULL);
+    tr->ops->close(tr, a->addr);
     return false;
 }
 
-/* The lamp's status notification, as text. */
-static void finish(struct ble_central *bc, const struct options *o, struct attempt *a,
+/* The lamp's status notification. */
+static void finish(struct transport *tr, const struct options *o, struct attempt *a,
                    struct tally *t)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *ev = NULL, *cmd = NULL;
+    g_autofree char *text = tr->ops->await_status(tr, a->addr, o->timeout_ms, &error);
 
-    for (;;) {
-        g_free(ev);
-        ev = ble_central_next_event(bc, a->addr, o->timeout_ms, &error);
-        if (!ev) {
-            printf("%s: %s\n", a->info.serial, error->message);
-            t->failed++;
-            break;
-        }
-        g_auto(GStrv) w = g_strsplit(ev, " ", 0);
-        if (!strcmp(w[0], "disconnected")) {
-            printf("%s: the lamp dropped the link before answering\n", a->info.serial);
-            t->failed++;
-            return;
-        }
-        if (g_strv_length(w) == 4 && !strcmp(w[2], STATUS_UUID)) {
-            g_autoptr(GString) text = g_string_new(NULL);
-            for (size_t i = 0; w[3][i] && w[3][i + 1]; i += 2)
-                g_string_append_c(text, (char)(g_ascii_xdigit_value(w[3][i]) << 4 |
-                                               g_ascii_xdigit_value(w[3][i + 1])));
-            printf("%s: %s\n", a->info.serial, text->str);
-            g_str_has_prefix(text->str, "accepted") ? t->accepted++ : t->refused++;
-            break;
-        }
+    if (!text) {
+        printf("%s: %s\n", a->info.serial, error->message);
+        t->failed++;
+    } else {
+        printf("%s: %s\n", a->info.serial, text);
+        g_str_has_prefix(text, "accepted") ? t->accepted++ : t->refused++;
     }
-    cmd = g_strdup_printf("disconnect %s", a->addr);
-    ble_central_call(bc, cmd, NULL, NULL, NULL);
+    tr->ops->close(tr, a->addr);
 }
 
 static int run(const struct options *o)
@@ -210,7 +154,7 @@ static int run(const struct options *o)
     g_autoptr(GError) error = NULL;
     g_autofree char *password = NULL;
     struct cloud_client *cloud = NULL;
-    struct ble_central *bc = NULL;
+    struct transport *tr = NULL;
     g_autoptr(GPtrArray) addrs = NULL;
     struct tally t = { 0 };
     int rc = 1;
@@ -224,7 +168,9 @@ static int run(const struct options *o)
         memset(password, 0, strlen(password));
         fprintf(stderr, "lampinstall: logged in to %s as %s\n", o->cloud, o->user);
     }
-    if (!(bc = ble_central_open(o->ble_socket, &error)) || !(addrs = scan(bc, &error)))
+    tr = o->bluez ? transport_bluez_new(o->bluez, o->scan_ms, &error)
+                  : transport_medium_new(o->ble_socket, &error);
+    if (!tr || !(addrs = tr->ops->scan(tr, &error)))
         goto fail;
     fprintf(stderr, "lampinstall: %u lamps advertise the commissioning service\n", addrs->len);
     for (guint i = 0; i < addrs->len; i += (guint)o->jobs) {
@@ -232,11 +178,11 @@ static int run(const struct options *o)
         g_autofree struct attempt *batch = g_new0(struct attempt, n);
         for (guint k = 0; k < n; k++) {
             g_strlcpy(batch[k].addr, addrs->pdata[i + k], sizeof(batch[k].addr));
-            start(bc, cloud, o, &batch[k], &t);
+            start(tr, cloud, o, &batch[k], &t);
         }
         for (guint k = 0; k < n; k++)
             if (batch[k].in_flight)
-                finish(bc, o, &batch[k], &t);
+                finish(tr, o, &batch[k], &t);
         fflush(stdout);
         if (addrs->len > (guint)o->jobs)
             fprintf(stderr, "lampinstall: %u/%u lamps done\n", i + n, addrs->len);
@@ -248,14 +194,15 @@ static int run(const struct options *o)
 fail:
     fprintf(stderr, "lampinstall: %s\n", error->message);
 out:
-    ble_central_close(bc);
+    if (tr)
+        tr->ops->free(tr);
     cloud_client_free(cloud);
     return rc;
 }
 
 int main(int argc, char **argv)
 {
-    struct options o = { .jobs = 32, .timeout_ms = 30000 };
+    struct options o = { .jobs = 32, .timeout_ms = 30000, .scan_ms = 10000 };
     GOptionEntry entries[] = {
         { "cloud", 0, 0, G_OPTION_ARG_STRING, &o.cloud,
           "The commissioning service, https://HOST:PORT (lampcloud serve prints it)", "URL" },
@@ -266,6 +213,11 @@ int main(int argc, char **argv)
           "Read the password from this file (default: the first line of standard input)", "FILE" },
         { "ble-socket", 0, 0, G_OPTION_ARG_FILENAME, &o.ble_socket,
           "lampsim's virtual BLE medium (lampsim run|fleet --ble-socket)", "PATH" },
+        { "bluez", 0, 0, G_OPTION_ARG_STRING, &o.bluez,
+          "Instead of the medium, use this host BlueZ adapter as the phone's radio (e.g. hci1; "
+          "lamps shown by lampsim --bluez on another adapter in range)", "ADAPTER" },
+        { "scan-ms", 0, 0, G_OPTION_ARG_INT, &o.scan_ms,
+          "With --bluez: how long to scan for lamps (default 10000)", "MS" },
         { "ssid", 0, 0, G_OPTION_ARG_STRING, &o.ssid, "The site's WiFi network (1-32 bytes)", "SSID" },
         { "passphrase", 0, 0, G_OPTION_ARG_STRING, &o.passphrase,
           "Its WPA2 passphrase (8-63 characters)", "TEXT" },
@@ -301,8 +253,8 @@ int main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error))
         return usage_error(error->message);
-    if (!o.ble_socket)
-        return usage_error("--ble-socket is required");
+    if (!o.ble_socket == !o.bluez)
+        return usage_error("give one of --ble-socket (the virtual medium) or --bluez (an adapter)");
     if (!o.replay_blob && (!o.cloud || !o.ca || !o.user || !o.ssid || !o.passphrase))
         return usage_error("--cloud, --ca, --user, --ssid and --passphrase are required "
                            "(unless --replay-blob)");
