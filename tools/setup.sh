@@ -21,6 +21,9 @@ packages=(
     libcurl4-openssl-dev
     # tests
     libcunit1-dev valgrind softhsm2 xxd mosquitto-clients curl
+    # BlueZ tests (tests/bluez): a Debian 12 guest booted with qemu, its
+    # root filesystem made by debootstrap and mkfs.ext4 -d
+    qemu-system-x86 debootstrap e2fsprogs
 )
 
 if [ "$(id -u)" -ne 0 ]; then
