@@ -29,6 +29,16 @@ struct tally {
     unsigned accepted, refused, failed, skipped;
 };
 
+static void options_clear(struct options *o)
+{
+    char **strings[] = { &o->cloud, &o->ca, &o->user, &o->password_file, &o->ble_socket,
+                         &o->bluez, &o->ssid, &o->passphrase, &o->proxy, &o->save_blobs,
+                         &o->replay_blob };
+    for (size_t i = 0; i < G_N_ELEMENTS(strings); i++)
+        g_clear_pointer(strings[i], g_free);
+    g_clear_pointer(&o->serials, g_strfreev);
+}
+
 static int usage_error(const char *msg)
 {
     fprintf(stderr, "lampinstall: %s (see lampinstall --help)\n", msg);
@@ -262,5 +272,7 @@ int main(int argc, char **argv)
         return usage_error("--jobs must be 1..1024");
     if (o.timeout_ms < 1)
         return usage_error("--timeout-ms must be positive");
-    return run(&o);
+    int rc = run(&o);
+    options_clear(&o);
+    return rc;
 }
