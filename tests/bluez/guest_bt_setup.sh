@@ -5,7 +5,9 @@
 # Run it, or source it to keep BT_ADDR_HCI0 and BT_ADDR_HCI1 (the
 # controllers' addresses) and BT_LOG_DIR; either way its status is 0 only
 # when everything came up, and a failure says which step and shows the
-# daemons' logs.  The daemons outlive it; the guest's power-off ends them.
+# daemons' logs.  The daemons outlive it, and are not the caller's
+# children (a caller's bare `wait` would never return); the guest's
+# power-off ends them.
 #   btvirt -L -l2      (bluez-test-tools: two LE-only controllers on
 #                       /dev/vhci, from module hci_vhci, one radio)
 #   dbus-daemon --system
@@ -74,7 +76,7 @@ bt_setup() {
 
     modprobe hci_vhci || bt_fail "modprobe hci_vhci (the guest kernel's virtual HCI driver)" || return
     bt_wait 10 "/dev/vhci to appear" test -c /dev/vhci || return
-    btvirt -L -l2 >"$BT_LOG_DIR/btvirt.log" 2>&1 &
+    (btvirt -L -l2 >"$BT_LOG_DIR/btvirt.log" 2>&1 &)
     bt_wait 30 "btvirt to create hci0 and hci1" \
         test -e /sys/class/bluetooth/hci0 -a -e /sys/class/bluetooth/hci1 || return
 
@@ -85,8 +87,8 @@ bt_setup() {
     bt_wait 10 "the system bus socket" test -S /run/dbus/system_bus_socket || return
 
     # shellcheck disable=SC2086 # BT_BLUETOOTHD_ARGS is a list of flags
-    /usr/libexec/bluetooth/bluetoothd -n -d ${BT_BLUETOOTHD_ARGS:-} \
-        >"$BT_LOG_DIR/bluetoothd.log" 2>&1 &
+    (/usr/libexec/bluetooth/bluetoothd -n -d ${BT_BLUETOOTHD_ARGS:-} \
+        >"$BT_LOG_DIR/bluetoothd.log" 2>&1 &)
     for hci in hci0 hci1; do
         bt_wait 30 "bluetoothd to export /org/bluez/$hci" bt_has_adapter "$hci" || return
         bt_wait 20 "powering $hci on through bluetoothd" bt_power_on "$hci" || return

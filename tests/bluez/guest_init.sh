@@ -42,8 +42,12 @@ if ! mkdir -p "$results" || ! mount --bind "$share" "$results"; then
     fail "cannot bind the results share on $results"
 fi
 
+# Loopback, and names for it: debootstrap writes no /etc/hosts, and
+# lampcloud and its broker meet at "localhost".
 ip link set lo up || fail "cannot bring the loopback interface up"
 hostname lampsim-guest
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tlampsim-guest\n' \
+    >/etc/hosts || fail "cannot write /etc/hosts"
 
 # stdout goes to the host on its own serial port; raw, so the tty layer
 # adds no carriage returns.  stderr the host reads from the share.
