@@ -9,14 +9,15 @@ free_port() {
 
 # lampcloud_start LAMPCLOUD LOG SERVE_ARGS...: starts `LAMPCLOUD serve
 # SERVE_ARGS...` in the background with its output in LOG, sets
-# lampcloud_pid, and waits (up to 10 s) for it to say it is ready.
+# lampcloud_pid, and waits (up to LAMPCLOUD_START_WAIT seconds, default 10)
+# for it to say it is ready.
 # Returns 1 if it exited or never got ready (LOG says why).
 lampcloud_start() {
     local bin=$1 log=$2
     shift 2
     "$bin" serve "$@" > "$log" 2>&1 &
     lampcloud_pid=$!
-    for _ in $(seq 100); do
+    for _ in $(seq $((10 * ${LAMPCLOUD_START_WAIT:-10}))); do
         grep -q "ready" "$log" && return 0
         kill -0 "$lampcloud_pid" 2>/dev/null || return 1
         sleep 0.1
