@@ -31,7 +31,9 @@ bt_fail() { # WHAT: say loudly what did not come up, with the logs
 }
 
 bt_wait() { # SECONDS WHAT COMMAND...: until COMMAND succeeds, or fail
-    local seconds=$1 what=$2 i
+    # The guest is emulated (TCG) on a host that may be busy with other
+    # work: the waits are stretched 4 times, which costs only on failure.
+    local seconds=$(($1 * 4)) what=$2 i
     shift 2
     for ((i = 0; i < seconds * 5; i++)); do
         "$@" >/dev/null 2>&1 && return 0
