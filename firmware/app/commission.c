@@ -9,6 +9,7 @@
 #include "console.h"
 #include "hw.h"
 #include "netmgr.h"
+#include "rng.h"
 #include "uart.h"
 
 #include "mbedtls/gcm.h"
@@ -49,21 +50,6 @@ static void say(const char *a, const char *b)
     if (b)
         uart_puts(b);
     console_async_end();
-}
-
-/* From the hardware RNG; false if its health test failed. */
-static bool random_bytes(uint8_t *out, size_t len)
-{
-    RNG_CR = 1;
-    for (size_t i = 0; i < len; i += 4) {
-        uint32_t w;
-        if (RNG_SR & 2u)
-            return false;
-        w = RNG_DR;
-        for (size_t k = 0; k < 4 && i + k < len; k++)
-            out[i + k] = (uint8_t)(w >> (8 * k));
-    }
-    return true;
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -120,7 +106,7 @@ static bool refresh_info(void)
     uint8_t mac[32];
     bool ok;
 
-    if (commission_store_load(&s) != 0 || !random_bytes(nonce, sizeof(nonce)))
+    if (commission_store_load(&s) != 0 || rng_read(nonce, sizeof(nonce)) != 0)
         return false;
     memset(info, 0, sizeof(info));
     info[0] = 1;

@@ -2,6 +2,7 @@
  * session kept for resumption lives in RAM only: a reset costs one full
  * handshake, and nothing secret is ever written to flash. */
 #include "tls_link.h"
+#include "rng.h"
 
 #include "hw.h"
 #include "keystore_read.h"
@@ -43,15 +44,8 @@ static mbedtls_time_t rtc_time(mbedtls_time_t *t)
 static int hw_entropy(void *data, unsigned char *out, size_t len, size_t *olen)
 {
     (void)data;
-    RNG_CR = 1;
-    for (size_t i = 0; i < len; i += 4) {
-        uint32_t w;
-        if (RNG_SR & 2u)
-            return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
-        w = RNG_DR;
-        for (size_t k = 0; k < 4 && i + k < len; k++)
-            out[i + k] = (unsigned char)(w >> (8 * k));
-    }
+    if (rng_read(out, len) != 0)
+        return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
     *olen = len;
     return 0;
 }
