@@ -41,13 +41,30 @@ static void show_next(struct bluez_exposure *e)
     fprintf(stderr, "lampsim: bluez: showing lamp %s\n", lamp_serial(lamp));
 }
 
+/* Whether the next candidate not shown has its GATT table up (it has
+ * booted): rotating to a lamp still booting would show nothing. */
+static bool next_is_ready(struct bluez_exposure *e)
+{
+    for (guint i = 0; i < e->candidates->len; i++) {
+        struct lamp *lamp = g_ptr_array_index(e->candidates, (e->next + i) % e->candidates->len);
+        size_t n;
+        if (g_queue_find(&e->shown, lamp))
+            continue;
+        e->next = (e->next + i) % e->candidates->len;
+        ble_radio_attributes(radio_of(lamp), &n);
+        return n > 0;
+    }
+    return false;
+}
+
 static gboolean rotate(gpointer user_data)
 {
     struct bluez_exposure *e = user_data;
     struct lamp *oldest = g_queue_peek_head(&e->shown);
 
-    /* a lamp a central is talking to keeps its place */
-    if (oldest && ble_radio_connected(radio_of(oldest)))
+    /* a lamp a central is talking to keeps its place, and the window
+     * moves only onto a lamp that can be shown */
+    if ((oldest && ble_radio_connected(radio_of(oldest))) || !next_is_ready(e))
         return G_SOURCE_CONTINUE;
     if (oldest) {
         g_queue_pop_head(&e->shown);
