@@ -45,12 +45,12 @@ else
     not_ok "6 lamps asked for: slots advertise, the rest named (got $shown and $refused)" "$work/all.log"
 fi
 
-fleet "$work/rotate.log" --bluez-lamps 2 --bluez-rotate 3 --idle 20
+fleet "$work/rotate.log" --bluez-lamps 2 --bluez-rotate 2 --idle 40
 turns=$(grep -c "advertising through" "$work/rotate.log")
 distinct=$(sed -n 's/^lampsim: bluez: \(.*\): advertising through.*/\1/p' "$work/rotate.log" | sort -u | wc -l)
 # window 2: a third lamp advertised proves a turn; a busy host gets fewer in
 if [ "$turns" -ge 3 ] && [ "$distinct" -ge 3 ]; then
-    ok "a window of 2 rotating every 3 s advertised $distinct different lamps in $turns turns"
+    ok "a window of 2 rotating every 2 s advertised $distinct different lamps in $turns turns"
 else
     not_ok "the window of 2 rotates through the fleet (got $turns turns, $distinct lamps)" "$work/rotate.log"
 fi
