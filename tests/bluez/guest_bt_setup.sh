@@ -30,6 +30,8 @@ bt_fail() { # WHAT: say loudly what did not come up, with the logs
     return 1
 }
 
+bt_has_both() { bt_has_adapter hci0 && bt_has_adapter hci1; }
+
 bt_wait() { # SECONDS WHAT COMMAND...: until COMMAND succeeds, or fail
     # The guest is emulated (TCG) on a host that may be busy with other
     # work: the waits are stretched 4 times, which costs only on failure.
@@ -88,11 +90,23 @@ bt_setup() {
         bt_fail "dbus-daemon --system" || return
     bt_wait 10 "the system bus socket" test -S /run/dbus/system_bus_socket || return
 
-    # shellcheck disable=SC2086 # BT_BLUETOOTHD_ARGS is a list of flags
-    (/usr/libexec/bluetooth/bluetoothd -n -d ${BT_BLUETOOTHD_ARGS:-} \
-        >"$BT_LOG_DIR/bluetoothd.log" 2>&1 &)
+    # bluetoothd sometimes registers only one of the two controllers that
+    # btvirt just made (seen once in CI: hci0 never indexed); a restart
+    # reads the index list again.
+    local attempt
+    for attempt in 1 2 3; do
+        # shellcheck disable=SC2086 # BT_BLUETOOTHD_ARGS is a list of flags
+        (/usr/libexec/bluetooth/bluetoothd -n -d ${BT_BLUETOOTHD_ARGS:-} \
+            >"$BT_LOG_DIR/bluetoothd.log" 2>&1 & echo $! >"$BT_LOG_DIR/bluetoothd.pid")
+        if bt_wait 15 "bluetoothd to export /org/bluez/hci0 and hci1 (attempt $attempt)" \
+                bt_has_both; then
+            break
+        fi
+        [ "$attempt" = 3 ] && return 1
+        kill "$(cat "$BT_LOG_DIR/bluetoothd.pid")" 2>/dev/null
+        sleep 2
+    done
     for hci in hci0 hci1; do
-        bt_wait 30 "bluetoothd to export /org/bluez/$hci" bt_has_adapter "$hci" || return
         bt_wait 20 "powering $hci on through bluetoothd" bt_power_on "$hci" || return
     done
     BT_ADDR_HCI0=$(bt_adapter_prop hci0 Address)
