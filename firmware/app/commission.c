@@ -16,6 +16,7 @@
 #include "mbedtls/md.h"
 #include "mbedtls/platform_util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define INFO_LEN 56
@@ -120,33 +121,13 @@ static bool refresh_info(void)
     return ok && ble_set_value(h_info, info, sizeof(info)) == 0;
 }
 
-static void set_status(const char *verdict, const char *reason, const char *text, uint32_t n,
-                       bool with_n)
+/* Tells the central and the console what became of the blob (status_text). */
+static void answer(void)
 {
-    size_t len = 0;
-    char num[11];
-    int d = 10;
-
-    num[d] = 0;
-    do {
-        num[--d] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n && d > 0);
-    const char *parts[] = { verdict, reason ? " " : "", reason ? reason : "",
-                            text ? ": " : "", text ? text : "", with_n ? " n=" : "",
-                            with_n ? num + d : "" };
-    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-        size_t l = strlen(parts[i]);
-        if (len + l >= sizeof(status_text))
-            l = sizeof(status_text) - 1 - len;
-        memcpy(status_text + len, parts[i], l);
-        len += l;
-    }
-    status_text[len] = 0;
     /* a new nonce before the answer: a blob works once, and a central
      * that reads lamp info after the answer gets the new one */
     refresh_info();
-    ble_notify(h_status, status_text, (uint32_t)len);
+    ble_notify(h_status, status_text, (uint32_t)strlen(status_text));
     console_async_begin();
     uart_puts("commission: ");
     uart_puts(status_text);
@@ -156,7 +137,8 @@ static void set_status(const char *verdict, const char *reason, const char *text
 static void reject(const char *reason, const char *text)
 {
     rejected++;
-    set_status("rejected", reason, text, 0, false);
+    snprintf(status_text, sizeof(status_text), "rejected %s: %s", reason, text);
+    answer();
 }
 
 /* The TLVs of an authentic blob: SSID and passphrase required. */
@@ -260,7 +242,8 @@ static void handle_blob(size_t len)
         goto out;
     }
     accepted++;
-    set_status("accepted", NULL, NULL, s.n, true);
+    snprintf(status_text, sizeof(status_text), "accepted n=%lu", (unsigned long)s.n);
+    answer();
     netmgr_use_wifi(&c);
 out:
     mbedtls_platform_zeroize(&s, sizeof(s));

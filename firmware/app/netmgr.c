@@ -214,18 +214,9 @@ static void topic(char *out, size_t cap, const char *suffix)
  * forward (docs/commissioning.md#key-advance). */
 static void report_key_counter(void)
 {
-    char t[64], json[24] = "{\"n\":";
-    uint32_t n = commission_key_counter();
-    char digits[11];
-    int d = 10;
+    char t[64], json[24];
 
-    digits[d] = 0;
-    do {
-        digits[--d] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n && d > 0);
-    strcat(json, digits + d);
-    strcat(json, "}");
+    snprintf(json, sizeof(json), "{\"n\":%lu}", (unsigned long)commission_key_counter());
     topic(t, sizeof(t), "commissioned");
     mqtt_publish(&mq, t, json, strlen(json), 1, false, NULL);
 }
