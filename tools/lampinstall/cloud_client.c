@@ -2,6 +2,7 @@
  * service, with libcurl (one easy handle: its connection is reused) and
  * cJSON. */
 #include "cloud_client.h"
+#include "hex.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -135,22 +136,11 @@ bool cloud_client_login(struct cloud_client *c, const char *user, const char *pa
     return true;
 }
 
-static bool unhex(const char *s, size_t n, uint8_t *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        int hi = g_ascii_xdigit_value(s[2 * i]), lo = hi < 0 ? -1 : g_ascii_xdigit_value(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
-}
-
 bool lamp_info_parse(const char *hex, struct lamp_info *out, GError **error)
 {
     uint8_t b[56];
 
-    if (strlen(hex) != 2 * sizeof(b) || !unhex(hex, sizeof(b), b) || b[0] != 1) {
+    if (!hex_decode(hex, b, sizeof(b)) || b[0] != 1) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                     "lamp info is not the 56-byte version-1 record of docs/commissioning.md");
         return false;
@@ -165,19 +155,11 @@ bool lamp_info_parse(const char *hex, struct lamp_info *out, GError **error)
     return true;
 }
 
-static char *hex16(const uint8_t *p)
-{
-    char *s = g_malloc(33);
-    for (int i = 0; i < 16; i++)
-        g_snprintf(s + 2 * i, 3, "%02x", p[i]);
-    return s;
-}
-
 char *cloud_client_commission(struct cloud_client *c, const struct lamp_info *info,
                               const struct site_wifi *wifi, long *status, GError **error)
 {
     cJSON *req = cJSON_CreateObject(), *ans;
-    g_autofree char *nonce = hex16(info->nonce), *proof = hex16(info->proof);
+    g_autofree char *nonce = hex_encode(info->nonce, 16), *proof = hex_encode(info->proof, 16);
     const cJSON *blob;
     char *out = NULL;
 

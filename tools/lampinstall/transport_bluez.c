@@ -4,6 +4,7 @@
  * share its address: they appear as one device with several commissioning
  * services, so a lamp's id is its service object. */
 #include "transport.h"
+#include "hex.h"
 
 #include <gio/gio.h>
 #include <stdint.h>
@@ -202,17 +203,13 @@ static char *read_info(struct transport *t, const char *id, GError **error)
     g_autoptr(GVariant) r = NULL, v = NULL;
     const uint8_t *p;
     gsize n;
-    GString *hex;
 
     if (!lc || !(r = call(b, lc->info, "org.bluez.GattCharacteristic1", "ReadValue",
                           g_variant_new("(a{sv})", NULL), error)))
         return NULL;
     v = g_variant_get_child_value(r, 0);
     p = g_variant_get_fixed_array(v, &n, 1);
-    hex = g_string_new(NULL);
-    for (gsize i = 0; i < n; i++)
-        g_string_append_printf(hex, "%02x", p[i]);
-    return g_string_free(hex, FALSE);
+    return hex_encode(p, n);
 }
 
 static bool send_blob(struct transport *t, const char *id, const char *hex, GError **error)
@@ -220,28 +217,27 @@ static bool send_blob(struct transport *t, const char *id, const char *hex, GErr
     struct bluez_transport *b = bt(t);
     struct lamp_chars *lc = chars_of(b, id, error);
     g_autoptr(GVariant) r = NULL, w = NULL;
-    GByteArray *bytes;
+    g_autofree uint8_t *bytes = NULL;
     GVariantBuilder opts;
-    size_t len = strlen(hex);
+    size_t len = strlen(hex) / 2;
 
     if (!lc)
         return false;
+    bytes = g_malloc(len ? len : 1);
+    if (!hex_decode(hex, bytes, len)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the blob is not hex");
+        return false;
+    }
     if (!g_hash_table_contains(b->notes, lc->status))
         g_hash_table_insert(b->notes, g_strdup(lc->status), g_queue_new());
     if (!(r = call(b, lc->status, "org.bluez.GattCharacteristic1", "StartNotify", NULL, error)))
         return false;
-    bytes = g_byte_array_new();
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        uint8_t v = (uint8_t)(g_ascii_xdigit_value(hex[i]) << 4 | g_ascii_xdigit_value(hex[i + 1]));
-        g_byte_array_append(bytes, &v, 1);
-    }
     g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
     g_variant_builder_add(&opts, "{sv}", "type", g_variant_new_string("request"));
     w = call(b, lc->creds, "org.bluez.GattCharacteristic1", "WriteValue",
              g_variant_new("(@aya{sv})",
-                           g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, bytes->data, bytes->len, 1),
+                           g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, bytes, len, 1),
                            &opts), error);
-    g_byte_array_unref(bytes);
     return w != NULL;
 }
 

@@ -2,6 +2,7 @@
  * medium, through its socket (docs/ble.md#the-central-socket). */
 #include "transport.h"
 #include "ble_central.h"
+#include "hex.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -77,11 +78,15 @@ static char *await_status(struct transport *t, const char *id, int timeout_ms, G
             return NULL;
         }
         if (g_strv_length(w) == 4 && !strcmp(w[2], STATUS_UUID)) {
-            GString *text = g_string_new(NULL);
-            for (size_t i = 0; w[3][i] && w[3][i + 1]; i += 2)
-                g_string_append_c(text, (char)(g_ascii_xdigit_value(w[3][i]) << 4 |
-                                               g_ascii_xdigit_value(w[3][i + 1])));
-            return g_string_free(text, FALSE);
+            size_t n = strlen(w[3]) / 2;
+            char *text = g_malloc0(n + 1);
+            if (!hex_decode(w[3], (uint8_t *)text, n)) {
+                g_free(text);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                            "the medium sent a status that is not hex: %s", w[3]);
+                return NULL;
+            }
+            return text;
         }
     }
 }
