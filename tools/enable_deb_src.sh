@@ -7,6 +7,8 @@ set -euo pipefail
 changed=no
 shopt -s nullglob
 for f in /etc/apt/sources.list.d/*.sources; do
+    # lampsim's own trixie source is binary-only on purpose (pin_unicorn_trixie.sh)
+    case "$(basename "$f")" in lampsim-*) continue ;; esac
     # deb822 files: a stanza "Types: deb" gains deb-src.
     if grep -Eq '^Types:[[:space:]]*deb[[:space:]]*$' "$f"; then
         sed -i -E 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb deb-src/' "$f"

@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
     # host build
     build-essential meson ninja-build pkg-config
-    # emulator and host programs
+    # emulator and host programs (libunicorn-dev: 2.1 from trixie, pinned
+    # by pin_unicorn_trixie.sh; checked below)
     libunicorn-dev libglib2.0-dev
     # firmware toolchain and C library
     gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
@@ -40,6 +41,12 @@ for p in "${packages[@]}"; do
     fi
 done
 
+# Debian 12's own libunicorn-dev (2.0.1) counts as missing: lampsim needs 2.1.
+unicorn_ver=$(dpkg-query -W -f='${Version}' libunicorn-dev 2>/dev/null || true)
+if [ -n "$unicorn_ver" ] && dpkg --compare-versions "$unicorn_ver" lt 2.1; then
+    missing+=(libunicorn-dev)
+fi
+
 here="$(cd "$(dirname "$0")/.." && pwd)"
 need_update=no
 # Refresh the lists only if they are older than a day or absent.
@@ -58,6 +65,16 @@ else
     esac
 fi
 
+# Unicorn 2.1 from Debian 13, and nothing else from there.
+if "$here/tools/pin_unicorn_trixie.sh"; then
+    :
+else
+    case $? in
+        10) need_update=yes ;;
+        *) echo "setup.sh: could not pin Unicorn to trixie" >&2; exit 1 ;;
+    esac
+fi
+
 if [ ${#missing[@]} -gt 0 ] || [ $need_update = yes ]; then
     [ $need_update = yes ] && apt-get update -q
 fi
@@ -66,6 +83,13 @@ if [ ${#missing[@]} -eq 0 ]; then
 else
     echo "setup.sh: installing ${missing[*]}"
     apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+unicorn_ver=$(dpkg-query -W -f='${Version}' libunicorn-dev)
+if dpkg --compare-versions "$unicorn_ver" lt 2.1; then
+    echo "setup.sh: libunicorn-dev is $unicorn_ver after install, lampsim needs 2.1" \
+         "(see apt-cache policy libunicorn-dev and tools/pin_unicorn_trixie.sh)" >&2
+    exit 1
 fi
 
 "$here/tools/fetch_third_party.sh"
