@@ -7,6 +7,7 @@
  * same as a power cut at that moment, something the lamp's firmware must
  * survive anyway.  The SHA-256 catches a file damaged by other means. */
 #include "flash_store.h"
+#include "guest_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,8 @@ struct store_header {
 struct flash_store {
     char *dir, *path, *tmp_path;
     int lock_fd;
-    uint8_t *flash, *otp;
+    struct guest_mem *flash;
+    uint8_t *otp;
     size_t flash_size, otp_size;
     uint32_t variant, version;
     bool dirty;
@@ -47,7 +49,9 @@ static void digest(struct flash_store *st, uint32_t version, uint8_t out[32])
         uint8_t v[4] = { st->variant, st->variant >> 8, st->variant >> 16, st->variant >> 24 };
         g_checksum_update(sum, v, sizeof(v));
     }
-    g_checksum_update(sum, st->flash, st->flash_size);
+    /* Page by page: erased pages are read from the template, not mapped. */
+    for (size_t off = 0; off < st->flash_size; off += GUEST_MEM_PAGE)
+        g_checksum_update(sum, guest_mem_page_view(st->flash, off), GUEST_MEM_PAGE);
     g_checksum_update(sum, st->otp, st->otp_size);
     g_checksum_get_digest(sum, out, &len);
 }
@@ -87,8 +91,10 @@ static bool store_write(struct flash_store *st, GError **error)
     fd = open(st->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return store_error(error, "cannot create", st->tmp_path);
-    if (!write_all(fd, &h, sizeof(h)) || !write_all(fd, st->flash, st->flash_size) ||
-        !write_all(fd, st->otp, st->otp_size) || fsync(fd) != 0) {
+    bool ok = write_all(fd, &h, sizeof(h));
+    for (size_t off = 0; ok && off < st->flash_size; off += GUEST_MEM_PAGE)
+        ok = write_all(fd, guest_mem_page_view(st->flash, off), GUEST_MEM_PAGE);
+    if (!ok || !write_all(fd, st->otp, st->otp_size) || fsync(fd) != 0) {
         close(fd);
         unlink(st->tmp_path);
         return store_error(error, "cannot write", st->tmp_path);
@@ -103,6 +109,23 @@ static bool store_write(struct flash_store *st, GError **error)
     }
     st->dirty = false;
     return true;
+}
+
+/* Erased pages stay the template's: only pages holding data cost memory. */
+static void load_flash(struct flash_store *st, const uint8_t *image)
+{
+    static const uint8_t erased[GUEST_MEM_PAGE] = { [0 ... GUEST_MEM_PAGE - 1] = 0xFF };
+    uint8_t *flash = guest_mem_host(st->flash);
+
+    for (size_t off = 0; off < st->flash_size; off += GUEST_MEM_PAGE) {
+        if (memcmp(image + off, erased, GUEST_MEM_PAGE) == 0) {
+            if (guest_mem_page_written(st->flash, off))
+                guest_mem_discard(st->flash, off, GUEST_MEM_PAGE);
+            continue;
+        }
+        memcpy(flash + off, image + off, GUEST_MEM_PAGE);
+        guest_mem_note_written(st->flash, off, GUEST_MEM_PAGE);
+    }
 }
 
 static bool store_read(struct flash_store *st, GError **error)
@@ -131,7 +154,7 @@ static bool store_read(struct flash_store *st, GError **error)
                     "lamp state %s: bad header (not a lamp image, or another version)", st->path);
         return false;
     }
-    memcpy(st->flash, data + sizeof(h), st->flash_size);
+    load_flash(st, (const uint8_t *)data + sizeof(h));
     memcpy(st->otp, data + sizeof(h) + st->flash_size, st->otp_size);
     st->variant = h.version >= 2 ? h.variant : 0;
     digest(st, h.version, want);
@@ -144,7 +167,7 @@ static bool store_read(struct flash_store *st, GError **error)
     return true;
 }
 
-struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
+struct flash_store *flash_store_open(const char *dir, struct guest_mem *flash,
                                      uint8_t *otp, size_t otp_size, GError **error)
 {
     struct flash_store *st = g_new0(struct flash_store, 1);
@@ -156,7 +179,7 @@ struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t fla
     st->tmp_path = g_build_filename(dir, STORE_FILE ".tmp", NULL);
     st->flash = flash;
     st->otp = otp;
-    st->flash_size = flash_size;
+    st->flash_size = guest_mem_size(flash);
     st->otp_size = otp_size;
     st->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (st->lock_fd < 0) {
@@ -174,7 +197,7 @@ struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t fla
         if (!store_read(st, error))
             goto fail;
     } else {
-        memset(flash, 0xFF, flash_size);
+        guest_mem_discard(flash, 0, st->flash_size);
         memset(otp, 0, otp_size);
         if (!store_write(st, error))
             goto fail;
@@ -184,6 +207,31 @@ struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t fla
 fail:
     flash_store_close(st);
     return NULL;
+}
+
+bool flash_store_create(const char *dir, const uint8_t *flash, size_t flash_size,
+                        const uint8_t *otp, size_t otp_size, uint32_t variant, GError **error)
+{
+    struct guest_mem *gm = guest_mem_new(flash_size, GUEST_MEM_ERASED, error);
+    g_autofree uint8_t *o = g_malloc(otp_size);
+    struct flash_store *st;
+    bool ok;
+
+    if (!gm)
+        return false;
+    st = flash_store_open(dir, gm, o, otp_size, error);
+    if (!st) {
+        guest_mem_free(gm);
+        return false;
+    }
+    load_flash(st, flash);
+    memcpy(o, otp, otp_size);
+    st->variant = variant;
+    st->dirty = true;
+    ok = flash_store_sync(st, error);
+    flash_store_close(st);
+    guest_mem_free(gm);
+    return ok;
 }
 
 void flash_store_mark_dirty(struct flash_store *st) { st->dirty = true; }

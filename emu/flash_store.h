@@ -8,12 +8,18 @@
 #include <stdint.h>
 
 struct flash_store;
+struct guest_mem;
 
 /* Opens (creating if absent: flash erased to 0xFF, OTP blank 0) the store
- * in dir and locks it against other processes.  flash and otp must be
- * flash_size and otp_size bytes; they receive the stored contents. */
-struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
+ * in dir and locks it against other processes.  flash and otp (otp_size
+ * bytes) receive the stored contents; flash's pages holding data are noted
+ * written, erased ones left to its template. */
+struct flash_store *flash_store_open(const char *dir, struct guest_mem *flash,
                                      uint8_t *otp, size_t otp_size, GError **error);
+/* Writes a new lamp's store in dir from plain images (the factory): flash
+ * (flash_size bytes), OTP and the hardware variant (below). */
+bool flash_store_create(const char *dir, const uint8_t *flash, size_t flash_size,
+                        const uint8_t *otp, size_t otp_size, uint32_t variant, GError **error);
 /* The lamp's hardware variant, fixed at manufacture and kept with its
  * flash (docs/formats.md#state-directory).  A store written before
  * variants existed reads as 0: no optional blocks. */

@@ -3,12 +3,12 @@
  * that executes bounded slices and takes exceptions between them. */
 #include "machine_internal.h"
 #include "flash_store.h"
+#include "guest_mem.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SRAM_FILL 0xA5u
 
 G_DEFINE_QUARK(lampsim-machine-error-quark, machine_error)
 #define MAX_TIMER_FIRES 10000
@@ -269,8 +269,34 @@ void machine_console_output(struct machine *m, const uint8_t *buf, size_t len)
 
 void machine_code_changed(struct machine *m, uint32_t addr, uint32_t len)
 {
-    uc_ctl_remove_cache(m->uc, addr, (uint64_t)addr + len);
-    cpu_scan_code(m, addr, len);
+    /* Translated code is dropped and the instruction sites rescanned
+     * between runs: hooks are not changed under a running engine, and
+     * dropping code makes Unicorn look the page up in the TLB as if the
+     * CPU fetched it.  The run ends at the next block. */
+    if (m->code_changed_end == 0) {
+        m->code_changed_start = addr;
+        m->code_changed_end = addr + len;
+    } else {
+        m->code_changed_start = MIN(m->code_changed_start, addr);
+        m->code_changed_end = MAX(m->code_changed_end, addr + len);
+    }
+    machine_stop_cpu(m);
+}
+
+static void rescan_changed_code(struct machine *m)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (m->code_changed_end == 0)
+        return;
+    uc_ctl_remove_cache(m->uc, m->code_changed_start, m->code_changed_end);
+    m->mpu_dirty = true; /* the lookup above may have left a TLB entry */
+    if (!sites_rescan(m, m->code_changed_start, m->code_changed_end - m->code_changed_start,
+                      &error))
+        machine_log(m, MACHINE_LOG_UNIMP, "code at 0x%08x..0x%08x runs without its "
+                    "instruction sites: %s", m->code_changed_start, m->code_changed_end,
+                    error->message);
+    m->code_changed_end = 0;
 }
 
 void machine_power_cut_now(struct machine *m, const char *why)
@@ -280,14 +306,11 @@ void machine_power_cut_now(struct machine *m, const char *why)
     machine_stop_cpu(m);
 }
 
+/* SRAM back to its power-on pattern (not zero: firmware that relies on
+ * uninitialised RAM shows it), which also frees its memory (guest_mem.h). */
 static void fill_sram(struct machine *m, size_t len)
 {
-    /* Not zero: firmware that relies on uninitialised RAM shows it. */
-    for (size_t i = 0; i < len; i += 8) {
-        uint64_t v = machine_seeded_u64(m) & 0x0101010101010101ull;
-        v ^= 0xA5A5A5A5A5A5A5A5ull;
-        memcpy(m->sram + i, &v, MIN(8, len - i));
-    }
+    guest_mem_discard(m->sram_mem, 0, len);
 }
 
 static void do_reset(struct machine *m, uint32_t cause)
@@ -315,9 +338,9 @@ static void do_reset(struct machine *m, uint32_t cause)
     for (unsigned i = 0; i < m->nperiphs; i++)
         if (m->periphs[i].ops->reset)
             m->periphs[i].ops->reset(m->periphs[i].opaque, cause);
-    memset(m->special_filter, 0, sizeof(m->special_filter));
-    cpu_scan_code(m, 0, FLASH_SIZE);
-    uc_ctl_remove_cache(m->uc, 0, FLASH_SIZE);
+    /* Translated flash code stays valid across a reset (flash did not
+     * change); code translated from SRAM does not. */
+    uc_ctl_remove_cache(m->uc, SRAM_BASE, (uint64_t)SRAM_BASE + SRAM_SIZE);
 
     /* Core reset (B1.5.5): thread mode, privileged, MSP and PC from the
      * vector table at address 0 (or where external boot put one). */
@@ -333,8 +356,6 @@ static void do_reset(struct machine *m, uint32_t cause)
     cpu_set_reg(m, UC_ARM_REG_LR, 0xFFFFFFFFu);
     cpu_set_reg(m, UC_ARM_REG_PC, pc | 1);
     m->mpu_dirty = true;
-    m->prot_privileged = !cpu_privileged(m);
-    mpu_sync_protections(m);
     m->stats.resets++;
     m->icount += RESET_CYCLES;
     m->state = MACHINE_RUNNABLE;
@@ -454,11 +475,24 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         uint64_t budget = left;
         if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
             budget = MIN(budget, insns_until_deadline(m));
-        mpu_sync_protections(m);
+        rescan_changed_code(m);
+        jit_bound(m);
+        tlb_sync(m);
         m->budget = budget;
         m->stop_for_events = false;
         m->stats.cpu_entries++;
         uc_err err = cpu_run(m, cpu_reg(m, UC_ARM_REG_PC));
+        /* A refused access stopped the CPU on its instruction: a fault,
+         * or an access a finer MPU region allows, then run on its own. */
+        while (err == UC_ERR_EXCEPTION && m->denial.valid) {
+            struct pending_fault f;
+            cpu_uncount_rest_of_block(m, cpu_reg(m, UC_ARM_REG_PC));
+            if (tlb_resolve_denial(m, &f, &err) == TLB_FAULT) {
+                m->fault = f;
+                err = UC_ERR_OK;
+            }
+        }
+        cpu_uncount_rest_of_block(m, cpu_reg(m, UC_ARM_REG_PC));
         uint64_t ran = m->icount - before;
         left -= MIN(ran, left);
         m->stats.instructions = m->icount;
@@ -525,16 +559,18 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
     m->seeded_state = cfg->seed ^ 0x6C616D7073696Dull;
     m->timers = g_ptr_array_new();
     m->state = MACHINE_OFF;
-    if (posix_memalign((void **)&m->sram, 4096, SRAM_SIZE) != 0)
-        goto oom;
-    memset(m->sram, SRAM_FILL, SRAM_SIZE);
+    m->sram_mem = guest_mem_new(SRAM_SIZE, GUEST_MEM_POWER_ON, error);
+    if (!m->sram_mem)
+        goto fail;
+    m->sram = guest_mem_host(m->sram_mem);
+    sites_init(m);
     for (size_t i = 0; i < G_N_ELEMENTS(periph_table); i++) {
         if (!strcmp(periph_table[i].name, "crypto") && !machine_has_crypto_engine(m))
             continue; /* the window stays unmapped: a BusFault, as on that silicon */
         void *opaque = periph_create(m, periph_table[i].name, error);
         if (!opaque)
             goto fail;
-        m->periphs[m->nperiphs++] = (struct periph_slot){ periph_table[i].ops, opaque,
+        m->periphs[m->nperiphs++] = (struct periph_slot){ m, periph_table[i].ops, opaque,
                                                            periph_table[i].base };
         if (!strcmp(periph_table[i].name, "flashctl"))
             m->flashctl = opaque; /* first after sysctl: later models may ask for the variant */
@@ -551,13 +587,11 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
     }
     m->flash = flashctl_flash(m->flashctl);
     m->otp = flashctl_otp(m->flashctl);
-    if (!cpu_init(m, error))
+    if (!cpu_init(m, error) || !sites_rescan(m, 0, FLASH_SIZE, error))
         goto fail;
     systick_init(m);
     return m;
 
-oom:
-    g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "out of memory for a machine");
 fail:
     machine_free(m);
     return NULL;
@@ -575,8 +609,8 @@ void machine_free(struct machine *m)
     while (m->timers->len)
         machine_timer_free(g_ptr_array_index(m->timers, 0));
     g_ptr_array_unref(m->timers);
-    free(m->sram);
-    g_free(m->page_perm);
+    sites_free(m);
+    guest_mem_free(m->sram_mem);
     g_free(m->power_cut_why);
     g_free((char *)m->cfg.state_dir);
     g_free(m->name);
@@ -632,6 +666,15 @@ void machine_get_stats(const struct machine *m, struct machine_stats *out)
     out->instructions = m->icount;
     out->flash_ops = m->flashctl ? flashctl_op_count(m->flashctl) : 0;
     out->crypto_ops = m->crypto ? crypto_op_count(m->crypto) : 0;
+    out->jit_bytes = jit_used_bytes(m);
+}
+
+void machine_compact(struct machine *m)
+{
+    if (m->in_run)
+        return;
+    jit_flush(m);
+    flashctl_trim(m->flashctl);
 }
 
 const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len)
@@ -693,36 +736,19 @@ bool machine_external_boot(struct machine *m, uint32_t addr, const void *image, 
     return true;
 }
 
-static void hook_code_entry(uc_engine *uc, uint64_t address, uint32_t size, void *user)
-{
-    struct machine *m = user;
-
-    if (m->entry_seen)
-        return;
-    m->entry_seen = true;
-    m->entry_fn(m, (uint32_t)address, m->entry_user);
-}
-
 bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
                               machine_entry_fn fn, void *user, GError **error)
 {
-    uc_err err;
-
     if (m->entry_fn || end <= start) {
         g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
                     "code entry watch: %s", m->entry_fn ? "one is already set" : "empty range");
         return false;
     }
-    err = uc_hook_add(m->uc, &m->entry_hook, UC_HOOK_BLOCK, hook_code_entry, m, start, end - 1);
-    if (err != UC_ERR_OK) {
-        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "code entry watch: %s",
-                    uc_strerror(err));
-        return false;
-    }
+    /* The block hook looks at every block: no translated code to drop. */
+    m->entry_start = start;
+    m->entry_end = end;
     m->entry_fn = fn;
     m->entry_user = user;
-    /* Blocks translated before the hook existed would not call it. */
-    uc_ctl_remove_cache(m->uc, start, end);
     return true;
 }
 

@@ -193,8 +193,13 @@ struct machine_stats {
     uint64_t guest_stores;  /* with machine_config.count_stores, else 0 */
     uint64_t host_lag_us;   /* realtime: host time taken off the lamp's clock
                                because the host could not run it on time */
+    uint64_t jit_flushes;   /* translated code dropped to stay in bounds */
+    uint64_t jit_bytes;     /* translated code held now (host bytes) */
 };
 void machine_get_stats(const struct machine *m, struct machine_stats *out);
+/* Drops translated code and unmaps memory the lamp only read (erased
+ * flash), giving it back to the host: for a lamp that has gone idle. */
+void machine_compact(struct machine *m);
 
 const char *machine_name(const struct machine *m);
 /* The lamp's hardware variant, kept in its state directory

@@ -5,11 +5,15 @@
 #define LAMPSIM_EMU_MACHINE_INTERNAL_H
 
 #include "periph.h"
+#include "guest_mem.h"
 
 #include <unicorn/unicorn.h>
 
 #define SCS_SIZE 0x1000u
 #define SCS_STIR 0xF00u
+/* Translated code per machine: Unicorn's default is 1 GiB of address
+ * space per engine (docs/emulator.md#memory). */
+#define CPU_TCG_BUFFER_BYTES (8u * 1024 * 1024)
 
 /* ARMv7-M exception numbers (ARMv7-M ARM B1.5.2). */
 enum {
@@ -40,23 +44,10 @@ enum {
 #define HFSR_FORCED (1u << 30)
 
 struct periph_slot {
+    struct machine *m;
     const struct periph_ops *ops;
     void *opaque;
     uint32_t base;
-};
-
-/* A quarter of a peripheral's window, mapped on its own so that page
- * protections never make Unicorn split (and re-base) an MMIO region. */
-struct periph_piece {
-    struct machine *m;
-    struct periph_slot *slot;
-    uint32_t offset;            /* of this 1 KiB piece in the window */
-};
-
-/* A quarter of the System Control Space window, for the same reason. */
-struct scs_piece {
-    struct machine *m;
-    uint32_t offset;
 };
 
 struct machine_timer {
@@ -70,6 +61,42 @@ struct machine_timer {
 struct mpu_region {
     uint32_t rbar, rasr;
 };
+
+/* Instruction sites (sites.c): what the core checks before it runs. */
+enum {
+    SITE_HINT = 1u << 0,       /* WFI, WFE, SEV */
+    SITE_DIV = 1u << 1,        /* SDIV, UDIV: CCR.DIV_0_TRP */
+    SITE_FP = 1u << 2,         /* a coprocessor 10/11 instruction: CPACR */
+    SITE_AFTER_MASK = 1u << 3, /* after CPSIE, CPSID f, MSR mask/CONTROL */
+    SITE_BARRIER = 1u << 4,    /* DSB, ISB: what earlier writes requested */
+};
+
+/* How the CPU is being run (tlb.c): normally, or replaying one instruction
+ * to see the exact address of a refused access, or stepping one
+ * instruction through a page opened for it. */
+enum run_mode { RUN_NORMAL, RUN_PROBE, RUN_STEP };
+
+/* A page the TLB fill refused, for the run loop to resolve. */
+struct tlb_denial {
+    bool valid;
+    uint32_t page;
+    uc_mem_type type;   /* UC_MEM_READ, UC_MEM_WRITE or UC_MEM_FETCH */
+};
+
+struct tlb_probe {
+    bool active;
+    uint32_t page;
+    bool hit;           /* the replayed access reached the trap page */
+    uint32_t addr;
+    bool write;
+};
+
+struct tlb_step {
+    bool active;
+    uint32_t page;
+};
+
+#define TLB_CODE_PAGES ((FLASH_SIZE + SRAM_SIZE) / 1024u)
 
 /* A pending synchronous fault found while the CPU ran, taken outside
  * uc_emu_start. */
@@ -85,19 +112,18 @@ struct machine {
     struct machine_config cfg;
     char *name;
     uc_engine *uc;
-    uc_hook code_hook, intr_hook, mem_hook, store_hook;
-    /* machine_watch_code_entry */
-    uc_hook entry_hook;
+    uc_hook block_hook, sram_code_hook, intr_hook, store_hook, tlb_hook;
+    /* machine_watch_code_entry, checked by the block hook */
+    uint32_t entry_start, entry_end;
     machine_entry_fn entry_fn;
     void *entry_user;
     bool entry_seen;      /* since the last reset */
 
-    uint8_t *sram;
+    struct guest_mem *sram_mem;
+    uint8_t *sram;              /* guest_mem_host(sram_mem) */
     uint8_t *flash, *otp;       /* owned by FLASHCTL */
     void *flashctl, *uart, *rng, *net, *crypto, *ble;
     struct periph_slot periphs[PERIPH_WINDOWS];
-    struct periph_piece periph_pieces[PERIPH_WINDOWS * (PERIPH_WINDOW / 1024)];
-    struct scs_piece scs_pieces[SCS_SIZE / 1024];
     unsigned nperiphs;
 
     enum machine_state state;
@@ -106,11 +132,14 @@ struct machine {
     uint32_t pending_reset;     /* cause bits of a requested reset, 0 none */
     bool stop_for_events;       /* something needs handling between insns */
     bool in_run;                /* inside machine_run */
+    bool in_cpu_run;            /* inside uc_emu_start: TLB fills are the CPU's */
     char *power_cut_why;        /* power cut requested by fault injection */
 
     /* time */
     uint64_t icount;            /* instructions since power on */
     uint64_t budget;            /* instructions left in the slice */
+    uint32_t last_block_start;  /* the block the block hook last counted, */
+    uint32_t last_block_end;    /*   0 when none: see cpu_uncount_rest_of_block */
     uint64_t sleep_skipped_ns;  /* deterministic: time jumped while asleep */
     gint64 poweron_host_us;     /* realtime: host clock at power on */
     gint64 host_lag_us;         /* realtime: host time the lamp did not see */
@@ -150,21 +179,35 @@ struct machine {
     /* MPU */
     uint32_t mpu_ctrl, mpu_rnr;
     struct mpu_region mpu[8];
-    bool mpu_dirty;
-    bool tlb_flush_needed;      /* an access was let through a stricter page */
-    bool prot_privileged;       /* which view the page protections show */
-    uint8_t *page_perm;         /* current UC_PROT_* per 1 KiB page (tracked areas) */
+    bool mpu_dirty;             /* the TLB must be flushed before the next run */
 
-    /* special-instruction scan (cpu.c) */
-    uint8_t special_filter[512];    /* 4096-bit filter on (pc >> 1) & 4095 */
-    GHashTable *special;            /* pc -> kind */
+    /* the TLB (tlb.c): the view its entries were filled for */
+    bool tlb_privileged, tlb_bypassed;
+    struct tlb_denial denial;
+    struct tlb_probe probe;
+    struct tlb_step step;
+    enum run_mode run_mode;
+    unsigned run_blocks;        /* blocks started in a probe or step run */
+    uint64_t code_pages[(TLB_CODE_PAGES + 63) / 64];
+
+    /* translated code (jit.c): host addresses of the first block since the
+     * last flush and the highest seen, 0 when none */
+    uintptr_t jit_low, jit_high;
+
+    /* instruction sites (sites.c), sorted by address */
+    GPtrArray *sites;
+    unsigned stats_sites;
+    uint32_t code_changed_start, code_changed_end; /* to rescan, end 0: none */
 
     struct machine_stats stats;
 };
 
 /* cpu.c */
 bool cpu_init(struct machine *m, GError **error);
-void cpu_scan_code(struct machine *m, uint32_t addr, uint32_t len);
+/* The core's part of an instruction site (sites.c), before it runs. */
+void cpu_on_site(struct machine *m, uint32_t pc, unsigned kinds);
+uint32_t cpu_count_insns(struct machine *m, uint32_t start, uint32_t end);
+void cpu_uncount_rest_of_block(struct machine *m, uint32_t pc);
 uint32_t cpu_reg(struct machine *m, int reg);
 void cpu_set_reg(struct machine *m, int reg, uint32_t v);
 bool cpu_privileged(struct machine *m);
@@ -203,11 +246,47 @@ bool mpu_write(struct machine *m, uint32_t off, uint32_t v);
 void mpu_reset(struct machine *m);
 /* UC_PROT_* the MPU (and the default map) allows at addr. */
 unsigned mpu_perms(struct machine *m, uint32_t addr, bool privileged);
-/* UC_PROT_* the bus allows at a mapped address (flash is not bus-writable). */
-unsigned memory_kind_perms(uint32_t addr);
-/* Re-apply page protections if the MPU or privilege changed. */
-void mpu_sync_protections(struct machine *m);
-void mpu_flush_tlb(struct machine *m);
+/* The same with the bypass given rather than read from the core. */
+unsigned mpu_perms_in_view(struct machine *m, uint32_t addr, bool privileged, bool bypass);
+/* For a whole 1 KiB page; *split: a region finer than a page cuts it. */
+unsigned mpu_page_perms(struct machine *m, uint32_t page, bool priv, bool bypass, bool *split);
+/* The execution priority is below 0 and the MPU does not apply. */
+bool mpu_bypassed(struct machine *m);
+
+/* sites.c */
+void sites_init(struct machine *m);
+void sites_free(struct machine *m);
+/* Rescans flash [addr, addr + len) and updates the sites' hooks. */
+bool sites_rescan(struct machine *m, uint32_t addr, uint32_t len, GError **error);
+/* SITE_* bits for an instruction, given the two halfwords before it. */
+unsigned sites_kinds_at(uint16_t prev2, uint16_t prev, uint16_t hw1, uint16_t hw2);
+
+/* jit.c */
+void jit_flush(struct machine *m);
+/* Flushes translated code past its bound; call between runs. */
+void jit_bound(struct machine *m);
+bool jit_nearly_full(const struct machine *m);
+size_t jit_used_bytes(const struct machine *m);
+/* From the block hook, called from the block's own code. */
+static inline void jit_note_code(struct machine *m, uintptr_t host_pc)
+{
+    if (!m->jit_low)
+        m->jit_low = host_pc;
+    if (host_pc > m->jit_high)
+        m->jit_high = host_pc;
+}
+
+/* tlb.c */
+bool tlb_init(struct machine *m, GError **error);
+/* Flushes the TLB if the MPU or the view changed, dropping translated code
+ * that is no longer executable; call before every run. */
+void tlb_sync(struct machine *m);
+enum tlb_outcome {
+    TLB_FAULT,   /* *fault is the MemManage or BusFault to raise */
+    TLB_STEPPED, /* the access was allowed and its instruction ran (*err) */
+};
+/* After a run that returned UC_ERR_EXCEPTION with m->denial set. */
+enum tlb_outcome tlb_resolve_denial(struct machine *m, struct pending_fault *fault, uc_err *err);
 
 
 #endif

@@ -131,6 +131,11 @@ void *flashctl_new(struct machine *m, const char *state_dir, GError **error);
 uint8_t *flashctl_flash(void *fc);  /* FLASH_SIZE bytes, mapped by the CPU */
 uint8_t *flashctl_otp(void *fc);    /* OTP_SIZE bytes, mapped by the CPU */
 uint32_t flashctl_variant(void *fc); /* FLASH_STORE_VARIANT_* of the lamp */
+/* Whether the 4 KiB of flash holding addr may hold anything but erased
+ * bytes; false means all 0xFF, known without reading them. */
+bool flashctl_page_has_data(void *fc, uint32_t addr);
+/* Unmaps the erased pages reads brought into this machine (guest_mem.h). */
+void flashctl_trim(void *fc);
 bool flashctl_sync(void *fc, GError **error);
 void flashctl_inject_power_cut(void *fc, uint64_t nth_op, bool torn);
 uint64_t flashctl_op_count(void *fc);

@@ -54,19 +54,7 @@ bool factory_variant_bits(const char *name, uint32_t *bits, GError **error)
 static bool state_write(const char *dir, const uint8_t *flash, const uint8_t *otp,
                         uint32_t variant, GError **error)
 {
-    g_autofree uint8_t *f = g_malloc(FLASH_BYTES), *o = g_malloc(OTP_IMAGE_SIZE);
-    struct flash_store *st;
-    bool ok;
-
-    st = flash_store_open(dir, f, FLASH_BYTES, o, OTP_IMAGE_SIZE, error);
-    if (!st)
-        return false;
-    memcpy(f, flash, FLASH_BYTES);
-    memcpy(o, otp, OTP_IMAGE_SIZE);
-    flash_store_set_variant(st, variant);
-    ok = flash_store_sync(st, error);
-    flash_store_close(st);
-    return ok;
+    return flash_store_create(dir, flash, FLASH_BYTES, otp, OTP_IMAGE_SIZE, variant, error);
 }
 
 bool factory_valid_endpoint(const char *endpoint, GError **error)

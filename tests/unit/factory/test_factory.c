@@ -6,6 +6,7 @@
  * command line (fast even when this test runs under valgrind). */
 #include "factory.h"
 #include "flash_store.h"
+#include "guest_mem.h"
 
 #include "config.h"
 
@@ -245,7 +246,9 @@ static void provision_writes_a_bootable_lamp(void)
     g_autoptr(GBytes) img = signed_app(1);
     g_autofree char *img_path = tmp_path("app.img"), *dir = tmp_path("lamp1");
     g_autofree char *dir2 = tmp_path("lamp2");
-    g_autofree uint8_t *flash = g_malloc(2u << 20), *otp = g_malloc(4096);
+    g_autofree uint8_t *otp = g_malloc(4096);
+    struct guest_mem *flash_mem = guest_mem_new(2u << 20, GUEST_MEM_ERASED, NULL);
+    const uint8_t *flash = guest_mem_host(flash_mem);
     g_autofree gchar *boot = NULL;
     gsize boot_len;
     struct provision_params p = { fleet, dir, "TEST-0001", "production", img_path,
@@ -258,7 +261,7 @@ static void provision_writes_a_bootable_lamp(void)
     CU_ASSERT_TRUE_FATAL(factory_write_file(img_path, g_bytes_get_data(img, NULL),
                                             g_bytes_get_size(img), 0644, NULL));
     CU_ASSERT_TRUE_FATAL(factory_provision(&p, &error));
-    st = flash_store_open(dir, flash, 2u << 20, otp, 4096, NULL);
+    st = flash_store_open(dir, flash_mem, otp, 4096, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     flash_store_close(st);
     CU_ASSERT_TRUE_FATAL(g_file_get_contents(LAMPSIM_FIRMWARE_DIR "/bootloader.bin", &boot,
@@ -290,6 +293,7 @@ static void provision_writes_a_bootable_lamp(void)
     /* ...unless re-provisioning is asked for. */
     p.replace = true;
     CU_ASSERT_TRUE(factory_provision(&p, NULL));
+    guest_mem_free(flash_mem);
 }
 
 static void pkcs11_softhsm_signing(void)

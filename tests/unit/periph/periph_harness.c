@@ -26,16 +26,12 @@ struct machine *bench_machine_new(const char *dir, uint64_t seed, GError **error
 struct machine *bench_machine_new_variant(const char *dir, uint64_t seed, uint32_t variant,
                                          GError **error)
 {
-    g_autofree uint8_t *flash = g_malloc(FLASH_SIZE), *otp = g_malloc(OTP_SIZE);
-    struct flash_store *st = flash_store_open(dir, flash, FLASH_SIZE, otp, OTP_SIZE, error);
-    bool ok;
+    g_autofree uint8_t *flash = g_malloc(FLASH_SIZE), *otp = g_malloc0(OTP_SIZE);
 
-    if (!st)
+    memset(flash, 0xFF, FLASH_SIZE);
+    if (!flash_store_create(dir, flash, FLASH_SIZE, otp, OTP_SIZE, variant, error))
         return NULL;
-    flash_store_set_variant(st, variant);
-    ok = flash_store_sync(st, error);
-    flash_store_close(st);
-    return ok ? bench_machine_new(dir, seed, error) : NULL;
+    return bench_machine_new(dir, seed, error);
 }
 
 char *bench_tmpdir(void)

@@ -84,6 +84,8 @@ second_entry:
     ldr r0, =ICSR
     ldr r1, =(1 << 31)
     str r1, [r0]                @ NMI
+    dsb                         @ the pend is taken by the barrier at the latest
+    isb                         @ (ARM AN321 4.5): not one instruction later
     LOGI 0xDEAD
     DONE
     .thumb_func

@@ -1,0 +1,328 @@
+/* emu/tlb.c: memory protection through Unicorn's virtual TLB.
+ *
+ * Unicorn asks this file for a page's permissions the first time the CPU
+ * touches it after a flush (UC_TLB_VIRTUAL, UC_HOOK_TLB_FILL).  The answer
+ * is what both the MPU (for the privilege level and execution priority of
+ * the moment) and the bus allow.  A refused access becomes a precise
+ * exception inside Unicorn: the run stops with PC on the instruction and
+ * nothing of it done.  The hook only learns the page, so the exact address
+ * (MMFAR, BFAR) comes from replaying that one instruction with the page
+ * mapped to a trap region of our own (the "probe"); and on a page that an
+ * MPU region finer than a page splits, an access the finer check allows is
+ * then executed alone with the page opened (the "step").  Both are a
+ * few microseconds, paid only by faults and by accesses to split pages.
+ *
+ * The TLB is flushed when what it caches can change: MPU registers, the
+ * privilege level, the MPU bypass (HardFault, NMI, FAULTMASK).  Unicorn
+ * finds code it translated earlier without asking the TLB again, so pages
+ * that stop being executable also have their translated code dropped. */
+#include "machine_internal.h"
+#include "thumb.h"
+
+#include <string.h>
+
+/* A host-only physical page for the probe: no guest address maps to it
+ * (the fill hook refuses everything off the memory map). */
+#define TRAP_BASE 0xF0000000u
+#define TLB_PAGE 1024u /* Unicorn's ARM target page */
+
+/* What the bus has at addr, whatever the MPU says. */
+static unsigned bus_perms(struct machine *m, uint32_t addr)
+{
+    if (addr < FLASH_SIZE)
+        return UC_PROT_READ | UC_PROT_EXEC;
+    if (addr >= OTP_BASE && addr < OTP_BASE + OTP_SIZE)
+        return UC_PROT_READ;
+    if (addr >= SRAM_BASE && addr < SRAM_BASE + SRAM_SIZE)
+        return UC_PROT_ALL;
+    if (addr >= SCS_BASE && addr < SCS_BASE + SCS_SIZE)
+        return UC_PROT_READ | UC_PROT_WRITE;
+    if (addr >= PERIPH_BASE && addr < PERIPH_BASE + PERIPH_WINDOWS * PERIPH_WINDOW)
+        for (unsigned i = 0; i < m->nperiphs; i++)
+            if ((addr & ~(PERIPH_WINDOW - 1)) == m->periphs[i].base)
+                return UC_PROT_READ | UC_PROT_WRITE;
+    return 0; /* unmapped, or a peripheral window without a model */
+}
+
+static bool in_scs(uint32_t addr)
+{
+    return addr >= SCS_BASE && addr < SCS_BASE + SCS_SIZE;
+}
+
+/* What an access at exactly addr may do in the current view (B3.5,
+ * B3.2.1). */
+static unsigned access_perms(struct machine *m, uint32_t addr, bool write)
+{
+    bool priv = m->tlb_privileged;
+
+    if (in_scs(addr)) {
+        /* The SCS is for privileged code only, MPU or not, but for a STIR
+         * write with CCR.USERSETMPEND (B3.4.3). */
+        if (priv || (write && (addr & ~3u) == SCS_BASE + SCS_STIR && (m->ccr & (1u << 1))))
+            return UC_PROT_READ | UC_PROT_WRITE;
+        return 0;
+    }
+    return bus_perms(m, addr) & mpu_perms_in_view(m, addr, priv, m->tlb_bypassed);
+}
+
+/* What a whole page allows: the strictest of its parts when a region finer
+ * than a page splits it (those pages take the slow path). */
+static unsigned page_perms(struct machine *m, uint32_t page, bool priv, bool bypass,
+                           bool *split)
+{
+    *split = false;
+    if (in_scs(page)) {
+        *split = !priv;
+        return priv ? UC_PROT_READ | UC_PROT_WRITE : 0;
+    }
+    unsigned bus = bus_perms(m, page);
+    if (!bus)
+        return 0;
+    return bus & mpu_page_perms(m, page, priv, bypass, split);
+}
+
+/* Pages the CPU fetched from since their code was last dropped: a
+ * superset of those holding translated code (translating needs a fetch
+ * through the TLB).  Executable code lives in flash and SRAM only. */
+static int code_page_index(uint32_t page)
+{
+    if (page < FLASH_SIZE)
+        return (int)(page / TLB_PAGE);
+    if (page >= SRAM_BASE && page < SRAM_BASE + SRAM_SIZE)
+        return (int)(FLASH_SIZE / TLB_PAGE + (page - SRAM_BASE) / TLB_PAGE);
+    return -1;
+}
+
+static uint32_t code_page_addr(size_t i)
+{
+    size_t flash_pages = FLASH_SIZE / TLB_PAGE;
+    return i < flash_pages ? FLASH_BASE + (uint32_t)i * TLB_PAGE
+                           : SRAM_BASE + (uint32_t)(i - flash_pages) * TLB_PAGE;
+}
+
+static void note_code_page(struct machine *m, uint32_t page)
+{
+    int i = code_page_index(page);
+    if (i >= 0)
+        m->code_pages[i / 64] |= 1ull << (i % 64);
+}
+
+static unsigned wanted(uc_mem_type type)
+{
+    return type == UC_MEM_WRITE ? UC_PROT_WRITE : type == UC_MEM_FETCH ? UC_PROT_EXEC
+                                                                       : UC_PROT_READ;
+}
+
+static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *e,
+                          void *user)
+{
+    struct machine *m = user;
+    uint32_t page = (uint32_t)vaddr & ~(TLB_PAGE - 1);
+    bool split;
+    unsigned perms;
+
+    if (!m->in_cpu_run) {
+        /* Unicorn itself, dropping translated code outside a run, looks
+         * the page up as a fetch: answer for the bus alone; the caller
+         * flushes the TLB before the CPU runs again. */
+        e->paddr = page;
+        e->perms = bus_perms(m, page);
+        return e->perms != 0;
+    }
+    if (m->probe.active && page == m->probe.page) {
+        e->paddr = TRAP_BASE;
+        e->perms = UC_PROT_READ | UC_PROT_WRITE;
+        return true;
+    }
+    if (m->step.active && page == m->step.page)
+        perms = bus_perms(m, page) | (in_scs(page) ? UC_PROT_READ | UC_PROT_WRITE : 0);
+    else
+        perms = page_perms(m, page, m->tlb_privileged, m->tlb_bypassed, &split);
+    if (perms & wanted(type)) {
+        e->paddr = page;
+        e->perms = perms;
+        if (type == UC_MEM_FETCH)
+            note_code_page(m, page);
+        return true;
+    }
+    m->denial = (struct tlb_denial){ true, page, type };
+    return false;
+}
+
+/* The probe's trap page: the first access of the replayed instruction to
+ * the refused page lands here with its exact offset, and is abandoned
+ * (stopping inside an MMIO access makes Unicorn drop the instruction). */
+static uint64_t trap_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+    struct machine *m = user;
+
+    m->probe.hit = true;
+    m->probe.addr = m->probe.page + (uint32_t)offset;
+    m->probe.write = false;
+    uc_emu_stop(uc);
+    return 0;
+}
+
+static void trap_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
+{
+    struct machine *m = user;
+
+    m->probe.hit = true;
+    m->probe.addr = m->probe.page + (uint32_t)offset;
+    m->probe.write = true;
+    uc_emu_stop(uc);
+}
+
+bool tlb_init(struct machine *m, GError **error)
+{
+    uc_err err = uc_ctl_tlb_mode(m->uc, UC_TLB_VIRTUAL);
+
+    if (!err)
+        err = uc_hook_add(m->uc, &m->tlb_hook, UC_HOOK_TLB_FILL, hook_tlb_fill, m, 1, 0);
+    if (!err)
+        err = uc_mmio_map(m->uc, TRAP_BASE, TLB_PAGE, trap_read, m, trap_write, m);
+    if (err != UC_ERR_OK) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "unicorn virtual TLB: %s",
+                    uc_strerror(err));
+        return false;
+    }
+    m->mpu_dirty = true;
+    return true;
+}
+
+/* Drops the translated code of pages that are not executable in the view
+ * about to run: Unicorn would find it again without asking the TLB. */
+static void drop_code_that_lost_exec(struct machine *m, bool priv, bool bypass)
+{
+    for (size_t w = 0; w < G_N_ELEMENTS(m->code_pages); w++) {
+        for (uint64_t bits = m->code_pages[w]; bits; bits &= bits - 1) {
+            size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+            uint32_t page = code_page_addr(i);
+            bool split;
+            /* A split page stays: its code is fetched through the slow
+             * path, instruction by instruction, and checked there. */
+            if ((page_perms(m, page, priv, bypass, &split) & UC_PROT_EXEC) || split)
+                continue;
+            uc_ctl_remove_cache(m->uc, page, (uint64_t)page + TLB_PAGE);
+            m->code_pages[w] &= ~(1ull << (i % 64));
+        }
+    }
+}
+
+void tlb_sync(struct machine *m)
+{
+    bool priv = cpu_privileged(m), bypass = mpu_bypassed(m);
+
+    if (!m->mpu_dirty && priv == m->tlb_privileged && bypass == m->tlb_bypassed)
+        return;
+    drop_code_that_lost_exec(m, priv, bypass);
+    uc_ctl_flush_tlb(m->uc);
+    m->mpu_dirty = false;
+    m->tlb_privileged = priv;
+    m->tlb_bypassed = bypass;
+}
+
+static uint32_t insn_len(struct machine *m, uint32_t pc)
+{
+    uint16_t hw1 = 0;
+    machine_read_phys(m, pc, &hw1, 2);
+    return thumb_is_32bit(hw1) ? 4 : 2;
+}
+
+/* Replays the instruction at pc with the refused page on the trap page;
+ * true with m->probe filled when its access was caught. */
+static bool probe(struct machine *m, uint32_t pc, uint32_t page)
+{
+    m->probe = (struct tlb_probe){ .active = true, .page = page };
+    m->run_mode = RUN_PROBE;
+    m->run_blocks = 0;
+    uc_ctl_flush_tlb(m->uc);
+    uc_err err = cpu_run(m, pc);
+    m->run_mode = RUN_NORMAL;
+    m->probe.active = false;
+    uc_ctl_flush_tlb(m->uc);
+    m->denial.valid = false;
+    m->fault.valid = false;
+    if (cpu_reg(m, UC_ARM_REG_PC) != pc) {
+        machine_log(m, MACHINE_LOG_UNIMP,
+                    "tlb: replay of 0x%08x ended at 0x%08x (%s); state may have moved on",
+                    pc, cpu_reg(m, UC_ARM_REG_PC), uc_strerror(err));
+        cpu_set_reg(m, UC_ARM_REG_PC, pc | 1);
+    }
+    return m->probe.hit;
+}
+
+/* Executes the instruction at pc alone with its page open; returns what
+ * Unicorn returned (it may fault again, on another page). */
+static uc_err step(struct machine *m, uint32_t pc, uint32_t page)
+{
+    uint64_t next = pc + insn_len(m, pc);
+    uc_err err;
+
+    /* A fresh one-instruction block: the exit ends it after pc, and the
+     * block that held pc is dropped so it is not reused with the page
+     * open.  Unicorn drops the block before an exit after the run. */
+    uc_ctl_remove_cache(m->uc, pc, (uint64_t)pc + 2);
+    m->step = (struct tlb_step){ .active = true, .page = page };
+    m->run_mode = RUN_STEP;
+    m->run_blocks = 0;
+    uc_ctl_flush_tlb(m->uc);
+    uc_ctl_set_exits(m->uc, &next, 1);
+    err = cpu_run(m, pc);
+    uc_ctl_set_exits(m->uc, NULL, 0);
+    /* A block that starts at the exit would stop any later run there. */
+    uc_ctl_remove_cache(m->uc, next, next + 2);
+    m->run_mode = RUN_NORMAL;
+    m->step.active = false;
+    uc_ctl_flush_tlb(m->uc);
+    return err;
+}
+
+enum tlb_outcome tlb_resolve_denial(struct machine *m, struct pending_fault *f, uc_err *err)
+{
+    struct tlb_denial d = m->denial;
+    uint32_t pc = cpu_reg(m, UC_ARM_REG_PC);
+    bool priv = m->tlb_privileged, bypass = m->tlb_bypassed;
+
+    m->denial.valid = false;
+    if (d.type == UC_MEM_FETCH) {
+        /* The instruction fetch at pc: MemManage if the MPU refuses it,
+         * BusFault if the bus has nothing executable there (B3.5.1). */
+        if (!(mpu_perms_in_view(m, pc, priv, bypass) & UC_PROT_EXEC)) {
+            *f = (struct pending_fault){ true, EXC_MEMMANAGE, CFSR_IACCVIOL, 0, pc };
+            return TLB_FAULT;
+        }
+        if (!(bus_perms(m, pc) & UC_PROT_EXEC)) {
+            *f = (struct pending_fault){ true, EXC_BUSFAULT, CFSR_IBUSERR, 0, pc };
+            return TLB_FAULT;
+        }
+        *err = step(m, pc, d.page);
+        return TLB_STEPPED;
+    }
+
+    uint32_t addr = d.page;
+    bool write = d.type == UC_MEM_WRITE;
+    if (probe(m, pc, d.page)) {
+        addr = m->probe.addr;
+        write = m->probe.write;
+    } else {
+        machine_log(m, MACHINE_LOG_UNIMP,
+                    "tlb: access of 0x%08x at pc 0x%08x not seen again; reporting its page",
+                    d.page, pc);
+    }
+    unsigned want = write ? UC_PROT_WRITE : UC_PROT_READ;
+    if (access_perms(m, addr, write) & want) {
+        /* A page a finer MPU region splits: this access is allowed. */
+        *err = step(m, pc, d.page);
+        return TLB_STEPPED;
+    }
+    if (in_scs(addr)) {
+        *f = (struct pending_fault){ true, EXC_BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, addr, pc };
+    } else if (!(mpu_perms_in_view(m, addr, priv, bypass) & want)) {
+        /* The MPU is checked before the bus (B3.5.1). */
+        *f = (struct pending_fault){ true, EXC_MEMMANAGE, CFSR_DACCVIOL | CFSR_MMARVALID, addr, pc };
+    } else {
+        *f = (struct pending_fault){ true, EXC_BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, addr, pc };
+    }
+    return TLB_FAULT;
+}
