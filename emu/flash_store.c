@@ -144,11 +144,30 @@ static bool store_read(struct flash_store *st, GError **error)
     return true;
 }
 
-struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
-                                     uint8_t *otp, size_t otp_size, GError **error)
+/* Holds lamp.lock in dir for the caller; -1 and an error if another
+ * process holds it. */
+static int lock_lamp(const char *dir, GError **error)
+{
+    g_autofree char *lock_path = g_build_filename(dir, LOCK_FILE, NULL);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+    if (fd < 0) {
+        store_error(error, "cannot create lock file (is the directory writable?)", lock_path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                    "lamp state %s: in use by another lampsim process", dir);
+        return -1;
+    }
+    return fd;
+}
+
+static struct flash_store *store_new(const char *dir, uint8_t *flash, size_t flash_size,
+                                     uint8_t *otp, size_t otp_size)
 {
     struct flash_store *st = g_new0(struct flash_store, 1);
-    g_autofree char *lock_path = g_build_filename(dir, LOCK_FILE, NULL);
 
     st->lock_fd = -1;
     st->dir = g_strdup(dir);
@@ -158,16 +177,16 @@ struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t fla
     st->otp = otp;
     st->flash_size = flash_size;
     st->otp_size = otp_size;
-    st->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (st->lock_fd < 0) {
-        store_error(error, "cannot create lock file (is the directory writable?)", lock_path);
+    return st;
+}
+
+struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
+                                     uint8_t *otp, size_t otp_size, GError **error)
+{
+    struct flash_store *st = store_new(dir, flash, flash_size, otp, otp_size);
+
+    if ((st->lock_fd = lock_lamp(dir, error)) < 0)
         goto fail;
-    }
-    if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                    "lamp state %s: in use by another lampsim process", dir);
-        goto fail;
-    }
     /* A leftover temporary is a checkpoint that never completed. */
     unlink(st->tmp_path);
     if (g_file_test(st->path, G_FILE_TEST_EXISTS)) {
@@ -184,6 +203,28 @@ struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t fla
 fail:
     flash_store_close(st);
     return NULL;
+}
+
+bool flash_store_create(const char *dir, const uint8_t *flash, size_t flash_size,
+                        const uint8_t *otp, size_t otp_size, uint32_t variant, GError **error)
+{
+    /* store_write only reads the contents */
+    struct flash_store *st = store_new(dir, (uint8_t *)flash, flash_size, (uint8_t *)otp, otp_size);
+    bool ok = false;
+
+    st->variant = variant;
+    if ((st->lock_fd = lock_lamp(dir, error)) < 0)
+        goto out;
+    if (g_file_test(st->path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                    "lamp state %s: already holds a lamp", st->path);
+        goto out;
+    }
+    unlink(st->tmp_path);
+    ok = store_write(st, error);
+out:
+    flash_store_close(st);
+    return ok;
 }
 
 void flash_store_mark_dirty(struct flash_store *st) { st->dirty = true; }

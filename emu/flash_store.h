@@ -14,6 +14,10 @@ struct flash_store;
  * flash_size and otp_size bytes; they receive the stored contents. */
 struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
                                      uint8_t *otp, size_t otp_size, GError **error);
+/* Writes a new store in dir (which must exist and hold none) with these
+ * contents in one checkpoint: how a lamp leaves the factory. */
+bool flash_store_create(const char *dir, const uint8_t *flash, size_t flash_size,
+                        const uint8_t *otp, size_t otp_size, uint32_t variant, GError **error);
 /* The lamp's hardware variant, fixed at manufacture and kept with its
  * flash (docs/formats.md#state-directory).  A store written before
  * variants existed reads as 0: no optional blocks. */
