@@ -34,7 +34,7 @@ expect "bad regex" 2 "lampsim run:" -- run --state-dir "$work/a" --exit-on '('
 touch "$work/file"
 expect "unusable state dir" 2 "state directory .*: (cannot create|not a directory)" -- \
     run --state-dir "$work/file/sub" --timeout 5
-expect "missing firmware" 2 "lampfactory provision failed: .*nofw/app.img" -- \
+expect "missing firmware" 2 "provisioning lamp .* into .*/b: .*nofw/app.img" -- \
     run --state-dir "$work/b" --firmware-dir "$work/nofw" --timeout 5
 mkdir -p "$work/badfw"
 fwdir=$(dirname "$lampsim")/../firmware
