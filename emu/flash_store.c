@@ -7,17 +7,16 @@
  * same as a power cut at that moment, something the lamp's firmware must
  * survive anyway.  The SHA-256 catches a file damaged by other means. */
 #include "flash_store.h"
+#include "state_lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #define STORE_MAGIC "LMPSTAT1"
 #define STORE_FILE "lamp.img"
-#define LOCK_FILE "lamp.lock"
 
 struct store_header {
     char magic[8];
@@ -144,26 +143,6 @@ static bool store_read(struct flash_store *st, GError **error)
     return true;
 }
 
-/* Holds lamp.lock in dir for the caller; -1 and an error if another
- * process holds it. */
-static int lock_lamp(const char *dir, GError **error)
-{
-    g_autofree char *lock_path = g_build_filename(dir, LOCK_FILE, NULL);
-    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-
-    if (fd < 0) {
-        store_error(error, "cannot create lock file (is the directory writable?)", lock_path);
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        close(fd);
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                    "lamp state %s: in use by another lampsim process", dir);
-        return -1;
-    }
-    return fd;
-}
-
 static struct flash_store *store_new(const char *dir, uint8_t *flash, size_t flash_size,
                                      uint8_t *otp, size_t otp_size)
 {
@@ -185,7 +164,7 @@ struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t fla
 {
     struct flash_store *st = store_new(dir, flash, flash_size, otp, otp_size);
 
-    if ((st->lock_fd = lock_lamp(dir, error)) < 0)
+    if (!state_lock_lamp(dir, &st->lock_fd, error))
         goto fail;
     /* A leftover temporary is a checkpoint that never completed. */
     unlink(st->tmp_path);
@@ -213,7 +192,7 @@ bool flash_store_create(const char *dir, const uint8_t *flash, size_t flash_size
     bool ok = false;
 
     st->variant = variant;
-    if ((st->lock_fd = lock_lamp(dir, error)) < 0)
+    if (!state_lock_lamp(dir, &st->lock_fd, error))
         goto out;
     if (g_file_test(st->path, G_FILE_TEST_EXISTS)) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,

@@ -10,8 +10,9 @@
 struct flash_store;
 
 /* Opens (creating if absent: flash erased to 0xFF, OTP blank 0) the store
- * in dir and locks it against other processes.  flash and otp must be
- * flash_size and otp_size bytes; they receive the stored contents. */
+ * in dir and claims it against other processes (state_lock.h).  flash and
+ * otp must be flash_size and otp_size bytes; they receive the stored
+ * contents. */
 struct flash_store *flash_store_open(const char *dir, uint8_t *flash, size_t flash_size,
                                      uint8_t *otp, size_t otp_size, GError **error);
 /* Writes a new store in dir (which must exist and hold none) with these

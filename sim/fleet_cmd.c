@@ -17,6 +17,7 @@
 #include "bluez_exposure.h"
 #include "net_env.h"
 #include "scheduler.h"
+#include "state_lock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -367,6 +368,7 @@ int cmd_fleet(int argc, char **argv)
     long rss_before, rss_after;
     double cpu0, cpu1, cpu2, boot_wall, boot_cpu, provision_cpu;
     struct fleet_provision_report prov;
+    g_autoptr(state_fleet_lock) fleet_lock = NULL;
     guint t;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -431,7 +433,9 @@ int cmd_fleet(int argc, char **argv)
         cfg.net_env = env;
     }
 
-    if (!lamp_state_dir_usable(state_dir, &error)) {
+    /* One lock for the whole fleet: its lamps hold no descriptor each. */
+    if (!lamp_state_dir_usable(state_dir, &error) ||
+        !(fleet_lock = state_lock_fleet(state_dir, &error))) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
         return 2;
     }
