@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,19 +37,20 @@ struct flash_store {
 };
 
 /* Version 2 also covers the variant word, so a damaged header cannot
- * silently change the lamp's hardware. */
+ * silently change the lamp's hardware.  OpenSSL's SHA-256, several times
+ * faster than GLib's on 2 MiB: a fleet checkpoints every dirty lamp once a
+ * second, and a factory line hashes every lamp it makes. */
 static void digest(struct flash_store *st, uint32_t version, uint8_t out[32])
 {
-    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-    gsize len = 32;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    uint8_t v[4] = { st->variant, st->variant >> 8, st->variant >> 16, st->variant >> 24 };
 
-    if (version >= 2) {
-        uint8_t v[4] = { st->variant, st->variant >> 8, st->variant >> 16, st->variant >> 24 };
-        g_checksum_update(sum, v, sizeof(v));
-    }
-    g_checksum_update(sum, st->flash, st->flash_size);
-    g_checksum_update(sum, st->otp, st->otp_size);
-    g_checksum_get_digest(sum, out, &len);
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+        (version >= 2 && !EVP_DigestUpdate(ctx, v, sizeof(v))) ||
+        !EVP_DigestUpdate(ctx, st->flash, st->flash_size) ||
+        !EVP_DigestUpdate(ctx, st->otp, st->otp_size) || !EVP_DigestFinal_ex(ctx, out, NULL))
+        g_error("flash_store: SHA-256 failed (out of memory?)");
+    EVP_MD_CTX_free(ctx);
 }
 
 static bool write_all(int fd, const void *buf, size_t len)
