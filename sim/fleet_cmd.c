@@ -11,6 +11,7 @@
 #define CMD_NAME "fleet"
 
 #include "config.h"
+#include "fleet_limits.h"
 #include "fleet_provision.h"
 #include "lamp.h"
 #include "medium.h"
@@ -86,6 +87,19 @@ static long rss_kib(void)
         return -1;
     p = strstr(status, "VmRSS:");
     return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+/* Memory mappings of the process (vm.max_map_count bounds them). */
+static long map_count(void)
+{
+    g_autofree char *maps = NULL;
+    long n = 0;
+
+    if (!g_file_get_contents("/proc/self/maps", &maps, NULL, NULL))
+        return -1;
+    for (const char *p = maps; *p; p++)
+        n += *p == '\n';
+    return n;
 }
 
 static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
@@ -365,7 +379,7 @@ int cmd_fleet(int argc, char **argv)
     struct fleet f = { 0 };
     struct lamp_config cfg = { .time_mode = MACHINE_TIME_REALTIME };
     guint64 seed = 0;
-    long rss_before, rss_after;
+    long rss_before, rss_after, maps_before, maps_after;
     double cpu0, cpu1, cpu2, boot_wall, boot_cpu, provision_cpu;
     struct fleet_provision_report prov;
     g_autoptr(state_fleet_lock) fleet_lock = NULL;
@@ -434,7 +448,8 @@ int cmd_fleet(int argc, char **argv)
     }
 
     /* One lock for the whole fleet: its lamps hold no descriptor each. */
-    if (!lamp_state_dir_usable(state_dir, &error) ||
+    if (!fleet_check_limits((guint)count, ap != NULL, &error) ||
+        !lamp_state_dir_usable(state_dir, &error) ||
         !(fleet_lock = state_lock_fleet(state_dir, &error))) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
         return 2;
@@ -463,6 +478,7 @@ int cmd_fleet(int argc, char **argv)
     f.count = (guint)count;
     f.lamps = g_new0(struct lamp *, f.count);
     rss_before = rss_kib();
+    maps_before = map_count();
     cpu0 = cpu_seconds();
     f.boot_started_us = g_get_monotonic_time();
     for (guint i = 0; i < f.count; i++) {
@@ -498,6 +514,7 @@ int cmd_fleet(int argc, char **argv)
     boot_cpu = cpu1 - cpu0;
     boot_wall = (g_get_monotonic_time() - f.boot_started_us) / 1e6;
     rss_after = rss_kib();
+    maps_after = map_count();
 
     struct phase connect = { 0 };
     if (ap && by_ble) {
@@ -531,6 +548,8 @@ int cmd_fleet(int argc, char **argv)
     printf("boot_cpu_ms_per_lamp: %.3f\n", boot_cpu * 1000 / f.count);
     printf("rss_kib_per_lamp: %.0f\n", (double)(rss_after - rss_before) / f.count);
     printf("rss_kib_total: %ld\n", rss_after);
+    /* FLEET_MAPS_PER_LAMP (fleet_limits.h) is this figure with a margin */
+    printf("maps_per_lamp: %.2f\n", (double)(maps_after - maps_before) / f.count);
     printf("idle_s: %.1f\n", idle_s);
     printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - cpu1) * 100 / idle_s : 0.0);
     printf("idle_guest_kinsn_per_lamp_s: %.3f\n",
