@@ -11,13 +11,12 @@ struct flash_store;
 struct guest_mem;
 
 /* Opens (creating if absent: flash erased to 0xFF, OTP blank 0) the store
- * in dir and locks it against other processes.  flash and otp (otp_size
- * bytes) receive the stored contents; flash's pages holding data are noted
- * written, erased ones left to its template. */
-struct flash_store *flash_store_open(const char *dir, struct guest_mem *flash,
-                                     uint8_t *otp, size_t otp_size, GError **error);
-/* Writes a new lamp's store in dir from plain images (the factory): flash
- * (flash_size bytes), OTP and the hardware variant (below). */
+ * in dir and claims it against other processes (state_lock.h).  The lamp's
+ * memory mem receives the stored flash and OTP; their pages holding data
+ * are noted written, the others left to its template (guest_mem.h). */
+struct flash_store *flash_store_open(const char *dir, struct guest_mem *mem, GError **error);
+/* Writes a new store in dir (which must exist and hold none) with these
+ * contents in one checkpoint: how a lamp leaves the factory. */
 bool flash_store_create(const char *dir, const uint8_t *flash, size_t flash_size,
                         const uint8_t *otp, size_t otp_size, uint32_t variant, GError **error);
 /* The lamp's hardware variant, fixed at manufacture and kept with its

@@ -4,17 +4,21 @@
  * and the fleet is measured connecting to its cloud (full TLS handshakes),
  * idling connected, and with --drop, reconnecting after every connection
  * was reset (resumed handshakes).  The load-test building block and the
- * benchmark of bench/boot_fleet.sh and bench/tls_fleet.sh. */
+ * benchmark of bench/boot_fleet.sh and bench/tls_fleet.sh.  New lamps are
+ * provisioned first, all at once (fleet_provision.c): bench/provision_fleet.sh. */
 #include "commands.h"
 
 #define CMD_NAME "fleet"
 
 #include "config.h"
+#include "fleet_limits.h"
+#include "fleet_provision.h"
 #include "lamp.h"
 #include "medium.h"
 #include "bluez_exposure.h"
 #include "net_env.h"
 #include "scheduler.h"
+#include "state_lock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +87,19 @@ static long rss_kib(void)
         return -1;
     p = strstr(status, "VmRSS:");
     return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+/* Memory mappings of the process (vm.max_map_count bounds them). */
+static long map_count(void)
+{
+    g_autofree char *maps = NULL;
+    long n = 0;
+
+    if (!g_file_get_contents("/proc/self/maps", &maps, NULL, NULL))
+        return -1;
+    for (const char *p = maps; *p; p++)
+        n += *p == '\n';
+    return n;
 }
 
 static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
@@ -284,7 +301,8 @@ int cmd_fleet(int argc, char **argv)
     g_autofree char *fleet_dir = NULL, *profile = NULL;
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
     g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
-    gboolean drop = FALSE, reconnect = FALSE, count_stores = FALSE;
+    gboolean drop = FALSE, reconnect = FALSE, count_stores = FALSE, provision_only = FALSE;
+    int provision_threads = 0;
     g_autofree char *ble_socket = NULL, *commission = NULL, *bluez = NULL, *bluez_serials = NULL;
     int bluez_lamps = 0;
     double bluez_rotate = 0;
@@ -342,6 +360,12 @@ int cmd_fleet(int argc, char **argv)
         { "count-stores", 0, 0, G_OPTION_ARG_NONE, &count_stores,
           "Also count the guest's memory stores in each handshake (a diagnostic: every store "
           "then calls a hook, so CPU figures are not representative)", NULL },
+        { "provision-threads", 0, 0, G_OPTION_ARG_INT, &provision_threads,
+          "Threads that provision the new lamps before the fleet boots (default: one per "
+          "core)", "N" },
+        { "provision-only", 0, 0, G_OPTION_ARG_NONE, &provision_only,
+          "Provision the lamps the state directory lacks, report what it cost, and exit "
+          "without booting", NULL },
         { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
           "Exit 1 if the fleet has not booted after this many seconds (default 600)", "SECONDS" },
         { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
@@ -355,8 +379,10 @@ int cmd_fleet(int argc, char **argv)
     struct fleet f = { 0 };
     struct lamp_config cfg = { .time_mode = MACHINE_TIME_REALTIME };
     guint64 seed = 0;
-    long rss_before, rss_after;
-    double cpu0, cpu1, cpu2, boot_wall, boot_cpu;
+    long rss_before, rss_after, maps_before, maps_after;
+    double cpu0, cpu1, cpu2, boot_wall, boot_cpu, provision_cpu;
+    struct fleet_provision_report prov;
+    g_autoptr(state_fleet_lock) fleet_lock = NULL;
     guint t;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -374,6 +400,8 @@ int cmd_fleet(int argc, char **argv)
         return usage_error("fleet", "--count must be between 1 and 100000");
     if (idle_s < 0 || timeout_s <= 0)
         return usage_error("fleet", "--idle and --timeout must be positive");
+    if (provision_threads < 0 || provision_threads > 1024)
+        return usage_error(CMD_NAME, "--provision-threads must be between 1 and 1024");
     if (!log_spec)
         log_spec = g_strdup("guest,unimp");
     if (!parse_log_mask(log_spec, &cfg.log_mask, &error))
@@ -419,6 +447,30 @@ int cmd_fleet(int argc, char **argv)
         cfg.net_env = env;
     }
 
+    /* One lock for the whole fleet: its lamps hold no descriptor each. */
+    if (!fleet_check_limits((guint)count, ap != NULL, &error) ||
+        !lamp_state_dir_usable(state_dir, &error) ||
+        !(fleet_lock = state_lock_fleet(state_dir, &error))) {
+        fprintf(stderr, "lampsim fleet: %s\n", error->message);
+        return 2;
+    }
+    cpu0 = cpu_seconds();
+    if (!fleet_provision(&cfg, state_dir, (guint)count, (guint)provision_threads, &prov, &error)) {
+        fprintf(stderr, "lampsim fleet: %s\n", error->message);
+        return 2;
+    }
+    provision_cpu = cpu_seconds() - cpu0;
+    if (prov.new_lamps) {
+        printf("provisioned_lamps: %u\n", prov.new_lamps);
+        printf("provision_threads: %u\n", MIN(prov.threads, prov.new_lamps));
+        printf("provision_wall_s: %.3f\n", prov.wall_s);
+        printf("provision_cpu_s: %.3f\n", provision_cpu);
+        printf("provision_wall_ms_per_lamp: %.3f\n", prov.wall_s * 1000 / prov.new_lamps);
+        printf("provision_cpu_ms_per_lamp: %.3f\n", provision_cpu * 1000 / prov.new_lamps);
+    }
+    if (provision_only)
+        return 0;
+
     loop = g_main_loop_new(NULL, FALSE);
     sched = scheduler_new(NULL);
     f.loop = loop;
@@ -426,10 +478,11 @@ int cmd_fleet(int argc, char **argv)
     f.count = (guint)count;
     f.lamps = g_new0(struct lamp *, f.count);
     rss_before = rss_kib();
+    maps_before = map_count();
     cpu0 = cpu_seconds();
     f.boot_started_us = g_get_monotonic_time();
     for (guint i = 0; i < f.count; i++) {
-        g_autofree char *dir = g_strdup_printf("%s/lamp-%04u", state_dir, i);
+        g_autofree char *dir = fleet_lamp_dir(state_dir, i);
         cfg.state_dir = dir;
         cfg.seed = seed + i;
         f.lamps[i] = lamp_new(&cfg, &error);
@@ -461,6 +514,7 @@ int cmd_fleet(int argc, char **argv)
     boot_cpu = cpu1 - cpu0;
     boot_wall = (g_get_monotonic_time() - f.boot_started_us) / 1e6;
     rss_after = rss_kib();
+    maps_after = map_count();
 
     struct phase connect = { 0 };
     if (ap && by_ble) {
@@ -494,6 +548,8 @@ int cmd_fleet(int argc, char **argv)
     printf("boot_cpu_ms_per_lamp: %.3f\n", boot_cpu * 1000 / f.count);
     printf("rss_kib_per_lamp: %.0f\n", (double)(rss_after - rss_before) / f.count);
     printf("rss_kib_total: %ld\n", rss_after);
+    /* FLEET_MAPS_PER_LAMP (fleet_limits.h) is this figure with a margin */
+    printf("maps_per_lamp: %.2f\n", (double)(maps_after - maps_before) / f.count);
     printf("idle_s: %.1f\n", idle_s);
     printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - cpu1) * 100 / idle_s : 0.0);
     printf("idle_guest_kinsn_per_lamp_s: %.3f\n",

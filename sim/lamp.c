@@ -140,7 +140,7 @@ static void on_power_off(void *user, const char *why)
     fprintf(stderr, "lampsim[%s] info: power off: %s\n", lamp->serial, why);
 }
 
-static bool prepare_state_dir(const char *dir, GError **error)
+bool lamp_state_dir_usable(const char *dir, GError **error)
 {
     struct stat st;
 
@@ -165,32 +165,17 @@ static bool prepare_state_dir(const char *dir, GError **error)
     return true;
 }
 
-static void default_serial(const struct lamp_config *cfg, char *out)
-{
-    guint32 n = cfg->seeded ? (guint32)(cfg->seed * 2654435761u)
-                            : g_random_int();
-
-    g_snprintf(out, OTP_SERIAL_LEN + 1, "LMP-%08X", n);
-}
-
 /* A new lamp gets what the factory gives it: keys, fuses, bootloader and
- * the signed application, through lampfactory. */
+ * the signed application, through the factory library. */
 static bool lamp_provision(struct lamp *lamp, const struct lamp_config *cfg, GError **error)
 {
-    g_autofree char *image = g_build_filename(cfg->firmware_dir, "app.img", NULL);
-    g_autofree char *bootloader = g_build_filename(cfg->firmware_dir, "bootloader.bin", NULL);
-    struct provision_request req = {
-        .fleet_dir = cfg->fleet_dir, .state_dir = cfg->state_dir, .serial = lamp->serial,
-        .profile = cfg->profile ? cfg->profile : "development",
-        .image = image, .bootloader = bootloader, .cloud = cfg->cloud,
-        .variant = cfg->variant,
-    };
+    const char *serial = lamp->serial;
 
     if (cfg->serial)
         g_strlcpy(lamp->serial, cfg->serial, sizeof(lamp->serial));
     else
-        default_serial(cfg, lamp->serial);
-    return provision_lamp(&req, error);
+        provision_default_serial(cfg, lamp->serial);
+    return provision_new_lamps(cfg, &cfg->state_dir, &serial, 1, 1, NULL, NULL, error);
 }
 
 static void read_serial(struct lamp *lamp)
@@ -236,7 +221,7 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
     g_strlcpy(lamp->serial, "new", sizeof(lamp->serial));
     lamp->state_dir = g_strdup(cfg->state_dir);
     lamp->ble_medium = cfg->ble_medium;
-    if (!prepare_state_dir(cfg->state_dir, error))
+    if (!lamp_state_dir_usable(cfg->state_dir, error))
         return NULL;
 
     store = g_build_filename(cfg->state_dir, "lamp.img", NULL);

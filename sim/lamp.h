@@ -33,7 +33,7 @@ struct lamp_config {
     struct net_env *net_env;   /* access points in range (shared), or NULL */
     const char *cloud;         /* broker "host:port" provisioned into new lamps, or NULL */
     /* hardware of a new lamp: "crypto" (with the CRYPTO engine) or "basic";
-     * NULL: lampfactory's default.  An existing lamp of another variant is
+     * NULL: the factory's default.  An existing lamp of another variant is
      * refused (hardware does not change). */
     const char *variant;
     bool count_stores;         /* machine_config.count_stores (diagnostic) */
@@ -45,6 +45,9 @@ typedef void (*lamp_line_fn)(struct lamp *lamp, const char *line,
                              gpointer user_data);
 
 struct lamp *lamp_new(const struct lamp_config *cfg, GError **error);
+/* Creates dir if needed and checks that it is a writable directory; the
+ * error names it and says to pick another with --state-dir. */
+bool lamp_state_dir_usable(const char *dir, GError **error);
 void lamp_free(struct lamp *lamp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(lamp, lamp_free)
 

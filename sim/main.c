@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "config.h"
+#include "host_limits.h"
 #include "lamp.h"
 #include "machine.h"
 #include "sim_error.h"
@@ -81,6 +82,12 @@ bool parse_seed(const char *text, struct lamp_config *cfg)
 
 int main(int argc, char **argv)
 {
+    g_autoptr(GError) error = NULL;
+
+    /* A fleet holds a socket per connected lamp: the soft limit (often
+     * 1024) would stop it long before the hard one. */
+    if (!host_raise_nofile(NULL, NULL, &error))
+        fprintf(stderr, "lampsim: %s\n", error->message);
     if (argc < 2) {
         print_help(stderr);
         return 2;

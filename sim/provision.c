@@ -1,60 +1,32 @@
-/* sim/provision.c: running tools/lampfactory. */
+/* sim/provision.c: lampsim's new lamps, through the factory library. */
 #include "provision.h"
 
-#include "config.h"
-#include "sim_error.h"
-
-#include <string.h>
-
-const char *provision_tool_path(void)
+void provision_default_serial(const struct lamp_config *cfg, char out[PROVISION_SERIAL_SIZE])
 {
-    const char *env = g_getenv("LAMPSIM_LAMPFACTORY");
-    return env && *env ? env : LAMPSIM_LAMPFACTORY;
+    /* An odd multiplier is a bijection modulo 2^32. */
+    guint32 n = cfg->seeded ? (guint32)(cfg->seed * 2654435761u) : g_random_int();
+
+    g_snprintf(out, PROVISION_SERIAL_SIZE, "LMP-%08X", n);
 }
 
-bool provision_run_tool(const char *const *argv, char **out, GError **error)
+bool provision_new_lamps(const struct lamp_config *cfg, const char *const *dirs,
+                         const char *const *serials, guint n, guint threads,
+                         factory_progress_fn progress, gpointer user_data, GError **error)
 {
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
-    g_autofree char *std_out = NULL, *std_err = NULL;
-    gint status;
+    g_autofree char *image = g_build_filename(cfg->firmware_dir, "app.img", NULL);
+    g_autofree char *bootloader = g_build_filename(cfg->firmware_dir, "bootloader.bin", NULL);
+    g_autofree struct provision_params *p = g_new(struct provision_params, n);
+    bool ok;
 
-    g_ptr_array_add(args, (gpointer)provision_tool_path());
-    for (const char *const *a = argv; *a; a++)
-        g_ptr_array_add(args, (gpointer)*a);
-    g_ptr_array_add(args, NULL);
-    if (!g_spawn_sync(NULL, (char **)args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                      &std_out, &std_err, &status, error)) {
-        g_prefix_error(error, "running %s: ", provision_tool_path());
-        return false;
-    }
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        g_strstrip(std_err);
-        g_set_error(error, SIM_ERROR, SIM_ERROR_FIRMWARE, "lampfactory %s failed: %s", argv[0],
-                    *std_err ? std_err : "(no message)");
-        return false;
-    }
-    if (out)
-        *out = g_steal_pointer(&std_out);
-    return true;
-}
-
-bool provision_lamp(const struct provision_request *r, GError **error)
-{
-    const char *argv[] = {
-        "provision", "--fleet", r->fleet_dir, "--state-dir", r->state_dir,
-        "--serial", r->serial, "--profile", r->profile, "--image", r->image,
-        "--bootloader", r->bootloader, "--replace", NULL, NULL, NULL, NULL, NULL,
-    };
-    size_t extra = G_N_ELEMENTS(argv) - 5;
-
-    if (r->cloud) {
-        argv[extra++] = "--cloud";
-        argv[extra++] = r->cloud;
-    }
-    if (r->variant) {
-        argv[extra++] = "--variant";
-        argv[extra++] = r->variant;
-    }
-
-    return provision_run_tool(argv, NULL, error);
+    for (guint i = 0; i < n; i++)
+        p[i] = (struct provision_params){
+            .fleet_dir = cfg->fleet_dir, .state_dir = dirs[i], .serial = serials[i],
+            .profile = cfg->profile ? cfg->profile : "development",
+            .image_path = image, .bootloader_path = bootloader, .replace = true,
+            .cloud = cfg->cloud, .variant = cfg->variant,
+        };
+    ok = factory_provision_lamps(p, n, threads, progress, user_data, error);
+    if (!ok && n == 1)
+        g_prefix_error(error, "provisioning lamp %s into %s: ", serials[0], dirs[0]);
+    return ok;
 }

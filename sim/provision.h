@@ -1,31 +1,30 @@
-/* sim/provision.h: making a new lamp the way the factory does, by running
- * tools/lampfactory (docs/tools.md), so lampsim and fleet owners share one
- * provisioning path. */
+/* sim/provision.h: making new lamps the way the factory does, through
+ * tools/lampfactory's library in this process (factory.h, docs/tools.md),
+ * so lampsim and `lampfactory provision` share one provisioning path:
+ * same files, same registry row, same errors. */
 #ifndef LAMPSIM_SIM_PROVISION_H
 #define LAMPSIM_SIM_PROVISION_H
+
+#include "factory.h"
+#include "lamp.h"
 
 #include <glib.h>
 #include <stdbool.h>
 
-struct provision_request {
-    const char *fleet_dir;   /* trust material and registry */
-    const char *state_dir;   /* the new lamp's directory (no lamp.img yet) */
-    const char *serial;
-    const char *profile;     /* "production" or "development" */
-    const char *image;       /* signed update image installed in slot A */
-    const char *bootloader;  /* bootloader.bin */
-    const char *cloud;       /* "host:port" of the broker, or NULL (lampfactory's default) */
-    const char *variant;     /* "crypto" or "basic" hardware, or NULL (lampfactory's default) */
-};
+#define PROVISION_SERIAL_SIZE 16 /* OTP_SERIAL_MAX characters and a NUL */
 
-/* The lampfactory program lampsim runs: $LAMPSIM_LAMPFACTORY, else the one
- * built next to lampsim. */
-const char *provision_tool_path(void);
-/* Runs `lampfactory provision --replace` (a serial lampsim reuses, say from
- * --seed, is re-provisioned); the error carries the tool's own message. */
-bool provision_lamp(const struct provision_request *r, GError **error);
-/* Runs lampfactory with argv (argv[0] is the subcommand); captures stdout
- * into *out if out is not NULL. */
-bool provision_run_tool(const char *const *argv, char **out, GError **error);
+/* The serial a new lamp gets when none is given: derived from cfg's seed
+ * (distinct seeds, distinct serials), else random. */
+void provision_default_serial(const struct lamp_config *cfg, char out[PROVISION_SERIAL_SIZE]);
+
+/* Provisions n new lamps, dirs[i] with serials[i], from cfg's fleet and
+ * firmware directory (app.img, bootloader.bin), development fuses unless
+ * cfg->profile, cfg's cloud and variant, on `threads` threads (0: one per
+ * core); progress as factory_provision_lamps.  A serial already in the
+ * registry is re-provisioned (--replace: lampsim reuses serials, say from
+ * --seed).  One lamp's error is prefixed with its serial and directory. */
+bool provision_new_lamps(const struct lamp_config *cfg, const char *const *dirs,
+                         const char *const *serials, guint n, guint threads,
+                         factory_progress_fn progress, gpointer user_data, GError **error);
 
 #endif

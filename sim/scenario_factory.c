@@ -1,12 +1,45 @@
 /* sim/scenario_factory.c: fleets and signed images for scenarios, made by
- * tools/lampfactory exactly as a fleet owner would make them. */
+ * the lampfactory program exactly as a fleet owner would make them. */
 #include "scenario.h"
 
 #include "config.h"
-#include "provision.h"
+#include "sim_error.h"
 
 #include <lauxlib.h>
 #include <string.h>
+
+/* $LAMPSIM_LAMPFACTORY, else the one built next to lampsim. */
+static const char *lampfactory_path(void)
+{
+    const char *env = g_getenv("LAMPSIM_LAMPFACTORY");
+    return env && *env ? env : LAMPSIM_LAMPFACTORY;
+}
+
+/* Runs lampfactory with argv (argv[0] is the subcommand); the error
+ * carries the tool's own message. */
+static bool run_lampfactory(const char *const *argv, GError **error)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    g_autofree char *std_err = NULL;
+    gint status;
+
+    g_ptr_array_add(args, (gpointer)lampfactory_path());
+    for (const char *const *a = argv; *a; a++)
+        g_ptr_array_add(args, (gpointer)*a);
+    g_ptr_array_add(args, NULL);
+    if (!g_spawn_sync(NULL, (char **)args->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                      NULL, &std_err, &status, error)) {
+        g_prefix_error(error, "running %s: ", lampfactory_path());
+        return false;
+    }
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_strstrip(std_err);
+        g_set_error(error, SIM_ERROR, SIM_ERROR_FIRMWARE, "lampfactory %s failed: %s", argv[0],
+                    *std_err ? std_err : "(no message)");
+        return false;
+    }
+    return true;
+}
 
 static void push_fleet(lua_State *L, const char *dir)
 {
@@ -48,7 +81,7 @@ static int l_new_fleet(lua_State *L)
         return luaL_error(L, "new_fleet: name '%s' must be a plain file name", name);
     dir = g_build_filename(sc->tmpdir, name, NULL);
     const char *argv[] = { "fleet-init", "--fleet", dir, "--name", name, NULL };
-    if (!provision_run_tool(argv, NULL, &error))
+    if (!run_lampfactory(argv, &error))
         return luaL_error(L, "new_fleet %s: %s", name, error->message);
     push_fleet(L, dir);
     return 1;
@@ -122,7 +155,7 @@ static int l_sign(lua_State *L)
     g_ptr_array_add(argv, (char *)input);
     g_ptr_array_add(argv, out);
     g_ptr_array_add(argv, NULL);
-    if (!provision_run_tool((const char *const *)argv->pdata, NULL, &error))
+    if (!run_lampfactory((const char *const *)argv->pdata, &error))
         return luaL_error(L, "sign %s epoch %s: %s", version, epoch, error->message);
     lua_pushstring(L, out);
     return 1;

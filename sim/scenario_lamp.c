@@ -8,7 +8,7 @@
 #include "net_env.h"
 #include "machine.h"
 #include "periph.h"
-#include "provision.h"
+#include "factory.h"
 #include "update_sender.h"
 
 #include <lauxlib.h>
@@ -495,7 +495,7 @@ static const char *opt_field(lua_State *L, int t, const char *key, const char *d
 }
 
 /* scenario.lamp{serial=, profile=, image=, bootloader=, fleet=, from=}:
- * a new lamp in the scenario's directory, provisioned by lampfactory (or a
+ * a new lamp in the scenario's directory, provisioned by the factory library (or a
  * copy of a snapshot), powered off. */
 static int l_new_lamp(lua_State *L)
 {
@@ -553,12 +553,12 @@ static int l_new_lamp(lua_State *L)
             !g_file_set_contents(dst, data, (gssize)len, &error))
             return luaL_error(L, "lamp from %s: %s", from, error ? error->message : "mkdir failed");
     } else {
-        struct provision_request req = {
+        struct provision_params req = {
             .fleet_dir = fleet_dir, .state_dir = sl->dir, .serial = serial,
-            .profile = profile, .image = image, .bootloader = bootloader,
-            .cloud = cloud, .variant = variant,
+            .profile = profile, .image_path = image, .bootloader_path = bootloader,
+            .replace = true, .cloud = cloud, .variant = variant,
         };
-        if (g_mkdir_with_parents(sl->dir, 0755) != 0 || !provision_lamp(&req, &error))
+        if (g_mkdir_with_parents(sl->dir, 0755) != 0 || !factory_provision(&req, &error))
             return luaL_error(L, "lamp %s: %s", serial, error ? error->message : "mkdir failed");
     }
     cfg.state_dir = sl->dir;

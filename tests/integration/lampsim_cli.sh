@@ -7,7 +7,7 @@ lampsim=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
-total=14
+total=17
 echo "1..$total"
 
 # expect NAME WANT_RC PATTERN_IN_STDERR_OR_STDOUT -- ARGS...
@@ -34,7 +34,7 @@ expect "bad regex" 2 "lampsim run:" -- run --state-dir "$work/a" --exit-on '('
 touch "$work/file"
 expect "unusable state dir" 2 "state directory .*: (cannot create|not a directory)" -- \
     run --state-dir "$work/file/sub" --timeout 5
-expect "missing firmware" 2 "lampfactory provision failed: .*nofw/app.img" -- \
+expect "missing firmware" 2 "provisioning lamp .* into .*/b: .*nofw/app.img" -- \
     run --state-dir "$work/b" --firmware-dir "$work/nofw" --timeout 5
 mkdir -p "$work/badfw"
 fwdir=$(dirname "$lampsim")/../firmware
@@ -74,3 +74,21 @@ else
     echo "not ok $n - same seed, different output"
     diff <(echo "$a") <(echo "$b") | sed 's/^/# /' | head -10
 fi
+
+# One fleet lock covers a running fleet's lamps: a lamp of it, or the same
+# fleet directory, is refused to another process; a lamp held by `run`
+# keeps a fleet off.
+"$lampsim" fleet --count 2 --state-dir "$work/fl" --seed 9 --idle 30 >/dev/null 2>"$work/fl.err" </dev/null &
+fleet_pid=$!
+for _ in $(seq 120); do grep -q idling "$work/fl.err" && break; sleep 0.5; done
+expect "a running fleet's lamp is refused" 2 "lamp-0001: in use by another lampsim process \(the fleet in .*/fl\)" -- \
+    run --state-dir "$work/fl/lamp-0001" --timeout 5
+expect "a second fleet on its directory is refused" 2 "in use by another lampsim fleet" -- \
+    fleet --count 2 --state-dir "$work/fl" --idle 1
+kill "$fleet_pid"; wait "$fleet_pid" 2>/dev/null
+"$lampsim" run --state-dir "$work/fl/lamp-0000" --timeout 20 --no-stdin >/dev/null 2>&1 </dev/null &
+run_pid=$!
+sleep 2
+expect "a fleet whose lamp is in use is refused" 2 "lamp-0000: in use by another lampsim process" -- \
+    fleet --count 2 --state-dir "$work/fl" --idle 1
+kill "$run_pid"; wait "$run_pid" 2>/dev/null

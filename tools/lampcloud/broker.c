@@ -2,7 +2,8 @@
  * The configuration is written from the fleet each start: mutual TLS 1.2
  * with the one suite the lamps speak, lamps verified against the fleet's
  * device CA, the server certificate from its cloud CA, and the registry
- * plugin deciding who may connect (registry_plugin.c).  Retained state
+ * plugin deciding who may connect (registry_plugin.c), no connection cap
+ * (a fleet of tens of thousands: docs/cloud.md#large-fleets).  Retained state
  * persists in the state directory.  mosquitto's log comes through our
  * standard output: the plugin's admissions and refusals always, the rest
  * with --verbose. */
@@ -42,6 +43,10 @@ static bool write_conf(const struct cloud_site *s, const char *plugin, const cha
         "# Written by lampcloud serve at every start; edits are lost.\n"
         "per_listener_settings false\n"
         "listener %d %s\n"
+        /* no cap but the descriptors lampcloud raised for it (one per
+         * lamp); the listen backlog is 100, fixed in mosquitto 2.0.11
+         * (docs/cloud.md#large-fleets) */
+        "max_connections -1\n"
         "cafile %s\n"
         "certfile %s\n"
         "keyfile %s\n"
@@ -55,6 +60,8 @@ static bool write_conf(const struct cloud_site *s, const char *plugin, const cha
         "persistence_location %s/\n"
         "autosave_interval 5\n"
         "max_keepalive 120\n"
+        /* MQTT packets are small: no Nagle wait on the TLS records */
+        "set_tcp_nodelay true\n"
         "log_dest stderr\n"
         "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
         "connection_messages true\n"

@@ -6,6 +6,7 @@
  *   lampcloud installer add|remove NAME  installer accounts (commissioning) */
 #include "lampcloud.h"
 #include "factory.h"
+#include "host_limits.h"
 #include "installers.h"
 
 #include <cjson/cJSON.h>
@@ -22,6 +23,9 @@
 #error "LAMPCLOUD_PLUGIN: the built registry plugin's path"
 #endif
 #define DEFAULT_STATE "lampcloud-state"
+/* Descriptors the cloud keeps beyond one per connected lamp: its
+ * listeners, the follower, log pipes, the registry. */
+#define FDS_BESIDES_LAMPS 64
 #define CLOUD_CERT_DAYS 30
 
 static int usage_error(const char *cmd, const char *msg)
@@ -126,6 +130,7 @@ static int cmd_serve(int argc, char **argv)
     struct image_server *srv = NULL;
     struct follower *fol = NULL;
     struct commission_server *com = NULL;
+    uint64_t nofile;
     int rc = 0;
 
     if (!parse("serve", "", "Run the reference cloud until Ctrl-C: mosquitto with mutual TLS and "
@@ -164,6 +169,13 @@ static int cmd_serve(int argc, char **argv)
         cloud_site_clear(&s);
         return 1;
     }
+    /* mosquitto holds a descriptor per lamp and never raises its own soft
+     * limit (often 1024): it inherits ours. */
+    if (!host_raise_nofile(&nofile, NULL, &error)) {
+        rc = fail("serve", error);
+        cloud_site_clear(&s);
+        return rc;
+    }
     mosquitto_lib_init();
     /* the commissioning service last of the listeners: its default port
      * gives way to the others; lampcloud.ini then says which it got */
@@ -177,6 +189,10 @@ static int cmd_serve(int argc, char **argv)
     }
     cloud_say("lampcloud: broker mqtts://%s:%d (TLS 1.2, client certificates from %s/device-ca.crt)",
               s.server_name, s.mqtt_port, s.fleet_dir);
+    cloud_say("lampcloud: broker takes up to about %llu lamps (RLIMIT_NOFILE %llu, raised to the "
+              "hard limit; docs/cloud.md#large-fleets)",
+              nofile > FDS_BESIDES_LAMPS ? (unsigned long long)(nofile - FDS_BESIDES_LAMPS) : 0ull,
+              (unsigned long long)nofile);
     cloud_say("lampcloud: images https://%s:%d/ from %s%s", s.server_name, s.https_port,
               s.images_dir, cut_after >= 0 ? " (downloads without Range cut short: --cut-after)" : "");
     cloud_say("lampcloud: commissioning https://%s:%d/api/", s.server_name, s.commission_port);

@@ -153,24 +153,42 @@ bool factory_cert_der(const char *path, uint8_t **der, size_t *len, GError **err
     return true;
 }
 
-bool factory_device_identity(const char *fleet_dir, const char *serial, uint8_t **key_der,
+struct factory_ca *factory_ca_load(const char *fleet_dir, bool cloud_ca, GError **error)
+{
+    g_autofree char *key_path = factory_fleet_path(
+        fleet_dir, cloud_ca ? FLEET_CLOUD_CA_KEY : FLEET_DEVICE_CA_KEY);
+    g_autofree char *cert_path = factory_fleet_path(
+        fleet_dir, cloud_ca ? FLEET_CLOUD_CA_CERT : FLEET_DEVICE_CA_CERT);
+    struct factory_ca *ca = g_new0(struct factory_ca, 1);
+
+    if (!(ca->key = factory_load_private_key(key_path, error)) ||
+        !(ca->cert = load_cert(cert_path, error))) {
+        factory_ca_free(ca);
+        return NULL;
+    }
+    return ca;
+}
+
+void factory_ca_free(struct factory_ca *ca)
+{
+    if (!ca)
+        return;
+    X509_free(ca->cert);
+    EVP_PKEY_free(ca->key);
+    g_free(ca);
+}
+
+bool factory_device_identity(const struct factory_ca *ca, const char *serial, uint8_t **key_der,
                              size_t *key_len, uint8_t **cert_der, size_t *cert_len,
                              char **cert_pem, GError **error)
 {
-    g_autofree char *ca_key_path = factory_fleet_path(fleet_dir, FLEET_DEVICE_CA_KEY);
-    g_autofree char *ca_cert_path = factory_fleet_path(fleet_dir, FLEET_DEVICE_CA_CERT);
-    EVP_PKEY *ca_key = factory_load_private_key(ca_key_path, error);
-    X509 *ca = ca_key ? load_cert(ca_cert_path, error) : NULL;
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *cert = key ? make_cert(key, serial, ca->cert, ca->key, CERT_CLIENT, NULL, DEVICE_DAYS)
+                     : NULL;
     unsigned char *kbuf = NULL, *cbuf = NULL;
     int kn = 0, cn = 0;
     bool ok = false;
 
-    if (!ca)
-        goto out;
-    key = EVP_EC_gen("P-256");
-    cert = key ? make_cert(key, serial, ca, ca_key, CERT_CLIENT, NULL, DEVICE_DAYS) : NULL;
     /* i2d_PrivateKey of an EC key is the SEC1 (RFC 5915) ECPrivateKey. */
     if (cert) {
         kn = i2d_PrivateKey(key, &kbuf);
@@ -190,29 +208,22 @@ out:
     OPENSSL_clear_free(kbuf, (size_t)(kn > 0 ? kn : 0));
     OPENSSL_free(cbuf);
     X509_free(cert);
-    X509_free(ca);
     EVP_PKEY_free(key);
-    EVP_PKEY_free(ca_key);
     return ok;
 }
 
 bool factory_issue_pem(const char *fleet_dir, bool by_cloud_ca, const char *cn, const char *san,
                        long days, const char *key_path, const char *cert_path, GError **error)
 {
-    g_autofree char *ca_key_path = factory_fleet_path(
-        fleet_dir, by_cloud_ca ? FLEET_CLOUD_CA_KEY : FLEET_DEVICE_CA_KEY);
-    g_autofree char *ca_cert_path = factory_fleet_path(
-        fleet_dir, by_cloud_ca ? FLEET_CLOUD_CA_CERT : FLEET_DEVICE_CA_CERT);
-    EVP_PKEY *ca_key = factory_load_private_key(ca_key_path, error);
-    X509 *ca = ca_key ? load_cert(ca_cert_path, error) : NULL;
+    struct factory_ca *ca = factory_ca_load(fleet_dir, by_cloud_ca, error);
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     bool ok = false;
 
     if (!ca)
-        goto out;
+        return false;
     key = EVP_EC_gen("P-256");
-    cert = key ? make_cert(key, cn, ca, ca_key, san ? CERT_SERVER : CERT_CLIENT, san, days)
+    cert = key ? make_cert(key, cn, ca->cert, ca->key, san ? CERT_SERVER : CERT_CLIENT, san, days)
                : NULL;
     if (!cert) {
         factory_set_openssl_error(error, "issuing a certificate");
@@ -221,8 +232,7 @@ bool factory_issue_pem(const char *fleet_dir, bool by_cloud_ca, const char *cn, 
     ok = write_pair(key, cert, key_path, cert_path, error);
 out:
     X509_free(cert);
-    X509_free(ca);
     EVP_PKEY_free(key);
-    EVP_PKEY_free(ca_key);
+    factory_ca_free(ca);
     return ok;
 }

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,9 +44,16 @@ void factory_set_openssl_error(GError **error, const char *what);
 /* certs.c */
 bool factory_write_ca(const char *fleet_dir, const char *key_name, const char *cert_name,
                       const char *cn, GError **error);
-/* A P-256 device key and its certificate (CN = serial) issued by the fleet's
+/* A fleet CA's key and certificate, loaded once to issue many. */
+struct factory_ca {
+    EVP_PKEY *key;
+    X509 *cert;
+};
+struct factory_ca *factory_ca_load(const char *fleet_dir, bool cloud_ca, GError **error);
+void factory_ca_free(struct factory_ca *ca);
+/* A P-256 device key and its certificate (CN = serial) issued by the
  * device CA; DER outputs, g_free them. */
-bool factory_device_identity(const char *fleet_dir, const char *serial, uint8_t **key_der,
+bool factory_device_identity(const struct factory_ca *ca, const char *serial, uint8_t **key_der,
                              size_t *key_len, uint8_t **cert_der, size_t *cert_len,
                              char **cert_pem, GError **error);
 bool factory_cert_der(const char *path, uint8_t **der, size_t *len, GError **error);
@@ -134,12 +142,14 @@ bool factory_registry_add(struct factory_registry *r, const char *serial, const 
                           GError **error);
 bool factory_registry_commit(struct factory_registry *r, GError **error);
 void factory_registry_rollback(struct factory_registry *r);
+/* False, with the error factory_registry_add gives, if serial has a row. */
+bool factory_registry_check_new(struct factory_registry *r, const char *serial, GError **error);
 bool factory_registry_revoke(struct factory_registry *r, const char *serial, GError **error);
 /* One line per lamp: serial, profile, status, provisioned_at. */
 char *factory_registry_list(struct factory_registry *r, GError **error);
 void factory_registry_close(struct factory_registry *r);
 
-/* provision.c */
+/* provision.c: one lamp's state directory */
 #define FACTORY_DEFAULT_CLOUD "localhost:8883"
 bool factory_valid_endpoint(const char *endpoint, GError **error);
 struct provision_params {
@@ -150,6 +160,46 @@ struct provision_params {
 };
 /* FLASH_STORE_VARIANT_* bits for a variant name, or false with an error. */
 bool factory_variant_bits(const char *name, uint32_t *bits, GError **error);
+/* The checks made before any key is drawn: serial, profile, endpoint,
+ * variant, and a state directory that holds no lamp yet. */
+bool factory_lamp_check(const struct provision_params *p, uint8_t otp[OTP_IMAGE_SIZE],
+                        uint32_t *variant, GError **error);
+/* A lamp on disk, not yet in the registry. */
+struct factory_lamp {
+    char *cert_pem;
+    uint8_t k0[16];
+};
+struct factory_line; /* provision_line.h */
+bool factory_lamp_make(const struct factory_line *line, const struct provision_params *p,
+                       struct factory_lamp *out, GError **error);
+/* Removes the lamp.img a lamp whose registry row failed was given. */
+void factory_lamp_unmake(const struct provision_params *p);
+void factory_lamp_clear(struct factory_lamp *lamp);
+/* One lamp, as `lampfactory provision` makes it: factory_provision_lamps
+ * with n = 1, its error the lamp's own. */
 bool factory_provision(const struct provision_params *p, GError **error);
+
+/* provision_batch.c: many lamps on a few threads (docs/tools.md#many-lamps) */
+struct provision_progress {
+    guint done, failed, total;          /* lamps finished (failed among them), of total */
+    const struct provision_params *lamp; /* the one that just finished */
+    const GError *error;                /* why it failed, or NULL */
+};
+/* Called once per lamp as it finishes, from the batch's threads (the
+ * caller's among them), one call at a time. */
+typedef void (*factory_progress_fn)(const struct provision_progress *p, gpointer user_data);
+/* Provisions lamps[0..n) on `threads` threads (0: one per core).  Each
+ * lamp is made, written and registered as factory_provision does it; its
+ * registry row is committed only after its state directory is on disk, in
+ * transactions of up to FACTORY_REGISTRY_BATCH rows on one connection per
+ * fleet.  Every lamp is attempted: one that fails leaves no lamp.img and
+ * no row, and does not stop the others.  False if any failed: for one
+ * lamp its own error, for more "F of N lamps not provisioned: DIR:
+ * message; ..." (the first few) with the first failure's domain and code.
+ * The same state directory or serial twice is refused before anything is
+ * done. */
+#define FACTORY_REGISTRY_BATCH 64u
+bool factory_provision_lamps(const struct provision_params *lamps, guint n, guint threads,
+                             factory_progress_fn progress, gpointer user_data, GError **error);
 
 #endif

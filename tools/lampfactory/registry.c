@@ -77,6 +77,13 @@ void factory_registry_rollback(struct factory_registry *r)
     sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+static bool already_registered(struct factory_registry *r, const char *serial, GError **error)
+{
+    g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                "serial %s is already in the registry %s", serial, r->path);
+    return false;
+}
+
 bool factory_registry_add(struct factory_registry *r, const char *serial, const char *profile,
                           const char *cert_pem, const uint8_t k0[16], bool replace,
                           GError **error)
@@ -101,12 +108,25 @@ bool factory_registry_add(struct factory_registry *r, const char *serial, const 
     sqlite3_bind_text(st, 4, hex, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT) {
-        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
-                    "serial %s is already in the registry %s", serial, r->path);
-        return false;
-    }
+    if (rc == SQLITE_CONSTRAINT)
+        return already_registered(r, serial, error);
     return rc == SQLITE_DONE || db_fail(r, error, "insert");
+}
+
+bool factory_registry_check_new(struct factory_registry *r, const char *serial, GError **error)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM lamps WHERE serial = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_fail(r, error, "prepare");
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return already_registered(r, serial, error);
+    return rc == SQLITE_DONE || db_fail(r, error, "select");
 }
 
 bool factory_registry_revoke(struct factory_registry *r, const char *serial, GError **error)
