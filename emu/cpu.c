@@ -39,16 +39,24 @@ uint32_t cpu_count_insns(struct machine *m, uint32_t start, uint32_t end)
     return n;
 }
 
+/* A machine's registers are in the engine while it is the core's current
+ * machine, saved otherwise (core.c): a scheduler asking whether a sleeping
+ * lamp may wake reads them without switching. */
 uint32_t cpu_reg(struct machine *m, int reg)
 {
     uint32_t v = 0;
-    uc_reg_read(m->uc, reg, &v);
+
+    if (m->core->current != m && core_saved_reg(m, reg, &v))
+        return v;
+    core_enter(m->core, m);
+    uc_reg_read(m->core->uc, reg, &v);
     return v;
 }
 
 void cpu_set_reg(struct machine *m, int reg, uint32_t v)
 {
-    uc_reg_write(m->uc, reg, &v);
+    core_enter(m->core, m);
+    uc_reg_write(m->core->uc, reg, &v);
 }
 
 bool cpu_privileged(struct machine *m)
@@ -128,11 +136,24 @@ void cpu_on_site(struct machine *m, uint32_t pc, unsigned kinds)
     }
 }
 
+/* The hook of an instruction site some machine of the core has (sites.c):
+ * it acts if the machine running has one there too. */
+void cpu_hook_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    struct machine *m = ((struct machine_core *)user)->current;
+    unsigned kinds = sites_kinds(m, (uint32_t)address);
+
+    if (kinds)
+        cpu_on_site(m, (uint32_t)address, kinds);
+    if (m->stop_for_events)
+        uc_emu_stop(uc);
+}
+
 /* Code in SRAM is not scanned (it is written by stores the core does not
  * see): it is decoded as it runs. */
 static void hook_sram_code(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
-    struct machine *m = user;
+    struct machine *m = ((struct machine_core *)user)->current;
     uint32_t pc = (uint32_t)address;
     unsigned kinds = sites_kinds_at(fetch16(m, pc - 4), fetch16(m, pc - 2), fetch16(m, pc),
                                     fetch16(m, pc + 2));
@@ -149,12 +170,13 @@ static void hook_sram_code(uc_engine *uc, uint64_t address, uint32_t size, void 
  * before block hooks, so it is set). */
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
-    struct machine *m = user;
+    struct machine_core *core = user;
+    struct machine *m = core->current;
     uint32_t pc = (uint32_t)address, n;
 
     /* The only block hook, so Unicorn calls it straight from the block's
      * code: the return address says how far translation has come. */
-    jit_note_code(m, (uintptr_t)__builtin_return_address(0));
+    jit_note_code(core, (uintptr_t)__builtin_return_address(0));
 
     if (G_UNLIKELY(m->run_mode != RUN_NORMAL)) {
         /* A probe or a step runs one instruction, in the first block. */
@@ -168,7 +190,7 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         return;
     }
     if (G_UNLIKELY(m->budget == 0) || G_UNLIKELY(m->stop_for_events) ||
-        G_UNLIKELY(jit_nearly_full(m))) {
+        G_UNLIKELY(jit_nearly_full(core))) {
         cpu_set_reg(m, UC_ARM_REG_PC, pc | 1);
         m->last_block_end = 0;
         uc_emu_stop(uc);
@@ -201,7 +223,7 @@ void cpu_uncount_rest_of_block(struct machine *m, uint32_t pc)
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 {
-    struct machine *m = user;
+    struct machine *m = ((struct machine_core *)user)->current;
     uint32_t pc = cpu_reg(m, UC_ARM_REG_PC);
 
     switch (intno) {
@@ -245,18 +267,37 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     uc_emu_stop(uc);
 }
 
+/* A peripheral window of the core: the running machine's model, if it
+ * has one there (the TLB refuses the window to machines that do not). */
+static struct periph_slot *window_slot(const struct core_window *w, struct machine **m)
+{
+    *m = w->core->current;
+    (*m)->stats.mmio_accesses++;
+    return (*m)->window[w->index];
+}
+
 static uint64_t periph_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
-    struct periph_slot *p = user;
-    p->m->stats.mmio_accesses++;
+    struct machine *m;
+    struct periph_slot *p = window_slot(user, &m);
+
+    if (!p) {
+        machine_log(m, MACHINE_LOG_GUEST_ERROR, "read of an empty peripheral window");
+        return 0;
+    }
     return p->ops->read(p->opaque, (uint32_t)offset, size);
 }
 
 static void periph_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
                               uint64_t value, void *user)
 {
-    struct periph_slot *p = user;
-    p->m->stats.mmio_accesses++;
+    struct machine *m;
+    struct periph_slot *p = window_slot(user, &m);
+
+    if (!p) {
+        machine_log(m, MACHINE_LOG_GUEST_ERROR, "write to an empty peripheral window");
+        return;
+    }
     p->ops->write(p->opaque, (uint32_t)offset, (uint32_t)value, size);
 }
 
@@ -278,7 +319,7 @@ static bool scs_check_priv(struct machine *m, uint32_t off)
 
 static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
-    struct machine *m = user;
+    struct machine *m = ((struct machine_core *)user)->current;
     m->stats.mmio_accesses++;
     uint32_t off = (uint32_t)offset & ~3u, v = 0;
     bool handled = false;
@@ -299,7 +340,7 @@ static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *us
 
 static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
-    struct machine *m = user;
+    struct machine *m = ((struct machine_core *)user)->current;
     uint32_t off = (uint32_t)offset;
     uint32_t v = (uint32_t)value;
 
@@ -336,61 +377,59 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
 static void hook_count_store(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
                              int64_t value, void *user)
 {
-    struct machine *m = user;
-    m->stats.guest_stores++;
+    struct machine *m = ((struct machine_core *)user)->current;
+    if (m->cfg.count_stores)
+        m->stats.guest_stores++;
 }
 
-bool cpu_init(struct machine *m, GError **error)
+/* A diagnostic: every store of every machine of the core then calls out. */
+bool cpu_count_stores_on(struct machine_core *core, GError **error)
 {
-    uc_err err = uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &m->uc);
-
+    uc_err err = uc_hook_add(core->uc, &core->store_hook, UC_HOOK_MEM_WRITE, hook_count_store,
+                             core, 1, 0);
     if (err != UC_ERR_OK) {
-        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "unicorn: %s", uc_strerror(err));
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "store counting: %s",
+                    uc_strerror(err));
         return false;
     }
-    /* Before the engine initialises: Unicorn's default is 1 GiB of address
-     * space per engine, of which what is written stays resident. */
-    err = uc_ctl_set_tcg_buffer_size(m->uc, CPU_TCG_BUFFER_BYTES);
-    /* UC_MODE_MCLASS would give a Cortex-M33 (ARMv8-M). */
+    core->store_hook_on = true;
+    return true;
+}
+
+bool cpu_core_hooks(struct machine_core *core, GError **error)
+{
+    uc_err err = UC_ERR_OK;
+
+    for (unsigned i = 0; !err && i < PERIPH_WINDOWS; i++) {
+        core->windows[i] = (struct core_window){ core, i };
+        err = uc_mmio_map(core->uc, PERIPH_BASE + i * PERIPH_WINDOW, PERIPH_WINDOW,
+                          periph_mmio_read, &core->windows[i], periph_mmio_write,
+                          &core->windows[i]);
+    }
     if (!err)
-        err = uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M4);
-    /* Slices end only when the hooks say so: no "until" address, whose
-     * translated code Unicorn would otherwise drop after every run. */
+        err = uc_mmio_map(core->uc, SCS_BASE, SCS_SIZE, scs_read, core, scs_write, core);
     if (!err)
-        err = uc_ctl_exits_enable(m->uc);
+        err = uc_hook_add(core->uc, &core->block_hook, UC_HOOK_BLOCK, hook_block, core, 1, 0);
     if (!err)
-        err = uc_mem_map_ptr(m->uc, FLASH_BASE, FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC, m->flash);
+        err = uc_hook_add(core->uc, &core->sram_code_hook, UC_HOOK_CODE, hook_sram_code, core,
+                          SRAM_BASE, SRAM_BASE + SRAM_SIZE - 1);
     if (!err)
-        err = uc_mem_map_ptr(m->uc, OTP_BASE, OTP_SIZE, UC_PROT_READ, m->otp);
-    if (!err)
-        err = uc_mem_map_ptr(m->uc, SRAM_BASE, SRAM_SIZE, UC_PROT_ALL, m->sram);
-    for (unsigned i = 0; !err && i < m->nperiphs; i++)
-        err = uc_mmio_map(m->uc, m->periphs[i].base, PERIPH_WINDOW, periph_mmio_read,
-                          &m->periphs[i], periph_mmio_write, &m->periphs[i]);
-    if (!err)
-        err = uc_mmio_map(m->uc, SCS_BASE, SCS_SIZE, scs_read, m, scs_write, m);
-    if (!err)
-        err = uc_hook_add(m->uc, &m->block_hook, UC_HOOK_BLOCK, hook_block, m, 1, 0);
-    if (!err)
-        err = uc_hook_add(m->uc, &m->sram_code_hook, UC_HOOK_CODE, hook_sram_code, m, SRAM_BASE,
-                          SRAM_BASE + SRAM_SIZE - 1);
-    if (!err && m->cfg.count_stores)
-        err = uc_hook_add(m->uc, &m->store_hook, UC_HOOK_MEM_WRITE, hook_count_store, m, 1, 0);
-    if (!err)
-        err = uc_hook_add(m->uc, &m->intr_hook, UC_HOOK_INTR, hook_intr, m, 1, 0);
+        err = uc_hook_add(core->uc, &core->intr_hook, UC_HOOK_INTR, hook_intr, core, 1, 0);
     if (err != UC_ERR_OK) {
         g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "unicorn setup: %s", uc_strerror(err));
         return false;
     }
-    return tlb_init(m, error);
+    return true;
 }
 
 uc_err cpu_run(struct machine *m, uint32_t pc)
 {
+    struct machine_core *core = m->core;
     uc_err err;
 
-    m->in_cpu_run = true;
-    err = uc_emu_start(m->uc, pc | 1, 0, 0, 0);
-    m->in_cpu_run = false;
+    core_enter(core, m);
+    core->in_cpu_run = true;
+    err = uc_emu_start(core->uc, pc | 1, 0, 0, 0);
+    core->in_cpu_run = false;
     return err;
 }

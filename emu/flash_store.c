@@ -138,7 +138,7 @@ static void load_range(struct guest_mem *mem, size_t at, const uint8_t *src, siz
             guest_mem_discard(mem, at + off, GUEST_MEM_PAGE);
             continue;
         }
-        memcpy(guest_mem_host(mem) + at + off, src + off, GUEST_MEM_PAGE);
+        memcpy(guest_mem_at(mem, at + off), src + off, GUEST_MEM_PAGE);
         guest_mem_note_written(mem, at + off, GUEST_MEM_PAGE);
     }
 }

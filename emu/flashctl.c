@@ -37,7 +37,7 @@ enum { FC_CR = 0x00, FC_SR = 0x04, FC_KEY = 0x08, FC_ADDR = 0x0C, FC_DATA = 0x10
 
 struct flashctl {
     struct machine *m;
-    struct guest_mem *flash_mem; /* only written pages cost memory */
+    struct guest_mem *mem;       /* the machine's memory: only written pages cost */
     uint8_t *flash, *otp;
     struct flash_store *store;
     uint32_t cr, sr, addr, data, src, wp_start[4], wp_end[4];
@@ -89,7 +89,7 @@ static void do_program(struct flashctl *fc, uint32_t addr, uint32_t data, bool t
         data |= (uint32_t)machine_seeded_u64(fc->m); /* only some bits cleared */
     old &= data;
     memcpy(fc->flash + addr, &old, 4);
-    guest_mem_note_written(fc->flash_mem, addr, 4);
+    guest_mem_note_written(fc->mem, GUEST_MEM_FLASH_OFF + addr, 4);
 }
 
 /* PAGEPROG: 64 words from SRAM, as one operation; torn, it stops part way
@@ -111,10 +111,10 @@ static void do_erase(struct flashctl *fc, uint32_t sector, bool torn)
 {
     if (!torn) {
         /* Back to the erased template: the sector's memory is freed. */
-        guest_mem_discard(fc->flash_mem, sector, FLASH_SECTOR_SIZE);
+        guest_mem_discard(fc->mem, GUEST_MEM_FLASH_OFF + sector, FLASH_SECTOR_SIZE);
         return;
     }
-    guest_mem_note_written(fc->flash_mem, sector, FLASH_SECTOR_SIZE);
+    guest_mem_note_written(fc->mem, GUEST_MEM_FLASH_OFF + sector, FLASH_SECTOR_SIZE);
     /* An interrupted erase leaves a seeded subset of words erased. */
     for (uint32_t off = 0; off < FLASH_SECTOR_SIZE; off += 4)
         if (machine_seeded_u64(fc->m) & 1)
@@ -176,6 +176,7 @@ static void fc_command(struct flashctl *fc, uint32_t cmd)
         memcpy(&old, fc->otp + (addr - OTP_BASE), 4);
         old |= torn ? fc->data & (uint32_t)machine_seeded_u64(fc->m) : fc->data;
         memcpy(fc->otp + (addr - OTP_BASE), &old, 4);
+        guest_mem_note_written(fc->mem, GUEST_MEM_OTP_OFF + (addr - OTP_BASE), 4);
     } else if (cmd == CMD_PROGRAM) {
         do_program(fc, addr, fc->data, torn);
         machine_code_changed(fc->m, addr, 4);
@@ -206,38 +207,28 @@ void *flashctl_new(struct machine *m, const char *state_dir, GError **error)
     struct flashctl *fc = g_new0(struct flashctl, 1);
 
     fc->m = m;
-    fc->flash_mem = guest_mem_new(FLASH_SIZE, GUEST_MEM_ERASED, error);
-    if (!fc->flash_mem)
-        goto fail;
-    fc->flash = guest_mem_host(fc->flash_mem);
-    if (posix_memalign((void **)&fc->otp, 4096, OTP_SIZE) != 0) {
-        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "out of memory for OTP");
-        goto fail;
+    fc->mem = machine_memory(m);
+    fc->flash = guest_mem_flash(fc->mem);
+    fc->otp = guest_mem_otp(fc->mem);
+    fc->store = flash_store_open(state_dir, fc->mem, error);
+    if (!fc->store) {
+        g_free(fc);
+        return NULL;
     }
-    fc->store = flash_store_open(state_dir, fc->flash_mem, fc->otp, OTP_SIZE, error);
-    if (!fc->store)
-        goto fail;
     fc->busy_timer = machine_timer_new(m, fc_done, fc);
     return fc;
-fail:
-    guest_mem_free(fc->flash_mem);
-    free(fc->otp);
-    g_free(fc);
-    return NULL;
 }
 
-uint8_t *flashctl_flash(void *opaque) { return ((struct flashctl *)opaque)->flash; }
-uint8_t *flashctl_otp(void *opaque) { return ((struct flashctl *)opaque)->otp; }
 uint64_t flashctl_op_count(void *opaque) { return ((struct flashctl *)opaque)->opcount; }
 
 bool flashctl_page_has_data(void *opaque, uint32_t addr)
 {
-    return guest_mem_page_written(((struct flashctl *)opaque)->flash_mem, addr);
+    return guest_mem_page_written(((struct flashctl *)opaque)->mem, GUEST_MEM_FLASH_OFF + addr);
 }
 
 void flashctl_trim(void *opaque)
 {
-    guest_mem_trim(((struct flashctl *)opaque)->flash_mem);
+    guest_mem_trim(((struct flashctl *)opaque)->mem);
 }
 
 uint32_t flashctl_variant(void *opaque)
@@ -264,10 +255,11 @@ bool flashctl_factory_write(void *opaque, uint32_t addr, const void *buf, size_t
 
     if ((uint64_t)addr + len <= FLASH_SIZE) {
         memcpy(fc->flash + addr, buf, len);
-        guest_mem_note_written(fc->flash_mem, addr, len);
-    } else if (addr >= OTP_BASE && (uint64_t)addr + len <= OTP_BASE + OTP_SIZE)
+        guest_mem_note_written(fc->mem, GUEST_MEM_FLASH_OFF + addr, len);
+    } else if (addr >= OTP_BASE && (uint64_t)addr + len <= OTP_BASE + OTP_SIZE) {
         memcpy(fc->otp + (addr - OTP_BASE), buf, len);
-    else {
+        guest_mem_note_written(fc->mem, GUEST_MEM_OTP_OFF + (addr - OTP_BASE), len);
+    } else {
         g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
                     "factory write of %zu bytes at 0x%08x is outside flash and OTP", len, addr);
         return false;
@@ -366,8 +358,6 @@ static void flashctl_free(void *opaque)
     struct flashctl *fc = opaque;
     flash_store_close(fc->store);
     machine_timer_free(fc->busy_timer);
-    guest_mem_free(fc->flash_mem);
-    free(fc->otp);
     g_free(fc);
 }
 

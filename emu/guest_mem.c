@@ -1,5 +1,5 @@
-/* emu/guest_mem.c: flash and SRAM as private mappings of a shared template
- * (guest_mem.h). */
+/* emu/guest_mem.c: a lamp's memory as a private mapping of one template per
+ * process (guest_mem.h). */
 #include "guest_mem.h"
 
 #include <errno.h>
@@ -7,18 +7,20 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-struct template {
-    int fd;
-    uint8_t *view;  /* read-only, mapped once per process */
-    size_t size;
-};
+#define PAGES (GUEST_MEM_SIZE / GUEST_MEM_PAGE)
 
 struct guest_mem {
     uint8_t *host;
-    size_t size;
-    const struct template *tmpl;
-    uint64_t *written;  /* a bit per page, for guest_mem_note_written */
+    bool placed;                        /* at an address the caller reserved */
+    uint64_t written[(PAGES + 63) / 64]; /* a bit per page, see note_written */
 };
+
+/* The template: the memory every lamp starts from. */
+static struct {
+    int fd;                 /* or -errno */
+    const uint8_t *view;    /* read-only, mapped once per process */
+} tmpl;
+static GOnce tmpl_once = G_ONCE_INIT;
 
 /* Power-on SRAM: bytes of 0xA5 with their low bit flipped at random, from a
  * fixed seed, so every lamp (and every run) sees the same "garbage". */
@@ -35,68 +37,53 @@ static void fill_power_on(uint8_t *p, size_t len)
     }
 }
 
-static struct template templates[2];
-static GOnce template_once[2] = { G_ONCE_INIT, G_ONCE_INIT };
-
-static gpointer template_create(gpointer data)
+static gpointer template_create(gpointer unused)
 {
-    enum guest_mem_fill fill = GPOINTER_TO_INT(data);
-    struct template *t = &templates[fill];
-    int fd = memfd_create(fill == GUEST_MEM_ERASED ? "lampsim-erased-flash" : "lampsim-power-on-sram",
-                          MFD_CLOEXEC);
+    int fd = memfd_create("lampsim-lamp-memory", MFD_CLOEXEC);
     uint8_t *p;
 
-    if (fd < 0 || ftruncate(fd, GUEST_MEM_MAX_BYTES) != 0)
+    if (fd < 0 || ftruncate(fd, GUEST_MEM_SIZE) != 0)
         goto fail;
-    p = mmap(NULL, GUEST_MEM_MAX_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    p = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED)
         goto fail;
-    if (fill == GUEST_MEM_ERASED)
-        memset(p, 0xFF, GUEST_MEM_MAX_BYTES);
-    else
-        fill_power_on(p, GUEST_MEM_MAX_BYTES);
-    mprotect(p, GUEST_MEM_MAX_BYTES, PROT_READ);
-    t->fd = fd;
-    t->view = p;
-    t->size = GUEST_MEM_MAX_BYTES;
-    return t;
+    memset(p + GUEST_MEM_FLASH_OFF, 0xFF, FLASH_SIZE);
+    /* OTP is blank (0): the file's hole, which costs nothing. */
+    fill_power_on(p + GUEST_MEM_SRAM_OFF, SRAM_SIZE);
+    mprotect(p, GUEST_MEM_SIZE, PROT_READ);
+    tmpl.fd = fd;
+    tmpl.view = p;
+    return &tmpl;
 fail:
-    t->fd = -errno;
+    tmpl.fd = -errno;
     if (fd >= 0)
         close(fd);
-    return t;
+    return &tmpl;
 }
 
-struct guest_mem *guest_mem_new(size_t size, enum guest_mem_fill fill, GError **error)
+struct guest_mem *guest_mem_new(void *at, GError **error)
 {
-    const struct template *t = g_once(&template_once[fill], template_create, GINT_TO_POINTER(fill));
     struct guest_mem *gm;
     void *p;
 
-    if (t->fd < 0) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-t->fd),
-                    "guest memory template: memfd_create/mmap failed (%s)", g_strerror(-t->fd));
+    g_once(&tmpl_once, template_create, NULL);
+    if (tmpl.fd < 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-tmpl.fd),
+                    "lamp memory template: memfd_create/mmap failed (%s)", g_strerror(-tmpl.fd));
         return NULL;
     }
-    if (size % GUEST_MEM_PAGE || size > t->size) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                    "guest memory of %zu bytes: not whole pages, or over %u", size,
-                    GUEST_MEM_MAX_BYTES);
-        return NULL;
-    }
-    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, t->fd, 0);
+    p = mmap(at, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | (at ? MAP_FIXED : 0),
+             tmpl.fd, 0);
     if (p == MAP_FAILED) {
         int e = errno;
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "guest memory of %zu bytes: mmap failed (%s); with many lamps, see "
-                    "vm.max_map_count", size, g_strerror(e));
+                    "lamp memory of %u bytes: mmap failed (%s); with many lamps, see "
+                    "vm.max_map_count", GUEST_MEM_SIZE, g_strerror(e));
         return NULL;
     }
     gm = g_new0(struct guest_mem, 1);
     gm->host = p;
-    gm->size = size;
-    gm->tmpl = t;
-    gm->written = g_new0(uint64_t, (size / GUEST_MEM_PAGE + 63) / 64);
+    gm->placed = at != NULL;
     return gm;
 }
 
@@ -104,13 +91,18 @@ void guest_mem_free(struct guest_mem *gm)
 {
     if (!gm)
         return;
-    munmap(gm->host, gm->size);
-    g_free(gm->written);
+    if (gm->placed)
+        mmap(gm->host, GUEST_MEM_SIZE, PROT_NONE,
+             MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    else
+        munmap(gm->host, GUEST_MEM_SIZE);
     g_free(gm);
 }
 
-uint8_t *guest_mem_host(struct guest_mem *gm) { return gm->host; }
-size_t guest_mem_size(const struct guest_mem *gm) { return gm->size; }
+uint8_t *guest_mem_at(struct guest_mem *gm, size_t off)
+{
+    return gm->host + off;
+}
 
 void guest_mem_note_written(struct guest_mem *gm, size_t off, size_t len)
 {
@@ -129,7 +121,8 @@ bool guest_mem_page_written(const struct guest_mem *gm, size_t off)
 const uint8_t *guest_mem_page_view(const struct guest_mem *gm, size_t off)
 {
     size_t page = off & ~(size_t)(GUEST_MEM_PAGE - 1);
-    return guest_mem_page_written(gm, off) ? gm->host + page : gm->tmpl->view + page;
+    return guest_mem_page_written(gm, off) ? guest_mem_at((struct guest_mem *)gm, page)
+                                           : tmpl.view + page;
 }
 
 void guest_mem_discard(struct guest_mem *gm, size_t off, size_t len)
@@ -138,33 +131,37 @@ void guest_mem_discard(struct guest_mem *gm, size_t off, size_t len)
     size_t end = (off + len) & ~(size_t)(GUEST_MEM_PAGE - 1);
 
     if (end <= start) {
-        memcpy(gm->host + off, gm->tmpl->view + off, len);
+        memcpy(guest_mem_at(gm, off), tmpl.view + off, len);
         return;
     }
     if (off < start)
-        memcpy(gm->host + off, gm->tmpl->view + off, start - off);
+        memcpy(guest_mem_at(gm, off), tmpl.view + off, start - off);
     if (off + len > end)
-        memcpy(gm->host + end, gm->tmpl->view + end, off + len - end);
+        memcpy(guest_mem_at(gm, end), tmpl.view + end, off + len - end);
     /* On a private mapping of the template, the pages read back as the
      * template's (madvise(2)). */
-    madvise(gm->host + start, end - start, MADV_DONTNEED);
+    madvise(guest_mem_at(gm, start), end - start, MADV_DONTNEED);
     for (size_t p = start / GUEST_MEM_PAGE; p < end / GUEST_MEM_PAGE; p++)
         gm->written[p / 64] &= ~(1ull << (p % 64));
 }
 
-void guest_mem_trim(struct guest_mem *gm)
+static void trim_range(struct guest_mem *gm, size_t from, size_t to)
 {
-    size_t pages = gm->size / GUEST_MEM_PAGE;
-
-    for (size_t p = 0; p < pages;) {
+    for (size_t p = from / GUEST_MEM_PAGE; p < to / GUEST_MEM_PAGE;) {
         if (guest_mem_page_written(gm, p * GUEST_MEM_PAGE)) {
             p++;
             continue;
         }
         size_t q = p;
-        while (q < pages && !guest_mem_page_written(gm, q * GUEST_MEM_PAGE))
+        while (q < to / GUEST_MEM_PAGE && !guest_mem_page_written(gm, q * GUEST_MEM_PAGE))
             q++;
-        madvise(gm->host + p * GUEST_MEM_PAGE, (q - p) * GUEST_MEM_PAGE, MADV_DONTNEED);
+        madvise(guest_mem_at(gm, p * GUEST_MEM_PAGE), (q - p) * GUEST_MEM_PAGE, MADV_DONTNEED);
         p = q;
     }
+}
+
+void guest_mem_trim(struct guest_mem *gm)
+{
+    /* Not SRAM: the guest writes it without the models seeing. */
+    trim_range(gm, GUEST_MEM_FLASH_OFF, GUEST_MEM_SRAM_OFF);
 }

@@ -1,13 +1,13 @@
-/* emu/jit.c: the machine's translated code: bounded, and given back.
+/* emu/jit.c: a core's translated code: bounded, and given back.
  *
  * Unicorn 2.1.1 crashes when its translation buffer fills (the flush it
  * starts then chains into freed code; fixed upstream after 2.1.1, commit
- * 2128e01e), so the machine flushes it itself, between runs, well before
+ * 2128e01e), so the core flushes it itself, between runs, well before
  * that.  The buffer is filled from its start in order, and the block hook
  * is called from inside each block's code as it first runs, so the highest
  * return address it has seen since a flush is how far the buffer is used.
- * A flush also hands the used pages back to the host (madvise), which is
- * how an idle lamp keeps only the code it still runs (docs/emulator.md#memory). */
+ * A flush also hands the used pages back to the host (madvise), and empties
+ * the code pool (nothing translated from its pages is left). */
 #include "machine_internal.h"
 
 #include <string.h>
@@ -19,34 +19,39 @@
 #define JIT_FLUSH_AT (CPU_TCG_BUFFER_BYTES / 4 * 3)
 #define JIT_STOP_AT (CPU_TCG_BUFFER_BYTES / 8 * 7)
 
-bool jit_nearly_full(const struct machine *m)
+bool jit_nearly_full(const struct machine_core *core)
 {
-    return m->jit_low && m->jit_high - m->jit_low >= JIT_STOP_AT;
+    return core->jit_low && core->jit_high - core->jit_low >= JIT_STOP_AT;
 }
 
-size_t jit_used_bytes(const struct machine *m)
+size_t jit_used_bytes(const struct machine_core *core)
 {
-    return m->jit_low ? m->jit_high - m->jit_low : 0;
+    return core->jit_low ? core->jit_high - core->jit_low : 0;
 }
 
-void jit_flush(struct machine *m)
+void jit_flush(struct machine_core *core)
 {
     /* The prologue shares the first page with the first block (Unicorn
      * 2.1.1 starts the code region right after it), so that page stays. */
-    uintptr_t start = (m->jit_low & ~(uintptr_t)(HOST_PAGE - 1)) + HOST_PAGE;
-    uintptr_t end = (m->jit_high & ~(uintptr_t)(HOST_PAGE - 1)) + 2 * HOST_PAGE;
+    uintptr_t start = (core->jit_low & ~(uintptr_t)(HOST_PAGE - 1)) + HOST_PAGE;
+    uintptr_t end = (core->jit_high & ~(uintptr_t)(HOST_PAGE - 1)) + 2 * HOST_PAGE;
 
-    uc_ctl_flush_tb(m->uc);
-    if (m->jit_low && end > start)
+    uc_ctl_flush_tb(core->uc);
+    if (core->jit_low && end > start)
         madvise((void *)start, end - start, MADV_DONTNEED);
-    m->jit_low = m->jit_high = 0;
-    m->last_block_end = 0;
-    memset(m->code_pages, 0, sizeof(m->code_pages));
-    m->stats.jit_flushes++;
+    core->jit_low = core->jit_high = 0;
+    /* Nothing refers to the pool's pages any more; the machines see the new
+     * generation and map their flash again (tlb.c).  The TLB may hold pool
+     * addresses: it goes too. */
+    code_pool_reset(core->pool);
+    uc_ctl_flush_tlb(core->uc);
+    core->tlb_owner = NULL;
+    core->jit_flushes++;
+    core->pool_full = false;
 }
 
-void jit_bound(struct machine *m)
+void jit_bound(struct machine_core *core)
 {
-    if (jit_used_bytes(m) >= JIT_FLUSH_AT)
-        jit_flush(m);
+    if (jit_used_bytes(core) >= JIT_FLUSH_AT || core->pool_full)
+        jit_flush(core);
 }

@@ -269,10 +269,11 @@ void machine_console_output(struct machine *m, const uint8_t *buf, size_t len)
 
 void machine_code_changed(struct machine *m, uint32_t addr, uint32_t len)
 {
-    /* Translated code is dropped and the instruction sites rescanned
-     * between runs: hooks are not changed under a running engine, and
-     * dropping code makes Unicorn look the page up in the TLB as if the
-     * CPU fetched it.  The run ends at the next block. */
+    /* Fetches map the new bytes from now (translated code is kept by
+     * content, so nothing is dropped: tlb.c, code_pool.c); the instruction
+     * sites are rescanned between runs, as hooks are not changed under a
+     * running engine.  The run ends at the next block. */
+    tlb_flash_changed(m, addr, len);
     if (m->code_changed_end == 0) {
         m->code_changed_start = addr;
         m->code_changed_end = addr + len;
@@ -289,8 +290,6 @@ static void rescan_changed_code(struct machine *m)
 
     if (m->code_changed_end == 0)
         return;
-    uc_ctl_remove_cache(m->uc, m->code_changed_start, m->code_changed_end);
-    m->mpu_dirty = true; /* the lookup above may have left a TLB entry */
     if (!sites_rescan(m, m->code_changed_start, m->code_changed_end - m->code_changed_start,
                       &error))
         machine_log(m, MACHINE_LOG_UNIMP, "code at 0x%08x..0x%08x runs without its "
@@ -310,7 +309,7 @@ void machine_power_cut_now(struct machine *m, const char *why)
  * uninitialised RAM shows it), which also frees its memory (guest_mem.h). */
 static void fill_sram(struct machine *m, size_t len)
 {
-    guest_mem_discard(m->sram_mem, 0, len);
+    guest_mem_discard(m->mem, GUEST_MEM_SRAM_OFF, len);
 }
 
 static void do_reset(struct machine *m, uint32_t cause)
@@ -339,8 +338,11 @@ static void do_reset(struct machine *m, uint32_t cause)
         if (m->periphs[i].ops->reset)
             m->periphs[i].ops->reset(m->periphs[i].opaque, cause);
     /* Translated flash code stays valid across a reset (flash did not
-     * change); code translated from SRAM does not. */
-    uc_ctl_remove_cache(m->uc, SRAM_BASE, (uint64_t)SRAM_BASE + SRAM_SIZE);
+     * change); code translated from SRAM does not.  (The lookup goes
+     * through the TLB as this machine's.) */
+    core_enter(m->core, m);
+    uc_ctl_remove_cache(m->core->uc, SRAM_BASE, (uint64_t)SRAM_BASE + SRAM_SIZE);
+    m->core->tlb_owner = NULL;
 
     /* Core reset (B1.5.5): thread mode, privileged, MSP and PC from the
      * vector table at address 0 (or where external boot put one). */
@@ -476,7 +478,7 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
             budget = MIN(budget, insns_until_deadline(m));
         rescan_changed_code(m);
-        jit_bound(m);
+        jit_bound(m->core);
         tlb_sync(m);
         m->budget = budget;
         m->stop_for_events = false;
@@ -541,12 +543,30 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
     enum machine_state st;
 
     m->in_run = true;
+    if (m->powered)
+        core_enter(m->core, m);
     st = run_slice(m, max_insns);
     m->in_run = false;
     return st;
 }
 
 /* ---- life cycle and host access ---- */
+
+/* The machine's memory in a slot of the core it runs on: the one given, or
+ * a core of its own. */
+static bool attach_core(struct machine *m, struct machine_core *core, GError **error)
+{
+    bool ok;
+
+    if (core)
+        return core_attach(core, m, error);
+    core = core_new(1, error);
+    if (!core)
+        return false;
+    ok = core_attach(core, m, error);
+    core_unref(core); /* the machine holds it now */
+    return ok;
+}
 
 struct machine *machine_new(const struct machine_config *cfg, GError **error)
 {
@@ -559,19 +579,18 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
     m->seeded_state = cfg->seed ^ 0x6C616D7073696Dull;
     m->timers = g_ptr_array_new();
     m->state = MACHINE_OFF;
-    m->sram_mem = guest_mem_new(SRAM_SIZE, GUEST_MEM_POWER_ON, error);
-    if (!m->sram_mem)
-        goto fail;
-    m->sram = guest_mem_host(m->sram_mem);
     sites_init(m);
+    if (!attach_core(m, cfg->core, error))
+        goto fail;
     for (size_t i = 0; i < G_N_ELEMENTS(periph_table); i++) {
         if (!strcmp(periph_table[i].name, "crypto") && !machine_has_crypto_engine(m))
             continue; /* the window stays unmapped: a BusFault, as on that silicon */
         void *opaque = periph_create(m, periph_table[i].name, error);
         if (!opaque)
             goto fail;
-        m->periphs[m->nperiphs++] = (struct periph_slot){ m, periph_table[i].ops, opaque,
-                                                           periph_table[i].base };
+        m->periphs[m->nperiphs] = (struct periph_slot){ periph_table[i].ops, opaque,
+                                                         periph_table[i].base };
+        m->window[(periph_table[i].base - PERIPH_BASE) / PERIPH_WINDOW] = &m->periphs[m->nperiphs++];
         if (!strcmp(periph_table[i].name, "flashctl"))
             m->flashctl = opaque; /* first after sysctl: later models may ask for the variant */
         else if (!strcmp(periph_table[i].name, "ble"))
@@ -585,9 +604,7 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
         else if (!strcmp(periph_table[i].name, "crypto"))
             m->crypto = opaque;
     }
-    m->flash = flashctl_flash(m->flashctl);
-    m->otp = flashctl_otp(m->flashctl);
-    if (!cpu_init(m, error) || !sites_rescan(m, 0, FLASH_SIZE, error))
+    if (!sites_rescan(m, 0, FLASH_SIZE, error))
         goto fail;
     systick_init(m);
     return m;
@@ -601,8 +618,6 @@ void machine_free(struct machine *m)
 {
     if (!m)
         return;
-    if (m->uc)
-        uc_close(m->uc);
     for (unsigned i = m->nperiphs; i-- > 0;)
         if (m->periphs[i].ops->free)
             m->periphs[i].ops->free(m->periphs[i].opaque);
@@ -610,7 +625,9 @@ void machine_free(struct machine *m)
         machine_timer_free(g_ptr_array_index(m->timers, 0));
     g_ptr_array_unref(m->timers);
     sites_free(m);
-    guest_mem_free(m->sram_mem);
+    g_free(m->code_map);
+    if (m->core)
+        core_detach(m->core, m);
     g_free(m->power_cut_why);
     g_free((char *)m->cfg.state_dir);
     g_free(m->name);
@@ -627,7 +644,7 @@ bool machine_factory_write(struct machine *m, uint32_t addr, const void *buf,
 {
     if (!flashctl_factory_write(m->flashctl, addr, buf, len, error))
         return false;
-    if (addr < FLASH_SIZE && m->uc)
+    if (addr < FLASH_SIZE)
         machine_code_changed(m, addr, (uint32_t)len);
     return true;
 }
@@ -666,15 +683,39 @@ void machine_get_stats(const struct machine *m, struct machine_stats *out)
     out->instructions = m->icount;
     out->flash_ops = m->flashctl ? flashctl_op_count(m->flashctl) : 0;
     out->crypto_ops = m->crypto ? crypto_op_count(m->crypto) : 0;
-    out->jit_bytes = jit_used_bytes(m);
+    out->jit_bytes = jit_used_bytes(m->core);
 }
 
 void machine_compact(struct machine *m)
 {
-    if (m->in_run)
-        return;
-    jit_flush(m);
     flashctl_trim(m->flashctl);
+}
+
+struct guest_mem *machine_memory(struct machine *m)
+{
+    return m->mem;
+}
+
+/* ---- cores ---- */
+
+struct machine_core *machine_core_new(unsigned capacity, GError **error)
+{
+    return core_new(capacity, error);
+}
+
+void machine_core_free(struct machine_core *core)
+{
+    core_unref(core);
+}
+
+void machine_core_get_stats(const struct machine_core *core, struct machine_core_stats *out)
+{
+    *out = (struct machine_core_stats){
+        .jit_bytes = jit_used_bytes(core),
+        .jit_flushes = core->jit_flushes,
+        .code_pool_pages = code_pool_used(core->pool),
+        .machines = core->refs - 1,
+    };
 }
 
 const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len)

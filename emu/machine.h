@@ -64,6 +64,23 @@ struct machine_hooks {
     void *user;
 };
 
+/* A CPU core: the engine machines run on, one at a time, sharing its
+ * translated code (docs/emulator.md#cores).  A fleet's worker thread makes
+ * one and puts its lamps on it; a core is used from one thread only. */
+struct machine_core;
+/* A core for up to capacity machines (their memory is reserved address
+ * space, resident as they touch it). */
+struct machine_core *machine_core_new(unsigned capacity, GError **error);
+/* Drops the creator's reference: the core goes with its last machine. */
+void machine_core_free(struct machine_core *core);
+struct machine_core_stats {
+    uint64_t jit_bytes;       /* translated code held (host bytes) */
+    uint64_t jit_flushes;     /* times it was dropped to stay in bounds */
+    unsigned code_pool_pages; /* distinct 1 KiB code pages its machines fetch */
+    unsigned machines;
+};
+void machine_core_get_stats(const struct machine_core *core, struct machine_core_stats *out);
+
 struct net_env; /* emu/net_env.h */
 struct ble_medium_ops; /* emu/ble.h */
 struct ble_radio;
@@ -82,8 +99,11 @@ struct machine_config {
     const struct ble_medium_ops *ble_ops;
     void *ble_medium;
     /* Count the guest's stores (machine_stats.guest_stores): a diagnostic
-     * that makes every store call a hook, so the run is slower. */
+     * that makes every store of the core call a hook, so runs are slower. */
     bool count_stores;
+    /* the core to run on (shared with other machines of the same thread);
+     * NULL: a core of its own */
+    struct machine_core *core;
     struct machine_hooks hooks;
 };
 
@@ -193,12 +213,11 @@ struct machine_stats {
     uint64_t guest_stores;  /* with machine_config.count_stores, else 0 */
     uint64_t host_lag_us;   /* realtime: host time taken off the lamp's clock
                                because the host could not run it on time */
-    uint64_t jit_flushes;   /* translated code dropped to stay in bounds */
-    uint64_t jit_bytes;     /* translated code held now (host bytes) */
+    uint64_t jit_bytes;     /* translated code its core holds now (host bytes) */
 };
 void machine_get_stats(const struct machine *m, struct machine_stats *out);
-/* Drops translated code and unmaps memory the lamp only read (erased
- * flash), giving it back to the host: for a lamp that has gone idle. */
+/* Unmaps memory the lamp only read (erased flash), giving it back to the
+ * host: for a lamp that has gone idle. */
 void machine_compact(struct machine *m);
 
 const char *machine_name(const struct machine *m);

@@ -1,19 +1,28 @@
-/* emu/machine_internal.h: the machine's state, shared by the core files
- * (machine.c, cpu.c, exception.c, nvic.c, scb.c, systick.c, mpu.c).  Not
- * for peripheral models (they use periph.h) nor for sim/. */
+/* emu/machine_internal.h: the state of a machine and of the core it runs
+ * on, shared by the core files (machine.c, core.c, cpu.c, tlb.c, sites.c,
+ * jit.c, exception.c, nvic.c, scb.c, systick.c, mpu.c).  Not for peripheral
+ * models (they use periph.h) nor for sim/. */
 #ifndef LAMPSIM_EMU_MACHINE_INTERNAL_H
 #define LAMPSIM_EMU_MACHINE_INTERNAL_H
 
 #include "periph.h"
+#include "code_pool.h"
 #include "guest_mem.h"
 
 #include <unicorn/unicorn.h>
 
 #define SCS_SIZE 0x1000u
 #define SCS_STIR 0xF00u
-/* Translated code per machine: Unicorn's default is 1 GiB of address
- * space per engine (docs/emulator.md#memory). */
-#define CPU_TCG_BUFFER_BYTES (8u * 1024 * 1024)
+/* Translated code per core, shared by its machines (docs/emulator.md#cores):
+ * Unicorn's default is 1 GiB of address space per engine. */
+#define CPU_TCG_BUFFER_BYTES (32u * 1024 * 1024)
+/* The core's physical address space (what its TLB maps guest addresses
+ * to; core.c): the code pool and a slot per machine for its memory, clear
+ * of the MMIO windows, all below 4 GiB, where Unicorn 2.1.1 reaches them
+ * (it loses accesses to physical addresses above, measured). */
+#define CORE_POOL_PHYS 0x10000000ull
+#define CORE_ARENA_PHYS 0x50000000ull
+#define CORE_MAX_SLOTS ((unsigned)((0xE0000000ull - CORE_ARENA_PHYS) / GUEST_MEM_SIZE))
 
 /* ARMv7-M exception numbers (ARMv7-M ARM B1.5.2). */
 enum {
@@ -44,10 +53,53 @@ enum {
 #define HFSR_FORCED (1u << 30)
 
 struct periph_slot {
-    struct machine *m;
     const struct periph_ops *ops;
     void *opaque;
     uint32_t base;
+};
+
+/* What the engine holds for the machine whose registers are in it, saved
+ * while another runs (core.c). */
+struct cpu_regs {
+    uint32_t r[13], lr, pc, xpsr, msp, psp, control, primask, basepri, faultmask;
+    bool fp;            /* the FP registers below are held (CPACR grants CP10) */
+    uint32_t s[32], fpscr;
+};
+
+/* An instruction site of one machine (sites.c). */
+struct machine_site {
+    uint32_t addr;
+    uint8_t kinds;
+};
+
+/* A peripheral window as the core maps it: the callbacks find the model of
+ * the machine running (cpu.c). */
+struct core_window {
+    struct machine_core *core;
+    unsigned index;
+};
+
+/* The engine machines run on, one at a time (core.c). */
+struct machine_core {
+    uc_engine *uc;
+    uc_hook block_hook, sram_code_hook, intr_hook, tlb_hook, store_hook;
+    bool store_hook_on;
+    unsigned refs;              /* machines attached, plus its creator */
+    struct machine *current;    /* whose registers the engine holds, or NULL */
+    struct machine *tlb_owner;  /* whose memory and view the TLB maps, or NULL */
+    bool in_cpu_run;            /* inside uc_emu_start: TLB fills are the CPU's */
+    /* every machine's memory, a slot each, mapped at CORE_ARENA_PHYS */
+    uint8_t *arena;
+    unsigned capacity;
+    uint8_t *slot_used;
+    struct code_pool *pool;     /* flash pages as fetched, mapped at CORE_POOL_PHYS */
+    bool pool_full;             /* a fill found no room: flush between runs */
+    /* translated code (jit.c): host addresses of the first block since the
+     * last flush and the highest seen, 0 when none */
+    uintptr_t jit_low, jit_high;
+    uint64_t jit_flushes;
+    GHashTable *site_hooks;     /* guest address -> struct core_site_hook * */
+    struct core_window windows[PERIPH_WINDOWS];
 };
 
 struct machine_timer {
@@ -111,20 +163,27 @@ struct pending_fault {
 struct machine {
     struct machine_config cfg;
     char *name;
-    uc_engine *uc;
-    uc_hook block_hook, sram_code_hook, intr_hook, store_hook, tlb_hook;
+    struct machine_core *core;
+    unsigned slot;              /* in the core's arena */
+    struct cpu_regs regs;       /* while not the core's current machine */
+    bool regs_saved;
+    /* which code pool page each flash page is fetched from (index + 1, 0:
+     * not yet), valid for pool generation code_map_gen */
+    uint16_t *code_map;
+    unsigned code_map_gen;
+    bool tlb_flush_needed;      /* flash changed under live TLB entries */
     /* machine_watch_code_entry, checked by the block hook */
     uint32_t entry_start, entry_end;
     machine_entry_fn entry_fn;
     void *entry_user;
     bool entry_seen;      /* since the last reset */
 
-    struct guest_mem *sram_mem;
-    uint8_t *sram;              /* guest_mem_host(sram_mem) */
-    uint8_t *flash, *otp;       /* owned by FLASHCTL */
+    struct guest_mem *mem;      /* flash, SRAM and OTP, in the core's arena */
+    uint8_t *flash, *sram, *otp;
     void *flashctl, *uart, *rng, *net, *crypto, *ble;
     struct periph_slot periphs[PERIPH_WINDOWS];
     unsigned nperiphs;
+    struct periph_slot *window[PERIPH_WINDOWS]; /* by window, NULL: unmapped */
 
     enum machine_state state;
     bool powered;
@@ -132,7 +191,6 @@ struct machine {
     uint32_t pending_reset;     /* cause bits of a requested reset, 0 none */
     bool stop_for_events;       /* something needs handling between insns */
     bool in_run;                /* inside machine_run */
-    bool in_cpu_run;            /* inside uc_emu_start: TLB fills are the CPU's */
     char *power_cut_why;        /* power cut requested by fault injection */
 
     /* time */
@@ -190,20 +248,35 @@ struct machine {
     unsigned run_blocks;        /* blocks started in a probe or step run */
     uint64_t code_pages[(TLB_CODE_PAGES + 63) / 64];
 
-    /* translated code (jit.c): host addresses of the first block since the
-     * last flush and the highest seen, 0 when none */
-    uintptr_t jit_low, jit_high;
-
     /* instruction sites (sites.c), sorted by address */
-    GPtrArray *sites;
-    unsigned stats_sites;
+    GArray *sites;              /* struct machine_site */
     uint32_t code_changed_start, code_changed_end; /* to rescan, end 0: none */
 
     struct machine_stats stats;
 };
 
+/* core.c */
+struct machine_core *core_new(unsigned capacity, GError **error);
+void core_unref(struct machine_core *core);
+/* Gives m a slot of the arena and its memory there. */
+bool core_attach(struct machine_core *core, struct machine *m, GError **error);
+void core_detach(struct machine_core *core, struct machine *m);
+/* Makes m the machine whose registers the engine holds. */
+void core_enter(struct machine_core *core, struct machine *m);
+/* Where offset off (guest_mem.h) of the memory in slot lives. */
+uint64_t core_slot_phys(const struct machine_core *core, unsigned slot, size_t off);
+/* A register of m read from what was saved when another machine entered
+ * the engine; false when m is in the engine (or reg is not saved). */
+bool core_saved_reg(const struct machine *m, int reg, uint32_t *v);
+/* One more (or one less) machine has an instruction site at addr. */
+bool core_site_ref(struct machine_core *core, struct machine *m, uint32_t addr, GError **error);
+void core_site_unref(struct machine_core *core, struct machine *m, uint32_t addr);
+/* The hooks every machine's code runs with (cpu.c). */
+bool cpu_core_hooks(struct machine_core *core, GError **error);
+bool cpu_count_stores_on(struct machine_core *core, GError **error);
+void cpu_hook_site(uc_engine *uc, uint64_t address, uint32_t size, void *user);
+
 /* cpu.c */
-bool cpu_init(struct machine *m, GError **error);
 /* The core's part of an instruction site (sites.c), before it runs. */
 void cpu_on_site(struct machine *m, uint32_t pc, unsigned kinds);
 uint32_t cpu_count_insns(struct machine *m, uint32_t start, uint32_t end);
@@ -258,26 +331,30 @@ void sites_init(struct machine *m);
 void sites_free(struct machine *m);
 /* Rescans flash [addr, addr + len) and updates the sites' hooks. */
 bool sites_rescan(struct machine *m, uint32_t addr, uint32_t len, GError **error);
+/* SITE_* bits of m's instruction at addr, 0 when none. */
+unsigned sites_kinds(const struct machine *m, uint32_t addr);
 /* SITE_* bits for an instruction, given the two halfwords before it. */
 unsigned sites_kinds_at(uint16_t prev2, uint16_t prev, uint16_t hw1, uint16_t hw2);
 
-/* jit.c */
-void jit_flush(struct machine *m);
+/* jit.c (per core) */
+void jit_flush(struct machine_core *core);
 /* Flushes translated code past its bound; call between runs. */
-void jit_bound(struct machine *m);
-bool jit_nearly_full(const struct machine *m);
-size_t jit_used_bytes(const struct machine *m);
+void jit_bound(struct machine_core *core);
+bool jit_nearly_full(const struct machine_core *core);
+size_t jit_used_bytes(const struct machine_core *core);
 /* From the block hook, called from the block's own code. */
-static inline void jit_note_code(struct machine *m, uintptr_t host_pc)
+static inline void jit_note_code(struct machine_core *core, uintptr_t host_pc)
 {
-    if (!m->jit_low)
-        m->jit_low = host_pc;
-    if (host_pc > m->jit_high)
-        m->jit_high = host_pc;
+    if (!core->jit_low)
+        core->jit_low = host_pc;
+    if (host_pc > core->jit_high)
+        core->jit_high = host_pc;
 }
 
 /* tlb.c */
-bool tlb_init(struct machine *m, GError **error);
+bool tlb_init(struct machine_core *core, GError **error);
+/* Flash [addr, addr+len) of m changed: its fetches map new content. */
+void tlb_flash_changed(struct machine *m, uint32_t addr, uint32_t len);
 /* Flushes the TLB if the MPU or the view changed, dropping translated code
  * that is no longer executable; call before every run. */
 void tlb_sync(struct machine *m);

@@ -8,9 +8,7 @@
 #define LAMPSIM_EMU_PERIPH_H
 
 #include "machine.h"
-
-#define PERIPH_WINDOW 0x1000u
-#define PERIPH_WINDOWS 16u /* 0x4000_0000..0x4000_FFFF, every model's window */
+#include "memory_map.h"
 
 struct periph_ops {
     const char *name;
@@ -22,20 +20,11 @@ struct periph_ops {
     void (*free)(void *opaque);
 };
 
-/* Memory map (docs/hardware.md#memory-map). */
-#define FLASH_BASE 0x00000000u
-#define FLASH_SIZE (2u * 1024 * 1024)
-#define FLASH_SECTOR_SIZE 4096u
-#define OTP_BASE 0x1FFF0000u
-#define OTP_SIZE 4096u
+/* Memory map: memory_map.h (docs/hardware.md#memory-map). */
 #define OTP_LOCKS_OFFSET 0x000u  /* docs/hardware.md#otp-layout */
 #define OTP_LOCK_DEBUG 1u
 #define OTP_LOCK_BOOT 2u
 #define OTP_LOCK_BOOTLOADER_WP 4u
-#define SRAM_BASE 0x20000000u
-#define SRAM_SIZE (256u * 1024)
-#define SRAM_RETAINED_SIZE 4096u /* top of SRAM, kept across warm reset */
-#define PERIPH_BASE 0x40000000u
 #define SYSCTL_BASE (PERIPH_BASE + 0x0000)
 #define FLASHCTL_BASE (PERIPH_BASE + 0x1000)
 #define RNG_BASE (PERIPH_BASE + 0x2000)
@@ -46,7 +35,6 @@ struct periph_ops {
 #define NET_BASE (PERIPH_BASE + 0x7000)
 #define CRYPTO_BASE (PERIPH_BASE + 0x8000)
 #define BLE_BASE (PERIPH_BASE + 0x9000)
-#define SCS_BASE 0xE000E000u
 
 /* External interrupt numbers (NVIC IRQ n = exception 16 + n). */
 enum {
@@ -126,10 +114,12 @@ void *crypto_new(struct machine *m, GError **error);
 void *ble_new(struct machine *m, GError **error);
 uint64_t crypto_op_count(void *crypto);
 
-/* FLASHCTL owns flash and OTP contents (backed by the state directory). */
+/* The machine's memory: flash, SRAM and OTP (guest_mem.h). */
+struct guest_mem *machine_memory(struct machine *m);
+
+/* FLASHCTL keeps flash and OTP contents (the machine's memory) backed by
+ * the state directory. */
 void *flashctl_new(struct machine *m, const char *state_dir, GError **error);
-uint8_t *flashctl_flash(void *fc);  /* FLASH_SIZE bytes, mapped by the CPU */
-uint8_t *flashctl_otp(void *fc);    /* OTP_SIZE bytes, mapped by the CPU */
 uint32_t flashctl_variant(void *fc); /* FLASH_STORE_VARIANT_* of the lamp */
 /* Whether the 4 KiB of flash holding addr may hold anything but erased
  * bytes; false means all 0xFF, known without reading them. */

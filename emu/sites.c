@@ -10,7 +10,8 @@
  * reset) must have happened: between those, a request takes effect at the
  * next translation block, as in QEMU.  Every such address
  * in flash gets a Unicorn code hook of its own, found by scanning flash when
- * it changes: code elsewhere runs with no per-instruction callback at all,
+ * it changes (one hook per address on a core, whichever of its machines
+ * has a site there): code elsewhere runs with no per-instruction callback,
  * which keeps translated code small and fast (docs/emulator.md).  Code
  * running from SRAM is not scanned; one hook over SRAM decodes it as it
  * runs (only RAM code pays). */
@@ -18,22 +19,6 @@
 #include "thumb.h"
 
 #include <string.h>
-
-struct site {
-    struct machine *m;
-    uint32_t addr;
-    uint8_t kinds;      /* SITE_* */
-    uc_hook hook;
-};
-
-static void hook_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
-{
-    struct site *s = user;
-
-    cpu_on_site(s->m, (uint32_t)address, s->kinds);
-    if (s->m->stop_for_events)
-        uc_emu_stop(uc);
-}
 
 static uint16_t flash16(const struct machine *m, uint32_t addr)
 {
@@ -65,56 +50,28 @@ unsigned sites_kinds_at(uint16_t prev2, uint16_t prev, uint16_t hw1, uint16_t hw
 
 static gint by_addr(gconstpointer a, gconstpointer b)
 {
-    const struct site *x = *(struct site *const *)a, *y = *(struct site *const *)b;
+    const struct machine_site *x = a, *y = b;
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void site_drop(struct machine *m, struct site *s)
-{
-    uc_hook_del(m->uc, s->hook);
-    g_free(s);
-}
-
-/* Drops the sites in [start, end). */
+/* Drops m's sites in [start, end). */
 static void drop_range(struct machine *m, uint32_t start, uint32_t end)
 {
-    GPtrArray *v = m->sites;
+    GArray *v = m->sites;
 
     for (guint i = 0; i < v->len;) {
-        struct site *s = g_ptr_array_index(v, i);
+        struct machine_site *s = &g_array_index(v, struct machine_site, i);
         if (s->addr >= start && s->addr < end) {
-            site_drop(m, s);
-            g_ptr_array_remove_index(v, i);
+            core_site_unref(m->core, m, s->addr);
+            g_array_remove_index(v, i);
         } else {
             i++;
         }
     }
 }
 
-static bool add_site(struct machine *m, uint32_t addr, unsigned kinds, GError **error)
-{
-    struct site *s = g_new0(struct site, 1);
-    uc_err err;
-
-    s->m = m;
-    s->addr = addr;
-    s->kinds = (uint8_t)kinds;
-    err = uc_hook_add(m->uc, &s->hook, UC_HOOK_CODE, hook_site, s, addr, addr);
-    if (err != UC_ERR_OK) {
-        g_free(s);
-        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
-                    "instruction site 0x%08x: unicorn: %s", addr, uc_strerror(err));
-        return false;
-    }
-    g_ptr_array_add(m->sites, s);
-    return true;
-}
-
 /* Erased flash (all 0xFF) holds no instruction of interest; pages the
- * flash controller knows to be erased are not even read (they are kept
- * out of memory). */
-#define ERASED_UNIT 4096u
-
+ * lamp's memory knows to be erased are not even read (guest_mem.h). */
 bool sites_rescan(struct machine *m, uint32_t addr, uint32_t len, GError **error)
 {
     uint32_t start = addr & ~1u, end = MIN((uint64_t)addr + len + 4, FLASH_SIZE);
@@ -123,32 +80,53 @@ bool sites_rescan(struct machine *m, uint32_t addr, uint32_t len, GError **error
         return true;
     drop_range(m, start, end);
     for (uint32_t a = start; a < end; a += 2) {
-        if (!flashctl_page_has_data(m->flashctl, a)) {
-            a = (a | (ERASED_UNIT - 1)) - 1;
+        if (!guest_mem_page_written(m->mem, GUEST_MEM_FLASH_OFF + a)) {
+            a = (a | (GUEST_MEM_PAGE - 1)) - 1;
             continue;
         }
         uint16_t hw1 = flash16(m, a), hw2 = flash16(m, a + 2);
         uint16_t prev = a >= 2 ? flash16(m, a - 2) : 0, prev2 = a >= 4 ? flash16(m, a - 4) : 0;
         unsigned k = sites_kinds_at(prev2, prev, hw1, hw2);
-        if (k && !add_site(m, a, k, error))
+        if (!k)
+            continue;
+        if (!core_site_ref(m->core, m, a, error))
             return false;
+        struct machine_site site = { a, (uint8_t)k };
+        g_array_append_val(m->sites, site);
     }
-    g_ptr_array_sort(m->sites, by_addr);
-    m->stats_sites = m->sites->len;
+    g_array_sort(m->sites, by_addr);
     return true;
+}
+
+unsigned sites_kinds(const struct machine *m, uint32_t addr)
+{
+    const struct machine_site *v = (const struct machine_site *)(void *)m->sites->data;
+    guint lo = 0, hi = m->sites->len;
+
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        if (v[mid].addr == addr)
+            return v[mid].kinds;
+        if (v[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
 }
 
 void sites_init(struct machine *m)
 {
-    m->sites = g_ptr_array_new();
+    m->sites = g_array_new(FALSE, FALSE, sizeof(struct machine_site));
 }
 
 void sites_free(struct machine *m)
 {
     if (!m->sites)
         return;
-    for (guint i = 0; i < m->sites->len; i++)
-        g_free(g_ptr_array_index(m->sites, i));
-    g_ptr_array_unref(m->sites);
+    if (m->core)
+        for (guint i = 0; i < m->sites->len; i++)
+            core_site_unref(m->core, m, g_array_index(m->sites, struct machine_site, i).addr);
+    g_array_unref(m->sites);
     m->sites = NULL;
 }

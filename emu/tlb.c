@@ -37,10 +37,9 @@ static unsigned bus_perms(struct machine *m, uint32_t addr)
         return UC_PROT_ALL;
     if (addr >= SCS_BASE && addr < SCS_BASE + SCS_SIZE)
         return UC_PROT_READ | UC_PROT_WRITE;
-    if (addr >= PERIPH_BASE && addr < PERIPH_BASE + PERIPH_WINDOWS * PERIPH_WINDOW)
-        for (unsigned i = 0; i < m->nperiphs; i++)
-            if ((addr & ~(PERIPH_WINDOW - 1)) == m->periphs[i].base)
-                return UC_PROT_READ | UC_PROT_WRITE;
+    if (addr >= PERIPH_BASE && addr < PERIPH_BASE + PERIPH_WINDOWS * PERIPH_WINDOW &&
+        m->window[(addr - PERIPH_BASE) / PERIPH_WINDOW])
+        return UC_PROT_READ | UC_PROT_WRITE;
     return 0; /* unmapped, or a peripheral window without a model */
 }
 
@@ -113,19 +112,64 @@ static unsigned wanted(uc_mem_type type)
                                                                        : UC_PROT_READ;
 }
 
+/* Where the page of the machine running lives in the core's physical
+ * space: its flash fetched from the shared code pool (so identical code
+ * shares its translation), its flash read as data, SRAM and OTP in its own
+ * slot, the peripherals and the SCS where the core maps them for all. */
+static uint64_t fetch_phys(struct machine *m, uint32_t page)
+{
+    struct machine_core *core = m->core;
+    unsigned gen = code_pool_generation(core->pool), i = page / TLB_PAGE;
+
+    if (!m->code_map)
+        m->code_map = g_new0(uint16_t, FLASH_SIZE / TLB_PAGE);
+    if (m->code_map_gen != gen) {
+        memset(m->code_map, 0, FLASH_SIZE / TLB_PAGE * sizeof(*m->code_map));
+        m->code_map_gen = gen;
+    }
+    if (!m->code_map[i]) {
+        const uint8_t *bytes = guest_mem_page_view(m->mem, GUEST_MEM_FLASH_OFF + page) +
+                               page % GUEST_MEM_PAGE;
+        int idx = code_pool_intern(core->pool, bytes);
+        if (idx < 0) {
+            /* Run from the machine's own copy, unshared, until the core
+             * flushes its translated code and with it the pool. */
+            core->pool_full = true;
+            return core_slot_phys(core, m->slot, GUEST_MEM_FLASH_OFF + page);
+        }
+        m->code_map[i] = (uint16_t)(idx + 1);
+    }
+    return code_pool_phys(core->pool) + (uint64_t)(m->code_map[i] - 1) * TLB_PAGE;
+}
+
+static uint64_t page_phys(struct machine *m, uint32_t page, uc_mem_type type)
+{
+    if (page < FLASH_SIZE)
+        return type == UC_MEM_FETCH ? fetch_phys(m, page)
+                                    : core_slot_phys(m->core, m->slot, GUEST_MEM_FLASH_OFF + page);
+    if (page >= SRAM_BASE && page < SRAM_BASE + SRAM_SIZE)
+        return core_slot_phys(m->core, m->slot, GUEST_MEM_SRAM_OFF + (page - SRAM_BASE));
+    if (page >= OTP_BASE && page < OTP_BASE + OTP_SIZE)
+        return core_slot_phys(m->core, m->slot, GUEST_MEM_OTP_OFF + (page - OTP_BASE));
+    return page;
+}
+
 static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *e,
                           void *user)
 {
-    struct machine *m = user;
+    struct machine_core *core = user;
+    struct machine *m = core->current;
     uint32_t page = (uint32_t)vaddr & ~(TLB_PAGE - 1);
     bool split;
     unsigned perms;
 
-    if (!m->in_cpu_run) {
+    if (!core->in_cpu_run) {
         /* Unicorn itself, dropping translated code outside a run, looks
          * the page up as a fetch: answer for the bus alone; the caller
          * flushes the TLB before the CPU runs again. */
-        e->paddr = page;
+        if (!m)
+            return false;
+        e->paddr = page_phys(m, page, type);
         e->perms = bus_perms(m, page);
         return e->perms != 0;
     }
@@ -139,14 +183,26 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tl
     else
         perms = page_perms(m, page, m->tlb_privileged, m->tlb_bypassed, &split);
     if (perms & wanted(type)) {
-        e->paddr = page;
+        e->paddr = page_phys(m, page, type);
         e->perms = perms;
         if (type == UC_MEM_FETCH)
             note_code_page(m, page);
+        else if (page < FLASH_SIZE)
+            /* Flash read as data maps the machine's copy; a fetch must
+             * come back here to map the shared one. */
+            e->perms &= ~UC_PROT_EXEC;
         return true;
     }
     m->denial = (struct tlb_denial){ true, page, type };
     return false;
+}
+
+void tlb_flash_changed(struct machine *m, uint32_t addr, uint32_t len)
+{
+    if (m->code_map && len)
+        for (uint32_t p = addr / TLB_PAGE; p <= (addr + len - 1) / TLB_PAGE && p < FLASH_SIZE / TLB_PAGE; p++)
+            m->code_map[p] = 0;
+    m->tlb_flush_needed = true;
 }
 
 /* The probe's trap page: the first access of the replayed instruction to
@@ -154,7 +210,7 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tl
  * (stopping inside an MMIO access makes Unicorn drop the instruction). */
 static uint64_t trap_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
-    struct machine *m = user;
+    struct machine *m = ((struct machine_core *)user)->current;
 
     m->probe.hit = true;
     m->probe.addr = m->probe.page + (uint32_t)offset;
@@ -165,7 +221,7 @@ static uint64_t trap_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
 
 static void trap_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
-    struct machine *m = user;
+    struct machine *m = ((struct machine_core *)user)->current;
 
     m->probe.hit = true;
     m->probe.addr = m->probe.page + (uint32_t)offset;
@@ -173,20 +229,19 @@ static void trap_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     uc_emu_stop(uc);
 }
 
-bool tlb_init(struct machine *m, GError **error)
+bool tlb_init(struct machine_core *core, GError **error)
 {
-    uc_err err = uc_ctl_tlb_mode(m->uc, UC_TLB_VIRTUAL);
+    uc_err err = uc_ctl_tlb_mode(core->uc, UC_TLB_VIRTUAL);
 
     if (!err)
-        err = uc_hook_add(m->uc, &m->tlb_hook, UC_HOOK_TLB_FILL, hook_tlb_fill, m, 1, 0);
+        err = uc_hook_add(core->uc, &core->tlb_hook, UC_HOOK_TLB_FILL, hook_tlb_fill, core, 1, 0);
     if (!err)
-        err = uc_mmio_map(m->uc, TRAP_BASE, TLB_PAGE, trap_read, m, trap_write, m);
+        err = uc_mmio_map(core->uc, TRAP_BASE, TLB_PAGE, trap_read, core, trap_write, core);
     if (err != UC_ERR_OK) {
         g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "unicorn virtual TLB: %s",
                     uc_strerror(err));
         return false;
     }
-    m->mpu_dirty = true;
     return true;
 }
 
@@ -203,7 +258,7 @@ static void drop_code_that_lost_exec(struct machine *m, bool priv, bool bypass)
              * path, instruction by instruction, and checked there. */
             if ((page_perms(m, page, priv, bypass, &split) & UC_PROT_EXEC) || split)
                 continue;
-            uc_ctl_remove_cache(m->uc, page, (uint64_t)page + TLB_PAGE);
+            uc_ctl_remove_cache(m->core->uc, page, (uint64_t)page + TLB_PAGE);
             m->code_pages[w] &= ~(1ull << (i % 64));
         }
     }
@@ -211,15 +266,22 @@ static void drop_code_that_lost_exec(struct machine *m, bool priv, bool bypass)
 
 void tlb_sync(struct machine *m)
 {
+    struct machine_core *core = m->core;
     bool priv = cpu_privileged(m), bypass = mpu_bypassed(m);
+    bool view = m->mpu_dirty || priv != m->tlb_privileged || bypass != m->tlb_bypassed;
 
-    if (!m->mpu_dirty && priv == m->tlb_privileged && bypass == m->tlb_bypassed)
+    if (!view && core->tlb_owner == m && !m->tlb_flush_needed)
         return;
-    drop_code_that_lost_exec(m, priv, bypass);
-    uc_ctl_flush_tlb(m->uc);
-    m->mpu_dirty = false;
+    /* (the TLB must show m's view before dropping code: remove_cache looks
+     * pages up through it) */
     m->tlb_privileged = priv;
     m->tlb_bypassed = bypass;
+    core->tlb_owner = m;
+    if (view)
+        drop_code_that_lost_exec(m, priv, bypass);
+    uc_ctl_flush_tlb(core->uc);
+    m->mpu_dirty = false;
+    m->tlb_flush_needed = false;
 }
 
 static uint32_t insn_len(struct machine *m, uint32_t pc)
@@ -236,11 +298,11 @@ static bool probe(struct machine *m, uint32_t pc, uint32_t page)
     m->probe = (struct tlb_probe){ .active = true, .page = page };
     m->run_mode = RUN_PROBE;
     m->run_blocks = 0;
-    uc_ctl_flush_tlb(m->uc);
+    uc_ctl_flush_tlb(m->core->uc);
     uc_err err = cpu_run(m, pc);
     m->run_mode = RUN_NORMAL;
     m->probe.active = false;
-    uc_ctl_flush_tlb(m->uc);
+    uc_ctl_flush_tlb(m->core->uc);
     m->denial.valid = false;
     m->fault.valid = false;
     if (cpu_reg(m, UC_ARM_REG_PC) != pc) {
@@ -262,19 +324,19 @@ static uc_err step(struct machine *m, uint32_t pc, uint32_t page)
     /* A fresh one-instruction block: the exit ends it after pc, and the
      * block that held pc is dropped so it is not reused with the page
      * open.  Unicorn drops the block before an exit after the run. */
-    uc_ctl_remove_cache(m->uc, pc, (uint64_t)pc + 2);
+    uc_ctl_remove_cache(m->core->uc, pc, (uint64_t)pc + 2);
     m->step = (struct tlb_step){ .active = true, .page = page };
     m->run_mode = RUN_STEP;
     m->run_blocks = 0;
-    uc_ctl_flush_tlb(m->uc);
-    uc_ctl_set_exits(m->uc, &next, 1);
+    uc_ctl_flush_tlb(m->core->uc);
+    uc_ctl_set_exits(m->core->uc, &next, 1);
     err = cpu_run(m, pc);
-    uc_ctl_set_exits(m->uc, NULL, 0);
+    uc_ctl_set_exits(m->core->uc, NULL, 0);
     /* A block that starts at the exit would stop any later run there. */
-    uc_ctl_remove_cache(m->uc, next, next + 2);
+    uc_ctl_remove_cache(m->core->uc, next, next + 2);
     m->run_mode = RUN_NORMAL;
     m->step.active = false;
-    uc_ctl_flush_tlb(m->uc);
+    uc_ctl_flush_tlb(m->core->uc);
     return err;
 }
 

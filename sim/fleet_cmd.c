@@ -51,6 +51,7 @@ static void add_window(struct hs_cost *sum, const struct hs_cost *from, const st
 
 struct fleet {
     GMainLoop *loop;
+    struct machine_core *core;
     struct lamp **lamps;
     guint count;
     guint booted;
@@ -481,6 +482,15 @@ int cmd_fleet(int argc, char **argv)
     maps_before = map_count();
     cpu0 = cpu_seconds();
     f.boot_started_us = g_get_monotonic_time();
+    if (!g_getenv("LAMPSIM_PRIVATE_CORES")) {
+        f.core = machine_core_new(f.count, &error);
+        if (!f.core) {
+            fprintf(stderr, "lampsim fleet: %s\n", error->message);
+            f.exit_code = 2;
+            goto out;
+        }
+        cfg.core = f.core;
+    }
     for (guint i = 0; i < f.count; i++) {
         g_autofree char *dir = fleet_lamp_dir(state_dir, i);
         cfg.state_dir = dir;
@@ -623,6 +633,7 @@ out:
         lamp_free(f.lamps[i]);
     }
     g_free(f.lamps);
+    machine_core_free(f.core);
     if (f.connecting_cpu)
         g_hash_table_destroy(f.connecting_cpu);
     return f.exit_code;

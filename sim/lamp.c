@@ -212,6 +212,7 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
         .count_stores = cfg->count_stores,
         .ble_ops = cfg->ble_medium ? &ble_medium_radio_ops : NULL,
         .ble_medium = cfg->ble_medium,
+        .core = cfg->core,
     };
 
     lamp->line = g_string_new(NULL);

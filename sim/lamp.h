@@ -38,6 +38,7 @@ struct lamp_config {
     const char *variant;
     bool count_stores;         /* machine_config.count_stores (diagnostic) */
     struct ble_medium *ble_medium; /* the air the lamp's BLE radio is on, or NULL */
+    struct machine_core *core; /* the core to run on (machine_config.core), or NULL */
 };
 
 /* A complete console line (no newline) or a lamp event for watchers. */

@@ -3,22 +3,19 @@
 #ifndef LAMP_HW_H
 #define LAMP_HW_H
 
+#include "memory_map.h"
+
 #include <stdint.h>
 
 #define REG32(addr) (*(volatile uint32_t *)(addr))
 
-/* memory map */
-#define FLASH_BASE 0x00000000u
-#define FLASH_SIZE (2u * 1024 * 1024)
-#define FLASH_SECTOR 4096u
+/* memory map: memory_map.h; the firmware's own partitions of it */
+#define FLASH_SECTOR FLASH_SECTOR_SIZE
 #define BOOTLOADER_BASE 0x00000000u
 #define BOOTLOADER_SIZE 0x10000u
 #define KEYSTORE_BASE 0x00010000u
 #define NVSTORE_BASE 0x00012000u
-#define OTP_BASE 0x1FFF0000u
-#define SRAM_BASE 0x20000000u
-#define SRAM_SIZE (256u * 1024)
-#define RETAINED_BASE 0x2003F000u
+#define RETAINED_BASE (SRAM_BASE + SRAM_SIZE - SRAM_RETAINED_SIZE)
 
 /* SYSCTL */
 #define SYSCTL_CHIPID REG32(0x40000000u)

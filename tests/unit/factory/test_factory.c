@@ -246,9 +246,8 @@ static void provision_writes_a_bootable_lamp(void)
     g_autoptr(GBytes) img = signed_app(1);
     g_autofree char *img_path = tmp_path("app.img"), *dir = tmp_path("lamp1");
     g_autofree char *dir2 = tmp_path("lamp2");
-    g_autofree uint8_t *otp = g_malloc(4096);
-    struct guest_mem *flash_mem = guest_mem_new(2u << 20, GUEST_MEM_ERASED, NULL);
-    const uint8_t *flash = guest_mem_host(flash_mem);
+    struct guest_mem *mem = guest_mem_new(NULL, NULL);
+    const uint8_t *flash = guest_mem_flash(mem), *otp = guest_mem_otp(mem);
     g_autofree gchar *boot = NULL;
     gsize boot_len;
     struct provision_params p = { fleet, dir, "TEST-0001", "production", img_path,
@@ -261,7 +260,7 @@ static void provision_writes_a_bootable_lamp(void)
     CU_ASSERT_TRUE_FATAL(factory_write_file(img_path, g_bytes_get_data(img, NULL),
                                             g_bytes_get_size(img), 0644, NULL));
     CU_ASSERT_TRUE_FATAL(factory_provision(&p, &error));
-    st = flash_store_open(dir, flash_mem, otp, 4096, NULL);
+    st = flash_store_open(dir, mem, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     flash_store_close(st);
     CU_ASSERT_TRUE_FATAL(g_file_get_contents(LAMPSIM_FIRMWARE_DIR "/bootloader.bin", &boot,
@@ -293,7 +292,7 @@ static void provision_writes_a_bootable_lamp(void)
     /* ...unless re-provisioning is asked for. */
     p.replace = true;
     CU_ASSERT_TRUE(factory_provision(&p, NULL));
-    guest_mem_free(flash_mem);
+    guest_mem_free(mem);
 }
 
 static void pkcs11_softhsm_signing(void)

@@ -5,6 +5,7 @@
  * batches are refused before anything is written. */
 #include "factory.h"
 #include "flash_store.h"
+#include "guest_mem.h"
 
 #include "config.h"
 
@@ -108,16 +109,16 @@ static long registry_count(const char *where)
 /* The emulator's store opens it, and its OTP and keystore are this lamp's. */
 static bool lamp_on_disk(const struct provision_params *p)
 {
-    static uint8_t flash[2u << 20], otp[4096];
-    struct flash_store *st = flash_store_open(p->state_dir, flash, sizeof(flash), otp,
-                                              sizeof(otp), NULL);
+    struct guest_mem *mem = guest_mem_new(NULL, NULL);
+    struct flash_store *st = mem ? flash_store_open(p->state_dir, mem, NULL) : NULL;
+    const uint8_t *flash = mem ? guest_mem_flash(mem) : NULL, *otp = mem ? guest_mem_otp(mem) : NULL;
+    bool ok = st && memcmp(otp + OTP_SERIAL_OFF, p->serial, strlen(p->serial) + 1) == 0 &&
+              memcmp(flash + KEYSTORE_ADDR, "LKS1", 4) == 0 &&
+              memcmp(flash + SLOT_A_ADDR, "LIMG", 4) == 0;
 
-    if (!st)
-        return false;
     flash_store_close(st);
-    return memcmp(otp + OTP_SERIAL_OFF, p->serial, strlen(p->serial) + 1) == 0 &&
-           memcmp(flash + KEYSTORE_ADDR, "LKS1", 4) == 0 &&
-           memcmp(flash + SLOT_A_ADDR, "LIMG", 4) == 0;
+    guest_mem_free(mem);
+    return ok;
 }
 
 static bool has_lamp_img(const struct provision_params *p)
