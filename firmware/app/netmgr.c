@@ -128,7 +128,7 @@ static void start_join(void)
 {
     int r = net_join(creds.ssid, creds.passphrase);
 
-    if (r != 0 && r != -4) {
+    if (r != 0 && r != NET_E_BUSY) {
         say("net: join refused by the module: ", net_result_name(r));
         state = S_FAILED;
         have_deadline = false;
@@ -609,7 +609,7 @@ void netmgr_poll(void)
     uint32_t ev = net_take_events();
 
     (void)net_irq_seen();
-    if (ev & 0xFu)
+    if (ev & NET_EV_GLOBAL)
         handle_global_events(ev);
     step_socket();
     check_timers();

@@ -22,7 +22,7 @@ int net_irq_seen(void)
 
 int net_init(void)
 {
-    if (NET_ID != 0x57494649u)
+    if (NET_ID != NET_ID_VALUE)
         return -1;
     NET_CTRL = NET_CTRL_EN | NET_CTRL_IE;
     NVIC_ISER0 = 1u << IRQ_NET;
@@ -114,7 +114,7 @@ uint32_t net_take_events(void)
 {
     uint32_t ev = NET_EVENT;
 
-    NET_EVENT = ev & 0xFu;
+    NET_EVENT = ev & NET_EV_GLOBAL;
     NVIC_ISER0 = 1u << IRQ_NET;
     return ev;
 }
@@ -134,11 +134,11 @@ int net_link_up(void) { return (NET_STATUS & NET_STATUS_LINK) != 0; }
 const char *net_sock_error_name(unsigned sock)
 {
     switch (NET_SOCK_ERR(sock)) {
-    case 1: return "connection refused";
-    case 2: return "connection reset";
-    case 3: return "timed out";
-    case 4: return "host unreachable";
-    case 5: return "WiFi link lost";
+    case NET_SERR_REFUSED: return "connection refused";
+    case NET_SERR_RESET: return "connection reset";
+    case NET_SERR_TIMEOUT: return "timed out";
+    case NET_SERR_UNREACHABLE: return "host unreachable";
+    case NET_SERR_LINK_LOST: return "WiFi link lost";
     default: return "socket error";
     }
 }
@@ -146,8 +146,8 @@ const char *net_sock_error_name(unsigned sock)
 const char *net_join_error_name(void)
 {
     switch (NET_JOINERR) {
-    case 1: return "no access point with that SSID";
-    case 2: return "authentication failed (wrong passphrase?)";
+    case NET_JOINERR_NO_SSID: return "no access point with that SSID";
+    case NET_JOINERR_AUTH: return "authentication failed (wrong passphrase?)";
     default: return "join failed";
     }
 }
@@ -155,11 +155,11 @@ const char *net_join_error_name(void)
 const char *net_result_name(int result)
 {
     switch (result) {
-    case -1: return "bad argument";
-    case -2: return "no WiFi link";
-    case -3: return "socket in the wrong state";
-    case -4: return "module busy";
-    case -5: return "module off";
+    case NET_E_ARG: return "bad argument";
+    case NET_E_NOLINK: return "no WiFi link";
+    case NET_E_STATE: return "socket in the wrong state";
+    case NET_E_BUSY: return "module busy";
+    case NET_E_OFF: return "module off";
     default: return "ok";
     }
 }

@@ -5,14 +5,10 @@
 #ifndef LAMP_NET_H
 #define LAMP_NET_H
 
+#include "net_module.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-#define NET_SOCKETS 8
-
-/* Global events (NET_EV_*) plus socket events in bits 8..15, returned by
- * net_take_events; the global ones are acknowledged by taking them. */
-#define NET_EVENT_SOCK(n) (1u << (8 + (n)))
 
 /* Powers the module up with its interrupt; 0, or -1 if there is none. */
 int net_init(void);
@@ -26,6 +22,8 @@ void net_close(unsigned sock);
 int net_send(unsigned sock, const void *buf, size_t len);
 int net_recv(unsigned sock, void *buf, size_t len);
 
+/* Global events (NET_EV_*) plus NET_EV_SOCK(n) for sockets with events;
+ * the global ones are acknowledged by taking them. */
 uint32_t net_take_events(void);
 /* Socket events (NET_SEV_*), acknowledged by taking them. */
 uint32_t net_sock_take_events(unsigned sock);
