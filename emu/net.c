@@ -35,27 +35,41 @@ void sock_set_state(struct net_sock *s, uint32_t state, uint32_t err)
 {
     s->state = state;
     s->err = err;
+    ring_publish_state(s);
 }
 
 void sock_rx_added(struct net_sock *s)
 {
-    sock_event(s, NET_SEV_RX);
+    if (!s->ring.attached || ring_push_rx(s))
+        sock_event(s, NET_SEV_RX);
 }
 
 void sock_tx_sent(struct net_sock *s)
 {
-    if (s->tx_was_full) {
+    if (s->ring.attached) {
+        /* Space taken from the ring while the firmware is not in a
+         * DOORBELL write may be what it waits for. */
+        if (ring_pull_tx(s) && !s->n->in_doorbell)
+            sock_event(s, NET_SEV_TXSPACE);
+    } else if (s->tx_was_full) {
         s->tx_was_full = false;
         sock_event(s, NET_SEV_TXSPACE);
     }
 }
 
-/* The firmware acknowledges events; RX is a level: it stays set while
- * bytes wait for the firmware. */
+/* RX is a level: it stays set while bytes wait for the firmware. */
+static bool sock_rx_waiting(struct net_sock *s)
+{
+    return s->ring.attached ? ring_rx_unread(s) : s->rx->len != 0;
+}
+
+/* The firmware acknowledges events (SOCKn EVENT, or NET_EVENT bit 8 + n). */
 static void sock_ack(struct net_sock *s, uint32_t bits)
 {
+    if (s->ring.attached && s->rx->len)
+        ring_push_rx(s); /* refill: the firmware may have taken bytes */
     s->event &= ~bits;
-    if (s->rx->len)
+    if (sock_rx_waiting(s))
         s->event |= NET_SEV_RX;
 }
 
@@ -218,14 +232,27 @@ static int32_t cmd_open(struct net *n)
     return 0;
 }
 
-static int32_t cmd_send(struct net *n)
+/* SEND and RECV move the bytes of sockets without rings. */
+static struct net_sock *arg_register_sock(struct net *n, const char *cmd)
 {
     struct net_sock *s = arg_sock(n);
+
+    if (s && s->ring.attached) {
+        machine_log(n->m, MACHINE_LOG_GUEST_ERROR,
+                    "net: %s on socket %u, which moves its bytes through DMA rings", cmd, s->idx);
+        return NULL;
+    }
+    return s;
+}
+
+static int32_t cmd_send(struct net *n)
+{
+    struct net_sock *s = arg_register_sock(n, "SEND");
     const uint8_t *p;
     size_t take;
 
     if (!s)
-        return NET_E_ARG;
+        return n->arg[0] < NET_SOCKETS ? NET_E_STATE : NET_E_ARG;
     if (s->state != NET_SOCK_CONNECTED)
         return NET_E_STATE;
     p = machine_sram_range(n->m, n->buf, n->len);
@@ -248,12 +275,12 @@ static int32_t cmd_send(struct net *n)
 
 static int32_t cmd_recv(struct net *n)
 {
-    struct net_sock *s = arg_sock(n);
+    struct net_sock *s = arg_register_sock(n, "RECV");
     uint8_t *p;
     size_t take;
 
     if (!s)
-        return NET_E_ARG;
+        return n->arg[0] < NET_SOCKETS ? NET_E_STATE : NET_E_ARG;
     if (s->state != NET_SOCK_CONNECTED && s->state != NET_SOCK_PEER_CLOSED && s->state != NET_SOCK_ERROR)
         return NET_E_STATE;
     p = machine_sram_range_rw(n->m, n->buf, n->len);
@@ -279,9 +306,60 @@ static int32_t cmd_close(struct net *n)
 
     if (!s)
         return NET_E_ARG;
+    /* What the firmware sent last (a TLS close_notify) leaves if the host
+     * takes it at once; after CLOSE the rings are the firmware's again. */
+    if (s->state == NET_SOCK_CONNECTED) {
+        if (s->ring.attached)
+            ring_pull_tx(s);
+        sock_send_now(s);
+    }
+    ring_detach(s);
     sock_teardown(s, NET_SOCK_CLOSED, 0);
     s->event = 0;
     return 0;
+}
+
+static int32_t cmd_ring_attach(struct net *n)
+{
+    struct net_sock *s = arg_sock(n);
+
+    if (!s)
+        return NET_E_ARG;
+    if (s->state != NET_SOCK_CLOSED) {
+        machine_log(n->m, MACHINE_LOG_GUEST_ERROR,
+                    "net: RING_ATTACH on socket %u, which is not closed", s->idx);
+        return NET_E_STATE;
+    }
+    return ring_attach(s, n->buf, n->len);
+}
+
+/* DOORBELL: the firmware put bytes into, or took bytes from, the rings of
+ * the sockets whose bits are set.  All the work is done before the write
+ * returns, so the firmware sees the indices move at once. */
+static void ring_doorbell(struct net *n, uint32_t bits)
+{
+    if (bits >> NET_SOCKETS)
+        machine_log(n->m, MACHINE_LOG_GUEST_ERROR, "net: DOORBELL bits 0x%08x name no socket",
+                    bits & ~((1u << NET_SOCKETS) - 1));
+    n->in_doorbell = true;
+    for (unsigned i = 0; i < NET_SOCKETS; i++) {
+        struct net_sock *s = &n->socks[i];
+
+        if (!(bits & (1u << i)))
+            continue;
+        if (!s->ring.attached) {
+            machine_log(n->m, MACHINE_LOG_GUEST_ERROR,
+                        "net: DOORBELL for socket %u, which has no rings attached", i);
+            continue;
+        }
+        if (s->state == NET_SOCK_CONNECTED && ring_pull_tx(s))
+            sock_send_now(s);
+        if (s->rx->len && ring_push_rx(s))
+            s->event |= NET_SEV_RX;
+        sock_update_interest(s);
+    }
+    n->in_doorbell = false;
+    net_update_irq(n);
 }
 
 static void run_command(struct net *n, uint32_t cmd)
@@ -306,6 +384,7 @@ static void run_command(struct net *n, uint32_t cmd)
     case NET_CMD_SEND: r = cmd_send(n); break;
     case NET_CMD_RECV: r = cmd_recv(n); break;
     case NET_CMD_CLOSE: r = cmd_close(n); break;
+    case NET_CMD_RING_ATTACH: r = cmd_ring_attach(n); break;
     default:
         machine_log(n->m, MACHINE_LOG_GUEST_ERROR, "net: unknown command %u", cmd);
         r = NET_E_ARG;
@@ -321,6 +400,7 @@ static uint32_t sock_read(struct net *n, struct net_sock *s, uint32_t off)
     switch (off) {
     case NET_SOCK_REG_STATE: return s->state;
     case NET_SOCK_REG_EVENT: return s->event;
+    /* With rings: what waits in the module, outside the rings. */
     case NET_SOCK_REG_RXAVAIL: return s->rx->len;
     case NET_SOCK_REG_TXFREE:
         return s->state == NET_SOCK_CONNECTED ? (uint32_t)sock_tx_room(s) : 0;
@@ -357,6 +437,7 @@ static uint32_t net_read(void *opaque, uint32_t offset, unsigned size)
     case NET_REG_JOINERR: return n->joinerr;
     case NET_REG_DNSADDR: return n->dnsaddr;
     case NET_REG_DNSERR: return n->dnserr;
+    case NET_REG_FEATURES: return NET_FEATURE_RINGS;
     }
     machine_log(n->m, MACHINE_LOG_GUEST_ERROR, "net: read of 0x%03x", offset);
     return 0;
@@ -389,9 +470,16 @@ static void net_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
         net_update_irq(n);
         return;
     case NET_REG_EVENT:
+        /* Bits 8 + n acknowledge all of socket n's events in the same
+         * write (firmware that only writes the global bits sees no
+         * change). */
         n->event &= ~(value & NET_EV_GLOBAL);
+        for (unsigned i = 0; i < NET_SOCKETS; i++)
+            if (value & NET_EV_SOCK(i))
+                sock_ack(&n->socks[i], ~0u);
         net_update_irq(n);
         return;
+    case NET_REG_DOORBELL: ring_doorbell(n, value); return;
     case NET_REG_CMD: run_command(n, value); return;
     case NET_REG_ARG0: n->arg[0] = value; return;
     case NET_REG_ARG1: n->arg[1] = value; return;
@@ -414,6 +502,7 @@ static void net_reset(void *opaque, uint32_t cause)
         g_clear_object(&n->dns_cancel);
     }
     for (unsigned i = 0; i < NET_SOCKETS; i++) {
+        ring_detach(&n->socks[i]); /* SRAM is the reset firmware's again */
         sock_teardown(&n->socks[i], NET_SOCK_CLOSED, 0);
         n->socks[i].event = 0;
     }

@@ -1,7 +1,7 @@
 /* emu/net_internal.h: the NET model's state (docs/hardware.md#net), shared
- * by its files: net.c (registers, commands, events) and net_host.c (the
- * host sockets behind the model's sockets: connect, flow control, injected
- * latency).  Not for other models. */
+ * by its files: net.c (registers, commands, events), net_host.c (the host
+ * sockets behind the model's sockets: connect, flow control, injected
+ * latency) and net_ring.c (the DMA rings in SRAM).  Not for other models. */
 #ifndef LAMPSIM_EMU_NET_INTERNAL_H
 #define LAMPSIM_EMU_NET_INTERNAL_H
 
@@ -23,6 +23,14 @@ struct held {
     int err;    /* with data NULL: 0 = FIN, else NET_SERR_* */
 };
 
+/* A socket's DMA rings, as attached: the module's own copy. */
+struct net_ring {
+    bool attached;
+    uint32_t desc;               /* SRAM address of the struct net_ring_desc */
+    uint32_t rx_base, rx_size, tx_base, tx_size;
+    uint32_t rx_head, tx_tail;   /* the indices the module writes */
+};
+
 struct net_sock {
     struct net *n;
     unsigned idx;
@@ -35,6 +43,7 @@ struct net_sock {
     bool tx_was_full;            /* a SEND came up short: report TXSPACE */
     uint64_t connected_due_ns;   /* latency on the SYN/ACK, 0 = none */
     bool connect_pending;
+    struct net_ring ring;
 };
 
 struct net {
@@ -46,6 +55,7 @@ struct net {
     struct machine_timer *join_timer, *held_timer;
     GCancellable *dns_cancel;
     struct net_sock socks[NET_SOCKETS];
+    bool in_doorbell;            /* the firmware is waiting on a DOORBELL write */
     /* fault injection */
     uint32_t latency_ms;
     bool refuse, stall;
@@ -56,7 +66,8 @@ struct net {
 /* net.c */
 void net_update_irq(struct net *n);
 void sock_event(struct net_sock *s, uint32_t ev);
-/* Every change of a socket's STATE and ERR goes through here. */
+/* Every change of a socket's STATE and ERR goes through here (the rings'
+ * descriptor mirrors them). */
 void sock_set_state(struct net_sock *s, uint32_t state, uint32_t err);
 /* Bytes were added to s->rx. */
 void sock_rx_added(struct net_sock *s);
@@ -81,5 +92,19 @@ void sock_send_now(struct net_sock *s);
 void sock_update_interest(struct net_sock *s);
 /* Latency: what falls due now moves on (the held timer's callback). */
 void net_held_fire(void *opaque);
+
+/* net_ring.c */
+/* RING_ATTACH: 0, or NET_E_ARG (logged) for a descriptor or rings not
+ * wholly in SRAM, sizes that are not powers of two in range, overlaps. */
+int32_t ring_attach(struct net_sock *s, uint32_t desc, uint32_t len);
+void ring_detach(struct net_sock *s);
+void ring_publish_state(struct net_sock *s);
+/* Moves what s->rx holds into the receive ring, as far as it has room;
+ * returns the bytes moved and publishes NET_RING_RX_WAITING. */
+size_t ring_push_rx(struct net_sock *s);
+bool ring_rx_unread(struct net_sock *s);
+/* Takes bytes put into the transmit ring, as far as the module has room;
+ * returns how many. */
+size_t ring_pull_tx(struct net_sock *s);
 
 #endif

@@ -1,9 +1,10 @@
 /* firmware/include/net_module.h: the NET module's programming interface
  * (docs/hardware.md#net), the one place both sides take it from: the model
  * (emu/net*.c) and the driver (firmware/drivers/net.c).  Register offsets
- * within the module's 4 KiB window, their bits, commands and result codes.
- * Numbers only, so a host build can include it: hw.h turns the offsets
- * into the firmware's registers. */
+ * within the module's 4 KiB window, their bits, commands and result codes,
+ * and the DMA ring descriptor in SRAM.  Numbers and one struct of 32-bit
+ * words only, so a host build can include it: hw.h turns the offsets into
+ * the firmware's registers. */
 #ifndef LAMP_NET_MODULE_H
 #define LAMP_NET_MODULE_H
 
@@ -27,6 +28,8 @@
 #define NET_REG_JOINERR 0x02Cu
 #define NET_REG_DNSADDR 0x030u
 #define NET_REG_DNSERR 0x034u
+#define NET_REG_DOORBELL 0x038u   /* WO: bit n, socket n's rings have news */
+#define NET_REG_FEATURES 0x03Cu   /* RO */
 #define NET_REG_SOCK0 0x100u      /* socket n's registers at NET_REG_SOCK0 + n * stride */
 #define NET_REG_SOCK_STRIDE 0x20u
 #define NET_SOCK_REG_STATE 0x00u
@@ -35,6 +38,8 @@
 #define NET_SOCK_REG_TXFREE 0x0Cu
 #define NET_SOCK_REG_ERR 0x10u
 #define NET_REG_SOCK(n, reg) (NET_REG_SOCK0 + NET_REG_SOCK_STRIDE * (n) + (reg))
+
+#define NET_FEATURE_RINGS 1u /* RING_ATTACH and DOORBELL */
 
 #define NET_CTRL_EN 1u
 #define NET_CTRL_IE 2u
@@ -56,6 +61,7 @@
 #define NET_CMD_SEND 5u
 #define NET_CMD_RECV 6u
 #define NET_CMD_CLOSE 7u
+#define NET_CMD_RING_ATTACH 8u /* ARG0 socket, BUF descriptor, LEN its size */
 
 /* RESULT: >= 0 success or a byte count, else one of these */
 #define NET_E_ARG (-1)
@@ -88,5 +94,31 @@
 #define NET_SERR_UNREACHABLE 4u
 #define NET_SERR_LINK_LOST 5u
 #define NET_SERR_OTHER 6u
+
+/* DMA rings (docs/hardware.md#net-dma-rings).  A socket given a
+ * descriptor with RING_ATTACH (while CLOSED) moves its bytes through two
+ * byte rings in SRAM instead of SEND and RECV, until CLOSE.  Indices are
+ * free-running byte counts (mod 2^32); a ring of size S holds bytes
+ * [tail, head), byte i at base + (i & (S - 1)); empty when head == tail,
+ * full when head - tail == S.  Each word has one writer, named below; the
+ * module reads the bases and sizes once, at RING_ATTACH. */
+struct net_ring_desc {
+    uint32_t rx_base; /* firmware: SRAM address of the receive ring */
+    uint32_t rx_size; /* firmware: its size, a power of two */
+    uint32_t tx_base; /* firmware: SRAM address of the transmit ring */
+    uint32_t tx_size; /* firmware: its size, a power of two */
+    uint32_t rx_head; /* module: bytes written into the receive ring */
+    uint32_t rx_tail; /* firmware: bytes taken from it */
+    uint32_t tx_head; /* firmware: bytes put into the transmit ring */
+    uint32_t tx_tail; /* module: bytes taken from it */
+    uint32_t state;   /* module: SOCKn STATE, as the register reads */
+    uint32_t err;     /* module: SOCKn ERR */
+    uint32_t flags;   /* module: NET_RING_* */
+};
+#define NET_RING_SIZE_MIN 64u
+#define NET_RING_SIZE_MAX 65536u
+/* The module holds received bytes the ring had no room for: ring the
+ * doorbell after taking bytes (the module then refills at once). */
+#define NET_RING_RX_WAITING 1u
 
 #endif
