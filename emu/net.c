@@ -4,8 +4,9 @@
  * opens TCP sockets; each socket is a non-blocking host socket in the
  * reactor of the lamp's main context (net_host.c), so any number of lamps
  * share one thread.  Bytes move between the host socket and two bounded
- * buffers per socket; the firmware moves them to and from its RAM with
- * SEND and RECV (DMA), and learns of changes by interrupt.  Faults
+ * buffers per socket; the firmware moves them to and from its RAM through
+ * DMA rings it attaches (net_ring.c, one doorbell per batch) or, older
+ * firmware, with SEND and RECV, and learns of changes by interrupt.  Faults
  * (latency, drops, refused connections, a stalled peer, link loss) are
  * injected from the host (machine_net_fault). */
 #include "net_internal.h"
