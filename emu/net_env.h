@@ -6,6 +6,8 @@
 #ifndef LAMPSIM_EMU_NET_ENV_H
 #define LAMPSIM_EMU_NET_ENV_H
 
+#include "net_module.h"
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,10 +27,11 @@ bool net_env_add_ap(struct net_env *env, const char *ssid, const char *passphras
 /* Parses "SSID:PASSPHRASE" (the command-line form). */
 bool net_env_add_ap_spec(struct net_env *env, const char *spec, GError **error);
 
+/* The values are JOINERR's (docs/hardware.md#net). */
 enum net_join_result {
     NET_JOIN_OK = 0,
-    NET_JOIN_NO_SSID = 1,     /* no access point with that SSID in range */
-    NET_JOIN_AUTH_FAILED = 2, /* the 4-way handshake failed: wrong passphrase */
+    NET_JOIN_NO_SSID = NET_JOINERR_NO_SSID,  /* no access point with that SSID in range */
+    NET_JOIN_AUTH_FAILED = NET_JOINERR_AUTH, /* the 4-way handshake failed: wrong passphrase */
 };
 enum net_join_result net_env_join(struct net_env *env, const char *ssid,
                                   const char *passphrase);

@@ -5,7 +5,8 @@
  * only when something outside (console input) may have woken a lamp. */
 #include "scheduler.h"
 
-#include "periph.h" /* machine_config */
+#include "host_io.h" /* HOST_IO_PRIORITY */
+#include "periph.h"  /* machine_config */
 
 /* Sleeping lamps whose timers fall due within this much of each other are
  * woken in one main-loop iteration (like the kernel's timer slack). */
@@ -190,8 +191,10 @@ struct scheduler *scheduler_new(GMainContext *ctx)
     s->sleepers = g_sequence_new(NULL);
     g_source_set_name(source, "lampsim scheduler");
     /* Below default priority so I/O (stdin, signals) is never starved by
-     * busy lamps. */
-    g_source_set_priority(source, G_PRIORITY_DEFAULT_IDLE);
+     * busy lamps; at the lamps' host I/O priority, so each iteration
+     * handles a batch of socket events and then gives every runnable lamp
+     * its slice (neither can starve the other). */
+    g_source_set_priority(source, HOST_IO_PRIORITY);
     g_source_attach(source, ctx);
     return s;
 }
@@ -202,13 +205,18 @@ void scheduler_free(struct scheduler *s)
     g_source_unref(&s->source);
 }
 
-/* Host I/O touched one lamp: file it again, and no other. */
+/* Host I/O touched one lamp: file it again, and no other.  From the
+ * thread iterating the context (a reactor callback) the next prepare sees
+ * the lamp queued: waking the context there would cost two system calls
+ * per socket event (its eventfd written, then read back). */
 static void wake_one(gpointer user_data)
 {
     struct wake_ref *w = user_data;
+    GMainContext *ctx = g_source_get_context(&w->s->source);
 
     classify(w->s, w->e);
-    g_main_context_wakeup(g_source_get_context(&w->s->source));
+    if (!g_main_context_is_owner(ctx))
+        g_main_context_wakeup(ctx);
 }
 
 void scheduler_add(struct scheduler *s, struct lamp *lamp)

@@ -111,11 +111,13 @@ int main(void)
         netmgr_poll();
         commission_poll();
         /* Sleep with interrupts masked so input that arrives between the
-         * check and the WFI still wakes us; the timer wakes us for the
-         * network's next deadline or the watchdog, whichever is first. */
+         * check and the WFI still wakes us (a NET interrupt already taken
+         * and masked is the netmgr_pending check); the timer wakes us for
+         * the network's next deadline or the watchdog, whichever is
+         * first. */
         __asm volatile("cpsid i" ::: "memory");
         arm_wakeup(netmgr_idle_ms());
-        if (uart_getc_pending() == 0 && !commission_pending())
+        if (uart_getc_pending() == 0 && !commission_pending() && !netmgr_pending())
             __asm volatile("wfi");
         __asm volatile("cpsie i" ::: "memory");
     }

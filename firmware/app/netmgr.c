@@ -128,7 +128,7 @@ static void start_join(void)
 {
     int r = net_join(creds.ssid, creds.passphrase);
 
-    if (r != 0 && r != -4) {
+    if (r != 0 && r != NET_E_BUSY) {
         say("net: join refused by the module: ", net_result_name(r));
         state = S_FAILED;
         have_deadline = false;
@@ -516,9 +516,9 @@ static void pump_online(void)
     mqtt_flush();
 }
 
-static void step_socket(void)
+/* news: the socket had events this pass (its state is in SRAM anyway). */
+static void step_socket(uint32_t news)
 {
-    uint32_t sev = net_sock_take_events(SOCK);
     uint32_t st = net_sock_state(SOCK);
     int r;
 
@@ -556,9 +556,9 @@ static void step_socket(void)
         state = S_CONNACK;
         set_deadline(CONNACK_TIMEOUT_MS);
         mqtt_flush();
-        sev |= NET_SEV_RX;
+        news = 1; /* the broker may have answered already */
     }
-    if ((state == S_CONNACK || state == S_ONLINE) && (sev || st != NET_SOCK_CONNECTED))
+    if ((state == S_CONNACK || state == S_ONLINE) && (news || st != NET_SOCK_CONNECTED))
         pump_online();
 }
 
@@ -603,17 +603,24 @@ static void check_timers(void)
 
 void netmgr_poll(void)
 {
-    if (state == S_FAILED || state == S_NO_CREDS)
-        return;
-    /* Cheap enough to look every pass: the loop only runs when woken. */
+    /* No register access unless the module's interrupt fired: an idle
+     * lamp's pass costs nothing here. */
     uint32_t ev = net_take_events();
 
-    (void)net_irq_seen();
-    if (ev & 0xFu)
-        handle_global_events(ev);
-    step_socket();
-    check_timers();
-    ota_poll(ev);
+    if (state != S_FAILED && state != S_NO_CREDS) {
+        if (ev & NET_EV_GLOBAL)
+            handle_global_events(ev);
+        step_socket(ev & NET_EV_SOCK(SOCK));
+        check_timers();
+        ota_poll(ev);
+    }
+    /* What this pass wrote leaves now, in one doorbell. */
+    net_end_pass();
+}
+
+bool netmgr_pending(void)
+{
+    return net_events_pending();
 }
 
 uint32_t netmgr_idle_ms(void)

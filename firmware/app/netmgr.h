@@ -12,6 +12,8 @@
 void netmgr_start(void);
 /* Does whatever is due now; called on every main-loop pass. */
 void netmgr_poll(void);
+/* The WiFi module has news netmgr_poll has not taken yet: do not sleep. */
+bool netmgr_pending(void);
 /* ms until netmgr_poll must run again even if nothing happens (for the
  * wake-up timer). */
 uint32_t netmgr_idle_ms(void);

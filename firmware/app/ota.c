@@ -474,7 +474,6 @@ void ota_poll(uint32_t ev)
         }
         return;
     default:
-        (void)net_sock_take_events(OTA_SOCK);
         step_link();
         if (o.state != O_IDLE && o.state != O_WAIT && o.state != O_REBOOT &&
             (int32_t)(clock_ms() - o.deadline) >= 0)

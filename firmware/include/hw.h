@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "net_module.h"
+
 #define REG32(addr) (*(volatile uint32_t *)(addr))
 
 /* memory map: memory_map.h; the firmware's own partitions of it */
@@ -90,53 +92,30 @@
 #define WDT_LOAD REG32(0x40006004u)
 #define WDT_KICK REG32(0x40006008u)
 
-/* NET: the WiFi module with socket offload (docs/hardware.md#net) */
+/* NET: the WiFi module with socket offload (docs/hardware.md#net); the
+ * offsets and bits are net_module.h's, shared with the model. */
 #define NET_BASE 0x40007000u
-#define NET_ID REG32(NET_BASE + 0x000u)
-#define NET_CTRL REG32(NET_BASE + 0x004u)
-#define NET_STATUS REG32(NET_BASE + 0x008u)
-#define NET_EVENT REG32(NET_BASE + 0x00Cu)
-#define NET_CMD REG32(NET_BASE + 0x010u)
-#define NET_RESULT REG32(NET_BASE + 0x014u)
-#define NET_ARG0 REG32(NET_BASE + 0x018u)
-#define NET_ARG1 REG32(NET_BASE + 0x01Cu)
-#define NET_ARG2 REG32(NET_BASE + 0x020u)
-#define NET_BUF REG32(NET_BASE + 0x024u)
-#define NET_LEN REG32(NET_BASE + 0x028u)
-#define NET_JOINERR REG32(NET_BASE + 0x02Cu)
-#define NET_DNSADDR REG32(NET_BASE + 0x030u)
-#define NET_DNSERR REG32(NET_BASE + 0x034u)
-#define NET_SOCK_STATE(n) REG32(NET_BASE + 0x100u + 0x20u * (n))
-#define NET_SOCK_EVENT(n) REG32(NET_BASE + 0x104u + 0x20u * (n))
-#define NET_SOCK_RXAVAIL(n) REG32(NET_BASE + 0x108u + 0x20u * (n))
-#define NET_SOCK_TXFREE(n) REG32(NET_BASE + 0x10Cu + 0x20u * (n))
-#define NET_SOCK_ERR(n) REG32(NET_BASE + 0x110u + 0x20u * (n))
-#define NET_CTRL_EN 1u
-#define NET_CTRL_IE 2u
-#define NET_STATUS_LINK 1u
-#define NET_STATUS_JOINING 2u
-#define NET_STATUS_DNS_BUSY 4u
-#define NET_EV_JOINED 1u
-#define NET_EV_JOIN_FAILED 2u
-#define NET_EV_LINK_LOST 4u
-#define NET_EV_DNS_DONE 8u
-#define NET_CMD_JOIN 1u
-#define NET_CMD_LEAVE 2u
-#define NET_CMD_RESOLVE 3u
-#define NET_CMD_OPEN 4u
-#define NET_CMD_SEND 5u
-#define NET_CMD_RECV 6u
-#define NET_CMD_CLOSE 7u
-#define NET_SOCK_CLOSED 0u
-#define NET_SOCK_CONNECTING 1u
-#define NET_SOCK_CONNECTED 2u
-#define NET_SOCK_PEER_CLOSED 3u
-#define NET_SOCK_ERROR 4u
-#define NET_SEV_CONNECTED 1u
-#define NET_SEV_RX 2u
-#define NET_SEV_TXSPACE 4u
-#define NET_SEV_PEER_CLOSED 8u
-#define NET_SEV_ERROR 16u
+#define NET_ID REG32(NET_BASE + NET_REG_ID)
+#define NET_CTRL REG32(NET_BASE + NET_REG_CTRL)
+#define NET_STATUS REG32(NET_BASE + NET_REG_STATUS)
+#define NET_EVENT REG32(NET_BASE + NET_REG_EVENT)
+#define NET_CMD REG32(NET_BASE + NET_REG_CMD)
+#define NET_RESULT REG32(NET_BASE + NET_REG_RESULT)
+#define NET_ARG0 REG32(NET_BASE + NET_REG_ARG0)
+#define NET_ARG1 REG32(NET_BASE + NET_REG_ARG1)
+#define NET_ARG2 REG32(NET_BASE + NET_REG_ARG2)
+#define NET_BUF REG32(NET_BASE + NET_REG_BUF)
+#define NET_LEN REG32(NET_BASE + NET_REG_LEN)
+#define NET_JOINERR REG32(NET_BASE + NET_REG_JOINERR)
+#define NET_DNSADDR REG32(NET_BASE + NET_REG_DNSADDR)
+#define NET_DNSERR REG32(NET_BASE + NET_REG_DNSERR)
+#define NET_DOORBELL REG32(NET_BASE + NET_REG_DOORBELL)
+#define NET_FEATURES REG32(NET_BASE + NET_REG_FEATURES)
+#define NET_SOCK_STATE(n) REG32(NET_BASE + NET_REG_SOCK(n, NET_SOCK_REG_STATE))
+#define NET_SOCK_EVENT(n) REG32(NET_BASE + NET_REG_SOCK(n, NET_SOCK_REG_EVENT))
+#define NET_SOCK_RXAVAIL(n) REG32(NET_BASE + NET_REG_SOCK(n, NET_SOCK_REG_RXAVAIL))
+#define NET_SOCK_TXFREE(n) REG32(NET_BASE + NET_REG_SOCK(n, NET_SOCK_REG_TXFREE))
+#define NET_SOCK_ERR(n) REG32(NET_BASE + NET_REG_SOCK(n, NET_SOCK_REG_ERR))
 
 /* CRYPTO: the optional engine (docs/hardware.md#crypto) */
 /* BLE (docs/hardware.md#ble) */

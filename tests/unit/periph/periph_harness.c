@@ -12,15 +12,22 @@ static void on_log(void *user, enum machine_log_level level, const char *msg)
 
 const char *bench_last_log(void) { return last_log; }
 
-struct machine *bench_machine_new(const char *dir, uint64_t seed, GError **error)
+struct machine *bench_machine_new_net(const char *dir, uint64_t seed, struct net_env *env,
+                                      GError **error)
 {
     struct machine_config cfg = {
         .name = "test", .state_dir = dir, .time_mode = MACHINE_TIME_DETERMINISTIC,
         .rng_seeded = true, .seed = seed,
         .log_mask = MACHINE_LOG_GUEST_ERROR | MACHINE_LOG_UNIMP | MACHINE_LOG_INFO,
         .hooks = { .log = on_log },
+        .net_env = env,
     };
     return machine_new(&cfg, error);
+}
+
+struct machine *bench_machine_new(const char *dir, uint64_t seed, GError **error)
+{
+    return bench_machine_new_net(dir, seed, NULL, error);
 }
 
 struct machine *bench_machine_new_variant(const char *dir, uint64_t seed, uint32_t variant,

@@ -7,6 +7,9 @@
 #include "flash_store.h"
 
 struct machine *bench_machine_new(const char *dir, uint64_t seed, GError **error);
+/* The same, its WiFi module in range of env's access points. */
+struct machine *bench_machine_new_net(const char *dir, uint64_t seed, struct net_env *env,
+                                      GError **error);
 /* The same, made as hardware variant FLASH_STORE_VARIANT_* first. */
 struct machine *bench_machine_new_variant(const char *dir, uint64_t seed, uint32_t variant,
                                          GError **error);
