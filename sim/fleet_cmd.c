@@ -11,13 +11,13 @@
 #define CMD_NAME "fleet"
 
 #include "config.h"
+#include "fleet.h"
 #include "fleet_limits.h"
 #include "fleet_provision.h"
 #include "lamp.h"
 #include "medium.h"
 #include "bluez_exposure.h"
 #include "net_env.h"
-#include "scheduler.h"
 #include "state_lock.h"
 
 #include <stdio.h>
@@ -49,24 +49,27 @@ static void add_window(struct hs_cost *sum, const struct hs_cost *from, const st
     sum->n++;
 }
 
-struct fleet {
+/* What the command watches while the fleet runs.  The line watcher runs on
+ * the fleet's worker threads at once: counters are atomic, the handshake
+ * windows under the lock. */
+struct measure {
     GMainLoop *loop;
-    struct machine_core *core;
-    struct lamp **lamps;
+    struct fleet *fleet;
     guint count;
     guint booted;
     gint64 boot_started_us;
     int exit_code;
     bool idling;
-    /* console lines counted over the whole fleet */
+    /* console lines counted over the whole fleet (atomic) */
     guint connected, full, resumed;
     /* CPU of each lamp's machine from "cloud: connecting" to its "tls:"
      * line (TCP connect and TLS handshake), summed per kind */
+    GMutex lock;
     GHashTable *connecting_cpu; /* lamp -> struct hs_cost at "cloud: connecting" */
     struct hs_cost hs_full, hs_resumed;
     guint want_connected; /* the phase ends when connected reaches it */
     bool show_lamps;      /* print each lamp's milestones (BLE commissioning) */
-    guint commissioned, commission_rejected;
+    guint commissioned, commission_rejected; /* (atomic) */
 };
 
 static double cpu_seconds(void)
@@ -105,14 +108,13 @@ static long map_count(void)
 
 static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
 {
-    struct fleet *f = user_data;
-
+    struct measure *f = user_data;
     struct hs_cost *start;
 
     if (g_str_has_prefix(line, "commission: accepted")) {
-        f->commissioned++;
+        g_atomic_int_inc(&f->commissioned);
     } else if (g_str_has_prefix(line, "commission: rejected")) {
-        f->commission_rejected++;
+        g_atomic_int_inc(&f->commission_rejected);
     }
     if (f->show_lamps && (g_str_has_prefix(line, "commission: ") || g_str_has_prefix(line, "net: joined") ||
                           g_str_has_prefix(line, "net: join failed") || g_str_has_prefix(line, "tls: ") ||
@@ -120,21 +122,25 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
                           g_str_has_prefix(line, "reset cause: ") || g_str_has_prefix(line, "crash")))
         fprintf(stderr, "  %-14s %s\n", lamp_serial(lamp), line);
     if (g_str_has_prefix(line, "mqtt: connected as ")) {
-        f->connected++;
+        g_atomic_int_inc(&f->connected);
     } else if (g_str_has_prefix(line, "cloud: connecting to ")) {
         struct hs_cost *at = g_new(struct hs_cost, 1);
         *at = lamp_cost_now(lamp);
+        g_mutex_lock(&f->lock);
         g_hash_table_replace(f->connecting_cpu, lamp, at);
+        g_mutex_unlock(&f->lock);
     } else if (g_str_has_prefix(line, "tls: full handshake") ||
                g_str_has_prefix(line, "tls: session resumed")) {
         bool full = line[5] == 'f';
-        full ? f->full++ : f->resumed++;
+        struct hs_cost now = lamp_cost_now(lamp);
+        g_atomic_int_inc(full ? &f->full : &f->resumed);
+        g_mutex_lock(&f->lock);
         start = g_hash_table_lookup(f->connecting_cpu, lamp);
         if (start) {
-            struct hs_cost now = lamp_cost_now(lamp);
             add_window(full ? &f->hs_full : &f->hs_resumed, start, &now);
             g_hash_table_remove(f->connecting_cpu, lamp);
         }
+        g_mutex_unlock(&f->lock);
     }
 }
 
@@ -142,15 +148,16 @@ static gboolean on_deadline(gpointer user_data);
 
 static gboolean check_connected(gpointer user_data)
 {
-    struct fleet *f = user_data;
+    struct measure *f = user_data;
     static guint last;
     guint base = f->want_connected - f->count; /* connections of earlier phases */
+    guint connected = g_atomic_int_get(&f->connected);
 
-    if (f->connected != last) {
-        last = f->connected;
-        fprintf(stderr, "lampsim fleet: %u/%u connections up\n", f->connected - base, f->count);
+    if (connected != last) {
+        last = connected;
+        fprintf(stderr, "lampsim fleet: %u/%u connections up\n", connected - base, f->count);
     }
-    if (f->connected >= f->want_connected) {
+    if (connected >= f->want_connected) {
         g_main_loop_quit(f->loop);
         return G_SOURCE_REMOVE;
     }
@@ -166,35 +173,31 @@ struct phase {
     guint full, resumed;  /* handshake lines seen */
 };
 
-static uint64_t fleet_instructions(struct fleet *f);
+static uint64_t fleet_instructions(struct measure *f);
 
-static void type_line(struct lamp *lamp, const void *line)
+static void type_line(struct lamp *lamp, gpointer line)
 {
     lamp_type(lamp, line, strlen(line));
 }
 
-static void await_commissioning(struct lamp *lamp, const void *unused)
-{
-    (void)lamp, (void)unused;
-}
-
-static void drop_connections(struct lamp *lamp, const void *unused)
+static void drop_connections(struct lamp *lamp, gpointer unused)
 {
     machine_net_fault(lamp_machine(lamp), MACHINE_NET_DROP, 0);
 }
 
-static bool run_phase(struct fleet *f, struct scheduler *sched,
-                      void (*act)(struct lamp *, const void *), const void *arg,
-                      double timeout_s, struct phase *out)
+/* act (on every lamp, on its worker) may be NULL: the phase waits for
+ * what others do (a central commissioning the lamps). */
+static bool run_phase(struct measure *f, fleet_lamp_fn act, gpointer arg, double timeout_s,
+                      struct phase *out)
 {
     gint64 t0 = g_get_monotonic_time();
     uint64_t insns0 = fleet_instructions(f);
-    guint full0 = f->full, resumed0 = f->resumed, want = f->connected + f->count, t;
+    guint full0 = g_atomic_int_get(&f->full), resumed0 = g_atomic_int_get(&f->resumed);
+    guint want = g_atomic_int_get(&f->connected) + f->count, t;
     double cpu0 = cpu_seconds();
 
-    for (guint i = 0; i < f->count; i++)
-        act(f->lamps[i], arg);
-    scheduler_wake(sched);
+    if (act)
+        fleet_each(f->fleet, act, arg);
     f->want_connected = want;
     f->idling = false;
     g_timeout_add(100, check_connected, f);
@@ -210,8 +213,8 @@ static bool run_phase(struct fleet *f, struct scheduler *sched,
         .cpu_s = cpu_seconds() - cpu0,
         .wall_s = (g_get_monotonic_time() - t0) / 1e6,
         .insns = fleet_instructions(f) - insns0,
-        .full = f->full - full0,
-        .resumed = f->resumed - resumed0,
+        .full = g_atomic_int_get(&f->full) - full0,
+        .resumed = g_atomic_int_get(&f->resumed) - resumed0,
     };
     return true;
 }
@@ -233,54 +236,47 @@ static void report_window(const char *phase, const char *kind, const struct hs_c
         printf("%s_tls_%s_handshake_guest_stores: %.1f\n", phase, kind, (double)c->stores / c->n);
 }
 
-static void report_handshakes(struct fleet *f, const char *phase)
+static void report_handshakes(struct measure *f, const char *phase)
 {
+    g_mutex_lock(&f->lock);
     report_window(phase, "full", &f->hs_full);
     report_window(phase, "resumed", &f->hs_resumed);
     f->hs_full = f->hs_resumed = (struct hs_cost){ 0 };
+    g_mutex_unlock(&f->lock);
 }
 
-static uint64_t fleet_instructions(struct fleet *f)
+static uint64_t fleet_instructions(struct measure *f)
 {
-    uint64_t n = 0;
-    for (guint i = 0; i < f->count; i++) {
-        struct machine_stats st;
-        machine_get_stats(lamp_machine(f->lamps[i]), &st);
-        n += st.instructions;
-    }
-    return n;
+    struct fleet_totals t;
+    fleet_totals(f->fleet, &t);
+    return t.instructions;
 }
 
 /* Host CPU spent inside the lamps' slices (emulation and models). */
-static uint64_t fleet_slice_ns(struct fleet *f)
+static uint64_t fleet_slice_ns(struct measure *f)
 {
-    uint64_t ns = 0;
-    for (guint i = 0; i < f->count; i++)
-        ns += lamp_cpu_ns(f->lamps[i]);
-    return ns;
+    struct fleet_totals t;
+    fleet_totals(f->fleet, &t);
+    return t.slice_ns;
 }
 
-static void report_net(struct fleet *f, const char *phase)
+static void report_net(struct measure *f, const char *phase)
 {
-    uint64_t in = 0, out = 0;
+    struct fleet_totals t;
 
-    for (guint i = 0; i < f->count; i++) {
-        struct machine_net_stats ns;
-        machine_get_net_stats(lamp_machine(f->lamps[i]), &ns);
-        in += ns.bytes_in;
-        out += ns.bytes_out;
-    }
-    printf("%s_bytes_in_per_lamp: %.0f\n", phase, (double)in / f->count);
-    printf("%s_bytes_out_per_lamp: %.0f\n", phase, (double)out / f->count);
+    fleet_totals(f->fleet, &t);
+    printf("%s_bytes_in_per_lamp: %.0f\n", phase, (double)t.bytes_in / f->count);
+    printf("%s_bytes_out_per_lamp: %.0f\n", phase, (double)t.bytes_out / f->count);
 }
 
 static gboolean check_booted(gpointer user_data)
 {
-    struct fleet *f = user_data;
-    guint booted = 0;
+    struct measure *f = user_data;
+    struct fleet_totals t;
+    guint booted;
 
-    for (guint i = 0; i < f->count; i++)
-        booted += lamp_prompts_seen(f->lamps[i]) > 0;
+    fleet_totals(f->fleet, &t);
+    booted = t.prompts_seen;
     if (booted != f->booted) {
         f->booted = booted;
         fprintf(stderr, "lampsim fleet: %u/%u lamps at the console prompt\n",
@@ -295,7 +291,7 @@ static gboolean check_booted(gpointer user_data)
 
 static gboolean on_deadline(gpointer user_data)
 {
-    struct fleet *f = user_data;
+    struct measure *f = user_data;
 
     if (!f->idling) {
         fprintf(stderr, "lampsim fleet: --timeout reached with %u/%u lamps booted\n",
@@ -317,10 +313,13 @@ int cmd_fleet(int argc, char **argv)
     int bluez_lamps = 0;
     double bluez_rotate = 0;
     struct bluez_exposure *shown = NULL;
-    int count = 10;
+    int count = 10, threads = 0;
     double idle_s = 10, timeout_s = 600;
     GOptionEntry entries[] = {
         { "count", 0, 0, G_OPTION_ARG_INT, &count, "Number of lamps (default 10)", "N" },
+        { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+          "Worker threads the lamps run on (default: one per core this process may use); "
+          "lamp i runs on thread i mod N", "N" },
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
           "Directory holding one state directory per lamp (lamp-0000, ...)", "DIR" },
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet_dir,
@@ -385,8 +384,7 @@ int cmd_fleet(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = g_option_context_new("- boot a fleet of lamps in one process and report its cost");
     g_autoptr(GError) error = NULL;
     g_autoptr(GMainLoop) loop = NULL;
-    g_autoptr(scheduler) sched = NULL;
-    struct fleet f = { 0 };
+    struct measure f = { 0 };
     struct lamp_config cfg = { .time_mode = MACHINE_TIME_REALTIME };
     guint64 seed = 0;
     long rss_before, rss_after, maps_before, maps_after;
@@ -410,6 +408,8 @@ int cmd_fleet(int argc, char **argv)
         return usage_error("fleet", "--count must be between 1 and 100000");
     if (idle_s < 0 || timeout_s <= 0)
         return usage_error("fleet", "--idle and --timeout must be positive");
+    if (threads < 0 || threads > 1024)
+        return usage_error(CMD_NAME, "--threads must be between 1 and 1024");
     if (provision_threads < 0 || provision_threads > 1024)
         return usage_error(CMD_NAME, "--provision-threads must be between 1 and 1024");
     if (!log_spec)
@@ -482,41 +482,32 @@ int cmd_fleet(int argc, char **argv)
         return 0;
 
     loop = g_main_loop_new(NULL, FALSE);
-    sched = scheduler_new(NULL);
     f.loop = loop;
     f.connecting_cpu = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    g_mutex_init(&f.lock);
     f.count = (guint)count;
-    f.lamps = g_new0(struct lamp *, f.count);
+    if (!threads)
+        threads = (int)MIN(workers_default_count(), (unsigned)count);
+    f.fleet = fleet_new((unsigned)threads, &error);
+    if (!f.fleet) {
+        fprintf(stderr, "lampsim fleet: %s\n", error->message);
+        return 2;
+    }
     rss_before = rss_kib();
     maps_before = map_count();
     cpu0 = cpu_seconds();
     f.boot_started_us = g_get_monotonic_time();
-    if (!g_getenv("LAMPSIM_PRIVATE_CORES")) {
-        f.core = machine_core_new(f.count, &error);
-        if (!f.core) {
-            fprintf(stderr, "lampsim fleet: %s\n", error->message);
-            f.exit_code = 2;
-            goto out;
-        }
-        cfg.core = f.core;
-    }
-    for (guint i = 0; i < f.count; i++) {
-        g_autofree char *dir = fleet_lamp_dir(state_dir, i);
-        cfg.state_dir = dir;
-        cfg.seed = seed + i;
-        f.lamps[i] = lamp_new(&cfg, &error);
-        if (!f.lamps[i]) {
-            fprintf(stderr, "lampsim fleet: lamp %u: %s\n", i, error->message);
-            f.exit_code = 2;
-            goto out;
-        }
-        lamp_watch_lines(f.lamps[i], on_line, &f);
-        scheduler_add(sched, f.lamps[i]);
-        machine_power_on(lamp_machine(f.lamps[i]));
+    if (!fleet_boot(f.fleet, &cfg, state_dir, f.count, seed, on_line, &f, &error)) {
+        fprintf(stderr, "lampsim fleet: %s\n", error->message);
+        f.exit_code = 2;
+        goto out;
     }
     if (bluez) {
         struct bluez_exposure_config bc = { bluez, bluez_serials, (guint)bluez_lamps, bluez_rotate };
-        shown = bluez_exposure_new(medium, f.lamps, f.count, &bc, &error);
+        g_autofree struct lamp **lamps = g_new(struct lamp *, f.count);
+        for (guint i = 0; i < f.count; i++)
+            lamps[i] = fleet_lamp(f.fleet, i);
+        shown = bluez_exposure_new(medium, lamps, f.count, &bc, &error);
         if (!shown) {
             fprintf(stderr, "lampsim fleet: --bluez: %s\n", error->message);
             f.exit_code = 2;
@@ -541,7 +532,7 @@ int cmd_fleet(int argc, char **argv)
                 "to commission them\n", ble_socket ? ble_socket : "", ble_socket && bluez ? " or " : "",
                 bluez ? bluez : "");
         f.show_lamps = true;
-        if (!run_phase(&f, sched, await_commissioning, NULL, timeout_s, &connect))
+        if (!run_phase(&f, NULL, NULL, timeout_s, &connect))
             goto out;
         f.show_lamps = false;
         rss_after = rss_kib();
@@ -549,7 +540,7 @@ int cmd_fleet(int argc, char **argv)
     } else if (ap) {
         g_autofree char *line = g_strdup_printf("wifi %s %s\r", ap_parts[0], ap_parts[1]);
         fprintf(stderr, "lampsim fleet: all booted; connecting to the cloud\n");
-        if (!run_phase(&f, sched, type_line, line, timeout_s, &connect))
+        if (!run_phase(&f, type_line, line, timeout_s, &connect))
             goto out;
         rss_after = rss_kib();
         cpu1 = cpu_seconds();
@@ -564,6 +555,7 @@ int cmd_fleet(int argc, char **argv)
     idle_slice_ns = fleet_slice_ns(&f) - idle_slice_ns;
 
     printf("lamps: %u\n", f.count);
+    printf("threads: %u\n", fleet_threads(f.fleet));
     printf("boot_wall_s: %.3f\n", boot_wall);
     printf("boot_cpu_ms_per_lamp: %.3f\n", boot_cpu * 1000 / f.count);
     printf("rss_kib_per_lamp: %.0f\n", (double)(rss_after - rss_before) / f.count);
@@ -584,8 +576,8 @@ int cmd_fleet(int argc, char **argv)
         printf("full_handshakes_per_cpu_s: %.3f\n",
                connect.cpu_s > 0 ? connect.full / connect.cpu_s : 0.0);
         printf("connect_guest_minsn_per_lamp: %.3f\n", connect.insns / 1e6 / f.count);
-        printf("commissioned_over_ble: %u\n", f.commissioned);
-        printf("commission_blobs_rejected: %u\n", f.commission_rejected);
+        printf("commissioned_over_ble: %u\n", g_atomic_int_get(&f.commissioned));
+        printf("commission_blobs_rejected: %u\n", g_atomic_int_get(&f.commission_rejected));
         report_handshakes(&f, "connect");
         report_net(&f, "connect");
     }
@@ -596,7 +588,7 @@ int cmd_fleet(int argc, char **argv)
             struct phase p;
             fprintf(stderr, "lampsim fleet: every lamp types `%.*s`\n",
                     (int)strlen(cmds[r]) - 1, cmds[r]);
-            if (!run_phase(&f, sched, type_line, cmds[r], timeout_s, &p))
+            if (!run_phase(&f, type_line, (gpointer)cmds[r], timeout_s, &p))
                 goto out;
             guint got = r == 0 ? p.full : p.resumed;
             printf("%s_handshakes: %u\n", names[r], got);
@@ -609,7 +601,7 @@ int cmd_fleet(int argc, char **argv)
     if (drop) {
         struct phase p;
         fprintf(stderr, "lampsim fleet: resetting every connection\n");
-        if (!run_phase(&f, sched, drop_connections, NULL, timeout_s, &p))
+        if (!run_phase(&f, drop_connections, NULL, timeout_s, &p))
             goto out;
         printf("reconnect_wall_s: %.3f\n", p.wall_s);
         printf("reconnect_cpu_ms_per_lamp: %.3f\n", p.cpu_s * 1000 / f.count);
@@ -622,32 +614,20 @@ int cmd_fleet(int argc, char **argv)
     {
         /* A healthy fleet resets once (power on) per lamp; more means
          * watchdogs or faults fired. */
-        uint64_t resets = 0, lag_us = 0;
-        for (guint i = 0; i < f.count; i++) {
-            struct machine_stats st;
-            machine_get_stats(lamp_machine(f.lamps[i]), &st);
-            resets += st.resets;
-            lag_us += st.host_lag_us;
-        }
-        printf("extra_resets: %llu\n", (unsigned long long)(resets - f.count));
-        printf("host_lag_ms_per_lamp: %.1f\n", lag_us / 1000.0 / f.count);
+        struct fleet_totals tt;
+        fleet_totals(f.fleet, &tt);
+        printf("extra_resets: %llu\n", (unsigned long long)(tt.resets - f.count));
+        printf("host_lag_ms_per_lamp: %.1f\n", tt.host_lag_us / 1000.0 / f.count);
     }
 
 out:
     bluez_exposure_free(shown);
-    for (guint i = 0; i < f.count; i++) {
-        if (!f.lamps[i])
-            continue;
-        if (!machine_sync(lamp_machine(f.lamps[i]), &error) && f.exit_code == 0) {
-            fprintf(stderr, "lampsim fleet: saving lamp %u: %s\n", i, error->message);
-            f.exit_code = 2;
-        }
-        g_clear_error(&error);
-        lamp_free(f.lamps[i]);
+    g_clear_error(&error);
+    if (!fleet_free_saving(f.fleet, &error) && f.exit_code == 0) {
+        fprintf(stderr, "lampsim fleet: %s\n", error->message);
+        f.exit_code = 2;
     }
-    g_free(f.lamps);
-    machine_core_free(f.core);
-    if (f.connecting_cpu)
-        g_hash_table_destroy(f.connecting_cpu);
+    g_hash_table_destroy(f.connecting_cpu);
+    g_mutex_clear(&f.lock);
     return f.exit_code;
 }

@@ -231,6 +231,21 @@ void scheduler_add(struct scheduler *s, struct lamp *lamp)
     s->rescan = true;
 }
 
+void scheduler_remove(struct scheduler *s, struct lamp *lamp)
+{
+    for (guint i = 0; i < s->entries->len; i++) {
+        struct entry *e = g_ptr_array_index(s->entries, i);
+        if (e->lamp != lamp)
+            continue;
+        unfile_sleeper(s, e);
+        if (e->queued)
+            g_queue_remove(&s->runnable, e);
+        lamp_set_wake(lamp, NULL, NULL);
+        g_ptr_array_remove_index_fast(s->entries, i);
+        return;
+    }
+}
+
 void scheduler_wake(struct scheduler *s)
 {
     s->rescan = true;

@@ -18,6 +18,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(scheduler, scheduler_free)
 
 /* Adds a lamp (not owned); power it on before or after. */
 void scheduler_add(struct scheduler *s, struct lamp *lamp);
+/* Takes a lamp out (before it is freed). */
+void scheduler_remove(struct scheduler *s, struct lamp *lamp);
 /* Something outside happened to a lamp (console input, power on): look at
  * every lamp again at the next iteration. */
 void scheduler_wake(struct scheduler *s);

@@ -1,0 +1,49 @@
+/* sim/fleet.h: many lamps in one process, spread over worker threads
+ * (workers.h): lamp i lives on worker i mod the thread count, on one of
+ * its CPU cores.  Everything done to a lamp from outside goes through the
+ * lamp's own worker, so the caller needs no locking; line watchers run on
+ * the workers, concurrently (docs/emulator.md#threads). */
+#ifndef LAMPSIM_SIM_FLEET_H
+#define LAMPSIM_SIM_FLEET_H
+
+#include "lamp.h"
+#include "workers.h"
+
+struct fleet;
+typedef struct fleet fleet; /* for g_autoptr(fleet) */
+
+struct fleet *fleet_new(unsigned threads, GError **error);
+/* Saves every lamp (machine_sync), frees them on their workers, stops the
+ * workers.  The first failure to save is in *error if error is given. */
+bool fleet_free_saving(struct fleet *f, GError **error);
+static inline void fleet_free(struct fleet *f) { fleet_free_saving(f, NULL); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(fleet, fleet_free)
+
+/* Makes the lamps of state_dir/lamp-0000.. (count of them; lamp i seeded
+ * with seed + i) on the workers, in parallel, each watched by fn, and
+ * powers them on.  cfg is copied; its state_dir, seed and core are set
+ * per lamp.  On failure the lamps made stay (fleet_free frees them). */
+bool fleet_boot(struct fleet *f, const struct lamp_config *cfg, const char *state_dir,
+                guint count, uint64_t seed, lamp_line_fn fn, gpointer user_data,
+                GError **error);
+
+guint fleet_count(const struct fleet *f);
+unsigned fleet_threads(const struct fleet *f);
+/* The lamp, to read what is safe from any thread (its serial). */
+struct lamp *fleet_lamp(struct fleet *f, guint i);
+
+/* Calls fn(lamp, data) for every lamp, each on its worker (workers run at
+ * once), then has the schedulers look at every lamp again. */
+typedef void (*fleet_lamp_fn)(struct lamp *lamp, gpointer data);
+void fleet_each(struct fleet *f, fleet_lamp_fn fn, gpointer data);
+
+/* What the lamps' machines have done so far, summed over the fleet. */
+struct fleet_totals {
+    uint64_t instructions, slice_ns, bytes_in, bytes_out, resets, host_lag_us;
+    guint prompts_seen;     /* lamps whose console has shown its prompt */
+};
+void fleet_totals(struct fleet *f, struct fleet_totals *out);
+/* Host CPU the workers' threads have used, in ns. */
+uint64_t fleet_workers_cpu_ns(struct fleet *f);
+
+#endif
