@@ -6,7 +6,6 @@
  * engine only reaches SRAM, so inputs that may sit in flash (an image
  * being hashed, a const block) are copied to the stack first. */
 #include "crypto_engine.h"
-#include "hw.h"
 
 #include "mbedtls/aes.h"
 #include "mbedtls/platform_util.h"
@@ -18,12 +17,6 @@ int lamp_sw_aes_encrypt(mbedtls_aes_context *ctx, const unsigned char input[16],
                         unsigned char output[16]);
 int lamp_sw_sha256_process(mbedtls_sha256_context *ctx, const unsigned char data[64]);
 
-static bool in_sram(const void *p, uint32_t len)
-{
-    uint32_t a = (uint32_t)p;
-    return a >= SRAM_BASE && a - SRAM_BASE + len <= SRAM_SIZE;
-}
-
 int mbedtls_internal_aes_encrypt(mbedtls_aes_context *ctx, const unsigned char input[16],
                                  unsigned char output[16])
 {
@@ -34,9 +27,10 @@ int mbedtls_internal_aes_encrypt(mbedtls_aes_context *ctx, const unsigned char i
     uint32_t key[4], block[4];
     memcpy(key, ctx->rk, sizeof(key));
     memcpy(block, input, sizeof(block));
-    struct crypto_engine_args a = { .src = block, .src_len = 16, .dst = block, .dst_len = 16,
-                                    .key = key, .key_len = 16 };
-    uint32_t err = crypto_engine_run(CRYPTO_CMD_AES_ENC, &a, NULL);
+    struct crypto_desc d = { .cmd = CRYPTO_CMD_AES_ENC,
+                             .args = { .src = CRYPTO_BUF(block, 16), .dst = CRYPTO_BUF(block, 16),
+                                       .key = CRYPTO_BUF(key, 16) } };
+    uint32_t err = crypto_engine_run(&d, 1);
     mbedtls_platform_zeroize(key, sizeof(key));
     if (err)
         return MBEDTLS_ERR_AES_HW_ACCEL_FAILED;
@@ -46,14 +40,15 @@ int mbedtls_internal_aes_encrypt(mbedtls_aes_context *ctx, const unsigned char i
 
 int mbedtls_internal_sha256_process(mbedtls_sha256_context *ctx, const unsigned char data[64])
 {
-    if (!crypto_engine_present() || !in_sram(ctx->state, sizeof(ctx->state)))
+    if (!crypto_engine_present() || !crypto_engine_reaches(ctx->state, sizeof(ctx->state)))
         return lamp_sw_sha256_process(ctx, data);
     uint32_t block[16];
     const void *src = data;
-    if (!in_sram(data, 64)) {
+    if (!crypto_engine_reaches(data, 64)) {
         memcpy(block, data, sizeof(block));
         src = block;
     }
-    struct crypto_engine_args a = { .src = src, .src_len = 64, .key = ctx->state, .key_len = 32 };
-    return crypto_engine_run(CRYPTO_CMD_SHA256, &a, NULL) ? MBEDTLS_ERR_SHA256_HW_ACCEL_FAILED : 0;
+    struct crypto_desc d = { .cmd = CRYPTO_CMD_SHA256,
+                             .args = { .src = CRYPTO_BUF(src, 64), .key = CRYPTO_BUF(ctx->state, 32) } };
+    return crypto_engine_run(&d, 1) ? MBEDTLS_ERR_SHA256_HW_ACCEL_FAILED : 0;
 }
