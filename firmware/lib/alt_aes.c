@@ -1,15 +1,14 @@
 /* firmware/lib/alt_aes.c: mbedTLS's AES block encryption
  * (MBEDTLS_AES_ENCRYPT_ALT) on the CRYPTO engine when this lamp has one,
- * else mbedTLS's own software (mbedtls/sw_aes.c).  Used by the bootloader
- * (key unwrap) and the application (TLS records).  The block is copied to
- * the stack: the input may be a const in flash, which the engine's DMA
+ * else mbedTLS's own software (mbedtls/sw_aes.c): AES-128 (mbedTLS's GCM
+ * and CTR modes) and AES-256 (CTR_DRBG: ten blocks and more per handshake,
+ * a thousand emulated instructions each in software).  The block is copied
+ * to the stack: the input may be a const in flash, which the engine's DMA
  * does not reach. */
 #include "crypto_engine.h"
 
 #include "mbedtls/aes.h"
 #include "mbedtls/platform_util.h"
-
-#include <string.h>
 
 int lamp_sw_aes_encrypt(mbedtls_aes_context *ctx, const unsigned char input[16],
                         unsigned char output[16]);
@@ -17,20 +16,28 @@ int lamp_sw_aes_encrypt(mbedtls_aes_context *ctx, const unsigned char input[16],
 int mbedtls_internal_aes_encrypt(mbedtls_aes_context *ctx, const unsigned char input[16],
                                  unsigned char output[16])
 {
-    /* The first AES-128 round key is the key itself (FIPS-197 5.2), in the
-     * little-endian words mbedtls_aes_setkey_enc loaded it as. */
-    if (ctx->nr != 10 || !crypto_engine_present())
+    /* AES-128 and AES-256 (CTR_DRBG's); AES-192 stays in software. */
+    uint32_t cmd = ctx->nr == 10 ? CRYPTO_CMD_AES_ENC : ctx->nr == 14 ? CRYPTO_CMD_AES256_ENC : 0;
+    size_t key_len = ctx->nr == 10 ? 16 : 32;
+
+    if (!cmd || !crypto_engine_present())
         return lamp_sw_aes_encrypt(ctx, input, output);
-    uint32_t key[4], block[4];
-    memcpy(key, ctx->rk, sizeof(key));
-    memcpy(block, input, sizeof(block));
-    struct crypto_desc d = { .cmd = CRYPTO_CMD_AES_ENC,
-                             .args = { .src = CRYPTO_BUF(block, 16), .dst = CRYPTO_BUF(block, 16),
-                                       .key = CRYPTO_BUF(key, 16) } };
+    /* The first Nk round-key words are the key itself (FIPS-197 5.2), in
+     * the little-endian words mbedtls_aes_setkey_enc loaded it as; an
+     * AES-128 schedule is longer than 8 words, so 32 bytes can be read.
+     * __builtin_memcpy and field-by-field: this build is freestanding,
+     * and CTR_DRBG comes here for every block. */
+    uint32_t key[8], block[4];
+    struct crypto_desc d;
+    __builtin_memcpy(key, ctx->rk, sizeof(key));
+    __builtin_memcpy(block, input, sizeof(block));
+    crypto_desc_init(&d, cmd);
+    d.args.src = d.args.dst = CRYPTO_BUF(block, 16);
+    d.args.key = CRYPTO_BUF(key, key_len);
     uint32_t err = crypto_engine_run(&d, 1);
     mbedtls_platform_zeroize(key, sizeof(key));
     if (err)
         return MBEDTLS_ERR_AES_HW_ACCEL_FAILED;
-    memcpy(output, block, sizeof(block));
+    __builtin_memcpy(output, block, sizeof(block));
     return 0;
 }
