@@ -1,10 +1,12 @@
 /* firmware/lib/alt_aes.c: mbedTLS's AES block encryption
  * (MBEDTLS_AES_ENCRYPT_ALT) on the CRYPTO engine when this lamp has one,
- * else mbedTLS's own software (mbedtls/sw_aes.c): AES-128 (mbedTLS's GCM
- * and CTR modes) and AES-256 (CTR_DRBG: ten blocks and more per handshake,
- * a thousand emulated instructions each in software).  The block is copied
- * to the stack: the input may be a const in flash, which the engine's DMA
- * does not reach. */
+ * else mbedTLS's own software (mbedtls/sw_aes.c).  TLS records go whole to
+ * the engine (lib/alt_gcm.c), and so do image chunks (image_ctr); what
+ * comes here block by block is mostly CTR_DRBG (AES-256: ten blocks and
+ * more per handshake, a thousand emulated instructions each in software),
+ * and mbedTLS's own GCM and CTR for the odd call those do not take.  The
+ * block is copied to the stack: the input may be a const in flash, which
+ * the engine's DMA does not reach. */
 #include "crypto_engine.h"
 
 #include "mbedtls/aes.h"
