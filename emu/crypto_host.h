@@ -51,8 +51,11 @@ int crypto_host_aes128_gcm_open(struct crypto_host_aes *h, const uint8_t key[16]
                                 size_t tag_len, bool *valid);
 
 /* SHA-256 compression of nblocks 64-byte blocks into state[8]
- * (crypto_host_sha256.c). */
+ * (crypto_host_sha256.c): the host's SHA instructions when it has them,
+ * else the portable C, which tests check on every host. */
 void crypto_host_sha256_compress(uint32_t state[8], const uint8_t *blocks, size_t nblocks);
+void crypto_host_sha256_compress_portable(uint32_t state[8], const uint8_t *blocks,
+                                          size_t nblocks);
 
 int crypto_host_p256_mul_base(const uint8_t d[32], uint8_t q[64]);
 int crypto_host_p256_ecdh(const uint8_t d[32], const uint8_t peer[64], uint8_t x[32]);
