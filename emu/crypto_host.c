@@ -1,97 +1,14 @@
-/* emu/crypto_host.c: the CRYPTO engine's arithmetic on the host.  AES and
- * the P-256 / RSA big-number work are OpenSSL 3 (EVP, EC_POINT, BIGNUM:
- * none of them deprecated); the SHA-256 compression function is written out
- * here because OpenSSL 3 only offers it through the deprecated
- * SHA256_Transform, and the engine must continue from a state the firmware
- * holds. */
+/* emu/crypto_host.c: the CRYPTO engine's public-key arithmetic on the
+ * host: P-256 and RSA with OpenSSL 3's EC_POINT and BIGNUM (none of them
+ * deprecated).  AES is in crypto_host_aes.c, SHA-256 in
+ * crypto_host_sha256.c. */
 #include "crypto_host.h"
 
 #include <glib.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
-#include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <string.h>
-
-int crypto_host_aes128_ecb(bool encrypt, const uint8_t key[16], const uint8_t *in,
-                           uint8_t *out, size_t len)
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int outl = 0, ok;
-
-    if (!c)
-        return CRYPTO_HOST_E_FAILED;
-    ok = EVP_CipherInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL, encrypt ? 1 : 0) &&
-         EVP_CIPHER_CTX_set_padding(c, 0) &&
-         EVP_CipherUpdate(c, out, &outl, in, (int)len) && (size_t)outl == len;
-    EVP_CIPHER_CTX_free(c);
-    return ok ? CRYPTO_HOST_OK : CRYPTO_HOST_E_FAILED;
-}
-
-int crypto_host_aes128_ctr(const uint8_t key[16], uint8_t ctr[16], const uint8_t *in,
-                           uint8_t *out, size_t len)
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int outl = 0, ok;
-    size_t blocks = (len + 15) / 16;
-
-    if (!c)
-        return CRYPTO_HOST_E_FAILED;
-    ok = EVP_EncryptInit_ex(c, EVP_aes_128_ctr(), NULL, key, ctr) &&
-         EVP_EncryptUpdate(c, out, &outl, in, (int)len) && (size_t)outl == len;
-    EVP_CIPHER_CTX_free(c);
-    /* OpenSSL's CTR mode increments the whole block as one big-endian
-     * number, as mbedtls_aes_crypt_ctr does. */
-    for (int i = 15; i >= 0 && blocks; i--) {
-        unsigned sum = ctr[i] + (unsigned)(blocks & 0xFF);
-        ctr[i] = (uint8_t)sum;
-        blocks = (blocks >> 8) + (sum >> 8);
-    }
-    return ok ? CRYPTO_HOST_OK : CRYPTO_HOST_E_FAILED;
-}
-
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2,
-};
-
-static uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
-
-void crypto_host_sha256_compress(uint32_t state[8], const uint8_t *blocks, size_t nblocks)
-{
-    for (size_t b = 0; b < nblocks; b++, blocks += 64) {
-        uint32_t w[64], v[8];
-
-        for (int i = 0; i < 16; i++)
-            w[i] = (uint32_t)blocks[4 * i] << 24 | (uint32_t)blocks[4 * i + 1] << 16 |
-                   (uint32_t)blocks[4 * i + 2] << 8 | blocks[4 * i + 3];
-        for (int i = 16; i < 64; i++) {
-            uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-            uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-        }
-        memcpy(v, state, sizeof(v));
-        for (int i = 0; i < 64; i++) {
-            uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
-                          ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha256_k[i] + w[i];
-            uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
-                          ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-            memmove(v + 1, v, 7 * sizeof(v[0]));
-            v[4] += t1;
-            v[0] = t1 + t2;
-        }
-        for (int i = 0; i < 8; i++)
-            state[i] += v[i];
-    }
-}
 
 /* P-256 and a BN_CTX, created once; lampsim runs every lamp on one thread. */
 static EC_GROUP *p256(void)

@@ -1,10 +1,11 @@
-/* firmware/drivers/crypto_engine.c: CRYPTO engine driver.  As with
- * FLASHCTL, a command sleeps in WFI with interrupts masked until DONE
- * (WFI still wakes on the pending interrupt), so no handler runs for it;
- * the public-key commands take milliseconds. */
+/* firmware/drivers/crypto_engine.c: CRYPTO engine driver.  A chain of
+ * AES, GCM and SHA-256 descriptors is finished before the write to DESC
+ * completes (docs/hardware.md#crypto), so those cost one register access
+ * and no interrupt: they run thousands of times per image or TLS session.
+ * A chain with a public-key command waits as FLASHCTL's driver does:
+ * sleeping in WFI with interrupts masked until the engine is no longer
+ * BUSY (WFI still wakes on the pending interrupt), so no handler runs. */
 #include "crypto_engine.h"
-
-#include "hw.h"
 
 enum { UNKNOWN, ABSENT, PRESENT };
 static int presence;
@@ -20,63 +21,20 @@ bool crypto_engine_present(void)
     return presence == PRESENT;
 }
 
-static void load_args(const struct crypto_engine_args *a)
-{
-    CRYPTO_SRC = (uint32_t)a->src;
-    CRYPTO_SRCLEN = a->src_len;
-    CRYPTO_DST = (uint32_t)a->dst;
-    CRYPTO_DSTLEN = a->dst_len;
-    CRYPTO_KEY = (uint32_t)a->key;
-    CRYPTO_KEYLEN = a->key_len;
-    CRYPTO_AUX = (uint32_t)a->aux;
-    CRYPTO_AUXLEN = a->aux_len;
-    /* The engine writes dst by DMA: nothing may stay in flight past here. */
-    __asm volatile("dsb" ::: "memory");
-}
-
-/* AES and SHA-256 blocks are done before the write to CMD completes
- * (docs/hardware.md#crypto): no interrupt, no sleep.  These run thousands
- * of times per image or TLS record, so they stay a handful of accesses. */
-static uint32_t run_at_once(uint32_t cmd, const struct crypto_engine_args *a)
-{
-    uint32_t sr;
-
-    load_args(a);
-    CRYPTO_CMD = cmd;
-    sr = CRYPTO_STATUS;
-    if (sr & CRYPTO_STATUS_BUSY) /* not this engine's documented timing */
-        while ((sr = CRYPTO_STATUS) & CRYPTO_STATUS_BUSY)
-            ;
-    CRYPTO_CLR = CRYPTO_STATUS_DONE | CRYPTO_STATUS_ERR;
-    return (sr & CRYPTO_STATUS_ERR) ? CRYPTO_ERRCODE : 0;
-}
-
-uint32_t crypto_engine_run(uint32_t cmd, const struct crypto_engine_args *a, uint32_t *result)
+/* Sleeps until the engine is no longer BUSY; returns STATUS. */
+static uint32_t wait_while_busy(void)
 {
     uint32_t sr, primask, irq = 1u << IRQ_CRYPTO;
-    bool irq_was_enabled;
-
-    if (cmd == CRYPTO_CMD_AES_ENC || cmd == CRYPTO_CMD_AES_DEC || cmd == CRYPTO_CMD_AES_CTR ||
-        cmd == CRYPTO_CMD_SHA256) {
-        uint32_t err = run_at_once(cmd, a);
-        ops++;
-        errors += err != 0;
-        return err;
-    }
-    irq_was_enabled = NVIC_ISER0 & irq;
+    bool irq_was_enabled = NVIC_ISER0 & irq;
 
     __asm volatile("mrs %0, primask" : "=r"(primask));
     __asm volatile("cpsid i" ::: "memory");
-    CRYPTO_CLR = CRYPTO_STATUS_DONE | CRYPTO_STATUS_ERR;
+    /* DONE rising now raises the interrupt line, which ends the WFI; if it
+     * rose already, the line is high at once. */
     CRYPTO_CTRL = CRYPTO_CTRL_IE;
     NVIC_ISER0 = irq;
-    load_args(a);
-    CRYPTO_CMD = cmd;
     while ((sr = CRYPTO_STATUS) & CRYPTO_STATUS_BUSY)
         __asm volatile("wfi" ::: "memory");
-    if (result)
-        *result = CRYPTO_RESULT;
-    uint32_t err = (sr & CRYPTO_STATUS_ERR) ? CRYPTO_ERRCODE : 0;
     CRYPTO_CTRL = 0;
     CRYPTO_CLR = CRYPTO_STATUS_DONE | CRYPTO_STATUS_ERR;
     NVIC_ICPR0 = irq;
@@ -84,9 +42,47 @@ uint32_t crypto_engine_run(uint32_t cmd, const struct crypto_engine_args *a, uin
         NVIC_ICER0 = irq;
     if (!primask)
         __asm volatile("cpsie i" ::: "memory");
-    ops++;
-    if (err)
-        errors++;
+    return sr;
+}
+
+/* The chain's outcome once the engine has stopped: the first descriptor
+ * with an error, or the engine's own ERRCODE when it could not run one. */
+static uint32_t chain_error(const struct crypto_desc *d, size_t n, uint32_t sr)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!(d[i].status & CRYPTO_DESC_DONE))
+            return (sr & CRYPTO_STATUS_ERR) ? CRYPTO_ERRCODE : CRYPTO_ERR_HOST;
+        if (CRYPTO_DESC_ERRCODE(d[i].status))
+            return CRYPTO_DESC_ERRCODE(d[i].status);
+    }
+    return 0;
+}
+
+uint32_t crypto_engine_run(struct crypto_desc *d, size_t n)
+{
+    uint32_t sr = 0, err;
+
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        d[i].status = 0;
+        d[i].next = i + 1 < n ? (uint32_t)&d[i + 1] : 0;
+    }
+    /* The engine reads descriptors and buffers by DMA: every store to them
+     * must be done before it starts... */
+    __asm volatile("dsb" ::: "memory");
+    CRYPTO_DESC = (uint32_t)d;
+    /* ...and what it wrote back must be read again, not assumed. */
+    __asm volatile("" ::: "memory");
+    if (!(d[n - 1].status & CRYPTO_DESC_DONE)) {
+        /* A public-key command is taking its time, or the chain stopped. */
+        sr = CRYPTO_STATUS;
+        if (sr & CRYPTO_STATUS_BUSY)
+            sr = wait_while_busy();
+    }
+    err = chain_error(d, n, sr);
+    ops += n;
+    errors += err != 0;
     return err;
 }
 

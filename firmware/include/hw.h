@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "crypto_hw.h"
 #include "net_module.h"
 
 #define REG32(addr) (*(volatile uint32_t *)(addr))
@@ -117,7 +118,6 @@
 #define NET_SOCK_TXFREE(n) REG32(NET_BASE + NET_REG_SOCK(n, NET_SOCK_REG_TXFREE))
 #define NET_SOCK_ERR(n) REG32(NET_BASE + NET_REG_SOCK(n, NET_SOCK_REG_ERR))
 
-/* CRYPTO: the optional engine (docs/hardware.md#crypto) */
 /* BLE (docs/hardware.md#ble) */
 #define BLE_BASE 0x40009000u
 #define BLE_ID REG32(BLE_BASE + 0x00u)
@@ -135,36 +135,18 @@
 #define BLE_CTRL_EN 1u
 #define BLE_CTRL_IE 2u
 
+/* CRYPTO: the optional engine (docs/hardware.md#crypto); offsets, bits,
+ * commands and the descriptor layout are in crypto_hw.h. */
 #define CRYPTO_BASE 0x40008000u
-#define CRYPTO_ID REG32(CRYPTO_BASE + 0x00u)
-#define CRYPTO_CTRL REG32(CRYPTO_BASE + 0x04u)
-#define CRYPTO_STATUS REG32(CRYPTO_BASE + 0x08u)
-#define CRYPTO_CLR REG32(CRYPTO_BASE + 0x0Cu)
-#define CRYPTO_CMD REG32(CRYPTO_BASE + 0x10u)
-#define CRYPTO_ERRCODE REG32(CRYPTO_BASE + 0x14u)
-#define CRYPTO_RESULT REG32(CRYPTO_BASE + 0x18u)
-#define CRYPTO_SRC REG32(CRYPTO_BASE + 0x20u)
-#define CRYPTO_SRCLEN REG32(CRYPTO_BASE + 0x24u)
-#define CRYPTO_DST REG32(CRYPTO_BASE + 0x28u)
-#define CRYPTO_DSTLEN REG32(CRYPTO_BASE + 0x2Cu)
-#define CRYPTO_KEY REG32(CRYPTO_BASE + 0x30u)
-#define CRYPTO_KEYLEN REG32(CRYPTO_BASE + 0x34u)
-#define CRYPTO_AUX REG32(CRYPTO_BASE + 0x38u)
-#define CRYPTO_AUXLEN REG32(CRYPTO_BASE + 0x3Cu)
-#define CRYPTO_ID_VALUE 0x50595243u
-#define CRYPTO_CTRL_IE 1u
-#define CRYPTO_STATUS_BUSY 1u
-#define CRYPTO_STATUS_DONE 2u
-#define CRYPTO_STATUS_ERR 4u
-#define CRYPTO_CMD_AES_ENC 1u
-#define CRYPTO_CMD_AES_DEC 2u
-#define CRYPTO_CMD_SHA256 3u
-#define CRYPTO_CMD_P256_MUL_BASE 4u
-#define CRYPTO_CMD_P256_ECDH 5u
-#define CRYPTO_CMD_P256_SIGN 6u
-#define CRYPTO_CMD_P256_VERIFY 7u
-#define CRYPTO_CMD_RSA_PUBLIC 8u
-#define CRYPTO_CMD_AES_CTR 9u
+#define CRYPTO_REG(off) REG32(CRYPTO_BASE + (off))
+#define CRYPTO_ID CRYPTO_REG(CRYPTO_REG_ID)
+#define CRYPTO_CTRL CRYPTO_REG(CRYPTO_REG_CTRL)
+#define CRYPTO_STATUS CRYPTO_REG(CRYPTO_REG_STATUS)
+#define CRYPTO_CLR CRYPTO_REG(CRYPTO_REG_CLR)
+#define CRYPTO_CMD CRYPTO_REG(CRYPTO_REG_CMD)
+#define CRYPTO_ERRCODE CRYPTO_REG(CRYPTO_REG_ERRCODE)
+#define CRYPTO_RESULT CRYPTO_REG(CRYPTO_REG_RESULT)
+#define CRYPTO_DESC CRYPTO_REG(CRYPTO_REG_DESC)
 
 /* IRQ numbers */
 #define IRQ_UART0 0

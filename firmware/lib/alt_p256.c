@@ -13,8 +13,6 @@
 
 #include <string.h>
 
-#define ENGINE_INVALID 4u /* ERRCODE: key, point or value out of range */
-
 int lamp_sw_ecdh_gen_public(mbedtls_ecp_group *grp, mbedtls_mpi *d, mbedtls_ecp_point *Q,
                             int (*f_rng)(void *, unsigned char *, size_t), void *p_rng);
 int lamp_sw_ecdh_compute_shared(mbedtls_ecp_group *grp, mbedtls_mpi *z,
@@ -44,7 +42,7 @@ static int point_to_bytes(const mbedtls_ecp_point *P, uint8_t out[64])
 
 static int engine_error(uint32_t err)
 {
-    return err == ENGINE_INVALID ? MBEDTLS_ERR_ECP_INVALID_KEY : MBEDTLS_ERR_ECP_HW_ACCEL_FAILED;
+    return err == CRYPTO_ERR_INVALID ? MBEDTLS_ERR_ECP_INVALID_KEY : MBEDTLS_ERR_ECP_HW_ACCEL_FAILED;
 }
 
 int mbedtls_ecdh_gen_public(mbedtls_ecp_group *grp, mbedtls_mpi *d, mbedtls_ecp_point *Q,
@@ -57,8 +55,9 @@ int mbedtls_ecdh_gen_public(mbedtls_ecp_group *grp, mbedtls_mpi *d, mbedtls_ecp_
     if (!ret)
         ret = mbedtls_mpi_write_binary(d, priv, sizeof(priv));
     if (!ret) {
-        struct crypto_engine_args a = { .dst = q, .dst_len = 64, .key = priv, .key_len = 32 };
-        uint32_t err = crypto_engine_run(CRYPTO_CMD_P256_MUL_BASE, &a, NULL);
+        struct crypto_desc dc = { .cmd = CRYPTO_CMD_P256_MUL_BASE,
+                                  .args = { .dst = CRYPTO_BUF(q, 64), .key = CRYPTO_BUF(priv, 32) } };
+        uint32_t err = crypto_engine_run(&dc, 1);
         ret = err ? engine_error(err) : 0;
     }
     mbedtls_platform_zeroize(priv, sizeof(priv));
@@ -82,9 +81,10 @@ int mbedtls_ecdh_compute_shared(mbedtls_ecp_group *grp, mbedtls_mpi *z,
     if (!ret)
         ret = mbedtls_mpi_write_binary(d, priv, sizeof(priv)) ? MBEDTLS_ERR_ECP_INVALID_KEY : 0;
     if (!ret) {
-        struct crypto_engine_args a = { .src = peer, .src_len = 64, .dst = x, .dst_len = 32,
-                                        .key = priv, .key_len = 32 };
-        uint32_t err = crypto_engine_run(CRYPTO_CMD_P256_ECDH, &a, NULL);
+        struct crypto_desc dc = { .cmd = CRYPTO_CMD_P256_ECDH,
+                                  .args = { .src = CRYPTO_BUF(peer, 64), .dst = CRYPTO_BUF(x, 32),
+                                            .key = CRYPTO_BUF(priv, 32) } };
+        uint32_t err = crypto_engine_run(&dc, 1);
         ret = err ? engine_error(err) : mbedtls_mpi_read_binary(z, x, 32);
     }
     mbedtls_platform_zeroize(priv, sizeof(priv));
@@ -103,9 +103,10 @@ int mbedtls_ecdsa_sign(mbedtls_ecp_group *grp, mbedtls_mpi *r, mbedtls_mpi *s,
     memcpy(hash, buf, blen);
     if (!ret) {
         /* The engine draws the nonce from its own entropy source. */
-        struct crypto_engine_args a = { .src = hash, .src_len = blen, .dst = rs, .dst_len = 64,
-                                        .key = priv, .key_len = 32 };
-        uint32_t err = crypto_engine_run(CRYPTO_CMD_P256_SIGN, &a, NULL);
+        struct crypto_desc dc = { .cmd = CRYPTO_CMD_P256_SIGN,
+                                  .args = { .src = CRYPTO_BUF(hash, blen), .dst = CRYPTO_BUF(rs, 64),
+                                            .key = CRYPTO_BUF(priv, 32) } };
+        uint32_t err = crypto_engine_run(&dc, 1);
         ret = err ? engine_error(err) : 0;
     }
     mbedtls_platform_zeroize(priv, sizeof(priv));
@@ -122,16 +123,16 @@ int mbedtls_ecdsa_verify(mbedtls_ecp_group *grp, const unsigned char *buf, size_
     if (!use_engine(grp) || blen == 0 || blen > 64)
         return lamp_sw_ecdsa_verify(grp, buf, blen, Q, r, s);
     uint8_t pub[64], hash[64], rs[64];
-    uint32_t valid = 0;
     /* r or s wider than the group order is simply an invalid signature. */
     if (point_to_bytes(Q, pub) || mbedtls_mpi_write_binary(r, rs, 32) ||
         mbedtls_mpi_write_binary(s, rs + 32, 32))
         return MBEDTLS_ERR_ECP_VERIFY_FAILED;
     memcpy(hash, buf, blen);
-    struct crypto_engine_args a = { .src = hash, .src_len = blen, .key = pub, .key_len = 64,
-                                    .aux = rs, .aux_len = 64 };
-    uint32_t err = crypto_engine_run(CRYPTO_CMD_P256_VERIFY, &a, &valid);
+    struct crypto_desc dc = { .cmd = CRYPTO_CMD_P256_VERIFY,
+                              .args = { .src = CRYPTO_BUF(hash, blen), .key = CRYPTO_BUF(pub, 64),
+                                        .aux = CRYPTO_BUF(rs, 64) } };
+    uint32_t err = crypto_engine_run(&dc, 1);
     if (err)
-        return err == ENGINE_INVALID ? MBEDTLS_ERR_ECP_VERIFY_FAILED : engine_error(err);
-    return valid == 1 ? 0 : MBEDTLS_ERR_ECP_VERIFY_FAILED;
+        return err == CRYPTO_ERR_INVALID ? MBEDTLS_ERR_ECP_VERIFY_FAILED : engine_error(err);
+    return dc.result == 1 ? 0 : MBEDTLS_ERR_ECP_VERIFY_FAILED;
 }

@@ -79,9 +79,11 @@ int image_ctr(const uint8_t key[16], const uint8_t iv[16], uint32_t offset,
         if (in != out)
             memcpy(out, in, len);
         memcpy(k, key, 16);
-        struct crypto_engine_args a = { .src = out, .src_len = len, .dst = out, .dst_len = len,
-                                        .key = k, .key_len = 16, .aux = counter, .aux_len = 16 };
-        rc = crypto_engine_run(CRYPTO_CMD_AES_CTR, &a, NULL) ? MBEDTLS_ERR_AES_HW_ACCEL_FAILED : 0;
+        struct crypto_desc d = { .cmd = CRYPTO_CMD_AES_CTR,
+                                 .args = { .src = CRYPTO_BUF(out, len), .dst = CRYPTO_BUF(out, len),
+                                           .key = CRYPTO_BUF(k, 16),
+                                           .aux = CRYPTO_BUF(counter, 16) } };
+        rc = crypto_engine_run(&d, 1) ? MBEDTLS_ERR_AES_HW_ACCEL_FAILED : 0;
         mbedtls_platform_zeroize(k, sizeof(k));
         return rc;
     }

@@ -49,11 +49,11 @@ bool pss_engine_verify(const uint8_t *n, size_t n_len, const uint8_t *e, size_t 
     memcpy(mod, n, n_len);
     memcpy(s, sig, n_len);
     memcpy(exp, e, e_len);
-    struct crypto_engine_args a = { .src = s, .src_len = n_len, .dst = em, .dst_len = n_len,
-                                    .key = mod, .key_len = n_len, .aux = exp,
-                                    .aux_len = e_len };
+    struct crypto_desc d = { .cmd = CRYPTO_CMD_RSA_PUBLIC,
+                             .args = { .src = CRYPTO_BUF(s, n_len), .dst = CRYPTO_BUF(em, n_len),
+                                       .key = CRYPTO_BUF(mod, n_len), .aux = CRYPTO_BUF(exp, e_len) } };
     /* RSAVP1: s must be below n (the engine refuses it otherwise). */
-    if (crypto_engine_run(CRYPTO_CMD_RSA_PUBLIC, &a, NULL) != 0)
+    if (crypto_engine_run(&d, 1) != 0)
         return false;
     /* modBits = 4096, emBits = 4095: EM is n_len bytes and its top bit is
      * zero. */

@@ -67,9 +67,13 @@ void lamp_mbedtls_exit(int status);
 #define MBEDTLS_PLATFORM_SNPRINTF_MACRO snprintf /* newlib's (lib/syscalls.c) */
 
 /* The CRYPTO engine, when the lamp has one (lib/alt_*.c; each falls back
- * to mbedTLS's software, compiled a second time as mbedtls/sw_*.c). */
+ * to mbedTLS's software, compiled a second time as mbedtls/sw_*.c).
+ * SHA-256 and GCM are replaced whole (contexts in mbedtls/sha256_alt.h and
+ * gcm_alt.h): an update or a TLS record is then one engine command, not
+ * one per block. */
 #define MBEDTLS_AES_ENCRYPT_ALT
-#define MBEDTLS_SHA256_PROCESS_ALT
+#define MBEDTLS_SHA256_ALT
+#define MBEDTLS_GCM_ALT
 #define MBEDTLS_ECDH_GEN_PUBLIC_ALT
 #define MBEDTLS_ECDH_COMPUTE_SHARED_ALT
 #define MBEDTLS_ECDSA_SIGN_ALT

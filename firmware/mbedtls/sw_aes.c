@@ -1,6 +1,6 @@
 /* firmware/mbedtls/sw_aes.c: mbedTLS's own AES, compiled a second time
  * with every public name prefixed lamp_sw_ and without
- * MBEDTLS_AES_ENCRYPT_ALT, so that lib/alt_aes_sha256.c can fall back to
+ * MBEDTLS_AES_ENCRYPT_ALT, so that lib/alt_aes.c can fall back to
  * the software block function on a lamp without the CRYPTO engine.  Only
  * lamp_sw_aes_encrypt is used; the linker drops the rest. */
 #include "common.h" /* the config, before the ALT switch is taken away */

@@ -1,11 +1,12 @@
 /* firmware/mbedtls/sw_sha256.c: mbedTLS's own SHA-256, compiled a second
  * time with every public name prefixed lamp_sw_ and without
- * MBEDTLS_SHA256_PROCESS_ALT, so that lib/alt_aes_sha256.c can fall back
- * to the software compression function on a lamp without the CRYPTO
- * engine.  Only lamp_sw_sha256_process is used; the linker drops the rest. */
-#include "common.h"
-#undef MBEDTLS_SHA256_PROCESS_ALT
+ * MBEDTLS_SHA256_ALT, so that lib/alt_sha256.c can fall back to the
+ * software compression function on a lamp without the CRYPTO engine.
+ * Only lamp_sw_sha256_blocks (below) is used; the linker drops the rest. */
+#include "common.h" /* the config, before the ALT switch is taken away */
+#undef MBEDTLS_SHA256_ALT
 
+#define mbedtls_sha256_context lamp_sw_sha256_context
 #define mbedtls_internal_sha256_process lamp_sw_sha256_process
 #define mbedtls_sha256 lamp_sw_sha256
 #define mbedtls_sha256_clone lamp_sw_sha256_clone
@@ -22,3 +23,22 @@
 #define mbedtls_sha256_self_test lamp_sw_sha256_self_test
 
 #include "sha256.c"
+
+int lamp_sw_sha256_blocks(uint32_t state[8], const unsigned char *blocks, size_t nblocks);
+
+/* nblocks 64-byte blocks compressed into state (eight words, as in
+ * mbedTLS's context), through mbedTLS's own context type. */
+int lamp_sw_sha256_blocks(uint32_t state[8], const unsigned char *blocks, size_t nblocks)
+{
+    lamp_sw_sha256_context ctx;
+    int ret = 0;
+
+    if (nblocks == 0)
+        return 0;
+    memcpy(ctx.state, state, sizeof(ctx.state));
+    for (size_t i = 0; i < nblocks && !ret; i++)
+        ret = lamp_sw_sha256_process(&ctx, blocks + 64 * i);
+    memcpy(state, ctx.state, sizeof(ctx.state));
+    mbedtls_platform_zeroize(&ctx, sizeof(ctx));
+    return ret;
+}
