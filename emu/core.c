@@ -236,6 +236,7 @@ void core_enter(struct machine_core *core, struct machine *m)
         regs_save(core, core->current);
     /* current first: cpu_set_mode writes through cpu_set_reg */
     core->current = m;
+    m->stats.core_switches++;
     if (m->regs_saved)
         regs_load(core, m);
 }

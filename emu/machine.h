@@ -214,6 +214,8 @@ struct machine_stats {
     uint64_t host_lag_us;   /* realtime: host time taken off the lamp's clock
                                because the host could not run it on time */
     uint64_t jit_bytes;     /* translated code its core holds now (host bytes) */
+    uint64_t tlb_fills;     /* pages its accesses had the TLB look up */
+    uint64_t core_switches; /* times its registers were put into the core */
 };
 void machine_get_stats(const struct machine *m, struct machine_stats *out);
 /* Unmaps memory the lamp only read (erased flash), giving it back to the

@@ -173,6 +173,7 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tl
         e->perms = bus_perms(m, page);
         return e->perms != 0;
     }
+    m->stats.tlb_fills++;
     if (m->probe.active && page == m->probe.page) {
         e->paddr = TRAP_BASE;
         e->perms = UC_PROT_READ | UC_PROT_WRITE;

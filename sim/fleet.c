@@ -132,6 +132,10 @@ static void totals_on_worker(struct worker *w, gpointer data)
         machine_get_stats(lamp_machine(lamp), &st);
         machine_get_net_stats(lamp_machine(lamp), &ns);
         t->instructions += st.instructions;
+        t->tlb_fills += st.tlb_fills;
+        t->core_switches += st.core_switches;
+        t->cpu_entries += st.cpu_entries;
+        t->mmio_accesses += st.mmio_accesses;
         t->resets += st.resets;
         t->host_lag_us += st.host_lag_us;
         t->slice_ns += lamp_cpu_ns(lamp);
@@ -151,6 +155,10 @@ void fleet_totals(struct fleet *f, struct fleet_totals *out)
     *out = (struct fleet_totals){ 0 };
     for (unsigned i = 0; i < n; i++) {
         out->instructions += per[i].instructions;
+        out->tlb_fills += per[i].tlb_fills;
+        out->core_switches += per[i].core_switches;
+        out->cpu_entries += per[i].cpu_entries;
+        out->mmio_accesses += per[i].mmio_accesses;
         out->slice_ns += per[i].slice_ns;
         out->bytes_in += per[i].bytes_in;
         out->bytes_out += per[i].bytes_out;

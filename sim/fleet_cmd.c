@@ -252,14 +252,6 @@ static uint64_t fleet_instructions(struct measure *f)
     return t.instructions;
 }
 
-/* Host CPU spent inside the lamps' slices (emulation and models). */
-static uint64_t fleet_slice_ns(struct measure *f)
-{
-    struct fleet_totals t;
-    fleet_totals(f->fleet, &t);
-    return t.slice_ns;
-}
-
 static void report_net(struct measure *f, const char *phase)
 {
     struct fleet_totals t;
@@ -547,12 +539,15 @@ int cmd_fleet(int argc, char **argv)
     }
     fprintf(stderr, "lampsim fleet: idling %.1f s\n", idle_s);
     f.idling = true;
-    uint64_t idle_insns = fleet_instructions(&f), idle_slice_ns = fleet_slice_ns(&f);
+    struct fleet_totals idle0, idle1;
+    fleet_totals(f.fleet, &idle0);
+    uint64_t idle_insns = idle0.instructions, idle_slice_ns = idle0.slice_ns;
     g_timeout_add((guint)(idle_s * 1000), on_deadline, &f);
     g_main_loop_run(loop);
     cpu2 = cpu_seconds();
-    idle_insns = fleet_instructions(&f) - idle_insns;
-    idle_slice_ns = fleet_slice_ns(&f) - idle_slice_ns;
+    fleet_totals(f.fleet, &idle1);
+    idle_insns = idle1.instructions - idle_insns;
+    idle_slice_ns = idle1.slice_ns - idle_slice_ns;
 
     printf("lamps: %u\n", f.count);
     printf("threads: %u\n", fleet_threads(f.fleet));
@@ -569,6 +564,15 @@ int cmd_fleet(int argc, char **argv)
     /* The rest of the idle CPU is the main loop's: host I/O, scheduling. */
     printf("idle_lamp_slices_percent_of_core: %.3f\n",
            idle_s > 0 ? idle_slice_ns / 1e7 / idle_s : 0.0);
+    if (idle_s > 0) {
+        /* where an idle lamp's CPU goes, per lamp-second */
+        double ls = f.count * idle_s;
+        printf("idle_cpu_entries_per_lamp_s: %.2f\n", (idle1.cpu_entries - idle0.cpu_entries) / ls);
+        printf("idle_core_switches_per_lamp_s: %.2f\n", (idle1.core_switches - idle0.core_switches) / ls);
+        printf("idle_tlb_fills_per_lamp_s: %.2f\n", (idle1.tlb_fills - idle0.tlb_fills) / ls);
+        printf("idle_mmio_accesses_per_lamp_s: %.2f\n", (idle1.mmio_accesses - idle0.mmio_accesses) / ls);
+        printf("idle_slice_us_per_lamp_s: %.2f\n", idle_slice_ns / 1e3 / ls);
+    }
     if (ap) {
         printf("connect_wall_s: %.3f\n", connect.wall_s);
         printf("connect_cpu_ms_per_lamp: %.3f\n", connect.cpu_s * 1000 / f.count);

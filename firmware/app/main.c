@@ -18,8 +18,13 @@
 
 #include "mbedtls/memory_buffer_alloc.h"
 
-#define WDT_TIMEOUT_MS 4000u
-#define WAKE_PERIOD_US 1000000u /* kick the watchdog once a second */
+/* An idle lamp wakes every 10 s (to kick the watchdog, with a third of its
+ * time to spare); its network deadlines (keepalive 45 s, telemetry 60 s)
+ * and every event (network, BLE, console) wake it sooner.  Waking once a
+ * second cost a fleet of idle lamps ten times the host CPU for nothing. */
+#define WDT_TIMEOUT_MS 30000u
+#define WAKE_PERIOD_US 10000000u
+#define UPDATE_RX_TICK_MS 1000u /* a console transfer times out in seconds */
 
 /* mbedTLS allocations: update verification, the TLS connection (16 KiB
  * records in, 4 KiB out, certificates, ECC working memory), JSON. */
@@ -116,7 +121,10 @@ int main(void)
          * the network's next deadline or the watchdog, whichever is
          * first. */
         __asm volatile("cpsid i" ::: "memory");
-        arm_wakeup(netmgr_idle_ms());
+        uint32_t idle_ms = netmgr_idle_ms();
+        if (update_rx_active() && idle_ms > UPDATE_RX_TICK_MS)
+            idle_ms = UPDATE_RX_TICK_MS;
+        arm_wakeup(idle_ms);
         if (uart_getc_pending() == 0 && !commission_pending() && !netmgr_pending())
             __asm volatile("wfi");
         __asm volatile("cpsie i" ::: "memory");
