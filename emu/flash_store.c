@@ -1,6 +1,7 @@
 /* emu/flash_store.c: persistence of flash and OTP.  One file, lamp.img,
- * holds a header (magic, sizes, SHA-256 of the contents) followed by flash
- * and OTP.  A checkpoint writes lamp.img.tmp, fsyncs it, renames it over
+ * holds a header (magic, sizes, SHA-256 of the contents), a bitmap of the
+ * pages that hold data and those pages (docs/formats.md): erased flash and
+ * blank OTP are not stored, so 10,000 lamps do not cost 20 GB of disk.  A checkpoint writes lamp.img.tmp, fsyncs it, renames it over
  * lamp.img and fsyncs the directory: rename is atomic, so after a host
  * crash the file is either the previous checkpoint or the new one, each a
  * state reached after a whole number of flash operations, which is the
@@ -28,14 +29,18 @@ struct store_header {
     uint32_t variant; /* version 2: FLASH_STORE_VARIANT_* bits (version 1: reserved, 0) */
     uint8_t sha256[32];
 };
-#define STORE_VERSION 2u
+#define STORE_VERSION 3u /* 1 and 2: every page stored, read still */
+
+#define CONTENT_SIZE (FLASH_SIZE + OTP_SIZE)
+#define CONTENT_PAGES (CONTENT_SIZE / GUEST_MEM_PAGE)
+#define BITMAP_SIZE ((CONTENT_PAGES + 7) / 8)
 
 struct flash_store {
     char *dir, *path, *tmp_path;
     int lock_fd;
     struct guest_mem *mem;              /* the lamp's memory, or NULL: */
     const uint8_t *raw_flash, *raw_otp; /*   plain images (flash_store_create) */
-    uint32_t variant, version;
+    uint32_t variant;
     bool dirty;
 };
 
@@ -48,7 +53,15 @@ static const uint8_t *content_page(const struct flash_store *st, size_t off)
     return guest_mem_page_view(st->mem, off < FLASH_SIZE ? GUEST_MEM_FLASH_OFF + off
                                                          : GUEST_MEM_OTP_OFF + (off - FLASH_SIZE));
 }
-#define CONTENT_SIZE (FLASH_SIZE + OTP_SIZE)
+/* A page that holds only what a new lamp holds there: erased flash (0xFF),
+ * blank OTP (0). */
+static bool page_blank(size_t off, const uint8_t *page)
+{
+    static const uint8_t erased[GUEST_MEM_PAGE] = { [0 ... GUEST_MEM_PAGE - 1] = 0xFF };
+    static const uint8_t zero[GUEST_MEM_PAGE];
+
+    return memcmp(page, off < FLASH_SIZE ? erased : zero, GUEST_MEM_PAGE) == 0;
+}
 
 /* Version 2 also covers the variant word, so a damaged header cannot
  * silently change the lamp's hardware.  OpenSSL's SHA-256, several times
@@ -94,8 +107,13 @@ static bool store_error(GError **error, const char *what, const char *path)
 static bool store_write(struct flash_store *st, GError **error)
 {
     struct store_header h = { .version = STORE_VERSION, .variant = st->variant };
+    uint8_t bitmap[BITMAP_SIZE] = { 0 };
     int fd, dfd;
     bool ok;
+
+    for (size_t i = 0; i < CONTENT_PAGES; i++)
+        if (!page_blank(i * GUEST_MEM_PAGE, content_page(st, i * GUEST_MEM_PAGE)))
+            bitmap[i / 8] |= 1u << (i % 8);
 
     memcpy(h.magic, STORE_MAGIC, 8);
     h.flash_size = FLASH_SIZE;
@@ -104,9 +122,10 @@ static bool store_write(struct flash_store *st, GError **error)
     fd = open(st->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return store_error(error, "cannot create", st->tmp_path);
-    ok = write_all(fd, &h, sizeof(h));
-    for (size_t off = 0; ok && off < CONTENT_SIZE; off += GUEST_MEM_PAGE)
-        ok = write_all(fd, content_page(st, off), GUEST_MEM_PAGE);
+    ok = write_all(fd, &h, sizeof(h)) && write_all(fd, bitmap, sizeof(bitmap));
+    for (size_t i = 0; ok && i < CONTENT_PAGES; i++)
+        if (bitmap[i / 8] & (1u << (i % 8)))
+            ok = write_all(fd, content_page(st, i * GUEST_MEM_PAGE), GUEST_MEM_PAGE);
     if (!ok || fsync(fd) != 0) {
         close(fd);
         unlink(st->tmp_path);
@@ -125,22 +144,60 @@ static bool store_write(struct flash_store *st, GError **error)
 }
 
 /* Pages that hold only the template's bytes (erased flash, blank OTP) stay
- * the template's: only pages holding data cost memory. */
-static void load_range(struct guest_mem *mem, size_t at, const uint8_t *src, size_t len,
-                       uint8_t blank)
+ * the template's: only pages holding data cost memory.  src is NULL for a
+ * page a version 3 file does not store. */
+static void load_page(struct guest_mem *mem, size_t off, const uint8_t *src)
 {
-    static const uint8_t erased[GUEST_MEM_PAGE] = { [0 ... GUEST_MEM_PAGE - 1] = 0xFF };
-    static const uint8_t zero[GUEST_MEM_PAGE];
-    const uint8_t *tmpl = blank ? erased : zero;
+    size_t at = off < FLASH_SIZE ? GUEST_MEM_FLASH_OFF + off : GUEST_MEM_OTP_OFF + (off - FLASH_SIZE);
 
-    for (size_t off = 0; off < len; off += GUEST_MEM_PAGE) {
-        if (memcmp(src + off, tmpl, GUEST_MEM_PAGE) == 0) {
-            guest_mem_discard(mem, at + off, GUEST_MEM_PAGE);
-            continue;
-        }
-        memcpy(guest_mem_at(mem, at + off), src + off, GUEST_MEM_PAGE);
-        guest_mem_note_written(mem, at + off, GUEST_MEM_PAGE);
+    if (!src || page_blank(off, src)) {
+        guest_mem_discard(mem, at, GUEST_MEM_PAGE);
+        return;
     }
+    memcpy(guest_mem_at(mem, at), src, GUEST_MEM_PAGE);
+    guest_mem_note_written(mem, at, GUEST_MEM_PAGE);
+}
+
+static bool bad_size(GError **error, const char *path, size_t len, size_t want)
+{
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "lamp state %s: %zu bytes, expected %zu; not a lamp image, or a damaged one "
+                "(remove the state directory to start a new lamp)", path, len, want);
+    return false;
+}
+
+/* Versions 1 and 2 store every page; version 3 a bitmap, then the pages
+ * whose bit is set, in order. */
+static bool load_contents(struct flash_store *st, uint32_t version, const uint8_t *body,
+                          size_t len, GError **error)
+{
+    const uint8_t *bitmap = body, *page;
+    size_t present = 0;
+
+    if (version < 3) {
+        if (len != CONTENT_SIZE)
+            return bad_size(error, st->path, sizeof(struct store_header) + len,
+                            sizeof(struct store_header) + CONTENT_SIZE);
+        for (size_t off = 0; off < CONTENT_SIZE; off += GUEST_MEM_PAGE)
+            load_page(st->mem, off, body + off);
+        return true;
+    }
+    if (len < BITMAP_SIZE)
+        return bad_size(error, st->path, sizeof(struct store_header) + len,
+                        sizeof(struct store_header) + BITMAP_SIZE);
+    for (size_t i = 0; i < CONTENT_PAGES; i++)
+        present += (bitmap[i / 8] >> (i % 8)) & 1;
+    if ((bitmap[BITMAP_SIZE - 1] >> (CONTENT_PAGES % 8 ? CONTENT_PAGES % 8 : 8)) != 0 ||
+        len != BITMAP_SIZE + present * GUEST_MEM_PAGE)
+        return bad_size(error, st->path, sizeof(struct store_header) + len,
+                        sizeof(struct store_header) + BITMAP_SIZE + present * GUEST_MEM_PAGE);
+    page = body + BITMAP_SIZE;
+    for (size_t i = 0; i < CONTENT_PAGES; i++) {
+        bool here = (bitmap[i / 8] >> (i % 8)) & 1;
+        load_page(st->mem, i * GUEST_MEM_PAGE, here ? page : NULL);
+        page += here ? GUEST_MEM_PAGE : 0;
+    }
+    return true;
 }
 
 static bool store_read(struct flash_store *st, GError **error)
@@ -155,23 +212,17 @@ static bool store_read(struct flash_store *st, GError **error)
         g_set_error(error, G_FILE_ERROR, local->code, "lamp state %s: %s", st->path, local->message);
         return false;
     }
-    if (len != sizeof(h) + CONTENT_SIZE) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                    "lamp state %s: %zu bytes, expected %zu; not a lamp image "
-                    "(remove the state directory to start a new lamp)",
-                    st->path, (size_t)len, sizeof(h) + CONTENT_SIZE);
-        return false;
-    }
+    if (len < sizeof(h))
+        return bad_size(error, st->path, len, sizeof(h));
     memcpy(&h, data, sizeof(h));
-    if (memcmp(h.magic, STORE_MAGIC, 8) != 0 || (h.version != 1 && h.version != 2) ||
+    if (memcmp(h.magic, STORE_MAGIC, 8) != 0 || h.version < 1 || h.version > STORE_VERSION ||
         h.flash_size != FLASH_SIZE || h.otp_size != OTP_SIZE) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                     "lamp state %s: bad header (not a lamp image, or another version)", st->path);
         return false;
     }
-    load_range(st->mem, GUEST_MEM_FLASH_OFF, (const uint8_t *)data + sizeof(h), FLASH_SIZE, 0xFF);
-    load_range(st->mem, GUEST_MEM_OTP_OFF, (const uint8_t *)data + sizeof(h) + FLASH_SIZE,
-               OTP_SIZE, 0);
+    if (!load_contents(st, h.version, (const uint8_t *)data + sizeof(h), len - sizeof(h), error))
+        return false;
     st->variant = h.version >= 2 ? h.variant : 0;
     digest(st, h.version, want);
     if (memcmp(want, h.sha256, 32) != 0) {
@@ -180,6 +231,8 @@ static bool store_read(struct flash_store *st, GError **error)
                     "remove the state directory to start a new lamp)", st->path);
         return false;
     }
+    /* An older file is rewritten in today's format at the next checkpoint. */
+    st->dirty = h.version != STORE_VERSION;
     return true;
 }
 

@@ -180,6 +180,98 @@ static void flash_state_persists_across_reopen_and_damage_is_refused(void)
     bench_rmdir(d);
 }
 
+/* The file's layout (docs/formats.md): 56-byte header, version at 8, then
+ * for version 3 a bitmap of the 513 pages (2 MiB flash, 4 KiB OTP) and the
+ * pages whose bit is set. */
+#define IMG_HEADER 56u
+#define IMG_PAGES (FLASH_SIZE / 4096 + 1)
+#define IMG_BITMAP ((IMG_PAGES + 7) / 8)
+
+static uint32_t img_version(const char *data) { return (uint32_t)data[8] | (uint32_t)data[9] << 8; }
+
+static void flash_image_stores_only_pages_holding_data(void)
+{
+    g_autofree char *d = bench_tmpdir();
+    g_autofree char *img = g_build_filename(d, "lamp.img", NULL);
+    struct machine *a = bench_machine_new(d, 1, NULL);
+    uint32_t word = 0x12345678, back = 0;
+    g_autofree char *data = NULL;
+    gsize len;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_TRUE(machine_factory_write(a, 0x3000, &word, 4, NULL));
+    CU_ASSERT_TRUE(machine_factory_write(a, 0x1FF000, &word, 4, NULL));
+    CU_ASSERT_TRUE(machine_sync(a, NULL));
+    machine_free(a);
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(img, &data, &len, NULL));
+    CU_ASSERT_EQUAL(img_version(data), 3);
+    /* blank OTP and erased flash are not stored: two pages of data */
+    CU_ASSERT_EQUAL(len, IMG_HEADER + IMG_BITMAP + 2 * 4096);
+    CU_ASSERT_EQUAL((uint8_t)data[IMG_HEADER + 0], 1u << 3);    /* page 3 */
+    CU_ASSERT_EQUAL((uint8_t)data[IMG_HEADER + 63], 1u << 7);   /* page 511 */
+    a = bench_machine_new(d, 1, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    machine_read_phys(a, 0x1FF000, &back, 4);
+    CU_ASSERT_EQUAL(back, word);
+    machine_read_phys(a, 0x4000, &back, 4);
+    CU_ASSERT_EQUAL(back, 0xFFFFFFFFu);
+    machine_free(a);
+
+    /* a bitmap that claims a page the file does not hold: refused by size */
+    data[IMG_HEADER + 1] |= 1;
+    CU_ASSERT_TRUE(g_file_set_contents(img, data, (gssize)len, NULL));
+    {
+        g_autoptr(GError) error = NULL;
+        a = bench_machine_new(d, 1, &error);
+        CU_ASSERT_PTR_NULL(a);
+        CU_ASSERT_PTR_NOT_NULL(error && strstr(error->message, "bytes, expected") ? error : NULL);
+    }
+    bench_rmdir(d);
+}
+
+/* A version 2 file (every page stored) still opens, and its next
+ * checkpoint rewrites it as version 3. */
+static void flash_version_2_image_is_read_and_rewritten(void)
+{
+    g_autofree char *d = bench_tmpdir();
+    g_autofree char *img = g_build_filename(d, "lamp.img", NULL);
+    size_t len = IMG_HEADER + FLASH_SIZE + OTP_SIZE;
+    g_autofree uint8_t *v2 = g_malloc(len);
+    g_autofree char *data = NULL;
+    uint8_t variant[4] = { FLASH_STORE_VARIANT_CRYPTO, 0, 0, 0 };
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    uint32_t word = 0, back = 0;
+    gsize n = 32, got;
+    struct machine *a;
+
+    memset(v2, 0, len);
+    memcpy(v2, "LMPSTAT1", 8);
+    v2[8] = 2;
+    memcpy(v2 + 12, &(uint32_t){ FLASH_SIZE }, 4);
+    memcpy(v2 + 16, &(uint32_t){ OTP_SIZE }, 4);
+    memcpy(v2 + 20, variant, 4);
+    memset(v2 + IMG_HEADER, 0xFF, FLASH_SIZE);
+    memcpy(v2 + IMG_HEADER + 0x5000, "\x0D\xF0\xAD\x8B", 4);
+    g_checksum_update(sum, variant, 4);
+    g_checksum_update(sum, v2 + IMG_HEADER, FLASH_SIZE + OTP_SIZE);
+    g_checksum_get_digest(sum, v2 + 24, &n);
+    g_checksum_free(sum);
+    CU_ASSERT_TRUE_FATAL(g_mkdir_with_parents(d, 0755) == 0);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(img, (char *)v2, (gssize)len, NULL));
+
+    a = bench_machine_new(d, 1, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    machine_read_phys(a, 0x5000, &back, 4);
+    memcpy(&word, "\x0D\xF0\xAD\x8B", 4);
+    CU_ASSERT_EQUAL(back, word);
+    CU_ASSERT_TRUE(machine_sync(a, NULL));
+    machine_free(a);
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(img, &data, &got, NULL));
+    CU_ASSERT_EQUAL(img_version(data), 3);
+    CU_ASSERT_EQUAL(got, IMG_HEADER + IMG_BITMAP + 4096);
+    bench_rmdir(d);
+}
+
 static void flash_torn_checkpoint_leaves_previous_state(void)
 {
     /* A crash mid-checkpoint leaves lamp.img.tmp beside the old image: the
@@ -292,6 +384,10 @@ int main(void)
     CU_add_test(s, "flash_busy_lasts_the_modelled_time", flash_busy_lasts_the_modelled_time);
     CU_add_test(s, "flash_state_persists_across_reopen_and_damage_is_refused",
                 flash_state_persists_across_reopen_and_damage_is_refused);
+    CU_add_test(s, "flash_image_stores_only_pages_holding_data",
+                flash_image_stores_only_pages_holding_data);
+    CU_add_test(s, "flash_version_2_image_is_read_and_rewritten",
+                flash_version_2_image_is_read_and_rewritten);
     CU_add_test(s, "flash_torn_checkpoint_leaves_previous_state", flash_torn_checkpoint_leaves_previous_state);
     CU_add_test(s, "flash_page_program_from_sram", flash_page_program_from_sram);
     CU_add_test(s, "flash_power_cut_after_and_during_nth_operation",
