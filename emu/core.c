@@ -61,6 +61,7 @@ struct machine_core *core_new(unsigned capacity, GError **error)
     core->capacity = capacity;
     core->slot_used = g_new0(uint8_t, capacity);
     core->site_hooks = g_hash_table_new_full(NULL, NULL, NULL, site_hook_free);
+    core->blocks = block_cache_new();
     /* Address space only: a slot costs what its machine touches. */
     core->arena = reserve((size_t)capacity * GUEST_MEM_SIZE, error);
     if (!core->arena)
@@ -68,6 +69,17 @@ struct machine_core *core_new(unsigned capacity, GError **error)
     core->pool = code_pool_new(CORE_POOL_PHYS, error);
     if (!core->pool)
         goto fail;
+    core->pool_gen = code_pool_generation(core->pool);
+    /* The soname is the same for 2.0 and 2.1: a host whose loader finds
+     * Debian 12's 2.0.1 would otherwise fail below with a bare UC_ERR_ARG. */
+    unsigned int major, minor;
+    uc_version(&major, &minor);
+    if (major < 2 || (major == 2 && minor < 1)) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
+                    "the loaded libunicorn is %u.%u; lampsim needs 2.1 or later "
+                    "(Debian 13's libunicorn2t64: bash tools/setup.sh)", major, minor);
+        goto fail;
+    }
     err = uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &core->uc);
     if (err != UC_ERR_OK) {
         g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED, "unicorn: %s", uc_strerror(err));
@@ -112,6 +124,7 @@ void core_unref(struct machine_core *core)
     if (core->arena)
         munmap(core->arena, (size_t)core->capacity * GUEST_MEM_SIZE);
     g_hash_table_destroy(core->site_hooks);
+    block_cache_free(core->blocks);
     g_free(core->slot_used);
     g_free(core);
 }
@@ -273,28 +286,29 @@ bool core_saved_reg(const struct machine *m, int reg, uint32_t *v)
 
 /* ---- instruction-site hooks, shared by the machines that need them ---- */
 
-/* Unicorn drops the translated code a code hook covers when it is added or
- * deleted, looking the address up through the TLB: as m's, whose site it is. */
+/* Unicorn emits a code hook's call only into code translated after the
+ * hook was added, and drops the code it is in when it is deleted: so m's
+ * translation of the address goes when m takes its reference (looked up
+ * through the TLB, as m's: other machines may run other bytes there). */
 bool core_site_ref(struct machine_core *core, struct machine *m, uint32_t addr, GError **error)
 {
     struct core_site_hook *h = g_hash_table_lookup(core->site_hooks, GUINT_TO_POINTER(addr));
     uc_err err;
 
-    if (h) {
-        h->refs++;
-        return true;
-    }
     core_enter(core, m);
-    h = g_new0(struct core_site_hook, 1);
-    err = uc_hook_add(core->uc, &h->hook, UC_HOOK_CODE, cpu_hook_site, core, addr, addr);
-    if (err != UC_ERR_OK) {
-        g_free(h);
-        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
-                    "instruction site 0x%08x: unicorn: %s", addr, uc_strerror(err));
-        return false;
+    if (!h) {
+        h = g_new0(struct core_site_hook, 1);
+        err = uc_hook_add(core->uc, &h->hook, UC_HOOK_CODE, cpu_hook_site, core, addr, addr);
+        if (err != UC_ERR_OK) {
+            g_free(h);
+            g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
+                        "instruction site 0x%08x: unicorn: %s", addr, uc_strerror(err));
+            return false;
+        }
+        g_hash_table_insert(core->site_hooks, GUINT_TO_POINTER(addr), h);
     }
-    h->refs = 1;
-    g_hash_table_insert(core->site_hooks, GUINT_TO_POINTER(addr), h);
+    h->refs++;
+    uc_ctl_remove_cache(core->uc, addr, (uint64_t)addr + 2);
     core->tlb_owner = NULL; /* the lookup may have left an entry */
     return true;
 }
@@ -311,4 +325,6 @@ void core_site_unref(struct machine_core *core, struct machine *m, uint32_t addr
     uc_hook_del(core->uc, h->hook);
     core->tlb_owner = NULL; /* the lookup may have left an entry */
     g_hash_table_remove(core->site_hooks, GUINT_TO_POINTER(addr));
+    /* Other machines' blocks there were checked against this hook. */
+    block_cache_clear(core->blocks);
 }

@@ -164,19 +164,71 @@ static void hook_sram_code(uc_engine *uc, uint64_t address, uint32_t size, void 
         uc_emu_stop(uc);
 }
 
+/* The instruction before pc may have unmasked an exception or changed the
+ * privilege level or the MPU bypass: CPSIE, CPSID f, MSR to a mask
+ * register or CONTROL.  QEMU ends a block after each of them, so the block
+ * hook sees every instruction that follows one (and, harmlessly, branch
+ * targets that merely sit after one). */
+static bool follows_mask_change(struct machine *m, uint32_t pc)
+{
+    uint16_t prev = fetch16(m, pc - 2);
+
+    return thumb_is_cpsie(prev) || thumb_is_cpsid_f(prev) ||
+           thumb_is_msr_mask_or_control(fetch16(m, pc - 4), prev);
+}
+
+/* Stops the CPU before the block at pc runs, PC on it (Unicorn does not
+ * update PC before block hooks). */
+static void stop_before_block(struct machine *m, uc_engine *uc, uint32_t pc)
+{
+    cpu_set_reg(m, UC_ARM_REG_PC, pc | 1);
+    m->last_block_end = 0;
+    uc_emu_stop(uc);
+}
+
+/* The block about to run, whose translated code calls the block hook
+ * from code: its instructions and whether the instruction before it may
+ * have changed the masks, from the core's cache or decoded; false when the
+ * block holds a site not yet hooked, which must be hooked before it runs
+ * (sites.c). */
+static bool block_info(struct machine *m, uint32_t code, uint32_t pc, uint32_t size, uint32_t *n,
+                       bool *after_mask)
+{
+    struct block_cache *bc = m->core->blocks;
+    int info = block_cache_info(bc, code);
+
+    if (info >= 0) {
+        *n = (uint32_t)info & BLOCK_INSNS_MASK;
+        /* The instruction before may be on the page before, which machines
+         * sharing this block's page need not share. */
+        *after_mask = pc % CODE_POOL_PAGE >= 4 ? (info & BLOCK_FOLLOWS_MASK_CHANGE) != 0
+                                                : follows_mask_change(m, pc);
+        return true;
+    }
+    *after_mask = follows_mask_change(m, pc);
+    if (pc >= FLASH_SIZE)
+        *n = cpu_count_insns(m, pc, pc + size); /* SRAM: its hook sees the sites */
+    else if (!sites_check_block(m, pc, pc + size, n))
+        return false;
+    block_cache_put(bc, code, (uint16_t)(*n | (*after_mask ? BLOCK_FOLLOWS_MASK_CHANGE : 0)));
+    return true;
+}
+
 /* Every translation block, before it runs: the slice budget, the stop
- * requests of the models, the instruction count and the code-entry
- * watch.  A stop here leaves PC on the block (Unicorn does not update PC
- * before block hooks, so it is set). */
+ * requests of the models, the instruction count, the sites it holds, what
+ * an instruction just before it changed, and the code-entry watch. */
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     struct machine_core *core = user;
     struct machine *m = core->current;
+    uintptr_t code = (uintptr_t)__builtin_return_address(0);
     uint32_t pc = (uint32_t)address, n;
+    bool after_mask;
 
     /* The only block hook, so Unicorn calls it straight from the block's
-     * code: the return address says how far translation has come. */
-    jit_note_code(core, (uintptr_t)__builtin_return_address(0));
+     * code: the return address names the block's translation and says how
+     * far translation has come. */
+    jit_note_code(core, code);
 
     if (G_UNLIKELY(m->run_mode != RUN_NORMAL)) {
         /* A probe or a step runs one instruction, in the first block. */
@@ -185,18 +237,22 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
                 m->icount++;
             return;
         }
-        cpu_set_reg(m, UC_ARM_REG_PC, pc | 1);
-        uc_emu_stop(uc);
+        stop_before_block(m, uc, pc);
         return;
     }
     if (G_UNLIKELY(m->budget == 0) || G_UNLIKELY(m->stop_for_events) ||
         G_UNLIKELY(jit_nearly_full(core))) {
-        cpu_set_reg(m, UC_ARM_REG_PC, pc | 1);
-        m->last_block_end = 0;
-        uc_emu_stop(uc);
+        stop_before_block(m, uc, pc);
         return;
     }
-    n = cpu_count_insns(m, pc, pc + size);
+    if (G_UNLIKELY(!block_info(m, (uint32_t)code, pc, size, &n, &after_mask))) {
+        stop_before_block(m, uc, pc); /* the run loop hooks its sites */
+        return;
+    }
+    if (G_UNLIKELY(after_mask) && (tlb_view_changed(m) || exc_pending_to_take(m))) {
+        stop_before_block(m, uc, pc);
+        return;
+    }
     m->icount += n;
     m->budget -= MIN(n, m->budget);
     m->last_block_start = pc;

@@ -14,15 +14,10 @@
 #include <sys/mman.h>
 
 #define HOST_PAGE 4096u
-/* Flushed between runs past this, and a run stops past JIT_STOP_AT, so
- * that no run can reach the end (a block's code is far below the gap). */
+/* Flushed between runs past this, and a run stops past JIT_STOP_AT
+ * (machine_internal.h), so that no run can reach the end (a block's code
+ * is far below the gap). */
 #define JIT_FLUSH_AT (CPU_TCG_BUFFER_BYTES / 4 * 3)
-#define JIT_STOP_AT (CPU_TCG_BUFFER_BYTES / 8 * 7)
-
-bool jit_nearly_full(const struct machine_core *core)
-{
-    return core->jit_low && core->jit_high - core->jit_low >= JIT_STOP_AT;
-}
 
 size_t jit_used_bytes(const struct machine_core *core)
 {
@@ -44,6 +39,8 @@ void jit_flush(struct machine_core *core)
      * generation and map their flash again (tlb.c).  The TLB may hold pool
      * addresses: it goes too. */
     code_pool_reset(core->pool);
+    core->pool_gen = code_pool_generation(core->pool);
+    block_cache_clear(core->blocks);
     uc_ctl_flush_tlb(core->uc);
     core->tlb_owner = NULL;
     core->jit_flushes++;

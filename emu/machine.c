@@ -478,6 +478,8 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
             budget = MIN(budget, insns_until_deadline(m));
         rescan_changed_code(m);
+        if (m->sites_wanted)
+            sites_hook_wanted(m);
         jit_bound(m->core);
         tlb_sync(m);
         m->budget = budget;

@@ -6,6 +6,7 @@
 #define LAMPSIM_EMU_MACHINE_INTERNAL_H
 
 #include "periph.h"
+#include "block_cache.h"
 #include "code_pool.h"
 #include "guest_mem.h"
 
@@ -70,6 +71,8 @@ struct cpu_regs {
 struct machine_site {
     uint32_t addr;
     uint8_t kinds;
+    bool hooked;        /* this machine holds a reference to the core's hook */
+    bool wanted;        /* seen in a block about to run: hook before it runs */
 };
 
 /* A peripheral window as the core maps it: the callbacks find the model of
@@ -93,12 +96,14 @@ struct machine_core {
     unsigned capacity;
     uint8_t *slot_used;
     struct code_pool *pool;     /* flash pages as fetched, mapped at CORE_POOL_PHYS */
+    unsigned pool_gen;          /* its generation (code_pool_generation) */
     bool pool_full;             /* a fill found no room: flush between runs */
     /* translated code (jit.c): host addresses of the first block since the
      * last flush and the highest seen, 0 when none */
     uintptr_t jit_low, jit_high;
     uint64_t jit_flushes;
     GHashTable *site_hooks;     /* guest address -> struct core_site_hook * */
+    struct block_cache *blocks; /* instruction counts of checked blocks */
     struct core_window windows[PERIPH_WINDOWS];
 };
 
@@ -250,6 +255,7 @@ struct machine {
 
     /* instruction sites (sites.c), sorted by address */
     GArray *sites;              /* struct machine_site */
+    unsigned sites_wanted;      /* sites marked wanted, to hook between runs */
     uint32_t code_changed_start, code_changed_end; /* to rescan, end 0: none */
 
     struct machine_stats stats;
@@ -333,6 +339,12 @@ void sites_free(struct machine *m);
 bool sites_rescan(struct machine *m, uint32_t addr, uint32_t len, GError **error);
 /* SITE_* bits of m's instruction at addr, 0 when none. */
 unsigned sites_kinds(const struct machine *m, uint32_t addr);
+/* Counts the instructions of the flash block [pc, end) into *insns and
+ * tells whether each of its instructions that is a site is hooked; those
+ * that are not are marked wanted. */
+bool sites_check_block(struct machine *m, uint32_t pc, uint32_t end, uint32_t *insns);
+/* Hooks the sites marked wanted (between runs). */
+void sites_hook_wanted(struct machine *m);
 /* SITE_* bits for an instruction, given the two halfwords before it. */
 unsigned sites_kinds_at(uint16_t prev2, uint16_t prev, uint16_t hw1, uint16_t hw2);
 
@@ -340,8 +352,13 @@ unsigned sites_kinds_at(uint16_t prev2, uint16_t prev, uint16_t hw1, uint16_t hw
 void jit_flush(struct machine_core *core);
 /* Flushes translated code past its bound; call between runs. */
 void jit_bound(struct machine_core *core);
-bool jit_nearly_full(const struct machine_core *core);
 size_t jit_used_bytes(const struct machine_core *core);
+/* A run stops past this much translated code (jit.c). */
+#define JIT_STOP_AT (CPU_TCG_BUFFER_BYTES / 8 * 7)
+static inline bool jit_nearly_full(const struct machine_core *core)
+{
+    return core->jit_low && core->jit_high - core->jit_low >= JIT_STOP_AT;
+}
 /* From the block hook, called from the block's own code. */
 static inline void jit_note_code(struct machine_core *core, uintptr_t host_pc)
 {
@@ -352,6 +369,14 @@ static inline void jit_note_code(struct machine_core *core, uintptr_t host_pc)
 }
 
 /* tlb.c */
+/* The code pool page + 1 flash address addr is fetched from, or 0 when it
+ * is not (yet) fetched from the pool (called before every block). */
+static inline uint16_t tlb_code_page(const struct machine *m, uint32_t addr)
+{
+    if (addr >= FLASH_SIZE || !m->code_map || m->code_map_gen != m->core->pool_gen)
+        return 0;
+    return m->code_map[addr / CODE_POOL_PAGE];
+}
 bool tlb_init(struct machine_core *core, GError **error);
 /* Flash [addr, addr+len) of m changed: its fetches map new content. */
 void tlb_flash_changed(struct machine *m, uint32_t addr, uint32_t len);

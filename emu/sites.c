@@ -3,18 +3,26 @@
  * Unicorn runs WFI by halting its vCPU until the host stops it, runs SEV as
  * a NOP, returns 0 for a division by zero and ignores CPACR, and knows
  * nothing of our NVIC, so the core acts itself before those instructions
- * (cpu.c, cpu_on_site), right after the ones that may unmask an
- * exception or change the privilege level or the execution priority
- * (CPSIE, CPSID f, MSR to a mask register or CONTROL), and at barriers,
- * where what an earlier register write requested (a pending exception, a
- * reset) must have happened: between those, a request takes effect at the
- * next translation block, as in QEMU.  Every such address
- * in flash gets a Unicorn code hook of its own, found by scanning flash when
- * it changes (one hook per address on a core, whichever of its machines
- * has a site there): code elsewhere runs with no per-instruction callback,
- * which keeps translated code small and fast (docs/emulator.md).  Code
- * running from SRAM is not scanned; one hook over SRAM decodes it as it
- * runs (only RAM code pays). */
+ * (cpu.c, cpu_on_site) and at barriers, where what an earlier register
+ * write requested (a pending exception, a reset) must have happened:
+ * between those, a request takes effect at the next translation block, as
+ * in QEMU.  (Right after an instruction that may unmask an exception or
+ * change the privilege level, CPSIE, CPSID f, MSR to a mask register or
+ * CONTROL, QEMU always starts a new block: the block hook checks there.)
+ *
+ * Such an instruction gets a Unicorn code hook of its own (one per address
+ * on a core, whichever of its machines has a site there): code elsewhere
+ * runs with no per-instruction callback, which keeps translated code small
+ * and fast (docs/emulator.md).  Scanning flash finds candidates at every
+ * halfword, most of them in data or inside other instructions (a soft-float
+ * firmware's flash holds hundreds of "FP instructions"), and Unicorn walks
+ * every code hook of the engine each time any one of them fires.  So a
+ * candidate is hooked only once a block about to run is seen to hold it at
+ * one of its instruction boundaries (sites_check_block, from the block
+ * hook): that block is stopped before it runs, the site hooked, and the
+ * block translated again with the hook's call.  Code running from SRAM is
+ * not scanned; one hook over SRAM decodes it as it runs (only RAM code
+ * pays). */
 #include "machine_internal.h"
 #include "thumb.h"
 
@@ -62,7 +70,9 @@ static void drop_range(struct machine *m, uint32_t start, uint32_t end)
     for (guint i = 0; i < v->len;) {
         struct machine_site *s = &g_array_index(v, struct machine_site, i);
         if (s->addr >= start && s->addr < end) {
-            core_site_unref(m->core, m, s->addr);
+            if (s->hooked)
+                core_site_unref(m->core, m, s->addr);
+            m->sites_wanted -= s->wanted;
             g_array_remove_index(v, i);
         } else {
             i++;
@@ -71,11 +81,13 @@ static void drop_range(struct machine *m, uint32_t start, uint32_t end)
 }
 
 /* Erased flash (all 0xFF) holds no instruction of interest; pages the
- * lamp's memory knows to be erased are not even read (guest_mem.h). */
+ * lamp's memory knows to be erased are not even read (guest_mem.h).  The
+ * candidates found are hooked when they are about to run. */
 bool sites_rescan(struct machine *m, uint32_t addr, uint32_t len, GError **error)
 {
     uint32_t start = addr & ~1u, end = MIN((uint64_t)addr + len + 4, FLASH_SIZE);
 
+    (void)error;
     if (start >= FLASH_SIZE)
         return true;
     drop_range(m, start, end);
@@ -85,17 +97,75 @@ bool sites_rescan(struct machine *m, uint32_t addr, uint32_t len, GError **error
             continue;
         }
         uint16_t hw1 = flash16(m, a), hw2 = flash16(m, a + 2);
-        uint16_t prev = a >= 2 ? flash16(m, a - 2) : 0, prev2 = a >= 4 ? flash16(m, a - 4) : 0;
-        unsigned k = sites_kinds_at(prev2, prev, hw1, hw2);
+        /* after a mask change: the block hook (QEMU ends the block there) */
+        unsigned k = sites_kinds_at(0, 0, hw1, hw2) & ~SITE_AFTER_MASK;
         if (!k)
             continue;
-        if (!core_site_ref(m->core, m, a, error))
-            return false;
-        struct machine_site site = { a, (uint8_t)k };
+        struct machine_site site = { .addr = a, .kinds = (uint8_t)k };
         g_array_append_val(m->sites, site);
     }
     g_array_sort(m->sites, by_addr);
     return true;
+}
+
+/* The first of m's sites at or after addr. */
+static guint first_site_from(const struct machine *m, uint32_t addr)
+{
+    const struct machine_site *v = (const struct machine_site *)(void *)m->sites->data;
+    guint lo = 0, hi = m->sites->len;
+
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        if (v[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+bool sites_check_block(struct machine *m, uint32_t pc, uint32_t end, uint32_t *insns)
+{
+    struct machine_site *v = (struct machine_site *)(void *)m->sites->data;
+    guint i = first_site_from(m, pc);
+    uint32_t n = 0;
+    bool hooked = true;
+
+    for (uint32_t a = pc; a < end; n++) {
+        while (i < m->sites->len && v[i].addr < a)
+            i++; /* inside an instruction: not one */
+        if (i < m->sites->len && v[i].addr == a && !v[i].hooked && !v[i].wanted) {
+            v[i].wanted = true;
+            m->sites_wanted++;
+        }
+        if (i < m->sites->len && v[i].addr == a && !v[i].hooked)
+            hooked = false;
+        a += thumb_is_32bit(flash16(m, a)) ? 4 : 2;
+    }
+    *insns = n;
+    return hooked;
+}
+
+void sites_hook_wanted(struct machine *m)
+{
+    struct machine_site *v = (struct machine_site *)(void *)m->sites->data;
+
+    for (guint i = 0; m->sites_wanted && i < m->sites->len; i++) {
+        g_autoptr(GError) error = NULL;
+        if (!v[i].wanted)
+            continue;
+        v[i].wanted = false;
+        m->sites_wanted--;
+        /* Marked hooked either way: a block whose site cannot be hooked
+         * must still run, and say so. */
+        v[i].hooked = core_site_ref(m->core, m, v[i].addr, &error);
+        if (!v[i].hooked) {
+            machine_log(m, MACHINE_LOG_UNIMP, "instruction at 0x%08x runs without its "
+                        "site check: %s", v[i].addr, error->message);
+            v[i].kinds = 0;
+            v[i].hooked = true;
+        }
+    }
 }
 
 unsigned sites_kinds(const struct machine *m, uint32_t addr)
@@ -126,7 +196,8 @@ void sites_free(struct machine *m)
         return;
     if (m->core)
         for (guint i = 0; i < m->sites->len; i++)
-            core_site_unref(m->core, m, g_array_index(m->sites, struct machine_site, i).addr);
+            if (g_array_index(m->sites, struct machine_site, i).hooked)
+                core_site_unref(m->core, m, g_array_index(m->sites, struct machine_site, i).addr);
     g_array_unref(m->sites);
     m->sites = NULL;
 }

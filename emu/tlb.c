@@ -119,7 +119,7 @@ static unsigned wanted(uc_mem_type type)
 static uint64_t fetch_phys(struct machine *m, uint32_t page)
 {
     struct machine_core *core = m->core;
-    unsigned gen = code_pool_generation(core->pool), i = page / TLB_PAGE;
+    unsigned gen = core->pool_gen, i = page / TLB_PAGE;
 
     if (!m->code_map)
         m->code_map = g_new0(uint16_t, FLASH_SIZE / TLB_PAGE);
