@@ -137,14 +137,19 @@ void cpu_on_site(struct machine *m, uint32_t pc, unsigned kinds)
 }
 
 /* The hook of an instruction site some machine of the core has (sites.c):
- * it acts if the machine running has one there too. */
+ * it acts, and may end the run, only if the machine running has one there
+ * too.  Stopping at another machine's site would take a pending request
+ * at a point that depends on which machines share the core, and a
+ * deterministic run would no longer be the same alone and in a fleet
+ * (tests/unit/core/test_shared_core.c). */
 void cpu_hook_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     struct machine *m = ((struct machine_core *)user)->current;
     unsigned kinds = sites_kinds(m, (uint32_t)address);
 
-    if (kinds)
-        cpu_on_site(m, (uint32_t)address, kinds);
+    if (!kinds)
+        return;
+    cpu_on_site(m, (uint32_t)address, kinds);
     if (m->stop_for_events)
         uc_emu_stop(uc);
 }

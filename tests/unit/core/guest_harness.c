@@ -13,7 +13,8 @@ static void on_log(void *user, enum machine_log_level level, const char *msg)
         fprintf(stderr, "guest: %s\n", msg);
 }
 
-static struct guest *guest_create(const char *name, bool count_stores)
+static struct guest *guest_create(const char *name, bool count_stores,
+                                   struct machine_core *core)
 {
     g_autofree char *path = g_strdup_printf("%s/%s.bin", GUEST_DIR, name);
     g_autofree char *code = NULL;
@@ -26,6 +27,7 @@ static struct guest *guest_create(const char *name, bool count_stores)
                                MACHINE_LOG_TRACE,
         .hooks = { .log = on_log },
         .count_stores = count_stores,
+        .core = core,
     };
 
     g->dir = g_dir_make_tmp("lampsim-test-XXXXXX", &error);
@@ -48,12 +50,17 @@ fail:
 
 struct guest *guest_new(const char *name)
 {
-    return guest_create(name, false);
+    return guest_create(name, false, NULL);
 }
 
 struct guest *guest_new_counting_stores(const char *name)
 {
-    return guest_create(name, true);
+    return guest_create(name, true, NULL);
+}
+
+struct guest *guest_new_on_core(const char *name, struct machine_core *core)
+{
+    return guest_create(name, false, core);
 }
 
 bool guest_run(struct guest *g, uint64_t max_insns)

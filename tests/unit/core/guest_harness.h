@@ -14,6 +14,8 @@ struct guest {
 struct guest *guest_new(const char *name);
 /* The same, with machine_config.count_stores set. */
 struct guest *guest_new_counting_stores(const char *name);
+/* The same, on a core shared with other machines (NULL: its own). */
+struct guest *guest_new_on_core(const char *name, struct machine_core *core);
 /* Runs until the guest sleeps with no timer armed, skipping idle time;
  * false if it is still running after max_insns. */
 bool guest_run(struct guest *g, uint64_t max_insns);
