@@ -18,14 +18,16 @@
 # reconnection (DNS, MQTT CONNECT, SUBSCRIBE, the retained state, other
 # lamps idling) is printed too (*_cpu_ms_per_lamp).
 #
-# Last, the emulator's floor: one lamp counts its guest stores per
-# handshake (lampsim fleet --count-stores) and bench/unicorn_access_cost.c
-# measures what one store costs in the system's Unicorn; stores times that
-# cost is CPU no change to lampsim can remove.
+# Last, where a lamp's handshake CPU goes: bench/emu_costs measures what
+# lampsim's emulator charges for one guest instruction, one emulator entry
+# and one device register access; each count of the handshake times its
+# cost, and the rest, which is the models' own work (the CRYPTO engine's
+# host crypto, the WiFi module's sockets) and the scheduler's.
 #
 # Usage: bench/tls_fleet.sh [N] [N_BASIC] [IDLE_SECONDS]
-# Targets (issue 4): with the engine, full handshakes within 10x of the
-# native client per CPU-second, resumed within 5x.
+# Targets (issue 10): with the engine, full and resumed handshakes within
+# 3x of the native client per CPU-second (stretch: 2x).  Without the
+# engine the figure is reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}
@@ -64,15 +66,9 @@ run_fleet() { # NAME COUNT VARIANT
 run_fleet engine "$n" crypto
 run_fleet basic "$nb" basic
 
-echo "== one lamp counting its guest stores (slower: not a timing run)"
-"$build/sim/lampsim" fleet --count 1 --state-dir "$work/stores" --ap bench:benchpass1 \
-    --cloud "localhost:$mqtt" --idle 1 --reconnect --count-stores --timeout 600 \
-    > "$work/stores.txt" 2> "$work/stores.err" ||
-    { tail -5 "$work/stores.err"; echo "lampsim fleet --count-stores failed" >&2; exit 1; }
-grep -E "^warm_.*_guest_stores" "$work/stores.txt" | sed 's/^/  /'
-cc -O2 -o "$work/unicorn_access_cost" bench/unicorn_access_cost.c -lunicorn
-"$work/unicorn_access_cost" > "$work/access.txt"
-sed 's/^/  /' "$work/access.txt"
+echo "== what the emulator charges (bench/emu_costs)"
+"$build/bench/emu_costs" "$build/bench" > "$work/costs.txt"
+sed 's/^/  /' "$work/costs.txt"
 
 echo "== native OpenSSL client, same broker, same suite"
 cc -O2 -o "$work/tls_native" bench/tls_native.c -lssl -lcrypto
@@ -80,31 +76,51 @@ cc -O2 -o "$work/tls_native" bench/tls_native.c -lssl -lcrypto
     "$work/cloud/cloud-cli.key" "$n" > "$work/native.txt"
 sed 's/^/  /' "$work/native.txt"
 
-awk -v ef="$(get warm_full_tls_full_handshakes_per_cpu_s "$work/engine.txt")" \
-    -v er="$(get warm_resumed_tls_resumed_handshakes_per_cpu_s "$work/engine.txt")" \
-    -v bf="$(get warm_full_tls_full_handshakes_per_cpu_s "$work/basic.txt")" \
-    -v efr="$(get warm_full_handshakes_per_cpu_s "$work/engine.txt")" \
-    -v err="$(get warm_resumed_handshakes_per_cpu_s "$work/engine.txt")" \
-    -v nf="$(get native_full_handshakes_per_cpu_s "$work/native.txt")" \
-    -v nr="$(get native_resumed_handshakes_per_cpu_s "$work/native.txt")" \
-    -v rss="$(get rss_kib_per_lamp "$work/engine.txt")" \
-    -v idle="$(get idle_cpu_percent_of_core "$work/engine.txt")" -v n="$n" \
-    -v rs="$(get warm_resumed_tls_resumed_handshake_guest_stores "$work/stores.txt")" \
-    -v fs="$(get warm_full_tls_full_handshake_guest_stores "$work/stores.txt")" \
-    -v sns="$(get unicorn_hooked_store_ns "$work/access.txt")" 'BEGIN {
+# The figures the summary needs: awk variable, key, the file it is in.
+figures=()
+while read -r var key file; do
+    figures+=(-v "$var=$(get "$key" "$work/$file.txt")")
+done <<'EOF'
+ef warm_full_tls_full_handshakes_per_cpu_s engine
+er warm_resumed_tls_resumed_handshakes_per_cpu_s engine
+bf warm_full_tls_full_handshakes_per_cpu_s basic
+efr warm_full_handshakes_per_cpu_s engine
+err warm_resumed_handshakes_per_cpu_s engine
+nf native_full_handshakes_per_cpu_s native
+nr native_resumed_handshakes_per_cpu_s native
+rss rss_kib_per_lamp engine
+idle idle_cpu_percent_of_core engine
+fk warm_full_tls_full_handshake_guest_kinsn engine
+fe warm_full_tls_full_handshake_cpu_entries engine
+fm warm_full_tls_full_handshake_mmio_accesses engine
+rk warm_resumed_tls_resumed_handshake_guest_kinsn engine
+re warm_resumed_tls_resumed_handshake_cpu_entries engine
+rm warm_resumed_tls_resumed_handshake_mmio_accesses engine
+ins emu_insn_ns costs
+ens emu_entry_ns costs
+mns emu_mmio_ns costs
+EOF
+awk "${figures[@]}" -v n="$n" 'function where(what, ms, k, e, m, nat,   gi, ge, gm) {
+    gi = k * 1000 * ins / 1e6; ge = e * ens / 1e6; gm = m * mns / 1e6;
+    printf "%s: %.3f ms of lamp CPU (native %.3f ms)\n", what, ms, nat;
+    printf "  guest instructions  %8.0f x %6.2f ns = %.3f ms\n", k * 1000, ins, gi;
+    printf "  emulator entries    %8.0f x %6.0f ns = %.3f ms\n", e, ens, ge;
+    printf "  register accesses   %8.0f x %6.0f ns = %.3f ms\n", m, mns, gm;
+    printf "  the rest (the models\x27 host work: crypto, sockets; scheduling) = %.3f ms\n",
+        ms - gi - ge - gm;
+}
+BEGIN {
     print "== results: handshakes per CPU-second (lamp: its own CPU, connect to handshake done)";
-    printf "full handshakes, engine: %.1f/s; native %.1f/s: native is %.1fx faster (target <= 10x: %s)\n",
-        ef, nf, nf / ef, nf / ef <= 10 ? "met" : "MISSED";
+    printf "full handshakes, engine: %.1f/s; native %.1f/s: native is %.1fx faster (target <= 3x: %s; stretch 2x: %s)\n",
+        ef, nf, nf / ef, nf / ef <= 3 ? "met" : "MISSED", nf / ef <= 2 ? "met" : "not met";
     printf "full handshakes, no engine: %.2f/s: native is %.0fx faster; the engine gives %.1fx\n",
         bf, nf / bf, ef / bf;
-    printf "resumed handshakes, engine: %.1f/s; native %.1f/s: native is %.1fx faster (target <= 5x: %s)\n",
-        er, nr, nr / er, nr / er <= 5 ? "met" : "MISSED";
+    printf "resumed handshakes, engine: %.1f/s; native %.1f/s: native is %.1fx faster (target <= 3x: %s; stretch 2x: %s)\n",
+        er, nr, nr / er, nr / er <= 3 ? "met" : "MISSED", nr / er <= 2 ? "met" : "not met";
     printf "whole reconnections per CPU-second of the fleet process: full %.1f, resumed %.1f\n", efr, err;
     printf "memory per connected lamp: %.2f MB\n", rss / 1024;
     printf "idle CPU of %d connected lamps: %.2f %% of a core\n", n, idle;
-    print "== floor set by the emulator: guest stores x the cost of one store in this Unicorn";
-    printf "full handshake: %d stores x %.0f ns = %.2f ms, alone %.1fx native\n",
-        fs, sns, fs * sns / 1e6, fs * sns / 1e9 * nf;
-    printf "resumed handshake: %d stores x %.0f ns = %.2f ms, alone %.1fx native (target 5x)\n",
-        rs, sns, rs * sns / 1e6, rs * sns / 1e9 * nr;
+    print "== where the CPU of a handshake goes (engine, warm; costs from bench/emu_costs)";
+    where("full handshake", 1000 / ef, fk, fe, fm, 1000 / nf);
+    where("resumed handshake", 1000 / er, rk, re, rm, 1000 / nr);
 }'
