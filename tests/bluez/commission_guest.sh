@@ -18,8 +18,19 @@ not_ok() {
     echo "not ok $n - $1"; shift
     for f in "$@"; do [ -f "$f" ] && tail -15 "$f" | sed 's/^/#   /'; done
 }
-wait_for() { # FILE REGEX SECONDS
-    for _ in $(seq $((10 * $3))); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+# Waits by the clock, not by a count of polls: under TCG each grep takes a
+# good part of a second.  Gives up at once when PID (if given) has exited,
+# so a lamp that failed to start does not cost the whole timeout.
+wait_for() { # FILE REGEX SECONDS [PID]
+    local deadline=$((SECONDS + $3))
+    while [ $SECONDS -lt $deadline ]; do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+            grep -q -- "$2" "$1" 2>/dev/null
+            return
+        fi
+        sleep 0.2
+    done
     return 1
 }
 pids=()
@@ -55,8 +66,9 @@ printf 'installer-pw\n' | "$build/tools/lampcloud/lampcloud" installer add alice
 "$build/sim/lampsim" run --state-dir "$work/lamp" --fleet "$work/fleet" --bluez hci0 \
     --ap site:site-passphrase --cloud "localhost:$mqtt" --no-stdin --timeout 900 \
     > "$work/lamp.txt" 2>&1 &
-pids+=($!)
-if wait_for "$work/lamp.txt" "lampsim: bluez: .*advertising through" 300; then
+lamp_pid=$!
+pids+=($lamp_pid)
+if wait_for "$work/lamp.txt" "lampsim: bluez: .*advertising through" 300 $lamp_pid; then
     ok "lampsim's BlueZ transport registered the lamp's GATT application and advertisement on hci0"
 else
     not_ok "the lamp is shown through hci0" "$work/lamp.txt"
@@ -70,12 +82,12 @@ if grep -q ': accepted n=1$' "$work/install.txt"; then
 else
     not_ok "lampinstall on hci1 commissioned the lamp" "$work/install.txt" "$work/lamp.txt"
 fi
-if wait_for "$work/lamp.txt" "commission: accepted n=1" 30; then
+if wait_for "$work/lamp.txt" "commission: accepted n=1" 30 $lamp_pid; then
     ok "the lamp's console: commission: accepted n=1"
 else
     not_ok "the lamp's console says it accepted the blob" "$work/lamp.txt"
 fi
-if wait_for "$work/lamp.txt" "mqtt: connected as" 300; then
+if wait_for "$work/lamp.txt" "mqtt: connected as" 300 $lamp_pid; then
     ok "the lamp joined WiFi and connected to the cloud with mutual TLS"
 else
     not_ok "the lamp connected to the cloud" "$work/lamp.txt" "$work/cloud.log"

@@ -35,13 +35,27 @@ packages=(
     # tools/lampcloud/lampcloud and tools/lampfactory/lampfactory
     # (objdump -p PROGRAM | grep NEEDED; dpkg -S LIBRARY); apt brings what
     # those libraries need in turn
-    libglib2.0-0 libunicorn2 libssl3 liblua5.4-0 libsqlite3-0 libcurl4
+    # (Unicorn is not here: see unicorn_deb below)
+    libglib2.0-0 libssl3 liblua5.4-0 libsqlite3-0 libcurl4
     libcjson1 libmosquitto1
     # tools/test.sh builds with -Db_sanitize=address,undefined
     libasan8 libubsan1
     # lampcloud serve runs /usr/sbin/mosquitto
     mosquitto
 )
+
+# lampsim needs Unicorn 2.1, which Debian 12 does not have: the host takes
+# libunicorn2t64 from Debian 13 through tools/pin_unicorn_trixie.sh.  The
+# guest gets the very version the host built against (it depends only on
+# libc6), downloaded by the host's apt into debs/ and installed with dpkg
+# after debootstrap; Debian 12's libunicorn2 (2.0.1) would load under the
+# same soname and refuse lampsim's uc_ctl calls (UC_ERR_ARG).
+unicorn_ver=$(dpkg-query -W -f='${Version}' libunicorn2t64 2>/dev/null || true)
+if [ -z "$unicorn_ver" ]; then
+    echo "guest_image: the host has no libunicorn2t64 (Unicorn 2.1); run bash tools/setup.sh first" >&2
+    exit 1
+fi
+unicorn_deb=libunicorn2t64_${unicorn_ver//:/%3a}_amd64.deb
 
 # PID 1 of the guest.  It only mounts the basics and the results share named
 # on the kernel command line, then hands over to the guest_init.sh that
@@ -87,6 +101,7 @@ stamp_text="format 1
 suite $suite
 mirror $mirror
 packages ${packages[*]}
+unicorn $unicorn_ver
 init $(printf '%s' "$init_script" | sha256sum | cut -d' ' -f1)"
 
 complete() {
@@ -139,6 +154,10 @@ if [ -d "$tree" ]; then
     rm -rf "$tree"
 fi
 mkdir -p "$cache/debs"
+if [ ! -s "$cache/debs/$unicorn_deb" ]; then
+    (cd "$cache/debs" && step "downloading libunicorn2t64 $unicorn_ver (the host's, from Debian 13)" \
+        apt-get download "libunicorn2t64=$unicorn_ver")
+fi
 
 # Progress (I: lines, one per package fetched, and errors) goes to the
 # terminal; everything, with the per-package validate, extract, unpack and
@@ -156,6 +175,9 @@ if [ "$status" -ne 0 ] || [ ! -x "$tree/usr/bin/btvirt" ]; then
     tail -n 25 "$log" | sed 's/^/    /' >&2
     exit 1
 fi
+cp "$cache/debs/$unicorn_deb" "$tree/tmp/"
+step "installing libunicorn2t64 $unicorn_ver" chroot "$tree" dpkg -i "/tmp/$unicorn_deb"
+rm -f "$tree/tmp/$unicorn_deb"
 echo "guest_image: packages installed in $(( $(date +%s) - start )) s"
 
 # The kernel's default initrd (MODULES=most) holds every storage driver:
