@@ -142,15 +142,14 @@ static struct object *object_of_handle(struct exposed *x, uint16_t handle, bool 
 /* The current value of a characteristic, as the controller would read it. */
 static GVariant *value_variant(struct exposed *x, const struct ble_attr *a)
 {
-    const uint8_t *v = NULL;
+    uint8_t v[BLE_VALUE_MAX];
     size_t len = 0;
-    bool was = ble_radio_connected(x->r);
 
     /* the controller answers reads of a linked lamp only; an unlinked
      * property read shows an empty value rather than connecting */
-    if (was && ble_radio_read(x->r, a->handle, &v, &len) != BLE_OK)
+    if (ble_radio_read(x->r, a->handle, v, &len) != BLE_OK)
         len = 0;
-    return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, v ? v : (const uint8_t *)"", len, 1);
+    return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, v, len, 1);
 }
 
 static GVariant *property(struct object *o, const char *iface, const char *name)
@@ -299,13 +298,13 @@ static void on_method(GDBusConnection *bus, const char *sender, const char *path
     }
     if (!strcmp(method, "ReadValue")) {
         g_autoptr(GVariant) opts = g_variant_get_child_value(params, 0);
-        const uint8_t *v;
-        size_t len;
+        uint8_t v[BLE_VALUE_MAX];
+        size_t len = 0;
         guint16 offset = 0;
         g_variant_lookup(opts, "offset", "q", &offset);
         st = link_for(x, opts);
         if (st == BLE_OK)
-            st = ble_radio_read(x->r, a->handle, &v, &len);
+            st = ble_radio_read(x->r, a->handle, v, &len);
         if (st != BLE_OK) {
             g_dbus_method_invocation_return_dbus_error(inv, dbus_error(st), ble_status_str(st));
             return;
@@ -439,10 +438,8 @@ static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_dat
                            NULL, G_DBUS_CALL_FLAGS_NONE, -1, x->cancel, on_adv_registered, x);
 }
 
-static bool table_same(struct exposed *x)
+static bool table_same(struct exposed *x, const struct ble_attr *t, size_t n)
 {
-    size_t n;
-    const struct ble_attr *t = ble_radio_attributes(x->r, &n);
     return n == x->ntable && (n == 0 || !memcmp(t, x->table, n * sizeof(*t)));
 }
 
@@ -467,12 +464,12 @@ static void unregister(struct exposed *x)
 static void try_register(struct exposed *x)
 {
     g_autoptr(GError) error = NULL;
-    size_t n, svc = 0, chr = 0;
-    const struct ble_attr *t = ble_radio_attributes(x->r, &n);
+    struct ble_attr t[BLE_ATTRS_MAX];
+    size_t n = ble_radio_attributes(x->r, t), svc = 0, chr = 0;
     g_autofree char *adv = NULL;
     char path[128];
 
-    if (x->registering || (x->app_registered && table_same(x)))
+    if (x->registering || (x->app_registered && table_same(x, t, n)))
         return;
     if (x->app_registered || x->objects->len)
         unregister(x);

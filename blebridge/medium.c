@@ -3,6 +3,8 @@
  * the medium models who can talk to whom, not RF. */
 #include "medium.h"
 
+#include "context_call.h"
+
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
@@ -10,8 +12,20 @@
 
 struct client;
 
+/* Threads (docs/ble.md#threads): the medium lives on the context it was
+ * made in (ctx): socket clients and observers run there only.  Lamps may
+ * run on other threads: what their radios do reaches the medium as events
+ * posted to ctx, and a lamp's thread adds and forgets its radio under the
+ * lock.  The lock is held wherever a radio is used on ctx, so a radio
+ * cannot be forgotten, then freed, in the middle of a central's request. */
 struct ble_medium {
+    gint refs;               /* the owner, and events in flight */
+    bool closed;             /* ble_medium_free was called */
+    GMainContext *ctx;
+    GThread *thread;         /* ctx's: the thread that made the medium */
+    GRecMutex lock;          /* the three tables */
     GHashTable *by_address;  /* address -> struct ble_radio * */
+    GHashTable *radios;      /* struct ble_radio * on the medium -> its address */
     GHashTable *owner;       /* struct ble_radio * -> struct client * holding its link */
     GSocketService *service;
     char *path;
@@ -59,7 +73,21 @@ void ble_medium_address(const struct ble_radio *r, char out[18])
 struct ble_radio *ble_medium_find(struct ble_medium *md, const char *address)
 {
     g_autofree char *up = g_ascii_strup(address, -1);
-    return g_hash_table_lookup(md->by_address, up);
+    struct ble_radio *r;
+
+    g_rec_mutex_lock(&md->lock);
+    r = g_hash_table_lookup(md->by_address, up);
+    g_rec_mutex_unlock(&md->lock);
+    return r;
+}
+
+static void medium_unref(struct ble_medium *md)
+{
+    if (!g_atomic_int_dec_and_test(&md->refs))
+        return;
+    g_rec_mutex_clear(&md->lock);
+    g_main_context_unref(md->ctx);
+    g_free(md);
 }
 
 static void say(struct client *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -77,21 +105,6 @@ static void say(struct client *c, const char *fmt, ...)
         g_cancellable_cancel(c->cancel); /* the reader sees it and drops the client */
 }
 
-static void on_changed(void *medium, struct ble_radio *r)
-{
-    struct ble_medium *md = medium;
-    char addr[18];
-
-    ble_medium_address(r, addr);
-    if (!g_hash_table_contains(md->by_address, addr))
-        g_hash_table_insert(md->by_address, g_strdup(addr), r);
-    for (guint i = 0; i < md->observers->len; i++) {
-        struct observer *o = &g_array_index(md->observers, struct observer, i);
-        if (o->ops->changed)
-            o->ops->changed(o->user, r);
-    }
-}
-
 static char *hex(const uint8_t *p, size_t n)
 {
     char *s = g_malloc(2 * n + 1);
@@ -101,49 +114,142 @@ static char *hex(const uint8_t *p, size_t n)
     return s;
 }
 
-static const struct ble_attr *attr_by_handle(struct ble_radio *r, uint16_t handle)
+/* What a radio did, carried to the medium's context. */
+enum radio_event { RE_CHANGED, RE_NOTIFY, RE_LINK_LOST, RE_FORGOTTEN };
+
+struct event {
+    struct ble_medium *md;
+    enum radio_event kind;
+    struct ble_radio *r;     /* compared, used only while on the medium */
+    char addr[18];
+    char uuid[37];           /* RE_NOTIFY */
+    GBytes *value;           /* RE_NOTIFY */
+    struct client *c;        /* RE_FORGOTTEN: the client that held the link */
+};
+
+static void event_free(gpointer data)
 {
-    size_t n;
-    const struct ble_attr *a = ble_radio_attributes(r, &n);
-    for (size_t i = 0; i < n; i++)
-        if (a[i].handle == handle && !a[i].is_service)
-            return &a[i];
-    return NULL;
+    struct event *e = data;
+
+    if (e->value)
+        g_bytes_unref(e->value);
+    medium_unref(e->md);
+    g_free(e);
+}
+
+/* On the medium's context, under the lock. */
+static void deliver_locked(struct event *e)
+{
+    struct ble_medium *md = e->md;
+    struct client *c;
+    gsize len = 0;
+    const uint8_t *v = e->value ? g_bytes_get_data(e->value, &len) : NULL;
+
+    if (e->kind == RE_FORGOTTEN) {
+        if (g_list_find(md->clients, e->c))
+            say(e->c, "disconnected %s", e->addr);
+        return;
+    }
+    if (!g_hash_table_contains(md->radios, e->r))
+        return; /* forgotten since: the lamp is gone */
+    c = g_hash_table_lookup(md->owner, e->r);
+    switch (e->kind) {
+    case RE_CHANGED:
+        for (guint i = 0; i < md->observers->len; i++) {
+            struct observer *o = &g_array_index(md->observers, struct observer, i);
+            if (o->ops->changed)
+                o->ops->changed(o->user, e->r);
+        }
+        break;
+    case RE_NOTIFY:
+        if (c) {
+            g_autofree char *h = hex(v, len);
+            say(c, "notify %s %s %s", e->addr, e->uuid, h);
+        } else {
+            tell_observers(md, e->r, e->uuid, v, len);
+        }
+        break;
+    case RE_LINK_LOST:
+        if (c) {
+            g_hash_table_remove(md->owner, e->r);
+            say(c, "disconnected %s", e->addr);
+        } else {
+            tell_observers(md, e->r, NULL, NULL, 0);
+        }
+        break;
+    case RE_FORGOTTEN:
+        break;
+    }
+}
+
+static gboolean deliver(gpointer data)
+{
+    struct event *e = data;
+
+    if (e->md->closed)
+        return G_SOURCE_REMOVE;
+    g_rec_mutex_lock(&e->md->lock);
+    deliver_locked(e);
+    g_rec_mutex_unlock(&e->md->lock);
+    return G_SOURCE_REMOVE;
+}
+
+/* At once on the medium's thread (a single lamp, a central's own request),
+ * else from the medium's main loop, in order. */
+static void post(struct ble_medium *md, enum radio_event kind, struct ble_radio *r)
+{
+    struct event *e = g_new0(struct event, 1);
+
+    e->md = md;
+    e->kind = kind;
+    e->r = r;
+    ble_medium_address(r, e->addr);
+    g_atomic_int_inc(&md->refs);
+    context_call(md->ctx, md->thread, deliver, e, event_free);
+}
+
+static void on_changed(void *medium, struct ble_radio *r)
+{
+    struct ble_medium *md = medium;
+
+    g_rec_mutex_lock(&md->lock);
+    if (!g_hash_table_contains(md->radios, r)) {
+        char addr[18];
+        ble_medium_address(r, addr);
+        g_hash_table_insert(md->radios, r, g_strdup(addr));
+        g_hash_table_replace(md->by_address, g_strdup(addr), r);
+    }
+    g_rec_mutex_unlock(&md->lock);
+    post(md, RE_CHANGED, r);
 }
 
 static void on_notify(void *medium, struct ble_radio *r, uint16_t handle, const uint8_t *value,
                       size_t len)
 {
     struct ble_medium *md = medium;
-    struct client *c = g_hash_table_lookup(md->owner, r);
-    const struct ble_attr *a = attr_by_handle(r, handle);
-    char addr[18], uuid[37];
-    g_autofree char *h = hex(value, len);
+    struct ble_attr table[BLE_ATTRS_MAX];
+    size_t n = ble_radio_attributes(r, table);
+    struct event *e;
 
-    if (!a)
-        return;
-    ble_uuid_format(a->uuid, uuid);
-    if (!c) {
-        tell_observers(md, r, uuid, value, len);
+    for (size_t i = 0; i < n; i++) {
+        if (table[i].handle != handle || table[i].is_service)
+            continue;
+        e = g_new0(struct event, 1);
+        e->md = md;
+        e->kind = RE_NOTIFY;
+        e->r = r;
+        ble_medium_address(r, e->addr);
+        ble_uuid_format(table[i].uuid, e->uuid);
+        e->value = g_bytes_new(value, len);
+        g_atomic_int_inc(&md->refs);
+        context_call(md->ctx, md->thread, deliver, e, event_free);
         return;
     }
-    ble_medium_address(r, addr);
-    say(c, "notify %s %s %s", addr, uuid, h);
 }
 
 static void on_link_lost(void *medium, struct ble_radio *r)
 {
-    struct ble_medium *md = medium;
-    struct client *c = g_hash_table_lookup(md->owner, r);
-    char addr[18];
-
-    if (!c) {
-        tell_observers(md, r, NULL, NULL, 0);
-        return;
-    }
-    g_hash_table_remove(md->owner, r);
-    ble_medium_address(r, addr);
-    say(c, "disconnected %s", addr);
+    post(medium, RE_LINK_LOST, r);
 }
 
 const struct ble_medium_ops ble_medium_radio_ops = {
@@ -169,13 +275,26 @@ void ble_medium_unobserve(struct ble_medium *md, const struct ble_medium_observe
 
 void ble_medium_forget(struct ble_medium *md, struct ble_radio *r)
 {
+    struct client *c;
     char addr[18];
 
-    if (g_hash_table_lookup(md->owner, r))
-        on_link_lost(md, r);
     ble_medium_address(r, addr);
+    g_rec_mutex_lock(&md->lock);
+    c = g_hash_table_lookup(md->owner, r);
+    g_hash_table_remove(md->owner, r);
+    g_hash_table_remove(md->radios, r);
     if (g_hash_table_lookup(md->by_address, addr) == r)
         g_hash_table_remove(md->by_address, addr);
+    g_rec_mutex_unlock(&md->lock);
+    if (c) { /* the client that held the link hears it went */
+        struct event *e = g_new0(struct event, 1);
+        e->md = md;
+        e->kind = RE_FORGOTTEN;
+        e->c = c;
+        memcpy(e->addr, addr, sizeof(addr));
+        g_atomic_int_inc(&md->refs);
+        context_call(md->ctx, md->thread, deliver, e, event_free);
+    }
 }
 
 /* ---- the central socket ---- */
@@ -183,8 +302,8 @@ void ble_medium_forget(struct ble_medium *md, struct ble_radio *r)
 /* The name and the 128-bit service UUIDs in advertising data. */
 static void describe_adv(struct ble_radio *r, GString *out)
 {
-    size_t len, i = 0;
-    const uint8_t *p = ble_radio_adv_data(r, &len);
+    uint8_t p[BLE_ADV_MAX];
+    size_t len = ble_radio_adv_data(r, p), i = 0;
     g_autofree char *name = NULL;
     g_autoptr(GString) uuids = g_string_new(NULL);
 
@@ -209,18 +328,21 @@ static void describe_adv(struct ble_radio *r, GString *out)
     g_string_append_printf(out, "%s%s", name && *name ? name : "-", uuids->str);
 }
 
-static const struct ble_attr *attr_by_uuid(struct ble_radio *r, const char *text)
+/* The characteristic with this UUID, copied into out; false if none. */
+static bool attr_by_uuid(struct ble_radio *r, const char *text, struct ble_attr *out)
 {
     uint8_t u[16];
-    size_t n;
-    const struct ble_attr *a = ble_radio_attributes(r, &n);
+    struct ble_attr table[BLE_ATTRS_MAX];
+    size_t n = ble_radio_attributes(r, table);
 
     if (!ble_uuid_parse(text, u))
-        return NULL;
+        return false;
     for (size_t i = 0; i < n; i++)
-        if (!a[i].is_service && !memcmp(a[i].uuid, u, 16))
-            return &a[i];
-    return NULL;
+        if (!table[i].is_service && !memcmp(table[i].uuid, u, 16)) {
+            *out = table[i];
+            return true;
+        }
+    return false;
 }
 
 static GBytes *unhex(const char *s)
@@ -264,8 +386,8 @@ static void cmd_scan(struct client *c)
 
 static void cmd_services(struct client *c, struct ble_radio *r, const char *addr)
 {
-    size_t n;
-    const struct ble_attr *a = ble_radio_attributes(r, &n);
+    struct ble_attr a[BLE_ATTRS_MAX];
+    size_t n = ble_radio_attributes(r, a);
 
     for (size_t i = 0; i < n; i++) {
         char uuid[37];
@@ -278,13 +400,14 @@ static void cmd_services(struct client *c, struct ble_radio *r, const char *addr
     say(c, "ok %zu", n);
 }
 
-/* One command line; every reply is a line starting with "ok" or "err". */
-static void handle_line(struct client *c, char *line)
+/* One command line; every reply is a line starting with "ok" or "err".
+ * Under the medium's lock: the radio stays while it is used. */
+static void handle_line_locked(struct client *c, char *line)
 {
     g_auto(GStrv) w = g_strsplit(g_strstrip(line), " ", 0);
     guint argc = g_strv_length(w);
     struct ble_radio *r;
-    const struct ble_attr *a;
+    struct ble_attr attr, *a = &attr;
     enum ble_status st;
 
     if (argc == 0 || !*w[0])
@@ -333,14 +456,14 @@ static void handle_line(struct client *c, char *line)
         say(c, "err %s: not connected", w[1]);
         return;
     }
-    if (argc < 3 || !(a = attr_by_uuid(r, w[2]))) {
+    if (argc < 3 || !attr_by_uuid(r, w[2], a)) {
         say(c, "err %s: no characteristic %s", w[1], argc > 2 ? w[2] : "(none given)");
         return;
     }
     if (!strcmp(w[0], "read")) {
-        const uint8_t *v;
+        uint8_t v[BLE_VALUE_MAX];
         size_t len;
-        st = ble_radio_read(r, a->handle, &v, &len);
+        st = ble_radio_read(r, a->handle, v, &len);
         if (st == BLE_OK) {
             g_autofree char *h = hex(v, len);
             say(c, "ok %s", h);
@@ -365,12 +488,20 @@ static void handle_line(struct client *c, char *line)
     }
 }
 
+static void handle_line(struct client *c, char *line)
+{
+    g_rec_mutex_lock(&c->md->lock);
+    handle_line_locked(c, line);
+    g_rec_mutex_unlock(&c->md->lock);
+}
+
 static void drop_client(struct client *c)
 {
     GHashTableIter it;
     gpointer r, owner;
 
     /* the central is gone: its links go with it */
+    g_rec_mutex_lock(&c->md->lock);
     g_hash_table_iter_init(&it, c->md->owner);
     while (g_hash_table_iter_next(&it, &r, &owner)) {
         if (owner == c) {
@@ -378,6 +509,7 @@ static void drop_client(struct client *c)
             ble_radio_disconnect(r);
         }
     }
+    g_rec_mutex_unlock(&c->md->lock);
     c->md->clients = g_list_remove(c->md->clients, c);
     g_cancellable_cancel(c->cancel);
     g_object_unref(c->cancel);
@@ -449,7 +581,12 @@ bool ble_medium_listen(struct ble_medium *md, const char *path, GError **error)
 struct ble_medium *ble_medium_new(void)
 {
     struct ble_medium *md = g_new0(struct ble_medium, 1);
+    md->refs = 1;
+    md->ctx = g_main_context_ref_thread_default();
+    md->thread = g_thread_self();
+    g_rec_mutex_init(&md->lock);
     md->by_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    md->radios = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     md->owner = g_hash_table_new(g_direct_hash, g_direct_equal);
     md->observers = g_array_new(FALSE, FALSE, sizeof(struct observer));
     return md;
@@ -471,5 +608,7 @@ void ble_medium_free(struct ble_medium *md)
     g_hash_table_destroy(md->owner);
     g_array_unref(md->observers);
     g_hash_table_destroy(md->by_address);
-    g_free(md);
+    g_hash_table_destroy(md->radios);
+    md->closed = true; /* events still in flight find it so and do nothing */
+    medium_unref(md);
 }

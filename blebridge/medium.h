@@ -42,8 +42,10 @@ struct ble_medium_observer {
 void ble_medium_observe(struct ble_medium *md, const struct ble_medium_observer *ops, void *user);
 void ble_medium_unobserve(struct ble_medium *md, const struct ble_medium_observer *ops, void *user);
 
-/* Serves the central socket at path (an existing socket file is replaced)
- * in the thread-default main context. */
+/* Serves the central socket at path (an existing socket file is replaced).
+ * The medium, its clients and its observers run on the thread, and in the
+ * thread-default main context, it was made in; lamps may run on others
+ * (docs/ble.md#threads). */
 bool ble_medium_listen(struct ble_medium *md, const char *path, GError **error);
 
 #endif

@@ -8,8 +8,10 @@
  * the central through ble_radio_* and is told what the lamp does through
  * machine_config.ble_ops. */
 #include "ble.h"
+#include "context_call.h"
 #include "periph.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +31,7 @@ enum { CMD_TABLE_CLEAR = 1, CMD_ADD_SERVICE, CMD_ADD_CHAR, CMD_SET_VALUE, CMD_SE
        CMD_ADV_START, CMD_ADV_STOP, CMD_NOTIFY, CMD_EVENT_POP, CMD_DISCONNECT };
 enum { E_CMD = 1, E_LEN, E_ADDR, E_HANDLE, E_STATE, E_FULL, E_EMPTY };
 enum { EV_CONNECTED = 1, EV_DISCONNECTED, EV_WRITE, EV_SUBSCRIBE };
-#define MAX_ATTRS 32u
+#define MAX_ATTRS BLE_ATTRS_MAX
 #define EVQ_DEPTH 16u
 
 struct event {
@@ -37,8 +39,26 @@ struct event {
     GBytes *data;   /* EV_WRITE: the value; EV_SUBSCRIBE: 1 byte on/off */
 };
 
+/* What the medium must hear once the lock is released (it may call back). */
+struct tell {
+    bool link_lost, changed;
+    uint16_t notify_handle;  /* 0: no notification */
+    GBytes *notify_value;
+};
+
+/* The lock covers everything below it: the lamp's thread (registers,
+ * reset) and the central's (ble_radio_*) both reach it.  The machine
+ * itself is touched on the lamp's thread only: a central on another
+ * thread hands the interrupt and the wake-up to ctx (kick). */
 struct ble_radio {
     struct machine *m;
+    GMainContext *ctx;       /* the lamp's thread's context */
+    GThread *thread;         /* the lamp's thread */
+    gint refs;               /* the lamp, and kicks in flight */
+    bool freed;              /* the lamp is gone (read on its thread only) */
+    GMutex lock;
+    struct tell tell;
+    bool queue_full_lost;    /* a disconnection found the queue full */
     uint32_t ctrl, result, errcode, arg0, arg1, buf, len;
     bool err, advertising, connected;
     uint16_t mtu;
@@ -75,9 +95,31 @@ static void update_irq(struct ble_radio *r)
 
 static void tell_medium(struct ble_radio *r)
 {
+    r->tell.changed = true;
+}
+
+/* With the lock released: what the medium must hear, in the order it
+ * happened (a link lost comes with or before a change of advertising). */
+static void tell_now(struct ble_radio *r)
+{
     const struct machine_config *cfg = machine_config(r->m);
-    if (cfg->ble_ops && cfg->ble_ops->changed)
+    struct tell t;
+
+    g_mutex_lock(&r->lock);
+    t = r->tell;
+    r->tell = (struct tell){ 0 };
+    g_mutex_unlock(&r->lock);
+    if (cfg->ble_ops && t.link_lost && cfg->ble_ops->link_lost)
+        cfg->ble_ops->link_lost(cfg->ble_medium, r);
+    if (cfg->ble_ops && t.changed && cfg->ble_ops->changed)
         cfg->ble_ops->changed(cfg->ble_medium, r);
+    if (t.notify_value) {
+        gsize len;
+        const uint8_t *v = g_bytes_get_data(t.notify_value, &len);
+        if (cfg->ble_ops && cfg->ble_ops->notify)
+            cfg->ble_ops->notify(cfg->ble_medium, r, t.notify_handle, v, len);
+        g_bytes_unref(t.notify_value);
+    }
 }
 
 static bool push_event(struct ble_radio *r, uint32_t type, uint32_t handle, GBytes *data)
@@ -88,9 +130,46 @@ static bool push_event(struct ble_radio *r, uint32_t type, uint32_t handle, GByt
         return false;
     }
     r->evq[(r->ev_head + r->ev_count++) % EVQ_DEPTH] = (struct event){ type, handle, data };
-    update_irq(r);
-    machine_host_event(r->m);
     return true;
+}
+
+static void radio_unref(gpointer data)
+{
+    struct ble_radio *r = data;
+
+    if (!g_atomic_int_dec_and_test(&r->refs))
+        return;
+    g_mutex_clear(&r->lock);
+    g_main_context_unref(r->ctx);
+    g_free(r);
+}
+
+/* On the lamp's thread: the interrupt line follows the queue, and a
+ * sleeping lamp wakes to take the events. */
+static gboolean kick(gpointer data)
+{
+    struct ble_radio *r = data;
+    bool lost;
+
+    if (r->freed)
+        return G_SOURCE_REMOVE;
+    g_mutex_lock(&r->lock);
+    update_irq(r);
+    lost = r->queue_full_lost;
+    r->queue_full_lost = false;
+    g_mutex_unlock(&r->lock);
+    if (lost)
+        machine_log(r->m, MACHINE_LOG_INFO, "ble: event queue full, disconnection not queued");
+    machine_host_event(r->m);
+    return G_SOURCE_REMOVE;
+}
+
+/* After a central's request changed the queue: kick at once on the lamp's
+ * own thread, or soon from its main loop. */
+static void kick_lamp(struct ble_radio *r)
+{
+    g_atomic_int_inc(&r->refs);
+    context_call(r->ctx, r->thread, kick, r, radio_unref);
 }
 
 static void clear_events(struct ble_radio *r)
@@ -105,15 +184,13 @@ static void clear_events(struct ble_radio *r)
 
 static void drop_link(struct ble_radio *r, bool tell)
 {
-    const struct machine_config *cfg = machine_config(r->m);
-
     if (!r->connected)
         return;
     r->connected = false;
     r->mtu = BLE_MTU_DEFAULT;
     memset(r->subscribed, 0, sizeof(r->subscribed));
-    if (tell && cfg->ble_ops && cfg->ble_ops->link_lost)
-        cfg->ble_ops->link_lost(cfg->ble_medium, r);
+    if (tell)
+        r->tell.link_lost = true;
 }
 
 static void clear_table(struct ble_radio *r)
@@ -130,9 +207,11 @@ static void clear_table(struct ble_radio *r)
 static void ble_reset(void *opaque, uint32_t cause)
 {
     struct ble_radio *r = opaque;
-    bool was_visible = r->advertising || r->nattrs;
+    bool was_visible;
 
     (void)cause;
+    g_mutex_lock(&r->lock);
+    was_visible = r->advertising || r->nattrs;
     drop_link(r, true);
     clear_events(r);
     clear_table(r);
@@ -143,6 +222,8 @@ static void ble_reset(void *opaque, uint32_t cause)
     update_irq(r);
     if (was_visible)
         tell_medium(r);
+    g_mutex_unlock(&r->lock);
+    tell_now(r);
 }
 
 static int attr_index(const struct ble_radio *r, uint32_t handle)
@@ -212,7 +293,6 @@ static uint32_t set_value(struct ble_radio *r, bool notify, uint32_t *result)
 {
     int i = attr_index(r, r->arg0);
     const uint8_t *v = r->len ? machine_sram_range(r->m, r->buf, r->len) : (const uint8_t *)"";
-    const struct machine_config *cfg = machine_config(r->m);
 
     if (i < 0)
         return E_HANDLE;
@@ -230,9 +310,10 @@ static uint32_t set_value(struct ble_radio *r, bool notify, uint32_t *result)
         if (r->len > (size_t)r->mtu - 3u)
             machine_log(r->m, MACHINE_LOG_GUEST_ERROR,
                         "ble: notification of %u bytes cut to the ATT MTU (%u - 3)", r->len, r->mtu);
-        if (cfg->ble_ops && cfg->ble_ops->notify)
-            cfg->ble_ops->notify(cfg->ble_medium, r, (uint16_t)r->arg0, v,
-                                 MIN((size_t)r->len, (size_t)r->mtu - 3u));
+        if (r->tell.notify_value)
+            g_bytes_unref(r->tell.notify_value); /* (one command: one notification) */
+        r->tell.notify_handle = (uint16_t)r->arg0;
+        r->tell.notify_value = g_bytes_new(v, MIN((size_t)r->len, (size_t)r->mtu - 3u));
         *result = 1;
     }
     return 0;
@@ -310,17 +391,18 @@ static uint32_t run_command(struct ble_radio *r, uint32_t cmd, uint32_t *result)
         if (!r->connected)
             return E_STATE;
         drop_link(r, true);
-        return push_event(r, EV_DISCONNECTED, 0, NULL) ? 0 : E_FULL;
+        if (!push_event(r, EV_DISCONNECTED, 0, NULL))
+            return E_FULL;
+        update_irq(r);
+        machine_host_event(r->m);
+        return 0;
     default:
         return E_CMD;
     }
 }
 
-static uint32_t ble_read(void *opaque, uint32_t offset, unsigned size)
+static uint32_t ble_read_locked(struct ble_radio *r, uint32_t offset)
 {
-    struct ble_radio *r = opaque;
-
-    (void)size;
     switch (offset) {
     case BL_ID: return BLE_ID_VALUE;
     case BL_CTRL: return r->ctrl;
@@ -340,11 +422,20 @@ static uint32_t ble_read(void *opaque, uint32_t offset, unsigned size)
     return 0;
 }
 
-static void ble_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+static uint32_t ble_read(void *opaque, uint32_t offset, unsigned size)
 {
     struct ble_radio *r = opaque;
+    uint32_t v;
 
     (void)size;
+    g_mutex_lock(&r->lock);
+    v = ble_read_locked(r, offset);
+    g_mutex_unlock(&r->lock);
+    return v;
+}
+
+static void ble_write_locked(struct ble_radio *r, uint32_t offset, uint32_t value)
+{
     switch (offset) {
     case BL_CTRL: {
         bool was_on = r->ctrl & CTRL_EN;
@@ -374,12 +465,27 @@ static void ble_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
                 value, offset);
 }
 
+static void ble_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    struct ble_radio *r = opaque;
+
+    (void)size;
+    g_mutex_lock(&r->lock);
+    ble_write_locked(r, offset, value);
+    g_mutex_unlock(&r->lock);
+    tell_now(r);
+}
+
 static void ble_free(void *opaque)
 {
     struct ble_radio *r = opaque;
+
+    r->freed = true;
     clear_events(r);
     clear_table(r);
-    g_free(r);
+    if (r->tell.notify_value)
+        g_bytes_unref(r->tell.notify_value);
+    radio_unref(r);
 }
 
 const struct periph_ops ble_ops = {
@@ -392,28 +498,47 @@ void *ble_new(struct machine *m, GError **error)
 
     (void)error;
     r->m = m;
+    r->ctx = g_main_context_ref_thread_default();
+    r->thread = g_thread_self();
+    r->refs = 1;
+    g_mutex_init(&r->lock);
     r->mtu = BLE_MTU_DEFAULT;
     r->next_handle = 1;
     return r;
 }
 
-/* ---- the medium's side ---- */
+/* ---- the medium's side (any thread: under the lock) ---- */
 
-bool ble_radio_advertising(const struct ble_radio *r)
+bool ble_radio_advertising(struct ble_radio *r)
 {
-    return (r->ctrl & CTRL_EN) && r->advertising;
+    bool on;
+
+    g_mutex_lock(&r->lock);
+    on = (r->ctrl & CTRL_EN) && r->advertising;
+    g_mutex_unlock(&r->lock);
+    return on;
 }
 
-const uint8_t *ble_radio_adv_data(const struct ble_radio *r, size_t *len)
+size_t ble_radio_adv_data(struct ble_radio *r, uint8_t out[BLE_ADV_MAX])
 {
-    *len = r->adv_len;
-    return r->adv;
+    size_t n;
+
+    g_mutex_lock(&r->lock);
+    n = r->adv_len;
+    memcpy(out, r->adv, n);
+    g_mutex_unlock(&r->lock);
+    return n;
 }
 
-const struct ble_attr *ble_radio_attributes(const struct ble_radio *r, size_t *count)
+size_t ble_radio_attributes(struct ble_radio *r, struct ble_attr out[BLE_ATTRS_MAX])
 {
-    *count = r->nattrs;
-    return r->attrs;
+    size_t n;
+
+    g_mutex_lock(&r->lock);
+    n = r->nattrs;
+    memcpy(out, r->attrs, n * sizeof(*out));
+    g_mutex_unlock(&r->lock);
+    return n;
 }
 
 const char *ble_radio_name(const struct ble_radio *r)
@@ -421,12 +546,17 @@ const char *ble_radio_name(const struct ble_radio *r)
     return machine_name(r->m);
 }
 
-bool ble_radio_connected(const struct ble_radio *r)
+bool ble_radio_connected(struct ble_radio *r)
 {
-    return r->connected;
+    bool on;
+
+    g_mutex_lock(&r->lock);
+    on = r->connected;
+    g_mutex_unlock(&r->lock);
+    return on;
 }
 
-enum ble_status ble_radio_connect(struct ble_radio *r, uint16_t mtu)
+static enum ble_status connect_locked(struct ble_radio *r, uint16_t mtu)
 {
     if (!(r->ctrl & CTRL_EN))
         return BLE_E_OFF;
@@ -446,34 +576,60 @@ enum ble_status ble_radio_connect(struct ble_radio *r, uint16_t mtu)
     return BLE_OK;
 }
 
+enum ble_status ble_radio_connect(struct ble_radio *r, uint16_t mtu)
+{
+    enum ble_status st;
+
+    g_mutex_lock(&r->lock);
+    st = connect_locked(r, mtu);
+    g_mutex_unlock(&r->lock);
+    if (st == BLE_OK) {
+        kick_lamp(r);
+        tell_now(r);
+    }
+    return st;
+}
+
 void ble_radio_disconnect(struct ble_radio *r)
 {
-    if (!r->connected)
+    g_mutex_lock(&r->lock);
+    if (!r->connected) {
+        g_mutex_unlock(&r->lock);
         return;
+    }
     drop_link(r, false);
     if (!push_event(r, EV_DISCONNECTED, 0, NULL))
-        machine_log(r->m, MACHINE_LOG_INFO, "ble: event queue full, disconnection not queued");
+        r->queue_full_lost = true; /* logged by the kick, on the lamp's thread */
+    g_mutex_unlock(&r->lock);
+    kick_lamp(r);
 }
 
-enum ble_status ble_radio_read(struct ble_radio *r, uint16_t handle, const uint8_t **value,
+enum ble_status ble_radio_read(struct ble_radio *r, uint16_t handle, uint8_t out[BLE_VALUE_MAX],
                                size_t *len)
 {
-    int i = attr_index(r, handle);
+    enum ble_status st = BLE_OK;
+    int i;
 
+    g_mutex_lock(&r->lock);
+    i = attr_index(r, handle);
     if (!r->connected)
-        return BLE_E_NOT_CONNECTED;
-    if (i < 0)
-        return BLE_E_HANDLE;
-    if (!(r->attrs[i].props & BLE_PROP_READ))
-        return BLE_E_NOT_PERMITTED;
-    *value = r->values[i] ? g_bytes_get_data(r->values[i], len) : (const uint8_t *)"";
-    if (!r->values[i])
+        st = BLE_E_NOT_CONNECTED;
+    else if (i < 0)
+        st = BLE_E_HANDLE;
+    else if (!(r->attrs[i].props & BLE_PROP_READ))
+        st = BLE_E_NOT_PERMITTED;
+    else if (r->values[i]) {
+        const uint8_t *v = g_bytes_get_data(r->values[i], len);
+        memcpy(out, v, *len);
+    } else {
         *len = 0;
-    return BLE_OK;
+    }
+    g_mutex_unlock(&r->lock);
+    return st;
 }
 
-enum ble_status ble_radio_write(struct ble_radio *r, uint16_t handle, const uint8_t *value,
-                                size_t len)
+static enum ble_status write_locked(struct ble_radio *r, uint16_t handle, const uint8_t *value,
+                                    size_t len)
 {
     int i = attr_index(r, handle);
 
@@ -492,7 +648,20 @@ enum ble_status ble_radio_write(struct ble_radio *r, uint16_t handle, const uint
     return BLE_OK;
 }
 
-enum ble_status ble_radio_subscribe(struct ble_radio *r, uint16_t handle, bool on)
+enum ble_status ble_radio_write(struct ble_radio *r, uint16_t handle, const uint8_t *value,
+                                size_t len)
+{
+    enum ble_status st;
+
+    g_mutex_lock(&r->lock);
+    st = write_locked(r, handle, value, len);
+    g_mutex_unlock(&r->lock);
+    if (st == BLE_OK)
+        kick_lamp(r);
+    return st;
+}
+
+static enum ble_status subscribe_locked(struct ble_radio *r, uint16_t handle, bool on)
 {
     int i = attr_index(r, handle);
     uint8_t v = on;
@@ -509,6 +678,18 @@ enum ble_status ble_radio_subscribe(struct ble_radio *r, uint16_t handle, bool o
         return BLE_E_BUSY;
     r->subscribed[i] = on;
     return BLE_OK;
+}
+
+enum ble_status ble_radio_subscribe(struct ble_radio *r, uint16_t handle, bool on)
+{
+    enum ble_status st;
+
+    g_mutex_lock(&r->lock);
+    st = subscribe_locked(r, handle, on);
+    g_mutex_unlock(&r->lock);
+    if (st == BLE_OK)
+        kick_lamp(r);
+    return st;
 }
 
 bool ble_uuid_parse(const char *text, uint8_t out[16])

@@ -5,7 +5,18 @@
  * subscriptions and link changes to the firmware as events.  What carries
  * the radio (blebridge/: a virtual medium, or host BlueZ) plays the
  * central through the ble_radio_* calls and learns what the lamp does
- * through ble_medium_ops. */
+ * through ble_medium_ops.
+ *
+ * Threads: a lamp runs on one thread, its central may run on another (a
+ * fleet's lamps on worker threads, the medium on the main one).  The
+ * ble_radio_* calls may come from any thread: the radio holds a lock, and
+ * what its machine must see (the interrupt, a wake-up) is done on the
+ * lamp's own thread, at once when the caller is on it, else from its main
+ * loop.  The medium ops are called without that lock, on the thread that
+ * made the change: the lamp's for what the firmware does, the caller's
+ * for ble_radio_connect.  A radio is freed on its lamp's thread, after
+ * the medium forgot it; no ble_radio_* call may run then
+ * (docs/ble.md#threads). */
 #ifndef LAMPSIM_EMU_BLE_H
 #define LAMPSIM_EMU_BLE_H
 
@@ -27,6 +38,7 @@ enum {
 #define BLE_VALUE_MAX 512u
 #define BLE_MTU_DEFAULT 23u
 #define BLE_MTU_MAX 517u
+#define BLE_ATTRS_MAX 32u     /* services and characteristics in a table */
 
 struct ble_attr {
     uint16_t handle;      /* service: its declaration; characteristic: its value */
@@ -61,20 +73,22 @@ struct ble_medium_ops {
     void (*link_lost)(void *medium, struct ble_radio *r);
 };
 
-/* The medium's view of the radio. */
-bool ble_radio_advertising(const struct ble_radio *r);
-const uint8_t *ble_radio_adv_data(const struct ble_radio *r, size_t *len);
-/* The attribute table in handle order; valid until the next change. */
-const struct ble_attr *ble_radio_attributes(const struct ble_radio *r, size_t *count);
+/* The medium's view of the radio, copied out (the firmware may change it
+ * the next instant). */
+bool ble_radio_advertising(struct ble_radio *r);
+/* The advertising data; returns its length. */
+size_t ble_radio_adv_data(struct ble_radio *r, uint8_t out[BLE_ADV_MAX]);
+/* The attribute table in handle order; returns the number of entries. */
+size_t ble_radio_attributes(struct ble_radio *r, struct ble_attr out[BLE_ATTRS_MAX]);
 const char *ble_radio_name(const struct ble_radio *r); /* the machine's name */
-bool ble_radio_connected(const struct ble_radio *r);
+bool ble_radio_connected(struct ble_radio *r);
 
 /* The central's requests. */
 enum ble_status ble_radio_connect(struct ble_radio *r, uint16_t mtu);
 void ble_radio_disconnect(struct ble_radio *r);
-/* *value stays valid until the firmware changes it or the table changes. */
+/* The characteristic's current value, copied into out. */
 enum ble_status ble_radio_read(struct ble_radio *r, uint16_t handle,
-                               const uint8_t **value, size_t *len);
+                               uint8_t out[BLE_VALUE_MAX], size_t *len);
 enum ble_status ble_radio_write(struct ble_radio *r, uint16_t handle,
                                 const uint8_t *value, size_t len);
 enum ble_status ble_radio_subscribe(struct ble_radio *r, uint16_t handle, bool on);

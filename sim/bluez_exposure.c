@@ -47,12 +47,11 @@ static bool next_is_ready(struct bluez_exposure *e)
 {
     for (guint i = 0; i < e->candidates->len; i++) {
         struct lamp *lamp = g_ptr_array_index(e->candidates, (e->next + i) % e->candidates->len);
-        size_t n;
+        struct ble_attr table[BLE_ATTRS_MAX];
         if (g_queue_find(&e->shown, lamp))
             continue;
         e->next = (e->next + i) % e->candidates->len;
-        ble_radio_attributes(radio_of(lamp), &n);
-        return n > 0;
+        return ble_radio_attributes(radio_of(lamp), table) > 0;
     }
     return false;
 }

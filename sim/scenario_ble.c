@@ -64,8 +64,8 @@ static struct ble_radio *radio(struct slamp *sl)
 static uint16_t handle_of(lua_State *L, struct slamp *sl, int arg)
 {
     uint8_t u[16];
-    size_t n;
-    const struct ble_attr *a = ble_radio_attributes(radio(sl), &n);
+    struct ble_attr a[BLE_ATTRS_MAX];
+    size_t n = ble_radio_attributes(radio(sl), a);
 
     if (!ble_uuid_parse(luaL_checkstring(L, arg), u))
         luaL_argerror(L, arg, "a UUID like a7c30002-5c1e-4d6b-9a0f-6c616d700000");
@@ -122,13 +122,13 @@ static int l_ble_read(lua_State *L)
 {
     struct slamp *sl = check_lamp(L);
     uint16_t h = handle_of(L, sl, 2);
-    const uint8_t *v;
+    uint8_t v[BLE_VALUE_MAX];
     size_t len;
     enum ble_status st;
 
     if (!h)
         return no_such(L, lua_tostring(L, 2));
-    st = ble_radio_read(radio(sl), h, &v, &len);
+    st = ble_radio_read(radio(sl), h, v, &len);
     if (st != BLE_OK)
         return result(L, st);
     lua_pushlstring(L, (const char *)v, len);

@@ -111,7 +111,8 @@ static void build_table(void)
 static void identity_table_and_advertising(void)
 {
     size_t n, len;
-    const struct ble_attr *a;
+    struct ble_attr a[BLE_ATTRS_MAX];
+    uint8_t adv[BLE_ADV_MAX];
     static const uint8_t bad_adv[] = { 5, 0x09, 'l', 'a' }; /* length runs past the end */
 
     CU_ASSERT_EQUAL(reg_read(m, REG(ID)), 0x31454C42u);
@@ -122,17 +123,17 @@ static void identity_table_and_advertising(void)
     CU_ASSERT_TRUE(changed >= 5);
     CU_ASSERT_TRUE(ble_radio_advertising(r));
     CU_ASSERT_EQUAL(reg_read(m, REG(STATUS)) & 1, 1);
-    a = ble_radio_attributes(r, &n);
+    n = ble_radio_attributes(r, a);
     CU_ASSERT_EQUAL(n, 4);
     CU_ASSERT_TRUE(a[0].is_service);
     CU_ASSERT_EQUAL(a[3].handle, h_stat);
     CU_ASSERT_EQUAL(a[3].service, 1);
     CU_ASSERT_EQUAL(memcmp(a[2].uuid, cred_uuid, 16), 0);
-    ble_radio_adv_data(r, &len);
+    len = ble_radio_adv_data(r, adv);
     CU_ASSERT_EQUAL(len, 9);
     /* what the firmware gets wrong is refused, not half applied */
     CU_ASSERT_EQUAL(cmd(C_SET_ADV, 0, 0, bad_adv, sizeof(bad_adv)), 2);
-    ble_radio_adv_data(r, &len);
+    len = ble_radio_adv_data(r, adv);
     CU_ASSERT_EQUAL(len, 9);
     CU_ASSERT_EQUAL(cmd(C_CHAR, BLE_PROP_READ, 8, info_uuid, 16), 5); /* table frozen while visible */
     CU_ASSERT_EQUAL(cmd(C_SET_VALUE, 99, 0, "x", 1), 4);               /* no such handle */
@@ -145,11 +146,11 @@ static void identity_table_and_advertising(void)
 
 static void central_connects_reads_writes_and_subscribes(void)
 {
-    const uint8_t *v;
+    uint8_t v[BLE_VALUE_MAX];
     size_t len;
     uint8_t big[300] = { 0 };
 
-    CU_ASSERT_EQUAL(ble_radio_read(r, h_info, &v, &len), BLE_E_NOT_CONNECTED);
+    CU_ASSERT_EQUAL(ble_radio_read(r, h_info, v, &len), BLE_E_NOT_CONNECTED);
     CU_ASSERT_EQUAL(ble_radio_connect(r, 247), BLE_OK);
     CU_ASSERT_EQUAL(ble_radio_connect(r, 247), BLE_E_BUSY); /* one central at a time */
     CU_ASSERT_FALSE(ble_radio_advertising(r));
@@ -159,10 +160,10 @@ static void central_connects_reads_writes_and_subscribes(void)
     CU_ASSERT_EQUAL(reg_read(m, REG(ARG0)), 247);
     CU_ASSERT_FALSE(m->irq_level[IRQ_BLE]);
 
-    CU_ASSERT_EQUAL(ble_radio_read(r, h_info, &v, &len), BLE_OK);
+    CU_ASSERT_EQUAL(ble_radio_read(r, h_info, v, &len), BLE_OK);
     CU_ASSERT_EQUAL(len, 4);
     CU_ASSERT_EQUAL(memcmp(v, "INFO", 4), 0);
-    CU_ASSERT_EQUAL(ble_radio_read(r, h_cred, &v, &len), BLE_E_NOT_PERMITTED);
+    CU_ASSERT_EQUAL(ble_radio_read(r, h_cred, v, &len), BLE_E_NOT_PERMITTED);
     CU_ASSERT_EQUAL(ble_radio_write(r, h_info, (const uint8_t *)"x", 1), BLE_E_NOT_PERMITTED);
     CU_ASSERT_EQUAL(ble_radio_write(r, 42, (const uint8_t *)"x", 1), BLE_E_HANDLE);
     CU_ASSERT_EQUAL(ble_radio_write(r, h_cred, big, sizeof(big)), BLE_E_LENGTH);
@@ -189,8 +190,30 @@ static void central_connects_reads_writes_and_subscribes(void)
     CU_ASSERT_EQUAL(notified_len, 12);
     CU_ASSERT_EQUAL(memcmp(notified, "accepted n=1", 12), 0);
     /* the notified value is also what a read returns */
-    CU_ASSERT_EQUAL(ble_radio_read(r, h_stat, &v, &len), BLE_OK);
+    CU_ASSERT_EQUAL(ble_radio_read(r, h_stat, v, &len), BLE_OK);
     CU_ASSERT_EQUAL(len, 12);
+}
+
+static gpointer write_from_thread(gpointer data)
+{
+    (void)data;
+    return GINT_TO_POINTER(ble_radio_write(r, h_cred, (const uint8_t *)"thread", 6));
+}
+
+/* A fleet's central runs on another thread than the lamp: the request is
+ * queued at once, and the interrupt is raised on the lamp's own thread. */
+static void central_on_another_thread_reaches_the_lamp_through_its_loop(void)
+{
+    GThread *t = g_thread_new("central", write_from_thread, NULL);
+
+    CU_ASSERT_EQUAL(GPOINTER_TO_INT(g_thread_join(t)), BLE_OK);
+    CU_ASSERT_EQUAL(reg_read(m, REG(EVCOUNT)), 1);
+    CU_ASSERT_FALSE(m->irq_level[IRQ_BLE]);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    CU_ASSERT_TRUE(m->irq_level[IRQ_BLE]);
+    CU_ASSERT_EQUAL(pop(), EV_WRITE);
+    CU_ASSERT_EQUAL(memcmp(machine_sram_range(m, A_OUT, 6), "thread", 6), 0);
 }
 
 static void full_queue_refuses_writes_and_links_end_both_ways(void)
@@ -229,9 +252,8 @@ static void full_queue_refuses_writes_and_links_end_both_ways(void)
     CU_ASSERT_EQUAL(link_lost, 1);
     CU_ASSERT_FALSE(ble_radio_connected(r));
     CU_ASSERT_FALSE(ble_radio_advertising(r));
-    size_t n;
-    ble_radio_attributes(r, &n);
-    CU_ASSERT_EQUAL(n, 0);
+    struct ble_attr table[BLE_ATTRS_MAX];
+    CU_ASSERT_EQUAL(ble_radio_attributes(r, table), 0);
     CU_ASSERT_EQUAL(reg_read(m, REG(EVCOUNT)), 0);
 }
 
@@ -261,6 +283,8 @@ int main(void)
     CU_add_test(s, "identity_table_and_advertising", identity_table_and_advertising);
     CU_add_test(s, "central_connects_reads_writes_and_subscribes",
                 central_connects_reads_writes_and_subscribes);
+    CU_add_test(s, "central_on_another_thread_reaches_the_lamp_through_its_loop",
+                central_on_another_thread_reaches_the_lamp_through_its_loop);
     CU_add_test(s, "full_queue_refuses_writes_and_links_end_both_ways",
                 full_queue_refuses_writes_and_links_end_both_ways);
     CU_add_test(s, "uuid_text_round_trip", uuid_text_round_trip);
