@@ -300,6 +300,8 @@ int cmd_fleet(int argc, char **argv)
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
     g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
     gboolean drop = FALSE, reconnect = FALSE, count_stores = FALSE, provision_only = FALSE;
+    gboolean console_log = FALSE;
+    g_auto(GStrv) console_input = NULL;
     int provision_threads = 0;
     g_autofree char *ble_socket = NULL, *commission = NULL, *bluez = NULL, *bluez_serials = NULL;
     int bluez_lamps = 0;
@@ -371,6 +373,11 @@ int cmd_fleet(int argc, char **argv)
           "Exit 1 if the fleet has not booted after this many seconds (default 600)", "SECONDS" },
         { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
           "Emulator log classes: guest,unimp,info,trace,all,none (default: guest,unimp)", "LIST" },
+        { "console-input", 0, 0, G_OPTION_ARG_STRING_ARRAY, &console_input,
+          "Every lamp types LINE at its console's next prompt (repeatable, in order)", "LINE" },
+        { "console-log", 0, 0, G_OPTION_ARG_NONE, &console_log,
+          "Append each lamp's console lines, stamped with its virtual time, to console.log in "
+          "its state directory", NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- boot a fleet of lamps in one process and report its cost");
@@ -422,6 +429,8 @@ int cmd_fleet(int argc, char **argv)
         return usage_error(CMD_NAME, "--drop and --reconnect need --ap");
     cfg.variant = variant;
     cfg.cloud = cloud;
+    cfg.console_input = (const char *const *)console_input;
+    cfg.console_log = console_log ? "console.log" : NULL;
     cfg.count_stores = count_stores;
     g_autoptr(net_env) env = net_env_new();
     g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamps */

@@ -7,6 +7,7 @@
 #include "sim_error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +33,7 @@ struct lamp {
     char serial[OTP_SERIAL_LEN + 1];
     bool factory_fresh;
     FILE *sink;
+    char *console_log;      /* appended to, opened for each write; NULL: none */
     GString *line;          /* console bytes since the last newline */
     GArray *watches;        /* struct line_watch */
     GArray *slice_hooks;    /* struct slice_hook */
@@ -48,11 +50,15 @@ struct lamp {
     gpointer wake_data;
 };
 
+static void append_console_log(struct lamp *lamp, const char *line);
+
 static void lamp_emit_line(struct lamp *lamp)
 {
     /* Serial consoles end lines with CR LF; watchers get the text only. */
     while (lamp->line->len > 0 && lamp->line->str[lamp->line->len - 1] == '\r')
         g_string_truncate(lamp->line, lamp->line->len - 1);
+    if (lamp->console_log)
+        append_console_log(lamp, lamp->line->str);
     for (guint i = 0; i < lamp->watches->len; i++) {
         struct line_watch *w = &g_array_index(lamp->watches, struct line_watch, i);
         w->fn(lamp, lamp->line->str, w->user_data);
@@ -69,6 +75,34 @@ static void lamp_type_next_line(struct lamp *lamp)
     machine_console_input(lamp->machine, (const uint8_t *)text, strlen(text));
     machine_console_input(lamp->machine, (const uint8_t *)"\r", 1);
     g_free(text);
+}
+
+/* One complete line, stamped with the lamp's virtual time (instruction-
+ * exact in deterministic mode).  The file is opened for each line: a fleet
+ * of thousands holds no descriptor for its logs, and a crash loses nothing
+ * written before it. */
+static void append_console_log(struct lamp *lamp, const char *line)
+{
+    uint64_t us = machine_now_ns(lamp->machine) / 1000;
+    g_autofree char *text = g_strdup_printf("[%6" G_GUINT64_FORMAT ".%06u] %s\n",
+                                            us / 1000000, (unsigned)(us % 1000000), line);
+    size_t len = strlen(text);
+    int fd = open(lamp->console_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    ssize_t n = -1;
+    int err;
+
+    if (fd >= 0) {
+        n = write(fd, text, len);
+        err = errno;
+        close(fd);
+    } else {
+        err = errno;
+    }
+    if (n == (ssize_t)len)
+        return;
+    fprintf(stderr, "lampsim: console log %s: %s; the lamp's console is no longer logged\n",
+            lamp->console_log, n < 0 ? g_strerror(err) : "short write (disk full?)");
+    g_clear_pointer(&lamp->console_log, g_free);
 }
 
 static void on_console_tx(void *user, const uint8_t *buf, size_t len)
@@ -244,6 +278,10 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
         return NULL;
     }
     read_serial(lamp);
+    if (cfg->console_log)
+        lamp->console_log = g_build_filename(cfg->state_dir, cfg->console_log, NULL);
+    for (const char *const *l = cfg->console_input; l && *l; l++)
+        lamp_queue_input_line(lamp, *l);
     return g_steal_pointer(&lamp);
 }
 
@@ -265,6 +303,7 @@ void lamp_free(struct lamp *lamp)
     g_array_unref(lamp->watches);
     g_array_unref(lamp->slice_hooks);
     g_string_free(lamp->line, TRUE);
+    g_free(lamp->console_log);
     g_free(lamp->state_dir);
     g_free(lamp);
 }

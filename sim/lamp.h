@@ -39,6 +39,11 @@ struct lamp_config {
     bool count_stores;         /* machine_config.count_stores (diagnostic) */
     struct ble_medium *ble_medium; /* the air the lamp's BLE radio is on, or NULL */
     struct machine_core *core; /* the core to run on (machine_config.core), or NULL */
+    /* Lines typed at the console's prompts, in order (NULL-terminated), or NULL. */
+    const char *const *console_input;
+    /* A file in the state directory each console line is appended to,
+     * stamped with the lamp's virtual time (e.g. "console.log"), or NULL. */
+    const char *console_log;
 };
 
 /* A complete console line (no newline) or a lamp event for watchers. */
