@@ -26,6 +26,9 @@ static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
 static mbedtls_ssl_session saved[TLS_SLOTS];
 static bool have_saved[TLS_SLOTS], ready;
+/* Handshakes that lost their connection since the last one that worked:
+ * the saved session is kept through one (below). */
+static uint8_t transport_failures[TLS_SLOTS];
 static struct tls_counters counters;
 
 static const int suites[] = { MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0 };
@@ -221,10 +224,21 @@ int tls_handshake(struct tls_link *t)
     if (err != 0) {
         counters.failed++;
         set_why(t, "handshake failed", err);
-        /* A refused resumption must not be offered again. */
+        /* A refused resumption (an alert, a check that failed) must not be
+         * offered again.  A connection that died under the handshake says
+         * nothing against the session (RFC 5246 7.2.1: since TLS 1.1 an
+         * unclean close does not invalidate it): a broker overwhelmed by a
+         * reconnect storm drops connections it could not accept in time,
+         * and the lamp resumes at the next try.  Kept through one such
+         * failure only, so a server that always hangs up on this session
+         * gets a full handshake next. */
+        if ((err == ERR_CONN_RESET || err == MBEDTLS_ERR_SSL_CONN_EOF) &&
+            transport_failures[t->slot]++ == 0)
+            return -1;
         tls_forget_session(t->slot);
         return -1;
     }
+    transport_failures[t->slot] = 0;
     if (t->resumed)
         counters.resumed++;
     else
@@ -290,6 +304,7 @@ void tls_forget_session(enum tls_slot slot)
     mbedtls_ssl_session_free(&saved[slot]);
     mbedtls_ssl_session_init(&saved[slot]);
     have_saved[slot] = false;
+    transport_failures[slot] = 0;
 }
 
 const struct tls_counters *tls_counters(void)

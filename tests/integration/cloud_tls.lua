@@ -40,6 +40,7 @@ do
   local _, full, resumed = lamp:expect("tls full ([0-9]+) resumed ([0-9]+)", 5)
   is(full, "1", "one full handshake counted")
   is(resumed, "1", "one resumed handshake counted")
+
   if variant == "crypto" then
     local _, ops = lamp:expect("crypto engine ([0-9]+) ops, 0 refused", 5)
     -- a full handshake: key pair, ECDH, signature, two verifies at least
@@ -49,6 +50,20 @@ do
     ok(lamp:expect("crypto engine absent", 5), "no engine: every operation in software")
     is(lamp:twin().crypto_ops, 0, "the emulator saw no engine command")
   end
+
+  -- A connection that dies under the handshake (a broker that could not
+  -- accept in time, in a reconnect storm) says nothing against the
+  -- session: the next try still resumes it.
+  lamp:net_fault("latency", 1000)
+  lamp:net_fault("drop")
+  ok(lamp:expect("^cloud: connecting", 20), "reconnecting over a slow network (1 s each way)")
+  lamp:run_for(1.5)
+  lamp:net_fault("drop")
+  ok(lamp:expect("tls: handshake failed: the server closed or reset the connection", 20),
+     "the connection dies under the handshake")
+  lamp:net_fault("latency", 0)
+  ok(lamp:expect("^tls: session resumed", 30), "the next try resumes the same session")
+  ok(lamp:expect("mqtt: connected as CLOUD-1", 15), "MQTT connected again")
 
   lamp:type("selftest write-flash")
   ok(lamp:expect("crash: type=", 20), "the selftest faults and the lamp resets")
