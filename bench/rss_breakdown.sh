@@ -33,7 +33,7 @@ END {
     printf "%-22s %10s %10s %10s", "kind", "rss_kib", "private", "shared";
     if (lamps > 0) printf " %12s", "kib_per_lamp";
     printf "\n";
-    n = split("guest memory,heap,anonymous,libraries and files,kernel (vdso, vvar)", order, ",");
+    n = split("guest memory|heap|anonymous|libraries and files|kernel (vdso, vvar)", order, "|");
     for (i = 1; i <= n; i++) {
         k = order[i];
         printf "%-22s %10d %10d %10d", k, rss[k], dirty[k], shared[k];
