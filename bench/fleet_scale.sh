@@ -22,30 +22,13 @@ cd "$(dirname "$0")/.."
 n=${1:-10000}
 idle=${2:-30}
 base=${3:-100}
-build=${BUILD:-build-bench}
 
 case "$n$idle$base" in *[!0-9.]*) echo "usage: bench/fleet_scale.sh [N] [IDLE_SECONDS] [BASE_N]" >&2; exit 2 ;; esac
-[ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release >/dev/null
-meson compile -C "$build" >/dev/null
-work=$(mktemp -d)
-. tools/lampcloud_start.sh
-lampcloud_pid=
-cleanup() {
-    [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
+. bench/cloud_bench.sh
 echo "== host: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)," \
      "vm.max_map_count $(cat /proc/sys/vm/max_map_count), open files $(ulimit -Hn) (hard)"
-fleet=$build/firmware/dev-fleet
-mqtt=$(free_port) https=$(free_port)
-lampcloud_start "$build/tools/lampcloud/lampcloud" "$work/cloud.log" --fleet "$fleet" \
-    --state-dir "$work/cloud" --mqtt-port "$mqtt" --https-port "$https" ||
-    { cat "$work/cloud.log"; echo "fleet_scale: lampcloud did not start" >&2; exit 1; }
-echo "== reference cloud: mosquitto on 127.0.0.1:$mqtt (mutual TLS 1.2)"
+cloud_bench_start fleet_scale
 
-get() { sed -n "s/^$1: //p" "$2"; }
 run_fleet() { # NAME COUNT: the fleet's report in $work/NAME.txt, progress on the terminal
     local t0 t1
     echo "== $2 lamps (progress: lampsim's own)"

@@ -33,27 +33,9 @@ cd "$(dirname "$0")/.."
 n=${1:-200}
 nb=${2:-$(( n < 3 ? n : 3 ))}
 idle=${3:-10}
-build=${BUILD:-build-bench}
+. bench/cloud_bench.sh
+cloud_bench_start tls_fleet
 
-[ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release >/dev/null
-meson compile -C "$build" >/dev/null
-work=$(mktemp -d)
-. tools/lampcloud_start.sh
-lampcloud_pid=
-cleanup() {
-    [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fleet=$build/firmware/dev-fleet
-mqtt=$(free_port) https=$(free_port)
-lampcloud_start "$build/tools/lampcloud/lampcloud" "$work/cloud.log" --fleet "$fleet" \
-    --state-dir "$work/cloud" --mqtt-port "$mqtt" --https-port "$https" ||
-    { cat "$work/cloud.log"; echo "lampcloud did not start" >&2; exit 1; }
-echo "== reference cloud: mosquitto on 127.0.0.1:$mqtt (mutual TLS 1.2)"
-
-get() { sed -n "s/^$1: //p" "$2"; }
 run_fleet() { # NAME COUNT VARIANT
     echo "== $2 lamps, variant $3"
     "$build/sim/lampsim" fleet --count "$2" --variant "$3" --state-dir "$work/$1" \

@@ -24,3 +24,17 @@ lampcloud_start() {
     done
     return 1
 }
+
+# lampcloud_session: makes $work, a new temporary folder, and arranges that
+# at exit the lampcloud lampcloud_start started is stopped and $work
+# removed (kept, and named, when KEEP_WORK is set).  For scripts with
+# nothing else to clean up.
+lampcloud_session() {
+    work=$(mktemp -d)
+    lampcloud_pid=
+    trap lampcloud_session_end EXIT
+}
+lampcloud_session_end() {
+    [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
+    if [ -n "${KEEP_WORK:-}" ]; then echo "# kept $work" >&2; else rm -rf "$work"; fi
+}

@@ -11,13 +11,7 @@ set -uo pipefail
 lampsim=$1 lampcloud=$2 fw=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../tools/lampcloud_start.sh"
-work=$(mktemp -d)
-lampcloud_pid=
-cleanup() {
-    [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+lampcloud_session
 n=0
 echo "1..6"
 
