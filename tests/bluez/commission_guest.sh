@@ -74,20 +74,38 @@ else
     not_ok "the lamp is shown through hci0" "$work/lamp.txt"
 fi
 
-printf 'installer-pw\n' | "$build/tools/lampinstall/lampinstall" --bluez hci1 --scan-ms 15000 \
-    --cloud "https://localhost:$cport" --ca "$work/fleet/cloud-ca.crt" --user alice \
-    --ssid site --passphrase site-passphrase --timeout-ms 120000 > "$work/install.txt" 2>&1
+# btvirt's controllers now and then carry no advertising report from hci0
+# to hci1's first discovery (bluetoothd on both sides says the
+# advertisement is registered and the scan ran; one fresh-clone CI run of
+# three on 2026-12-06): a scan that finds no lamp is tried again, twice at
+# most, and said.
+for try in 1 2 3; do
+    printf 'installer-pw\n' | "$build/tools/lampinstall/lampinstall" --bluez hci1 --scan-ms 15000 \
+        --cloud "https://localhost:$cport" --ca "$work/fleet/cloud-ca.crt" --user alice \
+        --ssid site --passphrase site-passphrase --timeout-ms 120000 > "$work/install.txt" 2>&1
+    grep -q ' 0 lamps advertise' "$work/install.txt" || break
+    echo "# scan $try on hci1 found no lamp advertising; scanning again"
+done
+installed=no
 if grep -q ': accepted n=1$' "$work/install.txt"; then
     ok "lampinstall on hci1 found the lamp, fetched its blob and the lamp accepted it (n=1)"
+    installed=yes
 else
     not_ok "lampinstall on hci1 commissioned the lamp" "$work/install.txt" "$work/lamp.txt"
 fi
-if wait_for "$work/lamp.txt" "commission: accepted n=1" 30 $lamp_pid; then
+# Without a blob the lamp has nothing to accept nor a network to join: the
+# checks below would only wait out their time.
+if [ $installed = no ]; then
+    not_ok "the lamp's console says it accepted the blob (no blob was written)"
+    not_ok "the lamp connected to the cloud (it was not commissioned)"
+elif wait_for "$work/lamp.txt" "commission: accepted n=1" 30 $lamp_pid; then
     ok "the lamp's console: commission: accepted n=1"
 else
     not_ok "the lamp's console says it accepted the blob" "$work/lamp.txt"
 fi
-if wait_for "$work/lamp.txt" "mqtt: connected as" 300 $lamp_pid; then
+if [ $installed = no ]; then
+    :
+elif wait_for "$work/lamp.txt" "mqtt: connected as" 300 $lamp_pid; then
     ok "the lamp joined WiFi and connected to the cloud with mutual TLS"
 else
     not_ok "the lamp connected to the cloud" "$work/lamp.txt" "$work/cloud.log"
