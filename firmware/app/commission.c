@@ -255,9 +255,9 @@ static bool build_service(void)
 {
     size_t name_len = strnlen((const char *)serial16, SERIAL16), i = 0;
 
-    h_info = ble_add_service(uuid_service) ? ble_add_char(uuid_info, BLE_READ, INFO_LEN) : 0;
-    h_creds = h_info ? ble_add_char(uuid_creds, BLE_WRITE, BLOB_MAX) : 0;
-    h_status = h_creds ? ble_add_char(uuid_status, BLE_READ | BLE_NOTIFY, STATUS_MAX) : 0;
+    h_info = ble_add_service(uuid_service) ? ble_add_char(uuid_info, BLE_PROP_READ, INFO_LEN) : 0;
+    h_creds = h_info ? ble_add_char(uuid_creds, BLE_PROP_WRITE, BLOB_MAX) : 0;
+    h_status = h_creds ? ble_add_char(uuid_status, BLE_PROP_READ | BLE_PROP_NOTIFY, STATUS_MAX) : 0;
     if (!h_status)
         return false;
     /* flags, the service UUID (little endian in AD), and as much of the

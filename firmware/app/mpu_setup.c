@@ -18,7 +18,7 @@ static const struct { uint32_t base, rasr; } regions[] = {
     /* 0: all flash, read-only code for both levels */
     { FLASH_BASE, RASR_SIZE(21) | RASR_AP(AP_RO) | RASR_ENABLE },
     /* 1: keystore + nvstore (64 KiB at 0x10000): privileged read-only */
-    { KEYSTORE_BASE, RASR_SIZE(16) | RASR_AP(AP_PRIV_RO) | RASR_XN | RASR_ENABLE },
+    { KEYSTORE_ADDR, RASR_SIZE(16) | RASR_AP(AP_PRIV_RO) | RASR_XN | RASR_ENABLE },
     /* 2: SRAM, read-write, never executable */
     { SRAM_BASE, RASR_SIZE(18) | RASR_AP(AP_RW) | RASR_XN | RASR_ENABLE },
     /* 3: peripherals (sixteen 4 KiB windows), privileged only */
