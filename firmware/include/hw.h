@@ -17,6 +17,7 @@
 #include "partitions.h"
 #include "rng_hw.h"
 #include "rtc_hw.h"
+#include "scs_hw.h"
 #include "sysctl_hw.h"
 #include "timer_hw.h"
 #include "uart_hw.h"
@@ -124,28 +125,26 @@
 #define CRYPTO_RESULT CRYPTO_REG(CRYPTO_REG_RESULT)
 #define CRYPTO_DESC CRYPTO_REG(CRYPTO_REG_DESC)
 
-/* System Control Space (ARMv7-M ARM B3.2-B3.5) */
-#define NVIC_ISER0 REG32(0xE000E100u)
-#define NVIC_ICER0 REG32(0xE000E180u)
-#define NVIC_ICPR0 REG32(0xE000E280u)
-#define SCB_ICSR REG32(0xE000ED04u)
-#define SCB_VTOR REG32(0xE000ED08u)
-#define SCB_AIRCR REG32(0xE000ED0Cu)
-#define SCB_CCR REG32(0xE000ED14u)
-#define SCB_SHCSR REG32(0xE000ED24u)
-#define SCB_CFSR REG32(0xE000ED28u)
-#define SCB_HFSR REG32(0xE000ED2Cu)
-#define SCB_MMFAR REG32(0xE000ED34u)
-#define SCB_BFAR REG32(0xE000ED38u)
-#define MPU_CTRL REG32(0xE000ED94u)
-#define MPU_RNR REG32(0xE000ED98u)
-#define MPU_RBAR REG32(0xE000ED9Cu)
-#define MPU_RASR REG32(0xE000EDA0u)
-#define AIRCR_RESET (0x05FA0000u | (1u << 2))
-#define CCR_DIV_0_TRP (1u << 4)
-#define SHCSR_FAULTS_ENA (7u << 16)
-#define CFSR_MMARVALID (1u << 7)
-#define CFSR_BFARVALID (1u << 15)
+/* System Control Space (scs_hw.h: ARMv7-M ARM B3.2-B3.5) */
+#define SCS_REG(off) REG32(SCS_BASE + (off))
+#define NVIC_ISER0 SCS_REG(NVIC_REG_ISER)
+#define NVIC_ICER0 SCS_REG(NVIC_REG_ICER)
+#define NVIC_ICPR0 SCS_REG(NVIC_REG_ICPR)
+#define SCB_ICSR SCS_REG(SCB_REG_ICSR)
+#define SCB_VTOR SCS_REG(SCB_REG_VTOR)
+#define SCB_AIRCR SCS_REG(SCB_REG_AIRCR)
+#define SCB_CCR SCS_REG(SCB_REG_CCR)
+#define SCB_SHCSR SCS_REG(SCB_REG_SHCSR)
+#define SCB_CFSR SCS_REG(SCB_REG_CFSR)
+#define SCB_HFSR SCS_REG(SCB_REG_HFSR)
+#define SCB_MMFAR SCS_REG(SCB_REG_MMFAR)
+#define SCB_BFAR SCS_REG(SCB_REG_BFAR)
+#define MPU_CTRL SCS_REG(MPU_REG_CTRL)
+#define MPU_RNR SCS_REG(MPU_REG_RNR)
+#define MPU_RBAR SCS_REG(MPU_REG_RBAR)
+#define MPU_RASR SCS_REG(MPU_REG_RASR)
+/* a system reset request, with the key */
+#define AIRCR_RESET (AIRCR_VECTKEY << AIRCR_VECTKEY_SHIFT | AIRCR_SYSRESETREQ)
 
 static inline void dsb_isb(void) { __asm volatile("dsb\n\tisb" ::: "memory"); }
 
