@@ -57,7 +57,7 @@ static uint32_t rtc_read(void *opaque, uint32_t offset, unsigned size)
 
     switch (offset) {
     case RTC_REG_SECONDS:
-        r->subsec_latch = (uint32_t)((now % 1000000000ull) * 32768 / 1000000000ull);
+        r->subsec_latch = (uint32_t)((now % 1000000000ull) * RTC_SUBSEC_HZ / 1000000000ull);
         return (uint32_t)(now / 1000000000ull);
     case RTC_REG_SUBSEC: return r->subsec_latch;
     case RTC_REG_ALARM: return r->alarm;

@@ -62,7 +62,8 @@ void status_print_banner(void)
 void status_print(void)
 {
     uint32_t s = RTC_SECONDS, sub = RTC_SUBSEC;
-    uint32_t ms = (s - boot_seconds) * 1000u + (sub * 1000u >> 15) - (boot_subsec * 1000u >> 15);
+    uint32_t ms = (s - boot_seconds) * 1000u + (sub * 1000u >> RTC_SUBSEC_BITS) -
+                  (boot_subsec * 1000u >> RTC_SUBSEC_BITS);
     uint32_t control;
 
     __asm volatile("mrs %0, control" : "=r"(control));

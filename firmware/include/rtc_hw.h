@@ -13,5 +13,8 @@
 #define RTC_CR_ALARMEN 1u
 #define RTC_CR_ALARMIE 2u
 #define RTC_SR_ALARMF 1u
+/* SUBSEC counts 1/32768 s within the second, latched when SECONDS is read. */
+#define RTC_SUBSEC_BITS 15
+#define RTC_SUBSEC_HZ (1u << RTC_SUBSEC_BITS)
 
 #endif
