@@ -4,6 +4,7 @@
 #include "medium.h"
 
 #include "context_call.h"
+#include "hex.h"
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
@@ -61,11 +62,13 @@ struct client {
 
 void ble_medium_address(const struct ble_radio *r, char out[18])
 {
-    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, ble_radio_name(r), -1);
-    uint8_t a[6];
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    uint8_t a[32];
+    gsize len = sizeof(a);
 
-    for (int i = 0; i < 6; i++)
-        a[i] = (uint8_t)(g_ascii_xdigit_value(sum[2 * i]) << 4 | g_ascii_xdigit_value(sum[2 * i + 1]));
+    /* the first 6 bytes of SHA-256 of the lamp's name */
+    g_checksum_update(sum, (const guchar *)ble_radio_name(r), -1);
+    g_checksum_get_digest(sum, a, &len);
     a[0] |= 0xC0; /* static random address: the two top bits set */
     g_snprintf(out, 18, "%02X:%02X:%02X:%02X:%02X:%02X", a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -103,15 +106,6 @@ static void say(struct client *c, const char *fmt, ...)
     if (!g_output_stream_write_all(c->out, line, strlen(line), NULL, c->cancel, &error) ||
         !g_output_stream_write_all(c->out, "\n", 1, NULL, c->cancel, &error))
         g_cancellable_cancel(c->cancel); /* the reader sees it and drops the client */
-}
-
-static char *hex(const uint8_t *p, size_t n)
-{
-    char *s = g_malloc(2 * n + 1);
-    for (size_t i = 0; i < n; i++)
-        g_snprintf(s + 2 * i, 3, "%02x", p[i]);
-    s[2 * n] = 0;
-    return s;
 }
 
 /* What a radio did, carried to the medium's context. */
@@ -163,7 +157,7 @@ static void deliver_locked(struct event *e)
         break;
     case RE_NOTIFY:
         if (c) {
-            g_autofree char *h = hex(v, len);
+            g_autofree char *h = hex_encode(v, len);
             say(c, "notify %s %s %s", e->addr, e->uuid, h);
         } else {
             tell_observers(md, e->r, e->uuid, v, len);
@@ -345,26 +339,6 @@ static bool attr_by_uuid(struct ble_radio *r, const char *text, struct ble_attr 
     return false;
 }
 
-static GBytes *unhex(const char *s)
-{
-    size_t n = strlen(s);
-    GByteArray *b;
-
-    if (n % 2)
-        return NULL;
-    b = g_byte_array_sized_new((guint)(n / 2));
-    for (size_t i = 0; i < n; i += 2) {
-        int hi = g_ascii_xdigit_value(s[i]), lo = g_ascii_xdigit_value(s[i + 1]);
-        if (hi < 0 || lo < 0) {
-            g_byte_array_unref(b);
-            return NULL;
-        }
-        uint8_t v = (uint8_t)(hi << 4 | lo);
-        g_byte_array_append(b, &v, 1);
-    }
-    return g_byte_array_free_to_bytes(b);
-}
-
 static void cmd_scan(struct client *c)
 {
     GHashTableIter it;
@@ -465,13 +439,13 @@ static void handle_line_locked(struct client *c, char *line)
         size_t len;
         st = ble_radio_read(r, a->handle, v, &len);
         if (st == BLE_OK) {
-            g_autofree char *h = hex(v, len);
+            g_autofree char *h = hex_encode(v, len);
             say(c, "ok %s", h);
         } else {
             say(c, "err %s: %s", w[1], ble_status_str(st));
         }
     } else if (!strcmp(w[0], "write") && argc == 4) {
-        g_autoptr(GBytes) v = unhex(w[3]);
+        g_autoptr(GBytes) v = hex_decode_bytes(w[3]);
         gsize len;
         const uint8_t *p = v ? g_bytes_get_data(v, &len) : NULL;
         if (!v) {

@@ -15,28 +15,11 @@
 #include <stdio.h>
 #include <string.h>
 
-enum {
-    BL_ID = 0x00, BL_CTRL = 0x04, BL_STATUS = 0x08, BL_EVCOUNT = 0x0C, BL_CMD = 0x10,
-    BL_RESULT = 0x14, BL_ERRCODE = 0x18, BL_ARG0 = 0x1C, BL_ARG1 = 0x20, BL_BUF = 0x24,
-    BL_LEN = 0x28, BL_MTU = 0x2C,
-};
-#define BLE_ID_VALUE 0x31454C42u /* "BLE1" little-endian */
-#define CTRL_EN 1u
-#define CTRL_IE 2u
-#define STATUS_ADV 1u
-#define STATUS_CONN 2u
-#define STATUS_EVQ 4u
-#define STATUS_ERR 8u
-enum { CMD_TABLE_CLEAR = 1, CMD_ADD_SERVICE, CMD_ADD_CHAR, CMD_SET_VALUE, CMD_SET_ADV,
-       CMD_ADV_START, CMD_ADV_STOP, CMD_NOTIFY, CMD_EVENT_POP, CMD_DISCONNECT };
-enum { E_CMD = 1, E_LEN, E_ADDR, E_HANDLE, E_STATE, E_FULL, E_EMPTY };
-enum { EV_CONNECTED = 1, EV_DISCONNECTED, EV_WRITE, EV_SUBSCRIBE };
 #define MAX_ATTRS BLE_ATTRS_MAX
-#define EVQ_DEPTH 16u
 
 struct event {
     uint32_t type, handle;
-    GBytes *data;   /* EV_WRITE: the value; EV_SUBSCRIBE: 1 byte on/off */
+    GBytes *data;   /* BLE_EV_WRITE: the value; BLE_EV_SUBSCRIBE: 1 byte on/off */
 };
 
 /* What the medium must hear once the lock is released (it may call back). */
@@ -69,7 +52,7 @@ struct ble_radio {
     bool subscribed[MAX_ATTRS];
     size_t nattrs;
     uint16_t next_handle;
-    struct event evq[EVQ_DEPTH];
+    struct event evq[BLE_EVQ_DEPTH];
     unsigned ev_head, ev_count;
 };
 
@@ -90,7 +73,7 @@ const char *ble_status_str(enum ble_status s)
 
 static void update_irq(struct ble_radio *r)
 {
-    machine_irq_set(r->m, IRQ_BLE, (r->ctrl & CTRL_IE) && r->ev_count > 0);
+    machine_irq_set(r->m, IRQ_BLE, (r->ctrl & BLE_CTRL_IE) && r->ev_count > 0);
 }
 
 static void tell_medium(struct ble_radio *r)
@@ -124,12 +107,12 @@ static void tell_now(struct ble_radio *r)
 
 static bool push_event(struct ble_radio *r, uint32_t type, uint32_t handle, GBytes *data)
 {
-    if (r->ev_count == EVQ_DEPTH) {
+    if (r->ev_count == BLE_EVQ_DEPTH) {
         if (data)
             g_bytes_unref(data);
         return false;
     }
-    r->evq[(r->ev_head + r->ev_count++) % EVQ_DEPTH] = (struct event){ type, handle, data };
+    r->evq[(r->ev_head + r->ev_count++) % BLE_EVQ_DEPTH] = (struct event){ type, handle, data };
     return true;
 }
 
@@ -175,7 +158,7 @@ static void kick_lamp(struct ble_radio *r)
 static void clear_events(struct ble_radio *r)
 {
     for (unsigned i = 0; i < r->ev_count; i++) {
-        struct event *e = &r->evq[(r->ev_head + i) % EVQ_DEPTH];
+        struct event *e = &r->evq[(r->ev_head + i) % BLE_EVQ_DEPTH];
         if (e->data)
             g_bytes_unref(e->data);
     }
@@ -253,18 +236,18 @@ static uint32_t add_attr(struct ble_radio *r, bool service, uint32_t *result)
     struct ble_attr *a;
 
     if (r->len != 16)
-        return E_LEN;
+        return BLE_ERR_LEN;
     if (!uuid)
-        return E_ADDR;
+        return BLE_ERR_ADDR;
     if (r->advertising || r->connected)
-        return E_STATE;
+        return BLE_ERR_STATE;
     if (r->nattrs == MAX_ATTRS)
-        return E_FULL;
+        return BLE_ERR_FULL;
     if (!service) {
         if (!r->nattrs || r->arg1 == 0 || r->arg1 > BLE_VALUE_MAX ||
             !(r->arg0 & (BLE_PROP_READ | BLE_PROP_WRITE | BLE_PROP_WRITE_NO_RSP | BLE_PROP_NOTIFY)) ||
             (r->arg0 & ~0xFFu))
-            return r->nattrs ? E_LEN : E_STATE;
+            return r->nattrs ? BLE_ERR_LEN : BLE_ERR_STATE;
     }
     a = &r->attrs[r->nattrs];
     *a = (struct ble_attr){ .is_service = service };
@@ -295,13 +278,13 @@ static uint32_t set_value(struct ble_radio *r, bool notify, uint32_t *result)
     const uint8_t *v = r->len ? machine_sram_range(r->m, r->buf, r->len) : (const uint8_t *)"";
 
     if (i < 0)
-        return E_HANDLE;
+        return BLE_ERR_HANDLE;
     if (r->len > r->attrs[i].max_len)
-        return E_LEN;
+        return BLE_ERR_LEN;
     if (!v)
-        return E_ADDR;
+        return BLE_ERR_ADDR;
     if (notify && !(r->attrs[i].props & BLE_PROP_NOTIFY))
-        return E_HANDLE;
+        return BLE_ERR_HANDLE;
     if (r->values[i])
         g_bytes_unref(r->values[i]);
     r->values[i] = g_bytes_new(v, r->len);
@@ -325,21 +308,21 @@ static uint32_t pop_event(struct ble_radio *r, uint32_t *result)
     size_t n = 0;
 
     if (!r->ev_count)
-        return E_EMPTY;
+        return BLE_ERR_EMPTY;
     e = &r->evq[r->ev_head];
     if (e->data) {
         const uint8_t *d = g_bytes_get_data(e->data, &n);
         uint8_t *dst = n ? machine_sram_range_rw(r->m, r->buf, MIN(n, (size_t)r->len)) : NULL;
         if (n && r->len && !dst)
-            return E_ADDR;
+            return BLE_ERR_ADDR;
         if (dst)
             memcpy(dst, d, MIN(n, (size_t)r->len));
         g_bytes_unref(e->data);
     }
     *result = e->type;
-    r->arg0 = e->type == EV_CONNECTED ? r->mtu : e->handle;
+    r->arg0 = e->type == BLE_EV_CONNECTED ? r->mtu : e->handle;
     r->arg1 = (uint32_t)n; /* the whole length, even if LEN was shorter */
-    r->ev_head = (r->ev_head + 1) % EVQ_DEPTH;
+    r->ev_head = (r->ev_head + 1) % BLE_EVQ_DEPTH;
     r->ev_count--;
     update_irq(r);
     return 0;
@@ -349,74 +332,74 @@ static uint32_t run_command(struct ble_radio *r, uint32_t cmd, uint32_t *result)
 {
     uint32_t err = 0;
 
-    if (!(r->ctrl & CTRL_EN) && cmd != CMD_EVENT_POP)
-        return E_STATE;
+    if (!(r->ctrl & BLE_CTRL_EN) && cmd != BLE_CMD_EVENT_POP)
+        return BLE_ERR_STATE;
     switch (cmd) {
-    case CMD_TABLE_CLEAR:
+    case BLE_CMD_TABLE_CLEAR:
         if (r->advertising || r->connected)
-            return E_STATE;
+            return BLE_ERR_STATE;
         clear_table(r);
         tell_medium(r);
         return 0;
-    case CMD_ADD_SERVICE:
-    case CMD_ADD_CHAR:
-        err = add_attr(r, cmd == CMD_ADD_SERVICE, result);
+    case BLE_CMD_ADD_SERVICE:
+    case BLE_CMD_ADD_CHAR:
+        err = add_attr(r, cmd == BLE_CMD_ADD_SERVICE, result);
         if (!err)
             tell_medium(r);
         return err;
-    case CMD_SET_VALUE:
-    case CMD_NOTIFY:
-        return set_value(r, cmd == CMD_NOTIFY, result);
-    case CMD_SET_ADV: {
+    case BLE_CMD_SET_VALUE:
+    case BLE_CMD_NOTIFY:
+        return set_value(r, cmd == BLE_CMD_NOTIFY, result);
+    case BLE_CMD_SET_ADV: {
         const uint8_t *p = r->len ? machine_sram_range(r->m, r->buf, r->len) : NULL;
         if (r->len > BLE_ADV_MAX)
-            return E_LEN;
+            return BLE_ERR_LEN;
         if (r->len && !p)
-            return E_ADDR;
+            return BLE_ERR_ADDR;
         if (!adv_well_formed(p, r->len))
-            return E_LEN;
+            return BLE_ERR_LEN;
         memcpy(r->adv, p, r->len);
         r->adv_len = r->len;
         tell_medium(r);
         return 0;
     }
-    case CMD_ADV_START:
-    case CMD_ADV_STOP:
-        r->advertising = cmd == CMD_ADV_START;
+    case BLE_CMD_ADV_START:
+    case BLE_CMD_ADV_STOP:
+        r->advertising = cmd == BLE_CMD_ADV_START;
         tell_medium(r);
         return 0;
-    case CMD_EVENT_POP:
+    case BLE_CMD_EVENT_POP:
         return pop_event(r, result);
-    case CMD_DISCONNECT:
+    case BLE_CMD_DISCONNECT:
         if (!r->connected)
-            return E_STATE;
+            return BLE_ERR_STATE;
         drop_link(r, true);
-        if (!push_event(r, EV_DISCONNECTED, 0, NULL))
-            return E_FULL;
+        if (!push_event(r, BLE_EV_DISCONNECTED, 0, NULL))
+            return BLE_ERR_FULL;
         update_irq(r);
         machine_host_event(r->m);
         return 0;
     default:
-        return E_CMD;
+        return BLE_ERR_CMD;
     }
 }
 
 static uint32_t ble_read_locked(struct ble_radio *r, uint32_t offset)
 {
     switch (offset) {
-    case BL_ID: return BLE_ID_VALUE;
-    case BL_CTRL: return r->ctrl;
-    case BL_STATUS:
-        return (r->advertising ? STATUS_ADV : 0) | (r->connected ? STATUS_CONN : 0) |
-               (r->ev_count ? STATUS_EVQ : 0) | (r->err ? STATUS_ERR : 0);
-    case BL_EVCOUNT: return r->ev_count;
-    case BL_RESULT: return r->result;
-    case BL_ERRCODE: return r->errcode;
-    case BL_ARG0: return r->arg0;
-    case BL_ARG1: return r->arg1;
-    case BL_BUF: return r->buf;
-    case BL_LEN: return r->len;
-    case BL_MTU: return r->mtu;
+    case BLE_REG_ID: return BLE_ID_VALUE;
+    case BLE_REG_CTRL: return r->ctrl;
+    case BLE_REG_STATUS:
+        return (r->advertising ? BLE_STATUS_ADV : 0) | (r->connected ? BLE_STATUS_CONN : 0) |
+               (r->ev_count ? BLE_STATUS_EVQ : 0) | (r->err ? BLE_STATUS_ERR : 0);
+    case BLE_REG_EVCOUNT: return r->ev_count;
+    case BLE_REG_RESULT: return r->result;
+    case BLE_REG_ERRCODE: return r->errcode;
+    case BLE_REG_ARG0: return r->arg0;
+    case BLE_REG_ARG1: return r->arg1;
+    case BLE_REG_BUF: return r->buf;
+    case BLE_REG_LEN: return r->len;
+    case BLE_REG_MTU: return r->mtu;
     }
     machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "ble: read of unknown register 0x%03x", offset);
     return 0;
@@ -437,10 +420,10 @@ static uint32_t ble_read(void *opaque, uint32_t offset, unsigned size)
 static void ble_write_locked(struct ble_radio *r, uint32_t offset, uint32_t value)
 {
     switch (offset) {
-    case BL_CTRL: {
-        bool was_on = r->ctrl & CTRL_EN;
-        r->ctrl = value & (CTRL_EN | CTRL_IE);
-        if (was_on && !(r->ctrl & CTRL_EN)) {
+    case BLE_REG_CTRL: {
+        bool was_on = r->ctrl & BLE_CTRL_EN;
+        r->ctrl = value & (BLE_CTRL_EN | BLE_CTRL_IE);
+        if (was_on && !(r->ctrl & BLE_CTRL_EN)) {
             /* radio off: the link drops and the lamp is no longer seen */
             drop_link(r, true);
             r->advertising = false;
@@ -449,17 +432,17 @@ static void ble_write_locked(struct ble_radio *r, uint32_t offset, uint32_t valu
         update_irq(r);
         return;
     }
-    case BL_CMD: {
+    case BLE_REG_CMD: {
         uint32_t result = 0;
         r->errcode = run_command(r, value, &result);
         r->err = r->errcode != 0;
         r->result = r->err ? 0 : result;
         return;
     }
-    case BL_ARG0: r->arg0 = value; return;
-    case BL_ARG1: r->arg1 = value; return;
-    case BL_BUF: r->buf = value; return;
-    case BL_LEN: r->len = value; return;
+    case BLE_REG_ARG0: r->arg0 = value; return;
+    case BLE_REG_ARG1: r->arg1 = value; return;
+    case BLE_REG_BUF: r->buf = value; return;
+    case BLE_REG_LEN: r->len = value; return;
     }
     machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "ble: write of 0x%08x to read-only or unknown 0x%03x",
                 value, offset);
@@ -488,11 +471,14 @@ static void ble_free(void *opaque)
     radio_unref(r);
 }
 
+static void *ble_new(struct machine *m, GError **error);
+
 const struct periph_ops ble_ops = {
+    .create = ble_new,
     .name = "ble", .read = ble_read, .write = ble_write, .reset = ble_reset, .free = ble_free,
 };
 
-void *ble_new(struct machine *m, GError **error)
+static void *ble_new(struct machine *m, GError **error)
 {
     struct ble_radio *r = g_new0(struct ble_radio, 1);
 
@@ -514,7 +500,7 @@ bool ble_radio_advertising(struct ble_radio *r)
     bool on;
 
     g_mutex_lock(&r->lock);
-    on = (r->ctrl & CTRL_EN) && r->advertising;
+    on = (r->ctrl & BLE_CTRL_EN) && r->advertising;
     g_mutex_unlock(&r->lock);
     return on;
 }
@@ -558,20 +544,20 @@ bool ble_radio_connected(struct ble_radio *r)
 
 static enum ble_status connect_locked(struct ble_radio *r, uint16_t mtu)
 {
-    if (!(r->ctrl & CTRL_EN))
+    if (!(r->ctrl & BLE_CTRL_EN))
         return BLE_E_OFF;
     if (r->connected)
         return BLE_E_BUSY;
     if (!r->advertising)
         return BLE_E_NOT_ADVERTISING;
-    if (r->ev_count == EVQ_DEPTH)
+    if (r->ev_count == BLE_EVQ_DEPTH)
         return BLE_E_BUSY;
     r->connected = true;
     /* the MTU exchange, folded into the connection */
     r->mtu = mtu < BLE_MTU_DEFAULT ? BLE_MTU_DEFAULT : MIN(mtu, BLE_MTU_MAX);
     /* a peripheral stops advertising once connected (one link) */
     r->advertising = false;
-    push_event(r, EV_CONNECTED, 0, NULL);
+    push_event(r, BLE_EV_CONNECTED, 0, NULL);
     tell_medium(r);
     return BLE_OK;
 }
@@ -598,7 +584,7 @@ void ble_radio_disconnect(struct ble_radio *r)
         return;
     }
     drop_link(r, false);
-    if (!push_event(r, EV_DISCONNECTED, 0, NULL))
+    if (!push_event(r, BLE_EV_DISCONNECTED, 0, NULL))
         r->queue_full_lost = true; /* logged by the kick, on the lamp's thread */
     g_mutex_unlock(&r->lock);
     kick_lamp(r);
@@ -643,7 +629,7 @@ static enum ble_status write_locked(struct ble_radio *r, uint16_t handle, const 
         return BLE_E_LENGTH;
     /* values longer than MTU - 3 arrive as a long write (prepare and
      * execute); the firmware sees the whole value once */
-    if (!push_event(r, EV_WRITE, handle, g_bytes_new(value, len)))
+    if (!push_event(r, BLE_EV_WRITE, handle, g_bytes_new(value, len)))
         return BLE_E_BUSY;
     return BLE_OK;
 }
@@ -674,7 +660,7 @@ static enum ble_status subscribe_locked(struct ble_radio *r, uint16_t handle, bo
         return BLE_E_NOT_PERMITTED;
     if (r->subscribed[i] == on)
         return BLE_OK;
-    if (!push_event(r, EV_SUBSCRIBE, handle, g_bytes_new(&v, 1)))
+    if (!push_event(r, BLE_EV_SUBSCRIBE, handle, g_bytes_new(&v, 1)))
         return BLE_E_BUSY;
     r->subscribed[i] = on;
     return BLE_OK;

@@ -20,25 +20,13 @@
 #ifndef LAMPSIM_EMU_BLE_H
 #define LAMPSIM_EMU_BLE_H
 
+#include "ble_hw.h" /* BLE_PROP_* properties, BLE_*_MAX limits */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct ble_radio;
-
-/* GATT characteristic properties (Core spec Vol 3 Part G 3.3.1.1). */
-enum {
-    BLE_PROP_READ = 0x02,
-    BLE_PROP_WRITE_NO_RSP = 0x04,
-    BLE_PROP_WRITE = 0x08,
-    BLE_PROP_NOTIFY = 0x10,
-};
-
-#define BLE_ADV_MAX 31u
-#define BLE_VALUE_MAX 512u
-#define BLE_MTU_DEFAULT 23u
-#define BLE_MTU_MAX 517u
-#define BLE_ATTRS_MAX 32u     /* services and characteristics in a table */
 
 struct ble_attr {
     uint16_t handle;      /* service: its declaration; characteristic: its value */

@@ -203,7 +203,7 @@ static void done_timer_fired(void *opaque)
     run_chain(c, c->desc_next);
 }
 
-void *crypto_new(struct machine *m, GError **error)
+static void *crypto_new(struct machine *m, GError **error)
 {
     struct crypto *c = g_new0(struct crypto, 1);
     c->m = m;
@@ -291,6 +291,7 @@ static void crypto_free(void *opaque)
 }
 
 const struct periph_ops crypto_ops = {
+    .create = crypto_new,
     .name = "crypto", .read = crypto_read, .write = crypto_write, .reset = crypto_reset,
     .free = crypto_free,
 };

@@ -3,6 +3,9 @@
  * write-protect ranges, the bootloader fuse, error flags and interrupts,
  * modelled busy time, and power-cut injection. */
 #include "periph.h"
+#include "flashctl_hw.h"
+#include "otp_layout.h"
+#include "partitions.h"
 
 #include "flash_store.h"
 #include "guest_mem.h"
@@ -10,26 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FC_CR = 0x00, FC_SR = 0x04, FC_KEY = 0x08, FC_ADDR = 0x0C, FC_DATA = 0x10,
-       FC_CMD = 0x14, FC_SRC = 0x18, FC_WP = 0x20, FC_WPLOCK = 0x40, FC_OPCOUNT = 0x44 };
-#define CR_ERRIE 1u
-#define CR_DONEIE 2u
-#define CR_LOCK (1u << 31)
-#define SR_BUSY 1u
-#define SR_DONE 2u
-#define SR_WPERR (1u << 4)
-#define SR_PGERR (1u << 5)
-#define SR_ADDRERR (1u << 6)
-#define SR_LOCKERR (1u << 7)
-#define SR_ERRORS (SR_WPERR | SR_PGERR | SR_ADDRERR | SR_LOCKERR)
-#define KEY1 0x45670123u
-#define KEY2 0xCDEF89ABu
-#define CMD_PROGRAM 1u
-#define CMD_ERASE 2u
-#define CMD_OTPPROG 3u
-#define CMD_PAGEPROG 4u
-#define FLASH_PAGE_SIZE 256u
-#define BOOTLOADER_END 0x10000u
 #define PROGRAM_NS 16000ull
 #define ERASE_NS 1000000ull
 #define OTPPROG_NS 50000ull
@@ -40,7 +23,7 @@ struct flashctl {
     struct guest_mem *mem;       /* the machine's memory: only written pages cost */
     uint8_t *flash, *otp;
     struct flash_store *store;
-    uint32_t cr, sr, addr, data, src, wp_start[4], wp_end[4];
+    uint32_t cr, sr, addr, data, src, wp_start[FLASHCTL_WP_RANGES], wp_end[FLASHCTL_WP_RANGES];
     bool unlocked, wplocked;
     unsigned key_state;
     uint64_t opcount;
@@ -51,15 +34,15 @@ struct flashctl {
 
 static void fc_update_irq(struct flashctl *fc)
 {
-    bool on = ((fc->cr & CR_ERRIE) && (fc->sr & SR_ERRORS)) ||
-              ((fc->cr & CR_DONEIE) && (fc->sr & SR_DONE));
+    bool on = ((fc->cr & FLASHCTL_CR_ERRIE) && (fc->sr & FLASHCTL_SR_ERRORS)) ||
+              ((fc->cr & FLASHCTL_CR_DONEIE) && (fc->sr & FLASHCTL_SR_DONE));
     machine_irq_set(fc->m, IRQ_FLASHCTL, on);
 }
 
 static void fc_done(void *opaque)
 {
     struct flashctl *fc = opaque;
-    fc->sr = (fc->sr & ~SR_BUSY) | SR_DONE;
+    fc->sr = (fc->sr & ~FLASHCTL_SR_BUSY) | FLASHCTL_SR_DONE;
     fc_update_irq(fc);
 }
 
@@ -68,9 +51,9 @@ static bool protected(struct flashctl *fc, uint32_t addr)
     uint32_t locks;
 
     memcpy(&locks, fc->otp + OTP_LOCKS_OFFSET, 4);
-    if ((locks & OTP_LOCK_BOOTLOADER_WP) && addr < BOOTLOADER_END)
+    if ((locks & OTP_LOCK_BOOTLOADER_WP) && addr < (BOOTLOADER_ADDR + BOOTLOADER_SIZE))
         return true;
-    for (int i = 0; i < 4; i++)
+    for (unsigned i = 0; i < FLASHCTL_WP_RANGES; i++)
         if (fc->wp_end[i] > fc->wp_start[i] && addr >= fc->wp_start[i] && addr < fc->wp_end[i])
             return true;
     return false;
@@ -84,7 +67,7 @@ static void do_program(struct flashctl *fc, uint32_t addr, uint32_t data, bool t
 
     memcpy(&old, fc->flash + addr, 4);
     if (data & ~old)
-        fc->sr |= SR_PGERR; /* a 1 where the flash holds 0: NOR cannot */
+        fc->sr |= FLASHCTL_SR_PGERR; /* a 1 where the flash holds 0: NOR cannot */
     if (torn)
         data |= (uint32_t)machine_seeded_u64(fc->m); /* only some bits cleared */
     old &= data;
@@ -127,43 +110,43 @@ static void fc_command(struct flashctl *fc, uint32_t cmd)
     uint64_t busy_ns;
     bool torn;
 
-    if (fc->sr & SR_BUSY) {
-        fc->sr |= SR_LOCKERR;
+    if (fc->sr & FLASHCTL_SR_BUSY) {
+        fc->sr |= FLASHCTL_SR_LOCKERR;
         machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: command while busy");
         goto out;
     }
     if (!fc->unlocked) {
-        fc->sr |= SR_LOCKERR;
+        fc->sr |= FLASHCTL_SR_LOCKERR;
         machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: command 0x%x while locked", cmd);
         goto out;
     }
-    fc->sr &= ~SR_DONE;
-    if (cmd == CMD_OTPPROG) {
+    fc->sr &= ~FLASHCTL_SR_DONE;
+    if (cmd == FLASHCTL_CMD_OTPPROG) {
         if (addr < OTP_BASE || addr >= OTP_BASE + OTP_SIZE || (addr & 3)) {
-            fc->sr |= SR_ADDRERR;
+            fc->sr |= FLASHCTL_SR_ADDRERR;
             goto out;
         }
         busy_ns = OTPPROG_NS;
-    } else if (cmd == CMD_PROGRAM || cmd == CMD_ERASE || cmd == CMD_PAGEPROG) {
-        if (addr >= FLASH_SIZE || (cmd == CMD_PROGRAM && (addr & 3)) ||
-            (cmd == CMD_PAGEPROG && (addr & (FLASH_PAGE_SIZE - 1)))) {
-            fc->sr |= SR_ADDRERR;
+    } else if (cmd == FLASHCTL_CMD_PROGRAM || cmd == FLASHCTL_CMD_ERASE || cmd == FLASHCTL_CMD_PAGEPROG) {
+        if (addr >= FLASH_SIZE || (cmd == FLASHCTL_CMD_PROGRAM && (addr & 3)) ||
+            (cmd == FLASHCTL_CMD_PAGEPROG && (addr & (FLASH_PAGE_SIZE - 1)))) {
+            fc->sr |= FLASHCTL_SR_ADDRERR;
             goto out;
         }
-        if (cmd == CMD_PAGEPROG && !machine_sram_range(fc->m, fc->src, FLASH_PAGE_SIZE)) {
-            fc->sr |= SR_ADDRERR;
+        if (cmd == FLASHCTL_CMD_PAGEPROG && !machine_sram_range(fc->m, fc->src, FLASH_PAGE_SIZE)) {
+            fc->sr |= FLASHCTL_SR_ADDRERR;
             machine_log(fc->m, MACHINE_LOG_GUEST_ERROR,
                         "flashctl: PAGEPROG source 0x%08x is not 256 bytes of SRAM", fc->src);
             goto out;
         }
         if (protected(fc, addr)) {
-            fc->sr |= SR_WPERR;
+            fc->sr |= FLASHCTL_SR_WPERR;
             machine_log(fc->m, MACHINE_LOG_INFO,
                         "flashctl: %s of protected address 0x%08x refused (WPERR)",
-                        cmd == CMD_ERASE ? "erase" : "program", addr);
+                        cmd == FLASHCTL_CMD_ERASE ? "erase" : "program", addr);
             goto out;
         }
-        busy_ns = cmd == CMD_ERASE ? ERASE_NS : cmd == CMD_PAGEPROG ? PAGEPROG_NS : PROGRAM_NS;
+        busy_ns = cmd == FLASHCTL_CMD_ERASE ? ERASE_NS : cmd == FLASHCTL_CMD_PAGEPROG ? PAGEPROG_NS : PROGRAM_NS;
     } else {
         machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: unknown command 0x%x", cmd);
         goto out;
@@ -171,16 +154,16 @@ static void fc_command(struct flashctl *fc, uint32_t cmd)
 
     fc->opcount++;
     torn = fc->cut_at == fc->opcount && fc->cut_torn;
-    if (cmd == CMD_OTPPROG) {
+    if (cmd == FLASHCTL_CMD_OTPPROG) {
         uint32_t old;
         memcpy(&old, fc->otp + (addr - OTP_BASE), 4);
         old |= torn ? fc->data & (uint32_t)machine_seeded_u64(fc->m) : fc->data;
         memcpy(fc->otp + (addr - OTP_BASE), &old, 4);
         guest_mem_note_written(fc->mem, GUEST_MEM_OTP_OFF + (addr - OTP_BASE), 4);
-    } else if (cmd == CMD_PROGRAM) {
+    } else if (cmd == FLASHCTL_CMD_PROGRAM) {
         do_program(fc, addr, fc->data, torn);
         machine_code_changed(fc->m, addr, 4);
-    } else if (cmd == CMD_PAGEPROG) {
+    } else if (cmd == FLASHCTL_CMD_PAGEPROG) {
         do_program_page(fc, addr, machine_sram_range(fc->m, fc->src, FLASH_PAGE_SIZE), torn);
         machine_code_changed(fc->m, addr, FLASH_PAGE_SIZE);
     } else {
@@ -189,7 +172,7 @@ static void fc_command(struct flashctl *fc, uint32_t cmd)
         machine_code_changed(fc->m, sector, FLASH_SECTOR_SIZE);
     }
     flash_store_mark_dirty(fc->store);
-    fc->sr |= SR_BUSY;
+    fc->sr |= FLASHCTL_SR_BUSY;
     machine_timer_arm(fc->busy_timer, machine_now_ns(fc->m) + busy_ns);
     if (fc->cut_at == fc->opcount) {
         g_autofree char *why = g_strdup_printf("power cut %s flash operation %llu (injected)",
@@ -202,7 +185,8 @@ out:
     fc_update_irq(fc);
 }
 
-void *flashctl_new(struct machine *m, const char *state_dir, GError **error)
+/* Flash and OTP come from the lamp's state directory (machine_config). */
+static void *flashctl_new(struct machine *m, GError **error)
 {
     struct flashctl *fc = g_new0(struct flashctl, 1);
 
@@ -210,7 +194,7 @@ void *flashctl_new(struct machine *m, const char *state_dir, GError **error)
     fc->mem = machine_memory(m);
     fc->flash = guest_mem_flash(fc->mem);
     fc->otp = guest_mem_otp(fc->mem);
-    fc->store = flash_store_open(state_dir, fc->mem, error);
+    fc->store = flash_store_open(machine_config(m)->state_dir, fc->mem, error);
     if (!fc->store) {
         g_free(fc);
         return NULL;
@@ -273,17 +257,17 @@ static uint32_t flashctl_read(void *opaque, uint32_t offset, unsigned size)
     struct flashctl *fc = opaque;
 
     switch (offset) {
-    case FC_CR: return fc->cr | (fc->unlocked ? 0 : CR_LOCK);
-    case FC_SR: return fc->sr;
-    case FC_KEY: case FC_CMD: return 0;
-    case FC_ADDR: return fc->addr;
-    case FC_DATA: return fc->data;
-    case FC_SRC: return fc->src;
-    case FC_WPLOCK: return fc->wplocked;
-    case FC_OPCOUNT: return (uint32_t)fc->opcount;
+    case FLASHCTL_REG_CR: return fc->cr | (fc->unlocked ? 0 : FLASHCTL_CR_LOCK);
+    case FLASHCTL_REG_SR: return fc->sr;
+    case FLASHCTL_REG_KEY: case FLASHCTL_REG_CMD: return 0;
+    case FLASHCTL_REG_ADDR: return fc->addr;
+    case FLASHCTL_REG_DATA: return fc->data;
+    case FLASHCTL_REG_SRC: return fc->src;
+    case FLASHCTL_REG_WPLOCK: return fc->wplocked;
+    case FLASHCTL_REG_OPCOUNT: return (uint32_t)fc->opcount;
     }
-    if (offset >= FC_WP && offset < FC_WP + 32)
-        return (offset & 4) ? fc->wp_end[(offset - FC_WP) / 8] : fc->wp_start[(offset - FC_WP) / 8];
+    if (offset >= FLASHCTL_REG_WP && offset < FLASHCTL_REG_WPSTART(FLASHCTL_WP_RANGES))
+        return (offset & 4) ? fc->wp_end[(offset - FLASHCTL_REG_WP) / 8] : fc->wp_start[(offset - FLASHCTL_REG_WP) / 8];
     machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: read of 0x%03x", offset);
     return 0;
 }
@@ -293,20 +277,20 @@ static void flashctl_write(void *opaque, uint32_t offset, uint32_t value, unsign
     struct flashctl *fc = opaque;
 
     switch (offset) {
-    case FC_CR:
-        fc->cr = value & (CR_ERRIE | CR_DONEIE);
-        if (value & CR_LOCK)
+    case FLASHCTL_REG_CR:
+        fc->cr = value & (FLASHCTL_CR_ERRIE | FLASHCTL_CR_DONEIE);
+        if (value & FLASHCTL_CR_LOCK)
             fc->unlocked = false;
         fc_update_irq(fc);
         return;
-    case FC_SR:
-        fc->sr &= ~(value & (SR_DONE | SR_ERRORS));
+    case FLASHCTL_REG_SR:
+        fc->sr &= ~(value & (FLASHCTL_SR_DONE | FLASHCTL_SR_ERRORS));
         fc_update_irq(fc);
         return;
-    case FC_KEY:
-        if (fc->key_state == 0 && value == KEY1) {
+    case FLASHCTL_REG_KEY:
+        if (fc->key_state == 0 && value == FLASHCTL_KEY1) {
             fc->key_state = 1;
-        } else if (fc->key_state == 1 && value == KEY2) {
+        } else if (fc->key_state == 1 && value == FLASHCTL_KEY2) {
             fc->unlocked = true;
             fc->key_state = 0;
         } else {
@@ -314,25 +298,25 @@ static void flashctl_write(void *opaque, uint32_t offset, uint32_t value, unsign
             fc->key_state = 0;
         }
         return;
-    case FC_ADDR: fc->addr = value; return;
-    case FC_DATA: fc->data = value; return;
-    case FC_SRC: fc->src = value; return;
-    case FC_CMD: fc_command(fc, value); return;
-    case FC_WPLOCK:
+    case FLASHCTL_REG_ADDR: fc->addr = value; return;
+    case FLASHCTL_REG_DATA: fc->data = value; return;
+    case FLASHCTL_REG_SRC: fc->src = value; return;
+    case FLASHCTL_REG_CMD: fc_command(fc, value); return;
+    case FLASHCTL_REG_WPLOCK:
         if (value & 1)
             fc->wplocked = true;
         return;
     }
-    if (offset >= FC_WP && offset < FC_WP + 32) {
+    if (offset >= FLASHCTL_REG_WP && offset < FLASHCTL_REG_WPSTART(FLASHCTL_WP_RANGES)) {
         if (fc->wplocked) {
             machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: write-protect ranges are locked");
             return;
         }
         value &= ~(FLASH_SECTOR_SIZE - 1);
         if (offset & 4)
-            fc->wp_end[(offset - FC_WP) / 8] = value;
+            fc->wp_end[(offset - FLASHCTL_REG_WP) / 8] = value;
         else
-            fc->wp_start[(offset - FC_WP) / 8] = value;
+            fc->wp_start[(offset - FLASHCTL_REG_WP) / 8] = value;
         return;
     }
     machine_log(fc->m, MACHINE_LOG_GUEST_ERROR, "flashctl: write to 0x%03x", offset);
@@ -362,6 +346,7 @@ static void flashctl_free(void *opaque)
 }
 
 const struct periph_ops flashctl_ops = {
+    .create = flashctl_new,
     .name = "flashctl", .read = flashctl_read, .write = flashctl_write,
     .reset = flashctl_reset, .free = flashctl_free,
 };

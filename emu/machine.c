@@ -4,8 +4,11 @@
 #include "machine_internal.h"
 #include "flash_store.h"
 #include "guest_mem.h"
+#include "otp_layout.h"
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,36 +24,55 @@ G_DEFINE_QUARK(lampsim-machine-error-quark, machine_error)
  * loaded fleet saw 50 x 50 ms pass between two watchdog kicks. */
 #define HOST_LAG_ALLOWANCE_US 5000
 
-/* The memory map's peripherals, in address order (docs/hardware.md). */
-static const struct {
-    const char *name;
+/* Where the machine keeps a model it calls itself (the struct machine
+ * field's offset), or NO_KEEP. */
+#define KEEP(field) offsetof(struct machine, field)
+#define NO_KEEP SIZE_MAX
+
+/* The memory map's peripherals, in address order (docs/hardware.md).
+ * Each row's ops build its model (periph_ops.create). */
+static const struct periph_row {
     uint32_t base;
     const struct periph_ops *ops;
+    size_t keep;
+    /* whether this lamp has it (NULL: every lamp); asked after the rows
+     * above it are built */
+    bool (*present)(const struct machine *m);
 } periph_table[] = {
-    { "sysctl", SYSCTL_BASE, &sysctl_ops },
-    { "flashctl", FLASHCTL_BASE, &flashctl_ops },
-    { "rng", RNG_BASE, &rng_ops },
-    { "uart0", UART0_BASE, &uart_ops },
-    { "rtc", RTC_BASE, &rtc_ops },
-    { "timer0", TIMER0_BASE, &timer_ops },
-    { "wdt", WDT_BASE, &wdt_ops },
-    { "net", NET_BASE, &net_ops },
-    { "crypto", CRYPTO_BASE, &crypto_ops }, /* only on the variant with the engine */
-    { "ble", BLE_BASE, &ble_ops },
+    { SYSCTL_BASE, &sysctl_ops, NO_KEEP, NULL },
+    /* first after sysctl: later rows ask for the variant it stores */
+    { FLASHCTL_BASE, &flashctl_ops, KEEP(flashctl), NULL },
+    { RNG_BASE, &rng_ops, KEEP(rng), NULL },
+    { UART0_BASE, &uart_ops, KEEP(uart), NULL },
+    { RTC_BASE, &rtc_ops, NO_KEEP, NULL },
+    { TIMER0_BASE, &timer_ops, NO_KEEP, NULL },
+    { WDT_BASE, &wdt_ops, NO_KEEP, NULL },
+    { NET_BASE, &net_ops, KEEP(net), NULL },
+    /* without the engine the window stays unmapped: a BusFault, as on
+     * that silicon */
+    { CRYPTO_BASE, &crypto_ops, KEEP(crypto), machine_has_crypto_engine },
+    { BLE_BASE, &ble_ops, KEEP(ble), NULL },
 };
 
-static void *periph_create(struct machine *m, const char *name, GError **error)
+/* Builds row's model into the next slot and maps its window. */
+static bool periph_attach(struct machine *m, const struct periph_row *row, GError **error)
 {
-    if (!strcmp(name, "sysctl")) return sysctl_new(m, error);
-    if (!strcmp(name, "flashctl")) return flashctl_new(m, m->cfg.state_dir, error);
-    if (!strcmp(name, "rng")) return rng_new(m, error);
-    if (!strcmp(name, "uart0")) return uart_new(m, error);
-    if (!strcmp(name, "rtc")) return rtc_new(m, error);
-    if (!strcmp(name, "timer0")) return timer_new(m, error);
-    if (!strcmp(name, "net")) return net_new(m, error);
-    if (!strcmp(name, "crypto")) return crypto_new(m, error);
-    if (!strcmp(name, "ble")) return ble_new(m, error);
-    return wdt_new(m, error);
+    void *opaque;
+
+    if (!row->ops->create) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
+                    "peripheral %s at 0x%08x: its model has no constructor (periph_ops.create)",
+                    row->ops->name, row->base);
+        return false;
+    }
+    opaque = row->ops->create(m, error);
+    if (!opaque)
+        return false;
+    m->periphs[m->nperiphs] = (struct periph_slot){ row->ops, opaque, row->base };
+    m->window[(row->base - PERIPH_BASE) / PERIPH_WINDOW] = &m->periphs[m->nperiphs++];
+    if (row->keep != NO_KEEP)
+        *(void **)((char *)m + row->keep) = opaque;
+    return true;
 }
 
 void machine_log(struct machine *m, enum machine_log_level level, const char *fmt, ...)
@@ -585,26 +607,11 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
     if (!attach_core(m, cfg->core, error))
         goto fail;
     for (size_t i = 0; i < G_N_ELEMENTS(periph_table); i++) {
-        if (!strcmp(periph_table[i].name, "crypto") && !machine_has_crypto_engine(m))
-            continue; /* the window stays unmapped: a BusFault, as on that silicon */
-        void *opaque = periph_create(m, periph_table[i].name, error);
-        if (!opaque)
+        const struct periph_row *row = &periph_table[i];
+        if (row->present && !row->present(m))
+            continue;
+        if (!periph_attach(m, row, error))
             goto fail;
-        m->periphs[m->nperiphs] = (struct periph_slot){ periph_table[i].ops, opaque,
-                                                         periph_table[i].base };
-        m->window[(periph_table[i].base - PERIPH_BASE) / PERIPH_WINDOW] = &m->periphs[m->nperiphs++];
-        if (!strcmp(periph_table[i].name, "flashctl"))
-            m->flashctl = opaque; /* first after sysctl: later models may ask for the variant */
-        else if (!strcmp(periph_table[i].name, "ble"))
-            m->ble = opaque;
-        else if (!strcmp(periph_table[i].name, "uart0"))
-            m->uart = opaque;
-        else if (!strcmp(periph_table[i].name, "rng"))
-            m->rng = opaque;
-        else if (!strcmp(periph_table[i].name, "net"))
-            m->net = opaque;
-        else if (!strcmp(periph_table[i].name, "crypto"))
-            m->crypto = opaque;
     }
     if (!sites_rescan(m, 0, FLASH_SIZE, error))
         goto fail;

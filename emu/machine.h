@@ -6,6 +6,8 @@
 #ifndef LAMPSIM_EMU_MACHINE_H
 #define LAMPSIM_EMU_MACHINE_H
 
+#include "sysctl_hw.h" /* SYSCTL_RESETCAUSE_* */
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,13 +41,13 @@ enum machine_log_level {
     MACHINE_LOG_TRACE = 1 << 3,       /* exception entry/return, verbose */
 };
 
-/* Reset causes, as SYSCTL RESETCAUSE reports them (docs/hardware.md). */
+/* Reset causes: the bits SYSCTL RESETCAUSE reports them with. */
 enum machine_reset_cause {
-    MACHINE_RESET_POR = 1u << 0,      /* power on */
-    MACHINE_RESET_SYSRESETREQ = 1u << 1, /* AIRCR.SYSRESETREQ */
-    MACHINE_RESET_WDT = 1u << 2,
-    MACHINE_RESET_LOCKUP = 1u << 3,   /* core locked up (fault in HardFault) */
-    MACHINE_RESET_SOFT = 1u << 4,     /* SYSCTL RESETREQ */
+    MACHINE_RESET_POR = SYSCTL_RESETCAUSE_POR,
+    MACHINE_RESET_SYSRESETREQ = SYSCTL_RESETCAUSE_SYSRESETREQ,
+    MACHINE_RESET_WDT = SYSCTL_RESETCAUSE_WDT,
+    MACHINE_RESET_LOCKUP = SYSCTL_RESETCAUSE_LOCKUP,
+    MACHINE_RESET_SOFT = SYSCTL_RESETCAUSE_SOFT,
 };
 
 struct machine_hooks {

@@ -9,6 +9,7 @@
 #include "block_cache.h"
 #include "code_pool.h"
 #include "guest_mem.h"
+#include "scs_hw.h"
 
 #include <unicorn/unicorn.h>
 
@@ -33,25 +34,7 @@ enum {
     EXC_COUNT = 16 + IRQ_COUNT,
 };
 
-/* CFSR bits (B3.2.15). */
-#define CFSR_IACCVIOL (1u << 0)
-#define CFSR_DACCVIOL (1u << 1)
-#define CFSR_MUNSTKERR (1u << 3)
-#define CFSR_MSTKERR (1u << 4)
-#define CFSR_MMARVALID (1u << 7)
-#define CFSR_IBUSERR (1u << 8)
-#define CFSR_PRECISERR (1u << 9)
-#define CFSR_UNSTKERR (1u << 11)
-#define CFSR_STKERR (1u << 12)
-#define CFSR_BFARVALID (1u << 15)
-#define CFSR_UNDEFINSTR (1u << 16)
-#define CFSR_INVSTATE (1u << 17)
-#define CFSR_INVPC (1u << 18)
-#define CFSR_NOCP (1u << 19)
-#define CFSR_UNALIGNED (1u << 24)
-#define CFSR_DIVBYZERO (1u << 25)
-#define HFSR_VECTTBL (1u << 1)
-#define HFSR_FORCED (1u << 30)
+/* CFSR, HFSR and the other SCS fields: scs_hw.h (B3.2-B3.5). */
 
 struct periph_slot {
     const struct periph_ops *ops;
@@ -241,7 +224,7 @@ struct machine {
 
     /* MPU */
     uint32_t mpu_ctrl, mpu_rnr;
-    struct mpu_region mpu[8];
+    struct mpu_region mpu[MPU_REGIONS];
     bool mpu_dirty;             /* the TLB must be flushed before the next run */
 
     /* the TLB (tlb.c): the view its entries were filled for */

@@ -4,11 +4,6 @@
 
 #include <string.h>
 
-enum { MPU_TYPE = 0xD90, MPU_CTRL = 0xD94, MPU_RNR = 0xD98, MPU_RBAR = 0xD9C,
-       MPU_RASR = 0xDA0, MPU_ALIAS_END = 0xDBC };
-#define CTRL_ENABLE 1u
-#define CTRL_HFNMIENA 2u
-#define CTRL_PRIVDEFENA 4u
 #define PAGE 1024u /* Unicorn's ARM page, what its TLB caches */
 
 /* ARMv7-M default memory map, B3.1: XN outside code, SRAM and RAM. */
@@ -22,12 +17,12 @@ static unsigned default_map(uint32_t addr)
 static unsigned ap_perms(unsigned ap, bool priv)
 {
     switch (ap) {
-    case 1: return priv ? UC_PROT_READ | UC_PROT_WRITE : 0;
-    case 2: return priv ? UC_PROT_READ | UC_PROT_WRITE : UC_PROT_READ;
-    case 3: return UC_PROT_READ | UC_PROT_WRITE;
-    case 5: return priv ? UC_PROT_READ : 0;
-    case 6: case 7: return UC_PROT_READ;
-    default: return 0; /* 0: no access; 4: reserved */
+    case MPU_AP_PRIV_RW: return priv ? UC_PROT_READ | UC_PROT_WRITE : 0;
+    case MPU_AP_PRIV_RW_USER_RO: return priv ? UC_PROT_READ | UC_PROT_WRITE : UC_PROT_READ;
+    case MPU_AP_RW: return UC_PROT_READ | UC_PROT_WRITE;
+    case MPU_AP_PRIV_RO: return priv ? UC_PROT_READ : 0;
+    case MPU_AP_RO: case MPU_AP_RO_ALT: return UC_PROT_READ;
+    default: return 0; /* MPU_AP_NONE; 4: reserved */
     }
 }
 
@@ -36,13 +31,13 @@ static unsigned ap_perms(unsigned ap, bool priv)
 static unsigned regions_perms(struct machine *m, uint32_t addr, bool priv, bool bypass)
 {
     /* The Private Peripheral Bus always uses the default map (B3.5.1). */
-    if (bypass || !(m->mpu_ctrl & CTRL_ENABLE) || (addr >= 0xE0000000u && addr < 0xE0100000u))
+    if (bypass || !(m->mpu_ctrl & MPU_CTRL_ENABLE) || (addr >= 0xE0000000u && addr < 0xE0100000u))
         return default_map(addr);
-    for (int r = 7; r >= 0; r--) {
+    for (int r = MPU_REGIONS - 1; r >= 0; r--) {
         uint32_t rasr = m->mpu[r].rasr;
-        if (!(rasr & 1))
+        if (!(rasr & MPU_RASR_ENABLE))
             continue;
-        unsigned size_log2 = ((rasr >> 1) & 0x1F) + 1;
+        unsigned size_log2 = ((rasr >> MPU_RASR_SIZE_SHIFT) & MPU_RASR_SIZE_MASK) + 1;
         uint64_t size = 1ull << size_log2;
         uint32_t base = m->mpu[r].rbar & ~(uint32_t)(size - 1) & ~0x1Fu;
         if (addr < base || (uint64_t)addr >= base + size)
@@ -50,16 +45,16 @@ static unsigned regions_perms(struct machine *m, uint32_t addr, bool priv, bool 
         /* Sub-regions exist for regions of 256 bytes or more. */
         if (size_log2 >= 8) {
             unsigned sub = (unsigned)((addr - base) / (size / 8));
-            if (rasr & (1u << (8 + sub)))
+            if (rasr & (1u << (MPU_RASR_SRD_SHIFT + sub)))
                 continue;
         }
-        unsigned p = ap_perms((rasr >> 24) & 7, priv);
-        if (!(rasr & (1u << 28)) && (p & UC_PROT_READ))
+        unsigned p = ap_perms((rasr >> MPU_RASR_AP_SHIFT) & MPU_RASR_AP_MASK, priv);
+        if (!(rasr & MPU_RASR_XN) && (p & UC_PROT_READ))
             p |= UC_PROT_EXEC;
         /* Execute never applies in the system and device ranges anyway. */
         return p & (default_map(addr) | UC_PROT_READ | UC_PROT_WRITE);
     }
-    if (priv && (m->mpu_ctrl & CTRL_PRIVDEFENA))
+    if (priv && (m->mpu_ctrl & MPU_CTRL_PRIVDEFENA))
         return default_map(addr);
     return 0;
 }
@@ -67,7 +62,7 @@ static unsigned regions_perms(struct machine *m, uint32_t addr, bool priv, bool 
 /* HardFault, NMI and FAULTMASK run without the MPU unless HFNMIENA. */
 bool mpu_bypassed(struct machine *m)
 {
-    return (m->mpu_ctrl & CTRL_ENABLE) && !(m->mpu_ctrl & CTRL_HFNMIENA) &&
+    return (m->mpu_ctrl & MPU_CTRL_ENABLE) && !(m->mpu_ctrl & MPU_CTRL_HFNMIENA) &&
            exc_execution_priority(m) < 0;
 }
 
@@ -85,14 +80,14 @@ unsigned mpu_perms_in_view(struct machine *m, uint32_t addr, bool priv, bool byp
  * enabled sub-region pattern below 1 KiB) overlap [page, page + PAGE)? */
 static bool page_split_by_region(struct machine *m, uint32_t page)
 {
-    for (int r = 0; r < 8; r++) {
+    for (unsigned r = 0; r < MPU_REGIONS; r++) {
         uint32_t rasr = m->mpu[r].rasr;
-        if (!(rasr & 1))
+        if (!(rasr & MPU_RASR_ENABLE))
             continue;
-        unsigned size_log2 = ((rasr >> 1) & 0x1F) + 1;
+        unsigned size_log2 = ((rasr >> MPU_RASR_SIZE_SHIFT) & MPU_RASR_SIZE_MASK) + 1;
         uint64_t size = 1ull << size_log2, grain = size;
         uint32_t base = m->mpu[r].rbar & ~(uint32_t)(size - 1) & ~0x1Fu;
-        if (size_log2 >= 8 && (rasr & 0xFF00))
+        if (size_log2 >= 8 && (rasr & (MPU_RASR_SRD_MASK << MPU_RASR_SRD_SHIFT)))
             grain = size / 8;
         if (grain >= PAGE)
             continue;
@@ -110,7 +105,7 @@ unsigned mpu_page_perms(struct machine *m, uint32_t page, bool priv, bool bypass
 {
     unsigned p;
 
-    *split = !bypass && (m->mpu_ctrl & CTRL_ENABLE) && page_split_by_region(m, page);
+    *split = !bypass && (m->mpu_ctrl & MPU_CTRL_ENABLE) && page_split_by_region(m, page);
     if (!*split)
         return regions_perms(m, page, priv, bypass);
     p = UC_PROT_ALL;
@@ -130,14 +125,14 @@ void mpu_reset(struct machine *m)
 uint32_t mpu_read(struct machine *m, uint32_t off, bool *handled)
 {
     *handled = true;
-    if (off == MPU_TYPE)
-        return 8u << 8;
-    if (off == MPU_CTRL)
+    if (off == MPU_REG_TYPE)
+        return MPU_REGIONS << 8; /* DREGION */
+    if (off == MPU_REG_CTRL)
         return m->mpu_ctrl;
-    if (off == MPU_RNR)
+    if (off == MPU_REG_RNR)
         return m->mpu_rnr;
-    if (off >= MPU_RBAR && off < MPU_ALIAS_END) {
-        if (((off - MPU_RBAR) & 4) == 0)
+    if (off >= MPU_REG_RBAR && off < MPU_REG_ALIAS_END) {
+        if (((off - MPU_REG_RBAR) & 4) == 0)
             return (m->mpu[m->mpu_rnr].rbar & ~0x1Fu) | m->mpu_rnr;
         return m->mpu[m->mpu_rnr].rasr;
     }
@@ -147,19 +142,19 @@ uint32_t mpu_read(struct machine *m, uint32_t off, bool *handled)
 
 bool mpu_write(struct machine *m, uint32_t off, uint32_t v)
 {
-    if (off == MPU_TYPE)
+    if (off == MPU_REG_TYPE)
         return true;
-    if (off == MPU_CTRL) {
+    if (off == MPU_REG_CTRL) {
         m->mpu_ctrl = v & 7;
         m->mpu_dirty = true;
         return true;
     }
-    if (off == MPU_RNR) {
+    if (off == MPU_REG_RNR) {
         m->mpu_rnr = v & 7;
         return true;
     }
-    if (off >= MPU_RBAR && off < MPU_ALIAS_END) {
-        if (((off - MPU_RBAR) & 4) == 0) {
+    if (off >= MPU_REG_RBAR && off < MPU_REG_ALIAS_END) {
+        if (((off - MPU_REG_RBAR) & 4) == 0) {
             if (v & 0x10)       /* VALID: select the region in the write */
                 m->mpu_rnr = v & 7;
             m->mpu[m->mpu_rnr].rbar = v & ~0x1Fu;

@@ -532,7 +532,7 @@ static void net_free(void *opaque)
     g_free(n);
 }
 
-void *net_new(struct machine *m, GError **error)
+static void *net_new(struct machine *m, GError **error)
 {
     struct net *n = g_new0(struct net, 1);
     const struct machine_config *cfg = machine_config(m);
@@ -608,6 +608,7 @@ void net_get_stats(void *opaque, struct machine_net_stats *out)
 }
 
 const struct periph_ops net_ops = {
+    .create = net_new,
     .name = "net", .read = net_read, .write = net_write,
     .reset = net_reset, .free = net_free,
 };

@@ -12,6 +12,9 @@
 
 struct periph_ops {
     const char *name;
+    /* Builds the model for m (the machine's configuration is set); NULL
+     * with error set when it cannot. */
+    void *(*create)(struct machine *m, GError **error);
     /* size is 1, 2 or 4; offset is within the 4 KiB window */
     uint32_t (*read)(void *opaque, uint32_t offset, unsigned size);
     void (*write)(void *opaque, uint32_t offset, uint32_t value, unsigned size);
@@ -20,35 +23,8 @@ struct periph_ops {
     void (*free)(void *opaque);
 };
 
-/* Memory map: memory_map.h (docs/hardware.md#memory-map). */
-#define OTP_LOCKS_OFFSET 0x000u  /* docs/hardware.md#otp-layout */
-#define OTP_LOCK_DEBUG 1u
-#define OTP_LOCK_BOOT 2u
-#define OTP_LOCK_BOOTLOADER_WP 4u
-#define SYSCTL_BASE (PERIPH_BASE + 0x0000)
-#define FLASHCTL_BASE (PERIPH_BASE + 0x1000)
-#define RNG_BASE (PERIPH_BASE + 0x2000)
-#define UART0_BASE (PERIPH_BASE + 0x3000)
-#define RTC_BASE (PERIPH_BASE + 0x4000)
-#define TIMER0_BASE (PERIPH_BASE + 0x5000)
-#define WDT_BASE (PERIPH_BASE + 0x6000)
-#define NET_BASE (PERIPH_BASE + 0x7000)
-#define CRYPTO_BASE (PERIPH_BASE + 0x8000)
-#define BLE_BASE (PERIPH_BASE + 0x9000)
-
-/* External interrupt numbers (NVIC IRQ n = exception 16 + n). */
-enum {
-    IRQ_UART0 = 0,
-    IRQ_TIMER0 = 1,
-    IRQ_RTC = 2,
-    IRQ_WDT = 3,
-    IRQ_FLASHCTL = 4,
-    IRQ_RNG = 5,
-    IRQ_NET = 6,
-    IRQ_CRYPTO = 7,
-    IRQ_BLE = 8,
-    IRQ_COUNT = 32,
-};
+/* Memory map, peripheral windows and IRQ numbers: memory_map.h; each
+ * model's registers: its header in firmware/include/ (docs/hardware.md). */
 
 /* Interrupt line from a model into the NVIC (level: pending while high,
  * and re-pended on exception return while still high, as on Cortex-M). */
@@ -99,19 +75,10 @@ uint64_t machine_seeded_u64(struct machine *m);
 extern const struct periph_ops sysctl_ops, flashctl_ops, rng_ops, uart_ops,
     rtc_ops, timer_ops, wdt_ops, net_ops, crypto_ops, ble_ops;
 
-void *sysctl_new(struct machine *m, GError **error);
-void *rng_new(struct machine *m, GError **error);
 void rng_inject_failure(void *rng);
-void *uart_new(struct machine *m, GError **error);
 void uart_rx_push(void *uart, const uint8_t *buf, size_t len);
-void *rtc_new(struct machine *m, GError **error);
-void *timer_new(struct machine *m, GError **error);
-void *wdt_new(struct machine *m, GError **error);
-void *net_new(struct machine *m, GError **error);
 void net_fault(void *net, enum machine_net_fault f, uint32_t arg);
 void net_get_stats(void *net, struct machine_net_stats *out);
-void *crypto_new(struct machine *m, GError **error);
-void *ble_new(struct machine *m, GError **error);
 uint64_t crypto_op_count(void *crypto);
 
 /* The machine's memory: flash, SRAM and OTP (guest_mem.h). */
@@ -119,7 +86,6 @@ struct guest_mem *machine_memory(struct machine *m);
 
 /* FLASHCTL keeps flash and OTP contents (the machine's memory) backed by
  * the state directory. */
-void *flashctl_new(struct machine *m, const char *state_dir, GError **error);
 uint32_t flashctl_variant(void *fc); /* FLASH_STORE_VARIANT_* of the lamp */
 /* Whether the 4 KiB of flash holding addr may hold anything but erased
  * bytes; false means all 0xFF, known without reading them. */

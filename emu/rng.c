@@ -2,14 +2,9 @@
  * getrandom(), or a per-lamp xoshiro256** stream seeded from --seed for
  * reproducible runs; an injected health-test failure sets SECS. */
 #include "periph.h"
+#include "rng_hw.h"
 
 #include <sys/random.h>
-
-enum { RNG_CR = 0x00, RNG_SR = 0x04, RNG_DR = 0x08 };
-#define CR_EN 1u
-#define CR_IE 2u
-#define SR_DRDY 1u
-#define SR_SECS 2u
 
 struct rng {
     struct machine *m;
@@ -46,7 +41,7 @@ static uint32_t rng_next(struct rng *r)
     return r->pool[--r->pool_left];
 }
 
-void *rng_new(struct machine *m, GError **error)
+static void *rng_new(struct machine *m, GError **error)
 {
     struct rng *r = g_new0(struct rng, 1);
     r->m = m;
@@ -63,16 +58,16 @@ void rng_inject_failure(void *opaque)
     r->fault_injected = true;
 }
 
-static bool ready(struct rng *r) { return (r->cr & CR_EN) && !r->failed; }
+static bool ready(struct rng *r) { return (r->cr & RNG_CR_EN) && !r->failed; }
 
 static uint32_t rng_read(void *opaque, uint32_t offset, unsigned size)
 {
     struct rng *r = opaque;
 
     switch (offset) {
-    case RNG_CR: return r->cr;
-    case RNG_SR: return (ready(r) ? SR_DRDY : 0) | (r->failed ? SR_SECS : 0);
-    case RNG_DR:
+    case RNG_REG_CR: return r->cr;
+    case RNG_REG_SR: return (ready(r) ? RNG_SR_DRDY : 0) | (r->failed ? RNG_SR_SECS : 0);
+    case RNG_REG_DR:
         if (!ready(r)) {
             machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "rng: DR read while not ready");
             return 0;
@@ -87,16 +82,16 @@ static void rng_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
 {
     struct rng *r = opaque;
 
-    if (offset != RNG_CR) {
+    if (offset != RNG_REG_CR) {
         machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "rng: write to 0x%03x", offset);
         return;
     }
     /* An injected fault persists until reset; a transient host failure is
      * cleared by turning the RNG off and on. */
-    if (!(value & CR_EN) && !r->fault_injected)
+    if (!(value & RNG_CR_EN) && !r->fault_injected)
         r->failed = false;
-    r->cr = value & (CR_EN | CR_IE);
-    machine_irq_set(r->m, IRQ_RNG, (r->cr & CR_IE) && ready(r));
+    r->cr = value & (RNG_CR_EN | RNG_CR_IE);
+    machine_irq_set(r->m, IRQ_RNG, (r->cr & RNG_CR_IE) && ready(r));
 }
 
 static void rng_reset(void *opaque, uint32_t cause)
@@ -108,5 +103,6 @@ static void rng_reset(void *opaque, uint32_t cause)
 }
 
 const struct periph_ops rng_ops = {
+    .create = rng_new,
     .name = "rng", .read = rng_read, .write = rng_write, .reset = rng_reset, .free = g_free,
 };

@@ -1,11 +1,8 @@
 /* emu/rtc.c: real-time clock with alarm (docs/hardware.md#rtc).  Battery
  * backed: it keeps running across warm resets. */
 #include "periph.h"
+#include "rtc_hw.h"
 
-enum { RTC_SECONDS = 0x00, RTC_SUBSEC = 0x04, RTC_ALARM = 0x08, RTC_CR = 0x0C, RTC_SR = 0x10 };
-#define CR_ALARMEN 1u
-#define CR_ALARMIE 2u
-#define SR_ALARMF 1u
 #define DETERMINISTIC_EPOCH 1767225600ull /* 2026-01-01 00:00:00 UTC */
 
 struct rtc {
@@ -19,14 +16,14 @@ static uint64_t unix_ns(struct rtc *r) { return r->base_ns + machine_now_ns(r->m
 
 static void rtc_update(struct rtc *r)
 {
-    machine_irq_set(r->m, IRQ_RTC, (r->cr & CR_ALARMIE) && (r->sr & SR_ALARMF));
+    machine_irq_set(r->m, IRQ_RTC, (r->cr & RTC_CR_ALARMIE) && (r->sr & RTC_SR_ALARMF));
 }
 
 static void rtc_arm(struct rtc *r)
 {
     uint64_t at = (uint64_t)r->alarm * 1000000000ull;
 
-    if (!(r->cr & CR_ALARMEN)) {
+    if (!(r->cr & RTC_CR_ALARMEN)) {
         machine_timer_cancel(r->timer);
         return;
     }
@@ -36,7 +33,7 @@ static void rtc_arm(struct rtc *r)
 static void rtc_fire(void *opaque)
 {
     struct rtc *r = opaque;
-    r->sr |= SR_ALARMF;
+    r->sr |= RTC_SR_ALARMF;
     rtc_update(r);
 }
 
@@ -45,7 +42,7 @@ static void rtc_set_base(struct rtc *r, uint64_t unix_now_ns)
     r->base_ns = unix_now_ns - machine_now_ns(r->m);
 }
 
-void *rtc_new(struct machine *m, GError **error)
+static void *rtc_new(struct machine *m, GError **error)
 {
     struct rtc *r = g_new0(struct rtc, 1);
     r->m = m;
@@ -59,13 +56,13 @@ static uint32_t rtc_read(void *opaque, uint32_t offset, unsigned size)
     uint64_t now = unix_ns(r);
 
     switch (offset) {
-    case RTC_SECONDS:
-        r->subsec_latch = (uint32_t)((now % 1000000000ull) * 32768 / 1000000000ull);
+    case RTC_REG_SECONDS:
+        r->subsec_latch = (uint32_t)((now % 1000000000ull) * RTC_SUBSEC_HZ / 1000000000ull);
         return (uint32_t)(now / 1000000000ull);
-    case RTC_SUBSEC: return r->subsec_latch;
-    case RTC_ALARM: return r->alarm;
-    case RTC_CR: return r->cr;
-    case RTC_SR: return r->sr;
+    case RTC_REG_SUBSEC: return r->subsec_latch;
+    case RTC_REG_ALARM: return r->alarm;
+    case RTC_REG_CR: return r->cr;
+    case RTC_REG_SR: return r->sr;
     }
     machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "rtc: read of 0x%03x", offset);
     return 0;
@@ -76,10 +73,10 @@ static void rtc_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
     struct rtc *r = opaque;
 
     switch (offset) {
-    case RTC_SECONDS: rtc_set_base(r, (uint64_t)value * 1000000000ull); rtc_arm(r); return;
-    case RTC_ALARM: r->alarm = value; rtc_arm(r); return;
-    case RTC_CR: r->cr = value & 3; rtc_arm(r); rtc_update(r); return;
-    case RTC_SR: r->sr &= ~value; rtc_update(r); return;
+    case RTC_REG_SECONDS: rtc_set_base(r, (uint64_t)value * 1000000000ull); rtc_arm(r); return;
+    case RTC_REG_ALARM: r->alarm = value; rtc_arm(r); return;
+    case RTC_REG_CR: r->cr = value & 3; rtc_arm(r); rtc_update(r); return;
+    case RTC_REG_SR: r->sr &= ~value; rtc_update(r); return;
     }
     machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "rtc: write to 0x%03x", offset);
 }
@@ -107,5 +104,6 @@ static void rtc_free(void *opaque)
 }
 
 const struct periph_ops rtc_ops = {
+    .create = rtc_new,
     .name = "rtc", .read = rtc_read, .write = rtc_write, .reset = rtc_reset, .free = rtc_free,
 };

@@ -3,13 +3,6 @@
  * ACTLR. */
 #include "machine_internal.h"
 
-enum {
-    SCB_ACTLR = 0x008, SCB_CPUID = 0xD00, SCB_ICSR = 0xD04, SCB_VTOR = 0xD08,
-    SCB_AIRCR = 0xD0C, SCB_SCR = 0xD10, SCB_CCR = 0xD14, SCB_SHPR1 = 0xD18,
-    SCB_SHPR2 = 0xD1C, SCB_SHPR3 = 0xD20, SCB_SHCSR = 0xD24, SCB_CFSR = 0xD28,
-    SCB_HFSR = 0xD2C, SCB_DFSR = 0xD30, SCB_MMFAR = 0xD34, SCB_BFAR = 0xD38,
-    SCB_AFSR = 0xD3C, SCB_CPACR = 0xD88,
-};
 
 /* SHCSR active/pended bit positions per exception (B3.2.13). */
 static const struct { int exc; int active; int pended; } shcsr_map[] = {
@@ -40,32 +33,32 @@ uint32_t scb_read(struct machine *m, uint32_t off, bool *handled)
 
     *handled = true;
     switch (off) {
-    case SCB_ACTLR: return m->actlr;
-    case SCB_CPUID: return 0x410FC241; /* Cortex-M4 r0p1 */
-    case SCB_ICSR: return icsr_read(m);
-    case SCB_VTOR: return m->vtor;
-    case SCB_AIRCR: return 0xFA050000u | m->aircr_prigroup << 8;
-    case SCB_SCR: return m->scr;
-    case SCB_CCR: return m->ccr;
-    case SCB_SHPR1: case SCB_SHPR2: case SCB_SHPR3: {
-        int base = 4 + 4 * (int)((off - SCB_SHPR1) / 4);
+    case SCB_REG_ACTLR: return m->actlr;
+    case SCB_REG_CPUID: return 0x410FC241; /* Cortex-M4 r0p1 */
+    case SCB_REG_ICSR: return icsr_read(m);
+    case SCB_REG_VTOR: return m->vtor;
+    case SCB_REG_AIRCR: return 0xFA050000u | m->aircr_prigroup << 8;
+    case SCB_REG_SCR: return m->scr;
+    case SCB_REG_CCR: return m->ccr;
+    case SCB_REG_SHPR1: case SCB_REG_SHPR2: case SCB_REG_SHPR3: {
+        int base = 4 + 4 * (int)((off - SCB_REG_SHPR1) / 4);
         return m->exc_prio[base] | m->exc_prio[base + 1] << 8 |
                m->exc_prio[base + 2] << 16 | (uint32_t)m->exc_prio[base + 3] << 24;
     }
-    case SCB_SHCSR:
+    case SCB_REG_SHCSR:
         for (size_t i = 0; i < G_N_ELEMENTS(shcsr_map); i++) {
             v |= (uint32_t)m->exc_active[shcsr_map[i].exc] << shcsr_map[i].active;
             if (shcsr_map[i].pended >= 0)
                 v |= (uint32_t)m->exc_pending[shcsr_map[i].exc] << shcsr_map[i].pended;
         }
         return v | m->shcsr_en;
-    case SCB_CFSR: return m->cfsr;
-    case SCB_HFSR: return m->hfsr;
-    case SCB_DFSR: return 0;
-    case SCB_MMFAR: return m->mmfar;
-    case SCB_BFAR: return m->bfar;
-    case SCB_AFSR: return 0;
-    case SCB_CPACR: return m->cpacr;
+    case SCB_REG_CFSR: return m->cfsr;
+    case SCB_REG_HFSR: return m->hfsr;
+    case SCB_REG_DFSR: return 0;
+    case SCB_REG_MMFAR: return m->mmfar;
+    case SCB_REG_BFAR: return m->bfar;
+    case SCB_REG_AFSR: return 0;
+    case SCB_REG_CPACR: return m->cpacr;
     }
     *handled = false;
     return 0;
@@ -74,23 +67,23 @@ uint32_t scb_read(struct machine *m, uint32_t off, bool *handled)
 bool scb_write(struct machine *m, uint32_t off, uint32_t v)
 {
     switch (off) {
-    case SCB_ACTLR:
+    case SCB_REG_ACTLR:
         m->actlr = v & 0x307;
         return true;
-    case SCB_CPUID:
+    case SCB_REG_CPUID:
         return true;
-    case SCB_ICSR:
+    case SCB_REG_ICSR:
         if (v & (1u << 31)) exc_set_pending(m, EXC_NMI);
         if (v & (1u << 28)) exc_set_pending(m, EXC_PENDSV);
         if (v & (1u << 27)) m->exc_pending[EXC_PENDSV] = false;
         if (v & (1u << 26)) exc_set_pending(m, EXC_SYSTICK);
         if (v & (1u << 25)) m->exc_pending[EXC_SYSTICK] = false;
         return true;
-    case SCB_VTOR:
+    case SCB_REG_VTOR:
         m->vtor = v & 0xFFFFFF80u;
         return true;
-    case SCB_AIRCR:
-        if ((v >> 16) != 0x05FA) {
+    case SCB_REG_AIRCR:
+        if ((v >> AIRCR_VECTKEY_SHIFT) != AIRCR_VECTKEY) {
             machine_log(m, MACHINE_LOG_GUEST_ERROR, "AIRCR write 0x%08x without VECTKEY: ignored", v);
             return true;
         }
@@ -98,48 +91,48 @@ bool scb_write(struct machine *m, uint32_t off, uint32_t v)
         if (v & 3)
             machine_log(m, MACHINE_LOG_GUEST_ERROR,
                         "AIRCR VECTRESET/VECTCLRACTIVE written outside debug state: ignored");
-        if (v & (1u << 2))
+        if (v & AIRCR_SYSRESETREQ)
             machine_request_reset(m, MACHINE_RESET_SYSRESETREQ);
         return true;
-    case SCB_SCR:
+    case SCB_REG_SCR:
         if (v & (1u << 4))
             machine_log(m, MACHINE_LOG_UNIMP, "SCR.SEVONPEND: WFE wakes on any pending interrupt anyway");
         m->scr = v & 0x16;
         return true;
-    case SCB_CCR:
+    case SCB_REG_CCR:
         if (v & (1u << 3))
             machine_log(m, MACHINE_LOG_UNIMP, "CCR.UNALIGN_TRP: unaligned word accesses are not trapped");
         m->ccr = (v & 0x31B) | (1u << 9);
         return true;
-    case SCB_SHPR1: case SCB_SHPR2: case SCB_SHPR3: {
-        int base = 4 + 4 * (int)((off - SCB_SHPR1) / 4);
+    case SCB_REG_SHPR1: case SCB_REG_SHPR2: case SCB_REG_SHPR3: {
+        int base = 4 + 4 * (int)((off - SCB_REG_SHPR1) / 4);
         for (int i = 0; i < 4; i++)
             m->exc_prio[base + i] = (v >> (8 * i)) & 0xF0;
         return true;
     }
-    case SCB_SHCSR:
-        m->shcsr_en = v & (7u << 16);
+    case SCB_REG_SHCSR:
+        m->shcsr_en = v & SHCSR_FAULTS_ENA;
         for (size_t i = 0; i < G_N_ELEMENTS(shcsr_map); i++) {
             m->exc_active[shcsr_map[i].exc] = (v >> shcsr_map[i].active) & 1;
             if (shcsr_map[i].pended >= 0)
                 m->exc_pending[shcsr_map[i].exc] = (v >> shcsr_map[i].pended) & 1;
         }
         return true;
-    case SCB_CFSR:
+    case SCB_REG_CFSR:
         m->cfsr &= ~v;
         return true;
-    case SCB_HFSR:
+    case SCB_REG_HFSR:
         m->hfsr &= ~v;
         return true;
-    case SCB_DFSR: case SCB_AFSR:
+    case SCB_REG_DFSR: case SCB_REG_AFSR:
         return true;
-    case SCB_MMFAR:
+    case SCB_REG_MMFAR:
         m->mmfar = v;
         return true;
-    case SCB_BFAR:
+    case SCB_REG_BFAR:
         m->bfar = v;
         return true;
-    case SCB_CPACR:
+    case SCB_REG_CPACR:
         if (v & (0xFu << 20))
             machine_log(m, MACHINE_LOG_UNIMP,
                         "CPACR enables CP10/CP11: FP instructions run, but FP context is not stacked on exceptions");

@@ -1,22 +1,14 @@
 /* emu/sysctl.c: SYSCTL, chip identity and reset control
  * (docs/hardware.md#sysctl-0x4000_0000). */
 #include "periph.h"
-
-enum { SYSCTL_CHIPID = 0x00, SYSCTL_REVISION = 0x04, SYSCTL_RESETCAUSE = 0x08,
-       SYSCTL_FEATURES = 0x0C, SYSCTL_RESETREQ = 0x10, SYSCTL_CPUFREQ = 0x14,
-       SYSCTL_BOOTSTAGE = 0x18 };
-#define RESETREQ_KEY 0x5EC0DE01u
-#define FEATURE_FPU 1u
-#define FEATURE_MPU 2u
-#define FEATURE_CRYPTO 4u
-#define FEATURE_NET 8u
+#include "sysctl_hw.h"
 
 struct sysctl {
     struct machine *m;
     uint32_t resetcause, bootstage;
 };
 
-void *sysctl_new(struct machine *m, GError **error)
+static void *sysctl_new(struct machine *m, GError **error)
 {
     struct sysctl *s = g_new0(struct sysctl, 1);
     s->m = m;
@@ -28,15 +20,15 @@ static uint32_t sysctl_read(void *opaque, uint32_t offset, unsigned size)
     struct sysctl *s = opaque;
 
     switch (offset) {
-    case SYSCTL_CHIPID: return 0x4C4D5031; /* "LMP1" */
-    case SYSCTL_REVISION: return 0x00010000;
-    case SYSCTL_RESETCAUSE: return s->resetcause;
-    case SYSCTL_FEATURES:
-        return FEATURE_FPU | FEATURE_MPU | FEATURE_NET |
-               (machine_has_crypto_engine(s->m) ? FEATURE_CRYPTO : 0);
-    case SYSCTL_RESETREQ: return 0;
-    case SYSCTL_CPUFREQ: return MACHINE_CPU_HZ;
-    case SYSCTL_BOOTSTAGE: return s->bootstage;
+    case SYSCTL_REG_CHIPID: return SYSCTL_CHIPID_VALUE;
+    case SYSCTL_REG_REVISION: return SYSCTL_REVISION_VALUE;
+    case SYSCTL_REG_RESETCAUSE: return s->resetcause;
+    case SYSCTL_REG_FEATURES:
+        return SYSCTL_FEATURE_FPU | SYSCTL_FEATURE_MPU | SYSCTL_FEATURE_NET |
+               (machine_has_crypto_engine(s->m) ? SYSCTL_FEATURE_CRYPTO : 0);
+    case SYSCTL_REG_RESETREQ: return 0;
+    case SYSCTL_REG_CPUFREQ: return MACHINE_CPU_HZ;
+    case SYSCTL_REG_BOOTSTAGE: return s->bootstage;
     }
     machine_log(s->m, MACHINE_LOG_GUEST_ERROR, "sysctl: read of 0x%03x", offset);
     return 0;
@@ -47,16 +39,16 @@ static void sysctl_write(void *opaque, uint32_t offset, uint32_t value, unsigned
     struct sysctl *s = opaque;
 
     switch (offset) {
-    case SYSCTL_RESETCAUSE:
+    case SYSCTL_REG_RESETCAUSE:
         s->resetcause &= ~value;
         return;
-    case SYSCTL_RESETREQ:
-        if (value == RESETREQ_KEY)
+    case SYSCTL_REG_RESETREQ:
+        if (value == SYSCTL_RESETREQ_KEY)
             machine_request_reset(s->m, MACHINE_RESET_SOFT);
         else
             machine_log(s->m, MACHINE_LOG_GUEST_ERROR, "sysctl: RESETREQ 0x%08x without key", value);
         return;
-    case SYSCTL_BOOTSTAGE:
+    case SYSCTL_REG_BOOTSTAGE:
         s->bootstage = value;
         return;
     }
@@ -73,6 +65,7 @@ static void sysctl_reset(void *opaque, uint32_t cause)
 }
 
 const struct periph_ops sysctl_ops = {
+    .create = sysctl_new,
     .name = "sysctl", .read = sysctl_read, .write = sysctl_write,
     .reset = sysctl_reset, .free = g_free,
 };

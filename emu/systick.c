@@ -2,7 +2,6 @@
  * machine timer, never by counting in a hook. */
 #include "machine_internal.h"
 
-enum { SYST_CSR = 0x010, SYST_RVR = 0x014, SYST_CVR = 0x018, SYST_CALIB = 0x01C };
 #define CSR_ENABLE 1u
 #define CSR_TICKINT 2u
 #define CSR_CLKSOURCE 4u
@@ -64,18 +63,18 @@ uint32_t systick_read(struct machine *m, uint32_t off, bool *handled)
 {
     *handled = true;
     switch (off) {
-    case SYST_CSR: {
+    case SYST_REG_CSR: {
         uint32_t v = m->syst_csr;
         m->syst_csr &= ~CSR_COUNTFLAG;
         return v;
     }
-    case SYST_RVR:
+    case SYST_REG_RVR:
         return m->syst_rvr;
-    case SYST_CVR:
+    case SYST_REG_CVR:
         if (!(m->syst_csr & CSR_ENABLE) || m->syst_rvr == 0)
             return 0;
         return m->syst_rvr - (uint32_t)(elapsed_ticks(m) % ((uint64_t)m->syst_rvr + 1));
-    case SYST_CALIB:
+    case SYST_REG_CALIB:
         return MACHINE_CPU_HZ / 100 - 1; /* TENMS for the core clock */
     }
     *handled = false;
@@ -85,22 +84,22 @@ uint32_t systick_read(struct machine *m, uint32_t off, bool *handled)
 bool systick_write(struct machine *m, uint32_t off, uint32_t v)
 {
     switch (off) {
-    case SYST_CSR:
+    case SYST_REG_CSR:
         if ((v ^ m->syst_csr) & (CSR_ENABLE | CSR_CLKSOURCE))
             m->syst_start_ns = machine_now_ns(m);
         m->syst_csr = (m->syst_csr & CSR_COUNTFLAG) | (v & 7);
         systick_arm(m);
         return true;
-    case SYST_RVR:
+    case SYST_REG_RVR:
         m->syst_rvr = v & 0xFFFFFF;
         return true;
-    case SYST_CVR:
+    case SYST_REG_CVR:
         /* Any write clears the counter; it reloads on the next tick. */
         m->syst_start_ns = machine_now_ns(m);
         m->syst_csr &= ~CSR_COUNTFLAG;
         systick_arm(m);
         return true;
-    case SYST_CALIB:
+    case SYST_REG_CALIB:
         return true;
     }
     return false;

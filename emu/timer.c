@@ -1,13 +1,7 @@
 /* emu/timer.c: TIMER0, a 32-bit 1 MHz down-counter (docs/hardware.md#timer0),
  * computed from virtual time, not ticked. */
 #include "periph.h"
-
-enum { TIMER_CR = 0x00, TIMER_LOAD = 0x04, TIMER_VALUE = 0x08, TIMER_SR = 0x0C };
-#define CR_EN 1u
-#define CR_IE 2u
-#define CR_PERIODIC 4u
-#define SR_EXPIRED 1u
-#define NS_PER_TICK 1000ull
+#include "timer_hw.h"
 
 struct timer0 {
     struct machine *m;
@@ -18,14 +12,14 @@ struct timer0 {
 
 static void timer_update_irq(struct timer0 *t)
 {
-    machine_irq_set(t->m, IRQ_TIMER0, (t->cr & CR_IE) && (t->sr & SR_EXPIRED));
+    machine_irq_set(t->m, IRQ_TIMER0, (t->cr & TIMER_CR_IE) && (t->sr & TIMER_SR_EXPIRED));
 }
 
 static void timer_start(struct timer0 *t)
 {
     t->start_ns = machine_now_ns(t->m);
-    if ((t->cr & CR_EN) && t->load)
-        machine_timer_arm(t->timer, t->start_ns + (uint64_t)t->load * NS_PER_TICK);
+    if ((t->cr & TIMER_CR_EN) && t->load)
+        machine_timer_arm(t->timer, t->start_ns + (uint64_t)t->load * TIMER_TICK_NS);
     else
         machine_timer_cancel(t->timer);
 }
@@ -34,17 +28,17 @@ static void timer_fire(void *opaque)
 {
     struct timer0 *t = opaque;
 
-    t->sr |= SR_EXPIRED;
-    if (t->cr & CR_PERIODIC) {
-        t->start_ns += (uint64_t)t->load * NS_PER_TICK;
-        machine_timer_arm(t->timer, t->start_ns + (uint64_t)t->load * NS_PER_TICK);
+    t->sr |= TIMER_SR_EXPIRED;
+    if (t->cr & TIMER_CR_PERIODIC) {
+        t->start_ns += (uint64_t)t->load * TIMER_TICK_NS;
+        machine_timer_arm(t->timer, t->start_ns + (uint64_t)t->load * TIMER_TICK_NS);
     } else {
-        t->cr &= ~CR_EN;
+        t->cr &= ~TIMER_CR_EN;
     }
     timer_update_irq(t);
 }
 
-void *timer_new(struct machine *m, GError **error)
+static void *timer_new(struct machine *m, GError **error)
 {
     struct timer0 *t = g_new0(struct timer0, 1);
     t->m = m;
@@ -57,15 +51,15 @@ static uint32_t timer_read(void *opaque, uint32_t offset, unsigned size)
     struct timer0 *t = opaque;
 
     switch (offset) {
-    case TIMER_CR: return t->cr;
-    case TIMER_LOAD: return t->load;
-    case TIMER_VALUE: {
-        if (!(t->cr & CR_EN))
+    case TIMER_REG_CR: return t->cr;
+    case TIMER_REG_LOAD: return t->load;
+    case TIMER_REG_VALUE: {
+        if (!(t->cr & TIMER_CR_EN))
             return 0;
-        uint64_t ticks = (machine_now_ns(t->m) - t->start_ns) / NS_PER_TICK;
+        uint64_t ticks = (machine_now_ns(t->m) - t->start_ns) / TIMER_TICK_NS;
         return ticks >= t->load ? 0 : t->load - (uint32_t)ticks;
     }
-    case TIMER_SR: return t->sr;
+    case TIMER_REG_SR: return t->sr;
     }
     machine_log(t->m, MACHINE_LOG_GUEST_ERROR, "timer0: read of 0x%03x", offset);
     return 0;
@@ -76,18 +70,18 @@ static void timer_write(void *opaque, uint32_t offset, uint32_t value, unsigned 
     struct timer0 *t = opaque;
 
     switch (offset) {
-    case TIMER_CR: {
-        bool was_on = t->cr & CR_EN;
+    case TIMER_REG_CR: {
+        bool was_on = t->cr & TIMER_CR_EN;
         t->cr = value & 7;
-        if ((t->cr & CR_EN) && !was_on)
+        if ((t->cr & TIMER_CR_EN) && !was_on)
             timer_start(t);
-        else if (!(t->cr & CR_EN))
+        else if (!(t->cr & TIMER_CR_EN))
             machine_timer_cancel(t->timer);
         timer_update_irq(t);
         return;
     }
-    case TIMER_LOAD: t->load = value; timer_start(t); return;
-    case TIMER_SR: t->sr &= ~value; timer_update_irq(t); return;
+    case TIMER_REG_LOAD: t->load = value; timer_start(t); return;
+    case TIMER_REG_SR: t->sr &= ~value; timer_update_irq(t); return;
     }
     machine_log(t->m, MACHINE_LOG_GUEST_ERROR, "timer0: write to 0x%03x", offset);
 }
@@ -108,5 +102,6 @@ static void timer_free(void *opaque)
 }
 
 const struct periph_ops timer_ops = {
+    .create = timer_new,
     .name = "timer0", .read = timer_read, .write = timer_write, .reset = timer_reset, .free = timer_free,
 };

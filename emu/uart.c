@@ -2,14 +2,8 @@
  * to the host at once; RX keeps host input in an unbounded queue and feeds
  * the 16-byte FIFO as the firmware drains it (flow control). */
 #include "periph.h"
+#include "uart_hw.h"
 
-enum { UART_DR = 0x00, UART_SR = 0x04, UART_CR = 0x08, UART_BAUD = 0x0C };
-#define SR_RXNE 1u
-#define SR_TXE 2u
-#define SR_TC 4u
-#define SR_ORE 8u
-#define CR_EN 1u
-#define CR_RXIE 2u
 #define FIFO_DEPTH 16
 
 struct uart {
@@ -22,7 +16,7 @@ struct uart {
 
 static void uart_update_irq(struct uart *u)
 {
-    machine_irq_set(u->m, IRQ_UART0, (u->cr & CR_EN) && (u->cr & CR_RXIE) && u->count > 0);
+    machine_irq_set(u->m, IRQ_UART0, (u->cr & UART_CR_EN) && (u->cr & UART_CR_RXIE) && u->count > 0);
 }
 
 static void uart_refill(struct uart *u)
@@ -36,7 +30,7 @@ static void uart_refill(struct uart *u)
     g_byte_array_remove_range(u->backlog, 0, n);
 }
 
-void *uart_new(struct machine *m, GError **error)
+static void *uart_new(struct machine *m, GError **error)
 {
     struct uart *u = g_new0(struct uart, 1);
     u->m = m;
@@ -58,7 +52,7 @@ static uint32_t uart_read(void *opaque, uint32_t offset, unsigned size)
     struct uart *u = opaque;
 
     switch (offset) {
-    case UART_DR: {
+    case UART_REG_DR: {
         uint8_t c = 0;
         if (u->count) {
             c = u->fifo[u->head];
@@ -69,9 +63,9 @@ static uint32_t uart_read(void *opaque, uint32_t offset, unsigned size)
         }
         return c;
     }
-    case UART_SR: return (u->count ? SR_RXNE : 0) | SR_TXE | SR_TC;
-    case UART_CR: return u->cr;
-    case UART_BAUD: return u->baud;
+    case UART_REG_SR: return (u->count ? UART_SR_RXNE : 0) | UART_SR_TXE | UART_SR_TC;
+    case UART_REG_CR: return u->cr;
+    case UART_REG_BAUD: return u->baud;
     }
     machine_log(u->m, MACHINE_LOG_GUEST_ERROR, "uart: read of 0x%03x", offset);
     return 0;
@@ -82,22 +76,22 @@ static void uart_write(void *opaque, uint32_t offset, uint32_t value, unsigned s
     struct uart *u = opaque;
 
     switch (offset) {
-    case UART_DR: {
+    case UART_REG_DR: {
         uint8_t c = (uint8_t)value;
-        if (!(u->cr & CR_EN)) {
+        if (!(u->cr & UART_CR_EN)) {
             machine_log(u->m, MACHINE_LOG_GUEST_ERROR, "uart: TX while disabled");
             return;
         }
         machine_console_output(u->m, &c, 1);
         return;
     }
-    case UART_CR:
-        u->cr = value & (CR_EN | CR_RXIE | 4u);
+    case UART_REG_CR:
+        u->cr = value & (UART_CR_EN | UART_CR_RXIE | 4u);
         if (value & 4u)
             machine_log(u->m, MACHINE_LOG_UNIMP, "uart: TXIE: TX is instant, no TX interrupt");
         uart_update_irq(u);
         return;
-    case UART_BAUD:
+    case UART_REG_BAUD:
         u->baud = value;
         return;
     }
@@ -123,6 +117,7 @@ static void uart_free(void *opaque)
 }
 
 const struct periph_ops uart_ops = {
+    .create = uart_new,
     .name = "uart0", .read = uart_read, .write = uart_write,
     .reset = uart_reset, .free = uart_free,
 };

@@ -1,12 +1,8 @@
 /* emu/wdt.c: the watchdog (docs/hardware.md#wdt): once enabled it cannot
  * be stopped, and if not kicked in time it resets the lamp. */
 #include "periph.h"
+#include "wdt_hw.h"
 #include "machine_internal.h"
-
-enum { WDT_CR = 0x00, WDT_LOAD = 0x04, WDT_KICK = 0x08, WDT_VALUE = 0x0C };
-#define CR_EN 1u
-#define KICK_KEY 0xA5A5A5A5u
-#define DEFAULT_LOAD_MS 1000u
 
 struct wdt {
     struct machine *m;
@@ -18,7 +14,7 @@ struct wdt {
 static void wdt_kick(struct wdt *w)
 {
     w->kicked_ns = machine_now_ns(w->m);
-    if (w->cr & CR_EN)
+    if (w->cr & WDT_CR_EN)
         machine_timer_arm(w->timer, w->kicked_ns + (uint64_t)w->load * 1000000ull);
 }
 
@@ -31,12 +27,12 @@ static void wdt_fire(void *opaque)
     machine_request_reset(w->m, MACHINE_RESET_WDT);
 }
 
-void *wdt_new(struct machine *m, GError **error)
+static void *wdt_new(struct machine *m, GError **error)
 {
     struct wdt *w = g_new0(struct wdt, 1);
     w->m = m;
     w->timer = machine_timer_new(m, wdt_fire, w);
-    w->load = DEFAULT_LOAD_MS;
+    w->load = WDT_LOAD_RESET_MS;
     return w;
 }
 
@@ -45,11 +41,11 @@ static uint32_t wdt_read(void *opaque, uint32_t offset, unsigned size)
     struct wdt *w = opaque;
 
     switch (offset) {
-    case WDT_CR: return w->cr;
-    case WDT_LOAD: return w->load;
-    case WDT_KICK: return 0;
-    case WDT_VALUE: {
-        if (!(w->cr & CR_EN))
+    case WDT_REG_CR: return w->cr;
+    case WDT_REG_LOAD: return w->load;
+    case WDT_REG_KICK: return 0;
+    case WDT_REG_VALUE: {
+        if (!(w->cr & WDT_CR_EN))
             return w->load;
         uint64_t ms = (machine_now_ns(w->m) - w->kicked_ns) / 1000000ull;
         return ms >= w->load ? 0 : w->load - (uint32_t)ms;
@@ -64,19 +60,19 @@ static void wdt_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
     struct wdt *w = opaque;
 
     switch (offset) {
-    case WDT_CR:
-        if ((w->cr & CR_EN) && !(value & CR_EN))
+    case WDT_REG_CR:
+        if ((w->cr & WDT_CR_EN) && !(value & WDT_CR_EN))
             machine_log(w->m, MACHINE_LOG_GUEST_ERROR, "wdt: cannot be disabled once enabled");
-        if (!(w->cr & CR_EN) && (value & CR_EN)) {
-            w->cr |= CR_EN;
+        if (!(w->cr & WDT_CR_EN) && (value & WDT_CR_EN)) {
+            w->cr |= WDT_CR_EN;
             wdt_kick(w);
         }
         return;
-    case WDT_LOAD:
+    case WDT_REG_LOAD:
         w->load = value ? value : 1;
         return;
-    case WDT_KICK:
-        if (value == KICK_KEY)
+    case WDT_REG_KICK:
+        if (value == WDT_KICK_KEY)
             wdt_kick(w);
         else
             machine_log(w->m, MACHINE_LOG_GUEST_ERROR, "wdt: KICK with wrong key 0x%08x", value);
@@ -89,7 +85,7 @@ static void wdt_reset(void *opaque, uint32_t cause)
 {
     struct wdt *w = opaque;
     w->cr = 0;
-    w->load = DEFAULT_LOAD_MS;
+    w->load = WDT_LOAD_RESET_MS;
     machine_timer_cancel(w->timer);
 }
 
@@ -101,5 +97,6 @@ static void wdt_free(void *opaque)
 }
 
 const struct periph_ops wdt_ops = {
+    .create = wdt_new,
     .name = "wdt", .read = wdt_read, .write = wdt_write, .reset = wdt_reset, .free = wdt_free,
 };

@@ -4,9 +4,9 @@
 -- nonce it showed; every other blob is refused with its reason and changes
 -- nothing.  After each use the key moves to K(n+1), kept across power
 -- cycles, so a used blob never works again.
-local INFO = "a7c30002-5c1e-4d6b-9a0f-6c616d700000"
-local CREDS = "a7c30003-5c1e-4d6b-9a0f-6c616d700000"
-local STATUS = "a7c30004-5c1e-4d6b-9a0f-6c616d700000"
+local INFO = scenario.commissioning.INFO
+local CREDS = scenario.commissioning.CREDS
+local STATUS = scenario.commissioning.STATUS
 
 local function info_of(lamp)
   local raw = assert(lamp:ble_read(INFO))

@@ -4,9 +4,9 @@
 -- key with no credentials or the new key with the new ones, never a mix,
 -- and the lamp can be commissioned afterwards from whichever state it
 -- kept.  Each cut is a fresh copy of the same lamp.
-local INFO = "a7c30002-5c1e-4d6b-9a0f-6c616d700000"
-local CREDS = "a7c30003-5c1e-4d6b-9a0f-6c616d700000"
-local STATUS = "a7c30004-5c1e-4d6b-9a0f-6c616d700000"
+local INFO = scenario.commissioning.INFO
+local CREDS = scenario.commissioning.CREDS
+local STATUS = scenario.commissioning.STATUS
 local SERIAL = "CUT-LAMP"
 
 local function ready(lamp)

@@ -3,6 +3,7 @@
 #include "medium.h"
 
 #include "provision.h"
+#include "otp_layout.h"
 #include "periph.h"
 #include "sim_error.h"
 
@@ -13,9 +14,6 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define OTP_SERIAL_OFFSET 0x010u
-#define OTP_SERIAL_LEN 16u
 
 struct line_watch {
     lamp_line_fn fn;
@@ -30,7 +28,7 @@ struct slice_hook {
 struct lamp {
     struct machine *machine;
     char *state_dir;
-    char serial[OTP_SERIAL_LEN + 1];
+    char serial[OTP_SERIAL_SIZE + 1];
     bool factory_fresh;
     FILE *sink;
     char *console_log;      /* appended to, opened for each write; NULL: none */
@@ -214,7 +212,7 @@ static bool lamp_provision(struct lamp *lamp, const struct lamp_config *cfg, GEr
 
 static void read_serial(struct lamp *lamp)
 {
-    char buf[OTP_SERIAL_LEN] = {0};
+    char buf[OTP_SERIAL_SIZE] = {0};
 
     if (!machine_read_phys(lamp->machine, OTP_BASE + OTP_SERIAL_OFFSET, buf,
                            sizeof(buf)) || buf[0] == 0) {
@@ -222,7 +220,7 @@ static void read_serial(struct lamp *lamp)
         return;
     }
     memcpy(lamp->serial, buf, sizeof(buf));
-    lamp->serial[OTP_SERIAL_LEN] = 0;
+    lamp->serial[OTP_SERIAL_SIZE] = 0;
 }
 
 struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)

@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#define PROVISION_SERIAL_SIZE 16 /* OTP_SERIAL_MAX characters and a NUL */
+#define PROVISION_SERIAL_SIZE OTP_SERIAL_SIZE /* OTP_SERIAL_MAX characters and a NUL */
 
 /* The serial a new lamp gets when none is given: derived from cfg's seed
  * (distinct seeds, distinct serials), else random. */

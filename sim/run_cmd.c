@@ -5,6 +5,7 @@
 #define CMD_NAME "run"
 
 #include "config.h"
+#include "image.h"
 #include "lamp.h"
 #include "net_env.h"
 #include "medium.h"
@@ -20,7 +21,7 @@
 
 #define SYNC_INTERVAL_S 1
 /* Where --external-boot loads an application: slot A's payload address. */
-#define EXTERNAL_BOOT_ADDR 0x00020100u
+#define EXTERNAL_BOOT_ADDR IMAGE_LOAD_ADDR
 
 struct run {
     GMainLoop *loop;

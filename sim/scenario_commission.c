@@ -123,36 +123,54 @@ static int l_lamp_info(lua_State *L)
     uint8_t key[COMMISSION_KEY_LEN];
     const char *registry;
 
-    luaL_argcheck(L, len == 56, 1, "lamp info is 56 bytes");
+    luaL_argcheck(L, len == COMMISSION_INFO_LEN, 1, "lamp info is 56 bytes");
     lua_settop(L, 2); /* the fleet, or nil: index 2 either way */
-    memcpy(serial, b + 4, COMMISSION_SERIAL16);
+    memcpy(serial, b + COMMISSION_INFO_OFF_SERIAL, COMMISSION_SERIAL16);
     serial[COMMISSION_SERIAL16] = 0;
-    n = b[20] | (uint32_t)b[21] << 8 | (uint32_t)b[22] << 16 | (uint32_t)b[23] << 24;
+    memcpy(&n, b + COMMISSION_INFO_OFF_N, sizeof(n));
+    n = GUINT32_FROM_LE(n);
     lua_createtable(L, 0, 7);
-    lua_pushinteger(L, b[0]);
+    lua_pushinteger(L, b[COMMISSION_INFO_OFF_VERSION]);
     lua_setfield(L, -2, "version");
-    lua_pushinteger(L, b[1]);
+    lua_pushinteger(L, b[COMMISSION_INFO_OFF_FLAGS]);
     lua_setfield(L, -2, "flags");
     lua_pushstring(L, serial);
     lua_setfield(L, -2, "serial");
     lua_pushinteger(L, n);
     lua_setfield(L, -2, "n");
-    lua_pushlstring(L, (const char *)b + 24, 16);
+    lua_pushlstring(L, (const char *)b + COMMISSION_INFO_OFF_NONCE, COMMISSION_NONCE_LEN);
     lua_setfield(L, -2, "nonce");
-    lua_pushlstring(L, (const char *)b + 40, 16);
+    lua_pushlstring(L, (const char *)b + COMMISSION_INFO_OFF_PROOF, COMMISSION_PROOF_LEN);
     lua_setfield(L, -2, "proof");
     registry = registry_of(L, 2);
     key_at(L, registry, serial, n, key);
-    lua_pushboolean(L, commission_info_proof_ok(key, b, b + 40));
+    lua_pushboolean(L, commission_info_proof_ok(key, b, b + COMMISSION_INFO_OFF_PROOF));
     memset(key, 0, sizeof(key));
     lua_setfield(L, -3, "proof_ok");
     lua_pop(L, 1); /* the registry path */
     return 1;
 }
 
+/* scenario.commissioning: the commissioning service's UUIDs, as
+ * commission_format.h names them. */
+static void push_uuids(lua_State *L)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, COMMISSION_SERVICE_UUID);
+    lua_setfield(L, -2, "SERVICE");
+    lua_pushstring(L, COMMISSION_INFO_UUID);
+    lua_setfield(L, -2, "INFO");
+    lua_pushstring(L, COMMISSION_CREDS_UUID);
+    lua_setfield(L, -2, "CREDS");
+    lua_pushstring(L, COMMISSION_STATUS_UUID);
+    lua_setfield(L, -2, "STATUS");
+}
+
 void scenario_commission_open(lua_State *L)
 {
     lua_getglobal(L, "scenario");
+    push_uuids(L);
+    lua_setfield(L, -2, "commissioning");
     lua_pushcfunction(L, l_commission_blob);
     lua_setfield(L, -2, "commission_blob");
     lua_pushcfunction(L, l_lamp_info);

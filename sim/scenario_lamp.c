@@ -9,15 +9,14 @@
 #include "machine.h"
 #include "periph.h"
 #include "factory.h"
+#include "image.h"
+#include "otp_layout.h"
 #include "update_sender.h"
 
 #include <lauxlib.h>
 #include <string.h>
 
 #define SLICE_INSNS 200000u
-#define SLOT_A_ADDR 0x00020000u
-#define SLOT_A_END 0x00110000u
-#define OTP_EPOCH_OFFSET 0x020u
 
 struct slamp *check_lamp(lua_State *L)
 {
@@ -218,7 +217,7 @@ static int l_external_boot(lua_State *L)
     gsize len;
 
     if (!g_file_get_contents(path, &bin, &len, &error) ||
-        !machine_external_boot(lamp_machine(sl->lamp), SLOT_A_ADDR + 0x100, bin, len, &error)) {
+        !machine_external_boot(lamp_machine(sl->lamp), IMAGE_LOAD_ADDR, bin, len, &error)) {
         lua_pushnil(L);
         lua_pushstring(L, error->message);
         return 2;
@@ -279,12 +278,12 @@ static int l_read(lua_State *L)
 
 static unsigned read_otp_epoch(struct machine *m)
 {
-    uint32_t w[4];
+    uint32_t w[OTP_EPOCH_WORDS];
     unsigned epoch = 0;
 
     if (!machine_read_phys(m, OTP_BASE + OTP_EPOCH_OFFSET, w, sizeof(w)))
         return 0;
-    for (unsigned i = 0; i < 128 && (w[i / 32] >> (i % 32) & 1); i++)
+    for (unsigned i = 0; i < OTP_EPOCH_BITS && (w[i / 32] >> (i % 32) & 1); i++)
         epoch++;
     return epoch;
 }
@@ -405,7 +404,7 @@ static int l_watch_slot_a(lua_State *L)
     lua_pop(L, 1);
     if (!sl->allowed->len)
         return luaL_error(L, "watch_slot_a: give at least one allowed image");
-    if (!machine_watch_code_entry(lamp_machine(sl->lamp), SLOT_A_ADDR, SLOT_A_END,
+    if (!machine_watch_code_entry(lamp_machine(sl->lamp), SLOT_A_ADDR, SLOT_A_ADDR + SLOT_SIZE,
                                   on_slot_a_entry, sl, &error))
         return luaL_error(L, "watch_slot_a: %s", error->message);
     return 0;

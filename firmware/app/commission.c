@@ -5,6 +5,7 @@
 #include "commission.h"
 
 #include "ble.h"
+#include "commission_format.h"
 #include "commission_store.h"
 #include "console.h"
 #include "hw.h"
@@ -19,29 +20,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#define INFO_LEN 56
-#define PROVED_LEN 40
-#define HDR_LEN 54
-#define TAG_LEN 16
-#define CT_MAX 200
-#define BLOB_MAX (HDR_LEN + CT_MAX + TAG_LEN)
-#define STATUS_MAX 96
-#define SERIAL16 16
+/* Layouts and UUIDs: commission_format.h (docs/commissioning.md). */
+#define SERIAL16 COMMISSION_SERIAL16
+#define BLOB_MAX COMMISSION_BLOB_MAX
 
-/* a7c3000N-5c1e-4d6b-9a0f-6c616d700000 */
-#define UUID(n) { 0xa7, 0xc3, 0x00, (n), 0x5c, 0x1e, 0x4d, 0x6b, 0x9a, 0x0f, 0x6c, 0x61, 0x6d, \
-                  0x70, 0x00, 0x00 }
-static uint8_t uuid_service[16] = UUID(1), uuid_info[16] = UUID(2), uuid_creds[16] = UUID(3),
-               uuid_status[16] = UUID(4);
+/* In SRAM: the controller's DMA does not reach flash. */
+static uint8_t uuid_service[16] = COMMISSION_UUID_BYTES(COMMISSION_SERVICE_N),
+               uuid_info[16] = COMMISSION_UUID_BYTES(COMMISSION_INFO_N),
+               uuid_creds[16] = COMMISSION_UUID_BYTES(COMMISSION_CREDS_N),
+               uuid_status[16] = COMMISSION_UUID_BYTES(COMMISSION_STATUS_N);
 
 static bool ready;
 static uint16_t h_info, h_creds, h_status;
 static uint8_t serial16[SERIAL16];
-static uint8_t nonce[16];
-static uint8_t info[INFO_LEN];
+static uint8_t nonce[COMMISSION_NONCE_LEN];
+static uint8_t info[COMMISSION_INFO_LEN];
 static uint8_t blob[BLOB_MAX + 1]; /* one more: a longer blob is seen as such */
-static char status_text[STATUS_MAX];
-static uint8_t adv[31];
+static char status_text[COMMISSION_STATUS_MAX];
+static uint8_t adv[BLE_ADV_MAX];
 static uint32_t accepted, rejected;
 
 static void say(const char *a, const char *b)
@@ -110,13 +106,14 @@ static bool refresh_info(void)
     if (commission_store_load(&s) != 0 || rng_read(nonce, sizeof(nonce)) != 0)
         return false;
     memset(info, 0, sizeof(info));
-    info[0] = 1;
-    info[1] = s.has_creds ? 1 : 0;
-    memcpy(info + 4, serial16, SERIAL16);
-    put_le32(info + 20, s.n);
-    memcpy(info + 24, nonce, 16);
-    ok = hmac_sha256(s.key, 16, (const uint8_t *)"LINF", 4, info, PROVED_LEN, mac) == 0;
-    memcpy(info + PROVED_LEN, mac, 16);
+    info[COMMISSION_INFO_OFF_VERSION] = COMMISSION_INFO_VERSION;
+    info[COMMISSION_INFO_OFF_FLAGS] = s.has_creds ? COMMISSION_INFO_FLAG_HAS_CREDS : 0;
+    memcpy(info + COMMISSION_INFO_OFF_SERIAL, serial16, SERIAL16);
+    put_le32(info + COMMISSION_INFO_OFF_N, s.n);
+    memcpy(info + COMMISSION_INFO_OFF_NONCE, nonce, COMMISSION_NONCE_LEN);
+    ok = hmac_sha256(s.key, COMMISSION_KEY_LEN, (const uint8_t *)COMMISSION_INFO_PROOF_LABEL,
+                     COMMISSION_INFO_PROOF_LABEL_LEN, info, COMMISSION_INFO_PROVED, mac) == 0;
+    memcpy(info + COMMISSION_INFO_OFF_PROOF, mac, COMMISSION_PROOF_LEN);
     mbedtls_platform_zeroize(&s, sizeof(s));
     return ok && ble_set_value(h_info, info, sizeof(info)) == 0;
 }
@@ -154,47 +151,59 @@ static bool parse_tlvs(const uint8_t *p, size_t len, struct wifi_creds *c)
         if (i + 2 > len)
             return false;
         type = p[i], l = p[i + 1];
-        if (i + 2u + l > len || type < 1 || type > 3 || (seen & (1u << type)))
+        if (i + 2u + l > len || type < COMMISSION_TLV_SSID || type > COMMISSION_TLV_PROXY ||
+            (seen & (1u << type)))
             return false;
         seen |= 1u << type;
-        dst = type == 1 ? c->ssid : type == 2 ? c->passphrase : c->proxy;
-        min = type == 1 ? 1 : type == 2 ? 8 : 0;
-        max = type == 1 ? 32 : 63;
+        switch (type) {
+        case COMMISSION_TLV_SSID:
+            dst = c->ssid, min = 1, max = COMMISSION_SSID_MAX;
+            break;
+        case COMMISSION_TLV_PASSPHRASE:
+            dst = c->passphrase, min = COMMISSION_PASSPHRASE_MIN, max = COMMISSION_PASSPHRASE_MAX;
+            break;
+        default:
+            dst = c->proxy, min = 0, max = COMMISSION_PROXY_MAX;
+            break;
+        }
         if (l < min || l > max || memchr(p + i + 2, 0, l))
             return false;
         memcpy(dst, p + i + 2, l);
         i += 2u + l;
     }
-    return (seen & 6u) == 6u;
+    return (seen & (1u << COMMISSION_TLV_SSID | 1u << COMMISSION_TLV_PASSPHRASE)) ==
+           (1u << COMMISSION_TLV_SSID | 1u << COMMISSION_TLV_PASSPHRASE);
 }
 
 static void handle_blob(size_t len)
 {
     struct commission_state s;
-    uint8_t plain[CT_MAX];
+    uint8_t plain[COMMISSION_BLOB_MAX_CT];
     uint32_t n, ct_len, err;
+    bool magic_ok;
     struct wifi_creds c;
     mbedtls_gcm_context gcm;
     int ret;
 
-    if (len < HDR_LEN) {
+    if (len < COMMISSION_BLOB_HEADER) {
         reject("truncated", "shorter than the header");
         return;
     }
-    ct_len = blob[52] | (uint32_t)blob[53] << 8;
-    if (memcmp(blob, "LCB1", 4) != 0 || ct_len < 1 || ct_len > CT_MAX) {
-        reject("malformed", memcmp(blob, "LCB1", 4) ? "not a credentials blob" : "bad length");
+    ct_len = blob[COMMISSION_BLOB_OFF_CT_LEN] | (uint32_t)blob[COMMISSION_BLOB_OFF_CT_LEN + 1] << 8;
+    magic_ok = memcmp(blob, COMMISSION_BLOB_MAGIC, COMMISSION_BLOB_MAGIC_LEN) == 0;
+    if (!magic_ok || ct_len < 1 || ct_len > COMMISSION_BLOB_MAX_CT) {
+        reject("malformed", !magic_ok ? "not a credentials blob" : "bad length");
         return;
     }
-    if (len < HDR_LEN + ct_len + TAG_LEN) {
+    if (len < COMMISSION_BLOB_HEADER + ct_len + COMMISSION_BLOB_TAG_LEN) {
         reject("truncated", "shorter than its ciphertext and tag");
         return;
     }
-    if (len > HDR_LEN + ct_len + TAG_LEN) {
+    if (len > COMMISSION_BLOB_HEADER + ct_len + COMMISSION_BLOB_TAG_LEN) {
         reject("malformed", "longer than its ciphertext and tag");
         return;
     }
-    if (memcmp(blob + 4, serial16, SERIAL16) != 0) {
+    if (memcmp(blob + COMMISSION_BLOB_OFF_SERIAL, serial16, SERIAL16) != 0) {
         reject("other-lamp", "made for another lamp");
         return;
     }
@@ -202,7 +211,7 @@ static void handle_blob(size_t len)
         reject("flash", "no commissioning key in the keystore");
         return;
     }
-    n = get_le32(blob + 20);
+    n = get_le32(blob + COMMISSION_BLOB_OFF_N);
     if (n < s.n) {
         reject(n + 1 == s.n ? "replayed" : "stale", n + 1 == s.n ? "this blob was already used"
                                                                   : "made under an old key");
@@ -212,15 +221,17 @@ static void handle_blob(size_t len)
         reject("future", "made under a key the lamp has not reached");
         goto out;
     }
-    if (memcmp(blob + 24, nonce, 16) != 0) {
+    if (memcmp(blob + COMMISSION_BLOB_OFF_NONCE, nonce, COMMISSION_NONCE_LEN) != 0) {
         reject("nonce", "not made for this connection (read lamp info again)");
         goto out;
     }
     mbedtls_gcm_init(&gcm);
     ret = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, s.key, 128);
     if (!ret)
-        ret = mbedtls_gcm_auth_decrypt(&gcm, ct_len, blob + 40, 12, blob, HDR_LEN,
-                                       blob + HDR_LEN + ct_len, TAG_LEN, blob + HDR_LEN, plain);
+        ret = mbedtls_gcm_auth_decrypt(&gcm, ct_len, blob + COMMISSION_BLOB_OFF_IV,
+                                       COMMISSION_BLOB_IV_LEN, blob, COMMISSION_BLOB_HEADER,
+                                       blob + COMMISSION_BLOB_HEADER + ct_len,
+                                       COMMISSION_BLOB_TAG_LEN, blob + COMMISSION_BLOB_HEADER, plain);
     mbedtls_gcm_free(&gcm);
     if (ret) {
         reject("forged", "the tag does not verify");
@@ -255,9 +266,11 @@ static bool build_service(void)
 {
     size_t name_len = strnlen((const char *)serial16, SERIAL16), i = 0;
 
-    h_info = ble_add_service(uuid_service) ? ble_add_char(uuid_info, BLE_READ, INFO_LEN) : 0;
-    h_creds = h_info ? ble_add_char(uuid_creds, BLE_WRITE, BLOB_MAX) : 0;
-    h_status = h_creds ? ble_add_char(uuid_status, BLE_READ | BLE_NOTIFY, STATUS_MAX) : 0;
+    h_info = ble_add_service(uuid_service)
+                 ? ble_add_char(uuid_info, BLE_PROP_READ, COMMISSION_INFO_LEN) : 0;
+    h_creds = h_info ? ble_add_char(uuid_creds, BLE_PROP_WRITE, BLOB_MAX) : 0;
+    h_status = h_creds ? ble_add_char(uuid_status, BLE_PROP_READ | BLE_PROP_NOTIFY,
+                                      COMMISSION_STATUS_MAX) : 0;
     if (!h_status)
         return false;
     /* flags, the service UUID (little endian in AD), and as much of the

@@ -12,7 +12,7 @@
 
 #define RECORD_MAGIC 0x31534D43u  /* "CMS1" */
 #define LEGACY_MAGIC 0x49464957u  /* "WIFI": credentials only, before keys rotated */
-#define SECTOR(i) (NVSTORE_BASE + FLASH_SECTOR * (1u + (i)))
+#define SECTOR(i) (NVSTORE_ADDR + FLASH_SECTOR_SIZE * (1u + (i)))
 
 struct record {
     uint32_t magic;

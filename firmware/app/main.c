@@ -33,15 +33,15 @@ static uint8_t mbedtls_arena[96 * 1024] __attribute__((aligned(8)));
 void TIMER0_IRQHandler(void);
 void TIMER0_IRQHandler(void)
 {
-    TIMER_SR = 1;
+    TIMER_SR = TIMER_SR_EXPIRED;
 }
 
 static void protect_boot_and_enable_traps(void)
 {
     /* The bootloader and the keystore stay write-protected until the
      * next reset. */
-    flashctl_protect(0, BOOTLOADER_BASE, BOOTLOADER_BASE + BOOTLOADER_SIZE);
-    flashctl_protect(1, KEYSTORE_BASE, KEYSTORE_BASE + KEYSTORE_SIZE);
+    flashctl_protect(0, BOOTLOADER_ADDR, BOOTLOADER_ADDR + BOOTLOADER_SIZE);
+    flashctl_protect(1, KEYSTORE_ADDR, KEYSTORE_ADDR + KEYSTORE_SIZE);
     flashctl_lock_protection();
     FLASHCTL_CR = FLASHCTL_CR_ERRIE;
     NVIC_ISER0 = 1u << IRQ_FLASHCTL;
@@ -62,23 +62,23 @@ static void arm_wakeup(uint32_t ms)
         if (wake_periodic)
             return;
         TIMER_CR = 0;
-        TIMER_SR = 1;
+        TIMER_SR = TIMER_SR_EXPIRED;
         TIMER_LOAD = WAKE_PERIOD_US;
-        TIMER_CR = 1u | 2u | 4u; /* EN, IE, periodic */
+        TIMER_CR = TIMER_CR_EN | TIMER_CR_IE | TIMER_CR_PERIODIC;
         wake_periodic = true;
         return;
     }
     TIMER_CR = 0;
-    TIMER_SR = 1;
-    TIMER_LOAD = ms ? ms * 1000u : 100u;
-    TIMER_CR = 1u | 2u;
+    TIMER_SR = TIMER_SR_EXPIRED;
+    TIMER_LOAD = ms ? ms * TIMER_TICKS_PER_MS : 100u;
+    TIMER_CR = TIMER_CR_EN | TIMER_CR_IE;
     wake_periodic = false;
 }
 
 static void start_watchdog(void)
 {
     WDT_LOAD = WDT_TIMEOUT_MS;
-    WDT_CR = 1;
+    WDT_CR = WDT_CR_EN;
     /* A periodic wake-up to kick it; nothing else runs while idle. */
     arm_wakeup(WAKE_PERIOD_US / 1000u);
     NVIC_ISER0 = 1u << IRQ_TIMER0;
@@ -105,7 +105,7 @@ int main(void)
     netmgr_start();
     for (;;) {
         int c;
-        WDT_KICK = 0xA5A5A5A5u;
+        WDT_KICK = WDT_KICK_KEY;
         while ((c = uart_getc()) >= 0) {
             if (update_rx_active())
                 update_rx_byte((uint8_t)c);

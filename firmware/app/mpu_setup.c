@@ -5,26 +5,19 @@
 
 #include "hw.h"
 
-#define RASR_ENABLE 1u
-#define RASR_SIZE(log2) (((log2) - 1u) << 1)
-#define RASR_AP(ap) ((uint32_t)(ap) << 24)
-#define RASR_XN (1u << 28)
-#define AP_PRIV_RW 1u
-#define AP_RW 3u
-#define AP_PRIV_RO 5u
-#define AP_RO 6u
-
 static const struct { uint32_t base, rasr; } regions[] = {
     /* 0: all flash, read-only code for both levels */
-    { FLASH_BASE, RASR_SIZE(21) | RASR_AP(AP_RO) | RASR_ENABLE },
+    { FLASH_BASE, MPU_RASR_SIZE(21) | MPU_RASR_AP(MPU_AP_RO) | MPU_RASR_ENABLE },
     /* 1: keystore + nvstore (64 KiB at 0x10000): privileged read-only */
-    { KEYSTORE_BASE, RASR_SIZE(16) | RASR_AP(AP_PRIV_RO) | RASR_XN | RASR_ENABLE },
+    { KEYSTORE_ADDR,
+      MPU_RASR_SIZE(16) | MPU_RASR_AP(MPU_AP_PRIV_RO) | MPU_RASR_XN | MPU_RASR_ENABLE },
     /* 2: SRAM, read-write, never executable */
-    { SRAM_BASE, RASR_SIZE(18) | RASR_AP(AP_RW) | RASR_XN | RASR_ENABLE },
+    { SRAM_BASE, MPU_RASR_SIZE(18) | MPU_RASR_AP(MPU_AP_RW) | MPU_RASR_XN | MPU_RASR_ENABLE },
     /* 3: peripherals (sixteen 4 KiB windows), privileged only */
-    { 0x40000000u, RASR_SIZE(16) | RASR_AP(AP_PRIV_RW) | RASR_XN | RASR_ENABLE },
+    { PERIPH_BASE,
+      MPU_RASR_SIZE(16) | MPU_RASR_AP(MPU_AP_PRIV_RW) | MPU_RASR_XN | MPU_RASR_ENABLE },
     /* 4: OTP fuses, read-only */
-    { OTP_BASE, RASR_SIZE(12) | RASR_AP(AP_RO) | RASR_XN | RASR_ENABLE },
+    { OTP_BASE, MPU_RASR_SIZE(12) | MPU_RASR_AP(MPU_AP_RO) | MPU_RASR_XN | MPU_RASR_ENABLE },
 };
 
 void mpu_setup(void)
@@ -37,11 +30,11 @@ void mpu_setup(void)
     }
     /* ENABLE, no PRIVDEFENA: an address no region names faults even for
      * privileged code. */
-    MPU_CTRL = 1u;
+    MPU_CTRL = MPU_CTRL_ENABLE;
     dsb_isb();
 }
 
 bool mpu_enabled(void)
 {
-    return MPU_CTRL & 1u;
+    return MPU_CTRL & MPU_CTRL_ENABLE;
 }

@@ -18,7 +18,7 @@ static void read_keystore_unprivileged(void)
                    "orr r0, r0, #1\n\t"
                    "msr control, r0\n\t"
                    "isb" ::: "r0", "memory");
-    (void)*(volatile uint32_t *)KEYSTORE_BASE;
+    (void)*(volatile uint32_t *)KEYSTORE_ADDR;
 }
 
 static uint16_t ram_code[2] = { 0x4770, 0x4770 }; /* bx lr */
@@ -37,7 +37,7 @@ static void write_flash(void)
 static void flash_bootloader(void)
 {
     FLASHCTL_CR = FLASHCTL_CR_ERRIE;
-    flashctl_program(BOOTLOADER_BASE, 0);
+    flashctl_program(BOOTLOADER_ADDR, 0);
     /* The error interrupt fires before we get here. */
 }
 

@@ -22,11 +22,11 @@ void status_init(void)
 
 const char *status_reset_cause(void)
 {
-    if (reset_cause & RESETCAUSE_LOCKUP) return "lockup";
-    if (reset_cause & RESETCAUSE_WDT) return "watchdog";
-    if (reset_cause & RESETCAUSE_SYSRESETREQ) return "software (SYSRESETREQ)";
-    if (reset_cause & RESETCAUSE_SOFT) return "software (SYSCTL)";
-    if (reset_cause & RESETCAUSE_POR) return "power on";
+    if (reset_cause & SYSCTL_RESETCAUSE_LOCKUP) return "lockup";
+    if (reset_cause & SYSCTL_RESETCAUSE_WDT) return "watchdog";
+    if (reset_cause & SYSCTL_RESETCAUSE_SYSRESETREQ) return "software (SYSRESETREQ)";
+    if (reset_cause & SYSCTL_RESETCAUSE_SOFT) return "software (SYSCTL)";
+    if (reset_cause & SYSCTL_RESETCAUSE_POR) return "power on";
     return "unknown";
 }
 
@@ -62,7 +62,8 @@ void status_print_banner(void)
 void status_print(void)
 {
     uint32_t s = RTC_SECONDS, sub = RTC_SUBSEC;
-    uint32_t ms = (s - boot_seconds) * 1000u + (sub * 1000u >> 15) - (boot_subsec * 1000u >> 15);
+    uint32_t ms = (s - boot_seconds) * 1000u + (sub * 1000u >> RTC_SUBSEC_BITS) -
+                  (boot_subsec * 1000u >> RTC_SUBSEC_BITS);
     uint32_t control;
 
     __asm volatile("mrs %0, control" : "=r"(control));
@@ -75,9 +76,9 @@ void status_print(void)
     uart_puts(", OTP epoch ");
     uart_put_dec(otp_epoch_read());
     uart_puts("\nfuses: debug lock ");
-    uart_puts(OTP_LOCKS & 1 ? "on" : "off");
+    uart_puts(OTP_LOCKS & OTP_LOCK_DEBUG ? "on" : "off");
     uart_puts(", boot lock ");
-    uart_puts(OTP_LOCKS & 2 ? "on" : "off");
+    uart_puts(OTP_LOCKS & OTP_LOCK_BOOT ? "on" : "off");
     uart_puts("\nreset cause: ");
     uart_puts(status_reset_cause());
     uart_puts("\ncrash records stored: ");

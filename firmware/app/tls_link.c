@@ -211,7 +211,7 @@ int tls_handshake(struct tls_link *t)
          * second of CPU, together more than the watchdog allows.  Each
          * step is bounded (one message), so the watchdog is kicked between
          * steps, not blindly. */
-        WDT_KICK = 0xA5A5A5A5u;
+        WDT_KICK = WDT_KICK_KEY;
         err = mbedtls_ssl_handshake_step(&t->ssl);
         if (t->ssl.handshake && t->ssl.handshake->resume)
             t->resumed = true;

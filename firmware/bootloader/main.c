@@ -16,8 +16,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define BOOT_LOCK 2u
-
 /* mbedTLS allocations (RSA-4096 verification needs about 6 KiB). */
 static uint8_t mbedtls_arena[16 * 1024] __attribute__((aligned(8)));
 
@@ -139,7 +137,7 @@ int main(void)
     uart_puts("boot: lamp bootloader, OTP epoch ");
     uart_put_dec(epoch);
     uart_puts(", boot lock ");
-    uart_puts(OTP_LOCKS & BOOT_LOCK ? "on" : "off");
+    uart_puts(OTP_LOCKS & OTP_LOCK_BOOT ? "on" : "off");
     uart_putc('\n');
 
     why = fw_keys_load(&keys);

@@ -4,11 +4,6 @@
 #include "ble.h"
 #include "hw.h"
 
-#define BLE_ID_VALUE 0x31454C42u
-enum { CMD_ADD_SERVICE = 2, CMD_ADD_CHAR, CMD_SET_VALUE, CMD_SET_ADV, CMD_ADV_START,
-       CMD_ADV_STOP, CMD_NOTIFY, CMD_EVENT_POP };
-#define STATUS_EVQ 4u
-
 static volatile bool woken;
 
 void BLE_IRQHandler(void);
@@ -44,37 +39,37 @@ uint32_t ble_last_error(void)
 
 uint16_t ble_add_service(const uint8_t uuid[16])
 {
-    return run(CMD_ADD_SERVICE, 0, 0, uuid, 16) ? 0 : (uint16_t)BLE_RESULT;
+    return run(BLE_CMD_ADD_SERVICE, 0, 0, uuid, 16) ? 0 : (uint16_t)BLE_RESULT;
 }
 
 uint16_t ble_add_char(const uint8_t uuid[16], uint32_t props, uint32_t max_len)
 {
-    return run(CMD_ADD_CHAR, props, max_len, uuid, 16) ? 0 : (uint16_t)BLE_RESULT;
+    return run(BLE_CMD_ADD_CHAR, props, max_len, uuid, 16) ? 0 : (uint16_t)BLE_RESULT;
 }
 
 uint32_t ble_set_value(uint16_t handle, const void *v, uint32_t len)
 {
-    return run(CMD_SET_VALUE, handle, 0, v, len);
+    return run(BLE_CMD_SET_VALUE, handle, 0, v, len);
 }
 
 uint32_t ble_notify(uint16_t handle, const void *v, uint32_t len)
 {
-    return run(CMD_NOTIFY, handle, 0, v, len);
+    return run(BLE_CMD_NOTIFY, handle, 0, v, len);
 }
 
 uint32_t ble_set_adv(const void *data, uint32_t len)
 {
-    return run(CMD_SET_ADV, 0, 0, data, len);
+    return run(BLE_CMD_SET_ADV, 0, 0, data, len);
 }
 
 uint32_t ble_advertise(bool on)
 {
-    return run(on ? CMD_ADV_START : CMD_ADV_STOP, 0, 0, 0, 0);
+    return run(on ? BLE_CMD_ADV_START : BLE_CMD_ADV_STOP, 0, 0, 0, 0);
 }
 
 bool ble_pending(void)
 {
-    return woken || (BLE_STATUS & STATUS_EVQ);
+    return woken || (BLE_STATUS & BLE_STATUS_EVQ);
 }
 
 struct ble_event ble_next_event(void *buf, uint32_t cap)
@@ -82,7 +77,7 @@ struct ble_event ble_next_event(void *buf, uint32_t cap)
     struct ble_event ev = { 0 };
 
     woken = false;
-    if (run(CMD_EVENT_POP, 0, 0, buf, cap) != 0) {
+    if (run(BLE_CMD_EVENT_POP, 0, 0, buf, cap) != 0) {
         BLE_CTRL = BLE_CTRL_EN | BLE_CTRL_IE; /* empty: the next event interrupts */
         return ev;
     }

@@ -4,11 +4,10 @@
 #ifndef LAMP_BLE_H
 #define LAMP_BLE_H
 
+#include "ble_hw.h" /* BLE_EV_* event types, BLE_PROP_* properties */
+
 #include <stdbool.h>
 #include <stdint.h>
-
-enum { BLE_EV_NONE = 0, BLE_EV_CONNECTED, BLE_EV_DISCONNECTED, BLE_EV_WRITE, BLE_EV_SUBSCRIBE };
-enum { BLE_READ = 0x02, BLE_WRITE_NO_RSP = 0x04, BLE_WRITE = 0x08, BLE_NOTIFY = 0x10 };
 
 struct ble_event {
     uint32_t type;

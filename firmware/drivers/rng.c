@@ -5,13 +5,11 @@
 
 #include <stdint.h>
 
-#define RNG_SR_SECS 2u /* health test failed */
-
 int rng_read(void *out, size_t len)
 {
     uint8_t *p = out;
 
-    RNG_CR = 1;
+    RNG_CR = RNG_CR_EN;
     for (size_t i = 0; i < len; i += 4) {
         uint32_t w;
         if (RNG_SR & RNG_SR_SECS)

@@ -1,8 +1,11 @@
 /* firmware/include/image.h: the signed and encrypted update image, and how
  * it lies in the slots (docs/formats.md#update-image).  Shared by the
- * bootloader, the application and tools/lampfactory. */
+ * bootloader, the application, tools/lampfactory and sim/. */
 #ifndef LAMP_IMAGE_H
 #define LAMP_IMAGE_H
+
+#include "otp_layout.h"
+#include "partitions.h"
 
 #include <stdint.h>
 
@@ -15,18 +18,15 @@
 #define IMAGE_WRAPPED_KEY_SIZE 24u /* RFC 3394 AES key wrap of the content key */
 #define IMAGE_IV_SIZE 16u       /* AES-CTR initial counter block */
 
-/* Flash slots (docs/hardware.md#flash-partitions). */
-#define SLOT_A_ADDR 0x00020000u
-#define SLOT_B_ADDR 0x00110000u
-#define SLOT_SIZE 0x000F0000u
+/* How an image lies in its slot (partitions.h). */
 #define IMAGE_LOAD_ADDR (SLOT_A_ADDR + IMAGE_HEADER_SIZE)
 /* Slot A's last sector is its trailer: the confirm word lives there. */
-#define SLOT_TRAILER_OFFSET (SLOT_SIZE - 0x1000u)
+#define SLOT_TRAILER_OFFSET (SLOT_SIZE - FLASH_SECTOR_SIZE)
 #define SLOT_A_CONFIRM_ADDR (SLOT_A_ADDR + SLOT_TRAILER_OFFSET)
 #define SLOT_CONFIRM_MAGIC 0x4D524643u /* "CFRM" */
 #define IMAGE_MAX_PAYLOAD (SLOT_TRAILER_OFFSET - IMAGE_HEADER_SIZE - IMAGE_SIG_SIZE)
-/* Highest epoch the OTP thermometer holds (docs/hardware.md#otp-layout). */
-#define IMAGE_MAX_EPOCH 128u
+/* Highest epoch the OTP thermometer holds (otp_layout.h). */
+#define IMAGE_MAX_EPOCH OTP_EPOCH_BITS
 
 struct image_header {
     uint32_t magic;

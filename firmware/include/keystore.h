@@ -4,10 +4,10 @@
 #ifndef LAMP_KEYSTORE_H
 #define LAMP_KEYSTORE_H
 
+#include "partitions.h" /* KEYSTORE_ADDR, KEYSTORE_SIZE */
+
 #include <stdint.h>
 
-#define KEYSTORE_ADDR 0x00010000u
-#define KEYSTORE_SIZE 0x2000u
 #define KEYSTORE_MAGIC 0x31534B4Cu /* "LKS1" little endian */
 #define KEYSTORE_VERSION 1u
 

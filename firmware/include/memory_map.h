@@ -1,6 +1,8 @@
 /* firmware/include/memory_map.h: the lamp MCU's memory map
- * (docs/hardware.md#memory-map), shared by the firmware (hw.h), the
- * emulator (emu/) and the factory, so that the three cannot disagree. */
+ * (docs/hardware.md#memory-map): where each region and peripheral window
+ * lies and which NVIC line each peripheral raises.  Shared by the firmware
+ * (hw.h), the emulator (emu/) and the host tools, so that they cannot
+ * disagree.  Numbers only: it compiles on the host and for the target. */
 #ifndef LAMP_MEMORY_MAP_H
 #define LAMP_MEMORY_MAP_H
 
@@ -16,5 +18,30 @@
 #define PERIPH_WINDOW 0x1000u
 #define PERIPH_WINDOWS 16u       /* 0x4000_0000..0x4000_FFFF, every model's window */
 #define SCS_BASE 0xE000E000u
+
+/* Peripheral windows, one 4 KiB window each. */
+#define SYSCTL_BASE (PERIPH_BASE + 0x0000u)
+#define FLASHCTL_BASE (PERIPH_BASE + 0x1000u)
+#define RNG_BASE (PERIPH_BASE + 0x2000u)
+#define UART0_BASE (PERIPH_BASE + 0x3000u)
+#define RTC_BASE (PERIPH_BASE + 0x4000u)
+#define TIMER0_BASE (PERIPH_BASE + 0x5000u)
+#define WDT_BASE (PERIPH_BASE + 0x6000u)
+#define NET_BASE (PERIPH_BASE + 0x7000u)
+#define CRYPTO_BASE (PERIPH_BASE + 0x8000u) /* only on the `crypto` variant */
+#define BLE_BASE (PERIPH_BASE + 0x9000u)
+
+/* External interrupt numbers (NVIC IRQ n = exception 16 + n); the order of
+ * firmware/common/startup.c's vector table. */
+#define IRQ_UART0 0
+#define IRQ_TIMER0 1
+#define IRQ_RTC 2
+#define IRQ_WDT 3
+#define IRQ_FLASHCTL 4
+#define IRQ_RNG 5
+#define IRQ_NET 6
+#define IRQ_CRYPTO 7
+#define IRQ_BLE 8
+#define IRQ_COUNT 32 /* external interrupts the NVIC has */
 
 #endif

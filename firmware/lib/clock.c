@@ -13,5 +13,5 @@ void clock_init(void)
 uint32_t clock_ms(void)
 {
     uint32_t s = RTC_SECONDS, sub = RTC_SUBSEC;
-    return (s - boot_s) * 1000u + (uint32_t)(((uint64_t)sub * 1000u) >> 15);
+    return (s - boot_s) * 1000u + (uint32_t)(((uint64_t)sub * 1000u) >> RTC_SUBSEC_BITS);
 }

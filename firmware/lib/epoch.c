@@ -5,13 +5,11 @@
 #include "hw.h"
 #include "image.h"
 
-#define EPOCH_WORDS (IMAGE_MAX_EPOCH / 32)
-
 uint32_t otp_epoch_read(void)
 {
     uint32_t epoch = 0;
 
-    for (uint32_t w = 0; w < EPOCH_WORDS; w++) {
+    for (uint32_t w = 0; w < OTP_EPOCH_WORDS; w++) {
         uint32_t v = OTP_EPOCH[w];
         while (v & 1) {
             epoch++;
@@ -29,11 +27,11 @@ uint32_t otp_epoch_advance(uint32_t epoch)
 
     if (epoch > IMAGE_MAX_EPOCH)
         epoch = IMAGE_MAX_EPOCH;
-    for (uint32_t w = 0; w < EPOCH_WORDS && 32 * w < epoch && !err; w++) {
+    for (uint32_t w = 0; w < OTP_EPOCH_WORDS && 32 * w < epoch && !err; w++) {
         uint32_t n = epoch - 32 * w;
         uint32_t bits = n >= 32 ? 0xFFFFFFFFu : (1u << n) - 1;
         if ((OTP_EPOCH[w] & bits) != bits)
-            err = flashctl_program_otp(OTP_BASE + 0x20u + 4 * w, bits);
+            err = flashctl_program_otp(OTP_BASE + OTP_EPOCH_OFFSET + 4 * w, bits);
     }
     return err;
 }

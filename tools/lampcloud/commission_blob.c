@@ -12,11 +12,6 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-#define TLV_SSID_MAX 32
-#define TLV_PASSPHRASE_MIN 8
-#define TLV_PASSPHRASE_MAX 63
-#define TLV_PROXY_MAX 63
-
 /* factory_set_openssl_error, as a value for `return ok || ...` */
 static bool openssl_fail(GError **error, const char *what)
 {
@@ -87,13 +82,13 @@ bool commission_info_head(uint8_t flags, const char *serial, uint32_t n,
                           const uint8_t nonce[COMMISSION_NONCE_LEN],
                           uint8_t out[COMMISSION_INFO_PROVED], GError **error)
 {
-    out[0] = COMMISSION_INFO_VERSION;
-    out[1] = flags;
-    out[2] = out[3] = 0;
-    if (!serial16(serial, out + 4, error))
+    memset(out, 0, COMMISSION_INFO_PROVED);
+    out[COMMISSION_INFO_OFF_VERSION] = COMMISSION_INFO_VERSION;
+    out[COMMISSION_INFO_OFF_FLAGS] = flags;
+    if (!serial16(serial, out + COMMISSION_INFO_OFF_SERIAL, error))
         return false;
-    put_le32(out + 20, n);
-    memcpy(out + 24, nonce, COMMISSION_NONCE_LEN);
+    put_le32(out + COMMISSION_INFO_OFF_N, n);
+    memcpy(out + COMMISSION_INFO_OFF_NONCE, nonce, COMMISSION_NONCE_LEN);
     return true;
 }
 
@@ -101,11 +96,11 @@ bool commission_info_proof(const uint8_t key[COMMISSION_KEY_LEN],
                            const uint8_t head[COMMISSION_INFO_PROVED],
                            uint8_t proof[COMMISSION_PROOF_LEN], GError **error)
 {
-    uint8_t msg[4 + COMMISSION_INFO_PROVED], mac[EVP_MAX_MD_SIZE];
+    uint8_t msg[COMMISSION_INFO_PROOF_LABEL_LEN + COMMISSION_INFO_PROVED], mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
 
-    memcpy(msg, "LINF", 4);
-    memcpy(msg + 4, head, COMMISSION_INFO_PROVED);
+    memcpy(msg, COMMISSION_INFO_PROOF_LABEL, COMMISSION_INFO_PROOF_LABEL_LEN);
+    memcpy(msg + COMMISSION_INFO_PROOF_LABEL_LEN, head, COMMISSION_INFO_PROVED);
     if (!HMAC(EVP_sha256(), key, COMMISSION_KEY_LEN, msg, sizeof(msg), mac, &mac_len) ||
         mac_len < COMMISSION_PROOF_LEN)
         return openssl_fail(error, "HMAC-SHA256 of the lamp info");
@@ -164,15 +159,15 @@ GBytes *commission_tlvs(const struct commission_wifi *wifi, GError **error)
                     "the SSID and the passphrase are required");
         return NULL;
     }
-    if (!add_tlv(out, COMMISSION_TLV_SSID, "ssid", wifi->ssid, 1, TLV_SSID_MAX, error) ||
+    if (!add_tlv(out, COMMISSION_TLV_SSID, "ssid", wifi->ssid, 1, COMMISSION_SSID_MAX, error) ||
         !add_tlv(out, COMMISSION_TLV_PASSPHRASE, "passphrase", wifi->passphrase,
-                 TLV_PASSPHRASE_MIN, TLV_PASSPHRASE_MAX, error) ||
+                 COMMISSION_PASSPHRASE_MIN, COMMISSION_PASSPHRASE_MAX, error) ||
         (wifi->proxy && (!add_tlv(out, COMMISSION_TLV_PROXY, "proxy", wifi->proxy, 0,
-                                  TLV_PROXY_MAX, error) ||
+                                  COMMISSION_PROXY_MAX, error) ||
                          !proxy_ok(wifi->proxy, error))))
         return NULL;
     /* the largest (2+32 + 2+63 + 2+63 bytes) fits L's 200 */
-    G_STATIC_ASSERT(2 + TLV_SSID_MAX + 2 + TLV_PASSPHRASE_MAX + 2 + TLV_PROXY_MAX <=
+    G_STATIC_ASSERT(2 + COMMISSION_SSID_MAX + 2 + COMMISSION_PASSPHRASE_MAX + 2 + COMMISSION_PROXY_MAX <=
                     COMMISSION_BLOB_MAX_CT);
     return g_byte_array_free_to_bytes(g_steal_pointer(&out));
 }
@@ -209,18 +204,18 @@ GBytes *commission_blob_build(const uint8_t key[COMMISSION_KEY_LEN], const char 
     len = g_bytes_get_size(pt);
     total = COMMISSION_BLOB_HEADER + len + COMMISSION_BLOB_TAG_LEN;
     blob = g_malloc0(total);
-    memcpy(blob, "LCB1", 4);
-    iv = blob + 40;
-    if (!serial16(serial, blob + 4, error))
+    memcpy(blob, COMMISSION_BLOB_MAGIC, COMMISSION_BLOB_MAGIC_LEN);
+    iv = blob + COMMISSION_BLOB_OFF_IV;
+    if (!serial16(serial, blob + COMMISSION_BLOB_OFF_SERIAL, error))
         goto fail;
-    put_le32(blob + 20, n);
-    memcpy(blob + 24, nonce, COMMISSION_NONCE_LEN);
+    put_le32(blob + COMMISSION_BLOB_OFF_N, n);
+    memcpy(blob + COMMISSION_BLOB_OFF_NONCE, nonce, COMMISSION_NONCE_LEN);
     if (RAND_bytes(iv, COMMISSION_BLOB_IV_LEN) != 1) {
         openssl_fail(error, "drawing the blob's IV");
         goto fail;
     }
-    blob[52] = (uint8_t)len;
-    blob[53] = (uint8_t)(len >> 8);
+    blob[COMMISSION_BLOB_OFF_CT_LEN] = (uint8_t)len;
+    blob[COMMISSION_BLOB_OFF_CT_LEN + 1] = (uint8_t)(len >> 8);
     if (!gcm_seal(key, iv, blob, COMMISSION_BLOB_HEADER, g_bytes_get_data(pt, NULL), len,
                   blob + COMMISSION_BLOB_HEADER, blob + COMMISSION_BLOB_HEADER + len, error))
         goto fail;

@@ -5,24 +5,13 @@
 #ifndef LAMPCLOUD_COMMISSION_BLOB_H
 #define LAMPCLOUD_COMMISSION_BLOB_H
 
+#include "commission_format.h" /* the layouts, shared with the lamp */
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define COMMISSION_KEY_LEN 16
-#define COMMISSION_NONCE_LEN 16
-#define COMMISSION_PROOF_LEN 16
-#define COMMISSION_INFO_PROVED 40 /* lamp info bytes 0..39, covered by the proof */
-#define COMMISSION_INFO_VERSION 1
-#define COMMISSION_SERIAL16 16
-#define COMMISSION_BLOB_HEADER 54 /* magic .. L: also the GCM associated data */
-#define COMMISSION_BLOB_IV_LEN 12
-#define COMMISSION_BLOB_TAG_LEN 16
-#define COMMISSION_BLOB_MAX_CT 200
 #define COMMISSION_AHEAD_MAX 3 /* how far ahead of the registry a lamp's n is believed */
-
-/* TLV types of the blob's plaintext. */
-enum { COMMISSION_TLV_SSID = 1, COMMISSION_TLV_PASSPHRASE = 2, COMMISSION_TLV_PROXY = 3 };
 
 struct commission_wifi {
     const char *ssid;       /* 1..32 bytes */

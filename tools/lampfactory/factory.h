@@ -7,6 +7,8 @@
 
 #include "image.h"
 #include "keystore.h"
+#include "memory_map.h"
+#include "otp_layout.h"
 
 #include <glib.h>
 #include <openssl/evp.h>
@@ -119,18 +121,11 @@ struct keystore_entry {
 bool factory_keystore_build(const struct keystore_entry *entries, size_t n,
                             uint8_t out[KEYSTORE_SIZE], GError **error);
 
-/* otp_writer.c */
-#define OTP_IMAGE_SIZE 4096u
-#define OTP_LOCKS_OFF 0x000u
-#define OTP_SERIAL_OFF 0x010u
-#define OTP_SERIAL_MAX 15u
-#define FUSE_DEBUG_LOCK 1u
-#define FUSE_BOOT_LOCK 2u
-#define FUSE_BOOTLOADER_WP 4u
+/* otp_writer.c: the OTP_SIZE bytes of fuses (otp_layout.h) */
 bool factory_valid_serial(const char *serial, GError **error);
 /* profile: "production" (debug, boot and bootloader locked) or
  * "development" (bootloader write-protect only). */
-bool factory_otp_build(const char *serial, const char *profile, uint8_t out[OTP_IMAGE_SIZE],
+bool factory_otp_build(const char *serial, const char *profile, uint8_t out[OTP_SIZE],
                        GError **error);
 
 /* registry.c */
@@ -162,7 +157,7 @@ struct provision_params {
 bool factory_variant_bits(const char *name, uint32_t *bits, GError **error);
 /* The checks made before any key is drawn: serial, profile, endpoint,
  * variant, and a state directory that holds no lamp yet. */
-bool factory_lamp_check(const struct provision_params *p, uint8_t otp[OTP_IMAGE_SIZE],
+bool factory_lamp_check(const struct provision_params *p, uint8_t otp[OTP_SIZE],
                         uint32_t *variant, GError **error);
 /* A lamp on disk, not yet in the registry. */
 struct factory_lamp {

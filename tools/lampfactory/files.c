@@ -1,5 +1,6 @@
 /* tools/lampfactory/files.c: files of a fleet: atomic writes, keys. */
 #include "factory.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,16 +115,8 @@ bool factory_load_enc_key(const char *path, uint8_t key[16], GError **error)
     if (!g_file_get_contents(path, &text, NULL, error))
         return false;
     g_strstrip(text);
-    if (strlen(text) != 32)
-        goto bad;
-    for (int i = 0; i < 16; i++) {
-        int hi = g_ascii_xdigit_value(text[2 * i]), lo = g_ascii_xdigit_value(text[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            goto bad;
-        key[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
-bad:
+    if (hex_decode(text, key, 16))
+        return true;
     g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
                 "%s: a fleet firmware key is 32 hex digits (16 bytes)", path);
     return false;

@@ -1,5 +1,6 @@
 /* tools/lampfactory/fleet.c: a new fleet's trust material. */
 #include "factory.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <openssl/pem.h>
@@ -75,8 +76,7 @@ bool factory_fleet_init(const char *fleet_dir, const char *name, GError **error)
         factory_set_openssl_error(error, "drawing the fleet firmware key");
         return false;
     }
-    for (int i = 0; i < 16; i++)
-        g_snprintf(hex + 2 * i, 3, "%02x", enc[i]);
+    hex_encode_to(enc, sizeof(enc), hex);
     hex[32] = '\n';
     hex[33] = 0;
     OPENSSL_cleanse(enc, sizeof(enc));

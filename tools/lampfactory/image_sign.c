@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SRAM_BASE 0x20000000u
-#define SRAM_END 0x20040000u
-
 bool factory_parse_version(const char *text, uint32_t *version, GError **error)
 {
     unsigned long part[3];
@@ -43,7 +40,7 @@ bool factory_check_app_binary(const uint8_t *bin, size_t len, GError **error)
     }
     memcpy(&sp, bin, 4);
     memcpy(&reset, bin + 4, 4);
-    if (sp <= SRAM_BASE || sp > SRAM_END) {
+    if (sp <= SRAM_BASE || sp > SRAM_BASE + SRAM_SIZE) {
         g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
                     "not an application binary: initial stack pointer 0x%08x is outside SRAM", sp);
         return false;

@@ -2,6 +2,7 @@
  * (docs/tools.md).  Exit status: 0 done, 1 an operation or a verification
  * failed, 2 bad usage or bad input. */
 #include "factory.h"
+#include "hex.h"
 
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -146,10 +147,9 @@ static int cmd_sign(int argc, char **argv)
 
 static void print_hex(const char *label, const uint8_t *p, size_t n)
 {
-    printf("%-18s", label);
-    for (size_t i = 0; i < n; i++)
-        printf("%02x", p[i]);
-    printf("\n");
+    g_autofree char *text = hex_encode(p, n);
+
+    printf("%-18s%s\n", label, text);
 }
 
 static int cmd_inspect(int argc, char **argv)

@@ -19,7 +19,7 @@ bad:
     return false;
 }
 
-bool factory_otp_build(const char *serial, const char *profile, uint8_t out[OTP_IMAGE_SIZE],
+bool factory_otp_build(const char *serial, const char *profile, uint8_t out[OTP_SIZE],
                        GError **error)
 {
     uint32_t locks;
@@ -27,17 +27,17 @@ bool factory_otp_build(const char *serial, const char *profile, uint8_t out[OTP_
     if (!factory_valid_serial(serial, error))
         return false;
     if (!strcmp(profile, "production"))
-        locks = FUSE_DEBUG_LOCK | FUSE_BOOT_LOCK | FUSE_BOOTLOADER_WP;
+        locks = OTP_LOCKS_PRODUCTION;
     else if (!strcmp(profile, "development"))
-        locks = FUSE_BOOTLOADER_WP;
+        locks = OTP_LOCKS_DEVELOPMENT;
     else {
         g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
                     "profile '%s': production or development", profile);
         return false;
     }
-    memset(out, 0, OTP_IMAGE_SIZE);
+    memset(out, 0, OTP_SIZE);
     for (int i = 0; i < 4; i++)
-        out[OTP_LOCKS_OFF + i] = (uint8_t)(locks >> (8 * i));
-    memcpy(out + OTP_SERIAL_OFF, serial, strlen(serial));
+        out[OTP_LOCKS_OFFSET + i] = (uint8_t)(locks >> (8 * i));
+    memcpy(out + OTP_SERIAL_OFFSET, serial, strlen(serial));
     return true;
 }

@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FLASH_BYTES (2u * 1024 * 1024)
-
 bool factory_variant_bits(const char *name, uint32_t *bits, GError **error)
 {
     if (!name || !strcmp(name, "crypto")) {
@@ -57,7 +55,7 @@ bool factory_valid_endpoint(const char *endpoint, GError **error)
     return true;
 }
 
-bool factory_lamp_check(const struct provision_params *p, uint8_t otp[OTP_IMAGE_SIZE],
+bool factory_lamp_check(const struct provision_params *p, uint8_t otp[OTP_SIZE],
                         uint32_t *variant, GError **error)
 {
     g_autofree char *store = g_build_filename(p->state_dir, "lamp.img", NULL);
@@ -92,9 +90,9 @@ static uint8_t *flash_image(const struct factory_line *line, const struct provis
         { KS_COMMISSION_KEY, k0, 16 },
         { KS_CLOUD_ENDPOINT, (const uint8_t *)cloud, strlen(cloud) },
     };
-    uint8_t *flash = g_malloc(FLASH_BYTES);
+    uint8_t *flash = g_malloc(FLASH_SIZE);
 
-    memset(flash, 0xFF, FLASH_BYTES);
+    memset(flash, 0xFF, FLASH_SIZE);
     memcpy(flash, line->boot, line->boot_len);
     if (!factory_keystore_build(entries, G_N_ELEMENTS(entries), flash + KEYSTORE_ADDR, error)) {
         g_free(flash);
@@ -108,7 +106,7 @@ bool factory_lamp_make(const struct factory_line *line, const struct provision_p
                        struct factory_lamp *out, GError **error)
 {
     g_autofree uint8_t *key_der = NULL, *cert_der = NULL;
-    uint8_t otp[OTP_IMAGE_SIZE], *flash = NULL;
+    uint8_t otp[OTP_SIZE], *flash = NULL;
     size_t key_len = 0, cert_len;
     uint32_t variant;
     bool ok = false;
@@ -129,7 +127,7 @@ bool factory_lamp_make(const struct factory_line *line, const struct provision_p
                     g_strerror(errno));
         goto out;
     }
-    ok = flash_store_create(p->state_dir, flash, FLASH_BYTES, otp, OTP_IMAGE_SIZE, variant, error);
+    ok = flash_store_create(p->state_dir, flash, FLASH_SIZE, otp, OTP_SIZE, variant, error);
 out:
     if (flash) {
         OPENSSL_cleanse(flash + KEYSTORE_ADDR, KEYSTORE_SIZE); /* the device key */

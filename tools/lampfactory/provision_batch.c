@@ -141,7 +141,7 @@ static gpointer worker(gpointer data)
         struct pending_row row = { .index = i };
         const struct factory_line *line = NULL;
         g_autoptr(GError) error = NULL;
-        uint8_t otp[OTP_IMAGE_SIZE];
+        uint8_t otp[OTP_SIZE];
         uint32_t variant;
         bool made = factory_lamp_check(p, otp, &variant, &error) &&
                     (line = line_for(lines, p, &error)) && registry_allows(b, p, &error) &&

@@ -4,8 +4,6 @@
 #include <openssl/core_names.h>
 #include <string.h>
 
-#define BOOTLOADER_MAX 0x10000u
-
 /* Raw modulus (512 bytes big endian) and exponent. */
 static bool rsa_raw(EVP_PKEY *pub, struct factory_line *line, GError **error)
 {
@@ -61,7 +59,7 @@ struct factory_line *factory_line_open(const char *fleet_dir, const char *image_
     if (!g_file_get_contents(image_path, &img, &img_len, error) ||
         !g_file_get_contents(bootloader_path, &boot, &boot_len, error))
         goto out;
-    if (boot_len < 8 || boot_len > BOOTLOADER_MAX) {
+    if (boot_len < 8 || boot_len > BOOTLOADER_SIZE) {
         g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
                     "%s: %zu bytes; a bootloader is 8 bytes to 64 KiB", bootloader_path,
                     (size_t)boot_len);

@@ -1,6 +1,7 @@
 /* tools/lampfactory/registry.c: the fleet's lamp registry (SQLite,
  * docs/formats.md#registry), which the reference cloud reads. */
 #include "factory.h"
+#include "hex.h"
 
 #include <sqlite3.h>
 #include <string.h>
@@ -92,8 +93,7 @@ bool factory_registry_add(struct factory_registry *r, const char *serial, const 
     char hex[33];
     int rc;
 
-    for (int i = 0; i < 16; i++)
-        g_snprintf(hex + 2 * i, 3, "%02x", k0[i]);
+    hex_encode_to(k0, 16, hex);
     if (sqlite3_prepare_v2(r->db,
                            replace ? "INSERT OR REPLACE INTO lamps(serial, profile, device_cert_pem,"
                                      " commission_key_hex, provisioned_at) VALUES(?, ?, ?, ?,"

@@ -138,20 +138,21 @@ bool cloud_client_login(struct cloud_client *c, const char *user, const char *pa
 
 bool lamp_info_parse(const char *hex, struct lamp_info *out, GError **error)
 {
-    uint8_t b[56];
+    uint8_t b[COMMISSION_INFO_LEN];
 
-    if (!hex_decode(hex, b, sizeof(b)) || b[0] != 1) {
+    if (!hex_decode(hex, b, sizeof(b)) || b[COMMISSION_INFO_OFF_VERSION] != COMMISSION_INFO_VERSION) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                     "lamp info is not the 56-byte version-1 record of docs/commissioning.md");
         return false;
     }
     memset(out, 0, sizeof(*out));
-    out->version = b[0];
-    out->flags = b[1];
-    memcpy(out->serial, b + 4, 16);
-    out->n = b[20] | (uint32_t)b[21] << 8 | (uint32_t)b[22] << 16 | (uint32_t)b[23] << 24;
-    memcpy(out->nonce, b + 24, 16);
-    memcpy(out->proof, b + 40, 16);
+    out->version = b[COMMISSION_INFO_OFF_VERSION];
+    out->flags = b[COMMISSION_INFO_OFF_FLAGS];
+    memcpy(out->serial, b + COMMISSION_INFO_OFF_SERIAL, COMMISSION_SERIAL16);
+    memcpy(&out->n, b + COMMISSION_INFO_OFF_N, sizeof(out->n));
+    out->n = GUINT32_FROM_LE(out->n);
+    memcpy(out->nonce, b + COMMISSION_INFO_OFF_NONCE, COMMISSION_NONCE_LEN);
+    memcpy(out->proof, b + COMMISSION_INFO_OFF_PROOF, COMMISSION_PROOF_LEN);
     return true;
 }
 
@@ -159,7 +160,8 @@ char *cloud_client_commission(struct cloud_client *c, const struct lamp_info *in
                               const struct site_wifi *wifi, long *status, GError **error)
 {
     cJSON *req = cJSON_CreateObject(), *ans;
-    g_autofree char *nonce = hex_encode(info->nonce, 16), *proof = hex_encode(info->proof, 16);
+    g_autofree char *nonce = hex_encode(info->nonce, COMMISSION_NONCE_LEN),
+                     *proof = hex_encode(info->proof, COMMISSION_PROOF_LEN);
     const cJSON *blob;
     char *out = NULL;
 

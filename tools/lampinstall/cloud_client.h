@@ -5,6 +5,8 @@
 #ifndef LAMPINSTALL_CLOUD_CLIENT_H
 #define LAMPINSTALL_CLOUD_CLIENT_H
 
+#include "commission_format.h"
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,9 +22,9 @@ bool cloud_client_login(struct cloud_client *c, const char *user, const char *pa
 /* What a lamp's info characteristic said (docs/commissioning.md#lamp-info). */
 struct lamp_info {
     uint8_t version, flags;
-    char serial[17];
+    char serial[COMMISSION_SERIAL16 + 1];
     uint32_t n;
-    uint8_t nonce[16], proof[16];
+    uint8_t nonce[COMMISSION_NONCE_LEN], proof[COMMISSION_PROOF_LEN];
 };
 bool lamp_info_parse(const char *hex, struct lamp_info *out, GError **error);
 

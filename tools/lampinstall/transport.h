@@ -5,13 +5,10 @@
 #ifndef LAMPINSTALL_TRANSPORT_H
 #define LAMPINSTALL_TRANSPORT_H
 
+#include "commission_format.h" /* COMMISSION_*_UUID */
+
 #include <glib.h>
 #include <stdbool.h>
-
-#define SERVICE_UUID "a7c30001-5c1e-4d6b-9a0f-6c616d700000"
-#define INFO_UUID "a7c30002-5c1e-4d6b-9a0f-6c616d700000"
-#define CREDS_UUID "a7c30003-5c1e-4d6b-9a0f-6c616d700000"
-#define STATUS_UUID "a7c30004-5c1e-4d6b-9a0f-6c616d700000"
 
 struct transport {
     const struct transport_ops *ops;

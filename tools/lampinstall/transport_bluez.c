@@ -96,7 +96,7 @@ static GPtrArray *scan(struct transport *t, GError **error)
     GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
 
     g_variant_builder_init(&uuids, G_VARIANT_TYPE("as"));
-    g_variant_builder_add(&uuids, "s", SERVICE_UUID);
+    g_variant_builder_add(&uuids, "s", COMMISSION_SERVICE_UUID);
     g_variant_builder_init(&filter, G_VARIANT_TYPE("a{sv}"));
     g_variant_builder_add(&filter, "{sv}", "UUIDs", g_variant_builder_end(&uuids));
     g_variant_builder_add(&filter, "{sv}", "Transport", g_variant_new_string("le"));
@@ -126,7 +126,7 @@ static GPtrArray *scan(struct transport *t, GError **error)
         g_autoptr(GVariant) c = NULL;
         g_variant_unref(ifaces);
         if (!dev || !g_str_has_prefix(path, b->adapter) || !list ||
-            !g_strv_contains(list, SERVICE_UUID))
+            !g_strv_contains(list, COMMISSION_SERVICE_UUID))
             continue;
         if (!(c = call(b, path, "org.bluez.Device1", "Connect", NULL, &e))) {
             fprintf(stderr, "lampinstall: %s\n", e->message);
@@ -152,7 +152,7 @@ static GPtrArray *scan(struct transport *t, GError **error)
         g_autoptr(GVariant) svc = g_variant_lookup_value(ifaces, "org.bluez.GattService1", NULL);
         const char *uuid;
         g_variant_unref(ifaces);
-        if (svc && g_variant_lookup(svc, "UUID", "&s", &uuid) && !g_ascii_strcasecmp(uuid, SERVICE_UUID)) {
+        if (svc && g_variant_lookup(svc, "UUID", "&s", &uuid) && !g_ascii_strcasecmp(uuid, COMMISSION_SERVICE_UUID)) {
             g_hash_table_insert(b->lamps, g_strdup(path), g_new0(struct lamp_chars, 1));
             g_ptr_array_add(ids, g_strdup(path));
         }
@@ -167,11 +167,11 @@ static GPtrArray *scan(struct transport *t, GError **error)
             !g_variant_lookup(chr, "Service", "&o", &service) ||
             !(lc = g_hash_table_lookup(b->lamps, service)))
             continue;
-        if (!g_ascii_strcasecmp(uuid, INFO_UUID))
+        if (!g_ascii_strcasecmp(uuid, COMMISSION_INFO_UUID))
             lc->info = g_strdup(path);
-        else if (!g_ascii_strcasecmp(uuid, CREDS_UUID))
+        else if (!g_ascii_strcasecmp(uuid, COMMISSION_CREDS_UUID))
             lc->creds = g_strdup(path);
-        else if (!g_ascii_strcasecmp(uuid, STATUS_UUID))
+        else if (!g_ascii_strcasecmp(uuid, COMMISSION_STATUS_UUID))
             lc->status = g_strdup(path);
     }
     return ids;

@@ -41,7 +41,7 @@ static GPtrArray *scan(struct transport *t, GError **error)
     for (guint i = 0; i < lines->len; i++) {
         g_auto(GStrv) w = g_strsplit(lines->pdata[i], " ", 0);
         if (g_strv_length(w) >= 3 && !strcmp(w[0], "adv") &&
-            g_strv_contains((const char *const *)w + 3, SERVICE_UUID))
+            g_strv_contains((const char *const *)w + 3, COMMISSION_SERVICE_UUID))
             g_ptr_array_add(ids, g_strdup(w[1]));
     }
     return ids;
@@ -55,13 +55,13 @@ static bool open_lamp(struct transport *t, const char *id, GError **error)
 static char *read_info(struct transport *t, const char *id, GError **error)
 {
     char *reply = NULL;
-    return call(t, &reply, error, "read %s %s", id, INFO_UUID) ? reply : NULL;
+    return call(t, &reply, error, "read %s %s", id, COMMISSION_INFO_UUID) ? reply : NULL;
 }
 
 static bool send_blob(struct transport *t, const char *id, const char *hex, GError **error)
 {
-    return call(t, NULL, error, "subscribe %s %s", id, STATUS_UUID) &&
-           call(t, NULL, error, "write %s %s %s", id, CREDS_UUID, hex);
+    return call(t, NULL, error, "subscribe %s %s", id, COMMISSION_STATUS_UUID) &&
+           call(t, NULL, error, "write %s %s %s", id, COMMISSION_CREDS_UUID, hex);
 }
 
 static char *await_status(struct transport *t, const char *id, int timeout_ms, GError **error)
@@ -77,7 +77,7 @@ static char *await_status(struct transport *t, const char *id, int timeout_ms, G
                         "the lamp dropped the link before answering");
             return NULL;
         }
-        if (g_strv_length(w) == 4 && !strcmp(w[2], STATUS_UUID)) {
+        if (g_strv_length(w) == 4 && !strcmp(w[2], COMMISSION_STATUS_UUID)) {
             size_t n = strlen(w[3]) / 2;
             char *text = g_malloc0(n + 1);
             if (!hex_decode(w[3], (uint8_t *)text, n)) {

@@ -228,7 +228,7 @@ static void keystore_layout(void)
 
 static void otp_profiles(void)
 {
-    uint8_t otp[OTP_IMAGE_SIZE];
+    uint8_t otp[OTP_SIZE];
 
     CU_ASSERT_TRUE_FATAL(factory_otp_build("LMP-42", "production", otp, NULL));
     CU_ASSERT_EQUAL(otp[0], 0x07);

@@ -112,7 +112,7 @@ static bool lamp_on_disk(const struct provision_params *p)
     struct guest_mem *mem = guest_mem_new(NULL, NULL);
     struct flash_store *st = mem ? flash_store_open(p->state_dir, mem, NULL) : NULL;
     const uint8_t *flash = mem ? guest_mem_flash(mem) : NULL, *otp = mem ? guest_mem_otp(mem) : NULL;
-    bool ok = st && memcmp(otp + OTP_SERIAL_OFF, p->serial, strlen(p->serial) + 1) == 0 &&
+    bool ok = st && memcmp(otp + OTP_SERIAL_OFFSET, p->serial, strlen(p->serial) + 1) == 0 &&
               memcmp(flash + KEYSTORE_ADDR, "LKS1", 4) == 0 &&
               memcmp(flash + SLOT_A_ADDR, "LIMG", 4) == 0;
 

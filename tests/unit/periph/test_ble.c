@@ -4,6 +4,7 @@
  * medium is told (advertising, notifications, a link the lamp ends). */
 #include "periph_harness.h"
 #include "ble.h"
+#include "commission_format.h"
 
 #include <CUnit/Basic.h>
 #include <string.h>
@@ -273,6 +274,28 @@ static void uuid_text_round_trip(void)
     CU_ASSERT_FALSE(ble_uuid_parse("g7c30003-5c1e-4d6b-9a0f-6c616d700000", u));
 }
 
+/* commission_format.h writes each commissioning UUID twice, as the bytes
+ * the firmware gives the controller and as the text a central names it
+ * by: the two must be the same UUID. */
+static void commission_uuid_bytes_and_text_agree(void)
+{
+    static const struct {
+        uint8_t bytes[16];
+        const char *text;
+    } uuids[] = {
+        { COMMISSION_UUID_BYTES(COMMISSION_SERVICE_N), COMMISSION_SERVICE_UUID },
+        { COMMISSION_UUID_BYTES(COMMISSION_INFO_N), COMMISSION_INFO_UUID },
+        { COMMISSION_UUID_BYTES(COMMISSION_CREDS_N), COMMISSION_CREDS_UUID },
+        { COMMISSION_UUID_BYTES(COMMISSION_STATUS_N), COMMISSION_STATUS_UUID },
+    };
+    char text[37];
+
+    for (size_t i = 0; i < G_N_ELEMENTS(uuids); i++) {
+        ble_uuid_format(uuids[i].bytes, text);
+        CU_ASSERT_STRING_EQUAL(text, uuids[i].text);
+    }
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -288,6 +311,7 @@ int main(void)
     CU_add_test(s, "full_queue_refuses_writes_and_links_end_both_ways",
                 full_queue_refuses_writes_and_links_end_both_ways);
     CU_add_test(s, "uuid_text_round_trip", uuid_text_round_trip);
+    CU_add_test(s, "commission_uuid_bytes_and_text_agree", commission_uuid_bytes_and_text_agree);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -8,6 +8,7 @@
 #include "periph_harness.h"
 #include "crypto_host.h"
 #include "crypto_hw.h"
+#include "hex.h"
 
 #include <CUnit/Basic.h>
 #include <openssl/evp.h>
@@ -56,13 +57,13 @@ static uint8_t *ram(uint32_t addr, uint32_t len) { return machine_sram_range_rw(
 
 static void put(uint32_t addr, const void *p, uint32_t len) { memcpy(ram(addr, len), p, len); }
 
-/* Decodes h into out; returns the byte count. */
+/* Decodes the test vector h into out; returns the byte count. */
 static size_t hex(uint8_t *out, const char *h)
 {
-    size_t i;
-    for (i = 0; h[2 * i]; i++)
-        sscanf(h + 2 * i, "%2hhx", &out[i]);
-    return i;
+    size_t n = strlen(h) / 2;
+
+    CU_ASSERT_FATAL(hex_decode(h, out, n));
+    return n;
 }
 
 /* Runs a command to completion (jumping lamp time for the public-key ones);

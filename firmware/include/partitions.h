@@ -1,0 +1,27 @@
+/* firmware/include/partitions.h: how the 2 MiB of flash is divided
+ * (docs/hardware.md#flash-partitions).  Shared by the bootloader and the
+ * application, the emulator (the bootloader's write-protect), the factory
+ * that lays a new lamp's flash out and the simulator (slot A's watch,
+ * external boot).  image.h adds what lies inside a slot. */
+#ifndef LAMP_PARTITIONS_H
+#define LAMP_PARTITIONS_H
+
+#include "memory_map.h"
+
+#define BOOTLOADER_ADDR 0x00000000u
+#define BOOTLOADER_SIZE 0x00010000u /* sectors 0-15, write-protected after manufacture */
+#define KEYSTORE_ADDR 0x00010000u
+#define KEYSTORE_SIZE 0x00002000u
+#define NVSTORE_ADDR 0x00012000u
+#define NVSTORE_SIZE 0x0000E000u
+#define SLOT_A_ADDR 0x00020000u     /* the running image */
+#define SLOT_B_ADDR 0x00110000u     /* download and staging */
+#define SLOT_SIZE 0x000F0000u
+
+_Static_assert(BOOTLOADER_ADDR + BOOTLOADER_SIZE == KEYSTORE_ADDR, "keystore follows the bootloader");
+_Static_assert(KEYSTORE_ADDR + KEYSTORE_SIZE == NVSTORE_ADDR, "nvstore follows the keystore");
+_Static_assert(NVSTORE_ADDR + NVSTORE_SIZE == SLOT_A_ADDR, "slot A follows the nvstore");
+_Static_assert(SLOT_A_ADDR + SLOT_SIZE == SLOT_B_ADDR, "slot B follows slot A");
+_Static_assert(SLOT_B_ADDR + SLOT_SIZE <= FLASH_BASE + FLASH_SIZE, "slot B ends inside flash");
+
+#endif
