@@ -37,6 +37,7 @@ static const struct {
     { "net", NET_BASE, &net_ops },
     { "crypto", CRYPTO_BASE, &crypto_ops }, /* only on the variant with the engine */
     { "ble", BLE_BASE, &ble_ops },
+    { "light", LIGHT_BASE, &light_ops },
 };
 
 static void *periph_create(struct machine *m, const char *name, GError **error)
@@ -50,6 +51,7 @@ static void *periph_create(struct machine *m, const char *name, GError **error)
     if (!strcmp(name, "net")) return net_new(m, error);
     if (!strcmp(name, "crypto")) return crypto_new(m, error);
     if (!strcmp(name, "ble")) return ble_new(m, error);
+    if (!strcmp(name, "light")) return light_new(m, error);
     return wdt_new(m, error);
 }
 
@@ -803,4 +805,12 @@ bool machine_has_crypto_engine(const struct machine *m)
 struct ble_radio *machine_ble_radio(struct machine *m)
 {
     return m->ble;
+}
+
+void *machine_periph_opaque(struct machine *m, const struct periph_ops *ops)
+{
+    for (unsigned i = 0; i < m->nperiphs; i++)
+        if (m->periphs[i].ops == ops)
+            return m->periphs[i].opaque;
+    return NULL;
 }

@@ -7,6 +7,7 @@
 #ifndef LAMPSIM_EMU_PERIPH_H
 #define LAMPSIM_EMU_PERIPH_H
 
+#include "light_hw.h"
 #include "machine.h"
 #include "memory_map.h"
 
@@ -35,6 +36,7 @@ struct periph_ops {
 #define NET_BASE (PERIPH_BASE + 0x7000)
 #define CRYPTO_BASE (PERIPH_BASE + 0x8000)
 #define BLE_BASE (PERIPH_BASE + 0x9000)
+/* LIGHT_BASE: light_hw.h */
 
 /* External interrupt numbers (NVIC IRQ n = exception 16 + n). */
 enum {
@@ -47,6 +49,7 @@ enum {
     IRQ_NET = 6,
     IRQ_CRYPTO = 7,
     IRQ_BLE = 8,
+    IRQ_LIGHT = LIGHT_IRQ,
     IRQ_COUNT = 32,
 };
 
@@ -94,10 +97,13 @@ const struct machine_config *machine_config(const struct machine *m);
 /* A deterministic 64-bit stream per machine (seed from config), for models
  * that need randomness in reproducible runs. */
 uint64_t machine_seeded_u64(struct machine *m);
+/* The state of the model in m's table that has these ops, or NULL: for a
+ * model's own host API (machine_light_* in light.c). */
+void *machine_periph_opaque(struct machine *m, const struct periph_ops *ops);
 
 /* The peripheral models and their extra entry points. */
 extern const struct periph_ops sysctl_ops, flashctl_ops, rng_ops, uart_ops,
-    rtc_ops, timer_ops, wdt_ops, net_ops, crypto_ops, ble_ops;
+    rtc_ops, timer_ops, wdt_ops, net_ops, crypto_ops, ble_ops, light_ops;
 
 void *sysctl_new(struct machine *m, GError **error);
 void *rng_new(struct machine *m, GError **error);
@@ -112,6 +118,7 @@ void net_fault(void *net, enum machine_net_fault f, uint32_t arg);
 void net_get_stats(void *net, struct machine_net_stats *out);
 void *crypto_new(struct machine *m, GError **error);
 void *ble_new(struct machine *m, GError **error);
+void *light_new(struct machine *m, GError **error);
 uint64_t crypto_op_count(void *crypto);
 
 /* The machine's memory: flash, SRAM and OTP (guest_mem.h). */
