@@ -39,7 +39,7 @@ _Static_assert(LIGHT_BASE >= PERIPH_BASE &&
 #define THERMAL_K_PER_W 2.5  /* the driver's steady rise over ambient, per W of input */
 #define THERMAL_TAU_S 300.0  /* its time constant */
 
-/* Sensor faults (docs/hardware.md#light-sensor-faults). */
+/* Sensor faults (docs/hardware.md#the-room-and-sensor-faults). */
 #define NOISE_PERIOD_NS 100000000ull /* a noisy reading changes every 100 ms */
 #define TEMP_NOISE_C 1.0             /* +- */
 #define LUX_NOISE_SHARE 0.10         /* +- 10 % of the reading ... */
@@ -813,7 +813,7 @@ static void power_on_state(struct light *l, uint64_t now)
  * enables, events, thresholds, the snapshot address), not the light
  * engine: the light stays as it is (a fade goes on), the meter keeps
  * counting, the sensors keep sensing.  Power on resets everything but the
- * room and the sensors' faults (docs/hardware.md#light-reset). */
+ * room and the sensors' faults (docs/hardware.md#resets-and-the-energy-counter). */
 static void light_reset(void *opaque, uint32_t cause)
 {
     struct light *l = opaque;

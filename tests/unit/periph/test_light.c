@@ -772,7 +772,7 @@ static void energy_accumulates(void)
 }
 
 /* The meter keeps counting through an MCU reset, and loses its count with
- * the power (docs/hardware.md#light-reset). */
+ * the power (docs/hardware.md#resets-and-the-energy-counter). */
 static void energy_survives_reset_not_power_cut(void)
 {
     begin();
