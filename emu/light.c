@@ -159,22 +159,24 @@ static double unit(uint64_t h) /* [0, 1) */
     return (double)(h >> 11) * 0x1.0p-53;
 }
 
-static double fade_level(const struct fade *f, uint64_t t)
+/* Where a quantity of the plan is at t: from, moving linearly, then to. */
+static double fade_at(const struct fade *f, uint64_t t, double from, double to)
 {
     if (t >= f->start + f->ns)
-        return f->to_level;
+        return to;
     if (t <= f->start)
-        return f->from_level;
-    return f->from_level + (f->to_level - f->from_level) * (double)(t - f->start) / (double)f->ns;
+        return from;
+    return from + (to - from) * (double)(t - f->start) / (double)f->ns;
+}
+
+static double fade_level(const struct fade *f, uint64_t t)
+{
+    return fade_at(f, t, f->from_level, f->to_level);
 }
 
 static double fade_mired(const struct fade *f, uint64_t t)
 {
-    if (t >= f->start + f->ns)
-        return f->to_mired;
-    if (t <= f->start)
-        return f->from_mired;
-    return f->from_mired + (f->to_mired - f->from_mired) * (double)(t - f->start) / (double)f->ns;
+    return fade_at(f, t, f->from_mired, f->to_mired);
 }
 
 static bool enabled(const struct light *l) { return l->ctrl & LIGHT_CTRL_EN; }

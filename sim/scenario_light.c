@@ -14,12 +14,23 @@ static struct machine *machine_of(lua_State *L)
     return lamp_machine(check_lamp(L)->lamp);
 }
 
-/* Applies a changed room, or raises the model's refusal as a Lua error. */
-static int set_env(lua_State *L, const struct machine_light_env *env)
+enum room_field { ROOM_DAYLIGHT, ROOM_OCCUPIED, ROOM_AMBIENT };
+
+/* Changes one thing of the room to argument 2, or raises the model's
+ * refusal as a Lua error. */
+static int change_room(lua_State *L, enum room_field field)
 {
+    struct machine *m = machine_of(L);
+    struct machine_light_env env;
     GError *error = NULL;
 
-    if (!machine_light_set_env(machine_of(L), env, &error)) {
+    machine_light_get_env(m, &env);
+    switch (field) {
+    case ROOM_DAYLIGHT: env.daylight_lux = luaL_checknumber(L, 2); break;
+    case ROOM_OCCUPIED: luaL_checkany(L, 2); env.occupied = lua_toboolean(L, 2); break;
+    case ROOM_AMBIENT: env.ambient_temp_c = luaL_checknumber(L, 2); break;
+    }
+    if (!machine_light_set_env(m, &env, &error)) {
         lua_pushstring(L, error->message);
         g_error_free(error);
         return lua_error(L);
@@ -28,36 +39,12 @@ static int set_env(lua_State *L, const struct machine_light_env *env)
 }
 
 /* lamp:set_daylight(lux) */
-static int l_set_daylight(lua_State *L)
-{
-    struct machine_light_env env;
-
-    machine_light_get_env(machine_of(L), &env);
-    env.daylight_lux = luaL_checknumber(L, 2);
-    return set_env(L, &env);
-}
-
+static int l_set_daylight(lua_State *L) { return change_room(L, ROOM_DAYLIGHT); }
 /* lamp:set_occupied(bool): someone moves in the room all the time, or
  * not (the hold time runs from now). */
-static int l_set_occupied(lua_State *L)
-{
-    struct machine_light_env env;
-
-    luaL_checkany(L, 2);
-    machine_light_get_env(machine_of(L), &env);
-    env.occupied = lua_toboolean(L, 2);
-    return set_env(L, &env);
-}
-
+static int l_set_occupied(lua_State *L) { return change_room(L, ROOM_OCCUPIED); }
 /* lamp:set_ambient_temp(degC) */
-static int l_set_ambient_temp(lua_State *L)
-{
-    struct machine_light_env env;
-
-    machine_light_get_env(machine_of(L), &env);
-    env.ambient_temp_c = luaL_checknumber(L, 2);
-    return set_env(L, &env);
-}
+static int l_set_ambient_temp(lua_State *L) { return change_room(L, ROOM_AMBIENT); }
 
 /* lamp:motion(): one movement in front of the PIR. */
 static int l_motion(lua_State *L)
