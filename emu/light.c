@@ -69,17 +69,17 @@ static double lamp_watts(bool en, double d)
 }
 
 /* lamp_watts over a piece where d = d0 + r u (u in seconds), as
- * c0 + c1 u + c2 u^2.  The driver is on over the whole open interval as
- * soon as one end is above 0. */
+ * c0 + c1 u + c2 u^2; on: the driver drives over the piece (EN, and the
+ * duty above 0 inside it). */
 struct poly {
     double c0, c1, c2;
 };
 
-static struct poly watts_poly(bool en, double d0, double d1, double r)
+static struct poly watts_poly(bool on, double d0, double r)
 {
     double k1 = LED_FULL_W * (1 + DRIVER_LOSS_PROP), k2 = DRIVER_LOSS_SQUARE * LED_FULL_W * LED_FULL_W;
 
-    if (!en || (d0 <= 0 && d1 <= 0))
+    if (!on)
         return (struct poly){ STANDBY_W, 0, 0 };
     return (struct poly){ STANDBY_W + DRIVER_IDLE_W + k1 * d0 + k2 * d0 * d0, k1 * r + 2 * k2 * d0 * r,
                           k2 * r * r };
@@ -184,21 +184,22 @@ static uint64_t fade_end(const struct light *l) { return l->fade.start + l->fade
 
 /* ---- physics: exact from the anchor ---- */
 
-/* One piece of the plan, span_s long, with the duty going linearly from
- * d0 to d1: the input power is a quadratic in time, the first-order
- * thermal equation dT/du = (Tss(u) - T) / tau with Tss = ambient + k P(u)
- * has the particular solution below, and energy is its integral. */
-static void physics_piece(bool en, double d0, double d1, double span_s, double ambient_c,
+/* One piece of the plan, span_s long, with the duty d0 + r u: the input
+ * power is a quadratic in time, the first-order thermal equation
+ * dT/du = (Tss(u) - T) / tau with Tss = ambient + k P(u) has the
+ * particular solution Tp below (T = Tp + (T0 - Tp(0)) e^(-u/tau), written
+ * with expm1 so that short pieces of fast fades keep their precision), and
+ * energy is the power's integral. */
+static void physics_piece(bool en, double d0, double r, double span_s, double ambient_c,
                           double *temp_c, double *energy_j)
 {
     double u = span_s, tau = THERMAL_TAU_S;
-    struct poly p = watts_poly(en, d0, d1, span_s > 0 ? (d1 - d0) / span_s : 0);
+    struct poly p = watts_poly(en && (d0 > 0 || d0 + r * u > 0), d0, r);
     double a = ambient_c + THERMAL_K_PER_W * p.c0, b = THERMAL_K_PER_W * p.c1,
            c = THERMAL_K_PER_W * p.c2;
     double tp0 = a - b * tau + 2 * c * tau * tau;
-    double tp_end = tp0 + (b - 2 * c * tau) * u + c * u * u;
 
-    *temp_c = tp_end + (*temp_c - tp0) * exp(-u / tau);
+    *temp_c += (*temp_c - tp0) * expm1(-u / tau) + (b - 2 * c * tau) * u + c * u * u;
     *energy_j += p.c0 * u + p.c1 * u * u / 2 + p.c2 * u * u * u / 3;
 }
 
@@ -206,11 +207,13 @@ static void physics_at(const struct light *l, uint64_t t, double *temp_c, double
 {
     uint64_t a = l->anchor_ns, fe = fade_end(l);
     double temp = l->anchor_temp_c, energy = l->anchor_energy_j;
+    /* the fade's rate from its definition, not from two close samples */
+    double rate = l->fade.ns ? (l->fade.to_level - l->fade.from_level) / (l->fade.ns / 1e9) : 0;
 
     while (a < t) {
         uint64_t b = a < fe ? MIN(t, fe) : t;
-        physics_piece(enabled(l), fade_level(&l->fade, a), fade_level(&l->fade, b),
-                      (double)(b - a) / 1e9, l->env.ambient_temp_c, &temp, &energy);
+        physics_piece(enabled(l), fade_level(&l->fade, a), a < fe ? rate : 0, (double)(b - a) / 1e9,
+                      l->env.ambient_temp_c, &temp, &energy);
         a = b;
     }
     *temp_c = temp;

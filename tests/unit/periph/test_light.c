@@ -470,6 +470,63 @@ static void temperature_rises_toward_steady_state(void)
     CU_ASSERT_DOUBLE_EQUAL(state().temp_c, 76.49, 0.01);
 }
 
+/* The documented input power (docs/hardware.md#the-lamp-model), for the
+ * integration below. */
+static double doc_watts(double d)
+{
+    double led = 15.4 * d;
+    return d > 0 ? 0.30 + 0.40 + 1.06 * led + 0.004 * led * led : 0.30;
+}
+
+/* During fades the model's closed form matches the thermal equation
+ * integrated step by step (RK4, 10 ms steps), and its energy the power's
+ * integral, sampled however often it is read. */
+static void temperature_during_fades_matches_the_equation(void)
+{
+    static const struct {
+        uint32_t from, to, ms, reads;
+    } cases[] = {
+        { 0, 100000, 600000, 1 },
+        { 100000, 0, 200000, 50 },
+        { 20000, 90000, 1000, 7 },
+        { 100000, 5000, 1, 3 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        double span_s = MAX(cases[i].ms / 1000.0, 60.0), temp = 25, energy = 0;
+        double d0 = cases[i].from / 1e5, d1 = cases[i].to / 1e5, fade_s = cases[i].ms / 1000.0;
+        begin();
+        set_env(0, false, 25);
+        machine_power_on(m);
+        set_output(cases[i].from, 4000, true);
+        double e0 = state().energy_wh;
+        wr(LIGHT_REG_TARGET_LEVEL, cases[i].to);
+        uint64_t t0 = machine_now_ns(m);
+        wr(LIGHT_REG_FADE, cases[i].ms);
+        for (uint32_t k = 1; k <= cases[i].reads; k++) {
+            run_to(t0 + (uint64_t)(span_s * 1e9 * k / cases[i].reads));
+            rd(LIGHT_REG_TEMP);
+        }
+        /* steps of 10 ms, or a thousandth of a shorter fade, landing on its end */
+        for (double t = 0, dt; t < span_s - 1e-12; t += dt) {
+            double p[3], k1, k2, k3, k4;
+            dt = t < fade_s ? MIN(MIN(0.01, fade_s / 1000), fade_s - t) : MIN(0.01, span_s - t);
+            for (int j = 0; j < 3; j++) {
+                double at = t + dt * j / 2;
+                p[j] = doc_watts(at >= fade_s ? d1 : d0 + (d1 - d0) * at / fade_s);
+            }
+            k1 = (25 + 2.5 * p[0] - temp) / 300;
+            k2 = (25 + 2.5 * p[1] - (temp + dt / 2 * k1)) / 300;
+            k3 = (25 + 2.5 * p[1] - (temp + dt / 2 * k2)) / 300;
+            k4 = (25 + 2.5 * p[2] - (temp + dt * k3)) / 300;
+            temp += dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+            energy += dt / 6 * (p[0] + 4 * p[1] + p[2]);
+        }
+        CU_ASSERT_DOUBLE_EQUAL(state().temp_c, temp, 0.001);
+        CU_ASSERT_DOUBLE_EQUAL((state().energy_wh - e0) * 3600, energy, 0.01);
+    }
+}
+
 /* Over-temperature: ambient 45 degC at full tends to 89.93 degC, so the
  * comparator trips at 85 degC after 662.84 s, with its interrupt then;
  * dimmed to off it tends to 45.75 degC and clears below 75 degC 88.22 s
@@ -978,6 +1035,8 @@ int main(void)
         { "lux_is_daylight_plus_the_lamps_leak", lux_is_daylight_plus_the_lamps_leak },
         { "lux_window_interrupts_when_left", lux_window_interrupts_when_left },
         { "temperature_rises_toward_steady_state", temperature_rises_toward_steady_state },
+        { "temperature_during_fades_matches_the_equation",
+          temperature_during_fades_matches_the_equation },
         { "overtemp_flag_and_interrupts_at_the_crossings", overtemp_flag_and_interrupts_at_the_crossings },
         { "temperature_thresholds", temperature_thresholds },
         { "lux_stuck_freezes_the_reading", lux_stuck_freezes_the_reading },
