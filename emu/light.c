@@ -46,8 +46,8 @@ _Static_assert(LIGHT_BASE >= PERIPH_BASE &&
 #define LUX_NOISE_FLOOR 2.0          /* ... + 2 lx */
 #define GHOST_MEAN_S 20.0            /* a noisy PIR's false triggers, on average */
 
-/* Finding when a comparator trips: samples per piece of the plan, then
- * bisection down to a microsecond; the thermal search looks this many
+/* Finding when a comparator trips: samples over a fade, then bisection
+ * down to a microsecond; the thermal search looks this many
  * time constants past the last change (beyond it the temperature has
  * settled to within 0.005 %). */
 #define CROSS_SAMPLES 32
@@ -348,7 +348,10 @@ static bool comparator_live(const struct light *l, enum happening which)
 }
 
 /* The first time in [after, until] a comparator flips, or UINT64_MAX:
- * each piece of the plan sampled, then the sample interval bisected. */
+ * each piece of the plan sampled, then the sample interval bisected.
+ * After a fade the output is constant, the lux with it and the
+ * temperature monotonic on its way to steady state: the piece's end says
+ * whether it crosses. */
 static uint64_t first_flip(const struct light *l, enum happening which, uint64_t after, uint64_t until)
 {
     uint64_t fe = fade_end(l), a = after;
@@ -359,9 +362,10 @@ static uint64_t first_flip(const struct light *l, enum happening which, uint64_t
         return after;
     while (a < until) {
         uint64_t b = a < fe && fe < until ? fe : until, lo = a;
-        for (unsigned i = 1; i <= CROSS_SAMPLES; i++) {
-            uint64_t hi = a + (uint64_t)((double)(b - a) * i / CROSS_SAMPLES);
-            if (i == CROSS_SAMPLES)
+        unsigned samples = a < fe ? CROSS_SAMPLES : 1;
+        for (unsigned i = 1; i <= samples; i++) {
+            uint64_t hi = a + (uint64_t)((double)(b - a) * i / samples);
+            if (i == samples)
                 hi = b;
             if (hi <= lo || !flips_at(l, which, hi)) {
                 lo = MAX(lo, hi);
@@ -985,10 +989,11 @@ void machine_light_set_sensor_fault(struct machine *m, enum machine_light_sensor
                 machine_light_fault_name(fault));
     if (powered(m))
         advance(l, now);
+    /* Stuck where it is; on a lamp without power, where it will start. */
     if (fault == MACHINE_LIGHT_FAULT_STUCK && sensor == MACHINE_LIGHT_SENSOR_LUX)
-        l->stuck_lux = lux_at(l, now);
+        l->stuck_lux = powered(m) ? lux_at(l, now) : l->env.daylight_lux;
     if (fault == MACHINE_LIGHT_FAULT_STUCK && sensor == MACHINE_LIGHT_SENSOR_TEMP)
-        l->stuck_temp_c = temp_at(l, now);
+        l->stuck_temp_c = powered(m) ? temp_at(l, now) : l->env.ambient_temp_c;
     l->fault[sensor] = fault;
     if (!powered(m))
         return;
