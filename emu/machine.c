@@ -52,6 +52,7 @@ static const struct periph_row {
      * that silicon */
     { CRYPTO_BASE, &crypto_ops, KEEP(crypto), machine_has_crypto_engine },
     { BLE_BASE, &ble_ops, KEEP(ble), NULL },
+    { LIGHT_BASE, &light_ops, NO_KEEP, NULL },
 };
 
 /* Builds row's model into the next slot and maps its window. */
@@ -810,4 +811,12 @@ bool machine_has_crypto_engine(const struct machine *m)
 struct ble_radio *machine_ble_radio(struct machine *m)
 {
     return m->ble;
+}
+
+void *machine_periph_opaque(struct machine *m, const struct periph_ops *ops)
+{
+    for (unsigned i = 0; i < m->nperiphs; i++)
+        if (m->periphs[i].ops == ops)
+            return m->periphs[i].opaque;
+    return NULL;
 }

@@ -232,4 +232,69 @@ bool machine_has_crypto_engine(const struct machine *m);
 /* The lamp's BLE controller, for the medium that carries it (emu/ble.h). */
 struct ble_radio *machine_ble_radio(struct machine *m);
 
+/* LIGHT, the light engine (docs/hardware.md#light): the room the lamp is
+ * in, set from outside (lampsim options, scenarios, the twin), and what
+ * the lamp does in it, read from the model.  Like every machine_* call,
+ * these run on the lamp's own thread: a fleet's lamps live on worker
+ * threads, so callers elsewhere go through worker_call
+ * (docs/emulator.md#threads).  The room and the sensor faults are kept
+ * across resets and power cuts (they are not the lamp's); a change wakes
+ * a sleeping lamp when it raises the interrupt. */
+struct machine_light_env {
+    double daylight_lux;   /* daylight as the ambient-light sensor sees it, 0..200000 */
+    bool occupied;         /* someone moves in the room all the time (PIR held) */
+    double ambient_temp_c; /* air around the driver, -40..85 */
+};
+/* What a new machine's room is: dark, empty, 25 degC. */
+#define MACHINE_LIGHT_ENV_DEFAULT ((struct machine_light_env){ 0.0, false, 25.0 })
+/* Checks the ranges above (the lampsim options use it too). */
+bool machine_light_env_valid(const struct machine_light_env *env, GError **error);
+bool machine_light_set_env(struct machine *m, const struct machine_light_env *env,
+                           GError **error);
+void machine_light_get_env(struct machine *m, struct machine_light_env *out);
+/* One movement in front of the PIR (it holds occupancy for PIR_HOLD). */
+void machine_light_motion(struct machine *m);
+
+enum machine_light_sensor {
+    MACHINE_LIGHT_SENSOR_LUX,  /* ambient light */
+    MACHINE_LIGHT_SENSOR_PIR,  /* occupancy */
+    MACHINE_LIGHT_SENSOR_TEMP, /* driver temperature */
+    MACHINE_LIGHT_SENSORS,
+};
+enum machine_light_fault {
+    MACHINE_LIGHT_FAULT_NONE,
+    MACHINE_LIGHT_FAULT_STUCK,  /* its reading is frozen where it was */
+    MACHINE_LIGHT_FAULT_NOISY,  /* seeded noise on readings; a PIR sees ghosts */
+    MACHINE_LIGHT_FAULT_ABSENT, /* it does not answer (STATUS, SENSOR event) */
+};
+/* Fault injection for a sensor, until changed again (NONE repairs it). */
+void machine_light_set_sensor_fault(struct machine *m, enum machine_light_sensor sensor,
+                                    enum machine_light_fault fault);
+const char *machine_light_sensor_name(enum machine_light_sensor sensor);
+const char *machine_light_fault_name(enum machine_light_fault fault);
+
+/* The light engine right now.  Reading it changes nothing the lamp could
+ * see (a deterministic run stays the same however often it is read). */
+struct machine_light_state {
+    bool powered;            /* false: the lamp has no power; all below is 0 */
+    bool on;                 /* light emitted (STATUS.ON) */
+    bool fading;
+    double level_pct;        /* total PWM duty, 0..100 */
+    double warm_duty_pct, cool_duty_pct; /* what each string gets (0 when not EN) */
+    double cct_k;            /* the mix's colour temperature */
+    double lumens;           /* light output */
+    double watts;            /* electrical input power */
+    double energy_wh;        /* since power on (what ENERGY counts, unwrapped) */
+    double lux;              /* at the ambient sensor: daylight + the lamp's own leak */
+    double lux_reading;      /* what the sensor reports (fault applied); NAN when absent */
+    bool occupied;           /* STATUS.OCCUPIED */
+    uint32_t motions;        /* MOTIONS */
+    double temp_c;           /* the driver's temperature */
+    double temp_reading_c;   /* what its sensor reports; NAN when absent */
+    bool overtemp;           /* STATUS.OVERTEMP */
+    uint32_t status, events, inten; /* the registers, as the firmware would read them */
+    enum machine_light_fault faults[MACHINE_LIGHT_SENSORS];
+};
+void machine_light_state(struct machine *m, struct machine_light_state *out);
+
 #endif

@@ -7,6 +7,7 @@
 #ifndef LAMPSIM_EMU_PERIPH_H
 #define LAMPSIM_EMU_PERIPH_H
 
+#include "light_hw.h"
 #include "machine.h"
 #include "memory_map.h"
 
@@ -70,10 +71,13 @@ const struct machine_config *machine_config(const struct machine *m);
 /* A deterministic 64-bit stream per machine (seed from config), for models
  * that need randomness in reproducible runs. */
 uint64_t machine_seeded_u64(struct machine *m);
+/* The state of the model in m's table that has these ops, or NULL: for a
+ * model's own host API (machine_light_* in light.c). */
+void *machine_periph_opaque(struct machine *m, const struct periph_ops *ops);
 
 /* The peripheral models and their extra entry points. */
 extern const struct periph_ops sysctl_ops, flashctl_ops, rng_ops, uart_ops,
-    rtc_ops, timer_ops, wdt_ops, net_ops, crypto_ops, ble_ops;
+    rtc_ops, timer_ops, wdt_ops, net_ops, crypto_ops, ble_ops, light_ops;
 
 void rng_inject_failure(void *rng);
 void uart_rx_push(void *uart, const uint8_t *buf, size_t len);

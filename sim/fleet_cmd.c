@@ -15,6 +15,7 @@
 #include "fleet_limits.h"
 #include "fleet_provision.h"
 #include "lamp.h"
+#include "light_options.h"
 #include "medium.h"
 #include "bluez_exposure.h"
 #include "net_env.h"
@@ -309,6 +310,8 @@ int cmd_fleet(int argc, char **argv)
     struct bluez_exposure *shown = NULL;
     int count = 10, threads = 0;
     double idle_s = 10, timeout_s = 600;
+    struct light_options room;
+    struct machine_light_env light_env;
     GOptionEntry entries[] = {
         { "count", 0, 0, G_OPTION_ARG_INT, &count, "Number of lamps (default 10)", "N" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
@@ -392,7 +395,9 @@ int cmd_fleet(int argc, char **argv)
     g_autoptr(state_fleet_lock) fleet_lock = NULL;
     guint t;
 
+    light_options_init(&room);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    light_options_add(ctx, &room, true);
     g_option_context_set_description(ctx,
         "Prints a report (one 'key: value' a line) on standard output; progress\n"
         "goes to standard error. Exit status: 0 booted and measured, 1 timeout,\n"
@@ -417,6 +422,9 @@ int cmd_fleet(int argc, char **argv)
         return usage_error("fleet", error->message);
     if (seed_str && !parse_seed(seed_str, &cfg))
         return usage_error("fleet", "--seed: not a decimal number");
+    if (!light_options_env(&room, &light_env, &error))
+        return usage_error(CMD_NAME, error->message);
+    cfg.light_env = &light_env;
     seed = cfg.seed;
     cfg.firmware_dir = firmware_dir ? firmware_dir : LAMPSIM_FIRMWARE_DIR;
     cfg.fleet_dir = fleet_dir ? fleet_dir : LAMPSIM_DEV_FLEET_DIR;

@@ -276,6 +276,8 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
         return NULL;
     }
     read_serial(lamp);
+    if (cfg->light_env && !machine_light_set_env(lamp->machine, cfg->light_env, error))
+        return NULL;
     if (cfg->console_log)
         lamp->console_log = g_build_filename(cfg->state_dir, cfg->console_log, NULL);
     for (const char *const *l = cfg->console_input; l && *l; l++)

@@ -39,6 +39,9 @@ struct lamp_config {
     bool count_stores;         /* machine_config.count_stores (diagnostic) */
     struct ble_medium *ble_medium; /* the air the lamp's BLE radio is on, or NULL */
     struct machine_core *core; /* the core to run on (machine_config.core), or NULL */
+    /* the room the lamp is in (its LIGHT sensors' environment), or NULL:
+     * the machine's default (dark, empty, 25 degC) */
+    const struct machine_light_env *light_env;
     /* Lines typed at the console's prompts, in order (NULL-terminated), or NULL. */
     const char *const *console_input;
     /* A file in the state directory each console line is appended to,

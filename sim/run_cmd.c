@@ -7,6 +7,7 @@
 #include "config.h"
 #include "image.h"
 #include "lamp.h"
+#include "light_options.h"
 #include "net_env.h"
 #include "medium.h"
 #include "bluez_exposure.h"
@@ -111,6 +112,8 @@ int cmd_run(int argc, char **argv)
     g_autofree char *ble_socket = NULL, *bluez = NULL;
     double timeout_s = 0;
     gboolean no_stdin = FALSE;
+    struct light_options room;
+    struct machine_light_env light_env;
     GOptionEntry entries[] = {
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
           "Lamp state directory (flash and OTP persist here; a new one is provisioned from --fleet)", "DIR" },
@@ -171,7 +174,9 @@ int cmd_run(int argc, char **argv)
     g_autoptr(GRegex) regex = NULL;
     struct update_sender *update = NULL;
 
+    light_options_init(&room);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    light_options_add(ctx, &room, false);
     g_option_context_set_description(ctx,
         "Exit status: 0 when --exit-on matched (or on Ctrl-C), 1 when --timeout\n"
         "was reached, 2 for bad arguments, a missing or corrupt firmware file, a\n"
@@ -189,6 +194,9 @@ int cmd_run(int argc, char **argv)
         return usage_error("run", error->message);
     if (seed_str && !parse_seed(seed_str, &cfg))
         return usage_error("run", "--seed: not a decimal number");
+    if (!light_options_env(&room, &light_env, &error))
+        return usage_error("run", error->message);
+    cfg.light_env = &light_env;
     if (exit_on) {
         regex = g_regex_new(exit_on, 0, 0, &error);
         if (!regex)

@@ -606,6 +606,7 @@ void scenario_lamp_open(lua_State *L)
     luaL_newmetatable(L, LAMP_MT);
     luaL_newlib(L, methods);
     luaL_setfuncs(L, scenario_ble_methods, 0);
+    luaL_setfuncs(L, scenario_light_methods, 0);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_gc);
     lua_setfield(L, -2, "__gc");

@@ -1,5 +1,5 @@
 /* sim/scenario_lamp.h: the scenario lamp object, shared by the files that
- * give it methods (scenario_lamp.c, scenario_ble.c). */
+ * give it methods (scenario_lamp.c, scenario_ble.c, scenario_light.c). */
 #ifndef LAMPSIM_SIM_SCENARIO_LAMP_H
 #define LAMPSIM_SIM_SCENARIO_LAMP_H
 
@@ -45,5 +45,8 @@ char *tail_of_console(struct slamp *sl, guint n);
 extern const luaL_Reg scenario_ble_methods[];
 void scenario_ble_attach(struct slamp *sl);
 void scenario_ble_detach(struct slamp *sl);
+
+/* scenario_light.c: the room and the light engine's state, added to methods. */
+extern const luaL_Reg scenario_light_methods[];
 
 #endif

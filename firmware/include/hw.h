@@ -12,6 +12,7 @@
 #include "ble_hw.h"
 #include "crypto_hw.h"
 #include "flashctl_hw.h"
+#include "light_hw.h"
 #include "net_module.h"
 #include "otp_layout.h"
 #include "partitions.h"
@@ -145,6 +146,33 @@
 #define MPU_RASR SCS_REG(MPU_REG_RASR)
 /* a system reset request, with the key */
 #define AIRCR_RESET (AIRCR_VECTKEY << AIRCR_VECTKEY_SHIFT | AIRCR_SYSRESETREQ)
+
+/* LIGHT: the light engine (docs/hardware.md#light); base, offsets, bits
+ * and units are light_hw.h's, shared with the model. */
+#define LIGHT_REG(off) PERIPH_REG(LIGHT_BASE, off)
+#define LIGHT_ID LIGHT_REG(LIGHT_REG_ID)
+#define LIGHT_CTRL LIGHT_REG(LIGHT_REG_CTRL)
+#define LIGHT_STATUS LIGHT_REG(LIGHT_REG_STATUS)
+#define LIGHT_EVENTS LIGHT_REG(LIGHT_REG_EVENTS)
+#define LIGHT_INTEN LIGHT_REG(LIGHT_REG_INTEN)
+#define LIGHT_LEVEL LIGHT_REG(LIGHT_REG_LEVEL)
+#define LIGHT_CCT LIGHT_REG(LIGHT_REG_CCT)
+#define LIGHT_TARGET_LEVEL LIGHT_REG(LIGHT_REG_TARGET_LEVEL)
+#define LIGHT_TARGET_CCT LIGHT_REG(LIGHT_REG_TARGET_CCT)
+#define LIGHT_FADE LIGHT_REG(LIGHT_REG_FADE)
+#define LIGHT_WARM_DUTY LIGHT_REG(LIGHT_REG_WARM_DUTY)
+#define LIGHT_COOL_DUTY LIGHT_REG(LIGHT_REG_COOL_DUTY)
+#define LIGHT_POWER LIGHT_REG(LIGHT_REG_POWER)
+#define LIGHT_ENERGY LIGHT_REG(LIGHT_REG_ENERGY)
+#define LIGHT_TEMP LIGHT_REG(LIGHT_REG_TEMP)
+#define LIGHT_LUX LIGHT_REG(LIGHT_REG_LUX)
+#define LIGHT_MOTIONS LIGHT_REG(LIGHT_REG_MOTIONS)
+#define LIGHT_PIR_HOLD LIGHT_REG(LIGHT_REG_PIR_HOLD)
+#define LIGHT_LUX_LOW LIGHT_REG(LIGHT_REG_LUX_LOW)
+#define LIGHT_LUX_HIGH LIGHT_REG(LIGHT_REG_LUX_HIGH)
+#define LIGHT_TEMP_LOW LIGHT_REG(LIGHT_REG_TEMP_LOW)
+#define LIGHT_TEMP_HIGH LIGHT_REG(LIGHT_REG_TEMP_HIGH)
+#define LIGHT_SNAPSHOT LIGHT_REG(LIGHT_REG_SNAPSHOT)
 
 static inline void dsb_isb(void) { __asm volatile("dsb\n\tisb" ::: "memory"); }
 

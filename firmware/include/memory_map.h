@@ -30,6 +30,7 @@
 #define NET_BASE (PERIPH_BASE + 0x7000u)
 #define CRYPTO_BASE (PERIPH_BASE + 0x8000u) /* only on the `crypto` variant */
 #define BLE_BASE (PERIPH_BASE + 0x9000u)
+#define LIGHT_BASE (PERIPH_BASE + 0xA000u)
 
 /* External interrupt numbers (NVIC IRQ n = exception 16 + n); the order of
  * firmware/common/startup.c's vector table. */
@@ -42,6 +43,7 @@
 #define IRQ_NET 6
 #define IRQ_CRYPTO 7
 #define IRQ_BLE 8
+#define IRQ_LIGHT 9
 #define IRQ_COUNT 32 /* external interrupts the NVIC has */
 
 #endif

@@ -7,7 +7,7 @@ lampsim=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
-total=17
+total=20
 echo "1..$total"
 
 # expect NAME WANT_RC PATTERN_IN_STDERR_OR_STDOUT -- ARGS...
@@ -31,6 +31,13 @@ expect "unknown option" 2 "Unknown option" -- run --state-dir "$work/a" --frobni
 expect "missing --state-dir" 2 "--state-dir DIR is required" -- run
 expect "bad --seed" 2 "--seed: not a decimal" -- run --state-dir "$work/a" --seed x1
 expect "bad regex" 2 "lampsim run:" -- run --state-dir "$work/a" --exit-on '('
+expect "bad --daylight" 2 "--daylight: daylight -1 lx: out of 0..200000" -- \
+    run --state-dir "$work/a" --daylight -1
+expect "bad --ambient-temp" 2 "--ambient-temp: ambient temperature 90 degC: out of" -- \
+    fleet --state-dir "$work/f" --ambient-temp 90
+expect "the room reaches the lamp" 0 "light: room: daylight 300 lx, occupied, 31.5 degC" -- \
+    run --state-dir "$work/room" --seed 1 --daylight 300 --occupied --ambient-temp 31.5 \
+    --console-input status --exit-on '^uptime' --timeout 60
 touch "$work/file"
 expect "unusable state dir" 2 "state directory .*: (cannot create|not a directory)" -- \
     run --state-dir "$work/file/sub" --timeout 5
