@@ -26,6 +26,7 @@ void RNG_IRQHandler(void) WEAK_ALIAS;
 void NET_IRQHandler(void) WEAK_ALIAS;
 void CRYPTO_IRQHandler(void) WEAK_ALIAS;
 void BLE_IRQHandler(void) WEAK_ALIAS;
+void LIGHT_IRQHandler(void) WEAK_ALIAS;
 
 __attribute__((section(".isr_vector"), used))
 void (*const vector_table[16 + 32])(void) = {
@@ -34,7 +35,7 @@ void (*const vector_table[16 + 32])(void) = {
     SVC_Handler, 0, 0, PendSV_Handler, SysTick_Handler,
     UART0_IRQHandler, TIMER0_IRQHandler, RTC_IRQHandler, WDT_IRQHandler,
     FLASHCTL_IRQHandler, RNG_IRQHandler, NET_IRQHandler, CRYPTO_IRQHandler,
-    BLE_IRQHandler,
+    BLE_IRQHandler, LIGHT_IRQHandler,
 };
 
 void Reset_Handler(void)
