@@ -6,8 +6,8 @@
 
 #include "ble.h"
 #include "commission_store.h"
-#include "console.h"
 #include "hw.h"
+#include "log.h"
 #include "netmgr.h"
 #include "rng.h"
 #include "uart.h"
@@ -43,15 +43,6 @@ static uint8_t blob[BLOB_MAX + 1]; /* one more: a longer blob is seen as such */
 static char status_text[STATUS_MAX];
 static uint8_t adv[31];
 static uint32_t accepted, rejected;
-
-static void say(const char *a, const char *b)
-{
-    console_async_begin();
-    uart_puts(a);
-    if (b)
-        uart_puts(b);
-    console_async_end();
-}
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -128,10 +119,7 @@ static void answer(void)
      * that reads lamp info after the answer gets the new one */
     refresh_info();
     ble_notify(h_status, status_text, (uint32_t)strlen(status_text));
-    console_async_begin();
-    uart_puts("commission: ");
-    uart_puts(status_text);
-    console_async_end();
+    LOG_INF("commission: %s", status_text);
 }
 
 static void reject(const char *reason, const char *text)
@@ -283,15 +271,12 @@ void commission_start(void)
     memset(serial16, 0, sizeof(serial16));
     memcpy(serial16, OTP_SERIAL, len);
     if (!ble_init()) {
-        say("ble: no controller; commissioning unavailable", NULL);
+        LOG_ERR("ble: no controller; commissioning unavailable");
         return;
     }
     if (!build_service()) {
-        console_async_begin();
-        uart_puts("ble: the commissioning service could not be set up: controller error ");
-        uart_put_dec(ble_last_error());
-        uart_puts(" (docs/hardware.md#ble)");
-        console_async_end();
+        LOG_ERR("ble: the commissioning service could not be set up: controller error %lu "
+                "(docs/hardware.md#ble)", (unsigned long)ble_last_error());
         return;
     }
     ready = true;

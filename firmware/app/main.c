@@ -91,6 +91,7 @@ int main(void)
     clock_init();
     protect_boot_and_enable_traps();
     uart_init(true);
+    console_init();
     status_print_banner();
     crash_report_pending();
     crash_set_reason("");

@@ -5,10 +5,10 @@
 #include "crypto_engine.h"
 
 #include "clock.h"
-#include "console.h"
 #include "crash.h"
 #include "hw.h"
 #include "keystore_read.h"
+#include "log.h"
 #include "mqtt.h"
 #include "net.h"
 #include "ota.h"
@@ -64,25 +64,6 @@ static unsigned crash_slot;
 static uint16_t crash_packet;
 static bool config_error;
 
-static void say_begin(void)
-{
-    console_async_begin();
-}
-
-static void say_end(void)
-{
-    console_async_end();
-}
-
-static void say(const char *a, const char *b)
-{
-    say_begin();
-    uart_puts(a);
-    if (b)
-        uart_puts(b);
-    say_end();
-}
-
 static void set_deadline(uint32_t ms)
 {
     deadline = clock_ms() + ms;
@@ -112,13 +93,7 @@ static void retry_later(const char *why)
     if (backoff_ms < BACKOFF_MIN_MS)
         backoff_ms = BACKOFF_MIN_MS;
     wait = backoff_ms / 2 + rng32() % (backoff_ms / 2 + 1);
-    say_begin();
-    uart_puts("cloud: ");
-    uart_puts(why);
-    uart_puts("; retry in ");
-    uart_put_dec(wait);
-    uart_puts(" ms");
-    say_end();
+    LOG_WRN("cloud: %s; retry in %lu ms", why, (unsigned long)wait);
     backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
     state = S_BACKOFF;
     set_deadline(wait);
@@ -129,12 +104,12 @@ static void start_join(void)
     int r = net_join(creds.ssid, creds.passphrase);
 
     if (r != 0 && r != NET_E_BUSY) {
-        say("net: join refused by the module: ", net_result_name(r));
+        LOG_ERR("net: join refused by the module: %s", net_result_name(r));
         state = S_FAILED;
         have_deadline = false;
         return;
     }
-    say("net: joining ", creds.ssid);
+    LOG_INF("net: joining %s", creds.ssid);
     state = S_JOINING;
     set_deadline(JOIN_TIMEOUT_MS);
 }
@@ -151,28 +126,13 @@ static void start_resolve(void)
     set_deadline(DNS_TIMEOUT_MS);
 }
 
-static void put_ip(uint32_t ip)
-{
-    for (int i = 3; i >= 0; i--) {
-        uart_put_dec((ip >> (8 * i)) & 0xFF);
-        if (i)
-            uart_putc('.');
-    }
-}
-
 static void start_connect(void)
 {
     int r;
 
-    say_begin();
-    uart_puts("cloud: connecting to ");
-    uart_puts(host);
-    uart_putc(':');
-    uart_put_dec(port);
-    uart_puts(" (");
-    put_ip(host_ip);
-    uart_putc(')');
-    say_end();
+    LOG_INF("cloud: connecting to %s:%u (%lu.%lu.%lu.%lu)", host, port,
+            (unsigned long)(host_ip >> 24), (unsigned long)(host_ip >> 16 & 0xFF),
+            (unsigned long)(host_ip >> 8 & 0xFF), (unsigned long)(host_ip & 0xFF));
     net_close(SOCK);
     connects++;
     r = net_open(SOCK, host_ip, port);
@@ -284,10 +244,7 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
     (void)user;
     (void)session_present;
     if (rc != 0) {
-        say_begin();
-        uart_puts("mqtt: broker refused the lamp: ");
-        uart_puts(rc < 6 ? reasons[rc] : "unknown reason");
-        say_end();
+        LOG_ERR("mqtt: broker refused the lamp: %s", rc < 6 ? reasons[rc] : "unknown reason");
         retry_later("refused by the broker");
         return;
     }
@@ -295,7 +252,7 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
     have_deadline = false;
     backoff_ms = BACKOFF_MIN_MS;
     crash_in_flight = false;
-    say("mqtt: connected as ", serial);
+    LOG_INF("mqtt: connected as %s", serial);
     topic(t, sizeof(t), "shadow/delta");
     mqtt_subscribe(&mq, t, 1, NULL);
     topic(t, sizeof(t), "ota");
@@ -325,7 +282,7 @@ static void on_puback(void *user, uint16_t id)
     if (crash_in_flight && id == crash_packet) {
         crash_mark_reported(crash_slot);
         crash_in_flight = false;
-        say("cloud: crash record acknowledged by the broker", NULL);
+        LOG_INF("cloud: crash record acknowledged by the broker");
         send_next_crash();
     }
 }
@@ -375,23 +332,22 @@ void netmgr_start(void)
     mqtt_init(&mq, &handlers);
     load_endpoint();
     if (config_error) {
-        say("cloud: keystore has no serial or cloud endpoint: staying offline", NULL);
+        LOG_ERR("cloud: keystore has no serial or cloud endpoint: staying offline");
         state = S_FAILED;
         return;
     }
     if (net_init() != 0) {
-        say("net: no WiFi module found: staying offline", NULL);
+        LOG_ERR("net: no WiFi module found: staying offline");
         state = S_FAILED;
         return;
     }
     if ((why = tls_init()) != NULL) {
-        say("tls: ", why);
+        LOG_ERR("tls: %s", why);
         state = S_FAILED;
         return;
     }
     if (wifi_creds_load(&creds) != 0) {
-        say("net: no WiFi credentials (commission the lamp, or type: wifi SSID PASSPHRASE)",
-            NULL);
+        LOG_INF("net: no WiFi credentials (commission the lamp, or type: wifi SSID PASSPHRASE)");
         state = S_NO_CREDS;
         return;
     }
@@ -403,23 +359,26 @@ void netmgr_reconnect(bool full)
     if (full)
         tls_forget_session(TLS_SLOT_CLOUD);
     if (state != S_ONLINE && state != S_CONNACK) {
-        say("cloud: not connected; nothing to reconnect", NULL);
+        LOG_INF("cloud: not connected; nothing to reconnect");
         return;
     }
     close_link(true);
     backoff_ms = 0; /* the retry comes at once: this is not a failure */
     state = S_BACKOFF;
-    say(full ? "cloud: reconnecting (full handshake)" : "cloud: reconnecting", NULL);
+    if (full)
+        LOG_INF("cloud: reconnecting (full handshake)");
+    else
+        LOG_INF("cloud: reconnecting");
     set_deadline(0);
 }
 
 void netmgr_use_wifi(const struct wifi_creds *c)
 {
     creds = *c;
-    say("net: credentials for ", creds.ssid);
+    LOG_INF("net: credentials for %s", creds.ssid);
     if (creds.proxy[0])
-        say("net: a proxy was given and is kept, but the WiFi module model has no proxy "
-            "support; connecting directly", NULL);
+        LOG_WRN("net: a proxy was given and is kept, but the WiFi module model has no proxy "
+                "support; connecting directly");
     if (state == S_FAILED && config_error)
         return;
     if (state != S_NO_CREDS && state != S_FAILED)
@@ -434,21 +393,18 @@ void netmgr_set_wifi(const char *ssid, const char *passphrase)
     uint32_t err;
 
     if (a == 0 || a > 32 || b < 8 || b > 63) {
-        say("net: an SSID is 1-32 bytes and a WPA2 passphrase 8-63 characters", NULL);
+        LOG_ERR("net: an SSID is 1-32 bytes and a WPA2 passphrase 8-63 characters");
         return;
     }
     memset(&c, 0, sizeof(c));
     memcpy(c.ssid, ssid, a);
     memcpy(c.passphrase, passphrase, b);
     if ((err = wifi_creds_save(&c)) != 0) {
-        say_begin();
-        uart_puts("net: saving credentials failed: flash error ");
-        uart_put_hex(err);
-        say_end();
+        LOG_ERR("net: saving credentials failed: flash error 0x%08lx", (unsigned long)err);
         return;
     }
     creds = c;
-    say("net: credentials saved for ", creds.ssid);
+    LOG_INF("net: credentials saved for %s", creds.ssid);
     if (state == S_FAILED && config_error)
         return;
     if (state != S_NO_CREDS && state != S_FAILED) {
@@ -464,27 +420,21 @@ void netmgr_set_wifi(const char *ssid, const char *passphrase)
 static void handle_global_events(uint32_t ev)
 {
     if (ev & NET_EV_LINK_LOST) {
-        say("net: WiFi link lost", NULL);
+        LOG_WRN("net: WiFi link lost");
         close_link(false);
         start_join();
         return;
     }
     if (state == S_JOINING && (ev & NET_EV_JOINED)) {
-        say("net: joined ", creds.ssid);
+        LOG_INF("net: joined %s", creds.ssid);
         start_resolve();
     } else if (state == S_JOINING && (ev & NET_EV_JOIN_FAILED)) {
-        say_begin();
-        uart_puts("net: join failed: ");
-        uart_puts(net_join_error_name());
-        say_end();
+        LOG_ERR("net: join failed: %s", net_join_error_name());
         /* The link is down: try the join again after the backoff. */
         retry_later("no WiFi");
     } else if (state == S_RESOLVING && (ev & NET_EV_DNS_DONE)) {
         if (net_dns_answer(&host_ip) != 0) {
-            say_begin();
-            uart_puts("cloud: cannot resolve ");
-            uart_puts(host);
-            say_end();
+            LOG_ERR("cloud: cannot resolve %s", host);
             retry_later("DNS failed");
         } else {
             start_connect();
@@ -524,10 +474,7 @@ static void step_socket(uint32_t news)
 
     if (state == S_CONNECTING) {
         if (st == NET_SOCK_ERROR) {
-            say_begin();
-            uart_puts("cloud: connection failed: ");
-            uart_puts(net_sock_error_name(SOCK));
-            say_end();
+            LOG_ERR("cloud: connection failed: %s", net_sock_error_name(SOCK));
             retry_later("cannot connect");
             return;
         }
@@ -545,12 +492,14 @@ static void step_socket(uint32_t news)
         if (r == TLS_AGAIN)
             return;
         if (r < 0) {
-            say("tls: ", tls.why);
+            LOG_ERR("tls: %s", tls.why);
             retry_later("TLS handshake failed");
             return;
         }
-        say(tls.resumed ? "tls: session resumed (abbreviated handshake)" : "tls: full handshake",
-            NULL);
+        if (tls.resumed)
+            LOG_INF("tls: session resumed (abbreviated handshake)");
+        else
+            LOG_INF("tls: full handshake");
         mqtt_init(&mq, &handlers);
         mqtt_connect(&mq, serial, KEEPALIVE_S, true);
         state = S_CONNACK;

@@ -11,9 +11,9 @@
 #include "ota.h"
 
 #include "clock.h"
-#include "console.h"
 #include "hw.h"
 #include "image.h"
+#include "log.h"
 #include "net.h"
 #include "netmgr.h"
 #include "staging.h"
@@ -69,16 +69,6 @@ static void status(const char *state, const char *why)
     netmgr_publish("ota/status", json, false);
 }
 
-static void say(const char *a, const char *b)
-{
-    console_async_begin();
-    uart_puts("ota: ");
-    uart_puts(a);
-    if (b)
-        uart_puts(b);
-    console_async_end();
-}
-
 static void set_deadline(uint32_t ms) { o.deadline = clock_ms() + ms; }
 
 static void close_link(void)
@@ -93,13 +83,7 @@ static void give_up(const char *state, const char *why)
     close_link();
     tls_release(&o.tls);
     staging_abort();
-    console_async_begin();
-    uart_puts("ota: ");
-    uart_puts(state);
-    uart_puts(": ");
-    uart_puts(why);
-    uart_puts("; the running firmware stays");
-    console_async_end();
+    LOG_ERR("ota: %s: %s; the running firmware stays", state, why);
     status(state, why);
     o.state = O_IDLE;
 }
@@ -107,17 +91,14 @@ static void give_up(const char *state, const char *why)
 /* A failure worth retrying: resume later from what staging holds. */
 static void retry(const char *why)
 {
-    char line[160];
-
     close_link();
     if (++o.attempts >= MAX_ATTEMPTS) {
         give_up("failed", why);
         return;
     }
-    snprintf(line, sizeof(line), "%s at byte %lu of %lu; resuming in %lu ms", why,
-             (unsigned long)staging_received(), (unsigned long)o.total,
-             (unsigned long)o.backoff_ms);
-    say(line, NULL);
+    LOG_WRN("ota: %s at byte %lu of %lu; resuming in %lu ms", why,
+            (unsigned long)staging_received(), (unsigned long)o.total,
+            (unsigned long)o.backoff_ms);
     status("interrupted", why);
     o.state = O_WAIT;
     set_deadline(o.backoff_ms);
@@ -205,29 +186,29 @@ void ota_offer(const cJSON *n)
     const char *why;
 
     if (!cJSON_IsString(url) || !cJSON_IsString(ver) || strlen(ver->valuestring) >= 16) {
-        say("notification without a url and version: ignored", NULL);
+        LOG_WRN("ota: notification without a url and version: ignored");
         return;
     }
     if (o.state != O_IDLE) {
         if (strcmp(url->valuestring, o.url) != 0)
-            say("busy with ", o.url);
+            LOG_INF("ota: busy with %s", o.url);
         return;
     }
     version_text(running->fw_version, current, sizeof(current));
     strcpy(o.version, ver->valuestring);
     if (!strcmp(o.version, current)) {
-        say("already running ", current);
+        LOG_INF("ota: already running %s", current);
         status("current", NULL);
         return;
     }
     if (!parse_url(url->valuestring)) {
-        say("refused: not an https://host[:port]/path URL: ", url->valuestring);
+        LOG_ERR("ota: refused: not an https://host[:port]/path URL: %s", url->valuestring);
         status("refused", "bad url");
         return;
     }
     why = staging_begin();
     if (why) {
-        say("refused: cannot stage: ", why);
+        LOG_ERR("ota: refused: cannot stage: %s", why);
         status("refused", why);
         return;
     }
@@ -236,7 +217,7 @@ void ota_offer(const cJSON *n)
     o.attempts = 0;
     o.quarter = 0;
     o.backoff_ms = BACKOFF_FIRST_MS;
-    say("downloading ", o.url);
+    LOG_INF("ota: downloading %s", o.url);
     status("downloading", NULL);
     start_attempt();
 }
@@ -276,13 +257,11 @@ static const char *header_value(const char *name)
 static void finish_download(void)
 {
     const struct image_header *h = staging_header();
-    char line[96];
     const char *why;
 
     close_link();
-    snprintf(line, sizeof(line), "downloaded %lu bytes; checking the signature",
-             (unsigned long)staging_received());
-    say(line, NULL);
+    LOG_INF("ota: downloaded %lu bytes; checking the signature",
+            (unsigned long)staging_received());
     why = staging_finish();
     if (why) {
         give_up("refused", why);
@@ -290,9 +269,8 @@ static void finish_download(void)
     }
     char ver[16];
     version_text(h->fw_version, ver, sizeof(ver));
-    snprintf(line, sizeof(line), "image %s epoch %lu staged; rebooting to install", ver,
-             (unsigned long)h->security_epoch);
-    say(line, NULL);
+    LOG_INF("ota: image %s epoch %lu staged; rebooting to install", ver,
+            (unsigned long)h->security_epoch);
     status("staged", NULL);
     o.state = O_REBOOT;
     set_deadline(REBOOT_DELAY_MS);
@@ -312,11 +290,9 @@ static void body(const uint8_t *buf, size_t len)
     o.body_left -= (uint32_t)len;
     set_deadline(RESPONSE_TIMEOUT_MS);
     while (o.total && o.quarter < 3 && staging_received() >= o.total / 4 * (o.quarter + 1)) {
-        char line[64];
         o.quarter++;
-        snprintf(line, sizeof(line), "%u%% (%lu of %lu bytes)", o.quarter * 25,
-                 (unsigned long)staging_received(), (unsigned long)o.total);
-        say(line, NULL);
+        LOG_INF("ota: %u%% (%lu of %lu bytes)", o.quarter * 25,
+                (unsigned long)staging_received(), (unsigned long)o.total);
     }
     if (o.body_left == 0)
         finish_download();
@@ -337,12 +313,9 @@ static void headers_done(size_t body_start)
             retry("the server resumed at the wrong byte");
             return;
         }
-        char line[64];
         o.total = (uint32_t)t;
         o.body_left = (uint32_t)(b - a + 1);
-        snprintf(line, sizeof(line), "resumed at byte %lu of %lu", (unsigned long)from,
-                 (unsigned long)t);
-        say(line, NULL);
+        LOG_INF("ota: resumed at byte %lu of %lu", (unsigned long)from, (unsigned long)t);
     } else if (code == 200 && cl) {
         if (from) { /* the server ignored Range: start over */
             const char *why = staging_begin();
@@ -395,7 +368,7 @@ static void step_link(void)
         if (n == TLS_AGAIN)
             return;
         if (n < 0) {
-            say("tls: ", o.tls.why);
+            LOG_ERR("ota: tls: %s", o.tls.why);
             retry("TLS handshake with the image server failed");
             return;
         }

@@ -2,11 +2,10 @@
 #include "shadow.h"
 
 #include "clock.h"
-#include "console.h"
 #include "image.h"
+#include "log.h"
 #include "netmgr.h"
 #include "ota.h"
-#include "uart.h"
 
 #include "cJSON.h"
 #include "mbedtls/platform.h"
@@ -45,9 +44,10 @@ static void print_into(cJSON *obj, char *out, size_t cap)
 {
     if (!obj || !cJSON_PrintPreallocated(obj, out, (int)cap, false)) {
         out[0] = 0;
-        console_async_begin();
-        uart_puts(obj ? "shadow: JSON does not fit its buffer" : "shadow: out of memory for JSON");
-        console_async_end();
+        if (obj)
+            LOG_ERR("shadow: JSON does not fit its buffer");
+        else
+            LOG_ERR("shadow: out of memory for JSON");
     }
     cJSON_Delete(obj);
 }
@@ -115,12 +115,7 @@ static void apply_delta(const cJSON *d)
     }
     if (!changed)
         return;
-    console_async_begin();
-    uart_puts("shadow: light ");
-    uart_puts(light_on ? "on" : "off");
-    uart_puts(" level ");
-    uart_put_dec((uint32_t)light_level);
-    console_async_end();
+    LOG_INF("shadow: light %s level %d", light_on ? "on" : "off", light_level);
     shadow_reported_json(json, sizeof(json));
     netmgr_publish("shadow/reported", json, true);
 }
@@ -130,11 +125,7 @@ void shadow_on_message(const char *suffix, const char *payload, size_t len)
     cJSON *doc = cJSON_ParseWithLength(payload, len);
 
     if (!doc) {
-        console_async_begin();
-        uart_puts("shadow: ignored a message on ");
-        uart_puts(suffix);
-        uart_puts(": not JSON");
-        console_async_end();
+        LOG_WRN("shadow: ignored a message on %s: not JSON", suffix);
         return;
     }
     if (!strcmp(suffix, "shadow/delta"))
