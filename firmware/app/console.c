@@ -143,16 +143,35 @@ static void run_command(char *cmd)
     }
 }
 
+/* The receiver hands the console back when its transfer ends. */
+static void prompt_after_transfer(void)
+{
+    if (!update_rx_active())
+        console_prompt();
+}
+
+void console_tick(uint32_t now_s)
+{
+    if (!update_rx_active())
+        return;
+    update_rx_tick(now_s);
+    prompt_after_transfer();
+}
+
 void console_input(char c)
 {
+    if (update_rx_active()) {
+        update_rx_byte((uint8_t)c);
+        prompt_after_transfer();
+        return;
+    }
     if (c == '\r' || c == '\n') {
         at_prompt = false;
         uart_putc('\n');
         line[len] = 0;
         run_command(line);
         len = 0;
-        if (!update_rx_active())
-            console_prompt();
+        prompt_after_transfer();
     } else if ((c == 8 || c == 127) && len > 0) {
         len--;
         uart_puts("\b \b");

@@ -107,13 +107,9 @@ int main(void)
     for (;;) {
         int c;
         WDT_KICK = 0xA5A5A5A5u;
-        while ((c = uart_getc()) >= 0) {
-            if (update_rx_active())
-                update_rx_byte((uint8_t)c);
-            else
-                console_input((char)c);
-        }
-        update_rx_tick(RTC_SECONDS);
+        while ((c = uart_getc()) >= 0)
+            console_input((char)c);
+        console_tick(RTC_SECONDS);
         netmgr_poll();
         commission_poll();
         /* Sleep with interrupts masked so input that arrives between the
