@@ -5,11 +5,13 @@
 #include "console.h"
 #include "commission.h"
 #include "crash.h"
+#include "crash_report.h"
 #include "flashctl.h"
 #include "hw.h"
 #include "keystore.h"
 #include "clock.h"
 #include "netmgr.h"
+#include "ota.h"
 #include "shadow.h"
 #include "mpu_setup.h"
 #include "status.h"
@@ -98,7 +100,11 @@ int main(void)
     start_watchdog();
     mbedtls_memory_buffer_alloc_init(mbedtls_arena, sizeof(mbedtls_arena));
     boot_confirm_running_image();
+    /* netmgr's clients, in the order it asks them (the shadow's topic is
+     * subscribed, and its reported state published, first) */
     shadow_init();
+    ota_init();
+    crash_report_init();
     SYSCTL_BOOTSTAGE = 3;
     console_prompt();
     /* visible over BLE first: a lamp with no network is found that way */

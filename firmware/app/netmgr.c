@@ -5,19 +5,15 @@
 #include "crypto_engine.h"
 
 #include "clock.h"
-#include "crash.h"
 #include "hw.h"
 #include "keystore_read.h"
 #include "log.h"
 #include "mqtt.h"
 #include "net.h"
-#include "ota.h"
-#include "shadow.h"
 #include "status.h"
 #include "tls_link.h"
 #include "uart.h"
 #include "wifi_creds.h"
-#include "commission.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +29,7 @@
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
 #define TELEMETRY_PERIOD_MS 60000u
+#define MAX_CLIENTS 6u
 
 enum state {
     S_NO_CREDS, S_JOINING, S_RESOLVING, S_CONNECTING, S_HANDSHAKE, S_CONNACK, S_ONLINE,
@@ -59,10 +56,12 @@ static uint32_t last_tx_ms;
 static uint32_t telemetry_due_ms;
 static uint32_t ping_sent_ms;
 static uint32_t connects, drops;
-static bool crash_in_flight;
-static unsigned crash_slot;
-static uint16_t crash_packet;
 static bool config_error;
+static const struct netmgr_client *clients[MAX_CLIENTS];
+static unsigned n_clients;
+/* While the clients publish what the cloud must hear at a connect, their
+ * messages wait to leave together, in one TLS record. */
+static bool batching;
 
 static void set_deadline(uint32_t ms)
 {
@@ -170,33 +169,28 @@ static void topic(char *out, size_t cap, const char *suffix)
     out[a + b] = 0;
 }
 
-/* The commissioning key counter, so the cloud moves its copy of the key
- * forward (docs/commissioning.md#key-advance). */
-static void report_key_counter(void)
+int netmgr_register(const struct netmgr_client *c)
 {
-    char t[64], json[24];
-
-    snprintf(json, sizeof(json), "{\"n\":%lu}", (unsigned long)commission_key_counter());
-    topic(t, sizeof(t), "commissioned");
-    mqtt_publish(&mq, t, json, strlen(json), 1, false, NULL);
+    if (n_clients == MAX_CLIENTS)
+        return -1;
+    clients[n_clients++] = c;
+    return 0;
 }
 
-
-int netmgr_publish(const char *suffix, const char *json, bool retain)
+int netmgr_publish(const char *suffix, const char *json, bool retain, uint16_t *packet_id)
 {
     char t[64];
 
     if (state != S_ONLINE)
         return -1;
     topic(t, sizeof(t), suffix);
-    if (mqtt_publish(&mq, t, json, strlen(json), 1, retain, NULL))
+    if (mqtt_publish(&mq, t, json, strlen(json), 1, retain, packet_id))
         return -1;
-    mqtt_flush();
+    if (!batching)
+        mqtt_flush();
     return 0;
 }
 
-/* Stored crash records go to the cloud one at a time; each is marked
- * reported only when the broker acknowledged it. */
 /* Telemetry (docs/cloud.md#telemetry), QoS 0: one is worth nothing once
  * the next is due. */
 static void send_telemetry(void)
@@ -217,21 +211,6 @@ static void send_telemetry(void)
     telemetry_due_ms = clock_ms() + TELEMETRY_PERIOD_MS;
 }
 
-static void send_next_crash(void)
-{
-    const struct crash_record *r;
-    char json[256], t[64];
-
-    if (crash_in_flight || state != S_ONLINE || !(r = crash_next_unreported(&crash_slot)))
-        return;
-    shadow_crash_json(r, json, sizeof(json));
-    topic(t, sizeof(t), "fault");
-    if (mqtt_publish(&mq, t, json, strlen(json), 1, false, &crash_packet) == 0) {
-        crash_in_flight = true;
-        mqtt_flush();
-    }
-}
-
 static void on_connack(void *user, uint8_t rc, bool session_present)
 {
     static const char *const reasons[] = {
@@ -239,7 +218,6 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
         "server unavailable", "bad user name or password", "not authorized",
     };
     char t[64];
-    char json[256];
 
     (void)user;
     (void)session_present;
@@ -251,19 +229,19 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
     state = S_ONLINE;
     have_deadline = false;
     backoff_ms = BACKOFF_MIN_MS;
-    crash_in_flight = false;
     LOG_INF("mqtt: connected as %s", serial);
-    topic(t, sizeof(t), "shadow/delta");
-    mqtt_subscribe(&mq, t, 1, NULL);
-    topic(t, sizeof(t), "ota");
-    mqtt_subscribe(&mq, t, 1, NULL);
-    shadow_reported_json(json, sizeof(json));
-    topic(t, sizeof(t), "shadow/reported");
-    mqtt_publish(&mq, t, json, strlen(json), 1, true, NULL);
-    report_key_counter();
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->topic) {
+            topic(t, sizeof(t), clients[i]->topic);
+            mqtt_subscribe(&mq, t, 1, NULL);
+        }
+    batching = true;
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->online)
+            clients[i]->online();
+    batching = false;
     mqtt_flush();
     send_telemetry();
-    send_next_crash();
 }
 
 static void on_publish(void *user, const char *t, const uint8_t *payload, size_t len)
@@ -273,18 +251,17 @@ static void on_publish(void *user, const char *t, const uint8_t *payload, size_t
     (void)user;
     if (strncmp(t, topic_prefix, plen) != 0)
         return;
-    shadow_on_message(t + plen, (const char *)payload, len);
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->topic && !strcmp(t + plen, clients[i]->topic))
+            clients[i]->message(t + plen, (const char *)payload, len);
 }
 
 static void on_puback(void *user, uint16_t id)
 {
     (void)user;
-    if (crash_in_flight && id == crash_packet) {
-        crash_mark_reported(crash_slot);
-        crash_in_flight = false;
-        LOG_INF("cloud: crash record acknowledged by the broker");
-        send_next_crash();
-    }
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->acked)
+            clients[i]->acked(id);
 }
 
 static const struct mqtt_handlers handlers = {
@@ -528,7 +505,6 @@ static void check_timers(void)
         }
         if ((int32_t)(now - telemetry_due_ms) >= 0)
             send_telemetry();
-        send_next_crash();
         return;
     }
     if (!have_deadline || (int32_t)(now - deadline) < 0)
@@ -561,7 +537,9 @@ void netmgr_poll(void)
             handle_global_events(ev);
         step_socket(ev & NET_EV_SOCK(SOCK));
         check_timers();
-        ota_poll(ev);
+        for (unsigned i = 0; i < n_clients; i++)
+            if (clients[i]->poll)
+                clients[i]->poll(ev);
     }
     /* What this pass wrote leaves now, in one doorbell. */
     net_end_pass();
@@ -572,12 +550,25 @@ bool netmgr_pending(void)
     return net_events_pending();
 }
 
+static uint32_t clients_idle_ms(void)
+{
+    uint32_t left = UINT32_MAX;
+
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->idle_ms) {
+            uint32_t ms = clients[i]->idle_ms();
+            if (ms < left)
+                left = ms;
+        }
+    return left;
+}
+
 uint32_t netmgr_idle_ms(void)
 {
     uint32_t now, left = UINT32_MAX;
 
     if (state != S_ONLINE && !have_deadline)
-        return ota_idle_ms(); /* no clock read: idle lamps stay cheap */
+        return clients_idle_ms(); /* no clock read: idle lamps stay cheap */
     now = clock_ms();
 
     if (state == S_ONLINE) {
@@ -589,8 +580,8 @@ uint32_t netmgr_idle_ms(void)
     } else if (have_deadline) {
         left = (int32_t)(deadline - now) > 0 ? deadline - now : 0;
     }
-    uint32_t ota = ota_idle_ms();
-    return left < ota ? left : ota;
+    uint32_t theirs = clients_idle_ms();
+    return left < theirs ? left : theirs;
 }
 
 bool netmgr_online(void)
@@ -621,7 +612,9 @@ void netmgr_print_status(void)
     uart_put_dec(c->resumed);
     uart_puts(" failed ");
     uart_put_dec(c->failed);
-    ota_print_status();
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->print_status)
+            clients[i]->print_status();
     uart_puts("\n  crypto engine ");
     if (crypto_engine_present()) {
         uart_put_dec(crypto_engine_ops());

@@ -7,15 +7,18 @@
  * staging holds, with an HTTP Range request, after a backoff; the staging
  * state is in RAM, so a reset restarts the download from the beginning.
  * Every step prints an "ota:" console line and is reported on
- * lamp/SERIAL/ota/status. */
+ * lamp/SERIAL/ota/status.  A netmgr client: notifications come on
+ * lamp/SERIAL/ota, and netmgr's passes run the download. */
 #include "ota.h"
 
+#include "cJSON.h"
 #include "clock.h"
 #include "hw.h"
 #include "image.h"
 #include "log.h"
 #include "net.h"
 #include "netmgr.h"
+#include "shadow.h"
 #include "staging.h"
 #include "tls_link.h"
 #include "uart.h"
@@ -66,7 +69,7 @@ static void status(const char *state, const char *why)
     snprintf(json, sizeof(json), "{\"state\":\"%s\",\"version\":\"%s\",\"received\":%lu%s%s%s}",
              state, o.version, (unsigned long)staging_received(), why ? ",\"why\":\"" : "",
              why ? why : "", why ? "\"" : "");
-    netmgr_publish("ota/status", json, false);
+    netmgr_publish("ota/status", json, false, NULL);
 }
 
 static void set_deadline(uint32_t ms) { o.deadline = clock_ms() + ms; }
@@ -177,7 +180,7 @@ static void version_text(uint32_t v, char *out, size_t cap)
              (unsigned long)(v & 0xFF));
 }
 
-void ota_offer(const cJSON *n)
+static void offer(const cJSON *n)
 {
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(n, "url");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(n, "version");
@@ -413,7 +416,7 @@ static void step_link(void)
     }
 }
 
-void ota_poll(uint32_t ev)
+static void poll(uint32_t ev)
 {
     bool late = (int32_t)(clock_ms() - o.deadline) >= 0;
 
@@ -455,7 +458,7 @@ void ota_poll(uint32_t ev)
     }
 }
 
-uint32_t ota_idle_ms(void)
+static uint32_t idle_ms(void)
 {
     int32_t left;
 
@@ -465,7 +468,7 @@ uint32_t ota_idle_ms(void)
     return left > 0 ? (uint32_t)left : 0;
 }
 
-void ota_print_status(void)
+static void print_status(void)
 {
     uart_puts("\n  ota ");
     uart_puts(state_names[o.state]);
@@ -479,4 +482,24 @@ void ota_print_status(void)
         uart_puts(" bytes, attempt ");
         uart_put_dec(o.attempts + 1);
     }
+}
+
+static void on_notification(const char *suffix, const char *payload, size_t len)
+{
+    cJSON *doc = shadow_parse(suffix, payload, len);
+
+    if (doc)
+        offer(doc);
+    cJSON_Delete(doc);
+}
+
+static const struct netmgr_client client = {
+    .topic = "ota", .message = on_notification, .poll = poll, .idle_ms = idle_ms,
+    .print_status = print_status,
+};
+
+void ota_init(void)
+{
+    if (netmgr_register(&client) != 0)
+        LOG_ERR("ota: netmgr has no room for the OTA client; updates come by console only");
 }
