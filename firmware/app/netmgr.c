@@ -11,7 +11,7 @@
 #include "mqtt.h"
 #include "net.h"
 #include "status.h"
-#include "tls_link.h"
+#include "tls_dial.h"
 #include "uart.h"
 #include "wifi_creds.h"
 
@@ -20,9 +20,6 @@
 
 #define SOCK 0
 #define JOIN_TIMEOUT_MS 15000u
-#define DNS_TIMEOUT_MS 10000u
-#define CONNECT_TIMEOUT_MS 10000u
-#define HANDSHAKE_TIMEOUT_MS 30000u
 #define CONNACK_TIMEOUT_MS 15000u
 #define KEEPALIVE_S 60u
 #define PING_TIMEOUT_MS 20000u
@@ -32,25 +29,23 @@
 #define MAX_CLIENTS 6u
 
 enum state {
-    S_NO_CREDS, S_JOINING, S_RESOLVING, S_CONNECTING, S_HANDSHAKE, S_CONNACK, S_ONLINE,
-    S_BACKOFF, S_FAILED,
+    S_NO_CREDS, S_JOINING, S_DIALING, S_CONNACK, S_ONLINE, S_BACKOFF, S_FAILED,
 };
 static const char *const state_names[] = {
-    "no WiFi credentials", "joining WiFi", "resolving", "connecting", "TLS handshake",
-    "MQTT connect", "online", "waiting to retry", "failed",
+    "no WiFi credentials", "joining WiFi", NULL /* the dial's step */, "MQTT connect", "online",
+    "waiting to retry", "failed",
 };
 
 static enum state state;
-static uint32_t deadline;        /* ms: timeout of the current state */
+static uint32_t deadline;        /* ms: timeout of the current state (but dialing) */
 static bool have_deadline;
 static uint32_t backoff_ms;      /* next backoff ceiling */
 static struct wifi_creds creds;
 static char host[64];
 static uint16_t port;
-static uint32_t host_ip;
 static char serial[16];
 static char topic_prefix[32];    /* "lamp/<serial>/" */
-static struct tls_link tls;
+static struct tls_dial dial;     /* the broker's connection */
 static struct mqtt mq;
 static uint32_t last_tx_ms;
 static uint32_t telemetry_due_ms;
@@ -77,8 +72,7 @@ static uint32_t rng32(void)
 
 static void close_link(bool notify)
 {
-    tls_close(&tls, notify);
-    net_close(SOCK);
+    tls_dial_close(&dial, notify);
 }
 
 /* Exponential backoff with jitter: the next try comes after a random time
@@ -113,42 +107,55 @@ static void start_join(void)
     set_deadline(JOIN_TIMEOUT_MS);
 }
 
-static void start_resolve(void)
+/* What became of a dial that failed, in the cloud connection's words. */
+static void dial_failed(void)
 {
-    int r = net_resolve(host);
-
-    if (r != 0) {
-        retry_later(net_result_name(r));
-        return;
+    switch (dial.failure) {
+    case DIAL_E_NO_ADDRESS:
+        LOG_ERR("cloud: cannot resolve %s", host);
+        retry_later("DNS failed");
+        break;
+    case DIAL_E_CONNECT:
+        LOG_ERR("cloud: connection failed: %s", dial.why);
+        retry_later("cannot connect");
+        break;
+    case DIAL_E_HANDSHAKE:
+        LOG_ERR("tls: %s", dial.why);
+        retry_later("TLS handshake failed");
+        break;
+    default: /* the module's refusal, TLS setup, a timeout: as the dial says */
+        retry_later(dial.why);
+        break;
     }
-    state = S_RESOLVING;
-    set_deadline(DNS_TIMEOUT_MS);
+}
+
+/* The broker's address is resolved afresh for every connection. */
+static void start_dial(void)
+{
+    state = S_DIALING;
+    have_deadline = false;
+    if (tls_dial_start(&dial, host, port, 0) == DIAL_FAILED)
+        dial_failed();
 }
 
 static void start_connect(void)
 {
-    int r;
+    uint32_t ip = dial.ip;
 
     LOG_INF("cloud: connecting to %s:%u (%lu.%lu.%lu.%lu)", host, port,
-            (unsigned long)(host_ip >> 24), (unsigned long)(host_ip >> 16 & 0xFF),
-            (unsigned long)(host_ip >> 8 & 0xFF), (unsigned long)(host_ip & 0xFF));
-    net_close(SOCK);
+            (unsigned long)(ip >> 24), (unsigned long)(ip >> 16 & 0xFF),
+            (unsigned long)(ip >> 8 & 0xFF), (unsigned long)(ip & 0xFF));
     connects++;
-    r = net_open(SOCK, host_ip, port);
-    if (r != 0) {
-        retry_later(net_result_name(r));
-        return;
-    }
-    state = S_CONNECTING;
-    set_deadline(CONNECT_TIMEOUT_MS);
+    if (tls_dial_connect(&dial) == DIAL_FAILED)
+        dial_failed();
 }
 
 static void mqtt_flush(void)
 {
     while (mq.out_len > 0) {
-        int n = tls_write(&tls, mq.out, mq.out_len);
+        int n = tls_write(&dial.tls, mq.out, mq.out_len);
         if (n < 0) {
-            retry_later(tls.why);
+            retry_later(dial.tls.why);
             return;
         }
         if (n == 0)
@@ -307,6 +314,7 @@ void netmgr_start(void)
     const char *why;
 
     mqtt_init(&mq, &handlers);
+    tls_dial_init(&dial, SOCK, TLS_SLOT_CLOUD);
     load_endpoint();
     if (config_error) {
         LOG_ERR("cloud: keystore has no serial or cloud endpoint: staying offline");
@@ -404,18 +412,11 @@ static void handle_global_events(uint32_t ev)
     }
     if (state == S_JOINING && (ev & NET_EV_JOINED)) {
         LOG_INF("net: joined %s", creds.ssid);
-        start_resolve();
+        start_dial();
     } else if (state == S_JOINING && (ev & NET_EV_JOIN_FAILED)) {
         LOG_ERR("net: join failed: %s", net_join_error_name());
         /* The link is down: try the join again after the backoff. */
         retry_later("no WiFi");
-    } else if (state == S_RESOLVING && (ev & NET_EV_DNS_DONE)) {
-        if (net_dns_answer(&host_ip) != 0) {
-            LOG_ERR("cloud: cannot resolve %s", host);
-            retry_later("DNS failed");
-        } else {
-            start_connect();
-        }
     }
 }
 
@@ -425,10 +426,10 @@ static void pump_online(void)
     int n;
 
     for (;;) {
-        n = tls_read(&tls, buf, sizeof(buf));
+        n = tls_read(&dial.tls, buf, sizeof(buf));
         if (n < 0) {
             drops++;
-            retry_later(tls.why[0] ? tls.why : "connection lost");
+            retry_later(dial.tls.why[0] ? dial.tls.why : "connection lost");
             return;
         }
         if (n == 0)
@@ -443,48 +444,40 @@ static void pump_online(void)
     mqtt_flush();
 }
 
-/* news: the socket had events this pass (its state is in SRAM anyway). */
-static void step_socket(uint32_t news)
+static void start_mqtt(void)
 {
-    uint32_t st = net_sock_state(SOCK);
-    int r;
+    if (dial.tls.resumed)
+        LOG_INF("tls: session resumed (abbreviated handshake)");
+    else
+        LOG_INF("tls: full handshake");
+    mqtt_init(&mq, &handlers);
+    mqtt_connect(&mq, serial, KEEPALIVE_S, true);
+    state = S_CONNACK;
+    set_deadline(CONNACK_TIMEOUT_MS);
+    mqtt_flush();
+}
 
-    if (state == S_CONNECTING) {
-        if (st == NET_SOCK_ERROR) {
-            LOG_ERR("cloud: connection failed: %s", net_sock_error_name(SOCK));
-            retry_later("cannot connect");
+/* ev: this pass's NET events; news: the socket's among them. */
+static void step_socket(uint32_t ev, uint32_t news)
+{
+    if (state == S_DIALING) {
+        switch (tls_dial_step(&dial, ev)) {
+        case DIAL_RESOLVED:
+            start_connect();
+            return;
+        case DIAL_FAILED:
+            dial_failed();
+            return;
+        case DIAL_UP:
+            start_mqtt();
+            news = 1; /* the broker may have answered already */
+            break;
+        default:
             return;
         }
-        if (st != NET_SOCK_CONNECTED)
-            return;
-        if (tls_open(&tls, SOCK, host, TLS_SLOT_CLOUD) != 0) {
-            retry_later(tls.why);
-            return;
-        }
-        state = S_HANDSHAKE;
-        set_deadline(HANDSHAKE_TIMEOUT_MS);
     }
-    if (state == S_HANDSHAKE) {
-        r = tls_handshake(&tls);
-        if (r == TLS_AGAIN)
-            return;
-        if (r < 0) {
-            LOG_ERR("tls: %s", tls.why);
-            retry_later("TLS handshake failed");
-            return;
-        }
-        if (tls.resumed)
-            LOG_INF("tls: session resumed (abbreviated handshake)");
-        else
-            LOG_INF("tls: full handshake");
-        mqtt_init(&mq, &handlers);
-        mqtt_connect(&mq, serial, KEEPALIVE_S, true);
-        state = S_CONNACK;
-        set_deadline(CONNACK_TIMEOUT_MS);
-        mqtt_flush();
-        news = 1; /* the broker may have answered already */
-    }
-    if ((state == S_CONNACK || state == S_ONLINE) && (news || st != NET_SOCK_CONNECTED))
+    if ((state == S_CONNACK || state == S_ONLINE) &&
+        (news || net_sock_state(SOCK) != NET_SOCK_CONNECTED))
         pump_online();
 }
 
@@ -515,12 +508,9 @@ static void check_timers(void)
         if (!net_link_up())
             start_join();
         else
-            start_resolve();
+            start_dial();
         break;
     case S_JOINING: retry_later("WiFi join timed out"); break;
-    case S_RESOLVING: retry_later("DNS timed out"); break;
-    case S_CONNECTING: retry_later("connect timed out"); break;
-    case S_HANDSHAKE: retry_later("TLS handshake timed out"); break;
     case S_CONNACK: retry_later("no CONNACK from the broker"); break;
     default: break;
     }
@@ -535,7 +525,7 @@ void netmgr_poll(void)
     if (state != S_FAILED && state != S_NO_CREDS) {
         if (ev & NET_EV_GLOBAL)
             handle_global_events(ev);
-        step_socket(ev & NET_EV_SOCK(SOCK));
+        step_socket(ev, ev & NET_EV_SOCK(SOCK));
         check_timers();
         for (unsigned i = 0; i < n_clients; i++)
             if (clients[i]->poll)
@@ -567,11 +557,13 @@ uint32_t netmgr_idle_ms(void)
 {
     uint32_t now, left = UINT32_MAX;
 
-    if (state != S_ONLINE && !have_deadline)
+    if (state != S_ONLINE && state != S_DIALING && !have_deadline)
         return clients_idle_ms(); /* no clock read: idle lamps stay cheap */
     now = clock_ms();
 
-    if (state == S_ONLINE) {
+    if (state == S_DIALING) {
+        left = tls_dial_ms_left(&dial);
+    } else if (state == S_ONLINE) {
         uint32_t due = mq.ping_outstanding ? ping_sent_ms + PING_TIMEOUT_MS
                                            : last_tx_ms + KEEPALIVE_S * 1000u * 3 / 4;
         left = (int32_t)(due - now) > 0 ? due - now : 0;
@@ -594,7 +586,7 @@ void netmgr_print_status(void)
     const struct tls_counters *c = tls_counters();
 
     uart_puts("cloud: ");
-    uart_puts(state_names[state]);
+    uart_puts(state == S_DIALING ? tls_dial_state_name(dial.state) : state_names[state]);
     uart_puts("\n  endpoint ");
     uart_puts(host[0] ? host : "-");
     uart_putc(':');

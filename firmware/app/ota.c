@@ -16,11 +16,10 @@
 #include "hw.h"
 #include "image.h"
 #include "log.h"
-#include "net.h"
 #include "netmgr.h"
 #include "shadow.h"
 #include "staging.h"
-#include "tls_link.h"
+#include "tls_dial.h"
 #include "uart.h"
 
 #include <stdio.h>
@@ -28,9 +27,6 @@
 #include <string.h>
 
 #define OTA_SOCK 1
-#define DNS_TIMEOUT_MS 10000u
-#define CONNECT_TIMEOUT_MS 10000u
-#define HANDSHAKE_TIMEOUT_MS 30000u
 #define RESPONSE_TIMEOUT_MS 30000u /* also: no body bytes for this long */
 #define MAX_ATTEMPTS 8u
 #define BACKOFF_FIRST_MS 1000u
@@ -38,20 +34,19 @@
 #define REBOOT_DELAY_MS 1000u      /* lets the "staged" status reach the broker */
 
 enum state {
-    O_IDLE, O_WAIT, O_RESOLVING, O_CONNECTING, O_HANDSHAKE, O_REQUEST, O_HEADERS, O_BODY,
-    O_REBOOT,
+    O_IDLE, O_WAIT, O_DIALING, O_REQUEST, O_HEADERS, O_BODY, O_REBOOT,
 };
 static const char *const state_names[] = {
-    "idle", "waiting to resume", "resolving", "connecting", "TLS handshake", "requesting",
-    "reading headers", "downloading", "rebooting to install",
+    "idle", "waiting to resume", NULL /* the dial's step */, "requesting", "reading headers",
+    "downloading", "rebooting to install",
 };
 
 static struct {
     enum state state;
     char url[160], host[64], path[96], version[16];
     uint16_t port;
-    uint32_t ip;
-    struct tls_link tls;
+    uint32_t ip;        /* the server's address, once known: kept across retries */
+    struct tls_dial dial;
     char req[256];
     size_t req_len, req_sent;
     char head[768];
@@ -59,7 +54,7 @@ static struct {
     uint32_t total;     /* the image's size, from the server */
     uint32_t body_left; /* bytes still due in this response */
     unsigned attempts, quarter;
-    uint32_t backoff_ms, deadline;
+    uint32_t backoff_ms, deadline; /* deadline: of every state but dialing */
 } o;
 
 static void status(const char *state, const char *why)
@@ -76,15 +71,13 @@ static void set_deadline(uint32_t ms) { o.deadline = clock_ms() + ms; }
 
 static void close_link(void)
 {
-    tls_close(&o.tls, false);
-    net_close(OTA_SOCK);
+    tls_dial_close(&o.dial, false);
 }
 
 /* Gives up for good: the staged bytes are dropped, the firmware stays. */
 static void give_up(const char *state, const char *why)
 {
-    close_link();
-    tls_release(&o.tls);
+    tls_dial_release(&o.dial);
     staging_abort();
     LOG_ERR("ota: %s: %s; the running firmware stays", state, why);
     status(state, why);
@@ -148,30 +141,46 @@ static bool dotted_quad(const char *s, uint32_t *ip)
     return true;
 }
 
-static void start_connect(void)
+/* What became of a dial that failed, in the OTA client's words. */
+static void dial_failed(void)
 {
-    int rc = net_open(OTA_SOCK, o.ip, o.port);
-    if (rc != 0) {
-        retry(net_result_name(rc));
-        return;
+    switch (o.dial.failure) {
+    case DIAL_E_NO_ADDRESS:
+        retry("cannot resolve the image server");
+        break;
+    case DIAL_E_HANDSHAKE:
+        LOG_ERR("ota: tls: %s", o.dial.why);
+        retry("TLS handshake with the image server failed");
+        break;
+    case DIAL_E_TIMEOUT:
+        retry(o.dial.timed_out == DIAL_RESOLVING ? "DNS timed out"
+                                                 : "the image server stopped answering");
+        break;
+    default: /* the module's refusal (the broker's connection may be
+              * resolving: later), the socket's error, TLS setup */
+        retry(o.dial.why);
+        break;
     }
-    o.state = O_CONNECTING;
-    set_deadline(CONNECT_TIMEOUT_MS);
+}
+
+/* Returns whether the dial is up: the request goes next. */
+static bool dial_progress(enum tls_dial_state st)
+{
+    if (st == DIAL_RESOLVED) {
+        o.ip = o.dial.ip;
+        st = tls_dial_connect(&o.dial);
+    }
+    if (st == DIAL_FAILED)
+        dial_failed();
+    return st == DIAL_UP;
 }
 
 static void start_attempt(void)
 {
-    if (o.ip || dotted_quad(o.host, &o.ip)) {
-        start_connect();
-        return;
-    }
-    int rc = net_resolve(o.host);
-    if (rc != 0) { /* the broker's connection may be resolving: later */
-        retry(net_result_name(rc));
-        return;
-    }
-    o.state = O_RESOLVING;
-    set_deadline(DNS_TIMEOUT_MS);
+    if (!o.ip)
+        dotted_quad(o.host, &o.ip);
+    o.state = O_DIALING;
+    dial_progress(tls_dial_start(&o.dial, o.host, o.port, o.ip));
 }
 
 static void version_text(uint32_t v, char *out, size_t cap)
@@ -351,34 +360,8 @@ static void step_link(void)
     uint8_t buf[1024];
     int n;
 
-    if (o.state == O_CONNECTING) {
-        uint32_t st = net_sock_state(OTA_SOCK);
-        if (st == NET_SOCK_ERROR) {
-            retry(net_sock_error_name(OTA_SOCK));
-            return;
-        }
-        if (st != NET_SOCK_CONNECTED)
-            return;
-        if (tls_open(&o.tls, OTA_SOCK, o.host, TLS_SLOT_OTA) != 0) {
-            retry(o.tls.why);
-            return;
-        }
-        o.state = O_HANDSHAKE;
-        set_deadline(HANDSHAKE_TIMEOUT_MS);
-    }
-    if (o.state == O_HANDSHAKE) {
-        n = tls_handshake(&o.tls);
-        if (n == TLS_AGAIN)
-            return;
-        if (n < 0) {
-            LOG_ERR("ota: tls: %s", o.tls.why);
-            retry("TLS handshake with the image server failed");
-            return;
-        }
-        send_request();
-    }
     if (o.state == O_REQUEST) {
-        n = tls_write(&o.tls, o.req + o.req_sent, o.req_len - o.req_sent);
+        n = tls_write(&o.dial.tls, o.req + o.req_sent, o.req_len - o.req_sent);
         if (n < 0) {
             retry("connection lost");
             return;
@@ -390,9 +373,9 @@ static void step_link(void)
     }
     while (o.state == O_HEADERS || o.state == O_BODY) {
         if (o.state == O_HEADERS) {
-            n = tls_read(&o.tls, o.head + o.head_len, sizeof(o.head) - 1 - o.head_len);
+            n = tls_read(&o.dial.tls, o.head + o.head_len, sizeof(o.head) - 1 - o.head_len);
         } else {
-            n = tls_read(&o.tls, buf, sizeof(buf));
+            n = tls_read(&o.dial.tls, buf, sizeof(buf));
         }
         if (n < 0) {
             retry("connection lost");
@@ -437,18 +420,12 @@ static void poll(uint32_t ev)
                 ;
         }
         return;
-    case O_RESOLVING:
-        if (ev & NET_EV_DNS_DONE) {
-            if (net_dns_answer(&o.ip) != 0) {
-                o.ip = 0;
-                retry("cannot resolve the image server");
-            } else {
-                start_connect();
-            }
-        } else if (late) {
-            retry("DNS timed out");
-        }
-        return;
+    case O_DIALING:
+        if (!dial_progress(tls_dial_step(&o.dial, ev)))
+            return;
+        send_request();
+        /* the request goes at once */
+        __attribute__((fallthrough));
     default:
         step_link();
         if (o.state != O_IDLE && o.state != O_WAIT && o.state != O_REBOOT &&
@@ -464,6 +441,8 @@ static uint32_t idle_ms(void)
 
     if (o.state == O_IDLE)
         return UINT32_MAX;
+    if (o.state == O_DIALING)
+        return tls_dial_ms_left(&o.dial);
     left = (int32_t)(o.deadline - clock_ms());
     return left > 0 ? (uint32_t)left : 0;
 }
@@ -471,7 +450,7 @@ static uint32_t idle_ms(void)
 static void print_status(void)
 {
     uart_puts("\n  ota ");
-    uart_puts(state_names[o.state]);
+    uart_puts(o.state == O_DIALING ? tls_dial_state_name(o.dial.state) : state_names[o.state]);
     if (o.state != O_IDLE) {
         uart_puts(" ");
         uart_puts(o.url);
@@ -500,6 +479,7 @@ static const struct netmgr_client client = {
 
 void ota_init(void)
 {
+    tls_dial_init(&o.dial, OTA_SOCK, TLS_SLOT_OTA);
     if (netmgr_register(&client) != 0)
         LOG_ERR("ota: netmgr has no room for the OTA client; updates come by console only");
 }
