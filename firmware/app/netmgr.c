@@ -5,11 +5,11 @@
 #include "crypto_engine.h"
 
 #include "clock.h"
-#include "hw.h"
 #include "keystore_read.h"
 #include "log.h"
 #include "mqtt.h"
 #include "net.h"
+#include "rng.h"
 #include "status.h"
 #include "tls_dial.h"
 #include "uart.h"
@@ -64,10 +64,19 @@ static void set_deadline(uint32_t ms)
     have_deadline = true;
 }
 
-static uint32_t rng32(void)
+/* The backoff's jitter, 0 to max, from the hardware RNG through its driver
+ * (which checks the health flag).  An RNG that failed its health test gives
+ * no jitter, loudly: the lamp still retries, at half the ceiling, but in
+ * step with every other lamp whose RNG failed. */
+static uint32_t jitter(uint32_t max)
 {
-    RNG_CR = 1;
-    return RNG_DR;
+    uint32_t r;
+
+    if (rng_read(&r, sizeof(r)) != 0) {
+        LOG_ERR("cloud: the RNG failed its health test; retrying without jitter");
+        return 0;
+    }
+    return r % (max + 1);
 }
 
 static void close_link(bool notify)
@@ -85,7 +94,7 @@ static void retry_later(const char *why)
     close_link(false);
     if (backoff_ms < BACKOFF_MIN_MS)
         backoff_ms = BACKOFF_MIN_MS;
-    wait = backoff_ms / 2 + rng32() % (backoff_ms / 2 + 1);
+    wait = backoff_ms / 2 + jitter(backoff_ms / 2);
     LOG_WRN("cloud: %s; retry in %lu ms", why, (unsigned long)wait);
     backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
     state = S_BACKOFF;
