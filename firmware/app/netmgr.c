@@ -1,6 +1,8 @@
-/* firmware/app/netmgr.c: the cloud connection's state machine.  Every
- * transition that matters to a user prints one console line starting with
- * "net:", "cloud:", "tls:" or "mqtt:" (docs/cloud.md#console). */
+/* firmware/app/netmgr.c: the cloud connection's state machine: WiFi join,
+ * the dial to the broker (tls_dial.c), MQTT, keepalive and telemetry; the
+ * subsystems' topics and messages through their struct netmgr_client.
+ * Every transition that matters to a user logs one line starting with
+ * "net:", "cloud:", "tls:" or "mqtt:" (docs/cloud.md#connection-life). */
 #include "netmgr.h"
 #include "crypto_engine.h"
 

@@ -1,7 +1,9 @@
 /* firmware/app/netmgr.h: the lamp's cloud connection (docs/cloud.md):
  * WiFi join, DNS, TCP, TLS 1.2, MQTT; kept open with keepalive pings; on
  * any loss, reconnect with exponential backoff and jitter, resuming the
- * TLS session.  Driven from the main loop, never blocking. */
+ * TLS session; the hub through which the subsystems (its clients, below)
+ * take and send their messages.  Driven from the main loop, never
+ * blocking. */
 #ifndef LAMP_NETMGR_H
 #define LAMP_NETMGR_H
 

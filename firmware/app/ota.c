@@ -465,11 +465,7 @@ static void print_status(void)
 
 static void on_notification(const char *suffix, const char *payload, size_t len)
 {
-    cJSON *doc = shadow_parse(suffix, payload, len);
-
-    if (doc)
-        offer(doc);
-    cJSON_Delete(doc);
+    shadow_json_message(suffix, payload, len, offer);
 }
 
 static const struct netmgr_client client = {

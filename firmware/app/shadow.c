@@ -122,22 +122,22 @@ static void apply_delta(const cJSON *d)
     publish_reported();
 }
 
-cJSON *shadow_parse(const char *suffix, const char *payload, size_t len)
+void shadow_json_message(const char *suffix, const char *payload, size_t len,
+                         void (*apply)(const cJSON *doc))
 {
     cJSON *doc = cJSON_ParseWithLength(payload, len);
 
-    if (!doc)
+    if (!doc) {
         LOG_WRN("shadow: ignored a message on %s: not JSON", suffix);
-    return doc;
+        return;
+    }
+    apply(doc);
+    cJSON_Delete(doc);
 }
 
 static void on_delta(const char *suffix, const char *payload, size_t len)
 {
-    cJSON *doc = shadow_parse(suffix, payload, len);
-
-    if (doc)
-        apply_delta(doc);
-    cJSON_Delete(doc);
+    shadow_json_message(suffix, payload, len, apply_delta);
 }
 
 static const struct netmgr_client client = {

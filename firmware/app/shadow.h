@@ -13,8 +13,9 @@
 /* At boot: cJSON allocates from the mbedTLS heap; registers with netmgr. */
 void shadow_init(void);
 void shadow_crash_json(const struct crash_record *r, char *out, size_t cap);
-/* A message on lamp/<serial>/<suffix> as JSON (cJSON_Delete it), or NULL,
- * and the console says it was ignored. */
-cJSON *shadow_parse(const char *suffix, const char *payload, size_t len);
+/* A message on lamp/<serial>/<suffix>, parsed, to apply; one that is not
+ * JSON is ignored, and the console says so. */
+void shadow_json_message(const char *suffix, const char *payload, size_t len,
+                         void (*apply)(const cJSON *doc));
 
 #endif
