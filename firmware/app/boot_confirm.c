@@ -8,8 +8,8 @@
 #include "flashctl.h"
 #include "hw.h"
 #include "image.h"
+#include "log.h"
 #include "status.h"
-#include "uart.h"
 
 void boot_confirm_running_image(void)
 {
@@ -20,20 +20,19 @@ void boot_confirm_running_image(void)
     if (*confirm != SLOT_CONFIRM_MAGIC) {
         err = flashctl_program(SLOT_A_CONFIRM_ADDR, SLOT_CONFIRM_MAGIC);
         if (err || *confirm != SLOT_CONFIRM_MAGIC) {
-            uart_puts("update: could not confirm the running image (FLASHCTL SR ");
-            uart_put_hex(err);
-            uart_puts(")\n");
+            LOG_ERR("update: could not confirm the running image (FLASHCTL SR 0x%08lx)",
+                    (unsigned long)err);
             return;
         }
-        uart_puts("update: image ");
-        uart_put_version(h->fw_version);
-        uart_puts(" confirmed\n");
+        LOG_INF("update: image %lu.%lu.%lu confirmed", (unsigned long)(h->fw_version >> 16),
+                (unsigned long)(h->fw_version >> 8 & 0xFF), (unsigned long)(h->fw_version & 0xFF));
     }
     if (h->security_epoch > otp_epoch_read()) {
         err = otp_epoch_advance(h->security_epoch);
-        uart_puts(err ? "update: blowing epoch fuses failed, OTP epoch " :
-                        "update: OTP epoch advanced to ");
-        uart_put_dec(otp_epoch_read());
-        uart_putc('\n');
+        if (err)
+            LOG_ERR("update: blowing epoch fuses failed, OTP epoch %lu",
+                    (unsigned long)otp_epoch_read());
+        else
+            LOG_INF("update: OTP epoch advanced to %lu", (unsigned long)otp_epoch_read());
     }
 }

@@ -7,8 +7,8 @@
 #include "ble.h"
 #include "commission_format.h"
 #include "commission_store.h"
-#include "console.h"
 #include "hw.h"
+#include "log.h"
 #include "netmgr.h"
 #include "rng.h"
 #include "uart.h"
@@ -39,15 +39,6 @@ static uint8_t blob[BLOB_MAX + 1]; /* one more: a longer blob is seen as such */
 static char status_text[COMMISSION_STATUS_MAX];
 static uint8_t adv[BLE_ADV_MAX];
 static uint32_t accepted, rejected;
-
-static void say(const char *a, const char *b)
-{
-    console_async_begin();
-    uart_puts(a);
-    if (b)
-        uart_puts(b);
-    console_async_end();
-}
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -125,10 +116,7 @@ static void answer(void)
      * that reads lamp info after the answer gets the new one */
     refresh_info();
     ble_notify(h_status, status_text, (uint32_t)strlen(status_text));
-    console_async_begin();
-    uart_puts("commission: ");
-    uart_puts(status_text);
-    console_async_end();
+    LOG_INF("commission: %s", status_text);
 }
 
 static void reject(const char *reason, const char *text)
@@ -289,22 +277,33 @@ static bool build_service(void)
            ble_set_value(h_status, status_text, 4) == 0 && ble_advertise(true) == 0;
 }
 
+/* The key counter, after every connect, so the cloud moves its copy of the
+ * key forward (docs/commissioning.md#key-advance). */
+static void report_key_counter(void)
+{
+    char json[24];
+
+    snprintf(json, sizeof(json), "{\"n\":%lu}", (unsigned long)commission_key_counter());
+    netmgr_publish("commissioned", json, false, NULL);
+}
+
+static const struct netmgr_client key_report = { .online = report_key_counter };
+
 void commission_start(void)
 {
     size_t len = strnlen(OTP_SERIAL, SERIAL16 - 1);
 
+    if (netmgr_register(&key_report) != 0)
+        LOG_ERR("commission: netmgr has no room for the key report; the cloud's key stays behind");
     memset(serial16, 0, sizeof(serial16));
     memcpy(serial16, OTP_SERIAL, len);
     if (!ble_init()) {
-        say("ble: no controller; commissioning unavailable", NULL);
+        LOG_ERR("ble: no controller; commissioning unavailable");
         return;
     }
     if (!build_service()) {
-        console_async_begin();
-        uart_puts("ble: the commissioning service could not be set up: controller error ");
-        uart_put_dec(ble_last_error());
-        uart_puts(" (docs/hardware.md#ble)");
-        console_async_end();
+        LOG_ERR("ble: the commissioning service could not be set up: controller error %lu "
+                "(docs/hardware.md#ble)", (unsigned long)ble_last_error());
         return;
     }
     ready = true;

@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 /* At boot: the GATT service and advertising (commissioned or not: a lamp
- * can be commissioned again). */
+ * can be commissioned again); the key counter is reported to the cloud
+ * after every connect (registered with netmgr). */
 void commission_start(void);
 /* Handles what the controller queued. */
 void commission_poll(void);
@@ -15,7 +16,7 @@ void commission_poll(void);
 bool commission_pending(void);
 /* The `commission` console command. */
 void commission_print_status(void);
-/* The key counter n, reported to the cloud after each CONNACK. */
+/* The key counter n. */
 uint32_t commission_key_counter(void);
 
 #endif

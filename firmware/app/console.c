@@ -5,6 +5,7 @@
 #include "crc32.h"
 #include "netmgr.h"
 #include "hw.h"
+#include "log.h"
 #include "selftest.h"
 #include "status.h"
 #include "uart.h"
@@ -23,22 +24,22 @@ void console_prompt(void)
     at_prompt = true;
 }
 
-/* A message from the lamp's own activity: written over the prompt (CR),
- * then the prompt and what was typed so far come back below it. */
-void console_async_begin(void)
+static void log_line(const char *text)
 {
     if (at_prompt)
         uart_putc('\r');
-}
-
-void console_async_end(void)
-{
+    uart_puts(text);
     uart_putc('\n');
     if (at_prompt) {
         uart_puts(CONSOLE_PROMPT);
         for (unsigned i = 0; i < len; i++)
             uart_putc(line[i]);
     }
+}
+
+void console_init(void)
+{
+    log_set_sink(log_line);
 }
 
 static int parse_u32(const char *s, uint32_t *out)
@@ -142,16 +143,35 @@ static void run_command(char *cmd)
     }
 }
 
+/* The receiver hands the console back when its transfer ends. */
+static void prompt_after_transfer(void)
+{
+    if (!update_rx_active())
+        console_prompt();
+}
+
+void console_tick(uint32_t now_s)
+{
+    if (!update_rx_active())
+        return;
+    update_rx_tick(now_s);
+    prompt_after_transfer();
+}
+
 void console_input(char c)
 {
+    if (update_rx_active()) {
+        update_rx_byte((uint8_t)c);
+        prompt_after_transfer();
+        return;
+    }
     if (c == '\r' || c == '\n') {
         at_prompt = false;
         uart_putc('\n');
         line[len] = 0;
         run_command(line);
         len = 0;
-        if (!update_rx_active())
-            console_prompt();
+        prompt_after_transfer();
     } else if ((c == 8 || c == 127) && len > 0) {
         len--;
         uart_puts("\b \b");

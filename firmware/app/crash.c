@@ -4,7 +4,7 @@
 #include "crc32.h"
 #include "flashctl.h"
 #include "hw.h"
-#include "uart.h"
+#include "log.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -62,21 +62,10 @@ void crash_record_and_reset(const uint32_t *frame, uint32_t type, uint32_t addr_
 
 static void print_record(const struct crash_record *r)
 {
-    uart_puts("crash: type=");
-    uart_puts(type_names[r->type < 6 ? r->type : 0]);
-    uart_puts(" pc=");
-    uart_put_hex(r->pc);
-    uart_puts(" lr=");
-    uart_put_hex(r->lr);
-    uart_puts(" cfsr=");
-    uart_put_hex(r->cfsr);
-    uart_puts(" hfsr=");
-    uart_put_hex(r->hfsr);
-    uart_puts(" addr=");
-    uart_put_hex(r->addr);
-    uart_puts(" reason=");
-    uart_puts(r->reason[0] ? r->reason : "-");
-    uart_putc('\n');
+    LOG_ERR("crash: type=%s pc=0x%08lx lr=0x%08lx cfsr=0x%08lx hfsr=0x%08lx addr=0x%08lx "
+            "reason=%s", crash_type_name(r->type), (unsigned long)r->pc, (unsigned long)r->lr,
+            (unsigned long)r->cfsr, (unsigned long)r->hfsr, (unsigned long)r->addr,
+            r->reason[0] ? r->reason : "-");
 }
 
 static const struct crash_record *slot(unsigned i)

@@ -5,11 +5,13 @@
 #include "console.h"
 #include "commission.h"
 #include "crash.h"
+#include "crash_report.h"
 #include "flashctl.h"
 #include "hw.h"
 #include "keystore.h"
 #include "clock.h"
 #include "netmgr.h"
+#include "ota.h"
 #include "shadow.h"
 #include "mpu_setup.h"
 #include "status.h"
@@ -91,13 +93,18 @@ int main(void)
     clock_init();
     protect_boot_and_enable_traps();
     uart_init(true);
+    console_init();
     status_print_banner();
     crash_report_pending();
     crash_set_reason("");
     start_watchdog();
     mbedtls_memory_buffer_alloc_init(mbedtls_arena, sizeof(mbedtls_arena));
     boot_confirm_running_image();
+    /* netmgr's clients, in the order it asks them (the shadow's topic is
+     * subscribed, and its reported state published, first) */
     shadow_init();
+    ota_init();
+    crash_report_init();
     SYSCTL_BOOTSTAGE = 3;
     console_prompt();
     /* visible over BLE first: a lamp with no network is found that way */
@@ -106,13 +113,9 @@ int main(void)
     for (;;) {
         int c;
         WDT_KICK = WDT_KICK_KEY;
-        while ((c = uart_getc()) >= 0) {
-            if (update_rx_active())
-                update_rx_byte((uint8_t)c);
-            else
-                console_input((char)c);
-        }
-        update_rx_tick(RTC_SECONDS);
+        while ((c = uart_getc()) >= 0)
+            console_input((char)c);
+        console_tick(RTC_SECONDS);
         netmgr_poll();
         commission_poll();
         /* Sleep with interrupts masked so input that arrives between the

@@ -1,87 +1,64 @@
-/* firmware/app/netmgr.c: the cloud connection's state machine.  Every
- * transition that matters to a user prints one console line starting with
- * "net:", "cloud:", "tls:" or "mqtt:" (docs/cloud.md#console). */
+/* firmware/app/netmgr.c: the cloud connection's state machine: WiFi join,
+ * the dial to the broker (tls_dial.c), MQTT, keepalive and telemetry; the
+ * subsystems' topics and messages through their struct netmgr_client.
+ * Every transition that matters to a user logs one line starting with
+ * "net:", "cloud:", "tls:" or "mqtt:" (docs/cloud.md#connection-life). */
 #include "netmgr.h"
 #include "crypto_engine.h"
 
 #include "clock.h"
-#include "console.h"
-#include "crash.h"
-#include "hw.h"
 #include "keystore_read.h"
+#include "log.h"
 #include "mqtt.h"
 #include "net.h"
-#include "ota.h"
-#include "shadow.h"
+#include "rng.h"
 #include "status.h"
-#include "tls_link.h"
+#include "tls_dial.h"
 #include "uart.h"
 #include "wifi_creds.h"
-#include "commission.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define SOCK 0
 #define JOIN_TIMEOUT_MS 15000u
-#define DNS_TIMEOUT_MS 10000u
-#define CONNECT_TIMEOUT_MS 10000u
-#define HANDSHAKE_TIMEOUT_MS 30000u
 #define CONNACK_TIMEOUT_MS 15000u
 #define KEEPALIVE_S 60u
 #define PING_TIMEOUT_MS 20000u
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
 #define TELEMETRY_PERIOD_MS 60000u
+#define MAX_CLIENTS 6u
 
 enum state {
-    S_NO_CREDS, S_JOINING, S_RESOLVING, S_CONNECTING, S_HANDSHAKE, S_CONNACK, S_ONLINE,
-    S_BACKOFF, S_FAILED,
+    S_NO_CREDS, S_JOINING, S_DIALING, S_CONNACK, S_ONLINE, S_BACKOFF, S_FAILED,
 };
 static const char *const state_names[] = {
-    "no WiFi credentials", "joining WiFi", "resolving", "connecting", "TLS handshake",
-    "MQTT connect", "online", "waiting to retry", "failed",
+    "no WiFi credentials", "joining WiFi", NULL /* the dial's step */, "MQTT connect", "online",
+    "waiting to retry", "failed",
 };
 
 static enum state state;
-static uint32_t deadline;        /* ms: timeout of the current state */
+static uint32_t deadline;        /* ms: timeout of the current state (but dialing) */
 static bool have_deadline;
 static uint32_t backoff_ms;      /* next backoff ceiling */
 static struct wifi_creds creds;
 static char host[64];
 static uint16_t port;
-static uint32_t host_ip;
 static char serial[16];
 static char topic_prefix[32];    /* "lamp/<serial>/" */
-static struct tls_link tls;
+static struct tls_dial dial;     /* the broker's connection */
 static struct mqtt mq;
 static uint32_t last_tx_ms;
 static uint32_t telemetry_due_ms;
 static uint32_t ping_sent_ms;
 static uint32_t connects, drops;
-static bool crash_in_flight;
-static unsigned crash_slot;
-static uint16_t crash_packet;
 static bool config_error;
-
-static void say_begin(void)
-{
-    console_async_begin();
-}
-
-static void say_end(void)
-{
-    console_async_end();
-}
-
-static void say(const char *a, const char *b)
-{
-    say_begin();
-    uart_puts(a);
-    if (b)
-        uart_puts(b);
-    say_end();
-}
+static const struct netmgr_client *clients[MAX_CLIENTS];
+static unsigned n_clients;
+/* While the clients publish what the cloud must hear at a connect, their
+ * messages wait to leave together, in one TLS record. */
+static bool batching;
 
 static void set_deadline(uint32_t ms)
 {
@@ -89,16 +66,24 @@ static void set_deadline(uint32_t ms)
     have_deadline = true;
 }
 
-static uint32_t rng32(void)
+/* The backoff's jitter, 0 to max, from the hardware RNG through its driver
+ * (which checks the health flag).  An RNG that failed its health test gives
+ * no jitter, loudly: the lamp still retries, at half the ceiling, but in
+ * step with every other lamp whose RNG failed. */
+static uint32_t jitter(uint32_t max)
 {
-    RNG_CR = 1;
-    return RNG_DR;
+    uint32_t r;
+
+    if (rng_read(&r, sizeof(r)) != 0) {
+        LOG_ERR("cloud: the RNG failed its health test; retrying without jitter");
+        return 0;
+    }
+    return r % (max + 1);
 }
 
 static void close_link(bool notify)
 {
-    tls_close(&tls, notify);
-    net_close(SOCK);
+    tls_dial_close(&dial, notify);
 }
 
 /* Exponential backoff with jitter: the next try comes after a random time
@@ -111,14 +96,8 @@ static void retry_later(const char *why)
     close_link(false);
     if (backoff_ms < BACKOFF_MIN_MS)
         backoff_ms = BACKOFF_MIN_MS;
-    wait = backoff_ms / 2 + rng32() % (backoff_ms / 2 + 1);
-    say_begin();
-    uart_puts("cloud: ");
-    uart_puts(why);
-    uart_puts("; retry in ");
-    uart_put_dec(wait);
-    uart_puts(" ms");
-    say_end();
+    wait = backoff_ms / 2 + jitter(backoff_ms / 2);
+    LOG_WRN("cloud: %s; retry in %lu ms", why, (unsigned long)wait);
     backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
     state = S_BACKOFF;
     set_deadline(wait);
@@ -129,67 +108,65 @@ static void start_join(void)
     int r = net_join(creds.ssid, creds.passphrase);
 
     if (r != 0 && r != NET_E_BUSY) {
-        say("net: join refused by the module: ", net_result_name(r));
+        LOG_ERR("net: join refused by the module: %s", net_result_name(r));
         state = S_FAILED;
         have_deadline = false;
         return;
     }
-    say("net: joining ", creds.ssid);
+    LOG_INF("net: joining %s", creds.ssid);
     state = S_JOINING;
     set_deadline(JOIN_TIMEOUT_MS);
 }
 
-static void start_resolve(void)
+/* What became of a dial that failed, in the cloud connection's words. */
+static void dial_failed(void)
 {
-    int r = net_resolve(host);
-
-    if (r != 0) {
-        retry_later(net_result_name(r));
-        return;
+    switch (dial.failure) {
+    case DIAL_E_NO_ADDRESS:
+        LOG_ERR("cloud: cannot resolve %s", host);
+        retry_later("DNS failed");
+        break;
+    case DIAL_E_CONNECT:
+        LOG_ERR("cloud: connection failed: %s", dial.why);
+        retry_later("cannot connect");
+        break;
+    case DIAL_E_HANDSHAKE:
+        LOG_ERR("tls: %s", dial.why);
+        retry_later("TLS handshake failed");
+        break;
+    default: /* the module's refusal, TLS setup, a timeout: as the dial says */
+        retry_later(dial.why);
+        break;
     }
-    state = S_RESOLVING;
-    set_deadline(DNS_TIMEOUT_MS);
 }
 
-static void put_ip(uint32_t ip)
+/* The broker's address is resolved afresh for every connection. */
+static void start_dial(void)
 {
-    for (int i = 3; i >= 0; i--) {
-        uart_put_dec((ip >> (8 * i)) & 0xFF);
-        if (i)
-            uart_putc('.');
-    }
+    state = S_DIALING;
+    have_deadline = false;
+    if (tls_dial_start(&dial, host, port, 0) == DIAL_FAILED)
+        dial_failed();
 }
 
 static void start_connect(void)
 {
-    int r;
+    uint32_t ip = dial.ip;
 
-    say_begin();
-    uart_puts("cloud: connecting to ");
-    uart_puts(host);
-    uart_putc(':');
-    uart_put_dec(port);
-    uart_puts(" (");
-    put_ip(host_ip);
-    uart_putc(')');
-    say_end();
-    net_close(SOCK);
+    LOG_INF("cloud: connecting to %s:%u (%lu.%lu.%lu.%lu)", host, port,
+            (unsigned long)(ip >> 24), (unsigned long)(ip >> 16 & 0xFF),
+            (unsigned long)(ip >> 8 & 0xFF), (unsigned long)(ip & 0xFF));
     connects++;
-    r = net_open(SOCK, host_ip, port);
-    if (r != 0) {
-        retry_later(net_result_name(r));
-        return;
-    }
-    state = S_CONNECTING;
-    set_deadline(CONNECT_TIMEOUT_MS);
+    if (tls_dial_connect(&dial) == DIAL_FAILED)
+        dial_failed();
 }
 
 static void mqtt_flush(void)
 {
     while (mq.out_len > 0) {
-        int n = tls_write(&tls, mq.out, mq.out_len);
+        int n = tls_write(&dial.tls, mq.out, mq.out_len);
         if (n < 0) {
-            retry_later(tls.why);
+            retry_later(dial.tls.why);
             return;
         }
         if (n == 0)
@@ -210,33 +187,28 @@ static void topic(char *out, size_t cap, const char *suffix)
     out[a + b] = 0;
 }
 
-/* The commissioning key counter, so the cloud moves its copy of the key
- * forward (docs/commissioning.md#key-advance). */
-static void report_key_counter(void)
+int netmgr_register(const struct netmgr_client *c)
 {
-    char t[64], json[24];
-
-    snprintf(json, sizeof(json), "{\"n\":%lu}", (unsigned long)commission_key_counter());
-    topic(t, sizeof(t), "commissioned");
-    mqtt_publish(&mq, t, json, strlen(json), 1, false, NULL);
+    if (n_clients == MAX_CLIENTS)
+        return -1;
+    clients[n_clients++] = c;
+    return 0;
 }
 
-
-int netmgr_publish(const char *suffix, const char *json, bool retain)
+int netmgr_publish(const char *suffix, const char *json, bool retain, uint16_t *packet_id)
 {
     char t[64];
 
     if (state != S_ONLINE)
         return -1;
     topic(t, sizeof(t), suffix);
-    if (mqtt_publish(&mq, t, json, strlen(json), 1, retain, NULL))
+    if (mqtt_publish(&mq, t, json, strlen(json), 1, retain, packet_id))
         return -1;
-    mqtt_flush();
+    if (!batching)
+        mqtt_flush();
     return 0;
 }
 
-/* Stored crash records go to the cloud one at a time; each is marked
- * reported only when the broker acknowledged it. */
 /* Telemetry (docs/cloud.md#telemetry), QoS 0: one is worth nothing once
  * the next is due. */
 static void send_telemetry(void)
@@ -257,21 +229,6 @@ static void send_telemetry(void)
     telemetry_due_ms = clock_ms() + TELEMETRY_PERIOD_MS;
 }
 
-static void send_next_crash(void)
-{
-    const struct crash_record *r;
-    char json[256], t[64];
-
-    if (crash_in_flight || state != S_ONLINE || !(r = crash_next_unreported(&crash_slot)))
-        return;
-    shadow_crash_json(r, json, sizeof(json));
-    topic(t, sizeof(t), "fault");
-    if (mqtt_publish(&mq, t, json, strlen(json), 1, false, &crash_packet) == 0) {
-        crash_in_flight = true;
-        mqtt_flush();
-    }
-}
-
 static void on_connack(void *user, uint8_t rc, bool session_present)
 {
     static const char *const reasons[] = {
@@ -279,34 +236,30 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
         "server unavailable", "bad user name or password", "not authorized",
     };
     char t[64];
-    char json[256];
 
     (void)user;
     (void)session_present;
     if (rc != 0) {
-        say_begin();
-        uart_puts("mqtt: broker refused the lamp: ");
-        uart_puts(rc < 6 ? reasons[rc] : "unknown reason");
-        say_end();
+        LOG_ERR("mqtt: broker refused the lamp: %s", rc < 6 ? reasons[rc] : "unknown reason");
         retry_later("refused by the broker");
         return;
     }
     state = S_ONLINE;
     have_deadline = false;
     backoff_ms = BACKOFF_MIN_MS;
-    crash_in_flight = false;
-    say("mqtt: connected as ", serial);
-    topic(t, sizeof(t), "shadow/delta");
-    mqtt_subscribe(&mq, t, 1, NULL);
-    topic(t, sizeof(t), "ota");
-    mqtt_subscribe(&mq, t, 1, NULL);
-    shadow_reported_json(json, sizeof(json));
-    topic(t, sizeof(t), "shadow/reported");
-    mqtt_publish(&mq, t, json, strlen(json), 1, true, NULL);
-    report_key_counter();
+    LOG_INF("mqtt: connected as %s", serial);
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->topic) {
+            topic(t, sizeof(t), clients[i]->topic);
+            mqtt_subscribe(&mq, t, 1, NULL);
+        }
+    batching = true;
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->online)
+            clients[i]->online();
+    batching = false;
     mqtt_flush();
     send_telemetry();
-    send_next_crash();
 }
 
 static void on_publish(void *user, const char *t, const uint8_t *payload, size_t len)
@@ -316,18 +269,17 @@ static void on_publish(void *user, const char *t, const uint8_t *payload, size_t
     (void)user;
     if (strncmp(t, topic_prefix, plen) != 0)
         return;
-    shadow_on_message(t + plen, (const char *)payload, len);
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->topic && !strcmp(t + plen, clients[i]->topic))
+            clients[i]->message(t + plen, (const char *)payload, len);
 }
 
 static void on_puback(void *user, uint16_t id)
 {
     (void)user;
-    if (crash_in_flight && id == crash_packet) {
-        crash_mark_reported(crash_slot);
-        crash_in_flight = false;
-        say("cloud: crash record acknowledged by the broker", NULL);
-        send_next_crash();
-    }
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->acked)
+            clients[i]->acked(id);
 }
 
 static const struct mqtt_handlers handlers = {
@@ -373,25 +325,25 @@ void netmgr_start(void)
     const char *why;
 
     mqtt_init(&mq, &handlers);
+    tls_dial_init(&dial, SOCK, TLS_SLOT_CLOUD);
     load_endpoint();
     if (config_error) {
-        say("cloud: keystore has no serial or cloud endpoint: staying offline", NULL);
+        LOG_ERR("cloud: keystore has no serial or cloud endpoint: staying offline");
         state = S_FAILED;
         return;
     }
     if (net_init() != 0) {
-        say("net: no WiFi module found: staying offline", NULL);
+        LOG_ERR("net: no WiFi module found: staying offline");
         state = S_FAILED;
         return;
     }
     if ((why = tls_init()) != NULL) {
-        say("tls: ", why);
+        LOG_ERR("tls: %s", why);
         state = S_FAILED;
         return;
     }
     if (wifi_creds_load(&creds) != 0) {
-        say("net: no WiFi credentials (commission the lamp, or type: wifi SSID PASSPHRASE)",
-            NULL);
+        LOG_INF("net: no WiFi credentials (commission the lamp, or type: wifi SSID PASSPHRASE)");
         state = S_NO_CREDS;
         return;
     }
@@ -403,23 +355,26 @@ void netmgr_reconnect(bool full)
     if (full)
         tls_forget_session(TLS_SLOT_CLOUD);
     if (state != S_ONLINE && state != S_CONNACK) {
-        say("cloud: not connected; nothing to reconnect", NULL);
+        LOG_INF("cloud: not connected; nothing to reconnect");
         return;
     }
     close_link(true);
     backoff_ms = 0; /* the retry comes at once: this is not a failure */
     state = S_BACKOFF;
-    say(full ? "cloud: reconnecting (full handshake)" : "cloud: reconnecting", NULL);
+    if (full)
+        LOG_INF("cloud: reconnecting (full handshake)");
+    else
+        LOG_INF("cloud: reconnecting");
     set_deadline(0);
 }
 
 void netmgr_use_wifi(const struct wifi_creds *c)
 {
     creds = *c;
-    say("net: credentials for ", creds.ssid);
+    LOG_INF("net: credentials for %s", creds.ssid);
     if (creds.proxy[0])
-        say("net: a proxy was given and is kept, but the WiFi module model has no proxy "
-            "support; connecting directly", NULL);
+        LOG_WRN("net: a proxy was given and is kept, but the WiFi module model has no proxy "
+                "support; connecting directly");
     if (state == S_FAILED && config_error)
         return;
     if (state != S_NO_CREDS && state != S_FAILED)
@@ -434,21 +389,18 @@ void netmgr_set_wifi(const char *ssid, const char *passphrase)
     uint32_t err;
 
     if (a == 0 || a > 32 || b < 8 || b > 63) {
-        say("net: an SSID is 1-32 bytes and a WPA2 passphrase 8-63 characters", NULL);
+        LOG_ERR("net: an SSID is 1-32 bytes and a WPA2 passphrase 8-63 characters");
         return;
     }
     memset(&c, 0, sizeof(c));
     memcpy(c.ssid, ssid, a);
     memcpy(c.passphrase, passphrase, b);
     if ((err = wifi_creds_save(&c)) != 0) {
-        say_begin();
-        uart_puts("net: saving credentials failed: flash error ");
-        uart_put_hex(err);
-        say_end();
+        LOG_ERR("net: saving credentials failed: flash error 0x%08lx", (unsigned long)err);
         return;
     }
     creds = c;
-    say("net: credentials saved for ", creds.ssid);
+    LOG_INF("net: credentials saved for %s", creds.ssid);
     if (state == S_FAILED && config_error)
         return;
     if (state != S_NO_CREDS && state != S_FAILED) {
@@ -464,31 +416,18 @@ void netmgr_set_wifi(const char *ssid, const char *passphrase)
 static void handle_global_events(uint32_t ev)
 {
     if (ev & NET_EV_LINK_LOST) {
-        say("net: WiFi link lost", NULL);
+        LOG_WRN("net: WiFi link lost");
         close_link(false);
         start_join();
         return;
     }
     if (state == S_JOINING && (ev & NET_EV_JOINED)) {
-        say("net: joined ", creds.ssid);
-        start_resolve();
+        LOG_INF("net: joined %s", creds.ssid);
+        start_dial();
     } else if (state == S_JOINING && (ev & NET_EV_JOIN_FAILED)) {
-        say_begin();
-        uart_puts("net: join failed: ");
-        uart_puts(net_join_error_name());
-        say_end();
+        LOG_ERR("net: join failed: %s", net_join_error_name());
         /* The link is down: try the join again after the backoff. */
         retry_later("no WiFi");
-    } else if (state == S_RESOLVING && (ev & NET_EV_DNS_DONE)) {
-        if (net_dns_answer(&host_ip) != 0) {
-            say_begin();
-            uart_puts("cloud: cannot resolve ");
-            uart_puts(host);
-            say_end();
-            retry_later("DNS failed");
-        } else {
-            start_connect();
-        }
     }
 }
 
@@ -498,10 +437,10 @@ static void pump_online(void)
     int n;
 
     for (;;) {
-        n = tls_read(&tls, buf, sizeof(buf));
+        n = tls_read(&dial.tls, buf, sizeof(buf));
         if (n < 0) {
             drops++;
-            retry_later(tls.why[0] ? tls.why : "connection lost");
+            retry_later(dial.tls.why[0] ? dial.tls.why : "connection lost");
             return;
         }
         if (n == 0)
@@ -516,49 +455,40 @@ static void pump_online(void)
     mqtt_flush();
 }
 
-/* news: the socket had events this pass (its state is in SRAM anyway). */
-static void step_socket(uint32_t news)
+static void start_mqtt(void)
 {
-    uint32_t st = net_sock_state(SOCK);
-    int r;
+    if (dial.tls.resumed)
+        LOG_INF("tls: session resumed (abbreviated handshake)");
+    else
+        LOG_INF("tls: full handshake");
+    mqtt_init(&mq, &handlers);
+    mqtt_connect(&mq, serial, KEEPALIVE_S, true);
+    state = S_CONNACK;
+    set_deadline(CONNACK_TIMEOUT_MS);
+    mqtt_flush();
+}
 
-    if (state == S_CONNECTING) {
-        if (st == NET_SOCK_ERROR) {
-            say_begin();
-            uart_puts("cloud: connection failed: ");
-            uart_puts(net_sock_error_name(SOCK));
-            say_end();
-            retry_later("cannot connect");
+/* ev: this pass's NET events; news: the socket's among them. */
+static void step_socket(uint32_t ev, uint32_t news)
+{
+    if (state == S_DIALING) {
+        switch (tls_dial_step(&dial, ev)) {
+        case DIAL_RESOLVED:
+            start_connect();
+            return;
+        case DIAL_FAILED:
+            dial_failed();
+            return;
+        case DIAL_UP:
+            start_mqtt();
+            news = 1; /* the broker may have answered already */
+            break;
+        default:
             return;
         }
-        if (st != NET_SOCK_CONNECTED)
-            return;
-        if (tls_open(&tls, SOCK, host, TLS_SLOT_CLOUD) != 0) {
-            retry_later(tls.why);
-            return;
-        }
-        state = S_HANDSHAKE;
-        set_deadline(HANDSHAKE_TIMEOUT_MS);
     }
-    if (state == S_HANDSHAKE) {
-        r = tls_handshake(&tls);
-        if (r == TLS_AGAIN)
-            return;
-        if (r < 0) {
-            say("tls: ", tls.why);
-            retry_later("TLS handshake failed");
-            return;
-        }
-        say(tls.resumed ? "tls: session resumed (abbreviated handshake)" : "tls: full handshake",
-            NULL);
-        mqtt_init(&mq, &handlers);
-        mqtt_connect(&mq, serial, KEEPALIVE_S, true);
-        state = S_CONNACK;
-        set_deadline(CONNACK_TIMEOUT_MS);
-        mqtt_flush();
-        news = 1; /* the broker may have answered already */
-    }
-    if ((state == S_CONNACK || state == S_ONLINE) && (news || st != NET_SOCK_CONNECTED))
+    if ((state == S_CONNACK || state == S_ONLINE) &&
+        (news || net_sock_state(SOCK) != NET_SOCK_CONNECTED))
         pump_online();
 }
 
@@ -579,7 +509,6 @@ static void check_timers(void)
         }
         if ((int32_t)(now - telemetry_due_ms) >= 0)
             send_telemetry();
-        send_next_crash();
         return;
     }
     if (!have_deadline || (int32_t)(now - deadline) < 0)
@@ -590,12 +519,9 @@ static void check_timers(void)
         if (!net_link_up())
             start_join();
         else
-            start_resolve();
+            start_dial();
         break;
     case S_JOINING: retry_later("WiFi join timed out"); break;
-    case S_RESOLVING: retry_later("DNS timed out"); break;
-    case S_CONNECTING: retry_later("connect timed out"); break;
-    case S_HANDSHAKE: retry_later("TLS handshake timed out"); break;
     case S_CONNACK: retry_later("no CONNACK from the broker"); break;
     default: break;
     }
@@ -610,9 +536,11 @@ void netmgr_poll(void)
     if (state != S_FAILED && state != S_NO_CREDS) {
         if (ev & NET_EV_GLOBAL)
             handle_global_events(ev);
-        step_socket(ev & NET_EV_SOCK(SOCK));
+        step_socket(ev, ev & NET_EV_SOCK(SOCK));
         check_timers();
-        ota_poll(ev);
+        for (unsigned i = 0; i < n_clients; i++)
+            if (clients[i]->poll)
+                clients[i]->poll(ev);
     }
     /* What this pass wrote leaves now, in one doorbell. */
     net_end_pass();
@@ -623,15 +551,30 @@ bool netmgr_pending(void)
     return net_events_pending();
 }
 
+static uint32_t clients_idle_ms(void)
+{
+    uint32_t left = UINT32_MAX;
+
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->idle_ms) {
+            uint32_t ms = clients[i]->idle_ms();
+            if (ms < left)
+                left = ms;
+        }
+    return left;
+}
+
 uint32_t netmgr_idle_ms(void)
 {
     uint32_t now, left = UINT32_MAX;
 
-    if (state != S_ONLINE && !have_deadline)
-        return ota_idle_ms(); /* no clock read: idle lamps stay cheap */
+    if (state != S_ONLINE && state != S_DIALING && !have_deadline)
+        return clients_idle_ms(); /* no clock read: idle lamps stay cheap */
     now = clock_ms();
 
-    if (state == S_ONLINE) {
+    if (state == S_DIALING) {
+        left = tls_dial_ms_left(&dial);
+    } else if (state == S_ONLINE) {
         uint32_t due = mq.ping_outstanding ? ping_sent_ms + PING_TIMEOUT_MS
                                            : last_tx_ms + KEEPALIVE_S * 1000u * 3 / 4;
         left = (int32_t)(due - now) > 0 ? due - now : 0;
@@ -640,8 +583,8 @@ uint32_t netmgr_idle_ms(void)
     } else if (have_deadline) {
         left = (int32_t)(deadline - now) > 0 ? deadline - now : 0;
     }
-    uint32_t ota = ota_idle_ms();
-    return left < ota ? left : ota;
+    uint32_t theirs = clients_idle_ms();
+    return left < theirs ? left : theirs;
 }
 
 bool netmgr_online(void)
@@ -654,7 +597,7 @@ void netmgr_print_status(void)
     const struct tls_counters *c = tls_counters();
 
     uart_puts("cloud: ");
-    uart_puts(state_names[state]);
+    uart_puts(state == S_DIALING ? tls_dial_state_name(dial.state) : state_names[state]);
     uart_puts("\n  endpoint ");
     uart_puts(host[0] ? host : "-");
     uart_putc(':');
@@ -672,7 +615,9 @@ void netmgr_print_status(void)
     uart_put_dec(c->resumed);
     uart_puts(" failed ");
     uart_put_dec(c->failed);
-    ota_print_status();
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->print_status)
+            clients[i]->print_status();
     uart_puts("\n  crypto engine ");
     if (crypto_engine_present()) {
         uart_put_dec(crypto_engine_ops());

@@ -7,17 +7,19 @@
  * staging holds, with an HTTP Range request, after a backoff; the staging
  * state is in RAM, so a reset restarts the download from the beginning.
  * Every step prints an "ota:" console line and is reported on
- * lamp/SERIAL/ota/status. */
+ * lamp/SERIAL/ota/status.  A netmgr client: notifications come on
+ * lamp/SERIAL/ota, and netmgr's passes run the download. */
 #include "ota.h"
 
+#include "cJSON.h"
 #include "clock.h"
-#include "console.h"
 #include "hw.h"
 #include "image.h"
-#include "net.h"
+#include "log.h"
 #include "netmgr.h"
+#include "shadow.h"
 #include "staging.h"
-#include "tls_link.h"
+#include "tls_dial.h"
 #include "uart.h"
 
 #include <stdio.h>
@@ -25,9 +27,6 @@
 #include <string.h>
 
 #define OTA_SOCK 1
-#define DNS_TIMEOUT_MS 10000u
-#define CONNECT_TIMEOUT_MS 10000u
-#define HANDSHAKE_TIMEOUT_MS 30000u
 #define RESPONSE_TIMEOUT_MS 30000u /* also: no body bytes for this long */
 #define MAX_ATTEMPTS 8u
 #define BACKOFF_FIRST_MS 1000u
@@ -35,20 +34,19 @@
 #define REBOOT_DELAY_MS 1000u      /* lets the "staged" status reach the broker */
 
 enum state {
-    O_IDLE, O_WAIT, O_RESOLVING, O_CONNECTING, O_HANDSHAKE, O_REQUEST, O_HEADERS, O_BODY,
-    O_REBOOT,
+    O_IDLE, O_WAIT, O_DIALING, O_REQUEST, O_HEADERS, O_BODY, O_REBOOT,
 };
 static const char *const state_names[] = {
-    "idle", "waiting to resume", "resolving", "connecting", "TLS handshake", "requesting",
-    "reading headers", "downloading", "rebooting to install",
+    "idle", "waiting to resume", NULL /* the dial's step */, "requesting", "reading headers",
+    "downloading", "rebooting to install",
 };
 
 static struct {
     enum state state;
     char url[160], host[64], path[96], version[16];
     uint16_t port;
-    uint32_t ip;
-    struct tls_link tls;
+    uint32_t ip;        /* the server's address, once known: kept across retries */
+    struct tls_dial dial;
     char req[256];
     size_t req_len, req_sent;
     char head[768];
@@ -56,7 +54,7 @@ static struct {
     uint32_t total;     /* the image's size, from the server */
     uint32_t body_left; /* bytes still due in this response */
     unsigned attempts, quarter;
-    uint32_t backoff_ms, deadline;
+    uint32_t backoff_ms, deadline; /* deadline: of every state but dialing */
 } o;
 
 static void status(const char *state, const char *why)
@@ -66,40 +64,22 @@ static void status(const char *state, const char *why)
     snprintf(json, sizeof(json), "{\"state\":\"%s\",\"version\":\"%s\",\"received\":%lu%s%s%s}",
              state, o.version, (unsigned long)staging_received(), why ? ",\"why\":\"" : "",
              why ? why : "", why ? "\"" : "");
-    netmgr_publish("ota/status", json, false);
-}
-
-static void say(const char *a, const char *b)
-{
-    console_async_begin();
-    uart_puts("ota: ");
-    uart_puts(a);
-    if (b)
-        uart_puts(b);
-    console_async_end();
+    netmgr_publish("ota/status", json, false, NULL);
 }
 
 static void set_deadline(uint32_t ms) { o.deadline = clock_ms() + ms; }
 
 static void close_link(void)
 {
-    tls_close(&o.tls, false);
-    net_close(OTA_SOCK);
+    tls_dial_close(&o.dial, false);
 }
 
 /* Gives up for good: the staged bytes are dropped, the firmware stays. */
 static void give_up(const char *state, const char *why)
 {
-    close_link();
-    tls_release(&o.tls);
+    tls_dial_release(&o.dial);
     staging_abort();
-    console_async_begin();
-    uart_puts("ota: ");
-    uart_puts(state);
-    uart_puts(": ");
-    uart_puts(why);
-    uart_puts("; the running firmware stays");
-    console_async_end();
+    LOG_ERR("ota: %s: %s; the running firmware stays", state, why);
     status(state, why);
     o.state = O_IDLE;
 }
@@ -107,17 +87,14 @@ static void give_up(const char *state, const char *why)
 /* A failure worth retrying: resume later from what staging holds. */
 static void retry(const char *why)
 {
-    char line[160];
-
     close_link();
     if (++o.attempts >= MAX_ATTEMPTS) {
         give_up("failed", why);
         return;
     }
-    snprintf(line, sizeof(line), "%s at byte %lu of %lu; resuming in %lu ms", why,
-             (unsigned long)staging_received(), (unsigned long)o.total,
-             (unsigned long)o.backoff_ms);
-    say(line, NULL);
+    LOG_WRN("ota: %s at byte %lu of %lu; resuming in %lu ms", why,
+            (unsigned long)staging_received(), (unsigned long)o.total,
+            (unsigned long)o.backoff_ms);
     status("interrupted", why);
     o.state = O_WAIT;
     set_deadline(o.backoff_ms);
@@ -164,30 +141,46 @@ static bool dotted_quad(const char *s, uint32_t *ip)
     return true;
 }
 
-static void start_connect(void)
+/* What became of a dial that failed, in the OTA client's words. */
+static void dial_failed(void)
 {
-    int rc = net_open(OTA_SOCK, o.ip, o.port);
-    if (rc != 0) {
-        retry(net_result_name(rc));
-        return;
+    switch (o.dial.failure) {
+    case DIAL_E_NO_ADDRESS:
+        retry("cannot resolve the image server");
+        break;
+    case DIAL_E_HANDSHAKE:
+        LOG_ERR("ota: tls: %s", o.dial.why);
+        retry("TLS handshake with the image server failed");
+        break;
+    case DIAL_E_TIMEOUT:
+        retry(o.dial.timed_out == DIAL_RESOLVING ? "DNS timed out"
+                                                 : "the image server stopped answering");
+        break;
+    default: /* the module's refusal (the broker's connection may be
+              * resolving: later), the socket's error, TLS setup */
+        retry(o.dial.why);
+        break;
     }
-    o.state = O_CONNECTING;
-    set_deadline(CONNECT_TIMEOUT_MS);
+}
+
+/* Returns whether the dial is up: the request goes next. */
+static bool dial_progress(enum tls_dial_state st)
+{
+    if (st == DIAL_RESOLVED) {
+        o.ip = o.dial.ip;
+        st = tls_dial_connect(&o.dial);
+    }
+    if (st == DIAL_FAILED)
+        dial_failed();
+    return st == DIAL_UP;
 }
 
 static void start_attempt(void)
 {
-    if (o.ip || dotted_quad(o.host, &o.ip)) {
-        start_connect();
-        return;
-    }
-    int rc = net_resolve(o.host);
-    if (rc != 0) { /* the broker's connection may be resolving: later */
-        retry(net_result_name(rc));
-        return;
-    }
-    o.state = O_RESOLVING;
-    set_deadline(DNS_TIMEOUT_MS);
+    if (!o.ip)
+        dotted_quad(o.host, &o.ip);
+    o.state = O_DIALING;
+    dial_progress(tls_dial_start(&o.dial, o.host, o.port, o.ip));
 }
 
 static void version_text(uint32_t v, char *out, size_t cap)
@@ -196,7 +189,7 @@ static void version_text(uint32_t v, char *out, size_t cap)
              (unsigned long)(v & 0xFF));
 }
 
-void ota_offer(const cJSON *n)
+static void offer(const cJSON *n)
 {
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(n, "url");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(n, "version");
@@ -205,29 +198,29 @@ void ota_offer(const cJSON *n)
     const char *why;
 
     if (!cJSON_IsString(url) || !cJSON_IsString(ver) || strlen(ver->valuestring) >= 16) {
-        say("notification without a url and version: ignored", NULL);
+        LOG_WRN("ota: notification without a url and version: ignored");
         return;
     }
     if (o.state != O_IDLE) {
         if (strcmp(url->valuestring, o.url) != 0)
-            say("busy with ", o.url);
+            LOG_INF("ota: busy with %s", o.url);
         return;
     }
     version_text(running->fw_version, current, sizeof(current));
     strcpy(o.version, ver->valuestring);
     if (!strcmp(o.version, current)) {
-        say("already running ", current);
+        LOG_INF("ota: already running %s", current);
         status("current", NULL);
         return;
     }
     if (!parse_url(url->valuestring)) {
-        say("refused: not an https://host[:port]/path URL: ", url->valuestring);
+        LOG_ERR("ota: refused: not an https://host[:port]/path URL: %s", url->valuestring);
         status("refused", "bad url");
         return;
     }
     why = staging_begin();
     if (why) {
-        say("refused: cannot stage: ", why);
+        LOG_ERR("ota: refused: cannot stage: %s", why);
         status("refused", why);
         return;
     }
@@ -236,7 +229,7 @@ void ota_offer(const cJSON *n)
     o.attempts = 0;
     o.quarter = 0;
     o.backoff_ms = BACKOFF_FIRST_MS;
-    say("downloading ", o.url);
+    LOG_INF("ota: downloading %s", o.url);
     status("downloading", NULL);
     start_attempt();
 }
@@ -276,13 +269,11 @@ static const char *header_value(const char *name)
 static void finish_download(void)
 {
     const struct image_header *h = staging_header();
-    char line[96];
     const char *why;
 
     close_link();
-    snprintf(line, sizeof(line), "downloaded %lu bytes; checking the signature",
-             (unsigned long)staging_received());
-    say(line, NULL);
+    LOG_INF("ota: downloaded %lu bytes; checking the signature",
+            (unsigned long)staging_received());
     why = staging_finish();
     if (why) {
         give_up("refused", why);
@@ -290,9 +281,8 @@ static void finish_download(void)
     }
     char ver[16];
     version_text(h->fw_version, ver, sizeof(ver));
-    snprintf(line, sizeof(line), "image %s epoch %lu staged; rebooting to install", ver,
-             (unsigned long)h->security_epoch);
-    say(line, NULL);
+    LOG_INF("ota: image %s epoch %lu staged; rebooting to install", ver,
+            (unsigned long)h->security_epoch);
     status("staged", NULL);
     o.state = O_REBOOT;
     set_deadline(REBOOT_DELAY_MS);
@@ -312,11 +302,9 @@ static void body(const uint8_t *buf, size_t len)
     o.body_left -= (uint32_t)len;
     set_deadline(RESPONSE_TIMEOUT_MS);
     while (o.total && o.quarter < 3 && staging_received() >= o.total / 4 * (o.quarter + 1)) {
-        char line[64];
         o.quarter++;
-        snprintf(line, sizeof(line), "%u%% (%lu of %lu bytes)", o.quarter * 25,
-                 (unsigned long)staging_received(), (unsigned long)o.total);
-        say(line, NULL);
+        LOG_INF("ota: %u%% (%lu of %lu bytes)", o.quarter * 25,
+                (unsigned long)staging_received(), (unsigned long)o.total);
     }
     if (o.body_left == 0)
         finish_download();
@@ -337,12 +325,9 @@ static void headers_done(size_t body_start)
             retry("the server resumed at the wrong byte");
             return;
         }
-        char line[64];
         o.total = (uint32_t)t;
         o.body_left = (uint32_t)(b - a + 1);
-        snprintf(line, sizeof(line), "resumed at byte %lu of %lu", (unsigned long)from,
-                 (unsigned long)t);
-        say(line, NULL);
+        LOG_INF("ota: resumed at byte %lu of %lu", (unsigned long)from, (unsigned long)t);
     } else if (code == 200 && cl) {
         if (from) { /* the server ignored Range: start over */
             const char *why = staging_begin();
@@ -375,34 +360,8 @@ static void step_link(void)
     uint8_t buf[1024];
     int n;
 
-    if (o.state == O_CONNECTING) {
-        uint32_t st = net_sock_state(OTA_SOCK);
-        if (st == NET_SOCK_ERROR) {
-            retry(net_sock_error_name(OTA_SOCK));
-            return;
-        }
-        if (st != NET_SOCK_CONNECTED)
-            return;
-        if (tls_open(&o.tls, OTA_SOCK, o.host, TLS_SLOT_OTA) != 0) {
-            retry(o.tls.why);
-            return;
-        }
-        o.state = O_HANDSHAKE;
-        set_deadline(HANDSHAKE_TIMEOUT_MS);
-    }
-    if (o.state == O_HANDSHAKE) {
-        n = tls_handshake(&o.tls);
-        if (n == TLS_AGAIN)
-            return;
-        if (n < 0) {
-            say("tls: ", o.tls.why);
-            retry("TLS handshake with the image server failed");
-            return;
-        }
-        send_request();
-    }
     if (o.state == O_REQUEST) {
-        n = tls_write(&o.tls, o.req + o.req_sent, o.req_len - o.req_sent);
+        n = tls_write(&o.dial.tls, o.req + o.req_sent, o.req_len - o.req_sent);
         if (n < 0) {
             retry("connection lost");
             return;
@@ -414,9 +373,9 @@ static void step_link(void)
     }
     while (o.state == O_HEADERS || o.state == O_BODY) {
         if (o.state == O_HEADERS) {
-            n = tls_read(&o.tls, o.head + o.head_len, sizeof(o.head) - 1 - o.head_len);
+            n = tls_read(&o.dial.tls, o.head + o.head_len, sizeof(o.head) - 1 - o.head_len);
         } else {
-            n = tls_read(&o.tls, buf, sizeof(buf));
+            n = tls_read(&o.dial.tls, buf, sizeof(buf));
         }
         if (n < 0) {
             retry("connection lost");
@@ -440,7 +399,7 @@ static void step_link(void)
     }
 }
 
-void ota_poll(uint32_t ev)
+static void poll(uint32_t ev)
 {
     bool late = (int32_t)(clock_ms() - o.deadline) >= 0;
 
@@ -461,18 +420,12 @@ void ota_poll(uint32_t ev)
                 ;
         }
         return;
-    case O_RESOLVING:
-        if (ev & NET_EV_DNS_DONE) {
-            if (net_dns_answer(&o.ip) != 0) {
-                o.ip = 0;
-                retry("cannot resolve the image server");
-            } else {
-                start_connect();
-            }
-        } else if (late) {
-            retry("DNS timed out");
-        }
-        return;
+    case O_DIALING:
+        if (!dial_progress(tls_dial_step(&o.dial, ev)))
+            return;
+        send_request();
+        /* the request goes at once */
+        __attribute__((fallthrough));
     default:
         step_link();
         if (o.state != O_IDLE && o.state != O_WAIT && o.state != O_REBOOT &&
@@ -482,20 +435,22 @@ void ota_poll(uint32_t ev)
     }
 }
 
-uint32_t ota_idle_ms(void)
+static uint32_t idle_ms(void)
 {
     int32_t left;
 
     if (o.state == O_IDLE)
         return UINT32_MAX;
+    if (o.state == O_DIALING)
+        return tls_dial_ms_left(&o.dial);
     left = (int32_t)(o.deadline - clock_ms());
     return left > 0 ? (uint32_t)left : 0;
 }
 
-void ota_print_status(void)
+static void print_status(void)
 {
     uart_puts("\n  ota ");
-    uart_puts(state_names[o.state]);
+    uart_puts(o.state == O_DIALING ? tls_dial_state_name(o.dial.state) : state_names[o.state]);
     if (o.state != O_IDLE) {
         uart_puts(" ");
         uart_puts(o.url);
@@ -506,4 +461,21 @@ void ota_print_status(void)
         uart_puts(" bytes, attempt ");
         uart_put_dec(o.attempts + 1);
     }
+}
+
+static void on_notification(const char *suffix, const char *payload, size_t len)
+{
+    shadow_json_message(suffix, payload, len, offer);
+}
+
+static const struct netmgr_client client = {
+    .topic = "ota", .message = on_notification, .poll = poll, .idle_ms = idle_ms,
+    .print_status = print_status,
+};
+
+void ota_init(void)
+{
+    tls_dial_init(&o.dial, OTA_SOCK, TLS_SLOT_OTA);
+    if (netmgr_register(&client) != 0)
+        LOG_ERR("ota: netmgr has no room for the OTA client; updates come by console only");
 }

@@ -6,17 +6,9 @@
 #ifndef LAMP_OTA_H
 #define LAMP_OTA_H
 
-#include "cJSON.h"
-
-#include <stdint.h>
-
-/* A notification {"url":"https://host[:port]/path","version":"x.y.z"}. */
-void ota_offer(const cJSON *notification);
-/* Runs the download; global NET events (NET_EV_*) as netmgr took them. */
-void ota_poll(uint32_t net_events);
-/* ms until ota_poll must run even if nothing happens (UINT32_MAX: idle). */
-uint32_t ota_idle_ms(void);
-/* For the `net` console command. */
-void ota_print_status(void);
+/* At boot: registers with netmgr for lamp/SERIAL/ota notifications
+ * ({"url":"https://host[:port]/path","version":"x.y.z"}); the download
+ * then runs from netmgr's passes. */
+void ota_init(void);
 
 #endif

@@ -1,12 +1,12 @@
-/* firmware/app/shadow.c: reported state, desired deltas, faults as JSON. */
+/* firmware/app/shadow.c: reported state, desired deltas, faults as JSON.
+ * A netmgr client: it takes lamp/SERIAL/shadow/delta and publishes the
+ * reported state at every connect. */
 #include "shadow.h"
 
 #include "clock.h"
-#include "console.h"
 #include "image.h"
+#include "log.h"
 #include "netmgr.h"
-#include "ota.h"
-#include "uart.h"
 
 #include "cJSON.h"
 #include "mbedtls/platform.h"
@@ -19,12 +19,6 @@ static int light_level = 100;   /* percent */
 
 static void *json_alloc(size_t n) { return mbedtls_calloc(1, n); }
 static void json_free(void *p) { mbedtls_free(p); }
-
-void shadow_init(void)
-{
-    cJSON_Hooks hooks = { json_alloc, json_free };
-    cJSON_InitHooks(&hooks);
-}
 
 static void version_text(uint32_t v, char *out)
 {
@@ -45,14 +39,16 @@ static void print_into(cJSON *obj, char *out, size_t cap)
 {
     if (!obj || !cJSON_PrintPreallocated(obj, out, (int)cap, false)) {
         out[0] = 0;
-        console_async_begin();
-        uart_puts(obj ? "shadow: JSON does not fit its buffer" : "shadow: out of memory for JSON");
-        console_async_end();
+        if (obj)
+            LOG_ERR("shadow: JSON does not fit its buffer");
+        else
+            LOG_ERR("shadow: out of memory for JSON");
     }
     cJSON_Delete(obj);
 }
 
-void shadow_reported_json(char *out, size_t cap)
+/* {"on":..,"level":..,"fw":"x.y.z","epoch":N,"uptime_s":N} */
+static void reported_json(char *out, size_t cap)
 {
     const struct image_header *h = (const struct image_header *)SLOT_A_ADDR;
     cJSON *o = cJSON_CreateObject();
@@ -98,11 +94,18 @@ void shadow_crash_json(const struct crash_record *r, char *out, size_t cap)
     print_into(o, out, cap);
 }
 
+static void publish_reported(void)
+{
+    char json[256];
+
+    reported_json(json, sizeof(json));
+    netmgr_publish("shadow/reported", json, true, NULL);
+}
+
 static void apply_delta(const cJSON *d)
 {
     const cJSON *on = cJSON_GetObjectItemCaseSensitive(d, "on");
     const cJSON *level = cJSON_GetObjectItemCaseSensitive(d, "level");
-    char json[256];
     bool changed = false;
 
     if (cJSON_IsBool(on)) {
@@ -115,31 +118,37 @@ static void apply_delta(const cJSON *d)
     }
     if (!changed)
         return;
-    console_async_begin();
-    uart_puts("shadow: light ");
-    uart_puts(light_on ? "on" : "off");
-    uart_puts(" level ");
-    uart_put_dec((uint32_t)light_level);
-    console_async_end();
-    shadow_reported_json(json, sizeof(json));
-    netmgr_publish("shadow/reported", json, true);
+    LOG_INF("shadow: light %s level %d", light_on ? "on" : "off", light_level);
+    publish_reported();
 }
 
-void shadow_on_message(const char *suffix, const char *payload, size_t len)
+void shadow_json_message(const char *suffix, const char *payload, size_t len,
+                         void (*apply)(const cJSON *doc))
 {
     cJSON *doc = cJSON_ParseWithLength(payload, len);
 
     if (!doc) {
-        console_async_begin();
-        uart_puts("shadow: ignored a message on ");
-        uart_puts(suffix);
-        uart_puts(": not JSON");
-        console_async_end();
+        LOG_WRN("shadow: ignored a message on %s: not JSON", suffix);
         return;
     }
-    if (!strcmp(suffix, "shadow/delta"))
-        apply_delta(doc);
-    else if (!strcmp(suffix, "ota"))
-        ota_offer(doc);
+    apply(doc);
     cJSON_Delete(doc);
+}
+
+static void on_delta(const char *suffix, const char *payload, size_t len)
+{
+    shadow_json_message(suffix, payload, len, apply_delta);
+}
+
+static const struct netmgr_client client = {
+    .topic = "shadow/delta", .message = on_delta, .online = publish_reported,
+};
+
+void shadow_init(void)
+{
+    cJSON_Hooks hooks = { json_alloc, json_free };
+
+    cJSON_InitHooks(&hooks);
+    if (netmgr_register(&client) != 0)
+        LOG_ERR("shadow: netmgr has no room for the shadow; desired state is not applied");
 }

@@ -6,7 +6,6 @@
  * and wait keeps the receiver simple and the UART never overruns. */
 #include "update_rx.h"
 
-#include "console.h"
 #include "crc32.h"
 #include "hw.h"
 #include "staging.h"
@@ -42,19 +41,13 @@ static void reply(const char *what, uint32_t seq, const char *why)
     uart_putc('\n');
 }
 
-static void leave(void)
-{
-    state = IDLE;
-    console_prompt();
-}
-
 static void abort_transfer(const char *why)
 {
     staging_abort();
     uart_puts("update: abort ");
     uart_puts(why);
     uart_puts("\nupdate: refused; the running firmware stays\n");
-    leave();
+    state = IDLE;
 }
 
 void update_rx_start(void)
@@ -89,7 +82,7 @@ static void finish(void)
         uart_puts("update: refused: ");
         uart_puts(why);
         uart_puts("\nupdate: the running firmware stays\n");
-        leave();
+        state = IDLE;
         return;
     }
     uart_puts("update: staged ");

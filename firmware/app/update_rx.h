@@ -8,7 +8,8 @@
 
 /* The `update` console command: start receiving. */
 void update_rx_start(void);
-/* True while the console belongs to the transfer. */
+/* True while the console belongs to the transfer; false again once it
+ * ended (the console then prompts). */
 bool update_rx_active(void);
 /* One received byte. */
 void update_rx_byte(uint8_t c);
