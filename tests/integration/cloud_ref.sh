@@ -31,7 +31,12 @@ lampcloud_start "$lampcloud" "$work/cloud.log" --fleet "$fleet" --state-dir "$wo
 "$lampfactory" sign --fleet "$fleet" --version 1.0.1 --epoch 1 "$fw/app.bin" \
     "$work/app-101.img" >/dev/null || bail "signing the update"
 cp "$work/app-101.img" "$work/app-101-tampered.img"
-printf '\x5a' | dd of="$work/app-101-tampered.img" bs=1 seek=70000 conv=notrunc status=none
+# (the byte is inverted, not overwritten: a payload encrypted under a fresh
+# key holds any given value at that offset once in 256 signings)
+byte=$(od -An -tu1 -j70000 -N1 "$work/app-101.img" | tr -d ' ')
+printf "\\$(printf '%03o' $((255 - byte)))" |
+    dd of="$work/app-101-tampered.img" bs=1 seek=70000 conv=notrunc status=none
+cmp -s "$work/app-101.img" "$work/app-101-tampered.img" && bail "the tampered copy is not tampered"
 
 export WORK="$work" FLEET="$fleet" MQTT_PORT=$mqtt HTTPS_PORT=$https CLOUD_STATE="$work/cloud"
 export CLOUD_LOG="$work/cloud.log" LAMPCLOUD="$lampcloud" LAMPFACTORY="$lampfactory"
