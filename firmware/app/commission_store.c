@@ -3,20 +3,19 @@
 #include "commission_store.h"
 
 #include "crc32.h"
-#include "flashctl.h"
 #include "hw.h"
 #include "keystore_read.h"
+#include "nv_record.h"
 
 #include <stddef.h>
 #include <string.h>
 
 #define RECORD_MAGIC 0x31534D43u  /* "CMS1" */
 #define LEGACY_MAGIC 0x49464957u  /* "WIFI": credentials only, before keys rotated */
-#define SECTOR(i) (NVSTORE_ADDR + FLASH_SECTOR_SIZE * (1u + (i)))
+#define SECTOR(i) (NVSTORE_COMMISSION + FLASH_SECTOR_SIZE * (i))
 
 struct record {
-    uint32_t magic;
-    uint32_t seq;
+    struct nv_record_head head;
     uint32_t n;
     uint8_t key[16];
     uint32_t has_creds;
@@ -25,6 +24,7 @@ struct record {
     uint32_t crc;
 };
 _Static_assert(sizeof(struct record) % 4 == 0, "records are whole words");
+_Static_assert(offsetof(struct record, crc) == sizeof(struct record) - 4, "the CRC ends the record");
 
 /* The credentials-only record of the earlier format (read, never written). */
 struct legacy_record {
@@ -36,22 +36,21 @@ struct legacy_record {
     uint32_t crc;
 };
 
-static const struct record *rec(unsigned i)
-{
-    return (const struct record *)SECTOR(i);
-}
-
 static bool terminated(const struct wifi_creds *c)
 {
     return memchr(c->ssid, 0, sizeof(c->ssid)) && memchr(c->passphrase, 0, sizeof(c->passphrase)) &&
            memchr(c->proxy, 0, sizeof(c->proxy));
 }
 
-static bool valid(const struct record *r)
+static bool record_check(const void *r)
 {
-    return r->magic == RECORD_MAGIC &&
-           crc32_update(0, r, offsetof(struct record, crc)) == r->crc && terminated(&r->c);
+    return terminated(&((const struct record *)r)->c);
 }
+
+static const struct nv_record_area area = {
+    .base = NVSTORE_COMMISSION, .magic = RECORD_MAGIC, .size = sizeof(struct record),
+    .check = record_check,
+};
 
 static bool legacy_valid(const struct legacy_record *r)
 {
@@ -60,25 +59,14 @@ static bool legacy_valid(const struct legacy_record *r)
            r->ssid[32] == 0 && r->passphrase[63] == 0;
 }
 
-/* Index of the newest valid record, or -1. */
-static int newest(void)
-{
-    bool a = valid(rec(0)), b = valid(rec(1));
-
-    if (a && b)
-        return (int32_t)(rec(1)->seq - rec(0)->seq) > 0 ? 1 : 0;
-    return a ? 0 : b ? 1 : -1;
-}
-
 int commission_store_load(struct commission_state *out)
 {
-    int i = newest();
+    const struct record *r = nv_record_newest(&area);
     const uint8_t *k0;
     size_t len;
 
     memset(out, 0, sizeof(*out));
-    if (i >= 0) {
-        const struct record *r = rec((unsigned)i);
+    if (r) {
         out->n = r->n;
         memcpy(out->key, r->key, sizeof(out->key));
         out->has_creds = r->has_creds != 0;
@@ -102,14 +90,9 @@ int commission_store_load(struct commission_state *out)
 uint32_t commission_store_save(const struct commission_state *s)
 {
     static struct record r;
-    int cur = newest();
-    unsigned dst = cur == 0 ? 1 : 0;
-    const uint32_t *w = (const uint32_t *)&r;
     uint32_t err;
 
     memset(&r, 0, sizeof(r));
-    r.magic = RECORD_MAGIC;
-    r.seq = cur < 0 ? 1 : rec((unsigned)cur)->seq + 1;
     r.n = s->n;
     memcpy(r.key, s->key, sizeof(r.key));
     r.has_creds = s->has_creds;
@@ -117,14 +100,7 @@ uint32_t commission_store_save(const struct commission_state *s)
     r.c.ssid[sizeof(r.c.ssid) - 1] = 0;
     r.c.passphrase[sizeof(r.c.passphrase) - 1] = 0;
     r.c.proxy[sizeof(r.c.proxy) - 1] = 0;
-    r.crc = crc32_update(0, &r, offsetof(struct record, crc));
-    if ((err = flashctl_erase(SECTOR(dst))) != 0)
-        return err;
-    for (unsigned i = 1; i < sizeof(r) / 4; i++)
-        if ((err = flashctl_program(SECTOR(dst) + 4 * i, w[i])) != 0)
-            return err;
-    /* the magic last: until it is there, the other sector is the newest */
-    err = flashctl_program(SECTOR(dst), w[0]);
+    err = nv_record_save(&area, &r);
     memset(&r, 0, sizeof(r)); /* the key does not stay in RAM */
     return err;
 }

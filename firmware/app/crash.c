@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define CRASH_MAGIC 0x48535243u /* "CRSH" */
-#define CRASHLOG_BASE NVSTORE_ADDR  /* one sector of 64-byte slots */
+#define CRASHLOG_BASE NVSTORE_CRASHLOG  /* one sector of 64-byte slots */
 #define CRASHLOG_SLOTS (FLASH_SECTOR_SIZE / 64)
 
 __attribute__((section(".retained"))) static struct crash_record retained;

@@ -18,6 +18,15 @@
 #define SLOT_B_ADDR 0x00110000u     /* download and staging */
 #define SLOT_SIZE 0x000F0000u
 
+/* nvstore's sectors (docs/formats.md#nvstore): the crash log, then the
+ * power-safe records, each kind in two sectors written in turn. */
+#define NVSTORE_SECTOR(i) (NVSTORE_ADDR + FLASH_SECTOR_SIZE * (i))
+#define NVSTORE_CRASHLOG NVSTORE_SECTOR(0)
+#define NVSTORE_COMMISSION NVSTORE_SECTOR(1) /* sectors 1 and 2 */
+#define NVSTORE_LIGHTING NVSTORE_SECTOR(3)   /* sectors 3 and 4 */
+#define NVSTORE_SECTORS_USED 5u
+
+_Static_assert(NVSTORE_SECTORS_USED * FLASH_SECTOR_SIZE <= NVSTORE_SIZE, "nvstore holds its sectors");
 _Static_assert(BOOTLOADER_ADDR + BOOTLOADER_SIZE == KEYSTORE_ADDR, "keystore follows the bootloader");
 _Static_assert(KEYSTORE_ADDR + KEYSTORE_SIZE == NVSTORE_ADDR, "nvstore follows the keystore");
 _Static_assert(NVSTORE_ADDR + NVSTORE_SIZE == SLOT_A_ADDR, "slot A follows the nvstore");
