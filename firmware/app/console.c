@@ -3,6 +3,8 @@
 #include "commission.h"
 
 #include "crc32.h"
+#include "lighting.h"
+#include "light_hw.h"
 #include "netmgr.h"
 #include "hw.h"
 #include "log.h"
@@ -12,6 +14,7 @@
 #include "update_rx.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 static char line[128];
@@ -76,6 +79,12 @@ static void cmd_help(void)
               "  update            receive a signed update image in frames (lampsim run --update)\n"
               "  commission        BLE commissioning state (key counter, blobs)\n"
               "  net               cloud connection state and counters\n"
+              "  light             what the light does, its settings and sensors\n"
+              "  light LEVEL [CCT [FADE_MS]]  set the light (level 0-100, CCT 2700-6500 K)\n"
+              "  light off|on      switch it\n"
+              "  light set KEY=VALUE...  settings as the cloud's desired state sets them:\n"
+              "                    on level cct fade_ms hold_s occupancy vacancy_s\n"
+              "                    standby_level standby_s daylight target_lux\n"
               "  net reconnect [full]  reconnect now (full: without session resumption)\n"
               "  wifi SSID PASS    store WiFi credentials and join (development stand-in\n"
               "                    for BLE commissioning)\n");
@@ -94,6 +103,81 @@ static void cmd_crc(char *args)
     uart_puts("crc32: ");
     uart_put_hex(crc32_update(0, (const void *)addr, n));
     uart_putc('\n');
+}
+
+/* light set KEY=VALUE...: one member of lighting_request each. */
+static int light_settings(char *args, struct lighting_request *r)
+{
+    static const struct { const char *key; uint32_t flag; size_t off; bool percent; } keys[] = {
+#define K(name, flag, field, pct) { name, flag, offsetof(struct lighting_settings, field), pct }
+        K("level", LR_LEVEL, level, true), K("cct", LR_CCT, cct_k, false),
+        K("fade_ms", LR_FADE, fade_ms, false), K("hold_s", LR_HOLD, hold_s, false),
+        K("vacancy_s", LR_VACANCY, vacancy_s, false),
+        K("standby_level", LR_STANDBY_LEVEL, standby_level, true),
+        K("standby_s", LR_STANDBY, standby_s, false),
+        K("target_lux", LR_TARGET_LUX, target_lux, false),
+#undef K
+    };
+    for (char *tok = strtok(args, " "); tok; tok = strtok(NULL, " ")) {
+        char *eq = strchr(tok, '=');
+        uint32_t v;
+        size_t i;
+        if (!eq || (*eq = 0, parse_u32(eq + 1, &v)))
+            return -1;
+        if (!strcmp(tok, "on") || !strcmp(tok, "occupancy") || !strcmp(tok, "daylight")) {
+            bool on = v != 0;
+            if (tok[0] == 'o' && tok[1] == 'n') { r->has |= LR_ON; r->s.on = on; }
+            else if (tok[0] == 'o') { r->has |= LR_OCCUPANCY; r->s.occupancy = on; }
+            else { r->has |= LR_DAYLIGHT; r->s.daylight = on; }
+            continue;
+        }
+        for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && strcmp(tok, keys[i].key); i++)
+            ;
+        if (i == sizeof(keys) / sizeof(keys[0]) || (keys[i].percent && v > 100))
+            return -1;
+        r->has |= keys[i].flag;
+        *(uint32_t *)((char *)&r->s + keys[i].off) =
+            keys[i].percent ? v * (LIGHT_LEVEL_FULL / 100u) : v;
+    }
+    return r->has ? 0 : -1;
+}
+
+/* light LEVEL [CCT [FADE_MS]] | light on | light off | light set ... */
+static void cmd_light(char *args)
+{
+    struct lighting_request r = { 0 };
+    const char *why = NULL;
+    char *cct = strchr(args, ' '), *fade = NULL;
+    uint32_t level;
+
+    if (!strncmp(args, "set ", 4)) {
+        if (light_settings(args + 4, &r) != 0) {
+            uart_puts("usage: light set KEY=VALUE... (see help; levels 0-100, switches 0/1)\n");
+            return;
+        }
+    } else if (!strcmp(args, "on") || !strcmp(args, "off")) {
+        r.has = LR_ON;
+        r.s.on = args[1] == 'n';
+    } else {
+        if (cct) {
+            *cct++ = 0;
+            if ((fade = strchr(cct, ' ')) != NULL)
+                *fade++ = 0;
+        }
+        if (parse_u32(args, &level) || level > 100 ||
+            (cct && parse_u32(cct, &r.s.cct_k)) || (fade && parse_u32(fade, &r.s.fade_ms))) {
+            uart_puts("usage: light LEVEL [CCT [FADE_MS]] (LEVEL 0-100), or light on|off\n");
+            return;
+        }
+        r.has = LR_ON | LR_LEVEL | (cct ? LR_CCT : 0) | (fade ? LR_FADE : 0);
+        r.s.on = true;
+        r.s.level = level * (LIGHT_LEVEL_FULL / 100u);
+    }
+    if (lighting_apply(&r, &why) != 0) {
+        uart_puts("light: ");
+        uart_puts(why);
+        uart_putc('\n');
+    }
 }
 
 static void run_command(char *cmd)
@@ -122,6 +206,10 @@ static void run_command(char *cmd)
         update_rx_start();
     } else if (!strcmp(cmd, "commission")) {
         commission_print_status();
+    } else if (!strcmp(cmd, "light")) {
+        lighting_print_status();
+    } else if (!strncmp(cmd, "light ", 6)) {
+        cmd_light(cmd + 6);
     } else if (!strcmp(cmd, "net")) {
         netmgr_print_status();
     } else if (!strcmp(cmd, "net reconnect") || !strcmp(cmd, "net reconnect full")) {

@@ -9,6 +9,7 @@
 #include "flashctl.h"
 #include "hw.h"
 #include "keystore.h"
+#include "lighting.h"
 #include "clock.h"
 #include "netmgr.h"
 #include "ota.h"
@@ -105,6 +106,7 @@ int main(void)
     shadow_init();
     ota_init();
     crash_report_init();
+    lighting_init();
     SYSCTL_BOOTSTAGE = 3;
     console_prompt();
     /* visible over BLE first: a lamp with no network is found that way */
@@ -118,17 +120,21 @@ int main(void)
         console_tick(RTC_SECONDS);
         netmgr_poll();
         commission_poll();
+        lighting_poll();
         /* Sleep with interrupts masked so input that arrives between the
          * check and the WFI still wakes us (a NET interrupt already taken
          * and masked is the netmgr_pending check); the timer wakes us for
          * the network's next deadline or the watchdog, whichever is
          * first. */
         __asm volatile("cpsid i" ::: "memory");
-        uint32_t idle_ms = netmgr_idle_ms();
+        uint32_t idle_ms = netmgr_idle_ms(), light_ms = lighting_idle_ms();
+        if (light_ms < idle_ms)
+            idle_ms = light_ms;
         if (update_rx_active() && idle_ms > UPDATE_RX_TICK_MS)
             idle_ms = UPDATE_RX_TICK_MS;
         arm_wakeup(idle_ms);
-        if (uart_getc_pending() == 0 && !commission_pending() && !netmgr_pending())
+        if (uart_getc_pending() == 0 && !commission_pending() && !netmgr_pending() &&
+            !lighting_pending())
             __asm volatile("wfi");
         __asm volatile("cpsie i" ::: "memory");
     }

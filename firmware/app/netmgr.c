@@ -213,18 +213,31 @@ int netmgr_publish(const char *suffix, const char *json, bool retain, uint16_t *
  * the next is due. */
 static void send_telemetry(void)
 {
-    char json[256], t[48];
+    char json[448], t[48];
     const struct tls_counters *c = tls_counters();
+    int n;
 
-    snprintf(json, sizeof(json),
-             "{\"uptime_s\":%lu,\"reset_cause\":\"%s\",\"connects\":%lu,\"drops\":%lu,"
-             "\"tls_full\":%lu,\"tls_resumed\":%lu,\"tls_failed\":%lu,\"crypto_ops\":%lu}",
-             (unsigned long)(clock_ms() / 1000u), status_reset_cause(), (unsigned long)connects,
-             (unsigned long)drops, (unsigned long)c->full, (unsigned long)c->resumed,
-             (unsigned long)c->failed,
-             (unsigned long)(crypto_engine_present() ? crypto_engine_ops() : 0));
+    n = snprintf(json, sizeof(json),
+                 "{\"uptime_s\":%lu,\"reset_cause\":\"%s\",\"connects\":%lu,\"drops\":%lu,"
+                 "\"tls_full\":%lu,\"tls_resumed\":%lu,\"tls_failed\":%lu,\"crypto_ops\":%lu",
+                 (unsigned long)(clock_ms() / 1000u), status_reset_cause(), (unsigned long)connects,
+                 (unsigned long)drops, (unsigned long)c->full, (unsigned long)c->resumed,
+                 (unsigned long)c->failed,
+                 (unsigned long)(crypto_engine_present() ? crypto_engine_ops() : 0));
+    for (unsigned i = 0; i < n_clients && n > 0 && (size_t)n < sizeof(json) - 2; i++)
+        if (clients[i]->telemetry) {
+            clients[i]->telemetry(json + n, sizeof(json) - 2 - (size_t)n);
+            n += (int)strlen(json + n);
+        }
+    if (n < 0 || (size_t)n >= sizeof(json) - 1) {
+        LOG_ERR("cloud: telemetry does not fit its buffer; not sent");
+        telemetry_due_ms = clock_ms() + TELEMETRY_PERIOD_MS;
+        return;
+    }
+    json[n++] = '}';
+    json[n] = 0;
     topic(t, sizeof(t), "telemetry");
-    mqtt_publish(&mq, t, json, strlen(json), 0, false, NULL);
+    mqtt_publish(&mq, t, json, (size_t)n, 0, false, NULL);
     mqtt_flush();
     telemetry_due_ms = clock_ms() + TELEMETRY_PERIOD_MS;
 }

@@ -31,6 +31,9 @@ struct netmgr_client {
     uint32_t (*idle_ms)(void);
     /* Its lines of the `net` console command. */
     void (*print_status)(void);
+    /* Its members of the telemetry object, each as ,"key":value (out is
+     * empty when it has none now). */
+    void (*telemetry)(char *out, size_t cap);
 };
 
 /* 0, or -1 when netmgr has no room for another client.  c stays the

@@ -5,6 +5,8 @@
 
 #include "clock.h"
 #include "image.h"
+#include "light_hw.h"
+#include "lighting.h"
 #include "log.h"
 #include "netmgr.h"
 
@@ -13,9 +15,6 @@
 
 #include <stdbool.h>
 #include <string.h>
-
-static bool light_on = true;
-static int light_level = 100;   /* percent */
 
 static void *json_alloc(size_t n) { return mbedtls_calloc(1, n); }
 static void json_free(void *p) { mbedtls_free(p); }
@@ -47,7 +46,52 @@ static void print_into(cJSON *obj, char *out, size_t cap)
     cJSON_Delete(obj);
 }
 
-/* {"on":..,"level":..,"fw":"x.y.z","epoch":N,"uptime_s":N} */
+static double percent(uint32_t level)
+{
+    return level / (LIGHT_LEVEL_FULL / 100.0);
+}
+
+/* The owner's settings as the lamp keeps them (what desired converges
+ * on), then under "output" what the light actually does, read from the
+ * light engine (docs/cloud.md#topics). */
+static void add_light(cJSON *o)
+{
+    struct lighting_status st;
+    cJSON *occ, *day, *out, *faults;
+    static const char *const names[] = { "lux", "pir", "temp" };
+
+    lighting_status(&st);
+    if (!st.present) {
+        cJSON_AddBoolToObject(o, "on", false);
+        return;
+    }
+    cJSON_AddBoolToObject(o, "on", st.s.on);
+    cJSON_AddNumberToObject(o, "level", percent(st.s.level));
+    cJSON_AddNumberToObject(o, "cct", st.s.cct_k);
+    cJSON_AddNumberToObject(o, "fade_ms", st.s.fade_ms);
+    occ = cJSON_AddObjectToObject(o, "occupancy");
+    cJSON_AddBoolToObject(occ, "enabled", st.s.occupancy);
+    cJSON_AddNumberToObject(occ, "vacancy_s", st.s.vacancy_s);
+    cJSON_AddNumberToObject(occ, "standby_level", percent(st.s.standby_level));
+    cJSON_AddNumberToObject(occ, "standby_s", st.s.standby_s);
+    day = cJSON_AddObjectToObject(o, "daylight");
+    cJSON_AddBoolToObject(day, "enabled", st.s.daylight);
+    cJSON_AddNumberToObject(day, "target_lux", st.s.target_lux);
+    cJSON_AddNumberToObject(o, "hold_s", st.s.hold_s);
+    out = cJSON_AddObjectToObject(o, "output");
+    cJSON_AddBoolToObject(out, "on", st.on);
+    cJSON_AddNumberToObject(out, "level", percent(st.level));
+    cJSON_AddNumberToObject(out, "cct", st.cct_k);
+    cJSON_AddNumberToObject(out, "power_w", st.power_mw / 1000.0);
+    cJSON_AddStringToObject(out, "mode", st.mode);
+    cJSON_AddBoolToObject(out, "occupied", st.occupied);
+    cJSON_AddBoolToObject(out, "derated", st.derated);
+    faults = cJSON_AddObjectToObject(out, "faults");
+    for (unsigned i = 0; i < 3; i++)
+        if (st.fault_kind[i])
+            cJSON_AddStringToObject(faults, names[i], st.fault_kind[i]);
+}
+
 static void reported_json(char *out, size_t cap)
 {
     const struct image_header *h = (const struct image_header *)SLOT_A_ADDR;
@@ -55,8 +99,7 @@ static void reported_json(char *out, size_t cap)
     char ver[16];
 
     version_text(h->fw_version, ver);
-    cJSON_AddBoolToObject(o, "on", light_on);
-    cJSON_AddNumberToObject(o, "level", light_level);
+    add_light(o);
     cJSON_AddStringToObject(o, "fw", ver);
     cJSON_AddNumberToObject(o, "epoch", h->security_epoch);
     cJSON_AddNumberToObject(o, "uptime_s", clock_ms() / 1000u);
@@ -96,30 +139,82 @@ void shadow_crash_json(const struct crash_record *r, char *out, size_t cap)
 
 static void publish_reported(void)
 {
-    char json[256];
+    char json[640];
 
+    if (!netmgr_online())
+        return;
     reported_json(json, sizeof(json));
-    netmgr_publish("shadow/reported", json, true, NULL);
+    if (json[0])
+        netmgr_publish("shadow/reported", json, true, NULL);
+}
+
+/* A percentage 0..100 (fractions kept to 0.001 %) as LIGHT_LEVEL_FULL
+ * units; false when it is not one. */
+static bool level_of(const cJSON *v, uint32_t *out)
+{
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 100)
+        return false;
+    *out = (uint32_t)(v->valuedouble * (LIGHT_LEVEL_FULL / 100.0) + 0.5);
+    return true;
+}
+
+static bool count_of(const cJSON *v, uint32_t max, uint32_t *out)
+{
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > max)
+        return false;
+    *out = (uint32_t)v->valuedouble;
+    return true;
+}
+
+/* Reads the members it knows into r; *bad names the first it refused. */
+static void light_request(const cJSON *d, struct lighting_request *r, const char **bad)
+{
+    const cJSON *v, *occ = cJSON_GetObjectItemCaseSensitive(d, "occupancy"),
+                    *day = cJSON_GetObjectItemCaseSensitive(d, "daylight");
+#define TAKE(obj, name, flag, ok)                                                          \
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, name)) != NULL) {                       \
+        if (ok)                                                                            \
+            r->has |= (flag);                                                              \
+        else if (!*bad)                                                                    \
+            *bad = name;                                                                   \
+    }
+    TAKE(d, "on", LR_ON, cJSON_IsBool(v) && ((r->s.on = cJSON_IsTrue(v)) || true));
+    TAKE(d, "level", LR_LEVEL, level_of(v, &r->s.level));
+    TAKE(d, "cct", LR_CCT, count_of(v, 100000, &r->s.cct_k));
+    TAKE(d, "fade_ms", LR_FADE, count_of(v, 0xFFFFFFFFu, &r->s.fade_ms));
+    TAKE(d, "hold_s", LR_HOLD, count_of(v, 0xFFFFFFFFu, &r->s.hold_s));
+    if (cJSON_IsObject(occ)) {
+        TAKE(occ, "enabled", LR_OCCUPANCY,
+             cJSON_IsBool(v) && ((r->s.occupancy = cJSON_IsTrue(v)) || true));
+        TAKE(occ, "vacancy_s", LR_VACANCY, count_of(v, 0xFFFFFFFFu, &r->s.vacancy_s));
+        TAKE(occ, "standby_level", LR_STANDBY_LEVEL, level_of(v, &r->s.standby_level));
+        TAKE(occ, "standby_s", LR_STANDBY, count_of(v, 0xFFFFFFFFu, &r->s.standby_s));
+    } else if (occ && !*bad) {
+        *bad = "occupancy";
+    }
+    if (cJSON_IsObject(day)) {
+        TAKE(day, "enabled", LR_DAYLIGHT,
+             cJSON_IsBool(v) && ((r->s.daylight = cJSON_IsTrue(v)) || true));
+        TAKE(day, "target_lux", LR_TARGET_LUX, count_of(v, 0xFFFFFFFFu, &r->s.target_lux));
+    } else if (day && !*bad) {
+        *bad = "daylight";
+    }
+#undef TAKE
 }
 
 static void apply_delta(const cJSON *d)
 {
-    const cJSON *on = cJSON_GetObjectItemCaseSensitive(d, "on");
-    const cJSON *level = cJSON_GetObjectItemCaseSensitive(d, "level");
-    bool changed = false;
+    struct lighting_request r = { 0 };
+    const char *bad = NULL, *why = NULL;
 
-    if (cJSON_IsBool(on)) {
-        light_on = cJSON_IsTrue(on);
-        changed = true;
-    }
-    if (cJSON_IsNumber(level) && level->valueint >= 0 && level->valueint <= 100) {
-        light_level = level->valueint;
-        changed = true;
-    }
-    if (!changed)
+    light_request(d, &r, &bad);
+    if (bad)
+        LOG_WRN("shadow: desired %s is not valid: ignored", bad);
+    if (!r.has)
         return;
-    LOG_INF("shadow: light %s level %d", light_on ? "on" : "off", light_level);
-    publish_reported();
+    if (lighting_apply(&r, &why) != 0)
+        LOG_WRN("shadow: desired light refused: %s", why);
+    /* reported when the light settles (lighting_on_change) */
 }
 
 void shadow_json_message(const char *suffix, const char *payload, size_t len,
@@ -149,6 +244,7 @@ void shadow_init(void)
     cJSON_Hooks hooks = { json_alloc, json_free };
 
     cJSON_InitHooks(&hooks);
+    lighting_on_change(publish_reported);
     if (netmgr_register(&client) != 0)
         LOG_ERR("shadow: netmgr has no room for the shadow; desired state is not applied");
 }

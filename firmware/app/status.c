@@ -20,6 +20,11 @@ void status_init(void)
     boot_subsec = RTC_SUBSEC;
 }
 
+bool status_power_on(void)
+{
+    return (reset_cause & SYSCTL_RESETCAUSE_POR) != 0;
+}
+
 const char *status_reset_cause(void)
 {
     if (reset_cause & SYSCTL_RESETCAUSE_LOCKUP) return "lockup";

@@ -52,7 +52,7 @@ do
   local done, out = lampcloud("desired REF-1 '{\"on\":true,\"level\":40}'")
   ok(done, "lampcloud desired (" .. out:gsub("\n", " ") .. ")")
   ok(cloud_says(lamp, 'REF%-1: delta {"level":40}', 10), "the cloud sends what differs from reported")
-  ok(lamp:expect("shadow: light on level 40", 20), "the lamp applies the delta")
+  ok(lamp:expect("light: on level 40", 20), "the lamp applies the delta")
   ok(cloud_says(lamp, 'REF%-1: shadow/reported {"on":true,"level":40', 10), "and reports it")
 
   done, out = lampcloud("notify-ota REF-1 " .. os.getenv("IMG_GOOD"))
