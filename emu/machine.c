@@ -227,10 +227,19 @@ void machine_poll_timers(struct machine *m)
 
 void machine_skip_to_next_deadline(struct machine *m)
 {
+    machine_skip_until(m, UINT64_MAX);
+}
+
+void machine_skip_until(struct machine *m, uint64_t limit_ns)
+{
     uint64_t deadline = machine_next_deadline_ns(m), now = machine_now_ns(m);
 
-    if (deadline == UINT64_MAX || m->cfg.time_mode != MACHINE_TIME_DETERMINISTIC)
+    if (deadline == UINT64_MAX && limit_ns == UINT64_MAX)
         return;
+    if (m->cfg.time_mode != MACHINE_TIME_DETERMINISTIC)
+        return;
+    if (deadline > limit_ns)
+        deadline = limit_ns;
     if (deadline > now)
         m->sleep_skipped_ns += deadline - now;
     fire_due_timers(m);

@@ -146,6 +146,9 @@ gint64 machine_next_deadline_host_us(struct machine *m);
 /* Deterministic mode only: a sleeping machine jumps to the next deadline
  * and fires it. */
 void machine_skip_to_next_deadline(struct machine *m);
+/* The same, but no further than limit_ns of virtual time: an observer
+ * that wants the lamp as it is at limit_ns must not find it past. */
+void machine_skip_until(struct machine *m, uint64_t limit_ns);
 /* Realtime mode: fire timers that are due (call when host time passed). */
 void machine_poll_timers(struct machine *m);
 

@@ -99,9 +99,16 @@ const char *drive(struct slamp *sl, double timeout_s, done_fn done, void *arg)
                 continue;
             }
         } else if (st == MACHINE_SLEEPING) {
+            /* input typed at its prompt wakes the lamp now, as a real
+             * UART's does, not at its next timer */
+            lamp_run(sl->lamp, SLICE_INSNS);
+            if (machine_state(m) != MACHINE_SLEEPING)
+                continue;
             if (machine_next_deadline_ns(m) == UINT64_MAX)
                 return "the lamp sleeps with nothing armed to wake it";
-            machine_skip_to_next_deadline(m);
+            /* not past the limit: run_for(t) leaves the lamp at t */
+            machine_skip_until(m, limit);
+            continue;
         }
         lamp_run(sl->lamp, SLICE_INSNS);
     }

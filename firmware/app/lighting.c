@@ -51,6 +51,10 @@ static uint32_t stuck_lux_before, stuck_count;
 static bool stuck_check;
 static void (*change_fn)(void);
 static struct light_report report; /* SRAM: the engine writes it */
+/* A sensor that stopped answering raises an event; one that answers again
+ * does not: while one is out, it is looked at this often. */
+#define SENSOR_RECHECK_MS 10000u
+static uint32_t sensor_check_at;
 
 /* A console answer (not a log line: the command asked for it). */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -152,6 +156,7 @@ static void fault(unsigned sensor, const char *kind)
         faults |= 1u << sensor;
     else
         faults &= ~(1u << sensor);
+    sensor_check_at = clock_ms() + SENSOR_RECHECK_MS;
     LOG_WRN("light: %s sensor %s%s", names[sensor], kind ? kind : "answers again",
             kind ? ": not trusted" : "");
     snprintf(json, sizeof(json), "{\"event\":\"sensor\",\"sensor\":\"%s\",\"state\":\"%s\"}",
@@ -188,6 +193,21 @@ static void arm_lux_window(uint32_t lux_centi)
     if (dl_level >= mem.s.level && lux_centi < low)
         low = 0;            /* at the owner's level: wait for more */
     light_set_lux_window(low, high);
+}
+
+static bool outside_band(uint32_t lux_centi)
+{
+    uint32_t t = mem.s.target_lux * 100u, band = t / 10u;
+
+    if (band < DAYLIGHT_BAND_MIN_CENTI)
+        band = DAYLIGHT_BAND_MIN_CENTI;
+    if (lux_centi == LIGHT_LUX_NONE)
+        return false;
+    if (lux_centi > t + band)
+        return dl_level > DAYLIGHT_MIN_LEVEL;
+    if (lux_centi + band < t)
+        return dl_level < mem.s.level;
+    return false;
 }
 
 static void daylight_step(void)
@@ -229,6 +249,11 @@ static void daylight_settled(void)
     }
     stuck_check = false;
     arm_lux_window(report.lux_centi);
+    /* the loop follows the reading, the window only wakes it: a reading
+     * still off target (the window may hold the light the engine sees
+     * while the sensor says otherwise) takes the next step now */
+    if (outside_band(report.lux_centi))
+        daylight_step();
 }
 
 static uint64_t energy_now(void)
@@ -302,6 +327,11 @@ void lighting_poll(void)
         else
             occupied = true;
     }
+    if (faults && elapsed(now, sensor_check_at)) {
+        sensor_check_at = now + SENSOR_RECHECK_MS;
+        if (read_report())
+            check_sensors(report.status);
+    }
     if (hold_until && !hold_active(now)) {
         hold_until = 0;
         LOG_INF("light: the owner's hold ended; automatic control resumes");
@@ -338,6 +368,8 @@ uint32_t lighting_idle_ms(void)
         ms = min_u32(ms, hold_active(now) ? hold_until - now : 0);
     if (boot_grace_until)
         ms = min_u32(ms, elapsed(now, boot_grace_until) ? 0 : boot_grace_until - now);
+    if (faults)
+        ms = min_u32(ms, elapsed(now, sensor_check_at) ? 0 : sensor_check_at - now);
     if (occupancy_usable() && !occupied && !boot_grace_until && mem.s.on) {
         uint32_t off_at = vacant_since + mem.s.standby_s * 1000u;
         ms = min_u32(ms, elapsed(now, off_at) ? UINT32_MAX : off_at - now);
