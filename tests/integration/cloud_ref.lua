@@ -6,6 +6,11 @@ local variant = os.getenv("LAMP_VARIANT") or "crypto"
 local fleet = { dir = os.getenv("FLEET") }
 local state = os.getenv("CLOUD_STATE")
 
+local function near(got, want, tol, name)
+  ok(got ~= nil and math.abs(got - want) <= tol,
+     string.format("%s: %s (want %.3f +- %g)", name, tostring(got), want, tol))
+end
+
 local function lamp_for(serial)
   return scenario.lamp{ serial = serial, fleet = fleet, ap = "lab:password123",
                         cloud = "localhost:" .. os.getenv("MQTT_PORT"), variant = variant }
@@ -54,6 +59,16 @@ do
   ok(cloud_says(lamp, 'REF%-1: delta {"level":40}', 10), "the cloud sends what differs from reported")
   ok(lamp:expect("light: on level 40", 20), "the lamp applies the delta")
   ok(cloud_says(lamp, 'REF%-1: shadow/reported {"on":true,"level":40', 10), "and reports it")
+  done, out = lampcloud("desired REF-1 '{\"on\":true,\"level\":40,\"cct\":3000,\"fade_ms\":0}'")
+  ok(done, "lampcloud desired with a colour (" .. out:gsub("\n", " ") .. ")")
+  ok(lamp:expect("light: on level 40\\.0% 3000 K", 20), "the lamp takes the colour")
+  ok(cloud_says(lamp, 'REF%-1: shadow/reported {"on":true,"level":40,"cct":3000,.*"output":{"on":true,"level":40,"cct":3000,"power_w":7%.', 10),
+     "and reports what its light engine does: 40 %, 3000 K, about 7.4 W")
+  near(lamp:light().level, 40, 1e-6, "the light engine is at 40 %")
+  near(lamp:light().cct, 3000, 1e-6, "and 3000 K")
+  lamp:type("net reconnect")
+  ok(cloud_says(lamp, 'REF%-1: telemetry {.*"power_w":7%.[0-9]+,"energy_wh":[0-9.]+,"lux":[0-9.]+,"occupancy":false,"temp_c":[0-9.]+}', 15),
+     "telemetry carries the power, energy, light, occupancy and temperature")
 
   done, out = lampcloud("notify-ota REF-1 " .. os.getenv("IMG_GOOD"))
   ok(done, "lampcloud notify-ota (" .. out:gsub("\n", " ") .. ")")
