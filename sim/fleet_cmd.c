@@ -262,6 +262,52 @@ static void report_net(struct measure *f, const char *phase)
     printf("%s_bytes_out_per_lamp: %.0f\n", phase, (double)t.bytes_out / f->count);
 }
 
+/* What each lamp's light engine does, read on its worker. */
+struct light_job {
+    GMutex lock;
+    GHashTable *state; /* struct lamp * -> struct machine_light_state * */
+};
+
+static void light_on_worker(struct lamp *lamp, gpointer data)
+{
+    struct light_job *job = data;
+    struct machine_light_state *st = g_new(struct machine_light_state, 1);
+
+    machine_light_state(lamp_machine(lamp), st);
+    g_mutex_lock(&job->lock);
+    g_hash_table_insert(job->state, lamp, st);
+    g_mutex_unlock(&job->lock);
+}
+
+/* The fleet's light: lamps lit, total power and energy; with per_lamp a
+ * line for each lamp too. */
+static void report_light(struct measure *f, bool per_lamp)
+{
+    struct light_job job = { .state = g_hash_table_new_full(NULL, NULL, NULL, g_free) };
+    double watts = 0, energy = 0;
+    guint lit = 0;
+
+    g_mutex_init(&job.lock);
+    fleet_each(f->fleet, light_on_worker, &job);
+    g_mutex_clear(&job.lock);
+    for (guint i = 0; i < f->count; i++) {
+        struct lamp *lamp = fleet_lamp(f->fleet, i);
+        const struct machine_light_state *st = g_hash_table_lookup(job.state, lamp);
+        if (!st)
+            continue;
+        lit += st->on;
+        watts += st->watts;
+        energy += st->energy_wh;
+        if (per_lamp)
+            printf("lamp_light: %s %s %.1f %% %.0f K %.2f W\n", lamp_serial(lamp),
+                   st->on ? "on" : "off", st->level_pct, st->cct_k, st->watts);
+    }
+    printf("light_lamps_on: %u\n", lit);
+    printf("light_power_w_total: %.2f\n", watts);
+    printf("light_energy_wh_total: %.3f\n", energy);
+    g_hash_table_destroy(job.state);
+}
+
 static gboolean check_booted(gpointer user_data)
 {
     struct measure *f = user_data;
@@ -301,7 +347,7 @@ int cmd_fleet(int argc, char **argv)
     g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
     g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
     gboolean drop = FALSE, reconnect = FALSE, count_stores = FALSE, provision_only = FALSE;
-    gboolean console_log = FALSE;
+    gboolean console_log = FALSE, lamp_lines = FALSE;
     g_auto(GStrv) console_input = NULL;
     int provision_threads = 0;
     g_autofree char *ble_socket = NULL, *commission = NULL, *bluez = NULL, *bluez_serials = NULL;
@@ -378,6 +424,8 @@ int cmd_fleet(int argc, char **argv)
           "Emulator log classes: guest,unimp,info,trace,all,none (default: guest,unimp)", "LIST" },
         { "console-input", 0, 0, G_OPTION_ARG_STRING_ARRAY, &console_input,
           "Every lamp types LINE at its console's next prompt (repeatable, in order)", "LINE" },
+        { "lamp-lines", 0, 0, G_OPTION_ARG_NONE, &lamp_lines,
+          "Also report each lamp's light (lamp_light: SERIAL on|off LEVEL % CCT K POWER W)", NULL },
         { "console-log", 0, 0, G_OPTION_ARG_NONE, &console_log,
           "Append each lamp's console lines, stamped with its virtual time, to console.log in "
           "its state directory", NULL },
@@ -640,6 +688,7 @@ int cmd_fleet(int argc, char **argv)
         printf("extra_resets: %llu\n", (unsigned long long)(tt.resets - f.count));
         printf("host_lag_ms_per_lamp: %.1f\n", tt.host_lag_us / 1000.0 / f.count);
     }
+    report_light(&f, lamp_lines);
 
 out:
     bluez_exposure_free(shown);

@@ -59,7 +59,7 @@ echo "demo: $lamps new lamps boot; nobody has told them a network yet"
 sock=$state/ble.sock
 build/sim/lampsim fleet --count "$lamps" --fleet "$trust" --state-dir "$state/fleet" \
     --ap demo:demo-passphrase --cloud "localhost:$mqtt" --commission ble --ble-socket "$sock" \
-    --idle "$idle" --timeout 600 > "$state/fleet-report.txt" 2> >(tee "$state/fleet.log" >&2) &
+    --idle "$idle" --timeout 600 --lamp-lines > "$state/fleet-report.txt" 2> >(tee "$state/fleet.log" >&2) &
 fleet_pid=$!
 pids+=("$fleet_pid")
 for _ in $(seq 3000); do
@@ -86,6 +86,9 @@ echo "  connected (full TLS handshakes): $(get full_handshakes)"
 echo "  cloud saw key counters advance: $(grep -c 'commissioned .* (key advanced)' "$state/cloud.log")"
 echo "  boot CPU per lamp:              $(get boot_cpu_ms_per_lamp) ms"
 echo "  idle CPU of the connected fleet: $(get idle_cpu_percent_of_core) % of a core"
+echo "  light, lamp by lamp (what each light engine does):"
+sed -n 's/^lamp_light: /    /p' "$state/fleet-report.txt"
+echo "  fleet power:                    $(get light_power_w_total) W, $(get light_lamps_on) of $(get lamps) lamps lit"
 echo "  cloud log: $state/cloud.log; fleet log: $state/fleet.log"
 
 if [ -t 0 ]; then
