@@ -5,8 +5,12 @@
  * advertisement object; GattManager1.RegisterApplication is called
  * asynchronously, because bluetoothd calls GetManagedObjects back before
  * it answers.  A central's first read or write connects the lamp's radio
- * (with the MTU BlueZ reports); the device's disconnection ends it. */
+ * (with the MTU BlueZ reports); the device's disconnection ends it.  The
+ * lamp's broadcast sets (beacons) are advertisements of their own
+ * (bluez_broadcast.c). */
 #include "bluez.h"
+
+#include "bluez_broadcast.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -70,6 +74,7 @@ struct exposed {
     bool app_registered, adv_registered, registering;
     char *device;         /* the central's device object while linked */
     GCancellable *cancel; /* BlueZ calls in flight: cancelled when withdrawn */
+    struct bluez_broadcasts *broadcasts; /* its broadcast sets, each an advertisement */
 };
 
 struct ble_bluez {
@@ -503,13 +508,24 @@ fail:
 
 /* ---- what the lamps do ---- */
 
+/* The broadcast sets follow the lamp's, whether or not its GATT table is up. */
+static void sync_broadcasts(struct exposed *x)
+{
+    struct ble_adv_set sets[BLE_ADV_SETS];
+    size_t n = ble_radio_adv_sets(x->r, sets);
+
+    bluez_broadcasts_sync(x->broadcasts, sets, n);
+}
+
 static void on_changed(void *user, struct ble_radio *r)
 {
     struct ble_bluez *b = user;
     struct exposed *x = g_hash_table_lookup(b->exposed, r);
 
-    if (x)
-        try_register(x);
+    if (!x)
+        return;
+    try_register(x);
+    sync_broadcasts(x);
 }
 
 static void on_notify(void *user, struct ble_radio *r, const char *uuid, const uint8_t *value,
@@ -594,6 +610,7 @@ static void exposed_free(gpointer p)
     g_object_unref(x->cancel);
     if (ble_radio_connected(x->r))
         ble_radio_disconnect(x->r);
+    bluez_broadcasts_free(x->broadcasts);
     unregister(x);
     g_ptr_array_unref(x->objects);
     g_free(x->device);
@@ -687,8 +704,12 @@ void ble_bluez_expose(struct ble_bluez *b, struct ble_radio *r)
     x->root = g_strdup_printf(ROOT_PREFIX "%u", x->id);
     x->objects = g_ptr_array_new();
     x->cancel = g_cancellable_new();
+    x->broadcasts = bluez_broadcasts_new(&(struct bluez_broadcasts_config){
+        .bus = b->bus, .adapter_path = b->adapter_path, .root = x->root, .lamp = lamp_name(x),
+        .slots = b->slots, .say = b->log, .user = b->log_user });
     g_hash_table_insert(b->exposed, r, x);
     try_register(x);
+    sync_broadcasts(x);
 }
 
 void ble_bluez_withdraw(struct ble_bluez *b, struct ble_radio *r)
