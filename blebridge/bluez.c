@@ -90,8 +90,7 @@ struct ble_bluez {
     unsigned slots;
 };
 
-static void say(struct ble_bluez *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void say(struct ble_bluez *b, const char *fmt, ...)
+void bluez_say(ble_bluez_log_fn log, void *user, const char *fmt, ...)
 {
     va_list ap;
     g_autofree char *msg = NULL;
@@ -99,9 +98,11 @@ static void say(struct ble_bluez *b, const char *fmt, ...)
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    if (b->log)
-        b->log(b->log_user, msg);
+    if (log)
+        log(user, msg);
 }
+
+#define say(b, ...) bluez_say((b)->log, (b)->log_user, __VA_ARGS__)
 
 static const char *lamp_name(struct exposed *x)
 {

@@ -59,23 +59,12 @@ struct bluez_broadcasts {
     GDBusNodeInfo *node;
     char *adapter_path, *root, *lamp;
     unsigned slots;
-    void (*say_fn)(void *user, const char *message);
+    ble_bluez_log_fn say_fn;
     void *user;
     struct bcast *sets[BLE_ADV_SETS]; /* by set number; 0, the connectable one, unused */
 };
 
-static void say(struct bluez_broadcasts *bb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void say(struct bluez_broadcasts *bb, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *msg = NULL;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    if (bb->say_fn)
-        bb->say_fn(bb->user, msg);
-}
+#define say(bb, ...) bluez_say((bb)->say_fn, (bb)->user, __VA_ARGS__)
 
 /* ---- the set's AD structures as properties ---- */
 

@@ -11,8 +11,13 @@
 #define LAMPSIM_BLEBRIDGE_BLUEZ_BROADCAST_H
 
 #include "ble.h"
+#include "bluez.h" /* ble_bluez_log_fn */
 
 #include <gio/gio.h>
+
+/* A message for the transport's user, formatted (bluez.c: one formatter
+ * for both halves). */
+void bluez_say(ble_bluez_log_fn log, void *user, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
 struct bluez_broadcasts;
 
@@ -22,7 +27,7 @@ struct bluez_broadcasts_config {
     const char *root;           /* the lamp's object root: sets go under it */
     const char *lamp;           /* names the lamp in messages */
     unsigned slots;             /* the adapter's advertisement slots (0: unknown) */
-    void (*say)(void *user, const char *message);
+    ble_bluez_log_fn say;
     void *user;
 };
 
