@@ -7,9 +7,8 @@
  * events behind one interrupt.  Beside the connectable advertising (set
  * 0) it runs non-connectable broadcast sets, as a BLE 5 controller's
  * extended advertising sets; they raise no events.  The air is outside
- * emu/: blebridge/ plays
- * the central through ble_radio_* and is told what the lamp does through
- * machine_config.ble_ops. */
+ * emu/: blebridge/ plays the central through ble_radio_* and is told what
+ * the lamp does through machine_config.ble_ops. */
 #include "ble.h"
 #include "context_call.h"
 #include "periph.h"
@@ -56,8 +55,7 @@ struct ble_radio {
     GMutex lock;
     struct tell tell;
     bool queue_full_lost;    /* a disconnection found the queue full */
-    uint32_t ctrl, result, errcode, arg0, arg1, buf, len;
-    uint32_t arg2;
+    uint32_t ctrl, result, errcode, arg0, arg1, arg2, buf, len;
     bool err, connected;
     uint16_t mtu;
     struct adv_set sets[BLE_ADV_SETS];
