@@ -5,8 +5,12 @@
  * advertisement object; GattManager1.RegisterApplication is called
  * asynchronously, because bluetoothd calls GetManagedObjects back before
  * it answers.  A central's first read or write connects the lamp's radio
- * (with the MTU BlueZ reports); the device's disconnection ends it. */
+ * (with the MTU BlueZ reports); the device's disconnection ends it.  The
+ * lamp's broadcast sets (beacons) are advertisements of their own
+ * (bluez_broadcast.c). */
 #include "bluez.h"
+
+#include "bluez_broadcast.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -70,6 +74,7 @@ struct exposed {
     bool app_registered, adv_registered, registering;
     char *device;         /* the central's device object while linked */
     GCancellable *cancel; /* BlueZ calls in flight: cancelled when withdrawn */
+    struct bluez_broadcasts *broadcasts; /* its broadcast sets, each an advertisement */
 };
 
 struct ble_bluez {
@@ -85,8 +90,7 @@ struct ble_bluez {
     unsigned slots;
 };
 
-static void say(struct ble_bluez *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void say(struct ble_bluez *b, const char *fmt, ...)
+void bluez_say(ble_bluez_log_fn log, void *user, const char *fmt, ...)
 {
     va_list ap;
     g_autofree char *msg = NULL;
@@ -94,9 +98,11 @@ static void say(struct ble_bluez *b, const char *fmt, ...)
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    if (b->log)
-        b->log(b->log_user, msg);
+    if (log)
+        log(user, msg);
 }
+
+#define say(b, ...) bluez_say((b)->log, (b)->log_user, __VA_ARGS__)
 
 static const char *lamp_name(struct exposed *x)
 {
@@ -503,13 +509,24 @@ fail:
 
 /* ---- what the lamps do ---- */
 
+/* The broadcast sets follow the lamp's, whether or not its GATT table is up. */
+static void sync_broadcasts(struct exposed *x)
+{
+    struct ble_adv_set sets[BLE_ADV_SETS];
+    size_t n = ble_radio_adv_sets(x->r, sets);
+
+    bluez_broadcasts_sync(x->broadcasts, sets, n);
+}
+
 static void on_changed(void *user, struct ble_radio *r)
 {
     struct ble_bluez *b = user;
     struct exposed *x = g_hash_table_lookup(b->exposed, r);
 
-    if (x)
-        try_register(x);
+    if (!x)
+        return;
+    try_register(x);
+    sync_broadcasts(x);
 }
 
 static void on_notify(void *user, struct ble_radio *r, const char *uuid, const uint8_t *value,
@@ -594,6 +611,7 @@ static void exposed_free(gpointer p)
     g_object_unref(x->cancel);
     if (ble_radio_connected(x->r))
         ble_radio_disconnect(x->r);
+    bluez_broadcasts_free(x->broadcasts);
     unregister(x);
     g_ptr_array_unref(x->objects);
     g_free(x->device);
@@ -687,8 +705,12 @@ void ble_bluez_expose(struct ble_bluez *b, struct ble_radio *r)
     x->root = g_strdup_printf(ROOT_PREFIX "%u", x->id);
     x->objects = g_ptr_array_new();
     x->cancel = g_cancellable_new();
+    x->broadcasts = bluez_broadcasts_new(&(struct bluez_broadcasts_config){
+        .bus = b->bus, .adapter_path = b->adapter_path, .root = x->root, .lamp = lamp_name(x),
+        .slots = b->slots, .say = b->log, .user = b->log_user });
     g_hash_table_insert(b->exposed, r, x);
     try_register(x);
+    sync_broadcasts(x);
 }
 
 void ble_bluez_withdraw(struct ble_bluez *b, struct ble_radio *r)

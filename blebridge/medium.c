@@ -3,6 +3,8 @@
  * the medium models who can talk to whom, not RF. */
 #include "medium.h"
 
+#include "beacon_scan.h"
+#include "ble_ad.h"
 #include "context_call.h"
 #include "hex.h"
 
@@ -293,21 +295,20 @@ void ble_medium_forget(struct ble_medium *md, struct ble_radio *r)
 
 /* ---- the central socket ---- */
 
-/* The name and the 128-bit service UUIDs in advertising data. */
-static void describe_adv(struct ble_radio *r, GString *out)
+/* The name and the 128-bit service UUIDs in connectable advertising data. */
+static void describe_adv(const uint8_t *p, size_t len, GString *out)
 {
-    uint8_t p[BLE_ADV_MAX];
-    size_t len = ble_radio_adv_data(r, p), i = 0;
+    size_t i = 0;
     g_autofree char *name = NULL;
     g_autoptr(GString) uuids = g_string_new(NULL);
 
     while (i < len && p[i] && i + 1 + p[i] <= len) {
-        uint8_t n = p[i], type = p[i + 1];
-        const uint8_t *d = p + i + 2;
-        if (type == 0x09 || (type == 0x08 && !name)) {
+        uint8_t n = p[i], type = p[i + AD_OFF_TYPE];
+        const uint8_t *d = p + i + AD_OFF_DATA;
+        if (type == AD_TYPE_NAME_COMPLETE || (type == AD_TYPE_NAME_SHORT && !name)) {
             g_free(name);
             name = g_strndup((const char *)d, n - 1u);
-        } else if (type == 0x06 || type == 0x07) {
+        } else if (type == AD_TYPE_UUID128_SOME || type == AD_TYPE_UUID128_ALL) {
             for (unsigned k = 0; k + 16 <= n - 1u; k += 16) {
                 uint8_t u[16];
                 char text[37];
@@ -339,6 +340,9 @@ static bool attr_by_uuid(struct ble_radio *r, const char *text, struct ble_attr 
     return false;
 }
 
+/* Every set on the air of every lamp: the connectable one as "adv", the
+ * broadcast ones as what they carry; one copy of a radio's sets per
+ * lamp, so its lines agree with each other. */
 static void cmd_scan(struct client *c)
 {
     GHashTableIter it;
@@ -347,13 +351,20 @@ static void cmd_scan(struct client *c)
 
     g_hash_table_iter_init(&it, c->md->by_address);
     while (g_hash_table_iter_next(&it, &key, &value)) {
-        g_autoptr(GString) line = g_string_new(NULL);
-        if (!ble_radio_advertising(value))
-            continue;
-        g_string_printf(line, "adv %s ", (const char *)key);
-        describe_adv(value, line);
-        say(c, "%s", line->str);
-        n++;
+        struct ble_adv_set sets[BLE_ADV_SETS];
+        size_t k = ble_radio_adv_sets(value, sets);
+        for (size_t i = 0; i < k; i++, n++) {
+            g_autoptr(GString) line = g_string_new(NULL);
+            g_autofree char *beacon = NULL;
+            if (sets[i].connectable) {
+                g_string_printf(line, "adv %s ", (const char *)key);
+                describe_adv(sets[i].data, sets[i].len, line);
+                say(c, "%s", line->str);
+            } else {
+                beacon = beacon_scan_line(key, sets[i].data, sets[i].len);
+                say(c, "%s", beacon);
+            }
+        }
     }
     say(c, "ok %u", n);
 }

@@ -4,9 +4,11 @@
  * the controller answers the central's reads from the table on its own, as
  * a controller holding the GATT database does, and queues everything the
  * firmware must act on (link up or down, a write, a subscription) as
- * events behind one interrupt.  The air is outside emu/: blebridge/ plays
- * the central through ble_radio_* and is told what the lamp does through
- * machine_config.ble_ops. */
+ * events behind one interrupt.  Beside the connectable advertising (set
+ * 0) it runs non-connectable broadcast sets, as a BLE 5 controller's
+ * extended advertising sets; they raise no events.  The air is outside
+ * emu/: blebridge/ plays the central through ble_radio_* and is told what
+ * the lamp does through machine_config.ble_ops. */
 #include "ble.h"
 #include "context_call.h"
 #include "periph.h"
@@ -20,6 +22,17 @@
 struct event {
     uint32_t type, handle;
     GBytes *data;   /* BLE_EV_WRITE: the value; BLE_EV_SUBSCRIBE: 1 byte on/off */
+};
+
+/* One advertising set.  Set 0 is the connectable one: its data comes from
+ * SET_ADV and it has the default parameters; the others broadcast. */
+struct adv_set {
+    bool configured;         /* ADVSET_PARAMS given since reset (set 0: always) */
+    bool enabled;            /* started (set 0: ADV_START; a link stops it) */
+    uint32_t interval_ms;
+    int8_t tx_power;         /* as selected */
+    uint8_t data[BLE_ADV_MAX];
+    size_t len;
 };
 
 /* What the medium must hear once the lock is released (it may call back). */
@@ -42,11 +55,10 @@ struct ble_radio {
     GMutex lock;
     struct tell tell;
     bool queue_full_lost;    /* a disconnection found the queue full */
-    uint32_t ctrl, result, errcode, arg0, arg1, buf, len;
-    bool err, advertising, connected;
+    uint32_t ctrl, result, errcode, arg0, arg1, arg2, buf, len;
+    bool err, connected;
     uint16_t mtu;
-    uint8_t adv[BLE_ADV_MAX];
-    size_t adv_len;
+    struct adv_set sets[BLE_ADV_SETS];
     struct ble_attr attrs[MAX_ATTRS];
     GBytes *values[MAX_ATTRS];
     bool subscribed[MAX_ATTRS];
@@ -187,6 +199,28 @@ static void clear_table(struct ble_radio *r)
     r->next_handle = 1;
 }
 
+static bool any_set_enabled(const struct ble_radio *r)
+{
+    for (unsigned i = 0; i < BLE_ADV_SETS; i++)
+        if (r->sets[i].enabled)
+            return true;
+    return false;
+}
+
+static void stop_all_sets(struct ble_radio *r)
+{
+    for (unsigned i = 0; i < BLE_ADV_SETS; i++)
+        r->sets[i].enabled = false;
+}
+
+/* Every set stopped and emptied; set 0 back to its fixed parameters. */
+static void clear_sets(struct ble_radio *r)
+{
+    memset(r->sets, 0, sizeof(r->sets));
+    r->sets[0] = (struct adv_set){ .configured = true, .interval_ms = BLE_ADV_INTERVAL_DEFAULT_MS,
+                                   .tx_power = BLE_TX_POWER_DEFAULT };
+}
+
 static void ble_reset(void *opaque, uint32_t cause)
 {
     struct ble_radio *r = opaque;
@@ -194,13 +228,13 @@ static void ble_reset(void *opaque, uint32_t cause)
 
     (void)cause;
     g_mutex_lock(&r->lock);
-    was_visible = r->advertising || r->nattrs;
+    was_visible = any_set_enabled(r) || r->nattrs;
     drop_link(r, true);
     clear_events(r);
     clear_table(r);
-    r->ctrl = r->result = r->errcode = r->arg0 = r->arg1 = r->buf = r->len = 0;
-    r->err = r->advertising = false;
-    r->adv_len = 0;
+    r->ctrl = r->result = r->errcode = r->arg0 = r->arg1 = r->arg2 = r->buf = r->len = 0;
+    r->err = false;
+    clear_sets(r);
     r->mtu = BLE_MTU_DEFAULT;
     update_irq(r);
     if (was_visible)
@@ -239,7 +273,7 @@ static uint32_t add_attr(struct ble_radio *r, bool service, uint32_t *result)
         return BLE_ERR_LEN;
     if (!uuid)
         return BLE_ERR_ADDR;
-    if (r->advertising || r->connected)
+    if (r->sets[0].enabled || r->connected)
         return BLE_ERR_STATE;
     if (r->nattrs == MAX_ATTRS)
         return BLE_ERR_FULL;
@@ -328,15 +362,84 @@ static uint32_t pop_event(struct ble_radio *r, uint32_t *result)
     return 0;
 }
 
+/* BUF, LEN: advertising data for set s, checked before it replaces the
+ * set's data (nothing half applied). */
+static uint32_t load_adv_data(struct ble_radio *r, struct adv_set *s)
+{
+    const uint8_t *p = r->len ? machine_sram_range(r->m, r->buf, r->len) : NULL;
+
+    if (r->len > BLE_ADV_MAX)
+        return BLE_ERR_LEN;
+    if (r->len && !p)
+        return BLE_ERR_ADDR;
+    if (!adv_well_formed(p, r->len))
+        return BLE_ERR_LEN;
+    if (r->len)
+        memcpy(s->data, p, r->len);
+    s->len = r->len;
+    tell_medium(r);
+    return 0;
+}
+
+/* ARG0: a broadcast set, or NULL (ERR_HANDLE: set 0 has its own commands). */
+static struct adv_set *broadcast_set(struct ble_radio *r)
+{
+    return r->arg0 >= 1 && r->arg0 < BLE_ADV_SETS ? &r->sets[r->arg0] : NULL;
+}
+
+/* The radio's level for the one asked: the highest it has not above it,
+ * else its lowest (Core spec Vol 4 Part E 7.8.53, Advertising_TX_Power). */
+static int8_t select_tx_power(int32_t asked)
+{
+    if (asked == BLE_TX_POWER_NO_PREFERENCE)
+        return BLE_TX_POWER_DEFAULT;
+    return (int8_t)CLAMP(asked, BLE_TX_POWER_MIN, BLE_TX_POWER_MAX);
+}
+
+/* ADVSET_PARAMS: ARG1 interval (ms), ARG2 TX power asked (dBm, signed);
+ * RESULT the power selected.  As HCI, not while the set is on. */
+static uint32_t set_params(struct ble_radio *r, struct adv_set *s, uint32_t *result)
+{
+    int32_t asked = (int32_t)r->arg2;
+
+    if (s->enabled)
+        return BLE_ERR_STATE;
+    if (r->arg1 < BLE_ADV_INTERVAL_MIN_MS || r->arg1 > BLE_ADV_INTERVAL_MAX_MS)
+        return BLE_ERR_RANGE;
+    if (asked != BLE_TX_POWER_NO_PREFERENCE &&
+        (asked < BLE_TX_POWER_ASK_MIN || asked > BLE_TX_POWER_ASK_MAX))
+        return BLE_ERR_RANGE;
+    s->configured = true;
+    s->interval_ms = r->arg1;
+    s->tx_power = select_tx_power(asked);
+    *result = (uint32_t)(int32_t)s->tx_power;
+    return 0;
+}
+
+static uint32_t start_set(struct ble_radio *r, struct adv_set *s)
+{
+    if (!s->configured)
+        return BLE_ERR_STATE;
+    if (!s->enabled)
+        machine_log(r->m, MACHINE_LOG_UNIMP,
+                    "ble: set %u broadcasts every %u ms at %d dBm: advertising events are not "
+                    "timed, scanners see the set's latest data at once",
+                    r->arg0, s->interval_ms, s->tx_power);
+    s->enabled = true;
+    tell_medium(r);
+    return 0;
+}
+
 static uint32_t run_command(struct ble_radio *r, uint32_t cmd, uint32_t *result)
 {
     uint32_t err = 0;
+    struct adv_set *s;
 
     if (!(r->ctrl & BLE_CTRL_EN) && cmd != BLE_CMD_EVENT_POP)
         return BLE_ERR_STATE;
     switch (cmd) {
     case BLE_CMD_TABLE_CLEAR:
-        if (r->advertising || r->connected)
+        if (r->sets[0].enabled || r->connected)
             return BLE_ERR_STATE;
         clear_table(r);
         tell_medium(r);
@@ -350,23 +453,29 @@ static uint32_t run_command(struct ble_radio *r, uint32_t cmd, uint32_t *result)
     case BLE_CMD_SET_VALUE:
     case BLE_CMD_NOTIFY:
         return set_value(r, cmd == BLE_CMD_NOTIFY, result);
-    case BLE_CMD_SET_ADV: {
-        const uint8_t *p = r->len ? machine_sram_range(r->m, r->buf, r->len) : NULL;
-        if (r->len > BLE_ADV_MAX)
-            return BLE_ERR_LEN;
-        if (r->len && !p)
-            return BLE_ERR_ADDR;
-        if (!adv_well_formed(p, r->len))
-            return BLE_ERR_LEN;
-        memcpy(r->adv, p, r->len);
-        r->adv_len = r->len;
-        tell_medium(r);
-        return 0;
-    }
+    case BLE_CMD_SET_ADV:
+        return load_adv_data(r, &r->sets[0]);
     case BLE_CMD_ADV_START:
     case BLE_CMD_ADV_STOP:
-        r->advertising = cmd == BLE_CMD_ADV_START;
+        r->sets[0].enabled = cmd == BLE_CMD_ADV_START;
         tell_medium(r);
+        return 0;
+    case BLE_CMD_ADVSET_PARAMS:
+    case BLE_CMD_ADVSET_DATA:
+    case BLE_CMD_ADVSET_START:
+    case BLE_CMD_ADVSET_STOP:
+        if (!(s = broadcast_set(r)))
+            return BLE_ERR_HANDLE;
+        if (cmd == BLE_CMD_ADVSET_PARAMS)
+            return set_params(r, s, result);
+        if (cmd == BLE_CMD_ADVSET_DATA)
+            return load_adv_data(r, s); /* also while on: the next events carry it */
+        if (cmd == BLE_CMD_ADVSET_START)
+            return start_set(r, s);
+        if (s->enabled) {
+            s->enabled = false;
+            tell_medium(r);
+        }
         return 0;
     case BLE_CMD_EVENT_POP:
         return pop_event(r, result);
@@ -384,13 +493,23 @@ static uint32_t run_command(struct ble_radio *r, uint32_t cmd, uint32_t *result)
     }
 }
 
+static uint32_t sets_enabled_mask(const struct ble_radio *r)
+{
+    uint32_t mask = 0;
+
+    for (unsigned i = 0; i < BLE_ADV_SETS; i++)
+        if (r->sets[i].enabled)
+            mask |= 1u << i;
+    return mask;
+}
+
 static uint32_t ble_read_locked(struct ble_radio *r, uint32_t offset)
 {
     switch (offset) {
     case BLE_REG_ID: return BLE_ID_VALUE;
     case BLE_REG_CTRL: return r->ctrl;
     case BLE_REG_STATUS:
-        return (r->advertising ? BLE_STATUS_ADV : 0) | (r->connected ? BLE_STATUS_CONN : 0) |
+        return (r->sets[0].enabled ? BLE_STATUS_ADV : 0) | (r->connected ? BLE_STATUS_CONN : 0) |
                (r->ev_count ? BLE_STATUS_EVQ : 0) | (r->err ? BLE_STATUS_ERR : 0);
     case BLE_REG_EVCOUNT: return r->ev_count;
     case BLE_REG_RESULT: return r->result;
@@ -400,6 +519,9 @@ static uint32_t ble_read_locked(struct ble_radio *r, uint32_t offset)
     case BLE_REG_BUF: return r->buf;
     case BLE_REG_LEN: return r->len;
     case BLE_REG_MTU: return r->mtu;
+    case BLE_REG_ARG2: return r->arg2;
+    case BLE_REG_ADVSETS: return BLE_ADV_SETS;
+    case BLE_REG_ADVSET_EN: return sets_enabled_mask(r);
     }
     machine_log(r->m, MACHINE_LOG_GUEST_ERROR, "ble: read of unknown register 0x%03x", offset);
     return 0;
@@ -424,9 +546,10 @@ static void ble_write_locked(struct ble_radio *r, uint32_t offset, uint32_t valu
         bool was_on = r->ctrl & BLE_CTRL_EN;
         r->ctrl = value & (BLE_CTRL_EN | BLE_CTRL_IE);
         if (was_on && !(r->ctrl & BLE_CTRL_EN)) {
-            /* radio off: the link drops and the lamp is no longer seen */
+            /* radio off: the link drops and the lamp is no longer seen
+             * (every set stops; their data and parameters stay) */
             drop_link(r, true);
-            r->advertising = false;
+            stop_all_sets(r);
             tell_medium(r);
         }
         update_irq(r);
@@ -441,6 +564,7 @@ static void ble_write_locked(struct ble_radio *r, uint32_t offset, uint32_t valu
     }
     case BLE_REG_ARG0: r->arg0 = value; return;
     case BLE_REG_ARG1: r->arg1 = value; return;
+    case BLE_REG_ARG2: r->arg2 = value; return;
     case BLE_REG_BUF: r->buf = value; return;
     case BLE_REG_LEN: r->len = value; return;
     }
@@ -490,6 +614,7 @@ static void *ble_new(struct machine *m, GError **error)
     g_mutex_init(&r->lock);
     r->mtu = BLE_MTU_DEFAULT;
     r->next_handle = 1;
+    clear_sets(r);
     return r;
 }
 
@@ -500,7 +625,7 @@ bool ble_radio_advertising(struct ble_radio *r)
     bool on;
 
     g_mutex_lock(&r->lock);
-    on = (r->ctrl & BLE_CTRL_EN) && r->advertising;
+    on = (r->ctrl & BLE_CTRL_EN) && r->sets[0].enabled;
     g_mutex_unlock(&r->lock);
     return on;
 }
@@ -510,8 +635,27 @@ size_t ble_radio_adv_data(struct ble_radio *r, uint8_t out[BLE_ADV_MAX])
     size_t n;
 
     g_mutex_lock(&r->lock);
-    n = r->adv_len;
-    memcpy(out, r->adv, n);
+    n = r->sets[0].len;
+    memcpy(out, r->sets[0].data, n);
+    g_mutex_unlock(&r->lock);
+    return n;
+}
+
+size_t ble_radio_adv_sets(struct ble_radio *r, struct ble_adv_set out[BLE_ADV_SETS])
+{
+    size_t n = 0;
+
+    g_mutex_lock(&r->lock);
+    for (unsigned i = 0; i < BLE_ADV_SETS && (r->ctrl & BLE_CTRL_EN); i++) {
+        const struct adv_set *s = &r->sets[i];
+        if (!s->enabled)
+            continue;
+        out[n] = (struct ble_adv_set){ .id = i, .connectable = i == 0,
+                                       .interval_ms = s->interval_ms, .tx_power = s->tx_power,
+                                       .len = s->len };
+        memcpy(out[n].data, s->data, s->len);
+        n++;
+    }
     g_mutex_unlock(&r->lock);
     return n;
 }
@@ -548,15 +692,16 @@ static enum ble_status connect_locked(struct ble_radio *r, uint16_t mtu)
         return BLE_E_OFF;
     if (r->connected)
         return BLE_E_BUSY;
-    if (!r->advertising)
+    if (!r->sets[0].enabled)
         return BLE_E_NOT_ADVERTISING;
     if (r->ev_count == BLE_EVQ_DEPTH)
         return BLE_E_BUSY;
     r->connected = true;
     /* the MTU exchange, folded into the connection */
     r->mtu = mtu < BLE_MTU_DEFAULT ? BLE_MTU_DEFAULT : MIN(mtu, BLE_MTU_MAX);
-    /* a peripheral stops advertising once connected (one link) */
-    r->advertising = false;
+    /* a peripheral stops its connectable advertising once connected (one
+     * link); the broadcast sets go on */
+    r->sets[0].enabled = false;
     push_event(r, BLE_EV_CONNECTED, 0, NULL);
     tell_medium(r);
     return BLE_OK;

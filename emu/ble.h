@@ -2,7 +2,9 @@
  * (docs/hardware.md#ble).  The model works at GATT level: the firmware
  * builds an attribute table and advertising data through registers, the
  * controller answers reads from the table itself, and hands writes,
- * subscriptions and link changes to the firmware as events.  What carries
+ * subscriptions and link changes to the firmware as events.  Besides the
+ * connectable advertising (set 0) it runs a few non-connectable
+ * broadcast sets (beacons), each with its own data, interval and power.  What carries
  * the radio (blebridge/: a virtual medium, or host BlueZ) plays the
  * central through the ble_radio_* calls and learns what the lamp does
  * through ble_medium_ops.
@@ -37,6 +39,16 @@ struct ble_attr {
     uint16_t service;     /* characteristics: the handle of their service */
 };
 
+/* An advertising set on the air, as the medium copies it out. */
+struct ble_adv_set {
+    unsigned id;            /* 0: the connectable set; 1..BLE_ADV_SETS-1: broadcast */
+    bool connectable;
+    uint32_t interval_ms;   /* set 0: BLE_ADV_INTERVAL_DEFAULT_MS */
+    int8_t tx_power;        /* dBm, as the controller selected it */
+    uint8_t data[BLE_ADV_MAX];
+    size_t len;
+};
+
 /* ATT-level outcomes of the central's requests (0 = done). */
 enum ble_status {
     BLE_OK = 0,
@@ -52,7 +64,8 @@ const char *ble_status_str(enum ble_status s);
 
 /* What the lamp's radio does to the air; implemented by the medium. */
 struct ble_medium_ops {
-    /* advertising started or stopped, advertising data or table changed */
+    /* advertising started or stopped (any set), advertising data (any
+     * set) or table changed */
     void (*changed)(void *medium, struct ble_radio *r);
     /* a notification to the connected central (subscribed to handle) */
     void (*notify)(void *medium, struct ble_radio *r, uint16_t handle,
@@ -64,8 +77,12 @@ struct ble_medium_ops {
 /* The medium's view of the radio, copied out (the firmware may change it
  * the next instant). */
 bool ble_radio_advertising(struct ble_radio *r);
-/* The advertising data; returns its length. */
+/* The advertising data of set 0; returns its length. */
 size_t ble_radio_adv_data(struct ble_radio *r, uint8_t out[BLE_ADV_MAX]);
+/* Every set on the air now (set 0 while it advertises, each broadcast set
+ * started), in set order; returns how many.  The model keeps no air
+ * timing: each set is simply there, with its latest data. */
+size_t ble_radio_adv_sets(struct ble_radio *r, struct ble_adv_set out[BLE_ADV_SETS]);
 /* The attribute table in handle order; returns the number of entries. */
 size_t ble_radio_attributes(struct ble_radio *r, struct ble_attr out[BLE_ATTRS_MAX]);
 const char *ble_radio_name(const struct ble_radio *r); /* the machine's name */

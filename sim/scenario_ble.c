@@ -4,6 +4,8 @@
  * send what no honest app would (replays, forgeries, truncations). */
 #include "scenario_lamp.h"
 
+#include "beacon_scan.h"
+#include "hex.h"
 #include "machine.h"
 
 #include <string.h>
@@ -100,6 +102,74 @@ static int l_ble_advertising(lua_State *L)
     return 1;
 }
 
+static void set_hex_field(lua_State *L, const char *name, const uint8_t *p, size_t len)
+{
+    g_autofree char *h = hex_encode(p, len);
+    lua_pushstring(L, h);
+    lua_setfield(L, -2, name);
+}
+
+/* The beacon a broadcast set carries, as a field of the table on top. */
+static void push_beacon(lua_State *L, const struct ble_adv_set *s)
+{
+    struct beacon b;
+    char uuid[37];
+
+    switch (beacon_scan(s->data, s->len, &b)) {
+    case BEACON_IBEACON:
+        lua_createtable(L, 0, 4);
+        ble_uuid_format(b.ibeacon.uuid, uuid);
+        lua_pushstring(L, uuid);
+        lua_setfield(L, -2, "uuid");
+        lua_pushinteger(L, b.ibeacon.major);
+        lua_setfield(L, -2, "major");
+        lua_pushinteger(L, b.ibeacon.minor);
+        lua_setfield(L, -2, "minor");
+        lua_pushinteger(L, b.ibeacon.measured_power);
+        lua_setfield(L, -2, "power");
+        lua_setfield(L, -2, "ibeacon");
+        break;
+    case BEACON_EDDYSTONE_UID:
+        lua_createtable(L, 0, 3);
+        set_hex_field(L, "namespace", b.eddystone_uid.namespace_id, EDDYSTONE_UID_NAMESPACE_LEN);
+        set_hex_field(L, "instance", b.eddystone_uid.instance_id, EDDYSTONE_UID_INSTANCE_LEN);
+        lua_pushinteger(L, b.eddystone_uid.ranging_power);
+        lua_setfield(L, -2, "power");
+        lua_setfield(L, -2, "eddystone_uid");
+        break;
+    case BEACON_NONE:
+        break;
+    }
+}
+
+/* lamp:ble_adv_sets() -> { {set=, connectable=, interval_ms=, tx_power=,
+ * data=, ibeacon={...} | eddystone_uid={...}}, ... }: every set on the air
+ * now, in set order (docs/scenarios.md#ble). */
+static int l_ble_adv_sets(lua_State *L)
+{
+    struct ble_adv_set sets[BLE_ADV_SETS];
+    size_t n = ble_radio_adv_sets(radio(check_lamp(L)), sets);
+
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 7);
+        lua_pushinteger(L, sets[i].id);
+        lua_setfield(L, -2, "set");
+        lua_pushboolean(L, sets[i].connectable);
+        lua_setfield(L, -2, "connectable");
+        lua_pushinteger(L, sets[i].interval_ms);
+        lua_setfield(L, -2, "interval_ms");
+        lua_pushinteger(L, sets[i].tx_power);
+        lua_setfield(L, -2, "tx_power");
+        lua_pushlstring(L, (const char *)sets[i].data, sets[i].len);
+        lua_setfield(L, -2, "data");
+        if (!sets[i].connectable)
+            push_beacon(L, &sets[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 /* lamp:ble_connect([mtu]) -> true | nil, why */
 static int l_ble_connect(lua_State *L)
 {
@@ -193,6 +263,6 @@ const luaL_Reg scenario_ble_methods[] = {
     { "ble_advertising", l_ble_advertising }, { "ble_connect", l_ble_connect },
     { "ble_disconnect", l_ble_disconnect }, { "ble_read", l_ble_read },
     { "ble_write", l_ble_write }, { "ble_subscribe", l_ble_subscribe },
-    { "ble_notification", l_ble_notification },
+    { "ble_notification", l_ble_notification }, { "ble_adv_sets", l_ble_adv_sets },
     { NULL, NULL },
 };

@@ -67,6 +67,32 @@ uint32_t ble_advertise(bool on)
     return run(on ? BLE_CMD_ADV_START : BLE_CMD_ADV_STOP, 0, 0, 0, 0);
 }
 
+unsigned ble_adv_sets(void)
+{
+    return BLE_ADVSETS;
+}
+
+uint32_t ble_adv_set_params(unsigned set, uint32_t interval_ms, int tx_power, int *selected)
+{
+    uint32_t err;
+
+    BLE_ARG2 = (uint32_t)tx_power;
+    err = run(BLE_CMD_ADVSET_PARAMS, set, interval_ms, 0, 0);
+    if (!err && selected)
+        *selected = (int32_t)BLE_RESULT;
+    return err;
+}
+
+uint32_t ble_adv_set_data(unsigned set, const void *data, uint32_t len)
+{
+    return run(BLE_CMD_ADVSET_DATA, set, 0, data, len);
+}
+
+uint32_t ble_adv_set_enable(unsigned set, bool on)
+{
+    return run(on ? BLE_CMD_ADVSET_START : BLE_CMD_ADVSET_STOP, set, 0, 0, 0);
+}
+
 bool ble_pending(void)
 {
     return woken || (BLE_STATUS & BLE_STATUS_EVQ);

@@ -27,6 +27,23 @@ uint32_t ble_notify(uint16_t handle, const void *v, uint32_t len);
 uint32_t ble_set_adv(const void *data, uint32_t len);
 uint32_t ble_advertise(bool on);
 uint32_t ble_last_error(void);
+
+/* Broadcast advertising sets (docs/hardware.md#advertising-sets): sets
+ * 1..ble_adv_sets()-1, non-connectable, each with its own data, interval
+ * and TX power, on the air beside the connectable advertising (set 0,
+ * above) and through a link.  Each call: 0 or the controller's ERRCODE
+ * (BLE_ERR_HANDLE no such set, BLE_ERR_RANGE interval or power out of
+ * range, BLE_ERR_STATE parameters of a set on the air or a set started
+ * before its parameters, BLE_ERR_LEN data not well-formed AD). */
+/* The number of sets the controller has, set 0 included. */
+unsigned ble_adv_sets(void);
+/* A stopped set's interval (BLE_ADV_INTERVAL_MIN_MS..MAX_MS) and the TX
+ * power asked (dBm, BLE_TX_POWER_ASK_MIN..MAX or BLE_TX_POWER_NO_PREFERENCE);
+ * *selected (if not NULL) gets the power the radio will use. */
+uint32_t ble_adv_set_params(unsigned set, uint32_t interval_ms, int tx_power, int *selected);
+/* At most BLE_ADV_MAX bytes of AD structures, in SRAM; also while on. */
+uint32_t ble_adv_set_data(unsigned set, const void *data, uint32_t len);
+uint32_t ble_adv_set_enable(unsigned set, bool on);
 /* The oldest event, data into buf (up to cap bytes); type BLE_EV_NONE when
  * there is none.  Re-arms the interrupt once the queue is empty. */
 struct ble_event ble_next_event(void *buf, uint32_t cap);

@@ -7,6 +7,7 @@
 #include "commission_format.h"
 
 #include <CUnit/Basic.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { ID = 0x00, CTRL = 0x04, STATUS = 0x08, EVCOUNT = 0x0C, CMD = 0x10, RESULT = 0x14,
@@ -296,6 +297,186 @@ static void commission_uuid_bytes_and_text_agree(void)
     }
 }
 
+/* ---- broadcast advertising sets (docs/hardware.md#advertising-sets) ---- */
+
+/* Runs an ADVSET_* command on set; returns ERRCODE. */
+static uint32_t set_cmd(uint32_t c, uint32_t set, uint32_t interval, int32_t power,
+                        const void *data, uint32_t len)
+{
+    reg_write(m, REG(BLE_REG_ARG2), (uint32_t)power);
+    return cmd(c, set, interval, data, len);
+}
+
+/* Flags, then manufacturer data: any well-formed AD does for the model. */
+static const uint8_t beacon_a[] = { 2, 0x01, 0x06, 5, 0xFF, 0x4C, 0x00, 0x02, 0x15 };
+static const uint8_t beacon_b[] = { 3, 0x03, 0xAA, 0xFE, 4, 0x16, 0xAA, 0xFE, 0x00 };
+
+static const struct ble_adv_set *find_set(const struct ble_adv_set *sets, size_t n, unsigned id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (sets[i].id == id)
+            return &sets[i];
+    return NULL;
+}
+
+static void broadcast_sets_carry_their_own_data_interval_and_power(void)
+{
+    struct ble_adv_set sets[BLE_ADV_SETS];
+    const struct ble_adv_set *s;
+    static const uint8_t adv[] = { 5, 0x09, 'l', 'a', 'm', 'p' };
+    size_t n;
+
+    CU_ASSERT_EQUAL(reg_read(m, REG(BLE_REG_ADVSETS)), BLE_ADV_SETS);
+    reg_write(m, REG(CTRL), BLE_CTRL_EN | BLE_CTRL_IE);
+    CU_ASSERT_EQUAL(reg_read(m, REG(BLE_REG_ADVSET_EN)), 0);
+    changed = 0;
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_PARAMS, 1, 100, -12, NULL, 0), 0);
+    CU_ASSERT_EQUAL((int32_t)reg_read(m, REG(RESULT)), -12);
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_DATA, 1, 0, 0, beacon_a, sizeof(beacon_a)), 0);
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_START, 1, 0, 0, NULL, 0), 0);
+    CU_ASSERT_TRUE(strstr(bench_last_log(), "not timed") != NULL); /* says what it skips */
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_PARAMS, 2, 1000, BLE_TX_POWER_NO_PREFERENCE, NULL, 0), 0);
+    CU_ASSERT_EQUAL((int32_t)reg_read(m, REG(RESULT)), BLE_TX_POWER_DEFAULT);
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_DATA, 2, 0, 0, beacon_b, sizeof(beacon_b)), 0);
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_START, 2, 0, 0, NULL, 0), 0);
+    CU_ASSERT_TRUE(changed >= 4); /* data and starts reach the medium */
+
+    /* broadcast sets only: the lamp is not connectable */
+    CU_ASSERT_FALSE(ble_radio_advertising(r));
+    CU_ASSERT_EQUAL(reg_read(m, REG(STATUS)) & BLE_STATUS_ADV, 0);
+    n = ble_radio_adv_sets(r, sets);
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_EQUAL(sets[0].id, 1);
+    CU_ASSERT_FALSE(sets[0].connectable);
+    CU_ASSERT_EQUAL(sets[0].interval_ms, 100);
+    CU_ASSERT_EQUAL(sets[0].tx_power, -12);
+    CU_ASSERT_EQUAL(sets[0].len, sizeof(beacon_a));
+    CU_ASSERT_EQUAL(memcmp(sets[0].data, beacon_a, sizeof(beacon_a)), 0);
+    CU_ASSERT_EQUAL(sets[1].id, 2);
+    CU_ASSERT_EQUAL(sets[1].interval_ms, 1000);
+    CU_ASSERT_EQUAL(sets[1].len, sizeof(beacon_b));
+    CU_ASSERT_EQUAL(memcmp(sets[1].data, beacon_b, sizeof(beacon_b)), 0);
+
+    /* set 0 joins them, with its fixed parameters, and stays apart */
+    CU_ASSERT_EQUAL(cmd(C_SET_ADV, 0, 0, adv, sizeof(adv)), 0);
+    CU_ASSERT_EQUAL(cmd(C_ADV_START, 0, 0, NULL, 0), 0);
+    n = ble_radio_adv_sets(r, sets);
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_EQUAL(sets[0].id, 0);
+    CU_ASSERT_TRUE(sets[0].connectable);
+    CU_ASSERT_EQUAL(sets[0].interval_ms, BLE_ADV_INTERVAL_DEFAULT_MS);
+    CU_ASSERT_EQUAL(sets[0].tx_power, BLE_TX_POWER_DEFAULT);
+    CU_ASSERT_EQUAL(sets[0].len, sizeof(adv));
+    CU_ASSERT_EQUAL(reg_read(m, REG(BLE_REG_ADVSET_EN)), 0x7);
+    s = find_set(sets, n, 1);
+    CU_ASSERT_TRUE(s && s->len == sizeof(beacon_a));
+
+    /* new data while on replaces the old at once; a stop takes one set off */
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_DATA, 1, 0, 0, beacon_b, sizeof(beacon_b)), 0);
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_STOP, 2, 0, 0, NULL, 0), 0);
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_STOP, 2, 0, 0, NULL, 0), 0); /* already off: fine */
+    n = ble_radio_adv_sets(r, sets);
+    CU_ASSERT_EQUAL(n, 2);
+    s = find_set(sets, n, 1);
+    CU_ASSERT_TRUE(s && s->len == sizeof(beacon_b) && !memcmp(s->data, beacon_b, s->len));
+    CU_ASSERT_PTR_NULL(find_set(sets, n, 2));
+    CU_ASSERT_EQUAL(reg_read(m, REG(BLE_REG_ADVSET_EN)), 0x3);
+}
+
+/* What a controller refuses, refused without touching the set. */
+static void set_commands_refuse_bad_sets_ranges_and_states(void)
+{
+    static const uint8_t too_long[32] = { 31, 0xFF };
+    static const uint8_t malformed[] = { 4, 0xFF, 0x4C };
+    static const struct {
+        const char *what;
+        uint32_t cmd, set, interval;
+        int32_t power;
+        const uint8_t *data;
+        uint32_t len;
+        uint32_t err;
+        int32_t selected; /* PARAMS that pass: the power the radio chose */
+    } cases[] = {
+        { "set 0 has its own commands", BLE_CMD_ADVSET_PARAMS, 0, 100, 0, NULL, 0, BLE_ERR_HANDLE, 0 },
+        { "no set 4", BLE_CMD_ADVSET_START, BLE_ADV_SETS, 0, 0, NULL, 0, BLE_ERR_HANDLE, 0 },
+        { "no set 4 for data", BLE_CMD_ADVSET_DATA, BLE_ADV_SETS, 0, 0, beacon_a, 9, BLE_ERR_HANDLE, 0 },
+        { "started before its parameters", BLE_CMD_ADVSET_START, 3, 0, 0, NULL, 0, BLE_ERR_STATE, 0 },
+        { "interval under 20 ms", BLE_CMD_ADVSET_PARAMS, 3, 19, 0, NULL, 0, BLE_ERR_RANGE, 0 },
+        { "interval over 10.24 s", BLE_CMD_ADVSET_PARAMS, 3, 10241, 0, NULL, 0, BLE_ERR_RANGE, 0 },
+        { "power under -127 dBm", BLE_CMD_ADVSET_PARAMS, 3, 100, -128, NULL, 0, BLE_ERR_RANGE, 0 },
+        { "power over +20 dBm", BLE_CMD_ADVSET_PARAMS, 3, 100, 21, NULL, 0, BLE_ERR_RANGE, 0 },
+        { "-127 dBm: the radio's lowest", BLE_CMD_ADVSET_PARAMS, 3, 20, -127, NULL, 0, 0, BLE_TX_POWER_MIN },
+        { "+20 dBm: the radio's highest", BLE_CMD_ADVSET_PARAMS, 3, 10240, 20, NULL, 0, 0, BLE_TX_POWER_MAX },
+        { "+4 dBm: as asked", BLE_CMD_ADVSET_PARAMS, 3, 250, 4, NULL, 0, 0, 4 },
+        { "data over 31 bytes", BLE_CMD_ADVSET_DATA, 3, 0, 0, too_long, 32, BLE_ERR_LEN, 0 },
+        { "data whose lengths run past its end", BLE_CMD_ADVSET_DATA, 3, 0, 0, malformed, 3, BLE_ERR_LEN, 0 },
+        { "good data", BLE_CMD_ADVSET_DATA, 3, 0, 0, beacon_a, 9, 0, 0 },
+        { "started", BLE_CMD_ADVSET_START, 3, 0, 0, NULL, 0, 0, 0 },
+        { "parameters while on", BLE_CMD_ADVSET_PARAMS, 3, 100, 0, NULL, 0, BLE_ERR_STATE, 0 },
+        { "bad data while on", BLE_CMD_ADVSET_DATA, 3, 0, 0, malformed, 3, BLE_ERR_LEN, 0 },
+    };
+    struct ble_adv_set sets[BLE_ADV_SETS];
+    const struct ble_adv_set *s;
+    size_t n;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        uint32_t err = set_cmd(cases[i].cmd, cases[i].set, cases[i].interval, cases[i].power,
+                               cases[i].data, cases[i].len);
+        if (err != cases[i].err)
+            fprintf(stderr, "case '%s': ERRCODE %u, want %u\n", cases[i].what, err, cases[i].err);
+        CU_ASSERT_EQUAL(err, cases[i].err);
+        CU_ASSERT_EQUAL((reg_read(m, REG(STATUS)) & BLE_STATUS_ERR) != 0, cases[i].err != 0);
+        if (cases[i].cmd == BLE_CMD_ADVSET_PARAMS && !cases[i].err)
+            CU_ASSERT_EQUAL((int32_t)reg_read(m, REG(RESULT)), cases[i].selected);
+    }
+    /* the set kept its last good parameters and data */
+    n = ble_radio_adv_sets(r, sets);
+    s = find_set(sets, n, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(s->interval_ms, 250);
+    CU_ASSERT_EQUAL(s->tx_power, 4);
+    CU_ASSERT_EQUAL(s->len, 9);
+    CU_ASSERT_EQUAL(memcmp(s->data, beacon_a, 9), 0);
+    /* data outside SRAM */
+    reg_write(m, REG(BUF), 0x00000100);
+    reg_write(m, REG(LEN), 9);
+    reg_write(m, REG(ARG0), 3);
+    reg_write(m, REG(CMD), BLE_CMD_ADVSET_DATA);
+    CU_ASSERT_EQUAL(reg_read(m, REG(ERRCODE)), BLE_ERR_ADDR);
+}
+
+static void a_link_stops_set_0_only_and_power_off_forgets_every_set(void)
+{
+    struct ble_adv_set sets[BLE_ADV_SETS];
+
+    /* sets 0, 1 and 3 are on from the tests above */
+    CU_ASSERT_EQUAL(reg_read(m, REG(BLE_REG_ADVSET_EN)), 0xB);
+    CU_ASSERT_EQUAL(ble_radio_connect(r, 100), BLE_OK);
+    CU_ASSERT_EQUAL(pop(), EV_CONNECTED);
+    CU_ASSERT_EQUAL(reg_read(m, REG(BLE_REG_ADVSET_EN)), 0xA); /* beacons go on through a link */
+    CU_ASSERT_EQUAL(ble_radio_adv_sets(r, sets), 2);
+    CU_ASSERT_EQUAL(reg_read(m, REG(EVCOUNT)), 0); /* broadcast sets raise no events */
+
+    /* radio off: the link and every set stop; parameters and data stay */
+    link_lost = 0;
+    reg_write(m, REG(CTRL), 0);
+    CU_ASSERT_EQUAL(link_lost, 1);
+    CU_ASSERT_EQUAL(ble_radio_adv_sets(r, sets), 0);
+    reg_write(m, REG(CTRL), BLE_CTRL_EN | BLE_CTRL_IE);
+    CU_ASSERT_EQUAL(reg_read(m, REG(BLE_REG_ADVSET_EN)), 0);
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_START, 1, 0, 0, NULL, 0), 0);
+    CU_ASSERT_EQUAL(ble_radio_adv_sets(r, sets), 1);
+    CU_ASSERT_EQUAL(sets[0].len, sizeof(beacon_b));
+
+    /* a power cut forgets them: parameters must be given again */
+    changed = 0;
+    machine_power_off(m, "test");
+    CU_ASSERT_TRUE(changed >= 1);
+    CU_ASSERT_EQUAL(ble_radio_adv_sets(r, sets), 0);
+    reg_write(m, REG(CTRL), BLE_CTRL_EN);
+    CU_ASSERT_EQUAL(set_cmd(BLE_CMD_ADVSET_START, 1, 0, 0, NULL, 0), BLE_ERR_STATE);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -312,6 +493,13 @@ int main(void)
                 full_queue_refuses_writes_and_links_end_both_ways);
     CU_add_test(s, "uuid_text_round_trip", uuid_text_round_trip);
     CU_add_test(s, "commission_uuid_bytes_and_text_agree", commission_uuid_bytes_and_text_agree);
+    s = CU_add_suite("ble_sets", setup, teardown);
+    CU_add_test(s, "broadcast_sets_carry_their_own_data_interval_and_power",
+                broadcast_sets_carry_their_own_data_interval_and_power);
+    CU_add_test(s, "set_commands_refuse_bad_sets_ranges_and_states",
+                set_commands_refuse_bad_sets_ranges_and_states);
+    CU_add_test(s, "a_link_stops_set_0_only_and_power_off_forgets_every_set",
+                a_link_stops_set_0_only_and_power_off_forgets_every_set);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
