@@ -3,6 +3,7 @@
 #include "commission.h"
 
 #include "crc32.h"
+#include "beacon.h"
 #include "lighting.h"
 #include "light_hw.h"
 #include "netmgr.h"
@@ -80,6 +81,7 @@ static void cmd_help(void)
               "  commission        BLE commissioning state (key counter, blobs)\n"
               "  net               cloud connection state and counters\n"
               "  light             what the light does, its settings and sensors\n"
+              "  beacon            the iBeacon and Eddystone-UID frames on the air\n"
               "  light LEVEL [CCT [FADE_MS]]  set the light (level 0-100, CCT 2700-6500 K)\n"
               "  light off|on      switch it\n"
               "  light set KEY=VALUE...  settings as the cloud's desired state sets them:\n"
@@ -206,6 +208,8 @@ static void run_command(char *cmd)
         update_rx_start();
     } else if (!strcmp(cmd, "commission")) {
         commission_print_status();
+    } else if (!strcmp(cmd, "beacon")) {
+        beacon_print_status();
     } else if (!strcmp(cmd, "light")) {
         lighting_print_status();
     } else if (!strncmp(cmd, "light ", 6)) {

@@ -1,6 +1,7 @@
 /* firmware/app/main.c: the lamp application: protections first, then the
  * banner, any crash record from the last run, and the console loop, which
  * sleeps in WFI whenever there is nothing to do. */
+#include "beacon.h"
 #include "boot_confirm.h"
 #include "console.h"
 #include "commission.h"
@@ -111,6 +112,7 @@ int main(void)
     console_prompt();
     /* visible over BLE first: a lamp with no network is found that way */
     commission_start();
+    beacon_init();
     netmgr_start();
     for (;;) {
         int c;

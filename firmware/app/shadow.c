@@ -3,6 +3,7 @@
  * reported state at every connect. */
 #include "shadow.h"
 
+#include "beacon.h"
 #include "clock.h"
 #include "image.h"
 #include "light_hw.h"
@@ -92,6 +93,54 @@ static void add_light(cJSON *o)
             cJSON_AddStringToObject(faults, names[i], st.fault_kind[i]);
 }
 
+static void hex_text(const uint8_t *p, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = "0123456789abcdef"[p[i] >> 4];
+        out[2 * i + 1] = "0123456789abcdef"[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* "beacon": the identity and air settings as kept, and the power the
+ * radio uses. */
+static void add_beacon(cJSON *o)
+{
+    struct beacon_settings b;
+    int selected;
+    cJSON *bo = cJSON_AddObjectToObject(o, "beacon"), *x;
+    char text[2 * IBEACON_UUID_LEN + 5];
+
+    beacon_get(&b, &selected);
+    if (b.ibeacon) {
+        x = cJSON_AddObjectToObject(bo, "ibeacon");
+        /* 8-4-4-4-12 */
+        for (size_t i = 0, at = 0; i < IBEACON_UUID_LEN; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10)
+                text[at++] = '-';
+            hex_text(b.uuid + i, 1, text + at);
+            at += 2;
+        }
+        cJSON_AddStringToObject(x, "uuid", text);
+        cJSON_AddNumberToObject(x, "major", b.major);
+        cJSON_AddNumberToObject(x, "minor", b.minor);
+    } else {
+        cJSON_AddBoolToObject(bo, "ibeacon", false);
+    }
+    if (b.eddystone) {
+        x = cJSON_AddObjectToObject(bo, "eddystone");
+        hex_text(b.namespace_id, sizeof(b.namespace_id), text);
+        cJSON_AddStringToObject(x, "namespace", text);
+        hex_text(b.instance_id, sizeof(b.instance_id), text);
+        cJSON_AddStringToObject(x, "instance", text);
+    } else {
+        cJSON_AddBoolToObject(bo, "eddystone", false);
+    }
+    cJSON_AddNumberToObject(bo, "interval_ms", b.interval_ms);
+    cJSON_AddNumberToObject(bo, "tx_power", b.tx_power);
+    cJSON_AddNumberToObject(bo, "tx_power_on_air", selected);
+}
+
 static void reported_json(char *out, size_t cap)
 {
     const struct image_header *h = (const struct image_header *)SLOT_A_ADDR;
@@ -100,6 +149,7 @@ static void reported_json(char *out, size_t cap)
 
     version_text(h->fw_version, ver);
     add_light(o);
+    add_beacon(o);
     cJSON_AddStringToObject(o, "fw", ver);
     cJSON_AddNumberToObject(o, "epoch", h->security_epoch);
     cJSON_AddNumberToObject(o, "uptime_s", clock_ms() / 1000u);
@@ -139,7 +189,7 @@ void shadow_crash_json(const struct crash_record *r, char *out, size_t cap)
 
 static void publish_reported(void)
 {
-    char json[640];
+    char json[1024];
 
     if (!netmgr_online())
         return;
@@ -202,14 +252,99 @@ static void light_request(const cJSON *d, struct lighting_request *r, const char
 #undef TAKE
 }
 
+/* n bytes from hex text (dashes skipped, as in a UUID); false if it is
+ * not exactly that. */
+static bool hex_bytes(const cJSON *v, uint8_t *out, size_t n)
+{
+    const char *t = cJSON_IsString(v) ? v->valuestring : NULL;
+    size_t got = 0;
+
+    if (!t)
+        return false;
+    for (; *t && got < 2 * n; t++) {
+        int d = *t >= '0' && *t <= '9' ? *t - '0' : *t >= 'a' && *t <= 'f' ? *t - 'a' + 10
+              : *t >= 'A' && *t <= 'F' ? *t - 'A' + 10 : *t == '-' ? -2 : -1;
+        if (d == -2)
+            continue;
+        if (d < 0)
+            return false;
+        out[got / 2] = (uint8_t)(got % 2 ? out[got / 2] | d : d << 4);
+        got++;
+    }
+    return got == 2 * n && !*t;
+}
+
+/* "beacon": {"ibeacon": {"uuid","major","minor"} | false, "eddystone":
+ * {"namespace","instance"} | false, "interval_ms", "tx_power"} */
+static void beacon_request(const cJSON *b, struct beacon_request *r, const char **bad)
+{
+    const cJSON *ib = cJSON_GetObjectItemCaseSensitive(b, "ibeacon");
+    const cJSON *ed = cJSON_GetObjectItemCaseSensitive(b, "eddystone");
+    const cJSON *v;
+    uint32_t n;
+
+    if (cJSON_IsFalse(ib)) {
+        r->has |= BR_IBEACON;
+    } else if (ib) {
+        if (hex_bytes(cJSON_GetObjectItemCaseSensitive(ib, "uuid"), r->s.uuid, IBEACON_UUID_LEN) &&
+            count_of(cJSON_GetObjectItemCaseSensitive(ib, "major"), 65535, &n) &&
+            (r->s.major = (uint16_t)n, count_of(cJSON_GetObjectItemCaseSensitive(ib, "minor"), 65535, &n))) {
+            r->s.minor = (uint16_t)n;
+            r->s.ibeacon = true;
+            r->has |= BR_IBEACON;
+        } else if (!*bad) {
+            *bad = "beacon.ibeacon";
+        }
+    }
+    if (cJSON_IsFalse(ed)) {
+        r->has |= BR_EDDYSTONE;
+    } else if (ed) {
+        if (hex_bytes(cJSON_GetObjectItemCaseSensitive(ed, "namespace"), r->s.namespace_id,
+                      EDDYSTONE_UID_NAMESPACE_LEN) &&
+            hex_bytes(cJSON_GetObjectItemCaseSensitive(ed, "instance"), r->s.instance_id,
+                      EDDYSTONE_UID_INSTANCE_LEN)) {
+            r->s.eddystone = true;
+            r->has |= BR_EDDYSTONE;
+        } else if (!*bad) {
+            *bad = "beacon.eddystone";
+        }
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(b, "interval_ms")) != NULL) {
+        if (count_of(v, 0xFFFFFFFFu, &r->s.interval_ms))
+            r->has |= BR_INTERVAL;
+        else if (!*bad)
+            *bad = "beacon.interval_ms";
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(b, "tx_power")) != NULL) {
+        if (cJSON_IsNumber(v) && v->valuedouble >= -127 && v->valuedouble <= 127) {
+            r->s.tx_power = (int32_t)v->valuedouble;
+            r->has |= BR_TX_POWER;
+        } else if (!*bad) {
+            *bad = "beacon.tx_power";
+        }
+    }
+}
+
 static void apply_delta(const cJSON *d)
 {
     struct lighting_request r = { 0 };
+    struct beacon_request br = { 0 };
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(d, "beacon");
     const char *bad = NULL, *why = NULL;
 
     light_request(d, &r, &bad);
+    if (cJSON_IsObject(b))
+        beacon_request(b, &br, &bad);
+    else if (b && !bad)
+        bad = "beacon";
     if (bad)
         LOG_WRN("shadow: desired %s is not valid: ignored", bad);
+    if (br.has) {
+        if (beacon_apply(&br, &why) != 0)
+            LOG_WRN("shadow: desired beacon refused: %s", why);
+        else if (!r.has)
+            publish_reported();
+    }
     if (!r.has)
         return;
     if (lighting_apply(&r, &why) != 0)

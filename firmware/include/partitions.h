@@ -24,7 +24,8 @@
 #define NVSTORE_CRASHLOG NVSTORE_SECTOR(0)
 #define NVSTORE_COMMISSION NVSTORE_SECTOR(1) /* sectors 1 and 2 */
 #define NVSTORE_LIGHTING NVSTORE_SECTOR(3)   /* sectors 3 and 4 */
-#define NVSTORE_SECTORS_USED 5u
+#define NVSTORE_BEACON NVSTORE_SECTOR(5)     /* sectors 5 and 6 */
+#define NVSTORE_SECTORS_USED 7u
 
 _Static_assert(NVSTORE_SECTORS_USED * FLASH_SECTOR_SIZE <= NVSTORE_SIZE, "nvstore holds its sectors");
 _Static_assert(BOOTLOADER_ADDR + BOOTLOADER_SIZE == KEYSTORE_ADDR, "keystore follows the bootloader");

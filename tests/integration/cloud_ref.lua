@@ -66,6 +66,27 @@ do
      "and reports what its light engine does: 40 %, 3000 K, about 7.4 W")
   near(lamp:light().level, 40, 1e-6, "the light engine is at 40 %")
   near(lamp:light().cct, 3000, 1e-6, "and 3000 K")
+  -- Beacons: the identity the cloud sets is what a central scans.
+  done, out = lampcloud([[desired REF-1 '{"beacon":{"ibeacon":{"uuid":"e2c56db5-dffb-48d2-b060-d0f5a71096e0","major":7,"minor":42},"eddystone":{"namespace":"00112233445566778899","instance":"a1b2c3d4e5f6"},"interval_ms":500,"tx_power":-4}}']])
+  ok(done, "lampcloud desired with beacons (" .. out:gsub("\n", " ") .. ")")
+  ok(lamp:expect("beacon: iBeacon on, Eddystone-UID on, every 500 ms at -4 dBm", 20),
+     "the lamp puts both beacons on the air")
+  local ib, ed
+  for _, set in ipairs(lamp:ble_adv_sets()) do
+    ib = ib or set.ibeacon
+    ed = ed or set.eddystone_uid
+  end
+  ok(ib and ib.uuid == "e2c56db5-dffb-48d2-b060-d0f5a71096e0" and ib.major == 7 and ib.minor == 42,
+     "a central sees the iBeacon frame with the cloud's identity (" ..
+       (ib and (ib.uuid .. " " .. ib.major .. " " .. ib.minor) or "none") .. ")")
+  ok(ed and ed.namespace == "00112233445566778899" and ed.instance == "a1b2c3d4e5f6",
+     "and the Eddystone-UID frame (" .. (ed and (ed.namespace .. " " .. ed.instance) or "none") .. ")")
+  ok(cloud_says(lamp, 'REF%-1: shadow/reported {.*"beacon":{"ibeacon":{"uuid":"e2c56db5%-dffb%-48d2%-b060%-d0f5a71096e0","major":7,"minor":42}', 10),
+     "and reports them")
+  lamp:type("reboot")
+  ok(lamp:expect("beacon: iBeacon on, Eddystone-UID on, every 500 ms at -4 dBm", 30),
+     "after a reset the beacons are back on the air at boot (nvstore), before the cloud is reached")
+  ok(lamp:expect("mqtt: connected as REF-1", 60), "and the lamp is back online")
   lamp:type("net reconnect")
   ok(cloud_says(lamp, 'REF%-1: telemetry {.*"power_w":7%.[0-9]+,"energy_wh":[0-9.]+,"lux":[0-9.]+,"occupancy":false,"temp_c":[0-9.]+}', 15),
      "telemetry carries the power, energy, light, occupancy and temperature")
