@@ -35,6 +35,20 @@ near(l.watts, 0.30 + 0.40 + 1.06 * 15.4 * 0.4 + 0.004 * (15.4 * 0.4) ^ 2, 1e-6,
      "input power from the lamp model at 40 %")
 lamp:type("light")
 ok(lamp:expect("^light: on, level 40\\.000%, 3000 K", 5), "`light` says what the hardware does")
+-- A reset of the MCU (here `reboot`, SYSRESETREQ; a watchdog's is the
+-- same to the light engine) does not flash the tube: the engine keeps
+-- shining and the service starts from what it does.
+local lowest, highest = 100, 0
+lamp:type("reboot")
+for _ = 1, 200 do
+  lamp:run_for(0.005)
+  local lv = lamp:light().level
+  lowest, highest = math.min(lowest, lv), math.max(highest, lv)
+  if lamp:console():find("light: on level 40%.0%% 3000 K %(restored%)") then break end
+end
+like(lamp:console(), "light: on level 40\\.0% 3000 K \\(restored\\)", "the settings are restored after the reset")
+ok(math.abs(lowest - 40) < 1e-6 and math.abs(highest - 40) < 1e-6,
+   string.format("and the light stayed at 40 %% through it (%.3f..%.3f)", lowest, highest))
 lamp:type("light off")
 ok(lamp:expect("^light: off level", 5), "switched off")
 lamp:run_for(2.5) -- the 2 s fade the last command set
