@@ -223,6 +223,23 @@ struct machine_stats {
     uint64_t core_switches; /* times its registers were put into the core */
 };
 void machine_get_stats(const struct machine *m, struct machine_stats *out);
+
+/* What the firmware tells its twin through SYSCTL (docs/hardware.md#sysctl):
+ * the last values it wrote, and its events counted since the machine was
+ * made (they survive resets and power cuts: they are the twin's). */
+struct machine_fw_status {
+    uint32_t bootstage;        /* BOOTSTAGE (0 after a reset) */
+    uint32_t netstate;         /* SYSCTL_NETSTATE_* (OFF after a reset) */
+    bool commission_known;     /* COMMISSION written since the last reset */
+    uint32_t commission_n;     /* the commissioning key counter n */
+    bool has_creds;            /* the lamp holds WiFi credentials */
+    uint64_t tls_full, tls_resumed, tls_failed; /* handshakes */
+    uint64_t mqtt_rx, mqtt_tx; /* PUBLISH packets received and sent */
+    uint64_t drops;            /* online connections lost */
+    uint64_t onlines;          /* times the lamp went online after a dial */
+    uint64_t online_latency_ns_sum, last_online_latency_ns; /* dial start to online, virtual */
+};
+void machine_get_fw_status(struct machine *m, struct machine_fw_status *out);
 /* Unmaps memory the lamp only read (erased flash), giving it back to the
  * host: for a lamp that has gone idle. */
 void machine_compact(struct machine *m);

@@ -59,6 +59,13 @@ static bool legacy_valid(const struct legacy_record *r)
            r->ssid[32] == 0 && r->passphrase[63] == 0;
 }
 
+/* The twin's copy (SYSCTL COMMISSION, docs/hardware.md#sysctl): n and
+ * whether credentials are held, never the key. */
+static void show_twin(const struct commission_state *s)
+{
+    SYSCTL_COMMISSION = (s->n & SYSCTL_COMMISSION_N_MASK) | (s->has_creds ? SYSCTL_COMMISSION_CREDS : 0);
+}
+
 int commission_store_load(struct commission_state *out)
 {
     const struct record *r = nv_record_newest(&area);
@@ -71,6 +78,7 @@ int commission_store_load(struct commission_state *out)
         memcpy(out->key, r->key, sizeof(out->key));
         out->has_creds = r->has_creds != 0;
         out->creds = r->c;
+        show_twin(out);
         return 0;
     }
     if (keystore_check() != NULL || !(k0 = keystore_find(KS_COMMISSION_KEY, &len)) || len != 16)
@@ -84,6 +92,7 @@ int commission_store_load(struct commission_state *out)
             out->has_creds = true;
         }
     }
+    show_twin(out);
     return 0;
 }
 
@@ -102,5 +111,7 @@ uint32_t commission_store_save(const struct commission_state *s)
     r.c.proxy[sizeof(r.c.proxy) - 1] = 0;
     err = nv_record_save(&area, &r);
     memset(&r, 0, sizeof(r)); /* the key does not stay in RAM */
+    if (err == 0)
+        show_twin(s);
     return err;
 }

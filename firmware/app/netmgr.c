@@ -7,6 +7,7 @@
 #include "crypto_engine.h"
 
 #include "clock.h"
+#include "hw.h"
 #include "keystore_read.h"
 #include "log.h"
 #include "mqtt.h"
@@ -39,6 +40,13 @@ static const char *const state_names[] = {
 };
 
 static enum state state;
+/* The twin's copy of the state (SYSCTL NETSTATE, docs/hardware.md#sysctl). */
+static const uint32_t state_register[] = {
+    [S_NO_CREDS] = SYSCTL_NETSTATE_NO_CREDS, [S_JOINING] = SYSCTL_NETSTATE_JOINING,
+    [S_DIALING] = SYSCTL_NETSTATE_DIALING, [S_CONNACK] = SYSCTL_NETSTATE_MQTT,
+    [S_ONLINE] = SYSCTL_NETSTATE_ONLINE, [S_BACKOFF] = SYSCTL_NETSTATE_BACKOFF,
+    [S_FAILED] = SYSCTL_NETSTATE_FAILED,
+};
 static uint32_t deadline;        /* ms: timeout of the current state (but dialing) */
 static bool have_deadline;
 static uint32_t backoff_ms;      /* next backoff ceiling */
@@ -59,6 +67,12 @@ static unsigned n_clients;
 /* While the clients publish what the cloud must hear at a connect, their
  * messages wait to leave together, in one TLS record. */
 static bool batching;
+
+static void set_state(enum state s)
+{
+    state = s;
+    SYSCTL_NETSTATE = state_register[s];
+}
 
 static void set_deadline(uint32_t ms)
 {
@@ -99,7 +113,7 @@ static void retry_later(const char *why)
     wait = backoff_ms / 2 + jitter(backoff_ms / 2);
     LOG_WRN("cloud: %s; retry in %lu ms", why, (unsigned long)wait);
     backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
-    state = S_BACKOFF;
+    set_state(S_BACKOFF);
     set_deadline(wait);
 }
 
@@ -109,12 +123,12 @@ static void start_join(void)
 
     if (r != 0 && r != NET_E_BUSY) {
         LOG_ERR("net: join refused by the module: %s", net_result_name(r));
-        state = S_FAILED;
+        set_state(S_FAILED);
         have_deadline = false;
         return;
     }
     LOG_INF("net: joining %s", creds.ssid);
-    state = S_JOINING;
+    set_state(S_JOINING);
     set_deadline(JOIN_TIMEOUT_MS);
 }
 
@@ -131,10 +145,16 @@ static void dial_failed(void)
         retry_later("cannot connect");
         break;
     case DIAL_E_HANDSHAKE:
+        SYSCTL_EVENT = SYSCTL_EVENT_TLS_FAILED;
         LOG_ERR("tls: %s", dial.why);
         retry_later("TLS handshake failed");
         break;
-    default: /* the module's refusal, TLS setup, a timeout: as the dial says */
+    case DIAL_E_TIMEOUT:
+        if (dial.timed_out == DIAL_HANDSHAKE)
+            SYSCTL_EVENT = SYSCTL_EVENT_TLS_FAILED;
+        retry_later(dial.why);
+        break;
+    default: /* the module's refusal, TLS setup: as the dial says */
         retry_later(dial.why);
         break;
     }
@@ -143,7 +163,7 @@ static void dial_failed(void)
 /* The broker's address is resolved afresh for every connection. */
 static void start_dial(void)
 {
-    state = S_DIALING;
+    set_state(S_DIALING);
     have_deadline = false;
     if (tls_dial_start(&dial, host, port, 0) == DIAL_FAILED)
         dial_failed();
@@ -204,6 +224,7 @@ int netmgr_publish(const char *suffix, const char *json, bool retain, uint16_t *
     topic(t, sizeof(t), suffix);
     if (mqtt_publish(&mq, t, json, strlen(json), 1, retain, packet_id))
         return -1;
+    SYSCTL_EVENT = SYSCTL_EVENT_MQTT_TX;
     if (!batching)
         mqtt_flush();
     return 0;
@@ -237,7 +258,8 @@ static void send_telemetry(void)
     json[n++] = '}';
     json[n] = 0;
     topic(t, sizeof(t), "telemetry");
-    mqtt_publish(&mq, t, json, (size_t)n, 0, false, NULL);
+    if (mqtt_publish(&mq, t, json, (size_t)n, 0, false, NULL) == 0)
+        SYSCTL_EVENT = SYSCTL_EVENT_MQTT_TX;
     mqtt_flush();
     telemetry_due_ms = clock_ms() + TELEMETRY_PERIOD_MS;
 }
@@ -257,7 +279,7 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
         retry_later("refused by the broker");
         return;
     }
-    state = S_ONLINE;
+    set_state(S_ONLINE);
     have_deadline = false;
     backoff_ms = BACKOFF_MIN_MS;
     LOG_INF("mqtt: connected as %s", serial);
@@ -280,6 +302,7 @@ static void on_publish(void *user, const char *t, const uint8_t *payload, size_t
     size_t plen = strlen(topic_prefix);
 
     (void)user;
+    SYSCTL_EVENT = SYSCTL_EVENT_MQTT_RX;
     if (strncmp(t, topic_prefix, plen) != 0)
         return;
     for (unsigned i = 0; i < n_clients; i++)
@@ -342,22 +365,22 @@ void netmgr_start(void)
     load_endpoint();
     if (config_error) {
         LOG_ERR("cloud: keystore has no serial or cloud endpoint: staying offline");
-        state = S_FAILED;
+        set_state(S_FAILED);
         return;
     }
     if (net_init() != 0) {
         LOG_ERR("net: no WiFi module found: staying offline");
-        state = S_FAILED;
+        set_state(S_FAILED);
         return;
     }
     if ((why = tls_init()) != NULL) {
         LOG_ERR("tls: %s", why);
-        state = S_FAILED;
+        set_state(S_FAILED);
         return;
     }
     if (wifi_creds_load(&creds) != 0) {
         LOG_INF("net: no WiFi credentials (commission the lamp, or type: wifi SSID PASSPHRASE)");
-        state = S_NO_CREDS;
+        set_state(S_NO_CREDS);
         return;
     }
     start_join();
@@ -373,7 +396,7 @@ void netmgr_reconnect(bool full)
     }
     close_link(true);
     backoff_ms = 0; /* the retry comes at once: this is not a failure */
-    state = S_BACKOFF;
+    set_state(S_BACKOFF);
     if (full)
         LOG_INF("cloud: reconnecting (full handshake)");
     else
@@ -453,6 +476,7 @@ static void pump_online(void)
         n = tls_read(&dial.tls, buf, sizeof(buf));
         if (n < 0) {
             drops++;
+            SYSCTL_EVENT = SYSCTL_EVENT_DROP;
             retry_later(dial.tls.why[0] ? dial.tls.why : "connection lost");
             return;
         }
@@ -474,9 +498,10 @@ static void start_mqtt(void)
         LOG_INF("tls: session resumed (abbreviated handshake)");
     else
         LOG_INF("tls: full handshake");
+    SYSCTL_EVENT = dial.tls.resumed ? SYSCTL_EVENT_TLS_RESUMED : SYSCTL_EVENT_TLS_FULL;
     mqtt_init(&mq, &handlers);
     mqtt_connect(&mq, serial, KEEPALIVE_S, true);
-    state = S_CONNACK;
+    set_state(S_CONNACK);
     set_deadline(CONNACK_TIMEOUT_MS);
     mqtt_flush();
 }
@@ -512,6 +537,7 @@ static void check_timers(void)
     if (state == S_ONLINE) {
         if (mq.ping_outstanding && now - ping_sent_ms > PING_TIMEOUT_MS) {
             drops++;
+            SYSCTL_EVENT = SYSCTL_EVENT_DROP;
             retry_later("broker stopped answering (keepalive)");
             return;
         }

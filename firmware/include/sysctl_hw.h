@@ -12,6 +12,11 @@
 #define SYSCTL_REG_RESETREQ 0x10u   /* WO */
 #define SYSCTL_REG_CPUFREQ 0x14u
 #define SYSCTL_REG_BOOTSTAGE 0x18u  /* free for firmware */
+/* What the firmware tells its twin (docs/hardware.md#sysctl-0x4000_0000):
+ * registers the hardware only keeps and counts, for lampsim's twin. */
+#define SYSCTL_REG_NETSTATE 0x1Cu   /* the cloud connection's state */
+#define SYSCTL_REG_EVENT 0x20u      /* WO: one SYSCTL_EVENT_* per write, counted */
+#define SYSCTL_REG_COMMISSION 0x24u /* key counter n, SYSCTL_COMMISSION_CREDS */
 
 #define SYSCTL_CHIPID_VALUE 0x4C4D5031u /* "LMP1" */
 #define SYSCTL_REVISION_VALUE 0x00010000u
@@ -29,5 +34,30 @@
 #define SYSCTL_FEATURE_MPU 2u
 #define SYSCTL_FEATURE_CRYPTO 4u /* the `crypto` variant only */
 #define SYSCTL_FEATURE_NET 8u
+
+/* NETSTATE: the state of the firmware's cloud connection (netmgr). */
+#define SYSCTL_NETSTATE_OFF 0u        /* not started: before the application runs */
+#define SYSCTL_NETSTATE_NO_CREDS 1u   /* no WiFi credentials, or no cloud configured */
+#define SYSCTL_NETSTATE_JOINING 2u    /* joining the access point */
+#define SYSCTL_NETSTATE_DIALING 3u    /* DNS, TCP connect, TLS handshake */
+#define SYSCTL_NETSTATE_MQTT 4u       /* TLS up, waiting for the broker's CONNACK */
+#define SYSCTL_NETSTATE_ONLINE 5u
+#define SYSCTL_NETSTATE_BACKOFF 6u    /* waiting to retry after a failure */
+#define SYSCTL_NETSTATE_FAILED 7u     /* given up (the module refused the join) */
+#define SYSCTL_NETSTATE_COUNT 8u
+
+/* EVENT: what happened, one code per write. */
+#define SYSCTL_EVENT_TLS_FULL 1u      /* a full TLS handshake completed */
+#define SYSCTL_EVENT_TLS_RESUMED 2u   /* an abbreviated (resumed) handshake completed */
+#define SYSCTL_EVENT_TLS_FAILED 3u    /* a handshake failed */
+#define SYSCTL_EVENT_MQTT_RX 4u       /* an MQTT PUBLISH received */
+#define SYSCTL_EVENT_MQTT_TX 5u       /* an MQTT PUBLISH sent */
+#define SYSCTL_EVENT_DROP 6u          /* an online connection was lost */
+#define SYSCTL_EVENT_COUNT 7u
+
+/* COMMISSION: bits 0-30 the commissioning key counter n, bit 31 set when
+ * the lamp holds WiFi credentials; written at boot and at every change. */
+#define SYSCTL_COMMISSION_N_MASK 0x7FFFFFFFu
+#define SYSCTL_COMMISSION_CREDS 0x80000000u
 
 #endif
