@@ -9,16 +9,13 @@
 #include <stddef.h>
 #include <string.h>
 
-#define CRASH_MAGIC 0x48535243u /* "CRSH" */
 #define CRASHLOG_BASE NVSTORE_CRASHLOG  /* one sector of 64-byte slots */
-#define CRASHLOG_SLOTS (FLASH_SECTOR_SIZE / 64)
+#define CRASHLOG_SLOTS (FLASH_SECTOR_SIZE / CRASHLOG_SLOT_SIZE)
 
 __attribute__((section(".retained"))) static struct crash_record retained;
 __attribute__((section(".retained"))) static char pending_reason[28];
 
-static const char *const type_names[] = {
-    "?", "HardFault", "MemManage", "BusFault", "UsageFault", "FlashProtect",
-};
+static const char *const type_names[] = CRASH_TYPE_NAMES;
 
 void crash_set_reason(const char *reason)
 {
@@ -70,7 +67,7 @@ static void print_record(const struct crash_record *r)
 
 static const struct crash_record *slot(unsigned i)
 {
-    return (const struct crash_record *)(CRASHLOG_BASE + 64 * i);
+    return (const struct crash_record *)(CRASHLOG_BASE + CRASHLOG_SLOT_SIZE * i);
 }
 
 uint32_t crash_count_stored(void)
@@ -83,7 +80,7 @@ uint32_t crash_count_stored(void)
 
 /* The slot's last word (after the record) is 0xFFFFFFFF until the cloud
  * acknowledged the record; then it is programmed to zero. */
-#define REPORTED_WORD(i) (CRASHLOG_BASE + 64 * (i) + 60)
+#define REPORTED_WORD(i) (CRASHLOG_BASE + CRASHLOG_SLOT_SIZE * (i) + 60)
 _Static_assert(sizeof(struct crash_record) <= 60, "a record leaves the slot's last word free");
 
 const struct crash_record *crash_next_unreported(unsigned *out)
@@ -105,7 +102,7 @@ void crash_mark_reported(unsigned i)
 
 const char *crash_type_name(uint32_t type)
 {
-    return type_names[type < 6 ? type : 0];
+    return type_names[type < CRASH_TYPE_COUNT ? type : 0];
 }
 
 /* Append to the nvstore log; the magic word is programmed last, so a
@@ -122,8 +119,8 @@ static void store_record(const struct crash_record *r)
         i = 0;
     }
     for (unsigned w = 1; w < sizeof(*r) / 4; w++)
-        flashctl_program(CRASHLOG_BASE + 64 * i + 4 * w, words[w]);
-    flashctl_program(CRASHLOG_BASE + 64 * i, words[0]);
+        flashctl_program(CRASHLOG_BASE + CRASHLOG_SLOT_SIZE * i + 4 * w, words[w]);
+    flashctl_program(CRASHLOG_BASE + CRASHLOG_SLOT_SIZE * i, words[0]);
 }
 
 void crash_report_pending(void)

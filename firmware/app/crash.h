@@ -4,19 +4,9 @@
 #ifndef LAMP_CRASH_H
 #define LAMP_CRASH_H
 
+#include "crash_format.h" /* the record, the log's slots */
+
 #include <stdint.h>
-
-enum crash_type {
-    CRASH_HARDFAULT = 1, CRASH_MEMMANAGE = 2, CRASH_BUSFAULT = 3,
-    CRASH_USAGEFAULT = 4, CRASH_FLASHPROTECT = 5,
-};
-
-struct crash_record {
-    uint32_t magic;
-    uint32_t type, pc, lr, cfsr, hfsr, addr;
-    char reason[28];
-    uint32_t crc;
-};
 
 /* Names the act about to be tried, so its crash record says why. */
 void crash_set_reason(const char *reason);

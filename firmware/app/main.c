@@ -90,7 +90,7 @@ static void start_watchdog(void)
 
 int main(void)
 {
-    SYSCTL_BOOTSTAGE = 2;
+    SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_APP_INIT;
     status_init();
     clock_init();
     protect_boot_and_enable_traps();
@@ -108,7 +108,7 @@ int main(void)
     ota_init();
     crash_report_init();
     lighting_init();
-    SYSCTL_BOOTSTAGE = 3;
+    SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_RUNNING;
     console_prompt();
     /* visible over BLE first: a lamp with no network is found that way */
     commission_start();

@@ -32,7 +32,7 @@ __attribute__((noreturn)) static void stay(const char *why)
 {
     say("no valid image in slot A: ", why);
     say("staying in the bootloader", NULL);
-    SYSCTL_BOOTSTAGE = 0xB0;
+    SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_NO_IMAGE;
     for (;;)
         __asm volatile("wfi");
 }
@@ -92,7 +92,7 @@ static void handle_staged_update(const struct fw_keys *keys, uint32_t min_epoch)
     uart_puts(" epoch ");
     uart_put_dec(b->security_epoch);
     uart_puts(" in slot B\n");
-    SYSCTL_BOOTSTAGE = 0xB1;
+    SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_UPDATE_FOUND;
     why = image_verify(b, payload_of(SLOT_B_ADDR), sig_of(SLOT_B_ADDR), IMAGE_STAGED,
                        min_epoch, keys, key);
     if (why) {
@@ -101,7 +101,7 @@ static void handle_staged_update(const struct fw_keys *keys, uint32_t min_epoch)
         say("staged update already installed", NULL);
     } else {
         say("installing the update into slot A", NULL);
-        SYSCTL_BOOTSTAGE = 0xB2;
+        SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_INSTALLING;
         why = install_from_slot_b(key);
         mbedtls_platform_zeroize(key, sizeof(key));
         if (why) {
@@ -130,7 +130,7 @@ int main(void)
     bool confirmed;
     const char *why;
 
-    SYSCTL_BOOTSTAGE = 1;
+    SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_BOOTLOADER;
     uart_init(false);
     mbedtls_memory_buffer_alloc_init(mbedtls_arena, sizeof(mbedtls_arena));
     epoch = otp_epoch_read();
@@ -145,7 +145,7 @@ int main(void)
         stay(why);
     handle_staged_update(&keys, epoch);
 
-    SYSCTL_BOOTSTAGE = 0xB3;
+    SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_STARTING;
     why = verify_slot_a(&keys, epoch);
     if (why)
         stay(why);

@@ -35,6 +35,16 @@
 #define SYSCTL_FEATURE_CRYPTO 4u /* the `crypto` variant only */
 #define SYSCTL_FEATURE_NET 8u
 
+/* BOOTSTAGE: where the boot has got to (0 after every reset). */
+#define SYSCTL_BOOTSTAGE_RESET 0x00u        /* nothing has run yet */
+#define SYSCTL_BOOTSTAGE_BOOTLOADER 0x01u   /* the bootloader checks slot A */
+#define SYSCTL_BOOTSTAGE_APP_INIT 0x02u     /* the application sets itself up */
+#define SYSCTL_BOOTSTAGE_RUNNING 0x03u      /* the application's main loop, console ready */
+#define SYSCTL_BOOTSTAGE_NO_IMAGE 0xB0u     /* no valid image: staying in the bootloader */
+#define SYSCTL_BOOTSTAGE_UPDATE_FOUND 0xB1u /* a staged update was found in slot B */
+#define SYSCTL_BOOTSTAGE_INSTALLING 0xB2u   /* the update is being installed into slot A */
+#define SYSCTL_BOOTSTAGE_STARTING 0xB3u     /* slot A verified: jumping to it */
+
 /* NETSTATE: the state of the firmware's cloud connection (netmgr). */
 #define SYSCTL_NETSTATE_OFF 0u        /* not started: before the application runs */
 #define SYSCTL_NETSTATE_NO_CREDS 1u   /* no WiFi credentials, or no cloud configured */
