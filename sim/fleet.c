@@ -2,11 +2,20 @@
 #include "fleet.h"
 
 #include "fleet_provision.h"
+#include "sim_error.h"
 
 struct fleet {
     struct workers *ws;
-    struct lamp **lamps;
-    guint count;
+    GPtrArray *lamps;          /* struct lamp * by index; NULL once removed */
+    GHashTable *by_serial;     /* serial -> index + 1 (main thread) */
+    struct twin_table **twin;  /* one per worker, or NULL */
+    /* how fleet_boot made the lamps, for fleet_add */
+    const struct lamp_config *cfg;
+    char *state_dir;
+    uint64_t seed;
+    lamp_line_fn fn;
+    gpointer user_data;
+    guint live;                /* lamps not removed */
 };
 
 struct fleet *fleet_new(unsigned threads, GError **error)
@@ -18,24 +27,57 @@ struct fleet *fleet_new(unsigned threads, GError **error)
         g_free(f);
         return NULL;
     }
+    f->lamps = g_ptr_array_new();
+    f->by_serial = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return f;
 }
 
-guint fleet_count(const struct fleet *f) { return f->count; }
+guint fleet_count(const struct fleet *f) { return f->lamps->len; }
+guint fleet_live(const struct fleet *f) { return f->live; }
 unsigned fleet_threads(const struct fleet *f) { return workers_count(f->ws); }
-struct lamp *fleet_lamp(struct fleet *f, guint i) { return f->lamps[i]; }
+struct lamp *fleet_lamp(struct fleet *f, guint i)
+{
+    return i < f->lamps->len ? g_ptr_array_index(f->lamps, i) : NULL;
+}
 
-/* Lamp i is worker (i mod threads)'s. */
-#define FOR_WORKER_LAMPS(f, w, i)                                                          \
-    for (guint i = worker_index(w); i < (f)->count; i += workers_count((f)->ws))
+static struct worker *worker_of(struct fleet *f, guint index)
+{
+    return workers_get(f->ws, index % workers_count(f->ws));
+}
+
+/* Lamp i is worker (i mod threads)'s; from..to of the indices. */
+#define FOR_WORKER_LAMPS_IN(f, w, i, from, to)                                             \
+    for (guint i = (from) + (worker_index(w) + workers_count((f)->ws) -                    \
+                             (from) % workers_count((f)->ws)) % workers_count((f)->ws);     \
+         i < (to); i += workers_count((f)->ws))
+#define FOR_WORKER_LAMPS(f, w, i) FOR_WORKER_LAMPS_IN(f, w, i, 0, (f)->lamps->len)
+
+struct twin_job {
+    struct fleet *f;
+    guint period_ms;
+};
+
+static void twin_start_on_worker(struct worker *w, gpointer data)
+{
+    struct twin_job *job = data;
+
+    twin_table_start(job->f->twin[worker_index(w)], job->period_ms);
+}
+
+void fleet_keep_twin(struct fleet *f, guint period_ms, struct event_hub *hub)
+{
+    struct twin_job job = { f, period_ms };
+
+    g_return_if_fail(f->twin == NULL && f->lamps->len == 0);
+    f->twin = g_new0(struct twin_table *, workers_count(f->ws));
+    for (unsigned i = 0; i < workers_count(f->ws); i++)
+        f->twin[i] = twin_table_new(i, hub);
+    workers_call_all(f->ws, twin_start_on_worker, &job);
+}
 
 struct boot_job {
     struct fleet *f;
-    const struct lamp_config *cfg;
-    const char *state_dir;
-    uint64_t seed;
-    lamp_line_fn fn;
-    gpointer user_data;
+    guint from, to;
     GMutex lock;
     GError *error;      /* the first lamp that failed */
 };
@@ -45,16 +87,17 @@ static void boot_on_worker(struct worker *w, gpointer data)
     struct boot_job *job = data;
     struct fleet *f = job->f;
 
-    FOR_WORKER_LAMPS(f, w, i) {
-        g_autofree char *dir = fleet_lamp_dir(job->state_dir, i);
-        struct lamp_config cfg = *job->cfg;
+    FOR_WORKER_LAMPS_IN(f, w, i, job->from, job->to) {
+        g_autofree char *dir = fleet_lamp_dir(f->state_dir, i);
+        struct lamp_config cfg = *f->cfg;
         GError *error = NULL;
+        struct lamp *lamp;
 
         cfg.state_dir = dir;
-        cfg.seed = job->seed + i;
+        cfg.seed = f->seed + i;
         cfg.core = worker_core(w, &error);
-        f->lamps[i] = cfg.core ? lamp_new(&cfg, &error) : NULL;
-        if (!f->lamps[i]) {
+        lamp = cfg.core ? lamp_new(&cfg, &error) : NULL;
+        if (!lamp) {
             g_mutex_lock(&job->lock);
             if (!job->error)
                 job->error = g_error_new(error->domain, error->code, "lamp %u: %s", i,
@@ -63,26 +106,128 @@ static void boot_on_worker(struct worker *w, gpointer data)
             g_error_free(error);
             return;
         }
-        if (job->fn)
-            lamp_watch_lines(f->lamps[i], job->fn, job->user_data);
-        scheduler_add(worker_scheduler(w), f->lamps[i]);
-        machine_power_on(lamp_machine(f->lamps[i]));
+        /* (each worker writes its own slots; the array does not move) */
+        g_ptr_array_index(f->lamps, i) = lamp;
+        if (f->fn)
+            lamp_watch_lines(lamp, f->fn, f->user_data);
+        scheduler_add(worker_scheduler(w), lamp);
+        machine_power_on(lamp_machine(lamp));
+        if (f->twin)
+            twin_table_add(f->twin[worker_index(w)], lamp, i);
     }
+}
+
+/* Boots indices from..to-1 (their slots made NULL first). */
+static bool boot_range(struct fleet *f, guint from, guint to, GError **error)
+{
+    struct boot_job job = { .f = f, .from = from, .to = to };
+
+    g_ptr_array_set_size(f->lamps, to);
+    g_mutex_init(&job.lock);
+    workers_call_all(f->ws, boot_on_worker, &job);
+    g_mutex_clear(&job.lock);
+    for (guint i = from; i < to; i++) {
+        struct lamp *lamp = g_ptr_array_index(f->lamps, i);
+        if (!lamp)
+            continue;
+        f->live++;
+        g_hash_table_replace(f->by_serial, g_strdup(lamp_serial(lamp)), GUINT_TO_POINTER(i + 1));
+    }
+    if (job.error) {
+        g_propagate_error(error, job.error);
+        return false;
+    }
+    return true;
 }
 
 bool fleet_boot(struct fleet *f, const struct lamp_config *cfg, const char *state_dir,
                 guint count, uint64_t seed, lamp_line_fn fn, gpointer user_data,
                 GError **error)
 {
-    struct boot_job job = { .f = f, .cfg = cfg, .state_dir = state_dir, .seed = seed,
-                            .fn = fn, .user_data = user_data };
+    g_return_val_if_fail(f->lamps->len == 0 && f->cfg == NULL, false);
+    f->cfg = cfg;
+    f->state_dir = g_strdup(state_dir);
+    f->seed = seed;
+    f->fn = fn;
+    f->user_data = user_data;
+    return boot_range(f, 0, count, error);
+}
 
-    g_return_val_if_fail(f->lamps == NULL, false);
-    f->count = count;
-    f->lamps = g_new0(struct lamp *, count);
-    g_mutex_init(&job.lock);
-    workers_call_all(f->ws, boot_on_worker, &job);
-    g_mutex_clear(&job.lock);
+bool fleet_add(struct fleet *f, guint n, guint provision_threads, guint *first, GError **error)
+{
+    guint from = f->lamps->len;
+    struct fleet_provision_report rep;
+
+    g_return_val_if_fail(f->cfg != NULL, false);
+    if (!fleet_provision(f->cfg, f->state_dir, from + n, provision_threads, &rep, error))
+        return false;
+    *first = from;
+    return boot_range(f, from, from + n, error);
+}
+
+gint fleet_find(struct fleet *f, const char *serial)
+{
+    return (gint)GPOINTER_TO_UINT(g_hash_table_lookup(f->by_serial, serial)) - 1;
+}
+
+struct call_job {
+    struct fleet *f;
+    guint index;
+    fleet_call_fn fn;
+    gpointer data;
+};
+
+static void call_on_worker(struct worker *w, gpointer data)
+{
+    struct call_job *job = data;
+    struct lamp *lamp = g_ptr_array_index(job->f->lamps, job->index);
+
+    job->fn(lamp, job->f->twin ? job->f->twin[worker_index(w)] : NULL, job->data);
+    scheduler_wake(worker_scheduler(w));
+}
+
+bool fleet_call(struct fleet *f, guint index, fleet_call_fn fn, gpointer data)
+{
+    struct call_job job = { f, index, fn, data };
+
+    if (!fleet_lamp(f, index))
+        return false;
+    worker_call(worker_of(f, index), call_on_worker, &job);
+    return true;
+}
+
+struct remove_job {
+    struct fleet *f;
+    guint index;
+    GError *error;
+};
+
+static void remove_on_worker(struct worker *w, gpointer data)
+{
+    struct remove_job *job = data;
+    struct lamp *lamp = g_ptr_array_index(job->f->lamps, job->index);
+
+    if (job->f->twin)
+        twin_table_remove(job->f->twin[worker_index(w)], lamp);
+    if (!machine_sync(lamp_machine(lamp), &job->error))
+        g_prefix_error(&job->error, "saving lamp %u: ", job->index);
+    scheduler_remove(worker_scheduler(w), lamp);
+    lamp_free(lamp);
+}
+
+bool fleet_remove(struct fleet *f, guint index, GError **error)
+{
+    struct remove_job job = { f, index, NULL };
+    struct lamp *lamp = fleet_lamp(f, index);
+
+    if (!lamp) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_ARGS, "lamp %u: not in the fleet", index);
+        return false;
+    }
+    g_hash_table_remove(f->by_serial, lamp_serial(lamp));
+    worker_call(worker_of(f, index), remove_on_worker, &job);
+    g_ptr_array_index(f->lamps, index) = NULL;
+    f->live--;
     if (job.error) {
         g_propagate_error(error, job.error);
         return false;
@@ -101,8 +246,8 @@ static void each_on_worker(struct worker *w, gpointer data)
     struct each_job *job = data;
 
     FOR_WORKER_LAMPS(job->f, w, i)
-        if (job->f->lamps[i])
-            job->fn(job->f->lamps[i], job->data);
+        if (g_ptr_array_index(job->f->lamps, i))
+            job->fn(g_ptr_array_index(job->f->lamps, i), job->data);
     scheduler_wake(worker_scheduler(w));
 }
 
@@ -123,7 +268,7 @@ static void totals_on_worker(struct worker *w, gpointer data)
     struct fleet_totals *t = &job->per_worker[worker_index(w)];
 
     FOR_WORKER_LAMPS(job->f, w, i) {
-        struct lamp *lamp = job->f->lamps[i];
+        struct lamp *lamp = g_ptr_array_index(job->f->lamps, i);
         struct machine_stats st;
         struct machine_net_stats ns;
 
@@ -177,6 +322,35 @@ uint64_t fleet_workers_cpu_ns(struct fleet *f)
     return ns;
 }
 
+uint64_t fleet_worker_cpu_ns(struct fleet *f, unsigned worker)
+{
+    return worker_cpu_ns(workers_get(f->ws, worker));
+}
+
+GArray *fleet_twin_all(struct fleet *f)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(struct twin_record));
+
+    for (unsigned i = 0; f->twin && i < workers_count(f->ws); i++)
+        twin_table_copy(f->twin[i], out);
+    return out;
+}
+
+bool fleet_twin_get(struct fleet *f, guint index, struct twin_record *out)
+{
+    return f->twin && fleet_lamp(f, index) &&
+           twin_table_get(f->twin[index % workers_count(f->ws)], index, out);
+}
+
+void fleet_twin_totals(struct fleet *f, unsigned worker, struct twin_totals *out)
+{
+    if (!f->twin) {
+        *out = (struct twin_totals){ 0 };
+        return;
+    }
+    twin_table_totals(f->twin[worker], out);
+}
+
 struct free_job {
     struct fleet *f;
     GMutex lock;
@@ -187,8 +361,10 @@ static void free_on_worker(struct worker *w, gpointer data)
 {
     struct free_job *job = data;
 
+    if (job->f->twin)
+        twin_table_stop(job->f->twin[worker_index(w)]);
     FOR_WORKER_LAMPS(job->f, w, i) {
-        struct lamp *lamp = job->f->lamps[i];
+        struct lamp *lamp = g_ptr_array_index(job->f->lamps, i);
         GError *error = NULL;
 
         if (!lamp)
@@ -203,26 +379,32 @@ static void free_on_worker(struct worker *w, gpointer data)
         }
         scheduler_remove(worker_scheduler(w), lamp);
         lamp_free(lamp);
-        job->f->lamps[i] = NULL;
+        g_ptr_array_index(job->f->lamps, i) = NULL;
     }
 }
 
 bool fleet_free_saving(struct fleet *f, GError **error)
 {
     struct free_job job = { .f = f };
+    unsigned n;
     bool ok;
 
     if (!f)
         return true;
+    n = workers_count(f->ws);
     g_mutex_init(&job.lock);
-    if (f->lamps)
-        workers_call_all(f->ws, free_on_worker, &job);
+    workers_call_all(f->ws, free_on_worker, &job);
     g_mutex_clear(&job.lock);
     ok = job.error == NULL;
     if (job.error)
         g_propagate_error(error, job.error);
     workers_free(f->ws);
-    g_free(f->lamps);
+    for (unsigned i = 0; f->twin && i < n; i++)
+        twin_table_free(f->twin[i]);
+    g_free(f->twin);
+    g_ptr_array_unref(f->lamps);
+    g_hash_table_unref(f->by_serial);
+    g_free(f->state_dir);
     g_free(f);
     return ok;
 }

@@ -44,6 +44,7 @@ struct lamp {
     uint64_t slice_cpu0;    /* thread CPU time when the running slice began */
     bool in_slice;
     bool cr_pending;        /* the last byte was a carriage return */
+    uint64_t resets_wdt, resets_lockup; /* resets by these causes (the twin's) */
     void (*wake_fn)(gpointer user_data);
     gpointer wake_data;
 };
@@ -154,7 +155,8 @@ static void on_reset(void *user, uint32_t cause)
      * cut off in the middle of one. */
     if (lamp->line->len > 0)
         lamp_emit_line(lamp);
-    (void)cause;
+    lamp->resets_wdt += (cause & MACHINE_RESET_WDT) != 0;
+    lamp->resets_lockup += (cause & MACHINE_RESET_LOCKUP) != 0;
 }
 
 static void on_wake(void *user)
@@ -324,6 +326,8 @@ const char *lamp_variant(struct lamp *lamp)
 void lamp_set_console_sink(struct lamp *lamp, FILE *sink) { lamp->sink = sink; }
 void lamp_set_stop_at_lines(struct lamp *lamp, bool on) { lamp->stop_at_lines = on; }
 guint lamp_prompts_seen(struct lamp *lamp) { return lamp->prompts; }
+uint64_t lamp_watchdog_resets(struct lamp *lamp) { return lamp->resets_wdt; }
+uint64_t lamp_lockup_resets(struct lamp *lamp) { return lamp->resets_lockup; }
 
 void lamp_watch_lines(struct lamp *lamp, lamp_line_fn fn, gpointer user_data)
 {

@@ -91,6 +91,9 @@ enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns);
 /* Type raw bytes now (interactive terminal input). */
 void lamp_type(struct lamp *lamp, const char *buf, size_t len);
 guint lamp_prompts_seen(struct lamp *lamp);
+/* Resets the watchdog, and a core lockup, caused since the lamp was made. */
+uint64_t lamp_watchdog_resets(struct lamp *lamp);
+uint64_t lamp_lockup_resets(struct lamp *lamp);
 /* Host CPU time (thread clock) spent running this lamp's machine, the
  * running slice included: what a phase of its life cost, measured from
  * console lines (lampsim fleet). */
