@@ -2,6 +2,7 @@
 #include "fleet.h"
 
 #include "fleet_provision.h"
+#include "lamp_action.h"
 #include "sim_error.h"
 
 struct fleet {
@@ -212,6 +213,7 @@ static void remove_on_worker(struct worker *w, gpointer data)
     if (!machine_sync(lamp_machine(lamp), &job->error))
         g_prefix_error(&job->error, "saving lamp %u: ", job->index);
     scheduler_remove(worker_scheduler(w), lamp);
+    lamp_action_forget(lamp);
     lamp_free(lamp);
 }
 
@@ -378,6 +380,7 @@ static void free_on_worker(struct worker *w, gpointer data)
             g_error_free(error);
         }
         scheduler_remove(worker_scheduler(w), lamp);
+        lamp_action_forget(lamp);
         lamp_free(lamp);
         g_ptr_array_index(job->f->lamps, i) = NULL;
     }
