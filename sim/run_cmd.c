@@ -7,11 +7,11 @@
 #include "config.h"
 #include "image.h"
 #include "lamp.h"
-#include "light_options.h"
 #include "net_env.h"
 #include "medium.h"
 #include "bluez_exposure.h"
 #include "scheduler.h"
+#include "sim_options.h"
 #include "sim_error.h"
 #include "update_sender.h"
 
@@ -99,139 +99,26 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
-int cmd_run(int argc, char **argv)
+/* Makes the lamp, runs it until --exit-on, --timeout or a signal, saves it. */
+static int run_lamp(struct run *run, const struct lamp_config *cfg,
+                    const char *external_boot, const char *update_path, const char *bluez,
+                    struct ble_medium *medium, GRegex *regex, double timeout_s, bool use_stdin)
 {
-    g_autofree char *fleet_dir = NULL, *profile = NULL;
-    g_autofree char *state_dir = NULL, *firmware_dir = NULL, *serial = NULL;
-    g_autofree char *exit_on = NULL, *seed_str = NULL, *log_spec = NULL;
-    g_autofree char *update_path = NULL, *external_boot = NULL;
-    g_auto(GStrv) inputs = NULL, aps = NULL;
-    g_autofree char *cloud = NULL, *variant = NULL;
-    g_autoptr(net_env) env = NULL;
-    g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
-    g_autofree char *ble_socket = NULL, *bluez = NULL;
-    double timeout_s = 0;
-    gboolean no_stdin = FALSE;
-    struct light_options room;
-    struct machine_light_env light_env;
-    GOptionEntry entries[] = {
-        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-          "Lamp state directory (flash and OTP persist here; a new one is provisioned from --fleet)", "DIR" },
-        { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet_dir,
-          "Fleet whose trust material a new lamp is provisioned with (default: the build's "
-          "development fleet, " LAMPSIM_DEV_FLEET_DIR ")", "DIR" },
-        { "profile", 0, 0, G_OPTION_ARG_STRING, &profile,
-          "Fuses of a new lamp: development (default: debug and boot unlocked) or production "
-          "(debug and boot locked)", "PROFILE" },
-        { "firmware-dir", 0, 0, G_OPTION_ARG_FILENAME, &firmware_dir,
-          "Where bootloader.bin and the signed app.img for a new lamp are (default: " LAMPSIM_FIRMWARE_DIR ")", "DIR" },
-        { "serial", 0, 0, G_OPTION_ARG_STRING, &serial,
-          "Serial to give a new lamp (default: random, or derived from --seed)", "SERIAL" },
-        { "console-input", 0, 0, G_OPTION_ARG_STRING_ARRAY, &inputs,
-          "A line typed into the console at the next prompt (repeatable, typed in order)", "TEXT" },
-        { "exit-on", 0, 0, G_OPTION_ARG_STRING, &exit_on,
-          "Exit 0 when a console line matches this regular expression", "REGEX" },
-        { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
-          "Exit 1 after this many host seconds", "SECONDS" },
-        { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
-          "Deterministic run: virtual time follows executed instructions and the RNG is seeded with N", "N" },
-        { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
-          "Emulator log classes to show: guest,unimp,info,trace,all,none (default: guest,unimp,info)", "LIST" },
-        { "update", 0, 0, G_OPTION_ARG_FILENAME, &update_path,
-          "Send this signed update image to the lamp over its console (the firmware's `update` "
-          "transfer) once it shows its prompt", "IMAGE" },
-        { "external-boot", 0, 0, G_OPTION_ARG_FILENAME, &external_boot,
-          "Development lamps only: load this raw application binary (linked at 0x00020100) "
-          "into slot A as a boot-ROM loader would and start it without the bootloader; "
-          "refused when the lamp's BOOT_LOCK fuse is blown", "BIN" },
-        { "ap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &aps,
-          "A WiFi access point in the lamp's range (repeatable); its WiFi module joins it "
-          "with the credentials the lamp holds", "SSID:PASSPHRASE" },
-        { "cloud", 0, 0, G_OPTION_ARG_STRING, &cloud,
-          "The MQTT broker a new lamp is provisioned to connect to (default localhost:8883; "
-          "an existing lamp keeps the one in its keystore)", "HOST:PORT" },
-        { "variant", 0, 0, G_OPTION_ARG_STRING, &variant,
-          "Hardware of a new lamp: crypto (default: with the CRYPTO engine) or basic (every "
-          "cryptographic operation in emulated code); an existing lamp must match", "VARIANT" },
-        { "ble-socket", 0, 0, G_OPTION_ARG_FILENAME, &ble_socket,
-          "Serve the virtual BLE medium's central socket here, so that other programs (such "
-          "as lampinstall) can scan for the lamp, connect and commission it (docs/ble.md)",
-          "PATH" },
-        { "bluez", 0, 0, G_OPTION_ARG_STRING, &bluez,
-          "Also show the lamp through this host BlueZ adapter (e.g. hci0), so that a real "
-          "phone can commission it (docs/ble.md#bluez); needs bluetoothd", "ADAPTER" },
-        { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
-          "Do not type standard input into the console", NULL },
-        { NULL },
-    };
-    g_autoptr(GOptionContext) ctx = g_option_context_new("- boot one lamp with its console on this terminal");
     g_autoptr(GError) error = NULL;
-    struct lamp_config cfg = { .time_mode = MACHINE_TIME_REALTIME };
-    struct run run = { .exit_code = 0 };
     g_autoptr(GMainLoop) loop = NULL;
     g_autoptr(lamp) lamp = NULL;
     g_autoptr(scheduler) sched = NULL;
-    g_autoptr(GRegex) regex = NULL;
     struct update_sender *update = NULL;
+    const char *state_dir = cfg->state_dir;
 
-    light_options_init(&room);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    light_options_add(ctx, &room, false);
-    g_option_context_set_description(ctx,
-        "Exit status: 0 when --exit-on matched (or on Ctrl-C), 1 when --timeout\n"
-        "was reached, 2 for bad arguments, a missing or corrupt firmware file, a\n"
-        "refused --external-boot (boot-locked lamp), a failed provisioning or\n"
-        "an unusable state directory.\n");
-    if (!g_option_context_parse(ctx, &argc, &argv, &error))
-        return usage_error("run", error->message);
-    if (argc > 1)
-        return usage_error("run", "unexpected argument; see lampsim run --help");
-    if (!state_dir)
-        return usage_error("run", "--state-dir DIR is required");
-    if (timeout_s < 0)
-        return usage_error("run", "--timeout must not be negative");
-    if (!parse_log_mask(log_spec, &cfg.log_mask, &error))
-        return usage_error("run", error->message);
-    if (seed_str && !parse_seed(seed_str, &cfg))
-        return usage_error("run", "--seed: not a decimal number");
-    if (!light_options_env(&room, &light_env, &error))
-        return usage_error("run", error->message);
-    cfg.light_env = &light_env;
-    if (exit_on) {
-        regex = g_regex_new(exit_on, 0, 0, &error);
-        if (!regex)
-            return usage_error("run", error->message);
-    }
-    cfg.state_dir = state_dir;
-    cfg.firmware_dir = firmware_dir ? firmware_dir : LAMPSIM_FIRMWARE_DIR;
-    cfg.fleet_dir = fleet_dir ? fleet_dir : LAMPSIM_DEV_FLEET_DIR;
-    cfg.profile = profile;
-    if (profile && strcmp(profile, "development") && strcmp(profile, "production"))
-        return usage_error(CMD_NAME, "--profile must be development or production");
-    cfg.serial = serial;
-    cfg.cloud = cloud;
-    if (variant && !lamp_variant_valid(variant))
-        return usage_error("run", "--variant must be crypto or basic");
-    cfg.variant = variant;
-    env = net_env_new();
-    for (char **a = aps; a && *a; a++)
-        if (!net_env_add_ap_spec(env, *a, &error))
-            return usage_error("run", error->message);
-    cfg.net_env = env;
-    cfg.ble_medium = medium;
-    if (ble_socket && !ble_medium_listen(medium, ble_socket, &error)) {
-        fprintf(stderr, "lampsim run: %s\n", error->message);
-        return 2;
-    }
-
-    lamp = lamp_new(&cfg, &error);
+    lamp = lamp_new(cfg, &error);
     if (!lamp) {
         fprintf(stderr, "lampsim run: %s\n", error->message);
         return 2;
     }
     if (lamp_was_factory_fresh(lamp))
         fprintf(stderr, "lampsim: new lamp %s (%s profile) provisioned from fleet %s into %s\n",
-                lamp_serial(lamp), cfg.profile ? cfg.profile : "development", cfg.fleet_dir,
+                lamp_serial(lamp), cfg->profile ? cfg->profile : "development", cfg->fleet_dir,
                 state_dir);
     if (external_boot) {
         g_autofree char *bin = NULL;
@@ -245,33 +132,33 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (update_path) {
-        update = update_sender_start(lamp, update_path, true, on_update_done, &run, &error);
+        update = update_sender_start(lamp, update_path, true, on_update_done, run, &error);
         if (!update) {
             fprintf(stderr, "lampsim run: --update: %s\n", error->message);
             return 2;
         }
     }
     lamp_set_console_sink(lamp, stdout);
-    for (char **in = inputs; in && *in; in++)
-        lamp_queue_input_line(lamp, *in);
 
     loop = g_main_loop_new(NULL, FALSE);
     sched = scheduler_new(NULL);
-    run.loop = loop;
-    run.lamp = lamp;
-    run.sched = sched;
-    run.exit_on = regex;
-    lamp_watch_lines(lamp, on_line, &run);
+    run->loop = loop;
+    run->lamp = lamp;
+    run->sched = sched;
+    run->exit_on = regex;
+    lamp_watch_lines(lamp, on_line, run);
     scheduler_add(sched, lamp);
 
-    g_unix_signal_add(SIGINT, on_signal, &run);
-    g_unix_signal_add(SIGTERM, on_signal, &run);
-    g_timeout_add_seconds(SYNC_INTERVAL_S, on_sync, &run);
+    g_unix_signal_add(SIGINT, on_signal, run);
+    g_unix_signal_add(SIGTERM, on_signal, run);
+    g_timeout_add_seconds(SYNC_INTERVAL_S, on_sync, run);
     if (timeout_s > 0)
-        g_timeout_add((guint)(timeout_s * 1000), on_timeout, &run);
-    if (!no_stdin && !inputs) {
-        run.stdin_open = true;
-        g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin, &run);
+        g_timeout_add((guint)(timeout_s * 1000), on_timeout, run);
+    /* with --console-input too: its lines wait for prompts, the user's
+     * keys go straight to the UART */
+    if (use_stdin) {
+        run->stdin_open = true;
+        g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin, run);
     }
 
     struct bluez_exposure *shown = NULL;
@@ -293,5 +180,100 @@ int cmd_run(int argc, char **argv)
                 error->message);
         return 2;
     }
-    return run.exit_code;
+    return run->exit_code;
+}
+
+
+int cmd_run(int argc, char **argv)
+{
+    struct lamp_options opts;
+    g_autofree char *serial = NULL, *exit_on = NULL;
+    g_autofree char *update_path = NULL, *external_boot = NULL;
+    g_auto(GStrv) aps = NULL;
+    g_autoptr(net_env) env = NULL;
+    g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
+    g_autofree char *bluez = NULL;
+    double timeout_s = 0;
+    gboolean no_stdin = FALSE;
+    GOptionEntry entries[] = {
+        { "serial", 0, 0, G_OPTION_ARG_STRING, &serial,
+          "Serial to give a new lamp (default: random, or derived from --seed)", "SERIAL" },
+        { "exit-on", 0, 0, G_OPTION_ARG_STRING, &exit_on,
+          "Exit 0 when a console line matches this regular expression", "REGEX" },
+        { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
+          "Exit 1 after this many host seconds", "SECONDS" },
+        { "update", 0, 0, G_OPTION_ARG_FILENAME, &update_path,
+          "Send this signed update image to the lamp over its console (the firmware's `update` "
+          "transfer) once it shows its prompt", "IMAGE" },
+        { "external-boot", 0, 0, G_OPTION_ARG_FILENAME, &external_boot,
+          "Development lamps only: load this raw application binary (linked at 0x00020100) "
+          "into slot A as a boot-ROM loader would and start it without the bootloader; "
+          "refused when the lamp's BOOT_LOCK fuse is blown", "BIN" },
+        { "ap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &aps,
+          "A WiFi access point in the lamp's range (repeatable); its WiFi module joins it "
+          "with the credentials the lamp holds", "SSID:PASSPHRASE" },
+        { "bluez", 0, 0, G_OPTION_ARG_STRING, &bluez,
+          "Also show the lamp through this host BlueZ adapter (e.g. hci0), so that a real "
+          "phone can commission it (docs/ble.md#bluez); needs bluetoothd", "ADAPTER" },
+        { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
+          "Do not type standard input into the console", NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- boot one lamp with its console on this terminal");
+    g_autoptr(GError) error = NULL;
+    struct lamp_config cfg;
+    struct run run = { .exit_code = 0 };
+    g_autoptr(GRegex) regex = NULL;
+    int rc;
+
+    lamp_options_init(&opts);
+    lamp_options_add(ctx, &opts, SIM_CMD_RUN);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx,
+        "Exit status: 0 when --exit-on matched (or on Ctrl-C), 1 when --timeout\n"
+        "was reached, 2 for bad arguments, a missing or corrupt firmware file, a\n"
+        "refused --external-boot (boot-locked lamp), a failed provisioning or\n"
+        "an unusable state directory.\n");
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        rc = usage_error(CMD_NAME, error->message);
+        goto done;
+    }
+    if (argc > 1) {
+        rc = usage_error(CMD_NAME, "unexpected argument; see lampsim run --help");
+        goto done;
+    }
+    if (!lamp_options_check(&opts, SIM_CMD_RUN, aps != NULL, &cfg, &error)) {
+        rc = usage_error(CMD_NAME, error->message);
+        goto done;
+    }
+    if (timeout_s < 0) {
+        rc = usage_error(CMD_NAME, "--timeout must not be negative");
+        goto done;
+    }
+    if (exit_on) {
+        regex = g_regex_new(exit_on, 0, 0, &error);
+        if (!regex) {
+            rc = usage_error(CMD_NAME, error->message);
+            goto done;
+        }
+    }
+    cfg.serial = serial;
+    env = net_env_new();
+    for (char **a = aps; a && *a; a++)
+        if (!net_env_add_ap_spec(env, *a, &error)) {
+            rc = usage_error(CMD_NAME, error->message);
+            goto done;
+        }
+    cfg.net_env = env;
+    cfg.ble_medium = medium;
+    if (opts.ble_socket && !ble_medium_listen(medium, opts.ble_socket, &error)) {
+        fprintf(stderr, "lampsim run: %s\n", error->message);
+        rc = 2;
+        goto done;
+    }
+    rc = run_lamp(&run, &cfg, external_boot, update_path, bluez, medium, regex,
+                  timeout_s, !no_stdin);
+done:
+    lamp_options_clear(&opts);
+    return rc;
 }
