@@ -10,20 +10,12 @@
 
 #define CMD_NAME "fleet"
 
-#include "config.h"
-#include "fleet.h"
-#include "fleet_limits.h"
-#include "fleet_provision.h"
-#include "lamp.h"
-#include "light_options.h"
-#include "medium.h"
 #include "bluez_exposure.h"
-#include "net_env.h"
-#include "state_lock.h"
+#include "fleet_setup.h"
+#include "lamp.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 /* What a lamp's machine has spent: at a point, or summed over windows. */
 struct hs_cost {
@@ -72,15 +64,6 @@ struct measure {
     bool show_lamps;      /* print each lamp's milestones (BLE commissioning) */
     guint commissioned, commission_rejected; /* (atomic) */
 };
-
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 /* Resident set size in KiB, from /proc/self/status. */
 static long rss_kib(void)
@@ -195,7 +178,7 @@ static bool run_phase(struct measure *f, fleet_lamp_fn act, gpointer arg, double
     uint64_t insns0 = fleet_instructions(f);
     guint full0 = g_atomic_int_get(&f->full), resumed0 = g_atomic_int_get(&f->resumed);
     guint want = g_atomic_int_get(&f->connected) + f->count, t;
-    double cpu0 = cpu_seconds();
+    double cpu0 = fleet_setup_cpu_seconds();
 
     if (act)
         fleet_each(f->fleet, act, arg);
@@ -211,7 +194,7 @@ static bool run_phase(struct measure *f, fleet_lamp_fn act, gpointer arg, double
     }
     g_source_remove(t);
     *out = (struct phase){
-        .cpu_s = cpu_seconds() - cpu0,
+        .cpu_s = fleet_setup_cpu_seconds() - cpu0,
         .wall_s = (g_get_monotonic_time() - t0) / 1e6,
         .insns = fleet_instructions(f) - insns0,
         .full = g_atomic_int_get(&f->full) - full0,
@@ -341,363 +324,358 @@ static gboolean on_deadline(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
-int cmd_fleet(int argc, char **argv)
+/* The options of the benchmark itself (the shared ones: fleet_setup.h). */
+struct bench_options {
+    gboolean drop, reconnect, count_stores, provision_only, lamp_lines;
+    char *commission, *bluez, *bluez_serials;
+    int bluez_lamps;
+    double bluez_rotate, idle_s, timeout_s;
+    bool by_ble;
+};
+
+static void bench_options_add(GOptionContext *ctx, struct bench_options *b)
 {
-    g_autofree char *fleet_dir = NULL, *profile = NULL;
-    g_autofree char *state_dir = NULL, *firmware_dir = NULL, *seed_str = NULL;
-    g_autofree char *log_spec = NULL, *ap = NULL, *cloud = NULL, *variant = NULL;
-    gboolean drop = FALSE, reconnect = FALSE, count_stores = FALSE, provision_only = FALSE;
-    gboolean console_log = FALSE, lamp_lines = FALSE;
-    g_auto(GStrv) console_input = NULL;
-    int provision_threads = 0;
-    g_autofree char *ble_socket = NULL, *commission = NULL, *bluez = NULL, *bluez_serials = NULL;
-    int bluez_lamps = 0;
-    double bluez_rotate = 0;
-    struct bluez_exposure *shown = NULL;
-    int count = 10, threads = 0;
-    double idle_s = 10, timeout_s = 600;
-    struct light_options room;
-    struct machine_light_env light_env;
     GOptionEntry entries[] = {
-        { "count", 0, 0, G_OPTION_ARG_INT, &count, "Number of lamps (default 10)", "N" },
-        { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
-          "Worker threads the lamps run on (default: one per core this process may use); "
-          "lamp i runs on thread i mod N", "N" },
-        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-          "Directory holding one state directory per lamp (lamp-0000, ...)", "DIR" },
-        { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet_dir,
-          "Fleet whose trust material a new lamp is provisioned with (default: the build's "
-          "development fleet, " LAMPSIM_DEV_FLEET_DIR ")", "DIR" },
-        { "profile", 0, 0, G_OPTION_ARG_STRING, &profile,
-          "Fuses of a new lamp: development (default: debug and boot unlocked) or production "
-          "(debug and boot locked)", "PROFILE" },
-        { "firmware-dir", 0, 0, G_OPTION_ARG_FILENAME, &firmware_dir,
-          "bootloader.bin and the signed app.img for new lamps (default: " LAMPSIM_FIRMWARE_DIR ")", "DIR" },
-        { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
-          "Deterministic run; lamp i is seeded with N+i", "N" },
-        { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &idle_s,
+        { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &b->idle_s,
           "Seconds to let the booted fleet idle while measuring its CPU (default 10)", "SECONDS" },
-        { "ap", 0, 0, G_OPTION_ARG_STRING, &ap,
-          "After booting, every lamp joins this access point and connects to its cloud; the "
-          "report then covers connecting, idling connected and (--drop) reconnecting",
-          "SSID:PASSPHRASE" },
-        { "cloud", 0, 0, G_OPTION_ARG_STRING, &cloud,
-          "The broker new lamps are provisioned for (default localhost:8883)", "HOST:PORT" },
-        { "variant", 0, 0, G_OPTION_ARG_STRING, &variant,
-          "Hardware of new lamps: crypto (default, with the CRYPTO engine) or basic", "VARIANT" },
-        { "drop", 0, 0, G_OPTION_ARG_NONE, &drop,
+        { "drop", 0, 0, G_OPTION_ARG_NONE, &b->drop,
           "With --ap: after idling, reset every connection and measure the reconnection "
           "(resumed TLS sessions)", NULL },
-        { "reconnect", 0, 0, G_OPTION_ARG_NONE, &reconnect,
+        { "reconnect", 0, 0, G_OPTION_ARG_NONE, &b->reconnect,
           "With --ap: after idling, every lamp reconnects twice from its console (`net "
           "reconnect full`, then `net reconnect`): full and resumed handshakes with warm "
           "translation caches", NULL },
-        { "commission", 0, 0, G_OPTION_ARG_STRING, &commission,
+        { "commission", 0, 0, G_OPTION_ARG_STRING, &b->commission,
           "With --ap, how lamps get the WiFi credentials: console (default: typed into each "
           "lamp's console, a development stand-in) or ble (the fleet waits while a central, "
           "such as lampinstall on --ble-socket, commissions them; each lamp's progress is "
           "printed)", "HOW" },
-        { "ble-socket", 0, 0, G_OPTION_ARG_FILENAME, &ble_socket,
-          "Serve the virtual BLE medium's central socket here (docs/ble.md)", "PATH" },
-        { "bluez", 0, 0, G_OPTION_ARG_STRING, &bluez,
+        { "bluez", 0, 0, G_OPTION_ARG_STRING, &b->bluez,
           "Also show lamps through this host BlueZ adapter (e.g. hci0) for real phones "
           "(docs/ble.md#bluez); an adapter runs a few advertisements at once", "ADAPTER" },
-        { "bluez-serials", 0, 0, G_OPTION_ARG_STRING, &bluez_serials,
+        { "bluez-serials", 0, 0, G_OPTION_ARG_STRING, &b->bluez_serials,
           "With --bluez: only these lamps (comma-separated serials)", "LIST" },
-        { "bluez-lamps", 0, 0, G_OPTION_ARG_INT, &bluez_lamps,
+        { "bluez-lamps", 0, 0, G_OPTION_ARG_INT, &b->bluez_lamps,
           "With --bluez: lamps shown at once (default: the adapter's advertisement slots)", "N" },
-        { "bluez-rotate", 0, 0, G_OPTION_ARG_DOUBLE, &bluez_rotate,
+        { "bluez-rotate", 0, 0, G_OPTION_ARG_DOUBLE, &b->bluez_rotate,
           "With --bluez: every this many seconds the lamp shown longest gives way to the next",
           "SECONDS" },
-        { "count-stores", 0, 0, G_OPTION_ARG_NONE, &count_stores,
+        { "count-stores", 0, 0, G_OPTION_ARG_NONE, &b->count_stores,
           "Also count the guest's memory stores in each handshake (a diagnostic: every store "
           "then calls a hook, so CPU figures are not representative)", NULL },
-        { "provision-threads", 0, 0, G_OPTION_ARG_INT, &provision_threads,
-          "Threads that provision the new lamps before the fleet boots (default: one per "
-          "core)", "N" },
-        { "provision-only", 0, 0, G_OPTION_ARG_NONE, &provision_only,
+        { "provision-only", 0, 0, G_OPTION_ARG_NONE, &b->provision_only,
           "Provision the lamps the state directory lacks, report what it cost, and exit "
           "without booting", NULL },
-        { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
+        { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &b->timeout_s,
           "Exit 1 if the fleet has not booted after this many seconds (default 600)", "SECONDS" },
-        { "log", 0, 0, G_OPTION_ARG_STRING, &log_spec,
-          "Emulator log classes: guest,unimp,info,trace,all,none (default: guest,unimp)", "LIST" },
-        { "console-input", 0, 0, G_OPTION_ARG_STRING_ARRAY, &console_input,
-          "Every lamp types LINE at its console's next prompt (repeatable, in order)", "LINE" },
-        { "lamp-lines", 0, 0, G_OPTION_ARG_NONE, &lamp_lines,
+        { "lamp-lines", 0, 0, G_OPTION_ARG_NONE, &b->lamp_lines,
           "Also report each lamp's light (lamp_light: SERIAL on|off LEVEL % CCT K POWER W)", NULL },
-        { "console-log", 0, 0, G_OPTION_ARG_NONE, &console_log,
-          "Append each lamp's console lines, stamped with its virtual time, to console.log in "
-          "its state directory", NULL },
         { NULL },
     };
-    g_autoptr(GOptionContext) ctx = g_option_context_new("- boot a fleet of lamps in one process and report its cost");
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GMainLoop) loop = NULL;
-    struct measure f = { 0 };
-    struct lamp_config cfg = { .time_mode = MACHINE_TIME_REALTIME };
-    guint64 seed = 0;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+static bool bench_options_check(struct bench_options *b, const struct fleet_setup *s,
+                                const char **why)
+{
+    b->by_ble = b->commission && !strcmp(b->commission, "ble");
+    *why = b->idle_s < 0 || b->timeout_s <= 0 ? "--idle and --timeout must be positive"
+         : (b->drop || b->reconnect) && !s->fleet.ap ? "--drop and --reconnect need --ap"
+         : b->commission && !b->by_ble && strcmp(b->commission, "console")
+             ? "--commission must be console or ble"
+         : b->commission && !s->fleet.ap
+             ? "--commission needs --ap (the network the lamps join)"
+         : (b->bluez_serials || b->bluez_lamps || b->bluez_rotate > 0) && !b->bluez
+             ? "--bluez-serials, --bluez-lamps and --bluez-rotate need --bluez"
+         : b->bluez_lamps < 0 || b->bluez_rotate < 0
+             ? "--bluez-lamps and --bluez-rotate cannot be negative"
+         : b->by_ble && !s->lamp.ble_socket && !b->bluez
+             ? "--commission ble needs --ble-socket or --bluez for the installer"
+         : NULL;
+    return *why == NULL;
+}
+
+static void bench_options_clear(struct bench_options *b)
+{
+    g_free(b->commission);
+    g_free(b->bluez);
+    g_free(b->bluez_serials);
+}
+
+static void report_provision(const struct fleet_setup *s)
+{
+    const struct fleet_provision_report *p = &s->prov;
+
+    if (!p->new_lamps)
+        return;
+    printf("provisioned_lamps: %u\n", p->new_lamps);
+    printf("provision_threads: %u\n", MIN(p->threads, p->new_lamps));
+    printf("provision_wall_s: %.3f\n", p->wall_s);
+    printf("provision_cpu_s: %.3f\n", s->provision_cpu_s);
+    printf("provision_wall_ms_per_lamp: %.3f\n", p->wall_s * 1000 / p->new_lamps);
+    printf("provision_cpu_ms_per_lamp: %.3f\n", s->provision_cpu_s * 1000 / p->new_lamps);
+}
+
+/* What booting cost, measured by boot_phase. */
+struct boot_cost {
     long rss_before, rss_after, maps_before, maps_after;
-    double cpu0, cpu1, cpu2, boot_wall, boot_cpu, provision_cpu;
-    struct fleet_provision_report prov;
-    g_autoptr(state_fleet_lock) fleet_lock = NULL;
+    double cpu0, cpu1, wall_s;
+};
+
+/* Boots the fleet (shown on BlueZ with --bluez) and waits until every
+ * console shows its prompt. */
+static bool boot_phase(struct measure *f, struct fleet_setup *s, const struct bench_options *b,
+                       struct bluez_exposure **shown, struct boot_cost *c)
+{
+    g_autoptr(GError) error = NULL;
     guint t;
 
-    light_options_init(&room);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    light_options_add(ctx, &room, true);
-    g_option_context_set_description(ctx,
-        "Prints a report (one 'key: value' a line) on standard output; progress\n"
-        "goes to standard error. Exit status: 0 booted and measured, 1 timeout,\n"
-        "2 bad arguments or an unusable lamp.\n");
-    if (!g_option_context_parse(ctx, &argc, &argv, &error))
-        return usage_error("fleet", error->message);
-    if (argc > 1)
-        return usage_error("fleet", "unexpected argument; see lampsim fleet --help");
-    if (!state_dir)
-        return usage_error("fleet", "--state-dir DIR is required");
-    if (count < 1 || count > 100000)
-        return usage_error("fleet", "--count must be between 1 and 100000");
-    if (idle_s < 0 || timeout_s <= 0)
-        return usage_error("fleet", "--idle and --timeout must be positive");
-    if (threads < 0 || threads > 1024)
-        return usage_error(CMD_NAME, "--threads must be between 1 and 1024");
-    if (provision_threads < 0 || provision_threads > 1024)
-        return usage_error(CMD_NAME, "--provision-threads must be between 1 and 1024");
-    if (!log_spec)
-        log_spec = g_strdup("guest,unimp");
-    if (!parse_log_mask(log_spec, &cfg.log_mask, &error))
-        return usage_error("fleet", error->message);
-    if (seed_str && !parse_seed(seed_str, &cfg))
-        return usage_error("fleet", "--seed: not a decimal number");
-    if (!light_options_env(&room, &light_env, &error))
-        return usage_error(CMD_NAME, error->message);
-    cfg.light_env = &light_env;
-    seed = cfg.seed;
-    cfg.firmware_dir = firmware_dir ? firmware_dir : LAMPSIM_FIRMWARE_DIR;
-    cfg.fleet_dir = fleet_dir ? fleet_dir : LAMPSIM_DEV_FLEET_DIR;
-    cfg.profile = profile;
-    if (profile && strcmp(profile, "development") && strcmp(profile, "production"))
-        return usage_error(CMD_NAME, "--profile must be development or production");
-    if (variant && !lamp_variant_valid(variant))
-        return usage_error(CMD_NAME, "--variant must be crypto or basic");
-    if ((drop || reconnect) && !ap)
-        return usage_error(CMD_NAME, "--drop and --reconnect need --ap");
-    cfg.variant = variant;
-    cfg.cloud = cloud;
-    cfg.console_input = (const char *const *)console_input;
-    cfg.console_log = console_log ? "console.log" : NULL;
-    cfg.count_stores = count_stores;
-    g_autoptr(net_env) env = net_env_new();
-    g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamps */
-    g_auto(GStrv) ap_parts = NULL;
-    bool by_ble = commission && !strcmp(commission, "ble");
-    if (commission && !by_ble && strcmp(commission, "console"))
-        return usage_error(CMD_NAME, "--commission must be console or ble");
-    if (commission && !ap)
-        return usage_error(CMD_NAME, "--commission needs --ap (the network the lamps join)");
-    if ((bluez_serials || bluez_lamps || bluez_rotate > 0) && !bluez)
-        return usage_error(CMD_NAME, "--bluez-serials, --bluez-lamps and --bluez-rotate need --bluez");
-    if (bluez_lamps < 0 || bluez_rotate < 0)
-        return usage_error(CMD_NAME, "--bluez-lamps and --bluez-rotate cannot be negative");
-    if (by_ble && !ble_socket && !bluez)
-        return usage_error(CMD_NAME, "--commission ble needs --ble-socket or --bluez for the installer");
-    cfg.ble_medium = medium;
-    if (ble_socket && !ble_medium_listen(medium, ble_socket, &error)) {
+    c->rss_before = rss_kib();
+    c->maps_before = map_count();
+    c->cpu0 = fleet_setup_cpu_seconds();
+    f->boot_started_us = g_get_monotonic_time();
+    f->fleet = fleet_setup_start(s, 0, NULL, on_line, f, &error);
+    if (!f->fleet) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
-        return 2;
+        f->exit_code = 2;
+        return false;
     }
-    if (ap) {
-        if (!net_env_add_ap_spec(env, ap, &error))
-            return usage_error(CMD_NAME, error->message);
-        ap_parts = g_strsplit(ap, ":", 2);
-        cfg.net_env = env;
-    }
-
-    /* One lock for the whole fleet: its lamps hold no descriptor each. */
-    if (!fleet_check_limits((guint)count, ap != NULL, &error) ||
-        !lamp_state_dir_usable(state_dir, &error) ||
-        !(fleet_lock = state_lock_fleet(state_dir, &error))) {
-        fprintf(stderr, "lampsim fleet: %s\n", error->message);
-        return 2;
-    }
-    cpu0 = cpu_seconds();
-    if (!fleet_provision(&cfg, state_dir, (guint)count, (guint)provision_threads, &prov, &error)) {
-        fprintf(stderr, "lampsim fleet: %s\n", error->message);
-        return 2;
-    }
-    provision_cpu = cpu_seconds() - cpu0;
-    if (prov.new_lamps) {
-        printf("provisioned_lamps: %u\n", prov.new_lamps);
-        printf("provision_threads: %u\n", MIN(prov.threads, prov.new_lamps));
-        printf("provision_wall_s: %.3f\n", prov.wall_s);
-        printf("provision_cpu_s: %.3f\n", provision_cpu);
-        printf("provision_wall_ms_per_lamp: %.3f\n", prov.wall_s * 1000 / prov.new_lamps);
-        printf("provision_cpu_ms_per_lamp: %.3f\n", provision_cpu * 1000 / prov.new_lamps);
-    }
-    if (provision_only)
-        return 0;
-
-    loop = g_main_loop_new(NULL, FALSE);
-    f.loop = loop;
-    f.connecting_cpu = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-    g_mutex_init(&f.lock);
-    f.count = (guint)count;
-    if (!threads)
-        threads = (int)MIN(workers_default_count(), (unsigned)count);
-    f.fleet = fleet_new((unsigned)threads, &error);
-    if (!f.fleet) {
-        fprintf(stderr, "lampsim fleet: %s\n", error->message);
-        return 2;
-    }
-    rss_before = rss_kib();
-    maps_before = map_count();
-    cpu0 = cpu_seconds();
-    f.boot_started_us = g_get_monotonic_time();
-    if (!fleet_boot(f.fleet, &cfg, state_dir, f.count, seed, on_line, &f, &error)) {
-        fprintf(stderr, "lampsim fleet: %s\n", error->message);
-        f.exit_code = 2;
-        goto out;
-    }
-    if (bluez) {
-        struct bluez_exposure_config bc = { bluez, bluez_serials, (guint)bluez_lamps, bluez_rotate };
-        g_autofree struct lamp **lamps = g_new(struct lamp *, f.count);
-        for (guint i = 0; i < f.count; i++)
-            lamps[i] = fleet_lamp(f.fleet, i);
-        shown = bluez_exposure_new(medium, lamps, f.count, &bc, &error);
-        if (!shown) {
+    if (b->bluez) {
+        struct bluez_exposure_config bc = { b->bluez, b->bluez_serials, (guint)b->bluez_lamps,
+                                            b->bluez_rotate };
+        g_autofree struct lamp **lamps = g_new(struct lamp *, f->count);
+        for (guint i = 0; i < f->count; i++)
+            lamps[i] = fleet_lamp(f->fleet, i);
+        *shown = bluez_exposure_new(s->medium, lamps, f->count, &bc, &error);
+        if (!*shown) {
             fprintf(stderr, "lampsim fleet: --bluez: %s\n", error->message);
-            f.exit_code = 2;
-            goto out;
+            f->exit_code = 2;
+            return false;
         }
     }
-    g_timeout_add(100, check_booted, &f);
-    t = g_timeout_add((guint)(timeout_s * 1000), on_deadline, &f);
-    g_main_loop_run(loop);
+    g_timeout_add(100, check_booted, f);
+    t = g_timeout_add((guint)(b->timeout_s * 1000), on_deadline, f);
+    g_main_loop_run(f->loop);
     g_source_remove(t);
-    if (f.exit_code)
-        goto out;
-    cpu1 = cpu_seconds();
-    boot_cpu = cpu1 - cpu0;
-    boot_wall = (g_get_monotonic_time() - f.boot_started_us) / 1e6;
-    rss_after = rss_kib();
-    maps_after = map_count();
+    if (f->exit_code)
+        return false;
+    c->cpu1 = fleet_setup_cpu_seconds();
+    c->wall_s = (g_get_monotonic_time() - f->boot_started_us) / 1e6;
+    c->rss_after = rss_kib();
+    c->maps_after = map_count();
+    return true;
+}
 
-    struct phase connect = { 0 };
-    if (ap && by_ble) {
+/* With --ap: every lamp gets the credentials (at its console, or from a
+ * central over BLE) and the loop runs until each is connected. */
+static bool connect_phase(struct measure *f, const struct fleet_setup *s,
+                          const struct bench_options *b, struct boot_cost *c, struct phase *out)
+{
+    const char *sock = s->lamp.ble_socket;
+
+    if (b->by_ble) {
         fprintf(stderr, "lampsim fleet: all booted and advertising; waiting for a central on %s%s%s "
-                "to commission them\n", ble_socket ? ble_socket : "", ble_socket && bluez ? " or " : "",
-                bluez ? bluez : "");
-        f.show_lamps = true;
-        if (!run_phase(&f, NULL, NULL, timeout_s, &connect))
-            goto out;
-        f.show_lamps = false;
-        rss_after = rss_kib();
-        cpu1 = cpu_seconds();
-    } else if (ap) {
-        g_autofree char *line = g_strdup_printf("wifi %s %s\r", ap_parts[0], ap_parts[1]);
+                "to commission them\n", sock ? sock : "", sock && b->bluez ? " or " : "",
+                b->bluez ? b->bluez : "");
+        f->show_lamps = true;
+        if (!run_phase(f, NULL, NULL, b->timeout_s, out))
+            return false;
+        f->show_lamps = false;
+    } else {
+        g_auto(GStrv) ap = g_strsplit(s->fleet.ap, ":", 2);
+        g_autofree char *line = g_strdup_printf("wifi %s %s\r", ap[0], ap[1]);
         fprintf(stderr, "lampsim fleet: all booted; connecting to the cloud\n");
-        if (!run_phase(&f, type_line, line, timeout_s, &connect))
-            goto out;
-        rss_after = rss_kib();
-        cpu1 = cpu_seconds();
+        if (!run_phase(f, type_line, line, b->timeout_s, out))
+            return false;
     }
-    fprintf(stderr, "lampsim fleet: idling %.1f s\n", idle_s);
-    f.idling = true;
-    struct fleet_totals idle0, idle1;
-    fleet_totals(f.fleet, &idle0);
-    uint64_t idle_insns = idle0.instructions, idle_slice_ns = idle0.slice_ns;
-    g_timeout_add((guint)(idle_s * 1000), on_deadline, &f);
-    g_main_loop_run(loop);
-    cpu2 = cpu_seconds();
-    fleet_totals(f.fleet, &idle1);
-    idle_insns = idle1.instructions - idle_insns;
-    idle_slice_ns = idle1.slice_ns - idle_slice_ns;
+    c->rss_after = rss_kib();
+    c->cpu1 = fleet_setup_cpu_seconds();
+    return true;
+}
 
-    printf("lamps: %u\n", f.count);
-    printf("threads: %u\n", fleet_threads(f.fleet));
-    printf("boot_wall_s: %.3f\n", boot_wall);
-    printf("boot_cpu_ms_per_lamp: %.3f\n", boot_cpu * 1000 / f.count);
-    printf("rss_kib_per_lamp: %.0f\n", (double)(rss_after - rss_before) / f.count);
-    printf("rss_kib_total: %ld\n", rss_after);
+/* Lets the fleet idle for --idle seconds and reports what booting and
+ * idling cost. */
+static void idle_phase(struct measure *f, const struct bench_options *b, const struct boot_cost *c)
+{
+    struct fleet_totals idle0, idle1;
+    double idle_s = b->idle_s, cpu2;
+    uint64_t idle_insns, idle_slice_ns;
+
+    fprintf(stderr, "lampsim fleet: idling %.1f s\n", idle_s);
+    f->idling = true;
+    fleet_totals(f->fleet, &idle0);
+    g_timeout_add((guint)(idle_s * 1000), on_deadline, f);
+    g_main_loop_run(f->loop);
+    cpu2 = fleet_setup_cpu_seconds();
+    fleet_totals(f->fleet, &idle1);
+    idle_insns = idle1.instructions - idle0.instructions;
+    idle_slice_ns = idle1.slice_ns - idle0.slice_ns;
+
+    printf("lamps: %u\n", f->count);
+    printf("threads: %u\n", fleet_threads(f->fleet));
+    printf("boot_wall_s: %.3f\n", c->wall_s);
+    printf("boot_cpu_ms_per_lamp: %.3f\n", (c->cpu1 - c->cpu0) * 1000 / f->count);
+    printf("rss_kib_per_lamp: %.0f\n", (double)(c->rss_after - c->rss_before) / f->count);
+    printf("rss_kib_total: %ld\n", c->rss_after);
     /* FLEET_MAPS_PER_LAMP (fleet_limits.h) is this figure with a margin */
-    printf("maps_per_lamp: %.2f\n", (double)(maps_after - maps_before) / f.count);
+    printf("maps_per_lamp: %.2f\n", (double)(c->maps_after - c->maps_before) / f->count);
     printf("idle_s: %.1f\n", idle_s);
-    printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - cpu1) * 100 / idle_s : 0.0);
+    printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - c->cpu1) * 100 / idle_s : 0.0);
     printf("idle_guest_kinsn_per_lamp_s: %.3f\n",
-           idle_s > 0 ? idle_insns / 1e3 / f.count / idle_s : 0.0);
+           idle_s > 0 ? idle_insns / 1e3 / f->count / idle_s : 0.0);
     /* The rest of the idle CPU is the main loop's: host I/O, scheduling. */
     printf("idle_lamp_slices_percent_of_core: %.3f\n",
            idle_s > 0 ? idle_slice_ns / 1e7 / idle_s : 0.0);
     if (idle_s > 0) {
         /* where an idle lamp's CPU goes, per lamp-second */
-        double ls = f.count * idle_s;
+        double ls = f->count * idle_s;
         printf("idle_cpu_entries_per_lamp_s: %.2f\n", (idle1.cpu_entries - idle0.cpu_entries) / ls);
         printf("idle_core_switches_per_lamp_s: %.2f\n", (idle1.core_switches - idle0.core_switches) / ls);
         printf("idle_tlb_fills_per_lamp_s: %.2f\n", (idle1.tlb_fills - idle0.tlb_fills) / ls);
         printf("idle_mmio_accesses_per_lamp_s: %.2f\n", (idle1.mmio_accesses - idle0.mmio_accesses) / ls);
         printf("idle_slice_us_per_lamp_s: %.2f\n", idle_slice_ns / 1e3 / ls);
     }
-    if (ap) {
-        printf("connect_wall_s: %.3f\n", connect.wall_s);
-        printf("connect_cpu_ms_per_lamp: %.3f\n", connect.cpu_s * 1000 / f.count);
-        printf("full_handshakes: %u\n", connect.full);
-        printf("full_handshakes_per_cpu_s: %.3f\n",
-               connect.cpu_s > 0 ? connect.full / connect.cpu_s : 0.0);
-        printf("connect_guest_minsn_per_lamp: %.3f\n", connect.insns / 1e6 / f.count);
-        printf("commissioned_over_ble: %u\n", g_atomic_int_get(&f.commissioned));
-        printf("commission_blobs_rejected: %u\n", g_atomic_int_get(&f.commission_rejected));
-        report_handshakes(&f, "connect");
-        report_net(&f, "connect");
-    }
-    if (reconnect) {
-        static const char *const cmds[] = { "net reconnect full\r", "net reconnect\r" };
-        static const char *const names[] = { "warm_full", "warm_resumed" };
-        for (int r = 0; r < 2; r++) {
-            struct phase p;
-            fprintf(stderr, "lampsim fleet: every lamp types `%.*s`\n",
-                    (int)strlen(cmds[r]) - 1, cmds[r]);
-            if (!run_phase(&f, type_line, (gpointer)cmds[r], timeout_s, &p))
-                goto out;
-            guint got = r == 0 ? p.full : p.resumed;
-            printf("%s_handshakes: %u\n", names[r], got);
-            printf("%s_cpu_ms_per_lamp: %.3f\n", names[r], p.cpu_s * 1000 / f.count);
-            printf("%s_guest_minsn_per_lamp: %.3f\n", names[r], p.insns / 1e6 / f.count);
-            printf("%s_handshakes_per_cpu_s: %.3f\n", names[r], p.cpu_s > 0 ? got / p.cpu_s : 0.0);
-            report_handshakes(&f, names[r]);
-        }
-    }
-    if (drop) {
-        struct phase p;
-        fprintf(stderr, "lampsim fleet: resetting every connection\n");
-        if (!run_phase(&f, drop_connections, NULL, timeout_s, &p))
-            goto out;
-        printf("reconnect_wall_s: %.3f\n", p.wall_s);
-        printf("reconnect_cpu_ms_per_lamp: %.3f\n", p.cpu_s * 1000 / f.count);
-        printf("reconnect_guest_minsn_per_lamp: %.3f\n", p.insns / 1e6 / f.count);
-        printf("resumed_handshakes: %u\n", p.resumed);
-        printf("full_handshakes_on_reconnect: %u\n", p.full);
-        printf("resumed_handshakes_per_cpu_s: %.3f\n", p.cpu_s > 0 ? p.resumed / p.cpu_s : 0.0);
-        report_handshakes(&f, "reconnect");
-    }
-    {
-        /* A healthy fleet resets once (power on) per lamp; more means
-         * watchdogs or faults fired. */
-        struct fleet_totals tt;
-        fleet_totals(f.fleet, &tt);
-        printf("extra_resets: %llu\n", (unsigned long long)(tt.resets - f.count));
-        printf("host_lag_ms_per_lamp: %.1f\n", tt.host_lag_us / 1000.0 / f.count);
-    }
-    report_light(&f, lamp_lines);
+}
 
+static void report_connect(struct measure *f, const struct phase *connect)
+{
+    printf("connect_wall_s: %.3f\n", connect->wall_s);
+    printf("connect_cpu_ms_per_lamp: %.3f\n", connect->cpu_s * 1000 / f->count);
+    printf("full_handshakes: %u\n", connect->full);
+    printf("full_handshakes_per_cpu_s: %.3f\n",
+           connect->cpu_s > 0 ? connect->full / connect->cpu_s : 0.0);
+    printf("connect_guest_minsn_per_lamp: %.3f\n", connect->insns / 1e6 / f->count);
+    printf("commissioned_over_ble: %u\n", g_atomic_int_get(&f->commissioned));
+    printf("commission_blobs_rejected: %u\n", g_atomic_int_get(&f->commission_rejected));
+    report_handshakes(f, "connect");
+    report_net(f, "connect");
+}
+
+/* --reconnect: every lamp reconnects from its console, with a full
+ * handshake, then resuming its session. */
+static bool reconnect_phases(struct measure *f, const struct bench_options *b)
+{
+    static const char *const cmds[] = { "net reconnect full\r", "net reconnect\r" };
+    static const char *const names[] = { "warm_full", "warm_resumed" };
+
+    for (int r = 0; r < 2; r++) {
+        struct phase p;
+        fprintf(stderr, "lampsim fleet: every lamp types `%.*s`\n", (int)strlen(cmds[r]) - 1,
+                cmds[r]);
+        if (!run_phase(f, type_line, (gpointer)cmds[r], b->timeout_s, &p))
+            return false;
+        guint got = r == 0 ? p.full : p.resumed;
+        printf("%s_handshakes: %u\n", names[r], got);
+        printf("%s_cpu_ms_per_lamp: %.3f\n", names[r], p.cpu_s * 1000 / f->count);
+        printf("%s_guest_minsn_per_lamp: %.3f\n", names[r], p.insns / 1e6 / f->count);
+        printf("%s_handshakes_per_cpu_s: %.3f\n", names[r], p.cpu_s > 0 ? got / p.cpu_s : 0.0);
+        report_handshakes(f, names[r]);
+    }
+    return true;
+}
+
+/* --drop: every connection is reset; the lamps resume their sessions. */
+static bool drop_phase(struct measure *f, const struct bench_options *b)
+{
+    struct phase p;
+
+    fprintf(stderr, "lampsim fleet: resetting every connection\n");
+    if (!run_phase(f, drop_connections, NULL, b->timeout_s, &p))
+        return false;
+    printf("reconnect_wall_s: %.3f\n", p.wall_s);
+    printf("reconnect_cpu_ms_per_lamp: %.3f\n", p.cpu_s * 1000 / f->count);
+    printf("reconnect_guest_minsn_per_lamp: %.3f\n", p.insns / 1e6 / f->count);
+    printf("resumed_handshakes: %u\n", p.resumed);
+    printf("full_handshakes_on_reconnect: %u\n", p.full);
+    printf("resumed_handshakes_per_cpu_s: %.3f\n", p.cpu_s > 0 ? p.resumed / p.cpu_s : 0.0);
+    report_handshakes(f, "reconnect");
+    return true;
+}
+
+static void report_end(struct measure *f, const struct bench_options *b)
+{
+    struct fleet_totals tt;
+
+    /* A healthy fleet resets once (power on) per lamp; more means
+     * watchdogs or faults fired. */
+    fleet_totals(f->fleet, &tt);
+    printf("extra_resets: %llu\n", (unsigned long long)(tt.resets - f->count));
+    printf("host_lag_ms_per_lamp: %.1f\n", tt.host_lag_us / 1000.0 / f->count);
+    report_light(f, b->lamp_lines);
+}
+
+/* Boots, measures and reports; f->exit_code says how it ended. */
+static void measure_fleet(struct measure *f, struct fleet_setup *s, const struct bench_options *b)
+{
+    struct bluez_exposure *shown = NULL;
+    struct boot_cost cost = { 0 };
+    struct phase connect = { 0 };
+
+    if (!boot_phase(f, s, b, &shown, &cost) ||
+        (s->fleet.ap && !connect_phase(f, s, b, &cost, &connect)))
+        goto out;
+    idle_phase(f, b, &cost);
+    if (s->fleet.ap)
+        report_connect(f, &connect);
+    if ((b->reconnect && !reconnect_phases(f, b)) || (b->drop && !drop_phase(f, b)))
+        goto out;
+    report_end(f, b);
 out:
     bluez_exposure_free(shown);
+}
+
+int cmd_fleet(int argc, char **argv)
+{
+    struct fleet_setup s;
+    struct bench_options b = { .idle_s = 10, .timeout_s = 600 };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- boot a fleet of lamps in one process and report its cost");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    struct measure f = { .loop = loop };
+    const char *why;
+
+    fleet_setup_init(&s);
+    fleet_setup_add_options(&s, ctx, SIM_CMD_FLEET);
+    bench_options_add(ctx, &b);
+    g_option_context_set_description(ctx,
+        "Prints a report (one 'key: value' a line) on standard output; progress\n"
+        "goes to standard error. Exit status: 0 booted and measured, 1 timeout,\n"
+        "2 bad arguments or an unusable lamp. `lampsim serve` keeps a fleet\n"
+        "running as a service instead.\n");
+    if (!g_option_context_parse(ctx, &argc, &argv, &error))
+        f.exit_code = usage_error(CMD_NAME, error->message);
+    else if (argc > 1)
+        f.exit_code = usage_error(CMD_NAME, "unexpected argument; see lampsim fleet --help");
+    else if (!fleet_setup_check(&s, SIM_CMD_FLEET, &error))
+        f.exit_code = usage_error(CMD_NAME, error->message);
+    else if (!bench_options_check(&b, &s, &why))
+        f.exit_code = usage_error(CMD_NAME, why);
+    if (f.exit_code)
+        goto done;
+    s.cfg.count_stores = b.count_stores;
+    if (!fleet_setup_prepare(&s, &error)) {
+        fprintf(stderr, "lampsim fleet: %s\n", error->message);
+        f.exit_code = 2;
+        goto done;
+    }
+    report_provision(&s);
+    if (b.provision_only)
+        goto done;
+
+    f.connecting_cpu = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    g_mutex_init(&f.lock);
+    f.count = (guint)s.fleet.count;
+    measure_fleet(&f, &s, &b);
     g_clear_error(&error);
-    if (!fleet_free_saving(f.fleet, &error) && f.exit_code == 0) {
+    if (f.fleet && !fleet_free_saving(f.fleet, &error) && f.exit_code == 0) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
         f.exit_code = 2;
     }
     g_hash_table_destroy(f.connecting_cpu);
     g_mutex_clear(&f.lock);
+done:
+    fleet_setup_clear(&s);
+    bench_options_clear(&b);
     return f.exit_code;
 }
