@@ -117,6 +117,7 @@ static void retire(struct twin_totals *seen, const struct twin_record *r)
     seen->mqtt_rx += r->fw.mqtt_rx;
     seen->mqtt_tx += r->fw.mqtt_tx;
     seen->drops += r->fw.drops;
+    seen->reconnects += r->fw.onlines > 1 ? r->fw.onlines - 1 : 0;
     seen->resets += r->resets;
     seen->watchdog_resets += r->watchdog_resets;
     seen->lockup_resets += r->lockup_resets;
