@@ -7,6 +7,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 
 /* Prints "lampsim CMD: MSG" and the --help hint; returns exit status 2. */

@@ -373,6 +373,14 @@ void lamp_queue_input_line(struct lamp *lamp, const char *line)
         lamp->prompt_pending = true;
 }
 
+void lamp_flush_input(struct lamp *lamp)
+{
+    if (lamp->prompt_pending && !lamp->in_slice) {
+        lamp->prompt_pending = false;
+        lamp_type_next_line(lamp);
+    }
+}
+
 static uint64_t thread_cpu_ns(void)
 {
     struct timespec ts;

@@ -85,6 +85,10 @@ void lamp_on_slice_end(struct lamp *lamp, lamp_slice_fn fn, gpointer user_data);
 void lamp_remove_slice_end(struct lamp *lamp, lamp_slice_fn fn, gpointer user_data);
 /* Queue a line to type at the next prompt. */
 void lamp_queue_input_line(struct lamp *lamp, const char *line);
+/* Outside a slice (not from a line watcher): types the next queued line
+ * now if the console already shows its prompt, instead of after the
+ * lamp's next slice (a sleeping lamp may not run one for a while). */
+void lamp_flush_input(struct lamp *lamp);
 /* Runs the lamp's machine for one slice, then types any queued line whose
  * prompt appeared during it. */
 enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns);

@@ -423,6 +423,7 @@ bool lamp_action_apply(struct lamp *lamp, struct twin_table *twin, const struct 
         return true;
     case LAMP_ACT_CONSOLE:
         lamp_queue_input_line(lamp, a->text);
+        lamp_flush_input(lamp);
         return true;
     case LAMP_ACT_ENVIRONMENT:
         machine_light_get_env(m, &env);
@@ -456,6 +457,7 @@ bool lamp_action_apply(struct lamp *lamp, struct twin_table *twin, const struct 
     case LAMP_ACT_COMMISSION: {
         g_autofree char *line = g_strdup_printf("wifi %s %s", a->text, a->passphrase);
         lamp_queue_input_line(lamp, line);
+        lamp_flush_input(lamp);
         return true;
     }
     case LAMP_ACT_COUNT:

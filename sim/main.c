@@ -19,6 +19,7 @@ static const struct {
 } commands[] = {
     { "run", cmd_run, "boot one lamp with its console on this terminal" },
     { "fleet", cmd_fleet, "boot many lamps in one process and report their cost" },
+    { "serve", cmd_serve, "run a fleet as a service: its twin, a control API, events, metrics" },
     { "scenario", cmd_scenario, "run Lua security scenario scripts, report TAP" },
 };
 

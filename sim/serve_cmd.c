@@ -1,0 +1,338 @@
+/* sim/serve_cmd.c: `lampsim serve`: a fleet run as a service until it is
+ * stopped (SIGINT, SIGTERM): the twin of every lamp, the control API and
+ * its event stream, Prometheus metrics (serve_api.h), progress on the
+ * terminal and a summary at the end (docs/api.md, docs/twin.md,
+ * docs/metrics.md). */
+#include "commands.h"
+
+#define CMD_NAME "serve"
+
+#include "config.h"
+#include "event_hub.h"
+#include "fleet_setup.h"
+#include "serve_api.h"
+#include "sim_error.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define TOKEN_FILE "serve.token"
+#define URL_FILE "serve.url"
+#define EVENT_QUEUE 20000 /* events held between two drains of the hub */
+
+struct serve_options {
+    int port, twin_ms;
+    char *web;
+    gboolean metrics_auth, no_web;
+    double progress_s, stop_after_s;
+};
+
+static void serve_options_add(GOptionContext *ctx, struct serve_options *o)
+{
+    GOptionEntry entries[] = {
+        { "port", 0, 0, G_OPTION_ARG_INT, &o->port,
+          "Serve the API and /metrics on 127.0.0.1:PORT (default 0: a free port); the URL is "
+          "printed and written to STATE_DIR/" URL_FILE, "PORT" },
+        { "twin-period", 0, 0, G_OPTION_ARG_INT, &o->twin_ms,
+          "Refresh every lamp's twin record this often, in ms (default 1000; 100 to 60000)",
+          "MS" },
+        { "web", 0, 0, G_OPTION_ARG_FILENAME, &o->web,
+          "Serve the web view's static files from DIR at / (default: the repository's web/ "
+          "folder, " LAMPSIM_WEB_DIR ", when it exists)", "DIR" },
+        { "no-web", 0, 0, G_OPTION_ARG_NONE, &o->no_web, "Serve no static files at /", NULL },
+        { "metrics-auth", 0, 0, G_OPTION_ARG_NONE, &o->metrics_auth,
+          "/metrics wants the bearer token too (default: open on loopback: it holds fleet "
+          "totals only, and a Prometheus scrape config then needs no secret)", NULL },
+        { "progress", 0, 0, G_OPTION_ARG_DOUBLE, &o->progress_s,
+          "Print a progress line to standard error this often when the fleet changed, in "
+          "seconds (default 10; 0: never)", "SECONDS" },
+        { "stop-after", 0, 0, G_OPTION_ARG_DOUBLE, &o->stop_after_s,
+          "Stop by itself after this many seconds, as on SIGTERM (default: run until stopped)",
+          "SECONDS" },
+        { NULL },
+    };
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+static const char *serve_options_check(struct serve_options *o)
+{
+    if (o->port < 0 || o->port > 65535)
+        return "--port must be between 0 and 65535";
+    if (o->twin_ms < 100 || o->twin_ms > 60000)
+        return "--twin-period must be between 100 and 60000 ms";
+    if (o->progress_s < 0 || o->stop_after_s < 0)
+        return "--progress and --stop-after cannot be negative";
+    if (o->web && o->no_web)
+        return "--web and --no-web exclude each other";
+    if (o->web && !g_file_test(o->web, G_FILE_TEST_IS_DIR))
+        return "--web: not a directory";
+    return NULL;
+}
+
+struct serve {
+    GMainLoop *loop;
+    struct fleet *fleet;
+    struct event_hub *hub;
+    struct serve_api *api;
+    int stop_signal;
+    char last_progress[256];
+};
+
+/* On the workers: console lines go to the event stream when somebody
+ * listens. */
+static void on_line(struct lamp *lamp, const char *line, gpointer data)
+{
+    struct serve *sv = data;
+
+    if (event_hub_listening(sv->hub, EVENT_CONSOLE))
+        event_hub_push(sv->hub, EVENT_CONSOLE, lamp_serial(lamp), line);
+}
+
+static gboolean on_signal(gpointer data)
+{
+    struct serve *sv = data;
+
+    fprintf(stderr, "lampsim serve: stopping: saving the lamps and closing the sockets\n");
+    g_main_loop_quit(sv->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_stop_after(gpointer data)
+{
+    struct serve *sv = data;
+
+    fprintf(stderr, "lampsim serve: --stop-after reached\n");
+    g_main_loop_quit(sv->loop);
+    return G_SOURCE_REMOVE;
+}
+
+static void sum_all(struct fleet *f, struct twin_totals *sum)
+{
+    struct twin_totals t;
+
+    *sum = (struct twin_totals){ 0 };
+    for (unsigned w = 0; w < fleet_threads(f); w++) {
+        fleet_twin_totals(f, w, &t);
+        sum->lamps += t.lamps;
+        sum->running += t.running;
+        sum->by_netstate[SYSCTL_NETSTATE_ONLINE] += t.by_netstate[SYSCTL_NETSTATE_ONLINE];
+        sum->tls_full += t.tls_full;
+        sum->tls_resumed += t.tls_resumed;
+        sum->tls_failed += t.tls_failed;
+        sum->drops += t.drops;
+        sum->watchdog_resets += t.watchdog_resets;
+    }
+}
+
+static gboolean on_progress(gpointer data)
+{
+    struct serve *sv = data;
+    struct twin_totals s;
+    struct serve_counters c;
+    char line[256];
+
+    sum_all(sv->fleet, &s);
+    serve_api_counters(sv->api, &c);
+    g_snprintf(line, sizeof(line),
+               "%u lamps: %u running, %u online; handshakes %" G_GUINT64_FORMAT " full, %"
+               G_GUINT64_FORMAT " resumed, %" G_GUINT64_FORMAT " failed; %u event clients",
+               s.lamps, s.running, s.by_netstate[SYSCTL_NETSTATE_ONLINE], s.tls_full,
+               s.tls_resumed, s.tls_failed, c.sse_clients);
+    if (strcmp(line, sv->last_progress)) {
+        fprintf(stderr, "lampsim serve: %s\n", line);
+        g_strlcpy(sv->last_progress, line, sizeof(sv->last_progress));
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* 32 random bytes from the kernel, as hex. */
+static char *new_token(GError **error)
+{
+    guint8 raw[32];
+    GString *hex = g_string_new(NULL);
+
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_STATE_DIR, "the API token: getrandom: %s",
+                    g_strerror(errno));
+        g_string_free(hex, TRUE);
+        return NULL;
+    }
+    for (unsigned i = 0; i < sizeof(raw); i++)
+        g_string_append_printf(hex, "%02x", raw[i]);
+    return g_string_free(hex, FALSE);
+}
+
+static bool write_file(const char *dir, const char *name, const char *text, int mode,
+                       GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+
+    if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, mode, error)) {
+        g_prefix_error(error, "writing %s: ", path);
+        return false;
+    }
+    return true;
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+
+    if (unlink(path) != 0 && errno != ENOENT)
+        fprintf(stderr, "lampsim serve: removing %s: %s\n", path, g_strerror(errno));
+}
+
+/* The summary on standard output, one 'key: value' a line. */
+static void report(struct serve *sv, double wall_s, double cpu_s)
+{
+    struct twin_totals s;
+    struct serve_counters c;
+
+    sum_all(sv->fleet, &s);
+    serve_api_counters(sv->api, &c);
+    printf("lamps: %u\n", s.lamps);
+    printf("threads: %u\n", fleet_threads(sv->fleet));
+    printf("served_s: %.1f\n", wall_s);
+    printf("cpu_percent_of_core: %.2f\n", wall_s > 0 ? cpu_s * 100 / wall_s : 0.0);
+    printf("lamps_running: %u\n", s.running);
+    printf("lamps_online: %u\n", s.by_netstate[SYSCTL_NETSTATE_ONLINE]);
+    printf("tls_full_handshakes: %" G_GUINT64_FORMAT "\n", s.tls_full);
+    printf("tls_resumed_handshakes: %" G_GUINT64_FORMAT "\n", s.tls_resumed);
+    printf("tls_failed_handshakes: %" G_GUINT64_FORMAT "\n", s.tls_failed);
+    printf("connection_drops: %" G_GUINT64_FORMAT "\n", s.drops);
+    printf("watchdog_resets: %" G_GUINT64_FORMAT "\n", s.watchdog_resets);
+    printf("api_requests: %" G_GUINT64_FORMAT "\n", c.requests);
+    printf("api_client_errors: %" G_GUINT64_FORMAT "\n", c.client_errors);
+    printf("events_sent: %" G_GUINT64_FORMAT "\n", c.events_sent);
+    printf("events_dropped: %" G_GUINT64_FORMAT "\n", c.events_dropped);
+}
+
+/* Runs the service until a signal or --stop-after; the fleet is made. */
+static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct serve_options *o)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *token = NULL, *url = NULL;
+    const char *dir = s->lamp.state_dir;
+    const char *web = o->no_web ? NULL
+                      : o->web ? o->web
+                      : g_file_test(LAMPSIM_WEB_DIR, G_FILE_TEST_IS_DIR) ? LAMPSIM_WEB_DIR : NULL;
+    struct serve_api_config ac = {
+        .fleet = sv->fleet, .hub = sv->hub, .web_dir = web, .metrics_auth = o->metrics_auth,
+        .networked = s->fleet.ap != NULL, .provision_threads = (guint)s->fleet.provision_threads,
+    };
+    guint port, sig[2], progress = 0, stop = 0;
+    gint64 t0 = g_get_monotonic_time();
+    double cpu0 = fleet_setup_cpu_seconds();
+
+    if (!(token = new_token(&error)) || !write_file(dir, TOKEN_FILE, token, 0600, &error)) {
+        fprintf(stderr, "lampsim serve: %s\n", error->message);
+        return 2;
+    }
+    ac.token = token;
+    sv->api = serve_api_new(&ac);
+    if (!serve_api_listen(sv->api, (guint)o->port, &port, &error)) {
+        fprintf(stderr, "lampsim serve: %s; pick another with --port (0: any free one)\n",
+                error->message);
+        return 2;
+    }
+    url = g_strdup_printf("http://127.0.0.1:%u/", port);
+    if (!write_file(dir, URL_FILE, url, 0644, &error)) {
+        fprintf(stderr, "lampsim serve: %s\n", error->message);
+        return 2;
+    }
+    fprintf(stderr, "lampsim serve: %u lamps on %u threads; API at %sapi (token in %s/%s), "
+            "metrics at %smetrics%s\n", fleet_live(sv->fleet), fleet_threads(sv->fleet), url, dir,
+            TOKEN_FILE, url, web ? "; web view at /" : "");
+    sig[0] = g_unix_signal_add(SIGINT, on_signal, sv);
+    sig[1] = g_unix_signal_add(SIGTERM, on_signal, sv);
+    if (o->progress_s > 0)
+        progress = g_timeout_add((guint)(o->progress_s * 1000), on_progress, sv);
+    if (o->stop_after_s > 0)
+        stop = g_timeout_add((guint)(o->stop_after_s * 1000), on_stop_after, sv);
+    g_main_loop_run(sv->loop);
+    g_source_remove(sig[0]);
+    g_source_remove(sig[1]);
+    if (progress)
+        g_source_remove(progress);
+    if (stop)
+        g_source_remove(stop);
+    report(sv, (g_get_monotonic_time() - t0) / 1e6, fleet_setup_cpu_seconds() - cpu0);
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct fleet_setup s;
+    struct serve_options o = { .twin_ms = 1000, .progress_s = 10 };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- run a fleet as a service: twin, control API, events, metrics");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func(g_free);
+    struct serve sv = { .loop = loop };
+    const char *why;
+    int rc = 0;
+
+    fleet_setup_init(&s);
+    fleet_setup_add_options(&s, ctx, SIM_CMD_SERVE);
+    serve_options_add(ctx, &o);
+    g_option_context_set_description(ctx,
+        "Runs until SIGINT or SIGTERM (or --stop-after): then every lamp's state is\n"
+        "saved, the sockets are closed, a summary ('key: value' lines) goes to\n"
+        "standard output, and the status is 0. Progress goes to standard error.\n"
+        "Exit status 2: bad arguments, an unusable state directory or lamp, or a\n"
+        "port that cannot be had. Routes: docs/api.md; the twin: docs/twin.md;\n"
+        "metrics: docs/metrics.md.\n");
+    if (!g_option_context_parse(ctx, &argc, &argv, &error))
+        rc = usage_error(CMD_NAME, error->message);
+    else if (argc > 1)
+        rc = usage_error(CMD_NAME, "unexpected argument; see lampsim serve --help");
+    else if (!fleet_setup_check(&s, SIM_CMD_SERVE, &error))
+        rc = usage_error(CMD_NAME, error->message);
+    else if ((why = serve_options_check(&o)))
+        rc = usage_error(CMD_NAME, why);
+    if (rc)
+        goto done;
+    if (s.fleet.ap) {
+        /* every lamp is given the access point at its console, at every
+         * boot (a lamp added later too) */
+        g_auto(GStrv) ap = g_strsplit(s.fleet.ap, ":", 2);
+        for (char **l = s.lamp.console_input; l && *l; l++)
+            g_ptr_array_add(inputs, g_strdup(*l));
+        g_ptr_array_add(inputs, g_strdup_printf("wifi %s %s", ap[0], ap[1]));
+        g_ptr_array_add(inputs, NULL);
+        s.cfg.console_input = (const char *const *)inputs->pdata;
+    }
+    if (!fleet_setup_prepare(&s, &error)) {
+        fprintf(stderr, "lampsim serve: %s\n", error->message);
+        rc = 2;
+        goto done;
+    }
+    sv.hub = event_hub_new(EVENT_QUEUE);
+    sv.fleet = fleet_setup_start(&s, (guint)o.twin_ms, sv.hub, on_line, &sv, &error);
+    if (!sv.fleet) {
+        fprintf(stderr, "lampsim serve: %s\n", error->message);
+        rc = 2;
+        goto done;
+    }
+    rc = serve_fleet(&sv, &s, &o);
+    /* the listener and the streams first: no request reaches a lamp
+     * being freed */
+    serve_api_free(sv.api);
+    g_clear_error(&error);
+    if (!fleet_free_saving(sv.fleet, &error)) {
+        fprintf(stderr, "lampsim serve: %s\n", error->message);
+        rc = 2;
+    }
+    remove_file(s.lamp.state_dir, URL_FILE);
+    remove_file(s.lamp.state_dir, TOKEN_FILE);
+done:
+    event_hub_free(sv.hub);
+    fleet_setup_clear(&s);
+    g_free(o.web);
+    return rc;
+}
