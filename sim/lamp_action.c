@@ -171,19 +171,17 @@ static bool parse_env(const cJSON *o, struct lamp_action *a, GError **error)
     if (!a->set_lux && !a->set_occupied && !a->set_temp && !motion_given)
         return bad(error, "body: give at least one of daylight_lux, occupied, ambient_temp_c, motion");
     if (a->set_lux) {
+        g_autoptr(GError) why = NULL;
         env.daylight_lux = a->lux;
-        if (!machine_light_env_valid(&env, error)) {
-            g_prefix_error(error, "daylight_lux: ");
-            return false;
-        }
+        if (!machine_light_env_valid(&env, &why))
+            return bad(error, "daylight_lux: %s", why->message);
     }
     if (a->set_temp) {
+        g_autoptr(GError) why = NULL;
         env = MACHINE_LIGHT_ENV_DEFAULT;
         env.ambient_temp_c = a->temp_c;
-        if (!machine_light_env_valid(&env, error)) {
-            g_prefix_error(error, "ambient_temp_c: ");
-            return false;
-        }
+        if (!machine_light_env_valid(&env, &why))
+            return bad(error, "ambient_temp_c: %s", why->message);
     }
     return true;
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(lampsim-error-quark, sim_error)
 
 static const struct {
     const char *name;
