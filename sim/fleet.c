@@ -7,12 +7,14 @@ struct fleet {
     struct workers *ws;
     struct lamp **lamps;
     guint count;
+    struct shard shard; /* which lamps of the whole fleet lamps[] are */
 };
 
 struct fleet *fleet_new(unsigned threads, GError **error)
 {
     struct fleet *f = g_new0(struct fleet, 1);
 
+    f->shard = (struct shard){ .index = 0, .count = 1 };
     f->ws = workers_new(threads, error);
     if (!f->ws) {
         g_free(f);
@@ -46,18 +48,19 @@ static void boot_on_worker(struct worker *w, gpointer data)
     struct fleet *f = job->f;
 
     FOR_WORKER_LAMPS(f, w, i) {
-        g_autofree char *dir = fleet_lamp_dir(job->state_dir, i);
+        guint number = shard_lamp_number(&f->shard, i); /* in the whole fleet */
+        g_autofree char *dir = fleet_lamp_dir(job->state_dir, number);
         struct lamp_config cfg = *job->cfg;
         GError *error = NULL;
 
         cfg.state_dir = dir;
-        cfg.seed = job->seed + i;
+        cfg.seed = job->seed + number;
         cfg.core = worker_core(w, &error);
         f->lamps[i] = cfg.core ? lamp_new(&cfg, &error) : NULL;
         if (!f->lamps[i]) {
             g_mutex_lock(&job->lock);
             if (!job->error)
-                job->error = g_error_new(error->domain, error->code, "lamp %u: %s", i,
+                job->error = g_error_new(error->domain, error->code, "lamp %u: %s", number,
                                          error->message);
             g_mutex_unlock(&job->lock);
             g_error_free(error);
@@ -71,15 +74,17 @@ static void boot_on_worker(struct worker *w, gpointer data)
 }
 
 bool fleet_boot(struct fleet *f, const struct lamp_config *cfg, const char *state_dir,
-                guint count, uint64_t seed, lamp_line_fn fn, gpointer user_data,
-                GError **error)
+                const struct shard *shard, guint fleet_size, uint64_t seed, lamp_line_fn fn,
+                gpointer user_data, GError **error)
 {
     struct boot_job job = { .f = f, .cfg = cfg, .state_dir = state_dir, .seed = seed,
                             .fn = fn, .user_data = user_data };
 
     g_return_val_if_fail(f->lamps == NULL, false);
-    f->count = count;
-    f->lamps = g_new0(struct lamp *, count);
+    if (shard)
+        f->shard = *shard;
+    f->count = shard_lamp_count(shard, fleet_size);
+    f->lamps = g_new0(struct lamp *, f->count);
     g_mutex_init(&job.lock);
     workers_call_all(f->ws, boot_on_worker, &job);
     g_mutex_clear(&job.lock);
@@ -196,7 +201,8 @@ static void free_on_worker(struct worker *w, gpointer data)
         if (!machine_sync(lamp_machine(lamp), &error)) {
             g_mutex_lock(&job->lock);
             if (!job->error)
-                job->error = g_error_new(error->domain, error->code, "saving lamp %u: %s", i,
+                job->error = g_error_new(error->domain, error->code, "saving lamp %u: %s",
+                                         shard_lamp_number(&job->f->shard, i),
                                          error->message);
             g_mutex_unlock(&job->lock);
             g_error_free(error);

@@ -7,6 +7,7 @@
 #define LAMPSIM_SIM_FLEET_H
 
 #include "lamp.h"
+#include "shard.h"
 #include "workers.h"
 
 struct fleet;
@@ -19,13 +20,16 @@ bool fleet_free_saving(struct fleet *f, GError **error);
 static inline void fleet_free(struct fleet *f) { fleet_free_saving(f, NULL); }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(fleet, fleet_free)
 
-/* Makes the lamps of state_dir/lamp-0000.. (count of them; lamp i seeded
- * with seed + i) on the workers, in parallel, each watched by fn, and
- * powers them on.  cfg is copied; its state_dir, seed and core are set
- * per lamp.  On failure the lamps made stay (fleet_free frees them). */
+/* Makes the lamps of shard (NULL: all) of a fleet of fleet_size in
+ * state_dir/lamp-NNNN (NNNN the lamp's number in the whole fleet; lamp i
+ * seeded with seed + i) on the workers, in parallel, each watched by fn,
+ * and powers them on.  The shard's lamps are this fleet's lamps 0 ..
+ * shard_lamp_count - 1 (fleet_lamp).  cfg is copied; its state_dir, seed
+ * and core are set per lamp.  On failure the lamps made stay (fleet_free
+ * frees them). */
 bool fleet_boot(struct fleet *f, const struct lamp_config *cfg, const char *state_dir,
-                guint count, uint64_t seed, lamp_line_fn fn, gpointer user_data,
-                GError **error);
+                const struct shard *shard, guint fleet_size, uint64_t seed, lamp_line_fn fn,
+                gpointer user_data, GError **error);
 
 guint fleet_count(const struct fleet *f);
 unsigned fleet_threads(const struct fleet *f);

@@ -19,6 +19,7 @@
 #include "medium.h"
 #include "bluez_exposure.h"
 #include "net_env.h"
+#include "shard.h"
 #include "state_lock.h"
 
 #include <stdio.h>
@@ -358,8 +359,11 @@ int cmd_fleet(int argc, char **argv)
     double idle_s = 10, timeout_s = 600;
     struct light_options room;
     struct machine_light_env light_env;
+    g_auto(shard_options) shard_opts = { 0 };
+    struct shard shard;
     GOptionEntry entries[] = {
-        { "count", 0, 0, G_OPTION_ARG_INT, &count, "Number of lamps (default 10)", "N" },
+        { "count", 0, 0, G_OPTION_ARG_INT, &count,
+          "Number of lamps (default 10); with --shard, of the whole fleet", "N" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
           "Worker threads the lamps run on (default: one per core this process may use); "
           "lamp i runs on thread i mod N", "N" },
@@ -446,10 +450,14 @@ int cmd_fleet(int argc, char **argv)
     light_options_init(&room);
     g_option_context_add_main_entries(ctx, entries, NULL);
     light_options_add(ctx, &room, true);
+    shard_options_add(ctx, &shard_opts);
     g_option_context_set_description(ctx,
         "Prints a report (one 'key: value' a line) on standard output; progress\n"
         "goes to standard error. Exit status: 0 booted and measured, 1 timeout,\n"
-        "2 bad arguments or an unusable lamp.\n");
+        "2 bad arguments or an unusable lamp.\n"
+        "Environment: " SHARD_INDEX_ENV " (set in each pod of a Kubernetes Indexed\n"
+        "Job) and " SHARD_COUNT_ENV " (the shard count, unless --shards) choose the\n"
+        "shard when --shard is not given (docs/scale.md).\n");
     if (!g_option_context_parse(ctx, &argc, &argv, &error))
         return usage_error("fleet", error->message);
     if (argc > 1)
@@ -458,6 +466,8 @@ int cmd_fleet(int argc, char **argv)
         return usage_error("fleet", "--state-dir DIR is required");
     if (count < 1 || count > 100000)
         return usage_error("fleet", "--count must be between 1 and 100000");
+    if (!shard_options_resolve(&shard_opts, (guint)count, &shard, &error))
+        return usage_error(CMD_NAME, error->message);
     if (idle_s < 0 || timeout_s <= 0)
         return usage_error("fleet", "--idle and --timeout must be positive");
     if (threads < 0 || threads > 1024)
@@ -515,14 +525,15 @@ int cmd_fleet(int argc, char **argv)
     }
 
     /* One lock for the whole fleet: its lamps hold no descriptor each. */
-    if (!fleet_check_limits((guint)count, ap != NULL, &error) ||
+    if (!fleet_check_limits(shard_lamp_count(&shard, (guint)count), ap != NULL, &error) ||
         !lamp_state_dir_usable(state_dir, &error) ||
         !(fleet_lock = state_lock_fleet(state_dir, &error))) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
         return 2;
     }
     cpu0 = cpu_seconds();
-    if (!fleet_provision(&cfg, state_dir, (guint)count, (guint)provision_threads, &prov, &error)) {
+    if (!fleet_provision(&cfg, state_dir, &shard, (guint)count, (guint)provision_threads, &prov,
+                         &error)) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
         return 2;
     }
@@ -542,9 +553,9 @@ int cmd_fleet(int argc, char **argv)
     f.loop = loop;
     f.connecting_cpu = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_mutex_init(&f.lock);
-    f.count = (guint)count;
+    f.count = shard_lamp_count(&shard, (guint)count);
     if (!threads)
-        threads = (int)MIN(workers_default_count(), (unsigned)count);
+        threads = (int)MIN(workers_default_count(), f.count);
     f.fleet = fleet_new((unsigned)threads, &error);
     if (!f.fleet) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
@@ -554,7 +565,7 @@ int cmd_fleet(int argc, char **argv)
     maps_before = map_count();
     cpu0 = cpu_seconds();
     f.boot_started_us = g_get_monotonic_time();
-    if (!fleet_boot(f.fleet, &cfg, state_dir, f.count, seed, on_line, &f, &error)) {
+    if (!fleet_boot(f.fleet, &cfg, state_dir, &shard, (guint)count, seed, on_line, &f, &error)) {
         fprintf(stderr, "lampsim fleet: %s\n", error->message);
         f.exit_code = 2;
         goto out;
@@ -614,6 +625,10 @@ int cmd_fleet(int argc, char **argv)
     idle_insns = idle1.instructions - idle_insns;
     idle_slice_ns = idle1.slice_ns - idle_slice_ns;
 
+    if (shard.sharded) {
+        printf("shard: %u/%u\n", shard.index, shard.count);
+        printf("fleet_lamps: %d\n", count);
+    }
     printf("lamps: %u\n", f.count);
     printf("threads: %u\n", fleet_threads(f.fleet));
     printf("boot_wall_s: %.3f\n", boot_wall);
