@@ -72,8 +72,8 @@ static bool device_ca_serial_base(const char *fleet_dir, uint64_t *out, GError *
     gsize len, digest_len = sizeof(digest);
 
     if (!g_file_get_contents(path, &pem, &len, error)) {
-        g_prefix_error(error, "the serials of a sharded fleet follow from its device CA "
-                       "certificate (or --seed): ");
+        g_prefix_error(error, "the serial of a new lamp of a sharded fleet follows from the "
+                       "fleet's device CA certificate (or --seed); give the fleet with --fleet: ");
         return false;
     }
     g_checksum_update(sha, (const guchar *)pem, (gssize)len);
@@ -94,11 +94,10 @@ bool fleet_provision(const struct lamp_config *cfg, const char *state_dir,
     struct lamp_config lamp_cfg = *cfg;
     bool by_number = cfg->seeded || (shard && shard->sharded);
     uint64_t serial_base = cfg->seed;
+    bool need_base = by_number && !cfg->seeded; /* read when a lamp is new */
     gint64 t0;
     bool ok = true;
 
-    if (by_number && !cfg->seeded && !device_ca_serial_base(cfg->fleet_dir, &serial_base, error))
-        return false;
     for (guint j = 0; j < shard_lamp_count(shard, fleet_size); j++) {
         guint i = shard_lamp_number(shard, j);
         g_autofree char *dir = fleet_lamp_dir(state_dir, i);
@@ -107,6 +106,12 @@ bool fleet_provision(const struct lamp_config *cfg, const char *state_dir,
 
         if (g_file_test(store, G_FILE_TEST_EXISTS))
             continue;
+        if (need_base && !device_ca_serial_base(cfg->fleet_dir, &serial_base, error)) {
+            g_prefix_error(error, "%s holds no lamp yet: ", dir);
+            ok = false;
+            break;
+        }
+        need_base = false;
         serial = g_malloc(PROVISION_SERIAL_SIZE);
         lamp_cfg.seeded = by_number;
         lamp_cfg.seed = serial_base + i;
