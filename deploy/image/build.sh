@@ -114,7 +114,9 @@ install -D -m 755 "$build/sim/lampsim" "$layer/usr/local/bin/lampsim"
 install -D -m 755 "$here/lampsim-shard.sh" "$layer/usr/local/bin/lampsim-shard"
 install -D -m 644 "$build/firmware/bootloader.bin" "$layer/usr/share/lampsim/firmware/bootloader.bin"
 install -D -m 644 "$build/firmware/app.img" "$layer/usr/share/lampsim/firmware/app.img"
-install -d -m 755 "$layer/etc/lampsim" "$layer/var/lib/lampsim"
+# /var/lib/lampsim as /tmp: the pods run as an unprivileged user (deploy/k8s)
+install -d -m 755 "$layer/etc/lampsim"
+install -d -m 1777 "$layer/var/lib/lampsim"
 step "checking that lampsim finds its libraries" bash -c \
     "cp '$layer/usr/local/bin/lampsim' '$cache/rootfs/tmp/lampsim' &&
      chroot '$cache/rootfs' /tmp/lampsim --help >/dev/null; s=\$?; rm -f '$cache/rootfs/tmp/lampsim'; exit \$s"

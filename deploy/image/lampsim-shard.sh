@@ -33,8 +33,11 @@ if [ -d "$fleet" ] && [ ! -w "$fleet" ]; then
     copy=${LAMPSIM_FLEET_COPY:-/var/lib/lampsim/fleet}
     rm -rf "$copy"
     mkdir -p "$copy"
-    cp -L "$fleet"/* "$copy"/
-    chmod 600 "$copy"/*.key 2>/dev/null || true
+    files=("$fleet"/*) # a Secret's files (its ..data links left out)
+    if [ -e "${files[0]}" ]; then
+        cp -L "${files[@]}" "$copy"/
+        chmod 600 "$copy"/*.key 2>/dev/null || true
+    fi
     fleet=$copy
 fi
 args=(fleet --count "$LAMPSIM_FLEET_SIZE" --state-dir "$state" --fleet "$fleet"
