@@ -17,6 +17,7 @@ struct fleet {
     lamp_line_fn fn;
     gpointer user_data;
     guint live;                /* lamps not removed */
+    struct shard shard;        /* which lamps of the whole fleet these are */
 };
 
 struct fleet *fleet_new(unsigned threads, GError **error)
@@ -28,6 +29,7 @@ struct fleet *fleet_new(unsigned threads, GError **error)
         g_free(f);
         return NULL;
     }
+    f->shard = (struct shard){ .index = 0, .count = 1 };
     f->lamps = g_ptr_array_new();
     f->by_serial = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return f;
@@ -89,19 +91,20 @@ static void boot_on_worker(struct worker *w, gpointer data)
     struct fleet *f = job->f;
 
     FOR_WORKER_LAMPS_IN(f, w, i, job->from, job->to) {
-        g_autofree char *dir = fleet_lamp_dir(f->state_dir, i);
+        guint number = shard_lamp_number(&f->shard, i); /* in the whole fleet */
+        g_autofree char *dir = fleet_lamp_dir(f->state_dir, number);
         struct lamp_config cfg = *f->cfg;
         GError *error = NULL;
         struct lamp *lamp;
 
         cfg.state_dir = dir;
-        cfg.seed = f->seed + i;
+        cfg.seed = f->seed + number;
         cfg.core = worker_core(w, &error);
         lamp = cfg.core ? lamp_new(&cfg, &error) : NULL;
         if (!lamp) {
             g_mutex_lock(&job->lock);
             if (!job->error)
-                job->error = g_error_new(error->domain, error->code, "lamp %u: %s", i,
+                job->error = g_error_new(error->domain, error->code, "lamp %u: %s", number,
                                          error->message);
             g_mutex_unlock(&job->lock);
             g_error_free(error);
@@ -142,8 +145,8 @@ static bool boot_range(struct fleet *f, guint from, guint to, GError **error)
 }
 
 bool fleet_boot(struct fleet *f, const struct lamp_config *cfg, const char *state_dir,
-                guint count, uint64_t seed, lamp_line_fn fn, gpointer user_data,
-                GError **error)
+                const struct shard *shard, guint fleet_size, uint64_t seed, lamp_line_fn fn,
+                gpointer user_data, GError **error)
 {
     g_return_val_if_fail(f->lamps->len == 0 && f->cfg == NULL, false);
     f->cfg = cfg;
@@ -151,16 +154,21 @@ bool fleet_boot(struct fleet *f, const struct lamp_config *cfg, const char *stat
     f->seed = seed;
     f->fn = fn;
     f->user_data = user_data;
-    return boot_range(f, 0, count, error);
+    if (shard)
+        f->shard = *shard;
+    return boot_range(f, 0, shard_lamp_count(shard, fleet_size), error);
 }
 
 bool fleet_add(struct fleet *f, guint n, guint provision_threads, guint *first, GError **error)
 {
     guint from = f->lamps->len;
+    /* the whole fleet's size that gives this shard from + n lamps */
+    guint fleet_size = shard_lamp_number(&f->shard, from + n - 1) + 1;
     struct fleet_provision_report rep;
 
-    g_return_val_if_fail(f->cfg != NULL, false);
-    if (!fleet_provision(f->cfg, f->state_dir, from + n, provision_threads, &rep, error))
+    g_return_val_if_fail(f->cfg != NULL && n > 0, false);
+    if (!fleet_provision(f->cfg, f->state_dir, &f->shard, fleet_size, provision_threads, &rep,
+                         error))
         return false;
     *first = from;
     return boot_range(f, from, from + n, error);

@@ -8,6 +8,7 @@
 
 #include "event_hub.h"
 #include "lamp.h"
+#include "shard.h"
 #include "twin_table.h"
 #include "workers.h"
 
@@ -26,14 +27,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(fleet, fleet_free)
  * before fleet_boot. */
 void fleet_keep_twin(struct fleet *f, guint period_ms, struct event_hub *hub);
 
-/* Makes the lamps of state_dir/lamp-0000.. (count of them; lamp i seeded
- * with seed + i) on the workers, in parallel, each watched by fn, and
- * powers them on.  cfg is copied; its state_dir, seed and core are set
- * per lamp, and must live as long as the fleet (fleet_add uses it).  On
- * failure the lamps made stay (fleet_free frees them). */
+/* Makes the lamps of shard (NULL: all) of a fleet of fleet_size in
+ * state_dir/lamp-NNNN (NNNN the lamp's number in the whole fleet; lamp i
+ * seeded with seed + i) on the workers, in parallel, each watched by fn,
+ * and powers them on.  The shard's lamps are this fleet's lamps 0 ..
+ * shard_lamp_count - 1 (fleet_lamp).  cfg is copied; its state_dir, seed
+ * and core are set per lamp; the fleet keeps cfg for fleet_add, so it
+ * must live as long as the fleet.  On failure the lamps made stay
+ * (fleet_free frees them). */
 bool fleet_boot(struct fleet *f, const struct lamp_config *cfg, const char *state_dir,
-                guint count, uint64_t seed, lamp_line_fn fn, gpointer user_data,
-                GError **error);
+                const struct shard *shard, guint fleet_size, uint64_t seed, lamp_line_fn fn,
+                gpointer user_data, GError **error);
 
 /* Provisions and boots n more lamps (indices fleet_count.. on, *first the
  * first of them) the way fleet_boot made the others; blocks until they

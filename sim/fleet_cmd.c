@@ -496,7 +496,8 @@ static bool connect_phase(struct measure *f, const struct fleet_setup *s,
 
 /* Lets the fleet idle for --idle seconds and reports what booting and
  * idling cost. */
-static void idle_phase(struct measure *f, const struct bench_options *b, const struct boot_cost *c)
+static void idle_phase(struct measure *f, const struct fleet_setup *s, const struct bench_options *b,
+                       const struct boot_cost *c)
 {
     struct fleet_totals idle0, idle1;
     double idle_s = b->idle_s, cpu2;
@@ -512,6 +513,10 @@ static void idle_phase(struct measure *f, const struct bench_options *b, const s
     idle_insns = idle1.instructions - idle0.instructions;
     idle_slice_ns = idle1.slice_ns - idle0.slice_ns;
 
+    if (s->fleet.shard.sharded) {
+        printf("shard: %u/%u\n", s->fleet.shard.index, s->fleet.shard.count);
+        printf("fleet_lamps: %d\n", s->fleet.count);
+    }
     printf("lamps: %u\n", f->count);
     printf("threads: %u\n", fleet_threads(f->fleet));
     printf("boot_wall_s: %.3f\n", c->wall_s);
@@ -615,7 +620,7 @@ static void measure_fleet(struct measure *f, struct fleet_setup *s, const struct
     if (!boot_phase(f, s, b, &shown, &cost) ||
         (s->fleet.ap && !connect_phase(f, s, b, &cost, &connect)))
         goto out;
-    idle_phase(f, b, &cost);
+    idle_phase(f, s, b, &cost);
     if (s->fleet.ap)
         report_connect(f, &connect);
     if ((b->reconnect && !reconnect_phases(f, b)) || (b->drop && !drop_phase(f, b)))
@@ -642,7 +647,10 @@ int cmd_fleet(int argc, char **argv)
         "Prints a report (one 'key: value' a line) on standard output; progress\n"
         "goes to standard error. Exit status: 0 booted and measured, 1 timeout,\n"
         "2 bad arguments or an unusable lamp. `lampsim serve` keeps a fleet\n"
-        "running as a service instead.\n");
+        "running as a service instead.\n"
+        "Environment: " SHARD_INDEX_ENV " (set in each pod of a Kubernetes Indexed\n"
+        "Job) and " SHARD_COUNT_ENV " (the shard count, unless --shards) choose the\n"
+        "shard when --shard is not given (docs/scale.md).\n");
     if (!g_option_context_parse(ctx, &argc, &argv, &error))
         f.exit_code = usage_error(CMD_NAME, error->message);
     else if (argc > 1)
@@ -665,7 +673,7 @@ int cmd_fleet(int argc, char **argv)
 
     f.connecting_cpu = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_mutex_init(&f.lock);
-    f.count = (guint)s.fleet.count;
+    f.count = s.fleet.lamps;
     measure_fleet(&f, &s, &b);
     g_clear_error(&error);
     if (f.fleet && !fleet_free_saving(f.fleet, &error) && f.exit_code == 0) {

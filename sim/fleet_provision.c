@@ -4,6 +4,7 @@
 #include "provision.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define PROGRESS_INTERVAL_US G_USEC_PER_SEC
 #define FAILURES_SHOWN 20
@@ -56,8 +57,34 @@ static bool unused_serial(const struct lamp_config *cfg, struct factory_registry
     }
 }
 
-bool fleet_provision(const struct lamp_config *cfg, const char *state_dir, guint count,
-                     guint threads, struct fleet_provision_report *out, GError **error)
+/* A sharded fleet's lamp i takes the serial seed BASE + i would give
+ * (provision_default_serial), with BASE from --seed or else from the
+ * fleet's device CA certificate: shards in separate processes, on one
+ * machine or on many, give every lamp of the fleet its own serial
+ * without asking one another or a registry, and two fleets do not draw
+ * from the same sequence. */
+static bool device_ca_serial_base(const char *fleet_dir, uint64_t *out, GError **error)
+{
+    g_autofree char *path = g_build_filename(fleet_dir, FLEET_DEVICE_CA_CERT, NULL);
+    g_autofree char *pem = NULL;
+    g_autoptr(GChecksum) sha = g_checksum_new(G_CHECKSUM_SHA256);
+    guint8 digest[32];
+    gsize len, digest_len = sizeof(digest);
+
+    if (!g_file_get_contents(path, &pem, &len, error)) {
+        g_prefix_error(error, "the serial of a new lamp of a sharded fleet follows from the "
+                       "fleet's device CA certificate (or --seed); give the fleet with --fleet: ");
+        return false;
+    }
+    g_checksum_update(sha, (const guchar *)pem, (gssize)len);
+    g_checksum_get_digest(sha, digest, &digest_len);
+    memcpy(out, digest, sizeof(*out));
+    return true;
+}
+
+bool fleet_provision(const struct lamp_config *cfg, const char *state_dir,
+                     const struct shard *shard, guint fleet_size, guint threads,
+                     struct fleet_provision_report *out, GError **error)
 {
     g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) serials = g_ptr_array_new_with_free_func(g_free);
@@ -65,19 +92,30 @@ bool fleet_provision(const struct lamp_config *cfg, const char *state_dir, guint
     struct factory_registry *reg = NULL;
     struct progress_line line = { 0 };
     struct lamp_config lamp_cfg = *cfg;
+    bool by_number = cfg->seeded || (shard && shard->sharded);
+    uint64_t serial_base = cfg->seed;
+    bool need_base = by_number && !cfg->seeded; /* read when a lamp is new */
     gint64 t0;
     bool ok = true;
 
-    for (guint i = 0; i < count; i++) {
+    for (guint j = 0; j < shard_lamp_count(shard, fleet_size); j++) {
+        guint i = shard_lamp_number(shard, j);
         g_autofree char *dir = fleet_lamp_dir(state_dir, i);
         g_autofree char *store = g_build_filename(dir, "lamp.img", NULL);
         char *serial;
 
         if (g_file_test(store, G_FILE_TEST_EXISTS))
             continue;
+        if (need_base && !device_ca_serial_base(cfg->fleet_dir, &serial_base, error)) {
+            g_prefix_error(error, "%s holds no lamp yet: ", dir);
+            ok = false;
+            break;
+        }
+        need_base = false;
         serial = g_malloc(PROVISION_SERIAL_SIZE);
-        lamp_cfg.seed = cfg->seed + i;
-        if (cfg->seeded)
+        lamp_cfg.seeded = by_number;
+        lamp_cfg.seed = serial_base + i;
+        if (by_number)
             provision_default_serial(&lamp_cfg, serial);
         else if (!reg && !(reg = factory_registry_open(cfg->fleet_dir, false, error)))
             ok = false;

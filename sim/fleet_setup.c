@@ -47,14 +47,14 @@ bool fleet_setup_prepare(struct fleet_setup *s, GError **error)
     double cpu0;
 
     /* One lock for the whole fleet: its lamps hold no descriptor each. */
-    if (!fleet_check_limits((guint)MAX(s->fleet.count, 1), s->fleet.ap != NULL, error) ||
+    if (!fleet_check_limits(MAX(s->fleet.lamps, 1u), s->fleet.ap != NULL, error) ||
         !lamp_state_dir_usable(s->lamp.state_dir, error) ||
         !(s->lock = state_lock_fleet(s->lamp.state_dir, error)))
         return false;
     if (s->lamp.ble_socket && !ble_medium_listen(s->medium, s->lamp.ble_socket, error))
         return false;
     cpu0 = fleet_setup_cpu_seconds();
-    if (!fleet_provision(&s->cfg, s->lamp.state_dir, (guint)s->fleet.count,
+    if (!fleet_provision(&s->cfg, s->lamp.state_dir, &s->fleet.shard, (guint)s->fleet.count,
                          (guint)s->fleet.provision_threads, &s->prov, error))
         return false;
     s->provision_cpu_s = fleet_setup_cpu_seconds() - cpu0;
@@ -70,8 +70,8 @@ struct fleet *fleet_setup_start(struct fleet_setup *s, guint twin_ms, struct eve
         return NULL;
     if (twin_ms)
         fleet_keep_twin(f, twin_ms, hub);
-    if (!fleet_boot(f, &s->cfg, s->lamp.state_dir, (guint)s->fleet.count, s->cfg.seed, fn,
-                    user_data, error)) {
+    if (!fleet_boot(f, &s->cfg, s->lamp.state_dir, &s->fleet.shard, (guint)s->fleet.count,
+                    s->cfg.seed, fn, user_data, error)) {
         fleet_free(f);
         return NULL;
     }

@@ -163,8 +163,10 @@ void fleet_options_add(GOptionContext *ctx, struct fleet_options *o, enum sim_cm
 {
     GOptionEntry entries[] = {
         { "count", 0, 0, G_OPTION_ARG_INT, &o->count,
-          kind == SIM_CMD_SERVE ? "Lamps to start with (default 10; POST /api/lamps adds more)"
-                                : "Number of lamps (default 10)", "N" },
+          kind == SIM_CMD_SERVE
+              ? "Lamps to start with (default 10; POST /api/lamps adds more); with --shard, of "
+                "the whole fleet"
+              : "Number of lamps (default 10); with --shard, of the whole fleet", "N" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
           "Worker threads the lamps run on (default: one per core this process may use); "
           "lamp i runs on thread i mod N", "N" },
@@ -186,6 +188,7 @@ void fleet_options_add(GOptionContext *ctx, struct fleet_options *o, enum sim_cm
 
     o->kind = kind;
     g_option_context_add_main_entries(ctx, entries, NULL);
+    shard_options_add(ctx, &o->shard_opts);
 }
 
 bool fleet_options_check(struct fleet_options *o, struct lamp_config *cfg, struct net_env *env,
@@ -196,6 +199,11 @@ bool fleet_options_check(struct fleet_options *o, struct lamp_config *cfg, struc
     if (o->count < least || o->count > 100000)
         return fail(error, least ? "--count must be between 1 and 100000"
                                  : "--count must be between 0 and 100000");
+    if (o->count > 0 && !shard_options_resolve(&o->shard_opts, (guint)o->count, &o->shard, error))
+        return false;
+    if (o->count == 0)
+        o->shard = (struct shard){ .index = 0, .count = 1 };
+    o->lamps = shard_lamp_count(&o->shard, (guint)o->count);
     if (o->threads < 0 || o->threads > 1024)
         return fail(error, "--threads must be between 1 and 1024");
     if (o->provision_threads < 0 || o->provision_threads > 1024)
@@ -213,11 +221,12 @@ void fleet_options_clear(struct fleet_options *o)
 {
     g_free(o->ap);
     o->ap = NULL;
+    shard_options_clear(&o->shard_opts);
 }
 
 unsigned fleet_options_threads(const struct fleet_options *o)
 {
     if (o->threads)
         return (unsigned)o->threads;
-    return MAX(1u, MIN(workers_default_count(), (unsigned)MAX(o->count, 1)));
+    return MAX(1u, MIN(workers_default_count(), MAX(o->lamps, 1u)));
 }

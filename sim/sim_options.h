@@ -9,6 +9,7 @@
 
 #include "lamp.h"
 #include "light_options.h"
+#include "shard.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -29,7 +30,11 @@ struct fleet_options {
     int count, threads, provision_threads;
     char *ap;             /* SSID:PASSPHRASE */
     gboolean console_log;
+    struct shard_options shard_opts;
     enum sim_cmd_kind kind; /* set by fleet_options_add */
+    /* set by fleet_options_check */
+    struct shard shard;   /* the part of the fleet this process runs */
+    guint lamps;          /* this shard's lamps of the --count */
 };
 
 void lamp_options_init(struct lamp_options *o);
@@ -43,7 +48,8 @@ void lamp_options_clear(struct lamp_options *o);
 
 void fleet_options_init(struct fleet_options *o);
 void fleet_options_add(GOptionContext *ctx, struct fleet_options *o, enum sim_cmd_kind kind);
-/* Checks them; with --ap, the access point goes into env and cfg->net_env;
+/* Checks them (and the shard: --shard, --shards or the environment,
+ * shard.h); with --ap, the access point goes into env and cfg->net_env;
  * --console-log into cfg. */
 bool fleet_options_check(struct fleet_options *o, struct lamp_config *cfg, struct net_env *env,
                          GError **error);

@@ -25,6 +25,11 @@ packages=(
     # BlueZ tests (tests/bluez): a Debian 12 guest booted with qemu, its
     # root filesystem made by debootstrap and mkfs.ext4 -d
     qemu-system-x86 debootstrap e2fsprogs
+    # deploy/ (tests shards_podman, k8s_manifests): the shard image built
+    # with debootstrap and run by podman with runc (crun refuses a host
+    # whose cgroups are the hybrid v1/v2 layout); the manifests checked
+    # against the API's schema as the Kubernetes Python client models it
+    podman runc python3-kubernetes python3-yaml
 )
 
 if [ "$(id -u)" -ne 0 ]; then

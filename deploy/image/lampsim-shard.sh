@@ -1,0 +1,51 @@
+#!/bin/bash
+# The entrypoint of the lampsim image (deploy/image/build.sh): one shard
+# of a fleet, `lampsim fleet` configured by the environment that
+# deploy/k8s/ gives each pod (docs/scale.md#the-pods-environment).
+# lampsim itself picks the shard from JOB_COMPLETION_INDEX and
+# LAMPSIM_SHARDS and checks them (sim/shard.h).
+#
+#   LAMPSIM_FLEET_SIZE    lamps in the whole fleet, all shards (required)
+#   LAMPSIM_STATE_DIR     this shard's lamp state (default /var/lib/lampsim/lamps)
+#   LAMPSIM_AP            SSID:PASSPHRASE the lamps join, then connect to their cloud
+#   LAMPSIM_IDLE          seconds to run once booted and connected (default 3600)
+#   LAMPSIM_THREADS       worker threads (default: one per CPU the pod may use)
+#   LAMPSIM_FLEET_DIR     a lamp missing from the state is provisioned from
+#                         this fleet (default /etc/lampsim/fleet); copied
+#                         to LAMPSIM_FLEET_COPY first when read-only (a
+#                         Secret), since provisioning writes its registry
+#   LAMPSIM_FIRMWARE_DIR  bootloader.bin and app.img signed by that fleet
+#                         (default /usr/share/lampsim/firmware, signed by
+#                         the development fleet of the build)
+#   LAMPSIM_CLOUD         HOST:PORT provisioned into such new lamps
+#   LAMPSIM               the lampsim program (default: lampsim on PATH)
+# Arguments are passed on to lampsim fleet (e.g. --timeout 1200).
+set -euo pipefail
+
+if [ -z "${LAMPSIM_FLEET_SIZE:-}" ]; then
+    echo "lampsim-shard: LAMPSIM_FLEET_SIZE is not set: give the number of lamps in the" \
+        "whole fleet (the ConfigMap of deploy/k8s)" >&2
+    exit 2
+fi
+state=${LAMPSIM_STATE_DIR:-/var/lib/lampsim/lamps}
+fleet=${LAMPSIM_FLEET_DIR:-/etc/lampsim/fleet}
+if [ -d "$fleet" ] && [ ! -w "$fleet" ]; then
+    copy=${LAMPSIM_FLEET_COPY:-/var/lib/lampsim/fleet}
+    rm -rf "$copy"
+    mkdir -p "$copy"
+    files=("$fleet"/*) # a Secret's files (its ..data links left out)
+    if [ -e "${files[0]}" ]; then
+        cp -L "${files[@]}" "$copy"/
+        chmod 600 "$copy"/*.key 2>/dev/null || true
+    fi
+    fleet=$copy
+fi
+args=(fleet --count "$LAMPSIM_FLEET_SIZE" --state-dir "$state" --fleet "$fleet"
+      --firmware-dir "${LAMPSIM_FIRMWARE_DIR:-/usr/share/lampsim/firmware}"
+      --idle "${LAMPSIM_IDLE:-3600}")
+[ -n "${LAMPSIM_AP:-}" ] && args+=(--ap "$LAMPSIM_AP")
+[ -n "${LAMPSIM_CLOUD:-}" ] && args+=(--cloud "$LAMPSIM_CLOUD")
+[ -n "${LAMPSIM_THREADS:-}" ] && args+=(--threads "$LAMPSIM_THREADS")
+echo "lampsim-shard: shard ${JOB_COMPLETION_INDEX:-(none)} of ${LAMPSIM_SHARDS:-(unset)}:" \
+    "${LAMPSIM:-lampsim} ${args[*]} $*" >&2
+exec "${LAMPSIM:-lampsim}" "${args[@]}" "$@"
