@@ -181,6 +181,7 @@ static void lockup(struct machine *m, const char *why, uint32_t pc)
     machine_log(m, MACHINE_LOG_GUEST_ERROR,
                 "core lockup at pc 0x%08x: %s; resetting (reset on lockup)", pc, why);
     m->in_lockup = true;
+    machine_note_change(m);
     machine_request_reset(m, MACHINE_RESET_LOCKUP);
 }
 
@@ -430,6 +431,7 @@ void exc_raise_fault(struct machine *m, int exc, uint32_t cfsr_bits,
     int target;
 
     m->stats.faults_taken++;
+    machine_note_change(m);
     m->cfsr |= cfsr_bits;
     if (cfsr_bits & CFSR_MMARVALID)
         m->mmfar = addr;

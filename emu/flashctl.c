@@ -153,6 +153,7 @@ static void fc_command(struct flashctl *fc, uint32_t cmd)
     }
 
     fc->opcount++;
+    machine_note_change(fc->m);
     torn = fc->cut_at == fc->opcount && fc->cut_torn;
     if (cmd == FLASHCTL_CMD_OTPPROG) {
         uint32_t old;

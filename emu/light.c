@@ -731,6 +731,7 @@ static void light_write(void *opaque, uint32_t offset, uint32_t value, unsigned 
 
     advance(l, now);
     l->deadline_dirty = true;
+    machine_note_change(l->m);
     switch (offset) {
     case LIGHT_REG_CTRL:
         if ((value ^ l->ctrl) & LIGHT_CTRL_EN)
@@ -929,6 +930,7 @@ bool machine_light_set_env(struct machine *m, const struct machine_light_env *en
 
     if (!machine_light_env_valid(env, error))
         return false;
+    machine_note_change(m);
     machine_log(m, MACHINE_LOG_INFO, "light: room: daylight %.0f lx, %s, %.1f degC",
                 env->daylight_lux, env->occupied ? "occupied" : "empty", env->ambient_temp_c);
     if (!powered(m)) {
@@ -983,6 +985,7 @@ void machine_light_set_sensor_fault(struct machine *m, enum machine_light_sensor
     uint64_t now = machine_now_ns(m);
     enum machine_light_fault was = l->fault[sensor];
 
+    machine_note_change(m);
     if (was == fault)
         return;
     machine_log(m, MACHINE_LOG_INFO, "light: %s sensor fault: %s", machine_light_sensor_name(sensor),

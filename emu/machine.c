@@ -393,10 +393,28 @@ static void do_reset(struct machine *m, uint32_t cause)
     m->stats.resets++;
     m->icount += RESET_CYCLES;
     m->state = MACHINE_RUNNABLE;
+    machine_note_change(m);
     if (m->cfg.log_mask & MACHINE_LOG_INFO)
         machine_log(m, MACHINE_LOG_INFO, "reset (cause 0x%x), pc 0x%08x sp 0x%08x", cause, pc, sp);
     if (m->cfg.hooks.reset)
         m->cfg.hooks.reset(m->cfg.hooks.user, cause);
+}
+
+void machine_set_change_notify(struct machine *m, machine_change_fn fn, void *data)
+{
+    m->change_fn = fn;
+    m->change_data = data;
+    m->change_pending = false;
+}
+
+void machine_change_seen(struct machine *m) { m->change_pending = false; }
+
+void machine_note_change(struct machine *m)
+{
+    if (m->change_fn && !m->change_pending) {
+        m->change_pending = true;
+        m->change_fn(m->change_data);
+    }
 }
 
 void machine_power_on(struct machine *m)
@@ -417,6 +435,7 @@ void machine_power_off(struct machine *m, const char *why)
 {
     m->powered = false;
     m->state = MACHINE_OFF;
+    machine_note_change(m);
     for (guint i = 0; i < m->timers->len; i++)
         ((struct machine_timer *)g_ptr_array_index(m->timers, i))->armed = false;
     m->deadline_valid = false;

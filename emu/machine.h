@@ -240,6 +240,21 @@ struct machine_fw_status {
     uint64_t online_latency_ns_sum, last_online_latency_ns; /* dial start to online, virtual */
 };
 void machine_get_fw_status(struct machine *m, struct machine_fw_status *out);
+
+/* Change notification, for a watcher that keeps a copy of what the lamp
+ * shows (sim/twin_table.c) without polling thousands of idle lamps: fn is
+ * called, on the thread running the machine, the first time something a
+ * watcher sees may have changed since machine_change_seen: a register the
+ * firmware tells its state through (SYSCTL), a light or sensor register
+ * or the room, a flash operation, a reset, power, a fault or lockup, the
+ * WiFi link.  Counters that move all the time (instructions, bytes, CPU,
+ * energy) notify nothing: a watcher reads them when it likes. */
+typedef void (*machine_change_fn)(void *data);
+void machine_set_change_notify(struct machine *m, machine_change_fn fn, void *data);
+/* The watcher read the machine: the next change notifies again. */
+void machine_change_seen(struct machine *m);
+/* Called by the models where such a change happens. */
+void machine_note_change(struct machine *m);
 /* Unmaps memory the lamp only read (erased flash), giving it back to the
  * host: for a lamp that has gone idle. */
 void machine_compact(struct machine *m);

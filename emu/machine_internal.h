@@ -227,6 +227,11 @@ struct machine {
     struct mpu_region mpu[MPU_REGIONS];
     bool mpu_dirty;             /* the TLB must be flushed before the next run */
 
+    /* change notification (machine_set_change_notify) */
+    machine_change_fn change_fn;
+    void *change_data;
+    bool change_pending;        /* notified, not yet seen */
+
     /* the TLB (tlb.c): the view its entries were filled for */
     bool tlb_privileged, tlb_bypassed;
     struct tlb_denial denial;

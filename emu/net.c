@@ -90,6 +90,7 @@ static void join_done(void *opaque)
     struct net *n = opaque;
 
     n->status &= ~NET_STATUS_JOINING;
+    machine_note_change(n->m);
     if (n->joinerr == NET_JOIN_OK) {
         n->status |= NET_STATUS_LINK;
         n->event |= NET_EV_JOINED;
@@ -378,6 +379,7 @@ static void run_command(struct net *n, uint32_t cmd)
         machine_timer_cancel(n->join_timer);
         drop_all(n, NET_SERR_LINK_LOST);
         n->status &= ~(NET_STATUS_LINK | NET_STATUS_JOINING);
+        machine_note_change(n->m);
         r = 0;
         break;
     case NET_CMD_RESOLVE: r = cmd_resolve(n); break;
@@ -583,6 +585,7 @@ void net_fault(void *opaque, enum machine_net_fault f, uint32_t arg)
         if (n->status & NET_STATUS_LINK) {
             drop_all(n, NET_SERR_LINK_LOST);
             n->status &= ~NET_STATUS_LINK;
+            machine_note_change(n->m);
             n->event |= NET_EV_LINK_LOST;
             net_update_irq(n);
         }

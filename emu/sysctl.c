@@ -66,6 +66,7 @@ static void sysctl_write(void *opaque, uint32_t offset, uint32_t value, unsigned
 {
     struct sysctl *s = opaque;
 
+    machine_note_change(s->m); /* the firmware tells its state here */
     switch (offset) {
     case SYSCTL_REG_RESETCAUSE:
         s->resetcause &= ~value;
