@@ -18,6 +18,8 @@ packages=(
     libssl-dev openssl libp11-kit-dev libsqlite3-dev liblua5.4-dev
     # reference cloud: the broker, its plugin headers, the client library
     mosquitto mosquitto-dev libmosquitto-dev libcjson-dev
+    # reference cloud: its HTTPS services (libsoup 3 on GIO, TLS from glib-networking)
+    libsoup-3.0-dev glib-networking
     # installer-app stand-in: HTTPS client
     libcurl4-openssl-dev
     # tests

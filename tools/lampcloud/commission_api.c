@@ -271,7 +271,7 @@ out:
 }
 
 int commission_api_handle(struct commission_api *api, const char *peer,
-                          const struct http1_request *req, char **json)
+                          const struct commission_request *req, char **json)
 {
     bool is_login = !strcmp(req->path, "/api/login");
     g_autofree char *installer = NULL;
@@ -297,7 +297,7 @@ int commission_api_handle(struct commission_api *api, const char *peer,
             return internal(json, "read the installers", error);
         }
     }
-    body = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
+    body = req->body ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
     if (!cJSON_IsObject(body))
         status = fail(json, 400, "the body must be a JSON object");
     else

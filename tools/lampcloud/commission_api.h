@@ -4,9 +4,17 @@
 #ifndef LAMPCLOUD_COMMISSION_API_H
 #define LAMPCLOUD_COMMISSION_API_H
 
-#include "http1.h"
+#include <stddef.h>
 
 #define COMMISSION_BODY_MAX 4096
+
+/* One request as received (commission_server.c). */
+struct commission_request {
+    const char *method, *path;
+    const char *authorization; /* the header's value, or NULL */
+    const char *body;          /* body_len bytes, not necessarily NUL terminated */
+    size_t body_len;
+};
 
 struct commission_api;
 /* registry: the fleet's registry.sqlite (lamps and installers). */
@@ -17,7 +25,7 @@ void commission_api_free(struct commission_api *api);
  * token) {"serial","n","flags","nonce","proof","ssid","passphrase"[,"proxy"]}:
  * "flags" is lamp info byte 1, which the proof covers. */
 int commission_api_handle(struct commission_api *api, const char *peer,
-                          const struct http1_request *req, char **json);
+                          const struct commission_request *req, char **json);
 /* {"error":"why"} */
 char *commission_api_error(const char *why);
 

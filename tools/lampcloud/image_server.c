@@ -1,67 +1,129 @@
-/* tools/lampcloud/image_server.c: update images over HTTPS.  TLS 1.2 or
- * later, the server certificate from the fleet's cloud CA, and a client
- * certificate from its device CA required: the client's CN must be a lamp
- * the registry holds as active (or the cloud's own "cloud:" clients).
- * HTTP/1.1 GET and HEAD of /NAME for files in the images directory, with
- * single byte ranges (Range: bytes=A- or A-B) answered 206, so a lamp
- * resumes an interrupted download.  One thread per connection: lamps are
- * slow readers and a fleet downloads at once.
+/* tools/lampcloud/image_server.c: update images over HTTPS, on SoupServer
+ * (https_service.c).  TLS 1.2 or later, the server certificate from the
+ * fleet's cloud CA, and a client certificate from its device CA required
+ * (a client without one, or with one from another CA, expired or not for
+ * client authentication, fails the handshake); its CN must be a lamp the
+ * registry holds as active (or one of the cloud's own "cloud:" clients),
+ * asked at every request.  GET and HEAD of /NAME for files in the images
+ * directory, with one byte range a request (Range: bytes=A-, A-B or -N)
+ * answered 206, so a lamp resumes an interrupted download; kept-alive
+ * connections.  An image is read once and served from memory until its
+ * file changes.
  *
  * --cut-after N (tests): a response without Range stops after N bytes of
  * body and the connection is closed, as a dropped link would. */
-#include "factory.h"
-#include "https_listener.h"
+#include "https_service.h"
 #include "registry_lookup.h"
 
+#include <glib/gstdio.h>
 #include <openssl/x509.h>
-#include <stdio.h>
 #include <string.h>
 
-#define REQUEST_MAX 8192
-
 struct image_server {
-    struct https_listener *listener;
+    struct https_service *svc;
     char *images, *registry;
     gint64 cut_after;
+    GHashTable *cache; /* name -> struct image *; the service's thread only */
 };
 
-static void respond_status(SSL *ssl, int code, const char *reason)
+/* An image as read, and the file it was read from. */
+struct image {
+    GBytes *data;
+    dev_t dev;
+    ino_t ino;
+    gint64 mtime_ns, size;
+};
+
+static void image_free(gpointer data)
 {
-    g_autofree char *body = g_strdup_printf("%d %s\n", code, reason);
-    g_autofree char *head = g_strdup_printf(
-        "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
-        "Connection: close\r\n\r\n%s", code, reason, strlen(body), body);
-    https_send_all(ssl, head, strlen(head));
+    struct image *im = data;
+
+    g_bytes_unref(im->data);
+    g_free(im);
 }
 
-/* "bytes=A-" or "bytes=A-B" against size; false if unsatisfiable or
- * malformed (multiple ranges are not offered). */
-static bool parse_range(const char *v, gint64 size, gint64 *start, gint64 *end)
-{
-    char *e;
-    gint64 a, b = size - 1;
+/* One response's log line, written when it is over. */
+struct transfer {
+    char *who, *path;
+    const char *method;
+    int status;
+    gint64 start, len, size; /* the body: bytes start..start+len-1 of size */
+    gint64 limit, sent;      /* limit < len: --cut-after */
+    bool cut;
+};
 
-    if (!g_str_has_prefix(v, "bytes="))
-        return false;
-    v += 6;
-    if (!g_ascii_isdigit(*v))
-        return false;
-    a = g_ascii_strtoll(v, &e, 10);
-    if (*e != '-')
-        return false;
-    e++;
-    if (*e && *e != '\r') {
-        if (!g_ascii_isdigit(*e))
-            return false;
-        b = g_ascii_strtoll(e, &e, 10);
-        if (b > size - 1)
-            b = size - 1;
+static void transfer_free(gpointer data)
+{
+    struct transfer *t = data;
+
+    g_free(t->who);
+    g_free(t->path);
+    g_free(t);
+}
+
+static void respond_status(SoupServerMessage *msg, int code, bool keep_alive)
+{
+    https_set_status(msg, code, keep_alive);
+    https_set_body(msg, "text/plain",
+                   g_strdup_printf("%d %s\n", code, soup_server_message_get_reason_phrase(msg)));
+}
+
+enum range { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
+
+static bool digits(const char *s, const char *end, guint64 *out)
+{
+    g_autofree char *t = g_strndup(s, (gsize)(end - s));
+
+    return end > s && g_ascii_string_to_unsigned(t, 10, 0, G_MAXINT64, out, NULL);
+}
+
+/* A Range header against size (RFC 9110 14.1.2): "bytes=A-", "bytes=A-B"
+ * (B past the end means the end) and "bytes=-N" (the last N bytes) are one
+ * range; another unit, or several ranges, are ignored (the whole image);
+ * a malformed or unsatisfiable one is refused. */
+static enum range parse_range(const char *v, gint64 size, gint64 *start, gint64 *end)
+{
+    g_autofree char *spec = NULL;
+    const char *dash;
+    guint64 a, b;
+
+    if (!v)
+        return RANGE_NONE;
+    while (g_ascii_isspace(*v))
+        v++;
+    if (g_ascii_strncasecmp(v, "bytes", 5))
+        return RANGE_NONE;
+    v += 5;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v != '=')
+        return RANGE_NONE;
+    if (strchr(v, ','))
+        return RANGE_NONE;
+    spec = g_strstrip(g_strdup(v + 1));
+    dash = strchr(spec, '-');
+    if (!dash)
+        return RANGE_UNSATISFIABLE;
+    if (dash == spec) { /* the last N bytes */
+        if (!digits(dash + 1, spec + strlen(spec), &b) || b == 0 || size == 0)
+            return RANGE_UNSATISFIABLE;
+        *start = b >= (guint64)size ? 0 : size - (gint64)b;
+        *end = size - 1;
+        return RANGE_ONE;
     }
-    if (a >= size || b < a)
-        return false;
-    *start = a;
-    *end = b;
-    return true;
+    if (!digits(spec, dash, &a))
+        return RANGE_UNSATISFIABLE;
+    if (dash[1]) {
+        if (!digits(dash + 1, spec + strlen(spec), &b))
+            return RANGE_UNSATISFIABLE;
+    } else {
+        b = G_MAXINT64;
+    }
+    if (a >= (guint64)size || b < a)
+        return RANGE_UNSATISFIABLE;
+    *start = (gint64)a;
+    *end = MIN((gint64)b, size - 1);
+    return RANGE_ONE;
 }
 
 static bool valid_name(const char *name)
@@ -74,107 +136,215 @@ static bool valid_name(const char *name)
     return true;
 }
 
-static const char *client_identity(SSL *ssl, char *cn, size_t len)
+/* The CN of the verified client certificate, or NULL. */
+static char *client_identity(struct image_server *srv, SoupServerMessage *msg)
 {
-    X509 *cert = SSL_get1_peer_certificate(ssl);
-    int n = cert ? X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
-                                             (int)len)
-                 : -1;
+    g_autoptr(GTlsCertificate) peer = https_service_peer_certificate(srv->svc, msg);
+    g_autoptr(GByteArray) der = NULL;
+    const unsigned char *p;
+    char cn[64];
+    X509 *cert;
+    int n;
+
+    if (!peer)
+        return NULL;
+    g_object_get(peer, "certificate", &der, NULL);
+    if (!der)
+        return NULL;
+    p = der->data;
+    cert = d2i_X509(NULL, &p, (long)der->len);
+    n = cert ? X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+                                         (int)sizeof(cn))
+             : -1;
     X509_free(cert);
-    return n > 0 && (size_t)n < len ? cn : NULL;
+    return n > 0 && (size_t)n < sizeof(cn) ? g_strdup(cn) : NULL;
 }
 
-static void serve_request(struct image_server *srv, SSL *ssl, const char *who)
+/* The image called name, read again when its file changed; NULL if there
+ * is none. */
+static GBytes *image_get(struct image_server *srv, const char *name)
 {
-    char req[REQUEST_MAX + 1];
-    size_t got = 0;
-    char method[8], path[256];
-    const char *range;
-    g_autofree char *file = NULL;
-    g_autofree char *data = NULL;
+    g_autofree char *file = g_build_filename(srv->images, name, NULL);
+    struct image *im = g_hash_table_lookup(srv->cache, name);
+    GStatBuf st;
+    char *data;
     gsize size;
-    gint64 start = 0, end, body_len, sent_limit;
-    bool partial = false, head_only;
 
-    while (got < REQUEST_MAX) {
-        int n = SSL_read(ssl, req + got, (int)(REQUEST_MAX - got));
-        if (n <= 0)
-            return;
-        got += (size_t)n;
-        req[got] = 0;
-        if (strstr(req, "\r\n\r\n"))
-            break;
+    if (g_stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+        g_hash_table_remove(srv->cache, name);
+        return NULL;
     }
-    if (!strstr(req, "\r\n\r\n") || sscanf(req, "%7s %255s HTTP/1.", method, path) != 2) {
-        respond_status(ssl, 400, "Bad Request");
+    if (im && im->dev == st.st_dev && im->ino == st.st_ino && im->size == st.st_size &&
+        im->mtime_ns == (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec)
+        return g_bytes_ref(im->data);
+    if (!g_file_get_contents(file, &data, &size, NULL)) {
+        g_hash_table_remove(srv->cache, name);
+        return NULL;
+    }
+    im = g_new0(struct image, 1);
+    im->data = g_bytes_new_take(data, size);
+    im->dev = st.st_dev;
+    im->ino = st.st_ino;
+    im->size = st.st_size;
+    im->mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    g_hash_table_replace(srv->cache, g_strdup(name), im);
+    return g_bytes_ref(im->data);
+}
+
+/* ---- --cut-after ---------------------------------------------------------- */
+
+/* The body's first bytes are out: the connection is taken from libsoup and
+ * closed (TLS close_notify, then the socket), the response unfinished. */
+static gboolean cut(gpointer data)
+{
+    SoupServerMessage *msg = data;
+    struct transfer *t = g_object_get_data(G_OBJECT(msg), "transfer");
+    struct image_server *srv = g_object_get_data(G_OBJECT(msg), "image-server");
+    GIOStream *stream;
+
+    t->cut = true;
+    cloud_say("https: %s GET %s: %d, bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
+              " of %" G_GINT64_FORMAT " (cut short: --cut-after)",
+              t->who, t->path, t->status, t->start, t->start + t->limit - 1, t->size);
+    stream = soup_server_message_steal_connection(msg);
+    if (stream)
+        https_service_close_stolen(srv->svc, stream);
+    return G_SOURCE_REMOVE;
+}
+
+static void cut_soon(SoupServerMessage *msg)
+{
+    GSource *src = g_idle_source_new();
+
+    g_source_set_callback(src, cut, g_object_ref(msg), g_object_unref);
+    g_source_attach(src, g_main_context_get_thread_default());
+    g_source_unref(src);
+}
+
+static void on_wrote_headers(SoupServerMessage *msg, gpointer data)
+{
+    struct transfer *t = data;
+
+    if (t->limit == 0)
+        cut_soon(msg);
+}
+
+static void on_wrote_body_data(SoupServerMessage *msg, guint chunk, gpointer data)
+{
+    struct transfer *t = data;
+
+    t->sent += chunk;
+    if (t->sent == t->limit)
+        cut_soon(msg);
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+static void log_transfer(SoupServerMessage *msg, bool aborted)
+{
+    struct transfer *t = g_object_get_data(G_OBJECT(msg), "transfer");
+
+    if (!t || t->cut)
         return;
-    }
-    head_only = !strcmp(method, "HEAD");
-    if (strcmp(method, "GET") && !head_only) {
-        respond_status(ssl, 405, "Method Not Allowed");
-        return;
-    }
+    if (t->method == SOUP_METHOD_HEAD)
+        cloud_say("https: %s HEAD %s: %d", t->who, t->path, t->status);
+    else
+        cloud_say("https: %s GET %s: %d, bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
+                  " of %" G_GINT64_FORMAT "%s", t->who, t->path, t->status, t->start,
+                  t->start + t->len - 1, t->size, aborted ? " (the client went away)" : "");
+}
+
+static void on_request_finished(SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+    log_transfer(msg, false);
+}
+
+static void on_request_aborted(SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+    log_transfer(msg, true);
+}
+
+static void serve_image(struct image_server *srv, SoupServerMessage *msg, const char *who,
+                        const char *method, const char *path)
+{
+    SoupMessageHeaders *req = soup_server_message_get_request_headers(msg);
+    SoupMessageHeaders *resp = soup_server_message_get_response_headers(msg);
+    const char *range = soup_message_headers_get_one(req, "Range");
+    bool keep_alive = https_keep_alive(msg);
+    g_autoptr(GBytes) data = NULL;
+    struct transfer *t;
+    gint64 size, start = 0, end;
+    enum range r;
+
     if (path[0] != '/' || !valid_name(path + 1)) {
-        respond_status(ssl, 404, "Not Found");
+        respond_status(msg, 404, keep_alive);
         cloud_say("https: %s %s %s: 404 (not an image name)", who, method, path);
         return;
     }
-    file = g_build_filename(srv->images, path + 1, NULL);
-    if (!g_file_get_contents(file, &data, &size, NULL)) {
-        respond_status(ssl, 404, "Not Found");
+    if (!(data = image_get(srv, path + 1))) {
+        respond_status(msg, 404, keep_alive);
         cloud_say("https: %s %s %s: 404", who, method, path);
         return;
     }
-    end = (gint64)size - 1;
-    range = g_strstr_len(req, -1, "\r\nRange:");
-    if (!range)
-        range = g_strstr_len(req, -1, "\r\nrange:");
-    if (range) {
-        range += 8;
-        while (*range == ' ')
-            range++;
-        if (!parse_range(range, (gint64)size, &start, &end)) {
-            g_autofree char *head = g_strdup_printf(
-                "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */%zu\r\n"
-                "Content-Length: 0\r\nConnection: close\r\n\r\n", (size_t)size);
-            https_send_all(ssl, head, strlen(head));
-            cloud_say("https: %s %s %s: 416 (range %.30s)", who, method, path, range);
-            return;
-        }
-        partial = true;
-    }
-    body_len = end - start + 1;
-    g_autofree char *head = partial
-        ? g_strdup_printf("HTTP/1.1 206 Partial Content\r\nContent-Type: application/octet-stream\r\n"
-                          "Content-Length: %" G_GINT64_FORMAT "\r\nContent-Range: bytes %"
-                          G_GINT64_FORMAT "-%" G_GINT64_FORMAT "/%zu\r\nAccept-Ranges: bytes\r\n"
-                          "Connection: close\r\n\r\n", body_len, start, end, (size_t)size)
-        : g_strdup_printf("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                          "Content-Length: %zu\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n",
-                          (size_t)size);
-    if (!https_send_all(ssl, head, strlen(head)) || head_only) {
-        cloud_say("https: %s %s %s: %d", who, method, path, partial ? 206 : 200);
+    size = (gint64)g_bytes_get_size(data);
+    end = size - 1;
+    r = parse_range(range, size, &start, &end);
+    if (r == RANGE_UNSATISFIABLE) {
+        g_autofree char *all = g_strdup_printf("bytes */%" G_GINT64_FORMAT, size);
+        https_set_status(msg, 416, keep_alive);
+        soup_message_headers_replace(resp, "Content-Range", all);
+        soup_message_headers_set_content_length(resp, 0);
+        soup_message_body_complete(soup_server_message_get_response_body(msg));
+        cloud_say("https: %s %s %s: 416 (range %.30s)", who, method, path, range);
         return;
     }
-    sent_limit = body_len;
-    if (!partial && srv->cut_after >= 0 && srv->cut_after < body_len)
-        sent_limit = srv->cut_after;
-    bool ok = https_send_all(ssl, data + start, (size_t)sent_limit);
-    cloud_say("https: %s GET %s: %d, bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT " of %zu%s",
-              who, path, partial ? 206 : 200, start, start + sent_limit - 1, (size_t)size,
-              !ok ? " (the client went away)"
-                  : sent_limit < body_len ? " (cut short: --cut-after)" : "");
+    /* libsoup answers a Range of its own accord when the status is 200 */
+    soup_message_headers_remove(req, "Range");
+    t = g_new0(struct transfer, 1);
+    t->who = g_strdup(who);
+    t->path = g_strdup(path);
+    t->method = method;
+    t->status = r == RANGE_ONE ? 206 : 200;
+    t->start = start;
+    t->len = t->limit = end - start + 1;
+    t->size = size;
+    g_object_set_data_full(G_OBJECT(msg), "transfer", t, transfer_free);
+    g_object_set_data(G_OBJECT(msg), "image-server", srv);
+    https_set_status(msg, t->status, keep_alive);
+    soup_message_headers_replace(resp, "Content-Type", "application/octet-stream");
+    soup_message_headers_set_content_length(resp, t->len);
+    if (r == RANGE_ONE)
+        soup_message_headers_set_content_range(resp, start, end, size);
+    soup_message_headers_replace(resp, "Accept-Ranges", "bytes");
+    if (method == SOUP_METHOD_HEAD) {
+        soup_message_body_complete(soup_server_message_get_response_body(msg));
+        return;
+    }
+    if (r == RANGE_NONE && srv->cut_after >= 0 && srv->cut_after < t->len) {
+        /* the body stays unfinished: libsoup waits after these bytes */
+        t->limit = srv->cut_after;
+        g_signal_connect(msg, "wrote-headers", G_CALLBACK(on_wrote_headers), t);
+        g_signal_connect(msg, "wrote-body-data", G_CALLBACK(on_wrote_body_data), t);
+    }
+    if (t->limit > 0) {
+        g_autoptr(GBytes) part = g_bytes_new_from_bytes(data, (gsize)start, (gsize)t->limit);
+        soup_message_body_append_bytes(soup_server_message_get_response_body(msg), part);
+    }
+    if (t->limit == t->len)
+        soup_message_body_complete(soup_server_message_get_response_body(msg));
 }
 
-static void serve(SSL *ssl, const char *peer, void *user)
+static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
+                   GHashTable *query, gpointer data)
 {
-    struct image_server *srv = user;
-    char cn[64], err[256];
-    const char *who = client_identity(ssl, cn, sizeof(cn));
+    struct image_server *srv = data;
+    const char *method = soup_server_message_get_method(msg);
+    g_autofree char *who = client_identity(srv, msg);
     enum registry_status st;
+    char err[256];
 
     if (!who) {
-        respond_status(ssl, 403, "Forbidden");
+        respond_status(msg, 403, false);
         return;
     }
     if (!g_str_has_prefix(who, "cloud:")) {
@@ -182,11 +352,17 @@ static void serve(SSL *ssl, const char *peer, void *user)
         if (st != REGISTRY_ACTIVE) {
             cloud_say("https: refused lamp %s: %s%s%s", who, registry_status_name(st),
                       st == REGISTRY_ERROR ? ": " : "", st == REGISTRY_ERROR ? err : "");
-            respond_status(ssl, 403, "Forbidden");
+            respond_status(msg, 403, false);
             return;
         }
     }
-    serve_request(srv, ssl, who);
+    if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+        respond_status(msg, 405, https_keep_alive(msg));
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+                                     "GET, HEAD");
+        return;
+    }
+    serve_image(srv, msg, who, method, path);
 }
 
 struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_after,
@@ -194,25 +370,19 @@ struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_a
 {
     struct image_server *srv = g_new0(struct image_server, 1);
     g_autofree char *ca = g_build_filename(s->fleet_dir, "device-ca.crt", NULL);
-    SSL_CTX *ctx = https_server_ctx(s, "image server", error);
+    SoupServer *server;
 
     srv->cut_after = cut_after;
     srv->images = g_strdup(s->images_dir);
     srv->registry = g_build_filename(s->fleet_dir, "registry.sqlite", NULL);
-    if (!ctx)
+    srv->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, image_free);
+    if (!(srv->svc = https_service_new("https", s, ca, error)))
         goto fail;
-    if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
-        factory_set_openssl_error(error, "image server: loading the device CA");
-        SSL_CTX_free(ctx);
-        goto fail;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-    /* Lamps resume their session when a download is retried; OpenSSL
-     * refuses to resume a client-authenticated session without a context. */
-    static const unsigned char sid_ctx[] = "lampcloud-images";
-    SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
-    srv->listener = https_listener_start("https", s->host, s->https_port, ctx, serve, srv, error);
-    if (srv->listener)
+    server = https_service_server(srv->svc);
+    soup_server_add_handler(server, NULL, handle, srv, NULL);
+    g_signal_connect(server, "request-finished", G_CALLBACK(on_request_finished), srv);
+    g_signal_connect(server, "request-aborted", G_CALLBACK(on_request_aborted), srv);
+    if (https_service_listen(srv->svc, s->host, s->https_port, error))
         return srv;
 fail:
     image_server_stop(srv);
@@ -223,7 +393,8 @@ void image_server_stop(struct image_server *srv)
 {
     if (!srv)
         return;
-    https_listener_stop(srv->listener);
+    https_service_stop(srv->svc);
+    g_hash_table_destroy(srv->cache);
     g_free(srv->images);
     g_free(srv->registry);
     g_free(srv);

@@ -7,6 +7,7 @@
 #include "lampcloud.h"
 #include "factory.h"
 #include "host_limits.h"
+#include "https_service.h"
 #include "installers.h"
 
 #include <cjson/cJSON.h>
@@ -140,6 +141,7 @@ static int cmd_serve(int argc, char **argv)
         return rc;
     if (!fleet || argc > 1)
         return usage_error("serve", "--fleet DIR is required");
+    https_services_init(); /* before any thread */
     if (mqtt_port <= 0 || mqtt_port > 65535 || https_port <= 0 || https_port > 65535 ||
         commission_port == 0 || commission_port > 65535)
         return usage_error("serve", "ports are 1 to 65535");

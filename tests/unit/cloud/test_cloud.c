@@ -1,10 +1,10 @@
 /* tests/unit/cloud/test_cloud.c: the reference cloud's commissioning parts
  * (tools/lampcloud): the key chain against RFC 5869 computed here from
  * HMAC alone, the lamp info proof, the credentials blob opened here with
- * OpenSSL as a lamp would, TLV limits, installer passwords, login tokens
- * and HTTP/1.1 framing of kept-alive connections. */
+ * OpenSSL as a lamp would, TLV limits, installer passwords and login
+ * tokens.  The HTTP services' framing is libsoup's, tested through the
+ * running cloud (tests/integration/cloud_http.sh). */
 #include "commission_blob.h"
-#include "http1.h"
 #include "installers.h"
 #include "lamp_keys.h"
 #include "lampcloud.h"
@@ -337,114 +337,6 @@ static void tokens_name_their_installer(void)
     tokens_free(t);
 }
 
-/* ---- http1 -------------------------------------------------------------- */
-
-struct script {
-    const char *in;
-    size_t pos, step; /* bytes handed out per read: framing must not depend on it */
-    GString *out;
-};
-
-static ssize_t script_read(void *io, void *buf, size_t len)
-{
-    struct script *s = io;
-    size_t n = MIN(MIN(len, s->step), strlen(s->in) - s->pos);
-
-    memcpy(buf, s->in + s->pos, n);
-    s->pos += n;
-    return (ssize_t)n;
-}
-
-static bool script_write(void *io, const void *buf, size_t len)
-{
-    g_string_append_len(((struct script *)io)->out, buf, (gssize)len);
-    return true;
-}
-
-static void http1_keeps_pipelined_requests_apart(void)
-{
-    static const char in[] =
-        "POST /api/login HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\n\r\n{\"a\"}"
-        "POST /api/commission HTTP/1.1\r\nAuthorization: Bearer abc\r\nContent-Length: 2\r\n"
-        "Expect: 100-continue\r\nConnection: close\r\n\r\n{}"
-        "GET /x HTTP/1.0\r\n\r\n";
-    static const size_t steps[] = { 1, 7, 4096 };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
-        struct script s = { in, 0, steps[i], g_string_new(NULL) };
-        struct http1_conn *c = http1_conn_new(script_read, script_write, &s);
-        struct http1_request req;
-        int status = 0;
-        const char *why = NULL;
-
-        CU_ASSERT_EQUAL(http1_read_request(c, 4096, &req, &status, &why), HTTP1_REQUEST);
-        CU_ASSERT_STRING_EQUAL(req.path, "/api/login");
-        CU_ASSERT_EQUAL(req.body_len, 5);
-        CU_ASSERT_STRING_EQUAL(req.body, "{\"a\"}");
-        CU_ASSERT_TRUE(req.keep_alive);
-        CU_ASSERT_PTR_NULL(req.authorization);
-        http1_request_clear(&req);
-        CU_ASSERT_EQUAL(http1_read_request(c, 4096, &req, &status, &why), HTTP1_REQUEST);
-        CU_ASSERT_STRING_EQUAL(req.path, "/api/commission");
-        CU_ASSERT_STRING_EQUAL(req.authorization, "Bearer abc");
-        CU_ASSERT_STRING_EQUAL(req.body, "{}");
-        CU_ASSERT_FALSE(req.keep_alive);
-        http1_request_clear(&req);
-        CU_ASSERT_EQUAL(http1_read_request(c, 4096, &req, &status, &why), HTTP1_REQUEST);
-        CU_ASSERT_STRING_EQUAL(req.method, "GET");
-        CU_ASSERT_FALSE(req.keep_alive); /* HTTP/1.0 */
-        http1_request_clear(&req);
-        CU_ASSERT_EQUAL(http1_read_request(c, 4096, &req, &status, &why), HTTP1_CLOSED);
-        /* the 100-continue went out only when the body was not already there */
-        CU_ASSERT_EQUAL(strstr(s.out->str, "100 Continue") != NULL, steps[i] < 4096);
-        http1_conn_free(c);
-        g_string_free(s.out, TRUE);
-    }
-}
-
-static void http1_refuses_what_it_cannot_frame(void)
-{
-    static const struct {
-        const char *in;
-        int status;
-    } cases[] = {
-        { "POST /api/login HTTP/1.1\r\nContent-Length: 4097\r\n\r\n", 413 },
-        { "POST /api/login HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501 },
-        { "POST /api/login HTTP/1.1\r\n\r\n", 411 },
-        { "POST /api/login HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400 },
-        { "POST /api/login HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400 },
-        { "POST /api/login\r\n\r\n", 400 },
-        { "POST /api/login HTTP/2.0\r\n\r\n", 505 },
-        { "POST /api/login HTTP/1.1\r\nno colon\r\n\r\n", 400 },
-    };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        struct script s = { cases[i].in, 0, 4096, g_string_new(NULL) };
-        struct http1_conn *c = http1_conn_new(script_read, script_write, &s);
-        struct http1_request req;
-        int status = 0;
-        const char *why = NULL;
-
-        CU_ASSERT_EQUAL(http1_read_request(c, 4096, &req, &status, &why), HTTP1_BAD);
-        CU_ASSERT_EQUAL(status, cases[i].status);
-        if (status != cases[i].status)
-            fprintf(stderr, "case %zu: %d (%s)\n", i, status, why ? why : "");
-        http1_conn_free(c);
-        g_string_free(s.out, TRUE);
-    }
-    /* headers that never end are cut at 8 KiB */
-    g_autofree char *big = g_strnfill(HTTP1_HEADER_MAX + 100, 'a');
-    struct script s = { big, 0, 4096, g_string_new(NULL) };
-    struct http1_conn *c = http1_conn_new(script_read, script_write, &s);
-    struct http1_request req;
-    int status = 0;
-    const char *why = NULL;
-    CU_ASSERT_EQUAL(http1_read_request(c, 4096, &req, &status, &why), HTTP1_BAD);
-    CU_ASSERT_EQUAL(status, 431);
-    http1_conn_free(c);
-    g_string_free(s.out, TRUE);
-}
-
 int main(void)
 {
     CU_pSuite s;
@@ -465,9 +357,6 @@ int main(void)
     CU_add_test(s, "lamp_key_advances_at_most_three", lamp_key_advances_at_most_three);
     s = CU_add_suite("tokens", NULL, NULL);
     CU_add_test(s, "tokens_name_their_installer", tokens_name_their_installer);
-    s = CU_add_suite("http1", NULL, NULL);
-    CU_add_test(s, "http1_keeps_pipelined_requests_apart", http1_keeps_pipelined_requests_apart);
-    CU_add_test(s, "http1_refuses_what_it_cannot_frame", http1_refuses_what_it_cannot_frame);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
