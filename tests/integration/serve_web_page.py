@@ -102,7 +102,7 @@ LEGEND = "[...document.querySelectorAll('#legend li[data-state]')].map(l => l.da
 
 def main():
     devtools_port, base, token, png = sys.argv[1:5]
-    tap = Tap(11)
+    tap = Tap(12)
     # the lamps booted and settled first: the page and the API are then
     # compared on states that no longer change by themselves
     end = time.monotonic() + WAIT_S
@@ -147,7 +147,12 @@ def main():
     # 4. The counters and the chart, from /metrics.
     shown = page.wait_for(f"document.querySelector('[data-counter=lamps]').textContent === '{len(want)}' && "
                           "document.querySelector('[data-counter=running]').textContent")
-    tap.check(bool(shown), f"the counters show {len(want)} lamps (and {shown} running)",
+    # the chart drew its axes and the first rates ("connects 0/s")
+    painted = page.wait_for("(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                            " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n > 2000 && n; })"
+                            "(document.querySelector('#rates'))")
+    tap.check(bool(shown) and bool(painted),
+              f"the counters show {len(want)} lamps (and {shown} running); the chart is drawn ({painted} pixels)",
               page.eval("document.querySelector('#counters').innerText"))
 
     # 5. A lamp clicked: its twin, live.
@@ -192,7 +197,22 @@ def main():
               "colouring by power: the legend counts the 2 lamps switched off", legend)
     page.eval("(s => { s.value = 'network'; s.dispatchEvent(new Event('change')); })(document.querySelector('#colour-by'))")
 
-    # 10. A screenshot for the log.
+    # 10. A lamp added from the page appears; one removed through the API goes.
+    page.eval("(f => { f.querySelector('#add-count').value = '1'; f.requestSubmit(); })(document.querySelector('#add-lamps'))")
+    added = page.wait_for(f"document.querySelectorAll('#grid .cell').length === {len(want) + 1} && "
+                          "document.querySelector('#add-result').textContent", 60)
+    serials = page.eval(f"({CELLS}).map(c => c[0])")
+    new = [x for x in serials if x not in [w[0] for w in want]]
+    gone = None
+    if new:
+        api(base, token, "DELETE", f"/api/lamps/{new[0]}")
+        gone = page.wait_for(f"!document.querySelector('#grid .cell[data-serial=\"{new[0]}\"]') && "
+                             "document.querySelectorAll('#grid .cell').length")
+    tap.check(bool(added) and added.startswith("added 1") and len(new) == 1 and gone == len(want),
+              "a lamp added from the page gets a cell; removed through the API, it loses it",
+              f"result {added!r}; new {new}; cells after the removal {gone}")
+
+    # 11. A screenshot for the log.
     time.sleep(1.5)  # a chart sample or two more
     shot = page.call("Page.captureScreenshot", format="png")["data"]
     data = base64.b64decode(shot)
