@@ -1,6 +1,7 @@
 /* sim/serve_events.c: Server-Sent Events (serve_events.h). */
 #include "serve_events.h"
 
+#include <cjson/cJSON.h>
 #include <string.h>
 
 struct client {
@@ -46,8 +47,16 @@ static void client_event(struct client *c, const char *kind, const char *serial,
     g_string_append_printf(s, "event: %s\n", kind);
     /* SSE data lines: one per line of the payload (ours have none) */
     if (data && !strcmp(kind, "console")) {
-        g_autofree char *json = g_strescape(data, NULL);
-        g_string_append_printf(s, "data: {\"serial\":\"%s\",\"line\":\"%s\"}\n\n", serial, json);
+        /* escaped as JSON by cJSON: g_strescape's octal escapes of
+         * non-ASCII bytes ("\302\260") are no JSON */
+        cJSON *o = cJSON_CreateObject();
+        char *json;
+        cJSON_AddStringToObject(o, "serial", serial);
+        cJSON_AddStringToObject(o, "line", data);
+        json = cJSON_PrintUnformatted(o);
+        g_string_append_printf(s, "data: %s\n\n", json);
+        cJSON_free(json);
+        cJSON_Delete(o);
     } else if (data) {
         g_string_append_printf(s, "data: %s\n\n", data);
     } else {

@@ -32,6 +32,9 @@ packages=(
     # whose cgroups are the hybrid v1/v2 layout); the manifests checked
     # against the API's schema as the Kubernetes Python client models it
     podman runc python3-kubernetes python3-yaml
+    # lampsim serve's web view (test serve_web): Debian's headless
+    # Chromium driven over the DevTools protocol, a font for its screenshot
+    chromium fonts-dejavu-core python3-websocket
 )
 
 if [ "$(id -u)" -ne 0 ]; then
