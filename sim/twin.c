@@ -128,8 +128,9 @@ void twin_read(struct lamp *lamp, guint index, unsigned worker, const struct twi
     rec->worker = worker;
     rec->power = machine_state(m);
     machine_get_fw_status(m, &rec->fw);
-    rec->bootstage = rec->fw.bootstage;
-    rec->netstate = rec->fw.netstate;
+    /* a lamp without power runs nothing, whatever its registers held last */
+    rec->bootstage = rec->power == MACHINE_OFF ? SYSCTL_BOOTSTAGE_RESET : rec->fw.bootstage;
+    rec->netstate = rec->power == MACHINE_OFF ? SYSCTL_NETSTATE_OFF : rec->fw.netstate;
     rec->commission_known = rec->fw.commission_known;
     rec->commission_n = rec->fw.commission_n;
     rec->has_creds = rec->fw.has_creds;
