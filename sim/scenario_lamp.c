@@ -10,6 +10,7 @@
 #include "periph.h"
 #include "factory.h"
 #include "image.h"
+#include "lamp_action.h"
 #include "otp_layout.h"
 #include "update_sender.h"
 
@@ -472,6 +473,7 @@ static void slamp_close(struct slamp *sl)
     if (sl->lamp) {
         update_sender_free(sl->update);
         sl->update = NULL;
+        lamp_action_forget(sl->lamp);   /* an update lamp:action began */
         if (!machine_sync(lamp_machine(sl->lamp), &error))
             g_printerr("lampsim scenario: saving lamp %s: %s\n", sl->dir, error->message);
         lamp_free(sl->lamp);
@@ -614,6 +616,7 @@ void scenario_lamp_open(lua_State *L)
     luaL_newlib(L, methods);
     luaL_setfuncs(L, scenario_ble_methods, 0);
     luaL_setfuncs(L, scenario_light_methods, 0);
+    luaL_setfuncs(L, scenario_action_methods, 0);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_gc);
     lua_setfield(L, -2, "__gc");

@@ -49,4 +49,7 @@ void scenario_ble_detach(struct slamp *sl);
 /* scenario_light.c: the room and the light engine's state, added to methods. */
 extern const luaL_Reg scenario_light_methods[];
 
+/* scenario_action.c: lamp:action(name, members), added to methods. */
+extern const luaL_Reg scenario_action_methods[];
+
 #endif

@@ -1,6 +1,7 @@
 /* sim/serve_api.c: the HTTP server of `lampsim serve` (serve_api.h). */
 #include "serve_api.h"
 
+#include "fleet_action.h"
 #include "fleet_limits.h"
 #include "lamp_action.h"
 #include "prom_text.h"
@@ -393,6 +394,37 @@ static void act(struct serve_api *api, SoupServerMessage *msg, const char *seria
     send_json(api, msg, SOUP_STATUS_OK, o);
 }
 
+/* POST /api/fleet/actions/NAME: one action on many lamps
+ * (docs/api.md#fleet-wide-actions). */
+static void act_on_fleet(struct serve_api *api, SoupServerMessage *msg, const char *name)
+{
+    g_autofree char *body = request_body(api, msg);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) lamps = NULL;
+    struct fleet_action fa;
+    struct fleet_action_result res = { 0 };
+    cJSON *o;
+
+    if (!body)
+        return;
+    if (!fleet_action_parse(name, body, &fa, &error))
+        return send_error(api, msg, lamp_action_from_name(name) < 0 ? SOUP_STATUS_NOT_FOUND
+                                                                    : SOUP_STATUS_BAD_REQUEST,
+                          NULL, error->message);
+    lamps = fleet_pick_lamps(api->cfg.fleet, &fa.pick, NULL);
+    fleet_action_apply(api->cfg.fleet, lamps, &fa.action, &res);
+    fleet_action_clear(&fa);
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "action", name);
+    cJSON_AddNumberToObject(o, "chosen", lamps->len);
+    cJSON_AddNumberToObject(o, "applied", res.applied);
+    cJSON_AddNumberToObject(o, "failed", res.failed);
+    if (res.first_error)
+        cJSON_AddStringToObject(o, "first_error", res.first_error->message);
+    fleet_action_result_clear(&res);
+    send_json(api, msg, SOUP_STATUS_OK, o);
+}
+
 /* GET /api/events?serial=&kinds=twin,console,added,removed */
 static void events(struct serve_api *api, SoupServerMessage *msg, GHashTable *query)
 {
@@ -478,6 +510,11 @@ static void route_api(struct serve_api *api, SoupServerMessage *msg, const char 
             return events(api, msg, query);
         return method_not_allowed(api, msg, "GET");
     }
+    if (n == 4 && !strcmp(p[1], "fleet") && !strcmp(p[2], "actions") && *p[3]) {
+        if (post)
+            return act_on_fleet(api, msg, p[3]);
+        return method_not_allowed(api, msg, "POST");
+    }
     if (n == 2 && !strcmp(p[1], "fleet")) {
         if (get)
             return fleet_summary(api, msg);
@@ -498,6 +535,8 @@ static void metrics(struct serve_api *api, SoupServerMessage *msg)
         return method_not_allowed(api, msg, "GET");
     serve_api_counters(api, &c);
     page = serve_metrics_page(api->cfg.fleet, &c);
+    if (api->cfg.more_metrics)
+        api->cfg.more_metrics(page, api->cfg.more_metrics_data);
     send_text(api, msg, SOUP_STATUS_OK, PROM_CONTENT_TYPE, page->str, page->len);
 }
 

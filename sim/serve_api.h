@@ -26,6 +26,9 @@ struct serve_api_config {
     bool metrics_auth;        /* /metrics wants the token too */
     bool networked;           /* lamps reach a cloud (the host limits of an add) */
     guint provision_threads;
+    /* more families for /metrics (a load profile's), or NULL */
+    void (*more_metrics)(GString *page, gpointer data);
+    gpointer more_metrics_data;
 };
 
 struct serve_api;

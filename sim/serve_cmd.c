@@ -10,6 +10,7 @@
 #include "config.h"
 #include "event_hub.h"
 #include "fleet_setup.h"
+#include "profile_runner.h"
 #include "serve_api.h"
 #include "sim_error.h"
 
@@ -26,7 +27,7 @@
 
 struct serve_options {
     int port, twin_ms;
-    char *web;
+    char *web, *load_profile;
     gboolean metrics_auth, no_web;
     double progress_s, stop_after_s;
 };
@@ -50,6 +51,10 @@ static void serve_options_add(GOptionContext *ctx, struct serve_options *o)
         { "progress", 0, 0, G_OPTION_ARG_DOUBLE, &o->progress_s,
           "Print a progress line to standard error this often when the fleet changed, in "
           "seconds (default 10; 0: never)", "SECONDS" },
+        { "load-profile", 0, 0, G_OPTION_ARG_FILENAME, &o->load_profile,
+          "Run the load profile in FILE from the start (docs/profiles.md): a ramp, churn, "
+          "storms, OTA campaigns, commissioning waves (not --profile, which is the lamps' fuse "
+          "profile)", "FILE" },
         { "stop-after", 0, 0, G_OPTION_ARG_DOUBLE, &o->stop_after_s,
           "Stop by itself after this many seconds, as on SIGTERM (default: run until stopped)",
           "SECONDS" },
@@ -79,6 +84,7 @@ struct serve {
     struct fleet *fleet;
     struct event_hub *hub;
     struct serve_api *api;
+    struct profile_runner *profile;   /* --load-profile, or NULL */
     int stop_signal;
     char last_progress[256];
 };
@@ -108,7 +114,8 @@ static gboolean on_stop_after(gpointer data)
 
     fprintf(stderr, "lampsim serve: --stop-after reached\n");
     g_main_loop_quit(sv->loop);
-    return G_SOURCE_REMOVE;
+    /* kept: serve_fleet removes it once the loop has ended */
+    return G_SOURCE_CONTINUE;
 }
 
 static void sum_all(struct fleet *f, struct twin_totals *sum)
@@ -187,6 +194,46 @@ static void remove_file(const char *dir, const char *name)
         fprintf(stderr, "lampsim serve: removing %s: %s\n", path, g_strerror(errno));
 }
 
+/* --load-profile FILE read and checked; errors name FILE and the JSON
+ * path. */
+static bool read_profile(const char *file, struct load_profile *p, GError **error)
+{
+    g_autofree char *text = NULL;
+
+    if (!g_file_get_contents(file, &text, NULL, error))
+        return false;
+    if (!load_profile_parse(text, p, error) || !profile_runner_check_files(p, error)) {
+        load_profile_clear(p);
+        g_prefix_error(error, "%s:", file);
+        return false;
+    }
+    return true;
+}
+
+static void on_profile_line(const char *line, gpointer data)
+{
+    fprintf(stderr, "lampsim serve: profile: %s\n", line);
+}
+
+static void profile_metrics(GString *page, gpointer data)
+{
+    profile_runner_metrics(data, page);
+}
+
+static void report_profile(struct profile_runner *r)
+{
+    struct profile_counts c;
+
+    profile_runner_counts(r, &c);
+    for (unsigned i = 0; i < PROFILE_ACT_COUNT; i++)
+        printf("profile_%s: %" G_GUINT64_FORMAT "\n", profile_act_name(i), c.done[i]);
+    for (unsigned i = 0; i < PROFILE_ACT_COUNT; i++)
+        if (c.failed[i])
+            printf("profile_%s_failed: %" G_GUINT64_FORMAT "\n", profile_act_name(i), c.failed[i]);
+    printf("profile_storms: %" G_GUINT64_FORMAT "\n", c.storms);
+    printf("profile_finished: %s\n", c.finished ? "yes" : "no");
+}
+
 /* The summary on standard output, one 'key: value' a line. */
 static void report(struct serve *sv, double wall_s, double cpu_s)
 {
@@ -210,6 +257,8 @@ static void report(struct serve *sv, double wall_s, double cpu_s)
     printf("api_client_errors: %" G_GUINT64_FORMAT "\n", c.client_errors);
     printf("events_sent: %" G_GUINT64_FORMAT "\n", c.events_sent);
     printf("events_dropped: %" G_GUINT64_FORMAT "\n", c.events_dropped);
+    if (sv->profile)
+        report_profile(sv->profile);
 }
 
 /* Runs the service until a signal or --stop-after; the fleet is made. */
@@ -224,6 +273,7 @@ static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct ser
     struct serve_api_config ac = {
         .fleet = sv->fleet, .hub = sv->hub, .web_dir = web, .metrics_auth = o->metrics_auth,
         .networked = s->fleet.ap != NULL, .provision_threads = (guint)s->fleet.provision_threads,
+        .more_metrics = sv->profile ? profile_metrics : NULL, .more_metrics_data = sv->profile,
     };
     guint port, sig[2], progress = 0, stop = 0;
     gint64 t0 = g_get_monotonic_time();
@@ -254,6 +304,8 @@ static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct ser
         progress = g_timeout_add((guint)(o->progress_s * 1000), on_progress, sv);
     if (o->stop_after_s > 0)
         stop = g_timeout_add((guint)(o->stop_after_s * 1000), on_stop_after, sv);
+    if (sv->profile)
+        profile_runner_start(sv->profile);
     g_main_loop_run(sv->loop);
     g_source_remove(sig[0]);
     g_source_remove(sig[1]);
@@ -274,6 +326,7 @@ int cmd_serve(int argc, char **argv)
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func(g_free);
     struct serve sv = { .loop = loop };
+    struct load_profile profile = { 0 };
     const char *why;
     int rc = 0;
 
@@ -295,6 +348,10 @@ int cmd_serve(int argc, char **argv)
         rc = usage_error(CMD_NAME, error->message);
     else if ((why = serve_options_check(&o)))
         rc = usage_error(CMD_NAME, why);
+    else if (o.load_profile && !read_profile(o.load_profile, &profile, &error)) {
+        fprintf(stderr, "lampsim serve: %s\n", error->message);
+        rc = 2;
+    }
     if (rc)
         goto done;
     if (s.fleet.ap) {
@@ -319,10 +376,23 @@ int cmd_serve(int argc, char **argv)
         rc = 2;
         goto done;
     }
-    rc = serve_fleet(&sv, &s, &o);
+    if (o.load_profile) {
+        struct profile_runner_config pc = {
+            .fleet = sv.fleet, .networked = s.fleet.ap != NULL,
+            .provision_threads = (guint)s.fleet.provision_threads, .log = on_profile_line,
+        };
+        /* checked above; an image removed since is refused here */
+        if (!(sv.profile = profile_runner_new(&profile, &pc, &error))) {
+            fprintf(stderr, "lampsim serve: %s:%s\n", o.load_profile, error->message);
+            rc = 2;
+        }
+    }
+    if (!rc)
+        rc = serve_fleet(&sv, &s, &o);
     /* the listener and the streams first: no request reaches a lamp
-     * being freed */
+     * being freed; then the profile, which acts on lamps */
     serve_api_free(sv.api);
+    profile_runner_free(sv.profile);
     g_clear_error(&error);
     if (!fleet_free_saving(sv.fleet, &error)) {
         fprintf(stderr, "lampsim serve: %s\n", error->message);
@@ -333,6 +403,8 @@ int cmd_serve(int argc, char **argv)
 done:
     event_hub_free(sv.hub);
     fleet_setup_clear(&s);
+    load_profile_clear(&profile);
     g_free(o.web);
+    g_free(o.load_profile);
     return rc;
 }

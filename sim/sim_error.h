@@ -3,6 +3,7 @@
 #define LAMPSIM_SIM_ERROR_H
 
 #include <glib.h>
+#include <stdbool.h>
 
 #define SIM_ERROR (sim_error_quark())
 GQuark sim_error_quark(void);
@@ -12,5 +13,9 @@ enum sim_error_code {
     SIM_ERROR_STATE_DIR, /* unusable state directory */
     SIM_ERROR_ARGS,      /* bad command-line value */
 };
+
+/* Sets a SIM_ERROR_ARGS error from a format; returns false, so a check
+ * can end with `return sim_error_args(error, "field: ...")`. */
+bool sim_error_args(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 #endif
