@@ -563,13 +563,19 @@ struct serve_api *serve_api_new(const struct serve_api_config *cfg)
     return api;
 }
 
-bool serve_api_listen(struct serve_api *api, guint port, guint *bound, GError **error)
+bool serve_api_listen(struct serve_api *api, const char *address, guint port, guint *bound,
+                      GError **error)
 {
     GSList *uris;
-    g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string("127.0.0.1", port);
+    g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string(address, port);
 
+    if (!addr) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_ARGS, "listening on %s: not an IP address",
+                    address);
+        return false;
+    }
     if (!soup_server_listen(api->server, addr, 0, error)) {
-        g_prefix_error(error, "listening on 127.0.0.1:%u: ", port);
+        g_prefix_error(error, "listening on %s port %u: ", address, port);
         return false;
     }
     uris = soup_server_get_uris(api->server);
