@@ -49,8 +49,8 @@ static void serve_options_add(GOptionContext *ctx, struct serve_options *o)
           "folder, " LAMPSIM_WEB_DIR ", when it exists)", "DIR" },
         { "no-web", 0, 0, G_OPTION_ARG_NONE, &o->no_web, "Serve no static files at /", NULL },
         { "metrics-auth", 0, 0, G_OPTION_ARG_NONE, &o->metrics_auth,
-          "/metrics wants the bearer token too (default: open on loopback: it holds fleet "
-          "totals only, and a Prometheus scrape config then needs no secret)", NULL },
+          "/metrics wants the bearer token too (default: open: it holds fleet totals only, "
+          "and a Prometheus scrape config then needs no secret)", NULL },
         { "progress", 0, 0, G_OPTION_ARG_DOUBLE, &o->progress_s,
           "Print a progress line to standard error this often when the fleet changed, in "
           "seconds (default 10; 0: never)", "SECONDS" },
