@@ -137,7 +137,9 @@ static bool get_uint(const cJSON *o, const char *key, bool *given, double lo, do
         return false;
     if (!*given)
         return true;
-    if (d != (double)(uint64_t)d || d < lo || d > hi)
+    /* the range first: a negative or huge double cast to an integer is
+     * undefined behaviour */
+    if (!(d >= lo && d <= hi) || d != (double)(uint64_t)d)
         return bad(error, "%s: %g is not a whole number from %.0f to %.0f", key, d, lo, hi);
     *out = (uint32_t)d;
     return true;
@@ -446,7 +448,9 @@ bool lamp_action_apply(struct lamp *lamp, struct twin_table *twin, const struct 
             [MACHINE_NET_REFUSE] = TWIN_INJ_NET_REFUSE, [MACHINE_NET_STALL] = TWIN_INJ_NET_STALL,
             [MACHINE_NET_LINK_LOSS] = TWIN_INJ_LINK_LOSS,
         };
-        count(twin, lamp, inj[a->net]);
+        /* ending a fault (latency 0, refuse or stall off) injects none */
+        if (a->arg || a->net == MACHINE_NET_DROP || a->net == MACHINE_NET_LINK_LOSS)
+            count(twin, lamp, inj[a->net]);
         machine_net_fault(m, a->net, a->arg);
         return true;
     }

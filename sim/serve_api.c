@@ -221,6 +221,10 @@ static void list_lamps(struct serve_api *api, SoupServerMessage *msg, GHashTable
         return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "state",
                            "state: '%s' is no network state (off, no-creds, joining, dialing, "
                            "mqtt-connect, online, backoff, failed)", state);
+    if (stage && twin_bootstage_from_name(stage) < 0)
+        return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "boot_stage",
+                           "boot_stage: '%s' is no boot stage (reset, bootloader, app-init, "
+                           "running, no-image, update-found, installing, starting)", stage);
     if (power && strcmp(power, "off") && strcmp(power, "runnable") && strcmp(power, "sleeping") &&
         strcmp(power, "locked-up"))
         return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "power",
@@ -312,8 +316,9 @@ static void add_lamps(struct serve_api *api, SoupServerMessage *msg)
             return;
         }
     count = cJSON_GetObjectItemCaseSensitive(o, "count");
-    if (!cJSON_IsNumber(count) || count->valuedouble != (double)(guint)count->valuedouble ||
-        count->valuedouble < 1 || count->valuedouble > SERVE_API_MAX_ADD) {
+    /* the range before the cast (out of range, the cast is undefined) */
+    if (!cJSON_IsNumber(count) || !(count->valuedouble >= 1 && count->valuedouble <= SERVE_API_MAX_ADD) ||
+        count->valuedouble != (double)(guint)count->valuedouble) {
         cJSON_Delete(o);
         return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "count",
                            "count: a whole number of lamps from 1 to %d is required",
@@ -477,6 +482,14 @@ static void fleet_summary(struct serve_api *api, SoupServerMessage *msg)
     send_json(api, msg, SOUP_STATUS_OK, o);
 }
 
+/* A route that reads no query parameter refuses any rather than ignore it. */
+static bool no_query(struct serve_api *api, SoupServerMessage *msg, GHashTable *query)
+{
+    static const char *const none[] = { NULL };
+
+    return check_query(api, msg, query, none);
+}
+
 static void route_api(struct serve_api *api, SoupServerMessage *msg, const char *path,
                       GHashTable *query)
 {
@@ -484,25 +497,23 @@ static void route_api(struct serve_api *api, SoupServerMessage *msg, const char 
     g_auto(GStrv) p = g_strsplit(path + 1, "/", -1); /* "api", ... */
     guint n = g_strv_length(p);
     bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
-
     if (n >= 2 && !strcmp(p[1], "lamps") && n == 2) {
         if (get)
             return list_lamps(api, msg, query);
         if (post)
-            return check_query(api, msg, query, (const char *const[]){ NULL }) ? add_lamps(api, msg)
-                                                                                : (void)0;
+            return no_query(api, msg, query) ? add_lamps(api, msg) : (void)0;
         return method_not_allowed(api, msg, "GET, POST");
     }
     if (n == 3 && !strcmp(p[1], "lamps") && *p[2]) {
         if (get)
-            return get_lamp(api, msg, p[2]);
+            return no_query(api, msg, query) ? get_lamp(api, msg, p[2]) : (void)0;
         if (!strcmp(method, "DELETE"))
-            return remove_lamp(api, msg, p[2]);
+            return no_query(api, msg, query) ? remove_lamp(api, msg, p[2]) : (void)0;
         return method_not_allowed(api, msg, "GET, DELETE");
     }
     if (n == 5 && !strcmp(p[1], "lamps") && !strcmp(p[3], "actions") && *p[4]) {
         if (post)
-            return act(api, msg, p[2], p[4]);
+            return no_query(api, msg, query) ? act(api, msg, p[2], p[4]) : (void)0;
         return method_not_allowed(api, msg, "POST");
     }
     if (n == 2 && !strcmp(p[1], "events")) {
@@ -517,7 +528,7 @@ static void route_api(struct serve_api *api, SoupServerMessage *msg, const char 
     }
     if (n == 2 && !strcmp(p[1], "fleet")) {
         if (get)
-            return fleet_summary(api, msg);
+            return no_query(api, msg, query) ? fleet_summary(api, msg) : (void)0;
         return method_not_allowed(api, msg, "GET");
     }
     send_errorf(api, msg, SOUP_STATUS_NOT_FOUND, "path", "path: no route %s %s (docs/api.md lists "
@@ -602,13 +613,19 @@ struct serve_api *serve_api_new(const struct serve_api_config *cfg)
     return api;
 }
 
-bool serve_api_listen(struct serve_api *api, guint port, guint *bound, GError **error)
+bool serve_api_listen(struct serve_api *api, const char *address, guint port, guint *bound,
+                      GError **error)
 {
     GSList *uris;
-    g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string("127.0.0.1", port);
+    g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string(address, port);
 
+    if (!addr) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_ARGS, "listening on %s: not an IP address",
+                    address);
+        return false;
+    }
     if (!soup_server_listen(api->server, addr, 0, error)) {
-        g_prefix_error(error, "listening on 127.0.0.1:%u: ", port);
+        g_prefix_error(error, "listening on %s port %u: ", address, port);
         return false;
     }
     uris = soup_server_get_uris(api->server);

@@ -34,8 +34,10 @@ struct serve_api_config {
 struct serve_api;
 
 struct serve_api *serve_api_new(const struct serve_api_config *cfg);
-/* Listens on 127.0.0.1:port (0: a free port); *bound: the port taken. */
-bool serve_api_listen(struct serve_api *api, guint port, guint *bound, GError **error);
+/* Listens on address (an IP address: 127.0.0.1 unless a pod is scraped
+ * on its own IP) and port (0: a free port); *bound: the port taken. */
+bool serve_api_listen(struct serve_api *api, const char *address, guint port, guint *bound,
+                      GError **error);
 /* Ends the event streams, closes every connection and the listener. */
 void serve_api_free(struct serve_api *api);
 void serve_api_counters(struct serve_api *api, struct serve_counters *out);

@@ -27,7 +27,7 @@
 
 struct serve_options {
     int port, twin_ms;
-    char *web, *load_profile;
+    char *address, *web, *load_profile;
     gboolean metrics_auth, no_web;
     double progress_s, stop_after_s;
 };
@@ -35,8 +35,12 @@ struct serve_options {
 static void serve_options_add(GOptionContext *ctx, struct serve_options *o)
 {
     GOptionEntry entries[] = {
+        { "address", 0, 0, G_OPTION_ARG_STRING, &o->address,
+          "Listen on this IP address (default 127.0.0.1; 0.0.0.0: every interface, e.g. a "
+          "pod's IP for Prometheus: the API is then reachable from the network, protected "
+          "by the token only, and /metrics is open unless --metrics-auth)", "ADDR" },
         { "port", 0, 0, G_OPTION_ARG_INT, &o->port,
-          "Serve the API and /metrics on 127.0.0.1:PORT (default 0: a free port); the URL is "
+          "Serve the API and /metrics on ADDR:PORT (default 0: a free port); the URL is "
           "printed and written to STATE_DIR/" URL_FILE, "PORT" },
         { "twin-period", 0, 0, G_OPTION_ARG_INT, &o->twin_ms,
           "Refresh every lamp's twin record this often, in ms (default 1000; 100 to 60000)",
@@ -46,8 +50,8 @@ static void serve_options_add(GOptionContext *ctx, struct serve_options *o)
           "folder, " LAMPSIM_WEB_DIR ", when it exists)", "DIR" },
         { "no-web", 0, 0, G_OPTION_ARG_NONE, &o->no_web, "Serve no static files at /", NULL },
         { "metrics-auth", 0, 0, G_OPTION_ARG_NONE, &o->metrics_auth,
-          "/metrics wants the bearer token too (default: open on loopback: it holds fleet "
-          "totals only, and a Prometheus scrape config then needs no secret)", NULL },
+          "/metrics wants the bearer token too (default: open: it holds fleet totals only, "
+          "and a Prometheus scrape config then needs no secret)", NULL },
         { "progress", 0, 0, G_OPTION_ARG_DOUBLE, &o->progress_s,
           "Print a progress line to standard error this often when the fleet changed, in "
           "seconds (default 10; 0: never)", "SECONDS" },
@@ -64,8 +68,11 @@ static void serve_options_add(GOptionContext *ctx, struct serve_options *o)
     g_option_context_add_main_entries(ctx, entries, NULL);
 }
 
+/* Checks the options and fills in the defaults GOption cannot hold. */
 static const char *serve_options_check(struct serve_options *o)
 {
+    if (!o->address)
+        o->address = g_strdup("127.0.0.1");
     if (o->port < 0 || o->port > 65535)
         return "--port must be between 0 and 65535";
     if (o->twin_ms < 100 || o->twin_ms > 60000)
@@ -76,6 +83,8 @@ static const char *serve_options_check(struct serve_options *o)
         return "--web and --no-web exclude each other";
     if (o->web && !g_file_test(o->web, G_FILE_TEST_IS_DIR))
         return "--web: not a directory";
+    if (!g_hostname_is_ip_address(o->address))
+        return "--address must be an IP address (127.0.0.1, 0.0.0.0, ::, a pod's IP)";
     return NULL;
 }
 
@@ -86,6 +95,7 @@ struct serve {
     struct serve_api *api;
     struct profile_runner *profile;   /* --load-profile, or NULL */
     int stop_signal;
+    guint stop_source;     /* the --stop-after timer while it is pending */
     char last_progress[256];
 };
 
@@ -114,8 +124,8 @@ static gboolean on_stop_after(gpointer data)
 
     fprintf(stderr, "lampsim serve: --stop-after reached\n");
     g_main_loop_quit(sv->loop);
-    /* kept: serve_fleet removes it once the loop has ended */
-    return G_SOURCE_CONTINUE;
+    sv->stop_source = 0; /* removed by returning: not again at the end */
+    return G_SOURCE_REMOVE;
 }
 
 static void sum_all(struct fleet *f, struct twin_totals *sum)
@@ -275,7 +285,8 @@ static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct ser
         .networked = s->fleet.ap != NULL, .provision_threads = (guint)s->fleet.provision_threads,
         .more_metrics = sv->profile ? profile_metrics : NULL, .more_metrics_data = sv->profile,
     };
-    guint port, sig[2], progress = 0, stop = 0;
+    const char *host;
+    guint port, sig[2], progress = 0;
     gint64 t0 = g_get_monotonic_time();
     double cpu0 = fleet_setup_cpu_seconds();
 
@@ -285,25 +296,35 @@ static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct ser
     }
     ac.token = token;
     sv->api = serve_api_new(&ac);
-    if (!serve_api_listen(sv->api, (guint)o->port, &port, &error)) {
-        fprintf(stderr, "lampsim serve: %s; pick another with --port (0: any free one)\n",
-                error->message);
+    if (!serve_api_listen(sv->api, o->address, (guint)o->port, &port, &error)) {
+        fprintf(stderr, "lampsim serve: %s; pick another with --port (0: any free one) or "
+                "--address\n", error->message);
         return 2;
     }
-    url = g_strdup_printf("http://127.0.0.1:%u/", port);
+    if (strcmp(o->address, "127.0.0.1"))
+        fprintf(stderr, "lampsim serve: warning: listening on %s: the API is reachable from the "
+                "network, protected by the token only; /metrics %s\n", o->address,
+                o->metrics_auth ? "wants the token too" : "is open to anyone (--metrics-auth "
+                "closes it)");
+    /* the base without a trailing slash, so that "$URL/api/lamps" is the
+     * route; for every interface, the loopback one a local client uses;
+     * an IPv6 address in brackets (RFC 3986) */
+    host = !strcmp(o->address, "0.0.0.0") ? "127.0.0.1" : !strcmp(o->address, "::") ? "::1"
+                                                                                     : o->address;
+    url = g_strdup_printf(strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port);
     if (!write_file(dir, URL_FILE, url, 0644, &error)) {
         fprintf(stderr, "lampsim serve: %s\n", error->message);
         return 2;
     }
-    fprintf(stderr, "lampsim serve: %u lamps on %u threads; API at %sapi (token in %s/%s), "
-            "metrics at %smetrics%s\n", fleet_live(sv->fleet), fleet_threads(sv->fleet), url, dir,
-            TOKEN_FILE, url, web ? "; web view at /" : "");
+    fprintf(stderr, "lampsim serve: %u lamps on %u threads; API at %s/api/ (token in %s/%s), "
+            "metrics at %s/metrics%s\n", fleet_live(sv->fleet), fleet_threads(sv->fleet), url,
+            dir, TOKEN_FILE, url, web ? "; web view at /" : "");
     sig[0] = g_unix_signal_add(SIGINT, on_signal, sv);
     sig[1] = g_unix_signal_add(SIGTERM, on_signal, sv);
     if (o->progress_s > 0)
         progress = g_timeout_add((guint)(o->progress_s * 1000), on_progress, sv);
     if (o->stop_after_s > 0)
-        stop = g_timeout_add((guint)(o->stop_after_s * 1000), on_stop_after, sv);
+        sv->stop_source = g_timeout_add((guint)(o->stop_after_s * 1000), on_stop_after, sv);
     if (sv->profile)
         profile_runner_start(sv->profile);
     g_main_loop_run(sv->loop);
@@ -311,8 +332,8 @@ static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct ser
     g_source_remove(sig[1]);
     if (progress)
         g_source_remove(progress);
-    if (stop)
-        g_source_remove(stop);
+    if (sv->stop_source)
+        g_source_remove(sv->stop_source);
     report(sv, (g_get_monotonic_time() - t0) / 1e6, fleet_setup_cpu_seconds() - cpu0);
     return 0;
 }
@@ -406,5 +427,6 @@ done:
     load_profile_clear(&profile);
     g_free(o.web);
     g_free(o.load_profile);
+    g_free(o.address);
     return rc;
 }

@@ -131,8 +131,9 @@ static void fleet_section(GString *out, const struct twin_totals *s)
     one_label(out, "lampsim_network_bytes_total", "direction", "out", s->bytes_out);
     one(out, "lampsim_light_power_watts", "gauge", "Electrical power of the lamps' LED drivers",
         s->power_w);
-    one(out, "lampsim_light_energy_watt_hours", "gauge",
-        "Energy the lamps in the fleet used since their last power-on", s->energy_wh);
+    /* in joules: Prometheus wants base units (promtool refuses hours) */
+    one(out, "lampsim_light_energy_joules", "gauge",
+        "Energy the lamps in the fleet used since their last power-on", s->energy_wh * 3600);
 }
 
 static void worker_section(GString *out, struct fleet *f, const struct twin_totals *per)

@@ -128,9 +128,15 @@ void twin_read(struct lamp *lamp, guint index, unsigned worker, const struct twi
     rec->worker = worker;
     rec->power = machine_state(m);
     machine_get_fw_status(m, &rec->fw);
-    /* a lamp without power runs nothing, whatever its registers held last */
-    rec->bootstage = rec->power == MACHINE_OFF ? SYSCTL_BOOTSTAGE_RESET : rec->fw.bootstage;
-    rec->netstate = rec->power == MACHINE_OFF ? SYSCTL_NETSTATE_OFF : rec->fw.netstate;
+    rec->bootstage = rec->fw.bootstage;
+    rec->netstate = rec->fw.netstate;
+    if (rec->power == MACHINE_OFF) {
+        /* nothing runs: SYSCTL still holds what the firmware last wrote
+         * (until power-on resets it), which would count an unpowered lamp
+         * as running and online */
+        rec->bootstage = SYSCTL_BOOTSTAGE_RESET;
+        rec->netstate = SYSCTL_NETSTATE_OFF;
+    }
     rec->commission_known = rec->fw.commission_known;
     rec->commission_n = rec->fw.commission_n;
     rec->has_creds = rec->fw.has_creds;
@@ -212,6 +218,19 @@ static const char *const netstate_names[SYSCTL_NETSTATE_COUNT] = {
 const char *twin_netstate_name(uint32_t state)
 {
     return state < SYSCTL_NETSTATE_COUNT ? netstate_names[state] : "unknown";
+}
+
+int twin_bootstage_from_name(const char *name)
+{
+    static const uint32_t stages[] = {
+        SYSCTL_BOOTSTAGE_RESET, SYSCTL_BOOTSTAGE_BOOTLOADER, SYSCTL_BOOTSTAGE_APP_INIT,
+        SYSCTL_BOOTSTAGE_RUNNING, SYSCTL_BOOTSTAGE_NO_IMAGE, SYSCTL_BOOTSTAGE_UPDATE_FOUND,
+        SYSCTL_BOOTSTAGE_INSTALLING, SYSCTL_BOOTSTAGE_STARTING,
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(stages); i++)
+        if (!strcmp(name, twin_bootstage_name(stages[i])))
+            return (int)stages[i];
+    return -1;
 }
 
 int twin_netstate_from_name(const char *name)

@@ -86,6 +86,7 @@ const char *twin_partition_name(enum twin_partition p);
 
 /* Lookup of a state by its name, for filters: -1 when unknown. */
 int twin_netstate_from_name(const char *name);
+int twin_bootstage_from_name(const char *name);
 
 /* The record as a JSON object's text (docs/twin.md), newly allocated. */
 char *twin_to_json(const struct twin_record *rec);
