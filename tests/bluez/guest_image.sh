@@ -37,7 +37,11 @@ packages=(
     # those libraries need in turn
     # (Unicorn is not here: see unicorn_deb below)
     libglib2.0-0 libssl3 liblua5.4-0 libsqlite3-0 libcurl4
-    libcjson1 libmosquitto1
+    libcjson1 libmosquitto1 libsoup-3.0-0
+    # libsoup 3's glib-networking brings dconf-service, which wants a
+    # "default-dbus-session-bus | dbus-session-bus" that debootstrap does
+    # not resolve (a virtual package): dbus-x11 provides it without systemd
+    dbus-x11
     # tools/test.sh builds with -Db_sanitize=address,undefined
     libasan8 libubsan1
     # lampcloud serve runs /usr/sbin/mosquitto

@@ -69,6 +69,7 @@ JSON
 serve_pid=$!
 for _ in $(seq 300); do [ -s "$work/net/serve.url" ] && break; sleep 0.2; done
 url=$(cat "$work/net/serve.url" 2>/dev/null) || { sed 's/^/# /' "$work/serve.err"; echo "Bail out! serve did not start"; exit 1; }
+url=${url%/}/ # the checks below append the route to the base with its slash
 token=$(cat "$work/net/serve.token")
 
 # 2. The ramp.

@@ -48,6 +48,7 @@ mkdir -p "$logdir"
 serve_pid=$!
 wait_file "$work/state/serve.url" "$serve_pid" "$work/serve.err" "lampsim serve"
 url=$(cat "$work/state/serve.url") token=$(cat "$work/state/serve.token")
+url=${url%/}/ # the page and its checks take the base with its slash
 
 # The browser: headless, its own profile, DevTools on a free port it
 # writes to the profile's DevToolsActivePort.  Chromium refuses to run
