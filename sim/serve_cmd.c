@@ -244,15 +244,23 @@ static void report_profile(struct profile_runner *r)
     printf("profile_finished: %s\n", c.finished ? "yes" : "no");
 }
 
-/* The summary on standard output, one 'key: value' a line. */
-static void report(struct serve *sv, double wall_s, double cpu_s)
+/* The summary on standard output, one 'key: value' a line; shard,
+ * fleet_lamps and provisioned_lamps as `lampsim fleet` names them, so a
+ * shard's log reads the same whichever command ran it. */
+static void report(struct serve *sv, const struct fleet_setup *setup, double wall_s, double cpu_s)
 {
     struct twin_totals s;
     struct serve_counters c;
 
     sum_all(sv->fleet, &s);
     serve_api_counters(sv->api, &c);
+    if (setup->fleet.shard.sharded) {
+        printf("shard: %u/%u\n", setup->fleet.shard.index, setup->fleet.shard.count);
+        printf("fleet_lamps: %d\n", setup->fleet.count);
+    }
     printf("lamps: %u\n", s.lamps);
+    /* made from the fleet before the start (POST /api/lamps not counted) */
+    printf("provisioned_lamps: %u\n", setup->prov.new_lamps);
     printf("threads: %u\n", fleet_threads(sv->fleet));
     printf("served_s: %.1f\n", wall_s);
     printf("cpu_percent_of_core: %.2f\n", wall_s > 0 ? cpu_s * 100 / wall_s : 0.0);
@@ -334,7 +342,7 @@ static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct ser
         g_source_remove(progress);
     if (sv->stop_source)
         g_source_remove(sv->stop_source);
-    report(sv, (g_get_monotonic_time() - t0) / 1e6, fleet_setup_cpu_seconds() - cpu0);
+    report(sv, s, (g_get_monotonic_time() - t0) / 1e6, fleet_setup_cpu_seconds() - cpu0);
     return 0;
 }
 

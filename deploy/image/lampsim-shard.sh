@@ -1,14 +1,22 @@
 #!/bin/bash
 # The entrypoint of the lampsim image (deploy/image/build.sh): one shard
-# of a fleet, `lampsim fleet` configured by the environment that
-# deploy/k8s/ gives each pod (docs/scale.md#the-pods-environment).
+# of a fleet run as a service, `lampsim serve` configured by the
+# environment that deploy/k8s/ gives each pod
+# (docs/scale.md#the-pods-environment): its API and /metrics on the pod's
+# address, port 9477, for Prometheus; the API token in the state
+# directory (serve.token).  It runs until SIGTERM (the pod deleted) or
+# LAMPSIM_STOP_AFTER, then prints its summary.
 # lampsim itself picks the shard from JOB_COMPLETION_INDEX and
 # LAMPSIM_SHARDS and checks them (sim/shard.h).
 #
 #   LAMPSIM_FLEET_SIZE    lamps in the whole fleet, all shards (required)
 #   LAMPSIM_STATE_DIR     this shard's lamp state (default /var/lib/lampsim/lamps)
 #   LAMPSIM_AP            SSID:PASSPHRASE the lamps join, then connect to their cloud
-#   LAMPSIM_IDLE          seconds to run once booted and connected (default 3600)
+#   LAMPSIM_STOP_AFTER    stop by itself after this many seconds (default: run
+#                         until stopped; `lampsim fleet`'s LAMPSIM_IDLE is gone)
+#   LAMPSIM_ADDRESS       the address serve listens on (default 0.0.0.0: the
+#                         pod's IP, where Prometheus scrapes it)
+#   LAMPSIM_PORT          its port (default 9477: job.yaml's port `metrics`)
 #   LAMPSIM_THREADS       worker threads (default: one per CPU the pod may use)
 #   LAMPSIM_FLEET_DIR     a lamp missing from the state is provisioned from
 #                         this fleet (default /etc/lampsim/fleet); copied
@@ -19,12 +27,19 @@
 #                         the development fleet of the build)
 #   LAMPSIM_CLOUD         HOST:PORT provisioned into such new lamps
 #   LAMPSIM               the lampsim program (default: lampsim on PATH)
-# Arguments are passed on to lampsim fleet (e.g. --timeout 1200).
+# Arguments are passed on to lampsim serve (e.g. --progress 60).
 set -euo pipefail
 
 if [ -z "${LAMPSIM_FLEET_SIZE:-}" ]; then
     echo "lampsim-shard: LAMPSIM_FLEET_SIZE is not set: give the number of lamps in the" \
         "whole fleet (the ConfigMap of deploy/k8s)" >&2
+    exit 2
+fi
+if [ -n "${LAMPSIM_IDLE:-}" ]; then
+    # Not ignored in silence: a ConfigMap written for `lampsim fleet`
+    # would otherwise run a shard forever that was meant to stop.
+    echo "lampsim-shard: LAMPSIM_IDLE is no longer read: the shard runs lampsim serve until" \
+        "stopped; set LAMPSIM_STOP_AFTER=SECONDS to stop it after a while, or unset LAMPSIM_IDLE" >&2
     exit 2
 fi
 state=${LAMPSIM_STATE_DIR:-/var/lib/lampsim/lamps}
@@ -40,9 +55,11 @@ if [ -d "$fleet" ] && [ ! -w "$fleet" ]; then
     fi
     fleet=$copy
 fi
-args=(fleet --count "$LAMPSIM_FLEET_SIZE" --state-dir "$state" --fleet "$fleet"
+# --no-web: the image holds no web view; the API and /metrics are served.
+args=(serve --count "$LAMPSIM_FLEET_SIZE" --state-dir "$state" --fleet "$fleet"
       --firmware-dir "${LAMPSIM_FIRMWARE_DIR:-/usr/share/lampsim/firmware}"
-      --idle "${LAMPSIM_IDLE:-3600}")
+      --address "${LAMPSIM_ADDRESS:-0.0.0.0}" --port "${LAMPSIM_PORT:-9477}" --no-web)
+[ -n "${LAMPSIM_STOP_AFTER:-}" ] && args+=(--stop-after "$LAMPSIM_STOP_AFTER")
 [ -n "${LAMPSIM_AP:-}" ] && args+=(--ap "$LAMPSIM_AP")
 [ -n "${LAMPSIM_CLOUD:-}" ] && args+=(--cloud "$LAMPSIM_CLOUD")
 [ -n "${LAMPSIM_THREADS:-}" ] && args+=(--threads "$LAMPSIM_THREADS")

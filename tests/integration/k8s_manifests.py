@@ -10,7 +10,7 @@ fields, wrong types), then built with the client's own deserializer
 (required fields).  A few broken copies prove the walk rejects what it
 should.  Then what makes the manifests one fleet: the Indexed Job, its
 shard count, the environment the entrypoint reads, the state volume, the
-metrics port, the sizing.
+metrics port (lampsim serve's, the entrypoint's default), the sizing.
 
 Output: TAP.  Usage: k8s_manifests.py SOURCE_DIR BUILD_DIR
 """
@@ -237,6 +237,7 @@ labels = spec.get("template", {}).get("metadata", {}).get("labels", {})
 ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
 service = docs.get(("Service", pod.get("subdomain")), {}).get("spec", {})
 service_ports = {p.get("name"): p for p in service.get("ports", [])}
+serve_port = re.search(r'--port "\$\{LAMPSIM_PORT:-(\d+)\}"', entrypoint)
 facts = [
     (annotations.get("prometheus.io/scrape") == "true", "prometheus.io/scrape is \"true\""),
     (annotations.get("prometheus.io/port") == str(ports.get("metrics")),
@@ -246,9 +247,16 @@ facts = [
      "the Service selects the shards' pods"),
     (service_ports.get("metrics", {}).get("port") == ports.get("metrics") and
      service_ports.get("metrics", {}).get("targetPort") == "metrics", "the Service's metrics port is the container's"),
+    (serve_port is not None and int(serve_port.group(1)) == ports.get("metrics"),
+     "the entrypoint's lampsim serve --port default is the container port metrics"),
+    ('--address "${LAMPSIM_ADDRESS:-0.0.0.0}"' in entrypoint,
+     "lampsim serve listens on every address by default (the pod's IP, where Prometheus scrapes)"),
+    (container.get("readinessProbe", {}).get("httpGet", {}).get("port") == "metrics" and
+     container.get("readinessProbe", {}).get("httpGet", {}).get("path") == annotations.get("prometheus.io/path"),
+     "the readiness probe asks the scraped path on port metrics"),
 ]
-tap(all(ok for ok, _ in facts), f"Prometheus scrapes each pod on port {ports.get('metrics')} "
-    "(annotations, container port, headless Service)", [w for ok, w in facts if not ok])
+tap(all(ok for ok, _ in facts), f"Prometheus scrapes lampsim serve in each pod on port {ports.get('metrics')} "
+    "(entrypoint, annotations, container port, readiness probe, headless Service)", [w for ok, w in facts if not ok])
 
 # 8. Sizing: memory for every lamp of the shard connected, threads = CPU limit.
 def mebibytes(q):

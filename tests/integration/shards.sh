@@ -2,10 +2,14 @@
 # One fleet in three shards against one reference cloud, the way the
 # Indexed Job of deploy/k8s runs it (docs/scale.md): each shard is the
 # image's entrypoint (deploy/image/lampsim-shard.sh) given what a pod gets,
-# JOB_COMPLETION_INDEX from the Job and the ConfigMap's LAMPSIM_*; they
-# share the fleet (its registry), each has its own state, and together
-# they must provision, boot and connect every lamp of the fleet exactly
-# once.
+# JOB_COMPLETION_INDEX from the Job and the ConfigMap's LAMPSIM_*: a
+# `lampsim serve` each, on a port of its own on loopback (a pod's is 9477
+# on its IP).  They share the fleet (its registry), each has its own
+# state, and together they must provision, boot and connect every lamp of
+# the fleet exactly once.  The test reads each shard as Prometheus and an
+# operator would: /metrics until its lamps are online, its lamps' serials
+# from /api/lamps with the token in its state directory, then SIGTERM (a
+# pod deleted) and the summary serve prints.
 #   MODE process: three processes on this machine;
 #   MODE podman:  three containers of the image deploy/image/build.sh
 #                 makes (cached in LAMPSIM_DEPLOY_CACHE, default
@@ -67,10 +71,10 @@ lampcloud_start "$lampcloud" "$work/cloud.log" --fleet "$work/fleet" --state-dir
     { sed 's/^/# /' "$work/cloud.log"; bail "lampcloud serve did not start"; }
 
 # What every pod of the Job gets (deploy/k8s/configmap.yaml), but for the
-# cloud's address and a short run; and the index, which the Job sets.
+# cloud's address and serve on loopback; and the index, which the Job sets.
 job_env=(LAMPSIM_SHARDS=$shards LAMPSIM_FLEET_SIZE=$lamps LAMPSIM_AP=site:site-passphrase
-         LAMPSIM_CLOUD=localhost:$mqtt LAMPSIM_IDLE=1 LAMPSIM_THREADS=1)
-shard_args=(--timeout 300 --lamp-lines)
+         LAMPSIM_CLOUD=localhost:$mqtt LAMPSIM_THREADS=1 LAMPSIM_ADDRESS=127.0.0.1)
+shard_args=(--progress 0)
 
 if [ "$mode" = podman ]; then
     cache=${LAMPSIM_DEPLOY_CACHE:-$src/.cache-deploy/image}
@@ -93,29 +97,34 @@ if [ "$mode" = podman ]; then
               -v "$work/fw:/etc/lampsim/firmware:ro" -e LAMPSIM_FIRMWARE_DIR=/etc/lampsim/firmware)
     [ -n "${UBSAN_OPTIONS:-}" ] && run_args+=(-e "UBSAN_OPTIONS=$UBSAN_OPTIONS")
     for e in "${job_env[@]}"; do run_args+=(-e "$e"); done
-    shard() { # INDEX [ENV...]: one shard's container
+    shard() { # INDEX [ENV...]: one shard's container (exec: run it in a subshell)
         local k=$1; shift
         local extra=()
         for e in "$@"; do extra+=(-e "$e"); done
         mkdir -p "$work/shard-$k"
-        "${podman[@]}" "${run_args[@]}" -e "JOB_COMPLETION_INDEX=$k" "${extra[@]}" \
-            -v "$work/shard-$k:/var/lib/lampsim/lamps" "$image" "${shard_args[@]}"
+        exec "${podman[@]}" "${run_args[@]}" --name "lampsim-shard-$k" -e "JOB_COMPLETION_INDEX=$k" \
+            "${extra[@]}" -v "$work/shard-$k:/var/lib/lampsim/lamps" "$image" "${shard_args[@]}"
     }
+    # as the kubelet does when a pod is deleted (the podman client would
+    # pass on a signal too, but not before the container exists)
+    stop_shard() { "${podman[@]}" kill --signal TERM "lampsim-shard-$1" >/dev/null; }
     how="podman containers (runtime $(
         "${podman[@]}" info --format '{{.Host.OCIRuntime.Name}}' 2>/dev/null))"
 else
-    shard() { # INDEX [ENV...]: one shard's process, with the pod's environment
+    shard() { # INDEX [ENV...]: one shard's process, with the pod's environment (exec: run
+              # it in a subshell; its pid is then lampsim's, as the entrypoint execs it)
         local k=$1; shift
-        env "${job_env[@]}" "JOB_COMPLETION_INDEX=$k" LAMPSIM_STATE_DIR="$work/shard-$k" \
+        exec env "${job_env[@]}" "JOB_COMPLETION_INDEX=$k" LAMPSIM_STATE_DIR="$work/shard-$k" \
             LAMPSIM_FLEET_DIR="$work/fleet" LAMPSIM_FIRMWARE_DIR="$work/fw" LAMPSIM="$lampsim" \
             "$@" bash "$src/deploy/image/lampsim-shard.sh" "${shard_args[@]}"
     }
+    stop_shard() { kill -TERM "${pids[$1]}"; }
     how="processes"
 fi
 
 # A pod whose index is past the shard count is refused before it makes
 # anything (completions and LAMPSIM_SHARDS disagree).
-shard 3 >"$work/bad.txt" 2>"$work/bad.err"
+(shard 3 >"$work/bad.txt" 2>"$work/bad.err")
 rc=$?
 if [ $rc -eq 2 ] && grep -q "JOB_COMPLETION_INDEX=3: must be a number from 0 to 2" "$work/bad.err" &&
    [ -z "$(ls -A "$work/shard-3" 2>/dev/null)" ]; then
@@ -125,29 +134,51 @@ else
 fi
 
 start=$(date +%s)
-pids=()
+pids=() ports=()
 for k in $(seq 0 $((shards - 1))); do
-    shard "$k" >"$work/shard-$k.txt" 2>"$work/shard-$k.err" </dev/null &
-    pids+=($!)
+    ports[k]=$(free_port)
+    shard "$k" "LAMPSIM_PORT=${ports[k]}" >"$work/shard-$k.txt" 2>"$work/shard-$k.err" </dev/null &
+    pids[k]=$!
 done
+# metric NAME{LABELS} FILE: its value on a /metrics page
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$2"; }
+# Each shard's /metrics (open, as Prometheus scrapes it) until its lamps
+# are all online; then its serials from /api/lamps, with its token.
+end=$((SECONDS + 300))
+for k in $(seq 0 $((shards - 1))); do
+    want=$(( (lamps - k + shards - 1) / shards ))
+    url=http://127.0.0.1:${ports[k]}
+    while [ $SECONDS -le $end ] && kill -0 "${pids[k]}" 2>/dev/null; do
+        curl -sf "$url/metrics" >"$work/metrics-$k.txt" 2>/dev/null &&
+            [ "$(metric 'lampsim_lamps_by_network_state{state="online"}' "$work/metrics-$k.txt")" = "$want" ] &&
+            break
+        sleep 0.5
+    done
+    token=$(cat "$work/shard-$k/serve.token" 2>/dev/null)
+    curl -sf -H "Authorization: Bearer $token" "$url/api/lamps?limit=100000" >"$work/lamps-$k.json" ||
+        echo "# shard $k: GET /api/lamps failed" >&2
+done
+for k in $(seq 0 $((shards - 1))); do stop_shard "$k"; done
 failed=
-for k in "${!pids[@]}"; do
-    wait "${pids[$k]}" || failed+=" $k(exit $?)"
+for k in $(seq 0 $((shards - 1))); do
+    wait "${pids[k]}" || failed+=" $k(exit $?)"
 done
 get() { sed -n "s/^$1: //p" "$2"; }
 bad=
 for k in $(seq 0 $((shards - 1))); do
-    r=$work/shard-$k.txt
+    r=$work/shard-$k.txt m=$work/metrics-$k.txt
     want=$(( (lamps - k + shards - 1) / shards ))
-    [ "$(get shard "$r")" = "$k/$shards" ] && [ "$(get lamps "$r")" = "$want" ] &&
-        [ "$(get provisioned_lamps "$r")" = "$want" ] && [ "$(get full_handshakes "$r")" = "$want" ] ||
-        bad+=" $k"
+    [ "$(metric 'lampsim_lamps_by_network_state{state="online"}' "$m")" = "$want" ] &&
+        [ "$(metric 'lampsim_tls_handshakes_total{result="full"}' "$m")" = "$want" ] &&
+        [ "$(get shard "$r")" = "$k/$shards" ] && [ "$(get lamps "$r")" = "$want" ] &&
+        [ "$(get provisioned_lamps "$r")" = "$want" ] && [ "$(get lamps_online "$r")" = "$want" ] &&
+        [ "$(get tls_full_handshakes "$r")" = "$want" ] || bad+=" $k"
 done
 if [ -z "$failed$bad" ]; then
-    ok "$shards shards as $how provisioned, booted and connected their lamps of $lamps in $(( $(date +%s) - start )) s"
+    ok "$shards shards as $how served their lamps of $lamps, provisioned, booted and online on /metrics, in $(( $(date +%s) - start )) s; SIGTERM's summaries agree"
 else
-    not_ok "shards as $how: failed:${failed:- none}, wrong report:${bad:- none}" \
-        "$work"/shard-*.err "$work"/shard-*.txt
+    not_ok "shards as $how: failed:${failed:- none}, wrong /metrics or summary:${bad:- none}" \
+        "$work"/shard-*.err "$work"/shard-*.txt "$work"/metrics-*.txt
 fi
 
 # Each shard's state holds lamp i only if i mod 3 is its index, and
@@ -168,10 +199,11 @@ else
     not_ok "lamps in the wrong shard:${stray:- none}; lamps held: ${all[*]}"
 fi
 
-# Serials: every shard's own, none in two shards, and the registry holds
-# exactly those.
+# Serials: every shard's own (its /api/lamps), none in two shards, and
+# the registry holds exactly those.
 for k in $(seq 0 $((shards - 1))); do
-    awk '/^lamp_light: / { print $2 }' "$work/shard-$k.txt"
+    python3 -c 'import json, sys; print("\n".join(l["serial"] for l in json.load(open(sys.argv[1]))["lamps"]))' \
+        "$work/lamps-$k.json" 2>/dev/null
 done | sort >"$work/serials.shards"
 "$lampfactory" list --fleet "$work/fleet" | awk '/^LMP-/ { print $1 }' | sort >"$work/serials.registry"
 dups=$(uniq -d "$work/serials.shards" | tr '\n' ' ')
