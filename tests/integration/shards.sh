@@ -96,6 +96,13 @@ if [ "$mode" = podman ]; then
               --ulimit nproc=4096:4096 -v "$work/fleet:/etc/lampsim/fleet"
               -v "$work/fw:/etc/lampsim/firmware:ro" -e LAMPSIM_FIRMWARE_DIR=/etc/lampsim/firmware)
     [ -n "${UBSAN_OPTIONS:-}" ] && run_args+=(-e "UBSAN_OPTIONS=$UBSAN_OPTIONS")
+    # a sanitizer build's leak check needs the suppressions meson gives
+    # (tests/suppressions/lsan.supp: leaks inside system libraries)
+    if [[ "${LSAN_OPTIONS:-}" == *suppressions=* ]]; then
+        supp=${LSAN_OPTIONS#*suppressions=} supp=${supp%%:*}
+        run_args+=(-v "$supp:/etc/lampsim/lsan.supp:ro"
+                   -e "LSAN_OPTIONS=${LSAN_OPTIONS/"$supp"//etc/lampsim/lsan.supp}")
+    fi
     for e in "${job_env[@]}"; do run_args+=(-e "$e"); done
     shard() { # INDEX [ENV...]: one shard's container (exec: run it in a subshell)
         local k=$1; shift
