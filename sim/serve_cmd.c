@@ -26,7 +26,7 @@
 #define EVENT_QUEUE 20000 /* events held between two drains of the hub */
 
 struct serve_options {
-    int port, twin_ms;
+    int port, twin_ms, signal_status;
     char *address, *web, *load_profile;
     gboolean metrics_auth, no_web;
     double progress_s, stop_after_s;
@@ -59,6 +59,11 @@ static void serve_options_add(GOptionContext *ctx, struct serve_options *o)
           "Run the load profile in FILE from the start (docs/profiles.md): a ramp, churn, "
           "storms, OTA campaigns, commissioning waves (not --profile, which is the lamps' fuse "
           "profile)", "FILE" },
+        { "signal-status", 0, 0, G_OPTION_ARG_INT, &o->signal_status,
+          "Exit with this status when stopped by SIGINT or SIGTERM (default 0; --stop-after "
+          "still exits 0).  A shard in a Kubernetes Job wants it non-zero: a pod that ends "
+          "with 0 completes its index, so a shard stopped by a node drain would never run "
+          "again (deploy/k8s, docs/scale.md)", "N" },
         { "stop-after", 0, 0, G_OPTION_ARG_DOUBLE, &o->stop_after_s,
           "Stop by itself after this many seconds, as on SIGTERM (default: run until stopped)",
           "SECONDS" },
@@ -75,6 +80,8 @@ static const char *serve_options_check(struct serve_options *o)
         o->address = g_strdup("127.0.0.1");
     if (o->port < 0 || o->port > 65535)
         return "--port must be between 0 and 65535";
+    if (o->signal_status < 0 || o->signal_status > 255)
+        return "--signal-status must be between 0 and 255";
     if (o->twin_ms < 100 || o->twin_ms > 60000)
         return "--twin-period must be between 100 and 60000 ms";
     if (o->progress_s < 0 || o->stop_after_s < 0)
@@ -94,7 +101,7 @@ struct serve {
     struct event_hub *hub;
     struct serve_api *api;
     struct profile_runner *profile;   /* --load-profile, or NULL */
-    int stop_signal;
+    bool stopped_by_signal;   /* not by --stop-after */
     guint stop_source;     /* the --stop-after timer while it is pending */
     char last_progress[256];
 };
@@ -114,6 +121,7 @@ static gboolean on_signal(gpointer data)
     struct serve *sv = data;
 
     fprintf(stderr, "lampsim serve: stopping: saving the lamps and closing the sockets\n");
+    sv->stopped_by_signal = true;
     g_main_loop_quit(sv->loop);
     return G_SOURCE_CONTINUE;
 }
@@ -343,7 +351,7 @@ static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct ser
     if (sv->stop_source)
         g_source_remove(sv->stop_source);
     report(sv, s, (g_get_monotonic_time() - t0) / 1e6, fleet_setup_cpu_seconds() - cpu0);
-    return 0;
+    return sv->stopped_by_signal ? o->signal_status : 0;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -365,7 +373,8 @@ int cmd_serve(int argc, char **argv)
     g_option_context_set_description(ctx,
         "Runs until SIGINT or SIGTERM (or --stop-after): then every lamp's state is\n"
         "saved, the sockets are closed, a summary ('key: value' lines) goes to\n"
-        "standard output, and the status is 0. Progress goes to standard error.\n"
+        "standard output, and the status is 0 (--signal-status N after a signal).\n"
+        "Progress goes to standard error.\n"
         "Exit status 2: bad arguments, an unusable state directory or lamp, or a\n"
         "port that cannot be had. Routes: docs/api.md; the twin: docs/twin.md;\n"
         "metrics: docs/metrics.md.\n");

@@ -56,9 +56,14 @@ if [ -d "$fleet" ] && [ ! -w "$fleet" ]; then
     fleet=$copy
 fi
 # --no-web: the image holds no web view; the API and /metrics are served.
+# --signal-status 143 (128 + SIGTERM): a shard stopped by a signal (its pod
+# deleted, a node drained) must not end its pod with 0, which would count
+# its index of the Indexed Job as complete and never run it again; only
+# LAMPSIM_STOP_AFTER ends a shard for good.
 args=(serve --count "$LAMPSIM_FLEET_SIZE" --state-dir "$state" --fleet "$fleet"
       --firmware-dir "${LAMPSIM_FIRMWARE_DIR:-/usr/share/lampsim/firmware}"
-      --address "${LAMPSIM_ADDRESS:-0.0.0.0}" --port "${LAMPSIM_PORT:-9477}" --no-web)
+      --address "${LAMPSIM_ADDRESS:-0.0.0.0}" --port "${LAMPSIM_PORT:-9477}" --no-web
+      --signal-status 143)
 [ -n "${LAMPSIM_STOP_AFTER:-}" ] && args+=(--stop-after "$LAMPSIM_STOP_AFTER")
 [ -n "${LAMPSIM_AP:-}" ] && args+=(--ap "$LAMPSIM_AP")
 [ -n "${LAMPSIM_CLOUD:-}" ] && args+=(--cloud "$LAMPSIM_CLOUD")
