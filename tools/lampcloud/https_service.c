@@ -476,6 +476,10 @@ static gpointer service_thread(gpointer data)
         g_socket_shutdown(socket, TRUE, TRUE, NULL);
     g_mutex_unlock(&svc->lock);
     soup_server_disconnect(svc->server);
+    /* the server holds each finished connection's socket until it is
+     * freed: waiting for the sockets with it alive waited out STOP_WAIT_US
+     * whenever anybody had connected */
+    g_clear_object(&svc->server);
     tick = g_timeout_source_new(50);
     g_source_set_callback(tick, wake, NULL, NULL);
     g_source_attach(tick, svc->ctx);
@@ -484,7 +488,6 @@ static gpointer service_thread(gpointer data)
         g_main_context_iteration(svc->ctx, TRUE);
     g_source_destroy(tick);
     g_source_unref(tick);
-    g_clear_object(&svc->server);
     while (g_main_context_iteration(svc->ctx, FALSE))
         ;
     g_main_context_pop_thread_default(svc->ctx);
