@@ -26,7 +26,7 @@ void fleet_setup_add_options(struct fleet_setup *s, GOptionContext *ctx, enum si
 
 bool fleet_setup_check(struct fleet_setup *s, enum sim_cmd_kind kind, GError **error)
 {
-    if (!lamp_options_check(&s->lamp, kind, s->fleet.ap != NULL, &s->cfg, error) ||
+    if (!lamp_options_check(&s->lamp, kind, fleet_options_networked(&s->fleet), &s->cfg, error) ||
         !fleet_options_check(&s->fleet, &s->cfg, s->env, error))
         return false;
     s->cfg.ble_medium = s->medium;
@@ -47,7 +47,7 @@ bool fleet_setup_prepare(struct fleet_setup *s, GError **error)
     double cpu0;
 
     /* One lock for the whole fleet: its lamps hold no descriptor each. */
-    if (!fleet_check_limits(MAX(s->fleet.lamps, 1u), s->fleet.ap != NULL, error) ||
+    if (!fleet_check_limits(MAX(s->fleet.lamps, 1u), fleet_options_networked(&s->fleet), error) ||
         !lamp_state_dir_usable(s->lamp.state_dir, error) ||
         !(s->lock = state_lock_fleet(s->lamp.state_dir, error)))
         return false;

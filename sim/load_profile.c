@@ -3,6 +3,7 @@
 #include "load_profile.h"
 
 #include "sim_error.h"
+#include "telemetry_limits.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -189,22 +190,6 @@ static bool parse_churn(const cJSON *c, struct load_profile *p, GError **error)
     return true;
 }
 
-/* The telemetry period the profile states; only the firmware's own. */
-static bool parse_telemetry(const cJSON *t, GError **error)
-{
-    if (!t)
-        return true;
-    if (!cJSON_IsNumber(t))
-        return fail(error, "$.telemetry_interval_s", "must be a number");
-    if (t->valuedouble != LOAD_PROFILE_TELEMETRY_S)
-        return fail(error, "$.telemetry_interval_s", "%g: not modelled: the lamp's firmware "
-                    "sends telemetry every %d s, a constant (TELEMETRY_PERIOD_MS in "
-                    "firmware/app/netmgr.c) that neither the shadow nor the console changes; "
-                    "only %d is accepted", t->valuedouble, LOAD_PROFILE_TELEMETRY_S,
-                    LOAD_PROFILE_TELEMETRY_S);
-    return true;
-}
-
 /* The lamp action an event carries, checked by the action parser itself
  * (its message starts with the member it names). */
 static bool event_action(const char *name, cJSON *body, const char *path, struct lamp_action *a,
@@ -345,7 +330,7 @@ bool load_profile_parse(const char *text, struct load_profile *p, GError **error
     const char *end = NULL;
     cJSON *root;
     bool given, ok;
-    double seed = 0;
+    double seed = 0, telemetry_s = 0;
 
     memset(p, 0, sizeof(*p));
     root = cJSON_ParseWithOpts(text, &end, true);
@@ -360,10 +345,13 @@ bool load_profile_parse(const char *text, struct load_profile *p, GError **error
          get_whole(root, "$", "seed", 0, 9007199254740991.0, &given, &seed, error) &&
          parse_repeat(cJSON_GetObjectItemCaseSensitive(root, "repeat"), p, error) &&
          parse_ramp(cJSON_GetObjectItemCaseSensitive(root, "ramp"), p, error) &&
-         parse_telemetry(cJSON_GetObjectItemCaseSensitive(root, "telemetry_interval_s"), error) &&
+         /* the lamp's own bounds: it would refuse any other period */
+         get_whole(root, "$", "telemetry_interval_s", TELEMETRY_PERIOD_MIN_S,
+                   TELEMETRY_PERIOD_MAX_S, &given, &telemetry_s, error) &&
          parse_churn(cJSON_GetObjectItemCaseSensitive(root, "churn"), p, error) &&
          parse_events(cJSON_GetObjectItemCaseSensitive(root, "events"), p, error);
     p->seed = (uint64_t)seed;
+    p->telemetry_s = (guint)telemetry_s;
     if (ok && !p->ramp_target && !p->churn_per_minute && !p->n_events)
         ok = fail(error, "$", "the profile does nothing (give a ramp, churn or events)");
     cJSON_Delete(root);

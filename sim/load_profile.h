@@ -15,11 +15,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The only telemetry period the firmware has: TELEMETRY_PERIOD_MS in
- * firmware/app/netmgr.c, a constant no shadow member or console command
- * changes, so a profile can state it but not change it. */
-#define LOAD_PROFILE_TELEMETRY_S 60
-
 enum profile_event_kind {
     PROFILE_EV_STORM,       /* every connection dropped; the broker refused for a while */
     PROFILE_EV_OTA,         /* the update action on some lamps */
@@ -53,6 +48,9 @@ struct load_profile {
      * end_s (0: the cycle's end), each off for off_s (0: an instant
      * power cycle, the reboot action) */
     double churn_per_minute, churn_start_s, churn_end_s, churn_off_s;
+    /* the lamps' telemetry period, within the firmware's bounds
+     * (telemetry_limits.h); 0: not stated, the lamps keep theirs */
+    guint telemetry_s;
     /* events in time order */
     struct profile_event *events;
     guint n_events;

@@ -13,7 +13,7 @@
 
 static const char *const act_names[PROFILE_ACT_COUNT] = {
     "lamp_added", "power_off", "power_cycle", "net_drop", "net_refuse_on", "net_refuse_off", "update",
-    "commission",
+    "commission", "telemetry",
 };
 
 const char *profile_act_name(enum profile_act a)
@@ -58,6 +58,8 @@ struct profile_runner {
     GPtrArray *waves;            /* struct wave * */
     /* the fixed actions of storms and churn, parsed as the API parses them */
     struct lamp_action drop, refuse_on, refuse_off, reboot, power_off, power_on;
+    /* the console's `telemetry N`, when the profile states a period */
+    struct lamp_action telemetry;
 };
 
 static void say(struct profile_runner *r, double t, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -127,6 +129,10 @@ struct profile_runner *profile_runner_new(struct load_profile *p,
     parse_fixed("reboot", NULL, &r->reboot);
     parse_fixed("power_off", NULL, &r->power_off);
     parse_fixed("power_on", NULL, &r->power_on);
+    if (r->p.telemetry_s) {
+        g_autofree char *body = g_strdup_printf("{\"line\":\"telemetry %u\"}", r->p.telemetry_s);
+        parse_fixed("console", body, &r->telemetry);
+    }
     return r;
 }
 
@@ -214,6 +220,15 @@ static void run_ramp(struct profile_runner *r, double t)
     }
     r->ramp_done += n;
     r->counts.done[PROFILE_ACT_LAMP_ADDED] += n;
+    if (r->p.telemetry_s) {
+        /* typed once: the lamp saves it and keeps it across its reboots */
+        g_autoptr(GArray) added = g_array_sized_new(FALSE, FALSE, sizeof(guint), (guint)n);
+        for (guint i = 0; i < n; i++) {
+            guint lamp = first + i;
+            g_array_append_val(added, lamp);
+        }
+        act(r, t, PROFILE_ACT_TELEMETRY, added, &r->telemetry);
+    }
     if (r->ramp_from + r->ramp_done >= r->p.ramp_target) {
         r->ramp_stopped = true;
         say(r, t, "ramp done: %u lamps (%" G_GUINT64_FORMAT " added)", fleet_live(r->cfg.fleet),
@@ -372,6 +387,11 @@ void profile_runner_start(struct profile_runner *r)
     r->t0_us = g_get_monotonic_time();
     r->ramp_from = fleet_live(r->cfg.fleet);
     r->counts.cycles = 1;
+    if (r->p.telemetry_s) {
+        act_all(r, 0, PROFILE_ACT_TELEMETRY, &r->telemetry);
+        say(r, 0, "telemetry every %u s on the %u lamps there (and on every lamp the ramp adds)",
+            r->p.telemetry_s, fleet_live(r->cfg.fleet));
+    }
     r->timer = g_timeout_add(PROFILE_RUNNER_TICK_MS, on_tick, r);
     on_tick(r);
 }
@@ -430,5 +450,6 @@ void profile_runner_free(struct profile_runner *r)
     lamp_action_clear(&r->reboot);
     lamp_action_clear(&r->power_off);
     lamp_action_clear(&r->power_on);
+    lamp_action_clear(&r->telemetry);
     g_free(r);
 }

@@ -21,11 +21,11 @@
 /* What the runner counts, per lamp it acted on: lamps the ramp added,
  * lamps churn switched off (churn.off_s > 0) and lamps it power-cycled
  * (back on after off_s, or rebooted at once), the storms' network faults,
- * updates begun, commission actions typed. */
+ * updates begun, commission actions typed, telemetry periods typed. */
 enum profile_act {
     PROFILE_ACT_LAMP_ADDED, PROFILE_ACT_POWER_OFF, PROFILE_ACT_POWER_CYCLE, PROFILE_ACT_NET_DROP,
     PROFILE_ACT_NET_REFUSE_ON, PROFILE_ACT_NET_REFUSE_OFF, PROFILE_ACT_UPDATE,
-    PROFILE_ACT_COMMISSION, PROFILE_ACT_COUNT,
+    PROFILE_ACT_COMMISSION, PROFILE_ACT_TELEMETRY, PROFILE_ACT_COUNT,
 };
 const char *profile_act_name(enum profile_act a);
 

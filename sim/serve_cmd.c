@@ -298,7 +298,7 @@ static int serve_fleet(struct serve *sv, struct fleet_setup *s, const struct ser
                       : g_file_test(LAMPSIM_WEB_DIR, G_FILE_TEST_IS_DIR) ? LAMPSIM_WEB_DIR : NULL;
     struct serve_api_config ac = {
         .fleet = sv->fleet, .hub = sv->hub, .web_dir = web, .metrics_auth = o->metrics_auth,
-        .networked = s->fleet.ap != NULL, .provision_threads = (guint)s->fleet.provision_threads,
+        .networked = fleet_options_networked(&s->fleet), .provision_threads = (guint)s->fleet.provision_threads,
         .more_metrics = sv->profile ? profile_metrics : NULL, .more_metrics_data = sv->profile,
     };
     const char *host;
@@ -416,7 +416,7 @@ int cmd_serve(int argc, char **argv)
     }
     if (o.load_profile) {
         struct profile_runner_config pc = {
-            .fleet = sv.fleet, .networked = s.fleet.ap != NULL,
+            .fleet = sv.fleet, .networked = fleet_options_networked(&s.fleet),
             .provision_threads = (guint)s.fleet.provision_threads, .log = on_profile_line,
         };
         /* checked above; an image removed since is refused here */

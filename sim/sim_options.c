@@ -186,8 +186,19 @@ void fleet_options_add(GOptionContext *ctx, struct fleet_options *o, enum sim_cm
         { NULL },
     };
 
+    /* serve only: lampsim fleet commissions with --ap and --commission */
+    GOptionEntry serve_entries[] = {
+        { "ap-in-range", 0, 0, G_OPTION_ARG_STRING, &o->ap_in_range,
+          "An access point in every lamp's range whose credentials no lamp is given: a lamp "
+          "joins it once commissioned (the commission action, a load profile's commission "
+          "wave); not with --ap", "SSID:PASSPHRASE" },
+        { NULL },
+    };
+
     o->kind = kind;
     g_option_context_add_main_entries(ctx, entries, NULL);
+    if (kind == SIM_CMD_SERVE)
+        g_option_context_add_main_entries(ctx, serve_entries, NULL);
     shard_options_add(ctx, &o->shard_opts);
 }
 
@@ -208,8 +219,11 @@ bool fleet_options_check(struct fleet_options *o, struct lamp_config *cfg, struc
         return fail(error, "--threads must be between 1 and 1024");
     if (o->provision_threads < 0 || o->provision_threads > 1024)
         return fail(error, "--provision-threads must be between 1 and 1024");
-    if (o->ap) {
-        if (!net_env_add_ap_spec(env, o->ap, error))
+    if (o->ap && o->ap_in_range)
+        return fail(error, "--ap and --ap-in-range exclude each other: --ap places the access "
+                    "point and types its credentials, --ap-in-range only places it");
+    if (o->ap || o->ap_in_range) {
+        if (!net_env_add_ap_spec(env, o->ap ? o->ap : o->ap_in_range, error))
             return false;
         cfg->net_env = env;
     }
@@ -221,7 +235,13 @@ void fleet_options_clear(struct fleet_options *o)
 {
     g_free(o->ap);
     o->ap = NULL;
+    g_clear_pointer(&o->ap_in_range, g_free);
     shard_options_clear(&o->shard_opts);
+}
+
+bool fleet_options_networked(const struct fleet_options *o)
+{
+    return o->ap || o->ap_in_range;
 }
 
 unsigned fleet_options_threads(const struct fleet_options *o)

@@ -29,6 +29,7 @@ struct lamp_options {
 struct fleet_options {
     int count, threads, provision_threads;
     char *ap;             /* SSID:PASSPHRASE */
+    char *ap_in_range;    /* serve: SSID:PASSPHRASE, the credentials typed nowhere */
     gboolean console_log;
     struct shard_options shard_opts;
     enum sim_cmd_kind kind; /* set by fleet_options_add */
@@ -54,6 +55,9 @@ void fleet_options_add(GOptionContext *ctx, struct fleet_options *o, enum sim_cm
 bool fleet_options_check(struct fleet_options *o, struct lamp_config *cfg, struct net_env *env,
                          GError **error);
 void fleet_options_clear(struct fleet_options *o);
+/* The lamps have an access point in range (--ap or --ap-in-range): they
+ * may reach a network, with the host limits and the realtime that needs. */
+bool fleet_options_networked(const struct fleet_options *o);
 
 /* The worker threads a fleet of count lamps gets by default. */
 unsigned fleet_options_threads(const struct fleet_options *o);

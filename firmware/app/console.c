@@ -11,6 +11,7 @@
 #include "log.h"
 #include "selftest.h"
 #include "status.h"
+#include "telemetry_period.h"
 #include "uart.h"
 #include "update_rx.h"
 
@@ -87,6 +88,8 @@ static void cmd_help(void)
               "  light set KEY=VALUE...  settings as the cloud's desired state sets them:\n"
               "                    on level cct fade_ms hold_s occupancy vacancy_s\n"
               "                    standby_level standby_s daylight target_lux\n"
+              "  telemetry         how often telemetry is sent, and the bounds\n"
+              "  telemetry SECONDS set it (kept across resets, as desired telemetry_s)\n"
               "  net reconnect [full]  reconnect now (full: without session resumption)\n"
               "  wifi SSID PASS    store WiFi credentials and join (development stand-in\n"
               "                    for BLE commissioning)\n");
@@ -182,6 +185,23 @@ static void cmd_light(char *args)
     }
 }
 
+/* telemetry SECONDS: what the cloud's desired "telemetry_s" sets. */
+static void cmd_telemetry(const char *args)
+{
+    const char *why = NULL;
+    uint32_t s;
+
+    if (parse_u32(args, &s)) {
+        uart_puts("usage: telemetry SECONDS\n");
+        return;
+    }
+    if (telemetry_period_set(s, &why) != 0) {
+        uart_puts("telemetry: ");
+        uart_puts(why);
+        uart_putc('\n');
+    }
+}
+
 static void run_command(char *cmd)
 {
     if (!*cmd)
@@ -214,6 +234,10 @@ static void run_command(char *cmd)
         lighting_print_status();
     } else if (!strncmp(cmd, "light ", 6)) {
         cmd_light(cmd + 6);
+    } else if (!strcmp(cmd, "telemetry")) {
+        telemetry_period_print();
+    } else if (!strncmp(cmd, "telemetry ", 10)) {
+        cmd_telemetry(cmd + 10);
     } else if (!strcmp(cmd, "net")) {
         netmgr_print_status();
     } else if (!strcmp(cmd, "net reconnect") || !strcmp(cmd, "net reconnect full")) {

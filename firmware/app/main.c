@@ -17,13 +17,15 @@
 #include "shadow.h"
 #include "mpu_setup.h"
 #include "status.h"
+#include "telemetry_period.h"
 #include "uart.h"
 #include "update_rx.h"
 
 #include "mbedtls/memory_buffer_alloc.h"
 
 /* An idle lamp wakes every 10 s (to kick the watchdog, with a third of its
- * time to spare); its network deadlines (keepalive 45 s, telemetry 60 s)
+ * time to spare); its network deadlines (keepalive 45 s, telemetry
+ * every 60 s unless the owner set another period)
  * and every event (network, BLE, console) wake it sooner.  Waking once a
  * second cost a fleet of idle lamps ten times the host CPU for nothing. */
 #define WDT_TIMEOUT_MS 30000u
@@ -113,6 +115,7 @@ int main(void)
     /* visible over BLE first: a lamp with no network is found that way */
     commission_start();
     beacon_init();
+    telemetry_period_init();
     netmgr_start();
     for (;;) {
         int c;

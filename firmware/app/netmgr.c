@@ -14,6 +14,7 @@
 #include "net.h"
 #include "rng.h"
 #include "status.h"
+#include "telemetry_period.h"
 #include "tls_dial.h"
 #include "uart.h"
 #include "wifi_creds.h"
@@ -28,7 +29,6 @@
 #define PING_TIMEOUT_MS 20000u
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
-#define TELEMETRY_PERIOD_MS 60000u
 #define MAX_CLIENTS 6u
 
 enum state {
@@ -58,7 +58,9 @@ static char topic_prefix[32];    /* "lamp/<serial>/" */
 static struct tls_dial dial;     /* the broker's connection */
 static struct mqtt mq;
 static uint32_t last_tx_ms;
-static uint32_t telemetry_due_ms;
+/* The period is read at every check (telemetry_period.h), so an owner's
+ * change counts from the last telemetry sent, not from the next. */
+static uint32_t telemetry_sent_ms;
 static uint32_t ping_sent_ms;
 static uint32_t connects, drops;
 static bool config_error;
@@ -252,7 +254,7 @@ static void send_telemetry(void)
         }
     if (n < 0 || (size_t)n >= sizeof(json) - 1) {
         LOG_ERR("cloud: telemetry does not fit its buffer; not sent");
-        telemetry_due_ms = clock_ms() + TELEMETRY_PERIOD_MS;
+        telemetry_sent_ms = clock_ms();
         return;
     }
     json[n++] = '}';
@@ -261,7 +263,12 @@ static void send_telemetry(void)
     if (mqtt_publish(&mq, t, json, (size_t)n, 0, false, NULL) == 0)
         SYSCTL_EVENT = SYSCTL_EVENT_MQTT_TX;
     mqtt_flush();
-    telemetry_due_ms = clock_ms() + TELEMETRY_PERIOD_MS;
+    telemetry_sent_ms = clock_ms();
+}
+
+static uint32_t telemetry_due_ms(void)
+{
+    return telemetry_sent_ms + telemetry_period_s() * 1000u;
 }
 
 static void on_connack(void *user, uint8_t rc, bool session_present)
@@ -546,7 +553,7 @@ static void check_timers(void)
             ping_sent_ms = now;
             mqtt_flush();
         }
-        if ((int32_t)(now - telemetry_due_ms) >= 0)
+        if ((int32_t)(now - telemetry_due_ms()) >= 0)
             send_telemetry();
         return;
     }
@@ -617,8 +624,9 @@ uint32_t netmgr_idle_ms(void)
         uint32_t due = mq.ping_outstanding ? ping_sent_ms + PING_TIMEOUT_MS
                                            : last_tx_ms + KEEPALIVE_S * 1000u * 3 / 4;
         left = (int32_t)(due - now) > 0 ? due - now : 0;
-        if ((int32_t)(telemetry_due_ms - now) < (int32_t)left)
-            left = (int32_t)(telemetry_due_ms - now) > 0 ? telemetry_due_ms - now : 0;
+        uint32_t telemetry = telemetry_due_ms();
+        if ((int32_t)(telemetry - now) < (int32_t)left)
+            left = (int32_t)(telemetry - now) > 0 ? telemetry - now : 0;
     } else if (have_deadline) {
         left = (int32_t)(deadline - now) > 0 ? deadline - now : 0;
     }

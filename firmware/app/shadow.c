@@ -10,6 +10,7 @@
 #include "lighting.h"
 #include "log.h"
 #include "netmgr.h"
+#include "telemetry_period.h"
 
 #include "cJSON.h"
 #include "mbedtls/platform.h"
@@ -150,6 +151,7 @@ static void reported_json(char *out, size_t cap)
     version_text(h->fw_version, ver);
     add_light(o);
     add_beacon(o);
+    cJSON_AddNumberToObject(o, "telemetry_s", telemetry_period_s());
     cJSON_AddStringToObject(o, "fw", ver);
     cJSON_AddNumberToObject(o, "epoch", h->security_epoch);
     cJSON_AddNumberToObject(o, "uptime_s", clock_ms() / 1000u);
@@ -330,23 +332,38 @@ static void apply_delta(const cJSON *d)
     struct lighting_request r = { 0 };
     struct beacon_request br = { 0 };
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(d, "beacon");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(d, "telemetry_s");
     const char *bad = NULL, *why = NULL;
+    uint32_t period = 0;
+    bool has_period = false, report = false;
 
     light_request(d, &r, &bad);
+    /* any count here; the bounds are the setting's own (telemetry_period_set) */
+    if (t && !(has_period = count_of(t, 0xFFFFFFFFu, &period)) && !bad)
+        bad = "telemetry_s";
     if (cJSON_IsObject(b))
         beacon_request(b, &br, &bad);
     else if (b && !bad)
         bad = "beacon";
     if (bad)
         LOG_WRN("shadow: desired %s is not valid: ignored", bad);
+    if (has_period) {
+        if (telemetry_period_set(period, &why) != 0)
+            LOG_WRN("shadow: desired telemetry_s refused: %s", why);
+        else
+            report = true;
+    }
     if (br.has) {
         if (beacon_apply(&br, &why) != 0)
             LOG_WRN("shadow: desired beacon refused: %s", why);
-        else if (!r.has)
-            publish_reported();
+        else
+            report = true;
     }
-    if (!r.has)
+    if (!r.has) {
+        if (report)
+            publish_reported();
         return;
+    }
     if (lighting_apply(&r, &why) != 0)
         LOG_WRN("shadow: desired light refused: %s", why);
     /* reported when the light settles (lighting_on_change) */

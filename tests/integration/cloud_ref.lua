@@ -161,3 +161,37 @@ do
   ok(lamp:expect("refused by the broker", 90), "a lamp unknown to the registry is refused")
   ok(cloud_says(lamp, "refused lamp REF%-4: not in the registry", 10), "the cloud says why")
 end
+
+do
+  -- The telemetry period: how often the cloud hears a lamp, set at the
+  -- lamp's console and by the cloud's desired state.
+  local lamp <close> = lamp_for("REF-5")
+  ok(online(lamp, "REF-5"), "a lamp for the telemetry period connects")
+  ok(cloud_says(lamp, 'REF%-5: shadow/reported {.*"telemetry_s":60,', 10),
+     "it reports its period: 60 s, a new lamp's")
+  local function heard()
+    local n = 0
+    for _ in cloud_log():gmatch("REF%-5: telemetry {") do n = n + 1 end
+    return n
+  end
+  lamp:type("telemetry 5")
+  ok(lamp:expect("^telemetry: every 5 s$", 10), "the console sets 5 s")
+  local n0 = heard()
+  lamp:run_for(16)
+  local n = heard() - n0
+  ok(n >= 2 and n <= 4, "in 16 s the cloud hears " .. n .. " telemetry messages (every 5 s: 3, or 4 when the change itself sends one)")
+  local done, out = lampcloud("desired REF-5 '{\"telemetry_s\":30}'")
+  ok(done, "lampcloud desired telemetry_s (" .. out:gsub("\n", " ") .. ")")
+  ok(lamp:expect("^telemetry: every 30 s$", 20), "the lamp takes the cloud's period")
+  ok(cloud_says(lamp, 'REF%-5: shadow/reported {.*"telemetry_s":30,', 10), "and reports it")
+  n0 = heard()
+  lamp:run_for(12)
+  n = heard() - n0
+  ok(n <= 1, "in 12 s the cloud hears " .. n .. " telemetry messages (every 30 s: 0 or 1)")
+  done, out = lampcloud("desired REF-5 '{\"telemetry_s\":2}'")
+  ok(done, "lampcloud desired telemetry_s 2 (" .. out:gsub("\n", " ") .. ")")
+  ok(lamp:expect("^shadow: desired telemetry_s refused: 2 s: the period is 5 to 3600 s", 20),
+     "a period out of bounds is refused, and the lamp says why")
+  lamp:type("telemetry")
+  ok(lamp:expect("^telemetry: every 30 s \\(", 10), "the period stays 30 s")
+end

@@ -13,22 +13,8 @@
 set -uo pipefail
 lampsim=$1 lampcloud=$2 fw=$3
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../../tools/lampcloud_start.sh"
-lampcloud_session
-serve_pid=
-stop_serve() { [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null; serve_pid=; }
-trap 'stop_serve; lampcloud_session_end' EXIT
-n=0
+. "$here/serve_profile_session.sh"
 echo "1..8"
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { # NAME FILE...: the files' last lines as diagnostics
-    n=$((n + 1)); echo "not ok $n - $1"; shift
-    for f in "$@"; do [ -f "$f" ] && tail -12 "$f" | sed 's/^/#   /'; done
-}
-# metric 'NAME{LABELS}': its value now (integer part), 0 when absent
-metric() {
-    curl -s "${url}metrics" | awk -v k="$1" '$1 == k { sub(/\..*/, "", $2); print $2; f = 1 } END { if (!f) print 0 }'
-}
 handshakes() { echo $(( $(metric 'lampsim_tls_handshakes_total{result="full"}') +
                          $(metric 'lampsim_tls_handshakes_total{result="resumed"}') )); }
 online() { metric 'lampsim_lamps_by_network_state{state="online"}'; }

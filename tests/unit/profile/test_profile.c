@@ -44,8 +44,15 @@ static void bad_profiles_are_refused_naming_the_field(void)
         { "{\"ramp\": {\"per_s\": 1, \"target\": 5, \"per_s\": 2}}", "$.ramp.per_s", "twice" },
         { "{\"ramp\": {\"per_s\": 1, \"target\": 5, \"rate\": 2}}", "$.ramp.rate", "unknown key" },
         { "{\"ramp\": {\"per_s\": 1, \"target\": 5, \"start_s\": -1}}", "$.ramp.start_s", "negative" },
-        { "{\"telemetry_interval_s\": 10, \"churn\": {\"per_minute\": 1}}", "$.telemetry_interval_s",
-          "not modelled" },
+        /* the firmware's bounds (telemetry_limits.h): 5 to 3600 */
+        { "{\"telemetry_interval_s\": 4, \"churn\": {\"per_minute\": 1}}", "$.telemetry_interval_s",
+          "not a whole number from 5 to 3600" },
+        { "{\"telemetry_interval_s\": 3601, \"churn\": {\"per_minute\": 1}}",
+          "$.telemetry_interval_s", "not a whole number from 5 to 3600" },
+        { "{\"telemetry_interval_s\": 7.5, \"churn\": {\"per_minute\": 1}}",
+          "$.telemetry_interval_s", "not a whole number" },
+        { "{\"telemetry_interval_s\": -60, \"churn\": {\"per_minute\": 1}}",
+          "$.telemetry_interval_s", "negative" },
         { "{\"telemetry_interval_s\": \"60\", \"churn\": {\"per_minute\": 1}}",
           "$.telemetry_interval_s", "must be a number" },
         { "{\"churn\": {\"per_minute\": -3}}", "$.churn.per_minute", "negative" },
@@ -130,7 +137,7 @@ static void good_profiles_parse_into_their_fields(void)
     const char *text =
         "{\"seed\": 42, \"repeat\": {\"every_s\": 120, \"times\": 3},"
         " \"ramp\": {\"start_s\": 2, \"per_s\": 5, \"target\": 100},"
-        " \"telemetry_interval_s\": 60,"
+        " \"telemetry_interval_s\": 10,"
         " \"churn\": {\"per_minute\": 12, \"start_s\": 5, \"end_s\": 100, \"off_s\": 3},"
         " \"events\": [" STORM ", " OTA ", " WAVE "]}";
 
@@ -145,6 +152,7 @@ static void good_profiles_parse_into_their_fields(void)
     CU_ASSERT_EQUAL(p.churn_start_s, 5);
     CU_ASSERT_EQUAL(p.churn_end_s, 100);
     CU_ASSERT_EQUAL(p.churn_off_s, 3);
+    CU_ASSERT_EQUAL(p.telemetry_s, 10);
     CU_ASSERT_EQUAL_FATAL(p.n_events, 3);
     CU_ASSERT_EQUAL(p.events[0].kind, PROFILE_EV_STORM);
     CU_ASSERT_EQUAL(p.events[0].at_s, 10);
@@ -171,6 +179,9 @@ static void good_profiles_parse_into_their_fields(void)
         "{\"events\": [{\"at_s\": 0, \"type\": \"storm\", \"drop\": false, \"unreachable_s\": 1}]}",
         "{\"repeat\": {\"every_s\": 10, \"times\": 0}, \"events\": [{\"at_s\": 5, \"type\": "
         "\"storm\", \"unreachable_s\": 5}]}",
+        /* the telemetry period's bounds are taken */
+        "{\"telemetry_interval_s\": 5, \"churn\": {\"per_minute\": 0.1}}",
+        "{\"telemetry_interval_s\": 3600, \"churn\": {\"per_minute\": 0.1}}",
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(small); i++) {
         g_clear_error(&error);
@@ -178,6 +189,7 @@ static void good_profiles_parse_into_their_fields(void)
         if (error)
             fprintf(stderr, "\n  small %u: %s", i, error->message);
         CU_ASSERT_EQUAL(p.every_s, i == 4 ? 10 : 0);
+        CU_ASSERT_EQUAL(p.telemetry_s, i == 5 ? 5 : i == 6 ? 3600 : 0); /* 0: not stated */
         load_profile_clear(&p);
     }
 }
