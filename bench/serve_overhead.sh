@@ -72,6 +72,10 @@ echo "  unwatched: idle_cpu_percent_of_core: $quiet_cpu"
 curl -sN -H "Authorization: Bearer $token" "$url/api/events" > "$work/events.txt" &
 events_pid=$!
 sleep 2 # the stream set up before the window
+# the workers' own count of the CPU their twin refreshes took: a figure the
+# machine's noise does not blur
+refresh_s() { api /metrics | awk '/^lampsim_worker_twin_refresh_seconds_total/ { s += $2 } END { print s + 0 }'; }
+r0=$(refresh_s)
 c0=$(cpu_ticks "$serve_pid") w0=$(date +%s.%N) scrapes=0
 end=$(( $(date +%s) + idle ))
 while (( $(date +%s) < end )); do
@@ -83,6 +87,9 @@ while (( $(date +%s) < end )); do
 done
 c1=$(cpu_ticks "$serve_pid") w1=$(date +%s.%N)
 kill "$events_pid"
+r1=$(refresh_s)
+refresh_cpu=$(awk -v a="$r0" -v b="$r1" -v s="$w0" -v e="$w1" 'BEGIN { printf "%.4f", (b - a) / (e - s) * 100 }')
+echo "  twin refreshes (the workers' own count): $refresh_cpu % of a core"
 serve_cpu=$(awk -v c="$((c1 - c0))" -v t="$ticks" -v a="$w0" -v b="$w1" \
     'BEGIN { printf "%.3f", c / t / (b - a) * 100 }')
 echo "  scrape rounds: $scrapes; /metrics is $(wc -c < "$work/metrics.txt") bytes;" \
