@@ -32,6 +32,8 @@ enum factory_error_code {
 #define FLEET_SIGNING_KEY "firmware-signing.key"
 #define FLEET_SIGNING_PUB "firmware-signing.pub"
 #define FLEET_ENC_KEY "firmware-encryption.key"
+#define FLEET_APP_SIGNING_KEY "app-signing.key"
+#define FLEET_APP_SIGNING_PUB "app-signing.pub"
 #define FLEET_REGISTRY "registry.sqlite"
 
 /* files.c */

@@ -50,7 +50,7 @@ static int cmd_fleet_init(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int rc = 0;
 
-    if (!parse("fleet-init", "", "create a fleet's CAs, firmware signing key, firmware key and registry",
+    if (!parse("fleet-init", "", "create a fleet's CAs, firmware and app signing keys, firmware key and registry",
                e, &argc, &argv, &rc))
         return rc;
     if (!fleet || argc > 1)
@@ -258,7 +258,7 @@ static const struct {
     int (*fn)(int, char **);
     const char *summary;
 } commands[] = {
-    { "fleet-init", cmd_fleet_init, "create a fleet: device and cloud CAs, RSA-4096 signing key, firmware key, registry" },
+    { "fleet-init", cmd_fleet_init, "create a fleet: device and cloud CAs, RSA-4096 firmware and app signing keys, firmware key, registry" },
     { "provision", cmd_provision, "make a lamp's state directory and add it to the registry" },
     { "sign", cmd_sign, "turn a firmware binary into a signed, encrypted update image" },
     { "inspect", cmd_inspect, "print an update image's header and check signature and content" },
