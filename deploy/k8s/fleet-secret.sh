@@ -4,8 +4,9 @@
 # provision new lamps from: the device CA and its key (lamp
 # certificates), the cloud CA certificate (the keystore's trust anchor),
 # the firmware's public key and content key (the image is checked and
-# installed), and the registry (rows are added to a copy).  Never the
-# firmware signing key or the cloud CA's key: a pod signs nothing.
+# installed), the app-signing public key (every keystore holds it), and
+# the registry (rows are added to a copy).  Never the firmware or app
+# signing key or the cloud CA's key: a pod signs nothing.
 #   bash deploy/k8s/fleet-secret.sh fleet | kubectl apply -f -
 set -euo pipefail
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -14,7 +15,7 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 fi
 fleet=$1 name=${2:-lampsim-fleet}
 files=(device-ca.crt device-ca.key cloud-ca.crt firmware-signing.pub firmware-encryption.key
-       registry.sqlite)
+       app-signing.pub registry.sqlite)
 for f in "${files[@]}"; do
     [ -r "$fleet/$f" ] || { echo "fleet-secret: $fleet/$f is missing or unreadable; is $fleet a fleet" \
         "directory (lampfactory fleet-init)?" >&2; exit 1; }

@@ -35,7 +35,7 @@ bool crypto_engine_present(void);
  * hash and GCM paths ask it for every buffer of every call. */
 static inline bool crypto_engine_reaches(const void *p, size_t len)
 {
-    uint32_t a = (uint32_t)p;
+    uint32_t a = (uint32_t)(uintptr_t)p;
     return a >= SRAM_BASE && len <= SRAM_SIZE && a - SRAM_BASE <= SRAM_SIZE - len;
 }
 /* Runs the n descriptors of d (cmd and args filled in; the driver links

@@ -33,6 +33,8 @@ enum keystore_tag {
     KS_FW_ENC_KEY = 7,     /* fleet firmware key, 16 bytes (AES-128 key wrap) */
     KS_COMMISSION_KEY = 8, /* commissioning key K(0), 16 bytes */
     KS_CLOUD_ENDPOINT = 9, /* ASCII "host:port" of the MQTT broker (no NUL) */
+    KS_APP_RSA_N = 10,     /* app-signing verification key modulus, 512 bytes big endian */
+    KS_APP_RSA_E = 11,     /* its public exponent, big endian */
 };
 
 #endif

@@ -5,12 +5,11 @@
 #include "aes_kw.h"
 #include "crypto_engine.h"
 #include "hw.h"
-#include "pss_engine.h"
 #include "keystore_read.h"
+#include "rsa_pss.h"
 
 #include "mbedtls/aes.h"
 #include "mbedtls/platform_util.h"
-#include "mbedtls/rsa.h"
 #include "mbedtls/sha256.h"
 
 #include <stdbool.h>
@@ -98,21 +97,7 @@ int image_ctr(const uint8_t key[16], const uint8_t iv[16], uint32_t offset,
 
 static bool signature_ok(const struct fw_keys *k, const uint8_t digest[32], const uint8_t *sig)
 {
-    mbedtls_rsa_context rsa;
-    bool ok = false;
-
-    if (crypto_engine_present())
-        return pss_engine_verify(k->rsa_n, k->rsa_n_len, k->rsa_e, k->rsa_e_len, digest, sig);
-
-    mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
-    if (mbedtls_rsa_import_raw(&rsa, k->rsa_n, k->rsa_n_len, NULL, 0, NULL, 0, NULL, 0,
-                               k->rsa_e, k->rsa_e_len) == 0 &&
-        mbedtls_rsa_complete(&rsa) == 0 && mbedtls_rsa_get_len(&rsa) == IMAGE_SIG_SIZE)
-        ok = mbedtls_rsa_rsassa_pss_verify_ext(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC,
-                                               MBEDTLS_MD_SHA256, 32, digest,
-                                               MBEDTLS_MD_SHA256, IMAGE_SALT_LEN, sig) == 0;
-    mbedtls_rsa_free(&rsa);
-    return ok;
+    return rsa_pss_verify(k->rsa_n, k->rsa_n_len, k->rsa_e, k->rsa_e_len, digest, sig);
 }
 
 /* One pass over the payload: the digest the signature covers (header and

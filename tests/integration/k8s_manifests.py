@@ -283,7 +283,7 @@ tap(all(ok for ok, _ in facts), f"{per_shard} lamps a shard fit its memory reque
 
 # 9. The Secret carries no signing key.
 secret_keys = set(yaml.safe_load(secret_out.stdout)["data"]) if secret_out.returncode == 0 else set()
-leaked = secret_keys & {"firmware-signing.key", "cloud-ca.key"}
+leaked = secret_keys & {"firmware-signing.key", "app-signing.key", "cloud-ca.key"}
 tap(secret_keys and not leaked and "device-ca.crt" in secret_keys,
     f"fleet-secret.sh gives the fleet's trust material ({', '.join(sorted(secret_keys))}), no signing key",
     [f"leaked: {sorted(leaked)}"] if leaked else [])

@@ -5,6 +5,7 @@
 #ifndef LAMPSIM_FACTORY_H
 #define LAMPSIM_FACTORY_H
 
+#include "app_package.h"
 #include "image.h"
 #include "keystore.h"
 #include "memory_map.h"
@@ -32,6 +33,8 @@ enum factory_error_code {
 #define FLEET_SIGNING_KEY "firmware-signing.key"
 #define FLEET_SIGNING_PUB "firmware-signing.pub"
 #define FLEET_ENC_KEY "firmware-encryption.key"
+#define FLEET_APP_SIGNING_KEY "app-signing.key"
+#define FLEET_APP_SIGNING_PUB "app-signing.pub"
 #define FLEET_REGISTRY "registry.sqlite"
 
 /* files.c */
@@ -98,6 +101,26 @@ bool factory_check_app_binary(const uint8_t *bin, size_t len, GError **error);
 GBytes *factory_sign_image(const uint8_t *bin, size_t len, const struct image_sign_params *p,
                            const uint8_t enc_key[16], struct factory_signer *signer,
                            GError **error);
+
+/* app_sign.c: app packages (docs/formats.md#app-packages) */
+/* A key = value manifest (docs/tools.md#sign-an-app) into the manifest
+ * fields of *h (the rest 0); errors name path, line and field. */
+bool factory_app_manifest_parse(const char *text, size_t len, const char *path,
+                                struct app_pkg_header *h, GError **error);
+/* The fleet an app package is bound to: SHA-256 of its cloud CA
+ * certificate (DER), which every lamp of the fleet holds in its keystore. */
+bool factory_fleet_id(const char *fleet_dir, uint8_t id[APP_PKG_FLEET_ID_SIZE], GError **error);
+/* Header || source || signature from a parsed manifest; the source must be
+ * text.  g_bytes_unref the result. */
+GBytes *factory_sign_app(const struct app_pkg_header *manifest,
+                         const uint8_t fleet_id[APP_PKG_FLEET_ID_SIZE], const uint8_t *src,
+                         size_t len, const char *src_path, struct factory_signer *signer,
+                         GError **error);
+/* Signs h (taken as is, source_size included) and src with no checks:
+ * what factory_sign_app ends with, and how tests make signed packages
+ * with bad fields. */
+GBytes *factory_app_sign_header(const struct app_pkg_header *h, const uint8_t *src, size_t len,
+                                struct factory_signer *signer, GError **error);
 
 /* image_check.c */
 /* Structural checks of a whole image file; FACTORY_ERROR_INPUT when bad. */

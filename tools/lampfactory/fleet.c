@@ -29,10 +29,15 @@ static bool dir_is_new_or_empty(const char *dir, GError **error)
     return empty;
 }
 
-static bool write_signing_key(const char *fleet_dir, GError **error)
+/* An RSA-4096 key pair: the firmware's and the apps' signing keys are the
+ * same kind, so one verifier on the lamp and one signer (PEM or PKCS#11)
+ * in the factory serve both. */
+static bool write_signing_key(const char *fleet_dir, const char *key_name, const char *pub_name,
+                              const char *what, GError **error)
 {
-    g_autofree char *key_path = factory_fleet_path(fleet_dir, FLEET_SIGNING_KEY);
-    g_autofree char *pub_path = factory_fleet_path(fleet_dir, FLEET_SIGNING_PUB);
+    g_autofree char *key_path = factory_fleet_path(fleet_dir, key_name);
+    g_autofree char *pub_path = factory_fleet_path(fleet_dir, pub_name);
+    g_autofree char *gen_what = g_strdup_printf("generating the RSA-4096 %s signing key", what);
     EVP_PKEY *key = EVP_RSA_gen(4096);
     BIO *kb = BIO_new(BIO_s_mem()), *pb = BIO_new(BIO_s_mem());
     char *kd, *pd;
@@ -41,7 +46,7 @@ static bool write_signing_key(const char *fleet_dir, GError **error)
 
     if (!key || !kb || !pb || !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) ||
         !PEM_write_bio_PUBKEY(pb, key)) {
-        factory_set_openssl_error(error, "generating the RSA-4096 firmware signing key");
+        factory_set_openssl_error(error, gen_what);
         goto out;
     }
     kl = BIO_get_mem_data(kb, &kd);
@@ -69,8 +74,11 @@ bool factory_fleet_init(const char *fleet_dir, const char *name, GError **error)
     if (!factory_write_ca(fleet_dir, FLEET_DEVICE_CA_KEY, FLEET_DEVICE_CA_CERT, device_cn, error) ||
         !factory_write_ca(fleet_dir, FLEET_CLOUD_CA_KEY, FLEET_CLOUD_CA_CERT, cloud_cn, error))
         return false;
-    fprintf(stderr, "lampfactory: generating the RSA-4096 firmware signing key (a few seconds)...\n");
-    if (!write_signing_key(fleet_dir, error))
+    fprintf(stderr, "lampfactory: generating the RSA-4096 firmware and app signing keys (a few seconds)...\n");
+    /* Apps get a key of their own: a partner app signed by mistake or by
+     * a compromised app-signing process is never firmware. */
+    if (!write_signing_key(fleet_dir, FLEET_SIGNING_KEY, FLEET_SIGNING_PUB, "firmware", error) ||
+        !write_signing_key(fleet_dir, FLEET_APP_SIGNING_KEY, FLEET_APP_SIGNING_PUB, "app", error))
         return false;
     if (RAND_priv_bytes(enc, sizeof(enc)) != 1) {
         factory_set_openssl_error(error, "drawing the fleet firmware key");

@@ -50,7 +50,7 @@ static int cmd_fleet_init(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int rc = 0;
 
-    if (!parse("fleet-init", "", "create a fleet's CAs, firmware signing key, firmware key and registry",
+    if (!parse("fleet-init", "", "create a fleet's CAs, firmware and app signing keys, firmware key and registry",
                e, &argc, &argv, &rc))
         return rc;
     if (!fleet || argc > 1)
@@ -142,6 +142,49 @@ static int cmd_sign(int argc, char **argv)
                                     0644, &error))
         return fail("sign", error);
     printf("%s: %s epoch %u, %zu bytes payload, signed\n", argv[2], version, p.epoch, (size_t)len);
+    return 0;
+}
+
+static int cmd_sign_app(int argc, char **argv)
+{
+    g_autofree char *fleet = NULL, *key = NULL, *module = NULL, *out = NULL;
+    GOptionEntry e[] = {
+        { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "The fleet the app is for (its cloud CA binds the package; its app-signing key signs unless --key)", "DIR" },
+        { "key", 0, 0, G_OPTION_ARG_STRING, &key, "App-signing key: a PEM file or a pkcs11: URI", "KEY" },
+        { "pkcs11-module", 0, 0, G_OPTION_ARG_FILENAME, &module, "PKCS#11 module when the URI has no module-path", "SO" },
+        { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The package to write", "PACKAGE" },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *manifest = NULL, *src = NULL, *key_path = NULL;
+    g_autoptr(GBytes) pkg = NULL;
+    struct app_pkg_header h;
+    uint8_t fleet_id[APP_PKG_FLEET_ID_SIZE];
+    struct factory_signer *signer;
+    gsize manifest_len, src_len;
+    int rc = 0;
+
+    if (!parse("sign-app", "MANIFEST SOURCE.lua -o PACKAGE", "make a signed partner-app package",
+               e, &argc, &argv, &rc))
+        return rc;
+    if (argc != 3 || !out || !fleet)
+        return usage("sign-app", "give --fleet, MANIFEST, SOURCE.lua and -o PACKAGE");
+    key_path = key ? g_strdup(key) : factory_fleet_path(fleet, FLEET_APP_SIGNING_KEY);
+    if (!g_file_get_contents(argv[1], &manifest, &manifest_len, &error) ||
+        !factory_app_manifest_parse(manifest, manifest_len, argv[1], &h, &error) ||
+        !g_file_get_contents(argv[2], &src, &src_len, &error) ||
+        !factory_fleet_id(fleet, fleet_id, &error))
+        return fail("sign-app", error);
+    signer = factory_signer_open(key_path, module, &error);
+    if (!signer)
+        return fail("sign-app", error);
+    pkg = factory_sign_app(&h, fleet_id, (uint8_t *)src, src_len, argv[2], signer, &error);
+    factory_signer_free(signer);
+    if (!pkg || !factory_write_file(out, g_bytes_get_data(pkg, NULL), g_bytes_get_size(pkg), 0644,
+                                    &error))
+        return fail("sign-app", error);
+    printf("%s: app %s %u.%u.%u, %zu bytes of source, signed\n", out, h.name, h.app_version >> 16,
+           (h.app_version >> 8) & 0xFF, h.app_version & 0xFF, (size_t)src_len);
     return 0;
 }
 
@@ -258,9 +301,10 @@ static const struct {
     int (*fn)(int, char **);
     const char *summary;
 } commands[] = {
-    { "fleet-init", cmd_fleet_init, "create a fleet: device and cloud CAs, RSA-4096 signing key, firmware key, registry" },
+    { "fleet-init", cmd_fleet_init, "create a fleet: device and cloud CAs, RSA-4096 firmware and app signing keys, firmware key, registry" },
     { "provision", cmd_provision, "make a lamp's state directory and add it to the registry" },
     { "sign", cmd_sign, "turn a firmware binary into a signed, encrypted update image" },
+    { "sign-app", cmd_sign_app, "turn a partner app's manifest and Lua source into a signed app package" },
     { "inspect", cmd_inspect, "print an update image's header and check signature and content" },
     { "revoke", cmd_revoke, "mark a lamp revoked in the registry" },
     { "list", cmd_list, "print the registry" },

@@ -5,19 +5,19 @@
 #include <string.h>
 
 /* Raw modulus (512 bytes big endian) and exponent. */
-static bool rsa_raw(EVP_PKEY *pub, struct factory_line *line, GError **error)
+static bool rsa_raw(EVP_PKEY *pub, struct factory_rsa_raw *out, const char *path, GError **error)
 {
     BIGNUM *bn = NULL, *be = NULL;
     bool ok = EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &bn) &&
               EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &be) &&
               BN_num_bytes(bn) == 512 && BN_num_bytes(be) <= 4 &&
-              BN_bn2binpad(bn, line->rsa_n, 512) == 512;
+              BN_bn2binpad(bn, out->n, 512) == 512;
 
     if (ok)
-        line->rsa_e_len = (size_t)BN_bn2bin(be, line->rsa_e);
+        out->e_len = (size_t)BN_bn2bin(be, out->e);
     else
-        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
-                    "the fleet's firmware verification key is not RSA-4096");
+        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT, "%s: not an RSA-4096 public key",
+                    path);
     BN_free(bn);
     BN_free(be);
     return ok;
@@ -44,15 +44,29 @@ static bool install_image(struct factory_line *line, EVP_PKEY *pub, const char *
     return true;
 }
 
+/* Fleets made before app packages have no app-signing key: say so rather
+ * than only "no such file". */
+static EVP_PKEY *load_app_key(const char *path, GError **error)
+{
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                    "%s missing: this fleet predates app packages; fleet-init makes the "
+                    "app-signing key with the others, so make the fleet again", path);
+        return NULL;
+    }
+    return factory_load_public_key(path, error);
+}
+
 struct factory_line *factory_line_open(const char *fleet_dir, const char *image_path,
                                        const char *bootloader_path, GError **error)
 {
     g_autofree char *pub_path = factory_fleet_path(fleet_dir, FLEET_SIGNING_PUB);
     g_autofree char *enc_path = factory_fleet_path(fleet_dir, FLEET_ENC_KEY);
     g_autofree char *cloud_ca = factory_fleet_path(fleet_dir, FLEET_CLOUD_CA_CERT);
+    g_autofree char *app_pub_path = factory_fleet_path(fleet_dir, FLEET_APP_SIGNING_PUB);
     struct factory_line *line = g_new0(struct factory_line, 1);
     g_autofree char *img = NULL, *boot = NULL;
-    EVP_PKEY *pub = NULL;
+    EVP_PKEY *pub = NULL, *app_pub = NULL;
     gsize img_len, boot_len;
     bool ok = false;
 
@@ -69,11 +83,15 @@ struct factory_line *factory_line_open(const char *fleet_dir, const char *image_
     line->boot_len = boot_len;
     ok = (pub = factory_load_public_key(pub_path, error)) &&
          factory_load_enc_key(enc_path, line->enc_key, error) &&
-         install_image(line, pub, img, img_len, error) && rsa_raw(pub, line, error) &&
+         install_image(line, pub, img, img_len, error) &&
+         rsa_raw(pub, &line->fw_key, pub_path, error) &&
+         (app_pub = load_app_key(app_pub_path, error)) &&
+         rsa_raw(app_pub, &line->app_key, app_pub_path, error) &&
          (line->device_ca = factory_ca_load(fleet_dir, false, error)) &&
          factory_cert_der(cloud_ca, &line->cloud_ca_der, &line->cloud_ca_len, error);
 out:
     EVP_PKEY_free(pub);
+    EVP_PKEY_free(app_pub);
     if (!ok) {
         factory_line_free(line);
         return NULL;

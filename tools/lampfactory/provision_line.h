@@ -1,6 +1,7 @@
 /* tools/lampfactory/provision_line.h: what every lamp made from one fleet,
  * one update image and one bootloader shares, read and checked once rather
- * than once per lamp: the fleet's device CA, cloud CA and firmware keys,
+ * than once per lamp: the fleet's device CA, cloud CA, firmware keys and
+ * app-signing key,
  * the image (signature, decryption) in the installed form slot A holds,
  * and the bootloader.  A line belongs to one thread: OpenSSL keys and
  * certificates keep caches they fill as they are used. */
@@ -9,13 +10,19 @@
 
 #include "factory.h"
 
+/* An RSA-4096 public key as a keystore holds it. */
+struct factory_rsa_raw {
+    uint8_t n[512], e[4];
+    size_t e_len;
+};
+
 struct factory_line {
     struct factory_ca *device_ca;
     uint8_t *cloud_ca_der;
     size_t cloud_ca_len;
     uint8_t enc_key[16];
-    uint8_t rsa_n[512], rsa_e[4]; /* the firmware verification key as the bootloader reads it */
-    size_t rsa_e_len;
+    struct factory_rsa_raw fw_key;  /* the firmware verification key as the bootloader reads it */
+    struct factory_rsa_raw app_key; /* the app-signing key as lib/app_keys.c reads it */
     uint8_t *slot_a; /* header || plaintext payload || signature */
     size_t slot_a_len;
     uint8_t *boot;
