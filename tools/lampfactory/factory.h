@@ -70,6 +70,9 @@ bool factory_issue_pem(const char *fleet_dir, bool by_cloud_ca, const char *cn, 
 
 /* fleet.c */
 bool factory_fleet_init(const char *fleet_dir, const char *name, GError **error);
+/* Gives a fleet made before app packages its app-signing key pair; an
+ * error when it has one. */
+bool factory_fleet_add_app_key(const char *fleet_dir, GError **error);
 
 /* signer.c: a private key in a PEM file or a PKCS#11 token. */
 struct factory_signer;

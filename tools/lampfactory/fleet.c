@@ -60,6 +60,30 @@ out:
     return ok;
 }
 
+bool factory_fleet_add_app_key(const char *fleet_dir, GError **error)
+{
+    g_autofree char *key_path = factory_fleet_path(fleet_dir, FLEET_APP_SIGNING_KEY);
+    g_autofree char *pub_path = factory_fleet_path(fleet_dir, FLEET_APP_SIGNING_PUB);
+    g_autofree char *fw_pub = factory_fleet_path(fleet_dir, FLEET_SIGNING_PUB);
+
+    if (!g_file_test(fw_pub, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                    "%s: no fleet there (no %s); lampfactory fleet-init makes one", fleet_dir,
+                    FLEET_SIGNING_PUB);
+        return false;
+    }
+    if (g_file_test(key_path, G_FILE_TEST_EXISTS) || g_file_test(pub_path, G_FILE_TEST_EXISTS)) {
+        /* a second key would orphan every lamp provisioned with the first */
+        g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
+                    "%s already has an app-signing key (%s): kept", fleet_dir,
+                    FLEET_APP_SIGNING_PUB);
+        return false;
+    }
+    fprintf(stderr, "lampfactory: generating the RSA-4096 app signing key (a few seconds)...\n");
+    return write_signing_key(fleet_dir, FLEET_APP_SIGNING_KEY, FLEET_APP_SIGNING_PUB, "app",
+                             error);
+}
+
 bool factory_fleet_init(const char *fleet_dir, const char *name, GError **error)
 {
     g_autofree char *enc_path = factory_fleet_path(fleet_dir, FLEET_ENC_KEY);

@@ -61,6 +61,29 @@ static int cmd_fleet_init(int argc, char **argv)
     return 0;
 }
 
+static int cmd_fleet_add_app_key(int argc, char **argv)
+{
+    g_autofree char *fleet = NULL;
+    GOptionEntry e[] = {
+        { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "Fleet directory", "DIR" },
+        { NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    int rc = 0;
+
+    if (!parse("fleet-add-app-key", "",
+               "give a fleet made before app packages its app-signing key; lamps provisioned "
+               "from then on can verify apps (lamps provisioned before cannot: their keystore "
+               "has no app key)", e, &argc, &argv, &rc))
+        return rc;
+    if (!fleet || argc > 1)
+        return usage("fleet-add-app-key", "--fleet DIR is required, and nothing else");
+    if (!factory_fleet_add_app_key(fleet, &error))
+        return fail("fleet-add-app-key", error);
+    printf("app-signing key added to %s\n", fleet);
+    return 0;
+}
+
 static int cmd_provision(int argc, char **argv)
 {
     g_autofree char *fleet = NULL, *state = NULL, *serial = NULL, *image = NULL, *boot = NULL;
@@ -302,6 +325,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "fleet-init", cmd_fleet_init, "create a fleet: device and cloud CAs, RSA-4096 firmware and app signing keys, firmware key, registry" },
+    { "fleet-add-app-key", cmd_fleet_add_app_key, "give a fleet made before app packages its app-signing key" },
     { "provision", cmd_provision, "make a lamp's state directory and add it to the registry" },
     { "sign", cmd_sign, "turn a firmware binary into a signed, encrypted update image" },
     { "sign-app", cmd_sign_app, "turn a partner app's manifest and Lua source into a signed app package" },
@@ -317,7 +341,7 @@ int main(int argc, char **argv)
         fprintf(out, "Usage: lampfactory COMMAND [OPTIONS]\n\nA lamp fleet owner's factory and "
                      "signing tool.\n\nCommands:\n");
         for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-            fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+            fprintf(out, "  %-17s %s\n", commands[i].name, commands[i].summary);
         fprintf(out, "\n`lampfactory COMMAND --help` describes a command's options.\n");
         return argc < 2 ? 2 : 0;
     }

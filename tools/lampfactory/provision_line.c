@@ -50,8 +50,8 @@ static EVP_PKEY *load_app_key(const char *path, GError **error)
 {
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
         g_set_error(error, FACTORY_ERROR, FACTORY_ERROR_INPUT,
-                    "%s missing: this fleet predates app packages; fleet-init makes the "
-                    "app-signing key with the others, so make the fleet again", path);
+                    "%s missing: this fleet predates app packages; give it its app-signing "
+                    "key with lampfactory fleet-add-app-key --fleet DIR", path);
         return NULL;
     }
     return factory_load_public_key(path, error);

@@ -241,6 +241,43 @@ static void otp_profiles(void)
     CU_ASSERT_FALSE(factory_otp_build("bad serial", "production", otp, NULL));
 }
 
+/* A fleet from before app packages: provisioning refuses it and names the
+ * way out, fleet-add-app-key gives it a key once, then it provisions. */
+static void old_fleet_gets_an_app_key(void)
+{
+    g_autoptr(GBytes) img = signed_app(1);
+    g_autofree char *old = tmp_path("old-fleet"), *img_path = tmp_path("old.img");
+    g_autofree char *dir = tmp_path("old-lamp"), *dir2 = tmp_path("old-lamp2");
+    /* (sh runs no shell: one command each) */
+    g_autofree char *cmd = g_strdup_printf("cp -a %s %s", fleet, old);
+    g_autofree char *rm = g_strdup_printf("rm %s/%s %s/%s", old, FLEET_APP_SIGNING_KEY, old,
+                                          FLEET_APP_SIGNING_PUB);
+    g_autofree char *pub_path = factory_fleet_path(old, FLEET_APP_SIGNING_PUB);
+    g_autofree char *pub1 = NULL, *pub2 = NULL;
+    struct provision_params p = { old, dir, "OLD-0001", "production", img_path,
+                                  LAMPSIM_FIRMWARE_DIR "/bootloader.bin", false, NULL, NULL };
+    g_autoptr(GError) error = NULL;
+
+    CU_ASSERT_TRUE_FATAL(sh(cmd) && sh(rm));
+    CU_ASSERT_TRUE_FATAL(factory_write_file(img_path, g_bytes_get_data(img, NULL),
+                                            g_bytes_get_size(img), 0644, NULL));
+    CU_ASSERT_FALSE(factory_provision(&p, &error));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "fleet-add-app-key"));
+    g_clear_error(&error);
+    CU_ASSERT_TRUE_FATAL(factory_fleet_add_app_key(old, &error));
+    CU_ASSERT_TRUE(g_file_get_contents(pub_path, &pub1, NULL, NULL));
+    /* never a second key: lamps provisioned with the first would be orphans */
+    CU_ASSERT_FALSE(factory_fleet_add_app_key(old, &error));
+    CU_ASSERT_PTR_NOT_NULL(error && strstr(error->message, "already has"));
+    g_clear_error(&error);
+    CU_ASSERT_TRUE(g_file_get_contents(pub_path, &pub2, NULL, NULL));
+    CU_ASSERT_STRING_EQUAL(pub1, pub2);
+    p.state_dir = dir2;
+    CU_ASSERT_TRUE(factory_provision(&p, &error));
+    CU_ASSERT_FALSE(factory_fleet_add_app_key(tmp, &error)); /* no fleet there */
+}
+
 static void provision_writes_a_bootable_lamp(void)
 {
     g_autoptr(GBytes) img = signed_app(1);
@@ -347,6 +384,7 @@ int main(void)
     CU_add_test(s, "keystore_layout", keystore_layout);
     CU_add_test(s, "otp_profiles", otp_profiles);
     CU_add_test(s, "provision_writes_a_bootable_lamp", provision_writes_a_bootable_lamp);
+    CU_add_test(s, "old_fleet_gets_an_app_key", old_fleet_gets_an_app_key);
     CU_add_test(s, "pkcs11_softhsm_signing", pkcs11_softhsm_signing);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
