@@ -13,6 +13,7 @@
 #include "status.h"
 #include "uart.h"
 #include "update_rx.h"
+#include "vm.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -89,7 +90,11 @@ static void cmd_help(void)
               "                    standby_level standby_s daylight target_lux\n"
               "  net reconnect [full]  reconnect now (full: without session resumption)\n"
               "  wifi SSID PASS    store WiFi credentials and join (development stand-in\n"
-              "                    for BLE commissioning)\n");
+              "                    for BLE commissioning)\n"
+              "  app run           run the built-in example app in the VM (development)\n"
+              "  app eval CODE     run CODE (Lua source) as an app (development)\n"
+              "  app probe CODE    the same, with the probe table (raw gate calls and\n"
+              "                    loads, to test the gate and the MPU; development)\n");
 }
 
 static void cmd_crc(char *args)
@@ -226,6 +231,12 @@ static void run_command(char *cmd)
         }
         *pass++ = 0;
         netmgr_set_wifi(cmd + 5, pass);
+    } else if (!strcmp(cmd, "app run")) {
+        vm_run_example();
+    } else if (!strncmp(cmd, "app eval ", 9)) {
+        vm_run(cmd + 9, strlen(cmd + 9), 0);
+    } else if (!strncmp(cmd, "app probe ", 10)) {
+        vm_run(cmd + 10, strlen(cmd + 10), VM_JOB_PROBE);
     } else if (!strncmp(cmd, "crc ", 4)) {
         cmd_crc(cmd + 4);
     } else {

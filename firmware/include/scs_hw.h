@@ -31,6 +31,8 @@
 #define SCB_REG_SHPR1 0xD18u
 #define SCB_REG_SHPR2 0xD1Cu
 #define SCB_REG_SHPR3 0xD20u
+#define SHPR2_SVCALL_SHIFT 24      /* SVCall's priority byte */
+#define PRIO_LOWEST 0xF0u          /* 4 priority bits implemented */
 #define SCB_REG_SHCSR 0xD24u
 #define SCB_REG_CFSR 0xD28u
 #define SCB_REG_HFSR 0xD2Cu
