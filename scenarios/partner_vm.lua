@@ -1,8 +1,8 @@
 -- The partner-app VM (docs/firmware.md#partner-app-vm): an app sets the
 -- light and logs through the one gate; an endless loop, a pcall that
--- tries to outlive its budget and a memory bomb are stopped with their
--- reason; the escape hatches are absent; a crafted gate call pointing at
--- the keystore is refused; loads of the keystore, platform RAM and a
+-- tries to outlive its budget, a runaway pattern match and a memory bomb
+-- are stopped with their reason; the escape hatches are absent; a crafted
+-- gate call pointing at the keystore is refused; loads of the keystore, platform RAM and a
 -- peripheral from the VM fault and are contained.  After each, the lamp
 -- answers and has not reset.  Apps are typed at the development console
 -- (`app eval`, `app probe`, `app run`).
@@ -52,12 +52,16 @@ lamp:run_for(1.5)
 near(lamp:light().level, 80, 1e-6, "and brings it up without")
 answers("after the apps")
 
--- 2. Budgets: instructions (uncatchable) and memory.
+-- 2. Budgets: instructions (uncatchable), time and memory.
 like(select(2, app("eval while true do end")) or "", "^stopped: instruction budget of \\d+ exhausted",
      "an endless loop is stopped by the instruction budget")
 answers("endless loop")
 like(select(2, app("eval while true do pcall(function() while true do end end) end")) or "",
      "^stopped: instruction budget", "pcall cannot catch the budget's end")
+like(select(2, app("eval string.find(string.rep('a', 60), '.-.-.-.-.-b')")) or "",
+     "^stopped: time budget of \\d+ ms exhausted",
+     "a C function that runs long (a backtracking pattern) is stopped by the time budget")
+answers("backtracking pattern")
 like(select(2, app("eval local t = {} while true do t[#t+1] = string.rep('x', 100) .. #t end")) or "",
      "^stopped: error \\(the heap cap was reached\\)", "a memory bomb hits the heap cap")
 like(lamp:console(), "app: error: not enough memory", "and the app's error says so")

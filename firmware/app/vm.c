@@ -79,6 +79,9 @@ static void report(uint32_t status)
                 (unsigned long)vm_last_fault.pc, (unsigned long)vm_last_fault.addr,
                 (unsigned long)vm_last_fault.cfsr);
         break;
+    case VM_EXIT_TIME:
+        LOG_ERR("app: stopped: time budget of %lu ms exhausted", (unsigned long)vm_timer_budget_ms());
+        break;
     case VM_EXIT_BAD_SVC:
         LOG_ERR("app: stopped: an SVC the gate does not take");
         break;
@@ -117,7 +120,9 @@ int vm_run(const char *source, size_t len, uint32_t flags)
     SCB_SHPR2 = PRIO_LOWEST << SHPR2_SVCALL_SHIFT;
     LOG_INF("app: started (%lu bytes of source%s)", (unsigned long)len,
             flags & VM_JOB_PROBE ? ", with probes" : "");
+    vm_timer_start();
     status = vm_enter();
+    vm_timer_stop();
     vm_active = false;
     report(status);
     /* Nothing of this app is left for the next to read. */

@@ -18,6 +18,11 @@ extern uint32_t vm_saved_msp;      /* vm_enter's frame, to resume on */
 struct vm_fault { uint32_t type, pc, cfsr, addr; };
 extern struct vm_fault vm_last_fault;
 
+/* vm_timer.c: the run's time budget (SysTick while it is active). */
+void vm_timer_start(void);
+void vm_timer_stop(void);
+uint32_t vm_timer_budget_ms(void);
+
 /* vm_gate.c: a new run's quotas. */
 void vm_gate_begin_run(void);
 /* The SVC handler's C half: the EXC_RETURN to leave with, or 0 to unwind

@@ -55,6 +55,7 @@ enum vm_exit {
     VM_EXIT_BUDGET = 4,    /* the instruction budget ran out */
     VM_EXIT_FAULT = 5,     /* the VM faulted (platform's verdict) */
     VM_EXIT_BAD_SVC = 6,   /* an SVC the gate does not take (platform's verdict) */
+    VM_EXIT_TIME = 7,      /* the run's time ran out (platform's verdict) */
 };
 
 enum { VM_JOB_PROBE = 1u << 0 }; /* development only: the `probe` table */
