@@ -23,7 +23,7 @@ static uint32_t icsr_read(struct machine *m)
             isr_pending = true;
     }
     return ipsr | (nactive <= 1 ? 1u << 11 : 0) | (uint32_t)pending << 12 |
-           (isr_pending ? 1u << 22 : 0) | (m->exc_pending[EXC_SYSTICK] ? 1u << 26 : 0) |
+           (isr_pending ? 1u << 22 : 0) | (m->exc_pending[EXC_SYSTICK] ? ICSR_PENDSTSET : 0) |
            (m->exc_pending[EXC_PENDSV] ? 1u << 28 : 0) | (m->exc_pending[EXC_NMI] ? 1u << 31 : 0);
 }
 
@@ -76,8 +76,8 @@ bool scb_write(struct machine *m, uint32_t off, uint32_t v)
         if (v & (1u << 31)) exc_set_pending(m, EXC_NMI);
         if (v & (1u << 28)) exc_set_pending(m, EXC_PENDSV);
         if (v & (1u << 27)) m->exc_pending[EXC_PENDSV] = false;
-        if (v & (1u << 26)) exc_set_pending(m, EXC_SYSTICK);
-        if (v & (1u << 25)) m->exc_pending[EXC_SYSTICK] = false;
+        if (v & ICSR_PENDSTSET) exc_set_pending(m, EXC_SYSTICK);
+        if (v & ICSR_PENDSTCLR) m->exc_pending[EXC_SYSTICK] = false;
         return true;
     case SCB_REG_VTOR:
         m->vtor = v & 0xFFFFFF80u;

@@ -2,15 +2,11 @@
  * machine timer, never by counting in a hook. */
 #include "machine_internal.h"
 
-#define CSR_ENABLE 1u
-#define CSR_TICKINT 2u
-#define CSR_CLKSOURCE 4u
-#define CSR_COUNTFLAG (1u << 16)
-#define REF_HZ 1000000u
 
 static uint64_t tick_ns(struct machine *m)
 {
-    return (m->syst_csr & CSR_CLKSOURCE) ? 0 : 1000; /* 0: use core clock */
+    /* 0: the core clock */
+    return (m->syst_csr & SYST_CSR_CLKSOURCE) ? 0 : 1000000000ull / SYST_REF_HZ;
 }
 
 static uint64_t ticks_to_ns(struct machine *m, uint64_t ticks)
@@ -28,7 +24,7 @@ static void systick_arm(struct machine *m)
 {
     uint64_t period = (uint64_t)m->syst_rvr + 1;
 
-    if (!(m->syst_csr & CSR_ENABLE) || m->syst_rvr == 0) {
+    if (!(m->syst_csr & SYST_CSR_ENABLE) || m->syst_rvr == 0) {
         machine_timer_cancel(m->systick_timer);
         return;
     }
@@ -40,8 +36,8 @@ static void systick_fire(void *opaque)
 {
     struct machine *m = opaque;
 
-    m->syst_csr |= CSR_COUNTFLAG;
-    if (m->syst_csr & CSR_TICKINT)
+    m->syst_csr |= SYST_CSR_COUNTFLAG;
+    if (m->syst_csr & SYST_CSR_TICKINT)
         exc_set_pending(m, EXC_SYSTICK);
     systick_arm(m);
 }
@@ -53,7 +49,7 @@ void systick_init(struct machine *m)
 
 void systick_reset(struct machine *m)
 {
-    m->syst_csr = CSR_CLKSOURCE;
+    m->syst_csr = SYST_CSR_CLKSOURCE;
     m->syst_rvr = 0;
     m->syst_start_ns = machine_now_ns(m);
     machine_timer_cancel(m->systick_timer);
@@ -65,13 +61,13 @@ uint32_t systick_read(struct machine *m, uint32_t off, bool *handled)
     switch (off) {
     case SYST_REG_CSR: {
         uint32_t v = m->syst_csr;
-        m->syst_csr &= ~CSR_COUNTFLAG;
+        m->syst_csr &= ~SYST_CSR_COUNTFLAG;
         return v;
     }
     case SYST_REG_RVR:
         return m->syst_rvr;
     case SYST_REG_CVR:
-        if (!(m->syst_csr & CSR_ENABLE) || m->syst_rvr == 0)
+        if (!(m->syst_csr & SYST_CSR_ENABLE) || m->syst_rvr == 0)
             return 0;
         return m->syst_rvr - (uint32_t)(elapsed_ticks(m) % ((uint64_t)m->syst_rvr + 1));
     case SYST_REG_CALIB:
@@ -85,9 +81,9 @@ bool systick_write(struct machine *m, uint32_t off, uint32_t v)
 {
     switch (off) {
     case SYST_REG_CSR:
-        if ((v ^ m->syst_csr) & (CSR_ENABLE | CSR_CLKSOURCE))
+        if ((v ^ m->syst_csr) & (SYST_CSR_ENABLE | SYST_CSR_CLKSOURCE))
             m->syst_start_ns = machine_now_ns(m);
-        m->syst_csr = (m->syst_csr & CSR_COUNTFLAG) | (v & 7);
+        m->syst_csr = (m->syst_csr & SYST_CSR_COUNTFLAG) | (v & 7);
         systick_arm(m);
         return true;
     case SYST_REG_RVR:
@@ -96,7 +92,7 @@ bool systick_write(struct machine *m, uint32_t off, uint32_t v)
     case SYST_REG_CVR:
         /* Any write clears the counter; it reloads on the next tick. */
         m->syst_start_ns = machine_now_ns(m);
-        m->syst_csr &= ~CSR_COUNTFLAG;
+        m->syst_csr &= ~SYST_CSR_COUNTFLAG;
         systick_arm(m);
         return true;
     case SYST_REG_CALIB:

@@ -2,6 +2,8 @@
 # Unpacks the third-party source the firmware is built with from Debian's
 # source packages into third_party/ (ignored by git, never committed):
 #   third_party/mbedtls  mbedTLS 2.28 (package mbedtls)
+#   third_party/cjson    cJSON 1.7.15 (package cjson)
+#   third_party/lua5.4   Lua 5.4 (package lua5.4), the partner-app VM
 # Idempotent: a package already unpacked at the wanted version is kept.
 set -euo pipefail
 
@@ -38,3 +40,4 @@ fetch() { # name package expected-upstream-version-prefix
 
 fetch mbedtls mbedtls 2.28
 fetch cjson cjson 1.7.15
+fetch lua5.4 lua5.4 5.4

@@ -14,6 +14,7 @@
 #include "telemetry_period.h"
 #include "uart.h"
 #include "update_rx.h"
+#include "vm.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -92,7 +93,11 @@ static void cmd_help(void)
               "  telemetry SECONDS set it (kept across resets, as desired telemetry_s)\n"
               "  net reconnect [full]  reconnect now (full: without session resumption)\n"
               "  wifi SSID PASS    store WiFi credentials and join (development stand-in\n"
-              "                    for BLE commissioning)\n");
+              "                    for BLE commissioning)\n"
+              "  app run           run the built-in example app in the VM (development)\n"
+              "  app eval CODE     run CODE (Lua source) as an app (development)\n"
+              "  app probe CODE    the same, with the probe table (raw gate calls and\n"
+              "                    loads, to test the gate and the MPU; development)\n");
 }
 
 static void cmd_crc(char *args)
@@ -250,6 +255,12 @@ static void run_command(char *cmd)
         }
         *pass++ = 0;
         netmgr_set_wifi(cmd + 5, pass);
+    } else if (!strcmp(cmd, "app run")) {
+        vm_run_example();
+    } else if (!strncmp(cmd, "app eval ", 9)) {
+        vm_run(cmd + 9, strlen(cmd + 9), 0);
+    } else if (!strncmp(cmd, "app probe ", 10)) {
+        vm_run(cmd + 10, strlen(cmd + 10), VM_JOB_PROBE);
     } else if (!strncmp(cmd, "crc ", 4)) {
         cmd_crc(cmd + 4);
     } else {

@@ -1,7 +1,10 @@
 /* firmware/app/faults.c: fault handlers.  Each picks the stack the frame is
- * on from EXC_RETURN bit 2 and hands it to the crash recorder. */
+ * on from EXC_RETURN bit 2 and hands it to the crash recorder, unless the
+ * fault is the partner-app VM's: then the VM is torn down and the lamp
+ * goes on (vm.h). */
 #include "crash.h"
 #include "hw.h"
+#include "vm.h"
 
 #define FAULT_ENTRY(name, type)                                              \
     __attribute__((naked)) void name(void)                                   \
@@ -11,9 +14,17 @@
                        "mrseq r0, msp\n\t"                                   \
                        "mrsne r0, psp\n\t"                                   \
                        "movs r1, %0\n\t"                                     \
-                       "movs r2, #0\n\t"                                     \
-                       "b crash_record_and_reset" : : "i"(type));            \
+                       "mov r2, lr\n\t"                                      \
+                       "b fault_taken" : : "i"(type));                       \
     }
+
+void fault_taken(const uint32_t *frame, uint32_t type, uint32_t exc_return);
+void fault_taken(const uint32_t *frame, uint32_t type, uint32_t exc_return)
+{
+    if (vm_owns_exception(exc_return))
+        vm_contain_fault(frame, type);
+    crash_record_and_reset(frame, type, 0);
+}
 
 FAULT_ENTRY(HardFault_Handler, CRASH_HARDFAULT)
 FAULT_ENTRY(MemManage_Handler, CRASH_MEMMANAGE)

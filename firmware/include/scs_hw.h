@@ -16,6 +16,11 @@
 #define SYST_REG_RVR 0x014u
 #define SYST_REG_CVR 0x018u
 #define SYST_REG_CALIB 0x01Cu
+#define SYST_CSR_ENABLE 1u
+#define SYST_CSR_TICKINT 2u
+#define SYST_CSR_CLKSOURCE 4u         /* 1: the core clock; 0: the reference */
+#define SYST_CSR_COUNTFLAG (1u << 16)
+#define SYST_REF_HZ 1000000u          /* the reference clock (CLKSOURCE = 0) */
 #define NVIC_REG_ISER 0x100u
 #define NVIC_REG_ICER 0x180u
 #define NVIC_REG_ISPR 0x200u
@@ -31,6 +36,10 @@
 #define SCB_REG_SHPR1 0xD18u
 #define SCB_REG_SHPR2 0xD1Cu
 #define SCB_REG_SHPR3 0xD20u
+#define ICSR_PENDSTSET (1u << 26)
+#define ICSR_PENDSTCLR (1u << 25)
+#define SHPR2_SVCALL_SHIFT 24      /* SVCall's priority byte */
+#define PRIO_LOWEST 0xF0u          /* 4 priority bits implemented */
 #define SCB_REG_SHCSR 0xD24u
 #define SCB_REG_CFSR 0xD28u
 #define SCB_REG_HFSR 0xD2Cu

@@ -1,0 +1,101 @@
+/* firmware/vm/vm_alloc.c: the app's heap (vm_alloc.h).  Blocks carry
+ * their size in a header; free blocks form an address-ordered list so a
+ * free merges with both neighbours, which keeps a small heap from
+ * fragmenting under Lua's many short-lived strings. */
+#include "vm_alloc.h"
+
+#include <stdint.h>
+#include <string.h>
+
+struct block {
+    uint32_t size;        /* whole block, header included, multiple of 8 */
+    struct block *next;   /* free blocks only */
+};
+#define HDR 8u
+
+void vm_heap_init(struct vm_job *job)
+{
+    struct block *b = (struct block *)job->heap;
+
+    b->size = job->heap_size & ~7u;
+    b->next = NULL;
+    job->free_list = b;
+    job->heap_used = job->heap_peak = job->heap_hit_cap = 0;
+}
+
+static void *heap_get(struct vm_job *job, size_t n)
+{
+    uint32_t need = (uint32_t)((n + HDR + 7u) & ~7u);
+    struct block **link = (struct block **)&job->free_list;
+
+    if (n > job->heap_size || job->heap_used + need > job->heap_cap) {
+        job->heap_hit_cap = 1;
+        return NULL;
+    }
+    for (struct block *b = *link; b; link = &b->next, b = b->next) {
+        if (b->size < need)
+            continue;
+        if (b->size - need >= 2 * HDR) { /* split: the tail stays free */
+            struct block *rest = (struct block *)((uint8_t *)b + need);
+            rest->size = b->size - need;
+            rest->next = b->next;
+            *link = rest;
+            b->size = need;
+        } else {
+            *link = b->next;
+        }
+        job->heap_used += b->size;
+        if (job->heap_used > job->heap_peak)
+            job->heap_peak = job->heap_used;
+        return (uint8_t *)b + HDR;
+    }
+    job->heap_hit_cap = 1;
+    return NULL;
+}
+
+static void heap_put(struct vm_job *job, void *p)
+{
+    struct block *b = (struct block *)((uint8_t *)p - HDR), *prev = NULL;
+    struct block *cur = job->free_list;
+
+    job->heap_used -= b->size;
+    while (cur && cur < b) {
+        prev = cur;
+        cur = cur->next;
+    }
+    b->next = cur;
+    if (cur && (uint8_t *)b + b->size == (uint8_t *)cur) {
+        b->size += cur->size;
+        b->next = cur->next;
+    }
+    if (prev && (uint8_t *)prev + prev->size == (uint8_t *)b) {
+        prev->size += b->size;
+        prev->next = b->next;
+    } else if (prev) {
+        prev->next = b;
+    } else {
+        job->free_list = b;
+    }
+}
+
+void *vm_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct vm_job *job = ud;
+
+    if (nsize == 0) {
+        if (ptr)
+            heap_put(job, ptr);
+        return NULL;
+    }
+    if (!ptr)
+        return heap_get(job, nsize);
+    struct block *b = (struct block *)((uint8_t *)ptr - HDR);
+    if (nsize + HDR <= b->size)
+        return ptr; /* shrinking (or within slack) keeps the block */
+    void *n = heap_get(job, nsize);
+    if (!n)
+        return NULL; /* Lua keeps the old block, as lua_Alloc requires */
+    memcpy(n, ptr, osize < nsize ? osize : nsize);
+    heap_put(job, ptr);
+    return n;
+}
