@@ -300,10 +300,28 @@ struct refusal {
 /* libsoup keeps what it knew of a stolen connection until the server
  * goes, so the socket would stay open, and in the table a stop waits on,
  * until then: closed and forgotten here. */
+/* The socket under a stolen stream: libsoup names it on the stream, or it
+ * is the TLS connection's base stream's. */
+static GSocket *stolen_socket(GIOStream *stream)
+{
+    GSocket *socket = g_object_get_data(G_OBJECT(stream), "GSocket");
+    g_autoptr(GIOStream) base = NULL;
+
+    if (socket)
+        return socket;
+    if (G_IS_TLS_CONNECTION(stream))
+        g_object_get(stream, "base-io-stream", &base, NULL);
+    if (base && G_IS_SOCKET_CONNECTION(base))
+        return g_socket_connection_get_socket(G_SOCKET_CONNECTION(base));
+    if (G_IS_SOCKET_CONNECTION(stream))
+        return g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream));
+    return NULL;
+}
+
 static void stolen_closed(GObject *stream, GAsyncResult *result, gpointer data)
 {
     struct https_service *svc = data;
-    GSocket *socket = g_object_get_data(stream, "GSocket");
+    GSocket *socket = stolen_socket(G_IO_STREAM(stream));
     struct conn *c;
 
     g_io_stream_close_finish(G_IO_STREAM(stream), result, NULL);
@@ -322,6 +340,9 @@ static void stolen_closed(GObject *stream, GAsyncResult *result, gpointer data)
 void https_service_close_stolen(struct https_service *svc, GIOStream *stream)
 {
     g_io_stream_close_async(stream, G_PRIORITY_DEFAULT, NULL, stolen_closed, svc);
+    /* the close holds its own reference: the steal's goes (it kept the
+     * stream, and with it the socket, until the process's exit) */
+    g_object_unref(stream);
 }
 
 static void refusal_written(GObject *out, GAsyncResult *result, gpointer data)
@@ -448,12 +469,21 @@ static gboolean wake(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* Connections still open, and jobs in flight.  An open connection is
+ * what a stop waits for: a closed socket may stay referenced inside
+ * libsoup and glib-networking (a refused handshake's task, a finished
+ * connection's object) until the process exits, and waiting for it to be
+ * freed waited out STOP_WAIT_US at every stop. */
 static guint live(struct https_service *svc)
 {
-    guint n;
+    GHashTableIter it;
+    gpointer socket;
+    guint n = 0;
 
     g_mutex_lock(&svc->lock);
-    n = g_hash_table_size(svc->conns);
+    g_hash_table_iter_init(&it, svc->conns);
+    while (g_hash_table_iter_next(&it, &socket, NULL))
+        n += !g_socket_is_closed(socket);
     g_mutex_unlock(&svc->lock);
     return n + (guint)g_atomic_int_get(&svc->jobs);
 }
@@ -486,6 +516,9 @@ static gpointer service_thread(gpointer data)
     until = g_get_monotonic_time() + STOP_WAIT_US;
     while (live(svc) > 0 && g_get_monotonic_time() < until)
         g_main_context_iteration(svc->ctx, TRUE);
+    if (live(svc) > 0)
+        cloud_say("%s: stop: %u connection(s) or job(s) still there after %d s; left to the "
+                  "process's exit", svc->name, live(svc), (int)(STOP_WAIT_US / G_USEC_PER_SEC));
     g_source_destroy(tick);
     g_source_unref(tick);
     while (g_main_context_iteration(svc->ctx, FALSE))
