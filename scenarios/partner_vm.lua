@@ -3,7 +3,8 @@
 -- tries to outlive its budget, a runaway pattern match and a memory bomb
 -- are stopped with their reason; the escape hatches are absent; a crafted
 -- gate call pointing at the keystore is refused; loads of the keystore, platform RAM and a
--- peripheral from the VM fault and are contained.  After each, the lamp
+-- peripheral from the VM fault and are contained, stored as crash records
+-- and counted as strikes until the app is disabled.  After each, the lamp
 -- answers and has not reset.  Apps are typed at the development console
 -- (`app eval`, `app probe`, `app run`).
 local function near(got, want, tol, name)
@@ -91,14 +92,58 @@ for _, c in ipairs{
   like(lamp:console(), c[2], c[3])
 end
 
--- 5. Loads outside the VM's region fault and are contained.
+-- 5. Loads outside the VM's region fault and are contained: no reset,
+-- a crash record marked as the app VM's goes to nvstore at once (for the
+-- cloud: tests/integration/cloud_ref.lua), and a strike against the app
+-- ("eval" for console runs).  At the lamp's limit of strikes (it says N)
+-- the app is disabled, across a reset, until `app enable`.
+local function stored()
+  lamp:type("status")
+  local _, all, vm = lamp:expect("^crash records stored: (\\d+) \\((\\d+) from the app VM\\)$", 10)
+  return tonumber(all), tonumber(vm)
+end
+local faults, disabled = 0, false
 for _, c in ipairs{ { "0x10000", "the keystore" }, { "0x20000000", "platform RAM" },
                     { "0x40000000", "a peripheral (SYSCTL)" }, { "0x1fff0000", "the OTP fuses" } } do
   local _, why = app("probe log(probe.read(" .. c[1] .. "))")
   like(why or "", "^stopped: MemManage fault in the VM at pc=0x[0-9a-f]{8} addr=0x0*" ..
        c[1]:sub(3) .. " cfsr=0x00000082; the VM was torn down", "a load of " .. c[2] .. " faults in the VM")
+  faults = faults + 1
+  ok(lamp:expect("^crash: the app VM's MemManage fault is stored for the cloud \\(app eval\\)$", 10),
+     c[2] .. ": the fault is stored as a crash record")
+  local _, strike, max = lamp:expect("^app: eval: fault strike (\\d+) of (\\d+)", 10)
+  strike, max = tonumber(strike), tonumber(max)
+  ok(strike and max and max >= 2, c[2] .. ": and counted as a strike (" .. tostring(strike) ..
+     " of " .. tostring(max) .. ")")
   answers(c[2])
+  local all, vm = stored()
+  is(vm, faults, c[2] .. ": the record in nvstore is marked as the app VM's")
+  is(all, faults, c[2] .. ": and no other record appeared: nothing crashed")
+  if strike and strike == max then
+    disabled = true
+    like(lamp:console(), "fault strike " .. max .. " of " .. max ..
+         "; the app is disabled until it is redeployed", "the last strike disables the app")
+    lamp:type("app eval log('refused?')")
+    ok(lamp:expect("^app: eval is disabled after " .. max .. " faults", 10),
+       "a disabled app is refused, and the lamp says why")
+    lamp:run_for(0.5)
+    ok(not lamp:console():find("app: refused%?"), "it does not run")
+    lamp:type("reboot")
+    ok(lamp:expect("^light: (on|off) level", 30), "the lamp comes back up")
+    ok(lamp:expect("^app: eval is disabled after " .. max .. " faults", 30),
+       "after a reset the app is still disabled (nvstore)")
+    resets = lamp:twin().resets
+    lamp:type("app eval log('refused?')")
+    ok(lamp:expect("^app: eval is disabled after", 10), "and a run is still refused")
+    all, vm = stored()
+    is(vm, faults, "the app VM's records survived the reset")
+    lamp:type("app enable")
+    ok(lamp:expect("^app: enabled; no strikes", 10), "`app enable` lifts the strikes")
+  end
 end
-lamp:type("status")
-ok(lamp:expect("^crash records stored: 0$", 10), "no crash record: nothing crashed")
+ok(disabled, "the strikes disabled the app (the lamp's limit is at most the 4 faults above)")
+like(lamp:console(), "app: eval: fault strike 1 of", "after `app enable` strikes count from 1 again")
 is(select(2, app("eval log('still here')")), "finished", "the next app runs")
+app("run")
+ok(lamp:console():find("app: example replaces eval; its 1 strikes are cleared", 1, true),
+   "another app is a new deployment: the last one's strikes are cleared")

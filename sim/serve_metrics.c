@@ -112,7 +112,7 @@ static void fleet_section(GString *out, const struct twin_totals *s)
     for (unsigned i = 0; i < TWIN_INJ_COUNT; i++)
         one_label(out, "lampsim_faults_injected_total", "type", twin_injected_name(i), s->injected[i]);
     prom_family(out, "lampsim_crash_records", "gauge",
-                "Crash records in the lamps' crash logs by fault type");
+                "The lamps' own crash records (resets, not the app VM's faults) by fault type");
     for (unsigned i = 1; i < CRASH_TYPE_COUNT; i++)
         one_label(out, "lampsim_crash_records", "type", crash_types[i], s->crash_records_by_type[i]);
     one(out, "lampsim_cpu_faults_total", "counter", "Fault exceptions the lamps' CPUs took",

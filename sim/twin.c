@@ -64,6 +64,7 @@ static void read_crash_log(struct machine *m, struct twin_record *rec)
 
     rec->crash_records = 0;
     memset(rec->crash_by_type, 0, sizeof(rec->crash_by_type));
+    rec->vm_fault_records = 0;
     rec->have_last_crash = false;
     if (!machine_read_phys(m, NVSTORE_CRASHLOG, buf, FLASH_SECTOR_SIZE)) {
         g_free(buf);
@@ -76,9 +77,13 @@ static void read_crash_log(struct machine *m, struct twin_record *rec)
         if (r.magic != CRASH_MAGIC)
             continue;
         rec->crash_records++;
-        rec->crash_by_type[r.type < CRASH_TYPE_COUNT ? r.type : 0]++;
+        if (r.type & CRASH_FROM_VM)
+            rec->vm_fault_records++;
+        else
+            rec->crash_by_type[r.type < CRASH_TYPE_COUNT ? r.type : 0]++;
         rec->have_last_crash = true;
-        rec->last_crash_type = r.type;
+        rec->last_crash_vm = (r.type & CRASH_FROM_VM) != 0;
+        rec->last_crash_type = CRASH_TYPE_OF(r.type);
         rec->last_crash_pc = r.pc;
         rec->last_crash_lr = r.lr;
         rec->last_crash_cfsr = r.cfsr;
@@ -174,7 +179,7 @@ bool twin_changed(const struct twin_record *a, const struct twin_record *b)
            memcmp(a->light.faults, b->light.faults, sizeof(a->light.faults)) != 0 ||
            a->env.occupied != b->env.occupied || a->env.daylight_lux != b->env.daylight_lux ||
            a->env.ambient_temp_c != b->env.ambient_temp_c || a->resets != b->resets ||
-           a->crash_records != b->crash_records ||
+           a->crash_records != b->crash_records || a->vm_fault_records != b->vm_fault_records ||
            memcmp(a->injected, b->injected, sizeof(a->injected)) != 0 ||
            a->fw.tls_failed != b->fw.tls_failed || a->fw.drops != b->fw.drops;
 }

@@ -8,6 +8,7 @@
 #define LAMPSIM_SIM_TWIN_H
 
 #include "lamp.h"
+#include "crash_format.h"
 #include "machine.h"
 
 #include <glib.h>
@@ -58,10 +59,14 @@ struct twin_record {
     /* faults */
     uint64_t resets, watchdog_resets, lockup_resets, faults_taken;
     unsigned crash_records;      /* valid records in the crash log */
-    unsigned crash_by_type[8];   /* of those, by crash_format.h type (0: unknown) */
+    unsigned crash_by_type[8];   /* of those the lamp's own (each a reset), by
+                                  * crash_format.h type (0: unknown) */
+    unsigned vm_fault_records;   /* of those, the app VM's contained faults
+                                  * (CRASH_FROM_VM: no reset) */
     bool have_last_crash;
     uint32_t last_crash_type, last_crash_pc, last_crash_lr, last_crash_cfsr, last_crash_addr;
-    char last_crash_reason[28];
+    bool last_crash_vm;          /* the newest record is the app VM's */
+    char last_crash_reason[CRASH_REASON_SIZE];
     uint64_t injected[TWIN_INJ_COUNT];
     /* the host */
     uint64_t instructions, flash_ops, cpu_ns, host_lag_us;

@@ -159,6 +159,7 @@ static cJSON *faults_json(const struct twin_record *r)
     cJSON_AddNumberToObject(o, "lockup_resets", (double)r->lockup_resets);
     cJSON_AddNumberToObject(o, "cpu_faults_taken", (double)r->faults_taken);
     cJSON_AddNumberToObject(o, "crash_records", r->crash_records);
+    cJSON_AddNumberToObject(o, "vm_fault_records", r->vm_fault_records);
     if (r->have_last_crash) {
         cJSON *c = cJSON_CreateObject();
         cJSON_AddStringToObject(c, "type",
@@ -168,6 +169,7 @@ static cJSON *faults_json(const struct twin_record *r)
         add_hex(c, "cfsr", r->last_crash_cfsr);
         add_hex(c, "addr", r->last_crash_addr);
         cJSON_AddStringToObject(c, "reason", r->last_crash_reason);
+        cJSON_AddBoolToObject(c, "vm", r->last_crash_vm);
         cJSON_AddItemToObject(o, "last_crash", c);
     } else {
         cJSON_AddNullToObject(o, "last_crash");

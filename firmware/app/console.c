@@ -15,6 +15,7 @@
 #include "uart.h"
 #include "update_rx.h"
 #include "vm.h"
+#include "vm_strikes.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -97,7 +98,9 @@ static void cmd_help(void)
               "  app run           run the built-in example app in the VM (development)\n"
               "  app eval CODE     run CODE (Lua source) as an app (development)\n"
               "  app probe CODE    the same, with the probe table (raw gate calls and\n"
-              "                    loads, to test the gate and the MPU; development)\n");
+              "                    loads, to test the gate and the MPU; development)\n"
+              "  app enable        forgive the app its fault strikes (stands in for a\n"
+              "                    redeployment until apps are deployed as packages)\n");
 }
 
 static void cmd_crc(char *args)
@@ -258,9 +261,11 @@ static void run_command(char *cmd)
     } else if (!strcmp(cmd, "app run")) {
         vm_run_example();
     } else if (!strncmp(cmd, "app eval ", 9)) {
-        vm_run(cmd + 9, strlen(cmd + 9), 0);
+        vm_run("eval", cmd + 9, strlen(cmd + 9), 0);
     } else if (!strncmp(cmd, "app probe ", 10)) {
-        vm_run(cmd + 10, strlen(cmd + 10), VM_JOB_PROBE);
+        vm_run("eval", cmd + 10, strlen(cmd + 10), VM_JOB_PROBE);
+    } else if (!strcmp(cmd, "app enable")) {
+        vm_strikes_clear();
     } else if (!strncmp(cmd, "crc ", 4)) {
         cmd_crc(cmd + 4);
     } else {

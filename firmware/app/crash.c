@@ -13,7 +13,7 @@
 #define CRASHLOG_SLOTS (FLASH_SECTOR_SIZE / CRASHLOG_SLOT_SIZE)
 
 __attribute__((section(".retained"))) static struct crash_record retained;
-__attribute__((section(".retained"))) static char pending_reason[28];
+__attribute__((section(".retained"))) static char pending_reason[CRASH_REASON_SIZE];
 
 static const char *const type_names[] = CRASH_TYPE_NAMES;
 
@@ -70,11 +70,16 @@ static const struct crash_record *slot(unsigned i)
     return (const struct crash_record *)(CRASHLOG_BASE + CRASHLOG_SLOT_SIZE * i);
 }
 
-uint32_t crash_count_stored(void)
+uint32_t crash_count_stored(uint32_t *from_vm)
 {
-    uint32_t n = 0;
+    uint32_t n = 0, vm = 0;
     for (unsigned i = 0; i < CRASHLOG_SLOTS; i++)
-        n += slot(i)->magic == CRASH_MAGIC && record_crc(slot(i)) == slot(i)->crc;
+        if (slot(i)->magic == CRASH_MAGIC && record_crc(slot(i)) == slot(i)->crc) {
+            n++;
+            vm += (slot(i)->type & CRASH_FROM_VM) != 0;
+        }
+    if (from_vm)
+        *from_vm = vm;
     return n;
 }
 
@@ -102,6 +107,7 @@ void crash_mark_reported(unsigned i)
 
 const char *crash_type_name(uint32_t type)
 {
+    type = CRASH_TYPE_OF(type);
     return type_names[type < CRASH_TYPE_COUNT ? type : 0];
 }
 
@@ -130,4 +136,21 @@ void crash_report_pending(void)
     print_record(&retained);
     store_record(&retained);
     retained.magic = 0;
+}
+
+void crash_store_vm_fault(const struct crash_record *fault, const char *app)
+{
+    static struct crash_record r; /* SRAM, off the stack */
+    size_t i;
+
+    r = *fault;
+    r.magic = CRASH_MAGIC;
+    r.type = fault->type | CRASH_FROM_VM;
+    memset(r.reason, 0, sizeof(r.reason));
+    for (i = 0; app[i] && i < sizeof(r.reason) - 1; i++)
+        r.reason[i] = app[i];
+    r.crc = record_crc(&r);
+    store_record(&r);
+    LOG_INF("crash: the app VM's %s fault is stored for the cloud (app %s)",
+            crash_type_name(r.type), r.reason);
 }

@@ -20,6 +20,7 @@
 #include "telemetry_period.h"
 #include "uart.h"
 #include "update_rx.h"
+#include "vm_strikes.h"
 
 #include "mbedtls/memory_buffer_alloc.h"
 
@@ -116,6 +117,7 @@ int main(void)
     commission_start();
     beacon_init();
     telemetry_period_init();
+    vm_strikes_init();
     netmgr_start();
     for (;;) {
         int c;

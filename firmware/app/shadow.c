@@ -185,7 +185,15 @@ void shadow_crash_json(const struct crash_record *r, char *out, size_t cap)
     cJSON_AddStringToObject(o, "addr", h);
     memcpy(reason, r->reason, sizeof(r->reason));
     reason[sizeof(r->reason)] = 0;
-    cJSON_AddStringToObject(o, "reason", reason);
+    /* The app VM's contained fault: reason is the app's name, said as
+     * such; the lamp's own records keep their fields unchanged. */
+    if (r->type & CRASH_FROM_VM) {
+        cJSON_AddStringToObject(o, "reason", "app-vm");
+        cJSON_AddTrueToObject(o, "vm");
+        cJSON_AddStringToObject(o, "app", reason);
+    } else {
+        cJSON_AddStringToObject(o, "reason", reason);
+    }
     print_into(o, out, cap);
 }
 

@@ -69,7 +69,7 @@ void status_print(void)
     uint32_t s = RTC_SECONDS, sub = RTC_SUBSEC;
     uint32_t ms = (s - boot_seconds) * 1000u + (sub * 1000u >> RTC_SUBSEC_BITS) -
                   (boot_subsec * 1000u >> RTC_SUBSEC_BITS);
-    uint32_t control;
+    uint32_t control, from_vm;
 
     __asm volatile("mrs %0, control" : "=r"(control));
     uart_puts("serial: ");
@@ -87,7 +87,10 @@ void status_print(void)
     uart_puts("\nreset cause: ");
     uart_puts(status_reset_cause());
     uart_puts("\ncrash records stored: ");
-    uart_put_dec(crash_count_stored());
+    uart_put_dec(crash_count_stored(&from_vm));
+    uart_puts(" (");
+    uart_put_dec(from_vm);
+    uart_puts(" from the app VM)");
     uart_puts("\nmpu: ");
     uart_puts(mpu_enabled() ? "on" : "off");
     uart_puts(", running ");

@@ -7,6 +7,7 @@
 #include "crash.h"
 #include "hw.h"
 #include "log.h"
+#include "vm_strikes.h"
 
 #include <string.h>
 
@@ -26,7 +27,7 @@ struct vm_job *const vm_job = &region.job.job;
 
 volatile bool vm_active;
 uint32_t vm_saved_msp;
-struct vm_fault vm_last_fault;
+struct crash_record vm_last_fault;
 static const char *disabled_why;
 
 static const char example_source[] =
@@ -51,13 +52,16 @@ bool vm_owns_exception(uint32_t exc_return)
 void vm_contain_fault(const uint32_t *frame, uint32_t type)
 {
     uint32_t cfsr = SCB_CFSR;
+    /* A stacking fault leaves no frame worth reading. */
+    bool framed = (uint32_t)frame >= (uint32_t)__vm_ram_start &&
+                  (uint32_t)frame + 32 <= (uint32_t)__vm_ram_end;
 
     vm_last_fault.type = type;
     vm_last_fault.cfsr = cfsr;
+    vm_last_fault.hfsr = SCB_HFSR;
     vm_last_fault.addr = (cfsr & CFSR_MMARVALID) ? SCB_MMFAR : (cfsr & CFSR_BFARVALID) ? SCB_BFAR : 0;
-    /* A stacking fault leaves no frame worth reading. */
-    vm_last_fault.pc = (uint32_t)frame >= (uint32_t)__vm_ram_start &&
-                       (uint32_t)frame + 32 <= (uint32_t)__vm_ram_end ? frame[6] : 0;
+    vm_last_fault.pc = framed ? frame[6] : 0;
+    vm_last_fault.lr = framed ? frame[5] : 0;
     SCB_CFSR = cfsr;         /* write-one-to-clear: the next fault starts clean */
     SCB_HFSR = SCB_HFSR;
     vm_unwind(VM_EXIT_FAULT);
@@ -93,7 +97,7 @@ static void report(uint32_t status)
     }
 }
 
-int vm_run(const char *source, size_t len, uint32_t flags)
+int vm_run(const char *app, const char *source, size_t len, uint32_t flags)
 {
     uint32_t status;
 
@@ -101,6 +105,8 @@ int vm_run(const char *source, size_t len, uint32_t flags)
         LOG_ERR("app: the VM is not available: %s", disabled_why);
         return -1;
     }
+    if (!vm_strikes_admit(app))
+        return -1;
     if (len > VM_CODE_MAX) {
         LOG_ERR("app: the source is %lu bytes, the VM takes %lu", (unsigned long)len,
                 (unsigned long)VM_CODE_MAX);
@@ -125,6 +131,12 @@ int vm_run(const char *source, size_t len, uint32_t flags)
     vm_timer_stop();
     vm_active = false;
     report(status);
+    /* Stored before the next run can fault: the cloud hears of every
+     * fault at least once, and the strikes survive a reset. */
+    if (status == VM_EXIT_FAULT) {
+        crash_store_vm_fault(&vm_last_fault, app);
+        vm_strikes_add(app);
+    }
     /* Nothing of this app is left for the next to read. */
     memset(vm_heap, 0, sizeof(vm_heap));
     memset(region.stack, 0, sizeof(region.stack));
@@ -133,5 +145,5 @@ int vm_run(const char *source, size_t len, uint32_t flags)
 
 int vm_run_example(void)
 {
-    return vm_run(example_source, sizeof(example_source) - 1, 0);
+    return vm_run("example", example_source, sizeof(example_source) - 1, 0);
 }

@@ -14,10 +14,12 @@
 /* The VM's code and RAM (the linker script, app.ld.in). */
 extern uint8_t __vm_text_start[], __vm_text_end[], __vm_ram_start[], __vm_ram_end[];
 
-/* Runs source (text) to its end in a fresh Lua state; VM_JOB_* flags.
- * Returns the vm_exit verdict, or -1 if the VM cannot run at all. */
-int vm_run(const char *source, size_t len, uint32_t flags);
-/* The built-in example (`app run`). */
+/* Runs source (text) to its end in a fresh Lua state; VM_JOB_* flags;
+ * app names it in crash records and strikes ("eval" for console runs).
+ * Returns the vm_exit verdict, or -1 if the VM cannot run at all or the
+ * app is disabled by its strikes (vm_strikes.h). */
+int vm_run(const char *app, const char *source, size_t len, uint32_t flags);
+/* The built-in example (`app run`), named "example". */
 int vm_run_example(void);
 /* mpu_setup could not give the VM its code region: vm_run refuses. */
 void vm_disable(const char *why);

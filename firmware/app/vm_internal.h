@@ -4,6 +4,8 @@
 
 #include "vm.h"
 
+#include "crash_format.h"
+
 /* vm_switch.c: enters the VM (VM_SVC_ENTER) and returns when it ended,
  * with the vm_exit verdict. */
 uint32_t vm_enter(void);
@@ -15,8 +17,9 @@ extern struct vm_job *const vm_job;
 extern uint8_t *const vm_stack_top;
 extern volatile bool vm_active;    /* between ENTER and the unwind */
 extern uint32_t vm_saved_msp;      /* vm_enter's frame, to resume on */
-struct vm_fault { uint32_t type, pc, cfsr, addr; };
-extern struct vm_fault vm_last_fault;
+/* The last fault contained: type, pc, lr, cfsr, hfsr, addr as a crash
+ * record holds them (crash_store_vm_fault fills in the rest). */
+extern struct crash_record vm_last_fault;
 
 /* vm_timer.c: the run's time budget (SysTick while it is active). */
 void vm_timer_start(void);

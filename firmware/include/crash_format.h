@@ -15,17 +15,28 @@ enum crash_type {
 /* Names by type (index 0 and unknown types: "?"). */
 #define CRASH_TYPE_NAMES { "?", "HardFault", "MemManage", "BusFault", "UsageFault", "FlashProtect" }
 #define CRASH_TYPE_COUNT 6u
+/* A flag in the type word: the fault was taken from the partner-app VM
+ * and contained (docs/firmware.md#partner-app-vm): no reset followed,
+ * and reason holds the app's name ("eval" for a console run) instead of
+ * an act.  The bits below it are still the fault's type, so a reader
+ * that masks it keeps its counts by type; a reader that does not sees an
+ * unknown type, never a reset that did not happen. */
+#define CRASH_FROM_VM 0x100u
+#define CRASH_TYPE_OF(type) ((type) & ~CRASH_FROM_VM)
 
 #define CRASH_MAGIC 0x48535243u /* "CRSH" */
 /* The crash log: nvstore's sector NVSTORE_CRASHLOG in 64-byte slots, the
  * magic programmed last (a slot with the magic is complete); 0xFFFFFFFF
  * is a free slot. */
 #define CRASHLOG_SLOT_SIZE 64u
+/* reason: the act being tried (a selftest's name), or the app's name for
+ * a CRASH_FROM_VM record; NUL-terminated. */
+#define CRASH_REASON_SIZE 28u
 
 struct crash_record {
     uint32_t magic;
     uint32_t type, pc, lr, cfsr, hfsr, addr;
-    char reason[28];
+    char reason[CRASH_REASON_SIZE];
     uint32_t crc; /* CRC-32 of the bytes before it */
 };
 

@@ -26,10 +26,11 @@
 #define NVSTORE_LIGHTING NVSTORE_SECTOR(3)   /* sectors 3 and 4 */
 #define NVSTORE_BEACON NVSTORE_SECTOR(5)     /* sectors 5 and 6 */
 #define NVSTORE_TELEMETRY NVSTORE_SECTOR(7)  /* sectors 7 and 8 */
-#define NVSTORE_SECTORS_USED 9u
+#define NVSTORE_APP_STRIKES NVSTORE_SECTOR(9) /* sectors 9 and 10 */
+#define NVSTORE_SECTORS_USED 11u
 
 _Static_assert(NVSTORE_SECTORS_USED * FLASH_SECTOR_SIZE <= NVSTORE_SIZE, "nvstore holds its sectors");
-_Static_assert(NVSTORE_TELEMETRY + 2 * FLASH_SECTOR_SIZE == NVSTORE_SECTOR(NVSTORE_SECTORS_USED),
+_Static_assert(NVSTORE_APP_STRIKES + 2 * FLASH_SECTOR_SIZE == NVSTORE_SECTOR(NVSTORE_SECTORS_USED),
                "the last record's pair ends the sectors used");
 _Static_assert(BOOTLOADER_ADDR + BOOTLOADER_SIZE == KEYSTORE_ADDR, "keystore follows the bootloader");
 _Static_assert(KEYSTORE_ADDR + KEYSTORE_SIZE == NVSTORE_ADDR, "nvstore follows the keystore");

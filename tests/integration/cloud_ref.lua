@@ -195,3 +195,37 @@ do
   lamp:type("telemetry")
   ok(lamp:expect("^telemetry: every 30 s \\(", 10), "the period stays 30 s")
 end
+
+do
+  -- A fault of the partner-app VM: contained (no reset), stored in the
+  -- crash log and sent on lamp/SERIAL/fault like a crash record, marked
+  -- as the VM's (docs/cloud.md#topics), at least once.
+  local vm_fault = '"reason":"app%-vm","vm":true,"app":"eval"}'
+  local lamp <close> = lamp_for("REF-6")
+  ok(online(lamp, "REF-6"), "a lamp for the app VM's faults connects")
+  local resets = lamp:twin().resets
+  lamp:type("app probe log(probe.read(0x10000))")
+  ok(lamp:expect("^app: stopped: MemManage fault in the VM", 30), "a load of the keystore faults in the VM")
+  ok(lamp:expect("crash record acknowledged by the broker", 30), "the record is acknowledged (QoS 1)")
+  ok(cloud_says(lamp, 'REF%-6: fault {"type":"MemManage","pc":"0x%x+","lr":"0x%x+","cfsr":"0x00000082",' ..
+                '"hfsr":"0x%x+","addr":"0x00010000",' .. vm_fault, 10),
+     "the cloud hears it as a fault marked as the app VM's")
+  is(lamp:twin().resets, resets, "and the lamp did not reset")
+
+  -- The connection is down when the fault happens (the lamp has no WiFi
+  -- yet), and the lamp resets before it is up: the record waits in
+  -- nvstore and is sent once the lamp is online.
+  local lamp7 <close> = lamp_for("REF-7")
+  lamp7:power_on()
+  ok(lamp7:expect("^light: (on|off) level", 30), "a lamp without WiFi is up")
+  lamp7:type("app probe log(probe.read(0x20000000))")
+  ok(lamp7:expect("^crash: the app VM's MemManage fault is stored for the cloud", 30),
+     "its VM faults while it is offline, and the record is stored")
+  lamp7:type("reboot")
+  ok(lamp7:expect("^light: (on|off) level", 30), "the lamp resets before it is online")
+  ok(not cloud_log():find("REF%-7: fault"), "the cloud has not heard of the fault yet")
+  lamp7:type("wifi lab password123")
+  ok(lamp7:expect("mqtt: connected as REF-7", 90), "it connects after the reset")
+  ok(cloud_says(lamp7, 'REF%-7: fault {"type":"MemManage",.*"addr":"0x20000000",' .. vm_fault, 20),
+     "and the cloud hears the fault from before the reset")
+end
