@@ -214,6 +214,12 @@ refused "a second update while one is sent" POST "/api/lamps/$s1/actions/update"
     "{\"image\":\"$work/app-101.img\"}" 409 image
 
 check "console: a line typed" act "$s0" console '{"line":"status"}'
+api GET "/api/lamps/$s0"
+resets=$(js 'd["faults"]["resets"]')
+check "console: the partner-app VM loads from the keystore (app probe)" act "$s0" console \
+    '{"line":"app probe log(probe.read(0x10000))"}'
+check "... its fault counted in the twin as the VM's, marked in the last crash, and no reset" \
+    twin_until "$s0" "d['faults']['vm_fault_records'] == 1 and d['faults']['last_crash']['vm'] and d['faults']['resets'] == $resets" 10
 check "environment: daylight, occupancy, air temperature" act "$s0" environment \
     '{"daylight_lux":500,"occupied":true,"ambient_temp_c":30,"motion":true}'
 check "... seen in the twin: environment and the sensors' readings" twin_until "$s0" \
