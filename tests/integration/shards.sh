@@ -143,7 +143,10 @@ fi
 start=$(date +%s)
 pids=() ports=()
 for k in $(seq 0 $((shards - 1))); do
+    # free now is not free once a shard binds it: the kernel gave shard 2
+    # shard 1's port before shard 1 had bound it
     ports[k]=$(free_port)
+    while [[ " ${ports[*]:0:k} " == *" ${ports[k]} "* ]]; do ports[k]=$(free_port); done
     shard "$k" "LAMPSIM_PORT=${ports[k]}" >"$work/shard-$k.txt" 2>"$work/shard-$k.err" </dev/null &
     pids[k]=$!
 done
