@@ -35,6 +35,9 @@ packages=(
     # lampsim serve's web view (test serve_web): Debian's headless
     # Chromium driven over the DevTools protocol, a font for its screenshot
     chromium fonts-dejavu-core python3-websocket
+    # lampsim serve's /metrics (test serve_prometheus): a real Prometheus
+    # scraping it, and promtool checking the page (both in this package)
+    prometheus
 )
 
 if [ "$(id -u)" -ne 0 ]; then
