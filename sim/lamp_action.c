@@ -32,19 +32,6 @@ void lamp_action_clear(struct lamp_action *a)
     g_clear_pointer(&a->passphrase, g_free);
 }
 
-static bool bad(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static bool bad(GError **error, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *msg = NULL;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, SIM_ERROR, SIM_ERROR_ARGS, msg);
-    return false;
-}
-
 /* The members each action takes (NULL-terminated); any other is refused. */
 static const char *const *members(enum lamp_action_kind k)
 {
@@ -79,7 +66,7 @@ static bool check_members(const cJSON *o, enum lamp_action_kind k, GError **erro
             ;
         if (!*a) {
             g_autofree char *list = g_strjoinv(", ", (char **)allowed);
-            return bad(error, "%s: unknown member '%s' (%s takes %s)", m->string, m->string,
+            return sim_error_args(error, "%s: unknown member '%s' (%s takes %s)", m->string, m->string,
                        names[k], *list ? list : "no members");
         }
     }
@@ -94,9 +81,9 @@ static bool get_string(const cJSON *o, const char *key, bool required, const cha
 
     *out = NULL;
     if (!v)
-        return required ? bad(error, "%s: missing (a string)", key) : true;
+        return required ? sim_error_args(error, "%s: missing (a string)", key) : true;
     if (!cJSON_IsString(v))
-        return bad(error, "%s: must be a string", key);
+        return sim_error_args(error, "%s: must be a string", key);
     *out = v->valuestring;
     return true;
 }
@@ -109,7 +96,7 @@ static bool get_number(const cJSON *o, const char *key, bool *given, double *out
     if (!v)
         return true;
     if (!cJSON_IsNumber(v))
-        return bad(error, "%s: must be a number", key);
+        return sim_error_args(error, "%s: must be a number", key);
     *out = v->valuedouble;
     return true;
 }
@@ -122,7 +109,7 @@ static bool get_bool(const cJSON *o, const char *key, bool *given, bool *out, GE
     if (!v)
         return true;
     if (!cJSON_IsBool(v))
-        return bad(error, "%s: must be true or false", key);
+        return sim_error_args(error, "%s: must be true or false", key);
     *out = cJSON_IsTrue(v);
     return true;
 }
@@ -140,7 +127,7 @@ static bool get_uint(const cJSON *o, const char *key, bool *given, double lo, do
     /* the range first: a negative or huge double cast to an integer is
      * undefined behaviour */
     if (!(d >= lo && d <= hi) || d != (double)(uint64_t)d)
-        return bad(error, "%s: %g is not a whole number from %.0f to %.0f", key, d, lo, hi);
+        return sim_error_args(error, "%s: %g is not a whole number from %.0f to %.0f", key, d, lo, hi);
     *out = (uint32_t)d;
     return true;
 }
@@ -151,10 +138,10 @@ static bool printable(const char *key, const char *s, size_t max, GError **error
     size_t n = strlen(s);
 
     if (n > max)
-        return bad(error, "%s: %zu characters; at most %zu", key, n, max);
+        return sim_error_args(error, "%s: %zu characters; at most %zu", key, n, max);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
-            return bad(error, "%s: holds a control character (0x%02x); one console line of "
+            return sim_error_args(error, "%s: holds a control character (0x%02x); one console line of "
                        "printable text only", key, *p);
     return true;
 }
@@ -171,19 +158,19 @@ static bool parse_env(const cJSON *o, struct lamp_action *a, GError **error)
         return false;
     a->motion = motion_given && motion;
     if (!a->set_lux && !a->set_occupied && !a->set_temp && !motion_given)
-        return bad(error, "body: give at least one of daylight_lux, occupied, ambient_temp_c, motion");
+        return sim_error_args(error, "body: give at least one of daylight_lux, occupied, ambient_temp_c, motion");
     if (a->set_lux) {
         g_autoptr(GError) why = NULL;
         env.daylight_lux = a->lux;
         if (!machine_light_env_valid(&env, &why))
-            return bad(error, "daylight_lux: %s", why->message);
+            return sim_error_args(error, "daylight_lux: %s", why->message);
     }
     if (a->set_temp) {
         g_autoptr(GError) why = NULL;
         env = MACHINE_LIGHT_ENV_DEFAULT;
         env.ambient_temp_c = a->temp_c;
         if (!machine_light_env_valid(&env, &why))
-            return bad(error, "ambient_temp_c: %s", why->message);
+            return sim_error_args(error, "ambient_temp_c: %s", why->message);
     }
     return true;
 }
@@ -198,12 +185,12 @@ static bool parse_sensor(const cJSON *o, struct lamp_action *a, GError **error)
     for (i = 0; i < MACHINE_LIGHT_SENSORS && strcmp(sensor, machine_light_sensor_name(i)); i++)
         ;
     if (i == MACHINE_LIGHT_SENSORS)
-        return bad(error, "sensor: '%s' is no sensor (lux, pir, temp)", sensor);
+        return sim_error_args(error, "sensor: '%s' is no sensor (lux, pir, temp)", sensor);
     a->sensor = i;
     for (i = 0; i <= MACHINE_LIGHT_FAULT_ABSENT && strcmp(fault, machine_light_fault_name(i)); i++)
         ;
     if (i > MACHINE_LIGHT_FAULT_ABSENT)
-        return bad(error, "fault: '%s' is no sensor fault (none, stuck, noisy, absent)", fault);
+        return sim_error_args(error, "fault: '%s' is no sensor fault (none, stuck, noisy, absent)", fault);
     a->fault = i;
     return true;
 }
@@ -224,18 +211,18 @@ static bool parse_net(const cJSON *o, struct lamp_action *a, GError **error)
     for (i = 0; i < G_N_ELEMENTS(faults) && strcmp(fault, faults[i].name); i++)
         ;
     if (i == G_N_ELEMENTS(faults))
-        return bad(error, "fault: '%s' is no network fault (latency, drop, refuse, stall, link_loss)",
+        return sim_error_args(error, "fault: '%s' is no network fault (latency, drop, refuse, stall, link_loss)",
                    fault);
     a->net = faults[i].f;
     if (!get_uint(o, "ms", &ms_given, 0, 600000, &a->arg, error) ||
         !get_bool(o, "on", &on_given, &on, error))
         return false;
     if (a->net == MACHINE_NET_LATENCY_MS && !ms_given)
-        return bad(error, "ms: missing (latency takes the one-way delay in ms, 0 to 600000)");
+        return sim_error_args(error, "ms: missing (latency takes the one-way delay in ms, 0 to 600000)");
     if (a->net != MACHINE_NET_LATENCY_MS && ms_given)
-        return bad(error, "ms: only the latency fault takes ms");
+        return sim_error_args(error, "ms: only the latency fault takes ms");
     if (on_given && a->net != MACHINE_NET_REFUSE && a->net != MACHINE_NET_STALL)
-        return bad(error, "on: only refuse and stall take on (true starts, false ends)");
+        return sim_error_args(error, "on: only refuse and stall take on (true starts, false ends)");
     if (a->net == MACHINE_NET_REFUSE || a->net == MACHINE_NET_STALL)
         a->arg = on;
     return true;
@@ -253,7 +240,7 @@ static bool parse_body(const cJSON *o, struct lamp_action *a, GError **error)
             !get_bool(o, "torn", &given, &a->torn, error))
             return false;
         if (given && a->arg == 0)
-            return bad(error, "torn: only a cut at a flash operation (after_flash_ops) can tear it");
+            return sim_error_args(error, "torn: only a cut at a flash operation (after_flash_ops) can tear it");
         return true;
     case LAMP_ACT_CONSOLE:
         if (!get_string(o, "line", true, &s, error) || !printable("line", s, 200, error))
@@ -270,7 +257,7 @@ static bool parse_body(const cJSON *o, struct lamp_action *a, GError **error)
         if (!get_string(o, "image", true, &s, error))
             return false;
         if (!g_path_is_absolute(s))
-            return bad(error, "image: '%s' is not an absolute path (the server's working "
+            return sim_error_args(error, "image: '%s' is not an absolute path (the server's working "
                        "directory is not the client's)", s);
         a->text = g_strdup(s);
         return true;
@@ -278,9 +265,9 @@ static bool parse_body(const cJSON *o, struct lamp_action *a, GError **error)
         if (!get_string(o, "ssid", true, &s, error) || !get_string(o, "passphrase", true, &p, error))
             return false;
         if (!*s || strlen(s) > 32 || strchr(s, ' '))
-            return bad(error, "ssid: '%s' must be 1-32 characters without spaces", s);
+            return sim_error_args(error, "ssid: '%s' must be 1-32 characters without spaces", s);
         if (strlen(p) < 8 || strlen(p) > 63 || strchr(p, ' '))
-            return bad(error, "passphrase: must be 8-63 characters without spaces (WPA2)");
+            return sim_error_args(error, "passphrase: must be 8-63 characters without spaces (WPA2)");
         if (!printable("ssid", s, 32, error) || !printable("passphrase", p, 63, error))
             return false;
         a->text = g_strdup(s);
@@ -301,17 +288,17 @@ bool lamp_action_parse(const char *name, const char *body, struct lamp_action *o
     memset(out, 0, sizeof(*out));
     if (kind < 0) {
         g_autofree char *list = g_strjoinv(", ", (char **)names);
-        return bad(error, "action: '%s' is no action (%s)", name, list);
+        return sim_error_args(error, "action: '%s' is no action (%s)", name, list);
     }
     out->kind = kind;
     if (!body || !*body)
         body = "{}";
     o = cJSON_Parse(body);
     if (!o)
-        return bad(error, "body: not JSON (send an object, e.g. {})");
+        return sim_error_args(error, "body: not JSON (send an object, e.g. {})");
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
-        return bad(error, "body: must be a JSON object");
+        return sim_error_args(error, "body: must be a JSON object");
     }
     ok = check_members(o, kind, error) && parse_body(o, out, error);
     cJSON_Delete(o);
