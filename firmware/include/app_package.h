@@ -24,7 +24,7 @@
 
 /* Bounds the lamp enforces before it looks at anything else: the source
  * must fit the app partition's copy and the VM's parser in one piece. */
-#define APP_PKG_SOURCE_MAX (64u * 1024u)
+#define APP_PKG_SOURCE_MAX (15u * 1024u) /* with header and signature: 16,128 of a 16 KiB slot */
 #define APP_PKG_MAX_SIZE (APP_PKG_HEADER_SIZE + APP_PKG_SOURCE_MAX + APP_PKG_SIG_SIZE)
 
 /* The platform APIs an app may ask for: one bit each in `apis`.  The VM
@@ -47,7 +47,7 @@ enum app_api {
 #define APP_QUOTA_INSNS_CALLBACK_MAX 10000000u /* ~0.1 s at 120 MHz */
 #define APP_QUOTA_INSNS_SECOND_MAX 24000000u   /* a fifth of the CPU */
 #define APP_QUOTA_MESSAGES_MAX 600u            /* per minute, with APP_API_MESSAGES */
-#define APP_QUOTA_STORAGE_MAX (16u * 1024u)    /* bytes, with APP_API_STORAGE */
+#define APP_QUOTA_STORAGE_MAX 2048u            /* bytes, with APP_API_STORAGE: one record in a sector */
 #define APP_QUOTA_TIMERS_MAX 16u               /* live timers, with APP_API_TIMERS */
 
 /* The source is text: tab, LF, CR, printable ASCII and bytes >= 0x80
