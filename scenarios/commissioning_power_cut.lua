@@ -31,36 +31,30 @@ ok(first:expect("^net: no WiFi credentials", 30), "a new lamp")
 local fresh = first:snapshot("fresh")
 first:close()
 
--- How many flash operations one acceptance takes.
-local probe = scenario.lamp{serial = "CUT-PROBE", from = fresh}
-ready(probe)
-local ops0 = probe:flash_ops()
-assert(probe:ble_write(CREDS, blob(info_of(probe))))
-local _, text = probe:ble_notification(10)
-like(text, "^accepted n=1", "uncut, the blob is accepted")
-local ops = probe:flash_ops() - ops0
-ok(ops >= 2, "accepting it took " .. ops .. " flash operations")
-probe:close()
-
-local old, new = 0, 0
-for k = 1, ops do
-  local lamp = scenario.lamp{serial = "CUT-" .. k, from = fresh}
-  ready(lamp)
-  lamp:cut_power_at(k)
-  assert(lamp:ble_write(CREDS, blob(info_of(lamp))))
-  lamp:run_for(5)
-  local cut = lamp:state() == "off"
-  local line = ready(lamp)
-  local i = info_of(lamp)
-  local whole = (i.n == 0 and i.flags == 0 and line:find("no WiFi", 1, true) ~= nil) or
-                (i.n == 1 and i.flags == 1 and line:find("joining site", 1, true) ~= nil)
-  ok(cut and whole and i.proof_ok,
-     ("cut at operation %d of %d: %s, key and credentials agree"):format(k, ops,
-       i.n == 0 and "old state" or "new state"))
-  if i.n == 0 then old = old + 1 else new = new + 1 end
-  assert(lamp:ble_write(CREDS, blob(i)))
-  local _, t = lamp:ble_notification(10)
-  like(t, "^accepted n=" .. (i.n + 1), ("after the cut at %d the lamp is commissioned from n=%d"):format(k, i.n))
-  lamp:close()
-end
-ok(old > 0 and new > 0, ("cuts left the old state %d times and the new one %d times"):format(old, new))
+scenario.power_cut_sweep{
+  what = "accepting a blob", serial = "CUT", from = fresh, start = ready, min_ops = 2, settle = 5,
+  act = function(lamp) assert(lamp:ble_write(CREDS, blob(info_of(lamp)))) end,
+  done = function(lamp)
+    local _, text = lamp:ble_notification(10)
+    like(text, "^accepted n=1", "uncut, the blob is accepted")
+  end,
+  -- After the cut: the old key without credentials, or the new key with
+  -- them (the lamp then joins the site), and the proof verifies under K(n).
+  outcome = function(lamp, line)
+    local i = info_of(lamp)
+    line = line or "(the lamp did not come up)"
+    local old = i.n == 0 and i.flags == 0 and line:find("no WiFi", 1, true) ~= nil
+    local new = i.n == 1 and i.flags == 1 and line:find("joining site", 1, true) ~= nil
+    local said = (old and "old state" or new and "new state" or
+                  ("a mix: n=%d flags=%d, %s"):format(i.n, i.flags, line)) ..
+                 (i.proof_ok and ", key and credentials agree" or ", the proof does not verify")
+    return i.proof_ok and (old and "before" or new and "after") or nil, said
+  end,
+  -- Whichever state it kept, the lamp is commissioned from it.
+  after = function(lamp, _, k)
+    local i = info_of(lamp)
+    assert(lamp:ble_write(CREDS, blob(i)))
+    local _, t = lamp:ble_notification(10)
+    like(t, "^accepted n=" .. (i.n + 1), ("after the cut at %d the lamp is commissioned from n=%d"):format(k, i.n))
+  end,
+}

@@ -164,38 +164,29 @@ first:run_for(1)
 local fresh = first:snapshot("fresh")
 first:close()
 
-local probe = scenario.lamp{serial = "LIGHT-CUT-PROBE", from = fresh}
-booted(probe)
-local ops0 = probe:flash_ops()
-probe:type("light 30 3500 0")
-probe:expect("^light: on level 30", 5)
-probe:run_for(1)
-local ops = probe:flash_ops() - ops0
-ok(ops >= 3, "a save takes " .. ops .. " flash operations")
-probe:power_off()
-booted(probe)
-probe:run_for(1)
-near(probe:light().level, 30, 1e-6, "uncut: the new level after a power cycle")
-probe:close()
-
-local before, after = 0, 0
-for k = 1, ops do
-  local cut = scenario.lamp{serial = "LIGHT-CUT-" .. k, from = fresh}
-  booted(cut)
-  cut:cut_power_at(k)
-  cut:type("light 30 3500 0")
-  cut:run_for(2)
-  local was_cut = cut:state() == "off"
-  booted(cut)
-  cut:run_for(1)
-  local c = cut:light()
-  local old = math.abs(c.level - 100) < 1e-6 and math.abs(c.cct - 4000) < 1e-6
-  local new = math.abs(c.level - 30) < 1e-6 and math.abs(c.cct - 3500) < 1e-6
-  ok(was_cut and (old or new),
-     string.format("cut at operation %d of %d: %s", k, ops, old and "the settings before" or
-                   new and "the settings after" or
-                   string.format("a mix: %.3f %% %.0f K", c.level, c.cct)))
-  if old then before = before + 1 elseif new then after = after + 1 end
-  cut:close()
-end
-ok(before > 0 and after > 0, string.format("both outcomes happen (%d before, %d after)", before, after))
+scenario.power_cut_sweep{
+  what = "a save of the settings", serial = "LIGHT-CUT", from = fresh, start = booted, min_ops = 3,
+  act = function(lamp) lamp:type("light 30 3500 0") end,
+  done = function(lamp)
+    lamp:expect("^light: on level 30", 5)
+    lamp:run_for(1)
+  end,
+  outcome = function(lamp)
+    lamp:run_for(1)
+    local c = lamp:light()
+    if math.abs(c.level - 100) < 1e-6 and math.abs(c.cct - 4000) < 1e-6 then
+      return "before", "the settings before"
+    end
+    if math.abs(c.level - 30) < 1e-6 and math.abs(c.cct - 3500) < 1e-6 then
+      return "after", "the settings after"
+    end
+    return nil, string.format("a mix: %.3f %% %.0f K", c.level, c.cct)
+  end,
+  after = function(lamp, outcome)
+    if outcome ~= "after" then return end
+    lamp:power_off()
+    booted(lamp)
+    lamp:run_for(1)
+    near(lamp:light().level, 30, 1e-6, "and after another power cycle still the new level")
+  end,
+}

@@ -54,30 +54,14 @@ first:run_for(1)
 local fresh = first:snapshot("fresh")
 first:close()
 
-local probe = scenario.lamp{serial = "TLM-CUT-PROBE", from = fresh}
-booted(probe)
-local ops0 = probe:flash_ops()
-probe:type("telemetry 15")
-probe:expect("^telemetry: every 15 s$", 5)
-local ops = probe:flash_ops() - ops0
-ok(ops >= 3, "a save takes " .. ops .. " flash operations")
-probe:close()
-
-local before, after = 0, 0
-for k = 1, ops do
-  local cut = scenario.lamp{serial = "TLM-CUT-" .. k, from = fresh}
-  booted(cut)
-  cut:cut_power_at(k)
-  cut:type("telemetry 15")
-  cut:run_for(2)
-  local was_cut = cut:state() == "off"
-  booted(cut)
-  local p = period(cut)
-  ok(was_cut and (p == 60 or p == 15),
-     string.format("cut at operation %d of %d: %s", k, ops,
-                   p == 60 and "the period before" or p == 15 and "the period after" or
-                   "period " .. tostring(p)))
-  if p == 60 then before = before + 1 elseif p == 15 then after = after + 1 end
-  cut:close()
-end
-ok(before > 0 and after > 0, string.format("both outcomes happen (%d before, %d after)", before, after))
+scenario.power_cut_sweep{
+  what = "the period's save", serial = "TLM-CUT", from = fresh, start = booted, min_ops = 3,
+  act = function(lamp) lamp:type("telemetry 15") end,
+  done = function(lamp) lamp:expect("^telemetry: every 15 s$", 5) end,
+  outcome = function(lamp)
+    local p = period(lamp)
+    if p == 60 then return "before", "the period before" end
+    if p == 15 then return "after", "the period after" end
+    return nil, "period " .. tostring(p)
+  end,
+}

@@ -29,7 +29,37 @@ static const char prelude[] =
     "  return data:sub(1, offset) .. string.char(b) .. data:sub(offset + 2)\n"
     "end\n"
     "-- little-endian u32 at 0-based offset\n"
-    "function scenario.u32(data, offset) return (string.unpack('<I4', data, offset + 1)) end\n";
+    "function scenario.u32(data, offset) return (string.unpack('<I4', data, offset + 1)) end\n"
+    /* docs/scenarios.md#power-cuts */
+    "function scenario.power_cut_sweep(t)\n"
+    "  local probe = scenario.lamp{serial = t.serial .. '-PROBE', from = t.from}\n"
+    "  t.start(probe)\n"
+    "  local ops0 = probe:flash_ops()\n"
+    "  t.act(probe)\n"
+    "  if t.done then t.done(probe) end\n"
+    "  local ops = probe:flash_ops() - ops0\n"
+    "  ok(ops >= (t.min_ops or 1), t.what .. ' takes ' .. ops .. ' flash operations')\n"
+    "  probe:close()\n"
+    "  local n = {before = 0, after = 0}\n"
+    "  for k = 1, ops do\n"
+    "    local lamp = scenario.lamp{serial = t.serial .. '-' .. k, from = t.from}\n"
+    "    t.start(lamp)\n"
+    "    lamp:cut_power_at(k)\n"
+    "    t.act(lamp)\n"
+    "    lamp:run_for(t.settle or 2)\n"
+    "    local was_cut = lamp:state() == 'off'\n"
+    "    local started = t.start(lamp)\n"
+    "    local outcome, said = t.outcome(lamp, started)\n"
+    "    ok(was_cut and n[outcome] ~= nil, string.format('%s: cut at operation %d of %d: %s', t.what, k,\n"
+    "       ops, was_cut and tostring(said) or 'the power was not cut'))\n"
+    "    if n[outcome] then n[outcome] = n[outcome] + 1 end\n"
+    "    if t.after then t.after(lamp, outcome, k) end\n"
+    "    lamp:close()\n"
+    "  end\n"
+    "  ok(n.before > 0 and n.after > 0, string.format('%s: both outcomes happen (%d before, %d after)',\n"
+    "     t.what, n.before, n.after))\n"
+    "  return n\n"
+    "end\n";
 
 struct scenario *scenario_of(lua_State *L)
 {
