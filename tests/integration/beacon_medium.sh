@@ -8,6 +8,7 @@
 # Usage: beacon_medium.sh LAMPSIM LAMPINSTALL EXERCISER_BIN
 set -uo pipefail
 lampsim=$1 lampinstall=$2 exerciser=$3
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 lamp_pid=
 cleanup() {
@@ -15,13 +16,7 @@ cleanup() {
     [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-    n=$((n + 1)) failed=$((failed + 1))
-    echo "not ok $n - $1"; shift
-    for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
-}
+. "$here/tap.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 sock=$work/ble.sock
 uuid=e2c56db5-dffb-48d2-b060-d0f5a71096e0
@@ -71,7 +66,7 @@ wait_answers 10 || bail "the exerciser did not answer its 10 commands: $(tail -3
 if [ "$(grep -c '^beacon: ok' "$work/lamp.txt")" = 10 ]; then
     ok "the exerciser set up set 0 and three broadcast sets"
 else
-    not_ok "the exerciser set up set 0 and three broadcast sets" "$(grep '^beacon: ' "$work/lamp.txt")"
+    not_ok_saying "the exerciser set up set 0 and three broadcast sets" "$(grep '^beacon: ' "$work/lamp.txt")"
 fi
 
 central scan > "$work/scan1.txt"
@@ -79,12 +74,12 @@ addr=$(sed -n 's/^adv \([^ ]*\) LMP-BCN a7c30001-5c1e-4d6b-9a0f-6c616d700000$/\1
 if [ -n "$addr" ]; then
     ok "scan: the connectable set, named, with the commissioning service ($addr)"
 else
-    not_ok "scan: the connectable set with the commissioning service" "$(cat "$work/scan1.txt")"
+    not_ok_saying "scan: the connectable set with the commissioning service" "$(cat "$work/scan1.txt")"
 fi
 want_lines() { # NAME FILE LINE...: every LINE is in FILE
     local name=$1 file=$2 l; shift 2
     for l in "$@"; do
-        grep -qxF -- "$l" "$file" || { not_ok "$name" "no line: $l" "$(cat "$file")"; return; }
+        grep -qxF -- "$l" "$file" || { not_ok_saying "$name" "no line: $l" "$(cat "$file")"; return; }
     done
     ok "$name"
 }
@@ -102,7 +97,7 @@ if grep -q "lampinstall: 1 lamps advertise the commissioning service" "$work/ins
         grep -q "^$addr: lamp info: " "$work/install.txt"; then
     ok "lampinstall skips the beacon lines: one lamp, the adv line's ($addr)"
 else
-    not_ok "lampinstall skips the beacon lines: one lamp" "$(cat "$work/install.txt")"
+    not_ok_saying "lampinstall skips the beacon lines: one lamp" "$(cat "$work/install.txt")"
 fi
 
 # A new identity on a set that is on, then a stop: the next scan shows it.
@@ -122,17 +117,17 @@ want_lines "scan after a change: the new iBeacon identity" "$work/scan2.txt" \
 if ! grep -q "^eddystone-uid \|^adv " "$work/scan2.txt"; then
     ok "scan after a stop: no Eddystone-UID, and no adv line (set 0 never started)"
 else
-    not_ok "scan after a stop: set 2 and set 0 are off the air" "$(cat "$work/scan2.txt")"
+    not_ok_saying "scan after a stop: set 2 and set 0 are off the air" "$(cat "$work/scan2.txt")"
 fi
 
 # The model says it does not time advertising, once per set started.
 if [ "$(grep -c 'unimplemented: ble: set [12] broadcasts every .* not timed' "$work/lamp.err")" = 2 ]; then
     ok "each start says advertising events are not timed"
 else
-    not_ok "each start says advertising events are not timed" "$(cat "$work/lamp.err")"
+    not_ok_saying "each start says advertising events are not timed" "$(cat "$work/lamp.err")"
 fi
 if grep -q "err 4\|err 5\|err 8" "$work/lamp.txt"; then
-    not_ok "no command refused" "$(grep '^beacon: ' "$work/lamp.txt")"
+    not_ok_saying "no command refused" "$(grep '^beacon: ' "$work/lamp.txt")"
 else
     ok "no command refused"
 fi

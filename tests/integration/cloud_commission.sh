@@ -24,12 +24,9 @@ cleanup() {
 }
 trap cleanup EXIT
 bail() { echo "Bail out! $*"; exit 1; }
-n=0 failed=0
-ok() { # ok CONDITION-STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-check() { local d=$1; shift; "$@"; ok $? "$d"; }
+. "$here/tap.sh"
+# check_that NAME COMMAND...: ok when COMMAND succeeds
+check_that() { local d=$1; shift; "$@"; check $? "$d"; }
 
 fleet="$work/fleet" reg="$work/fleet/registry.sqlite"
 "$lampfactory" fleet-init --fleet "$fleet" >/dev/null 2>&1 || bail "lampfactory fleet-init"
@@ -89,20 +86,20 @@ EOF
 lamp() { python3 "$work/lamp.py" "$@"; }
 
 printf 'pass word 1\n' | "$lampcloud" installer add alice --fleet "$fleet" >/dev/null
-ok $? "lampcloud installer add reads the password from stdin"
+check $? "lampcloud installer add reads the password from stdin"
 printf 'other\n' | "$lampcloud" installer add alice --fleet "$fleet" >/dev/null 2>&1
-ok $(( $? == 2 ? 0 : 1 )) "an existing installer is refused without --replace (exit 2)"
+check $(( $? == 2 ? 0 : 1 )) "an existing installer is refused without --replace (exit 2)"
 printf '\n' | "$lampcloud" installer add bob --fleet "$fleet" >/dev/null 2>&1
-ok $(( $? == 2 ? 0 : 1 )) "an empty password is refused"
+check $(( $? == 2 ? 0 : 1 )) "an empty password is refused"
 row=$(sql "SELECT length(salt_hex), length(hash_hex), iterations FROM installers WHERE name='alice'")
-check "installers row: 16-byte salt, 32-byte hash, 100000 iterations ($row)" [ "$row" = "32|64|100000" ]
+check_that "installers row: 16-byte salt, 32-byte hash, 100000 iterations ($row)" [ "$row" = "32|64|100000" ]
 
 mqtt=$(free_port) https=$(free_port) cport=$(free_port)
 lampcloud_start "$lampcloud" "$work/cloud.log" --fleet "$fleet" --state-dir "$work/cloud" \
     --mqtt-port "$mqtt" --https-port "$https" --commission-port "$cport" ||
     { sed 's/^/# /' "$work/cloud.log"; bail "lampcloud serve did not start"; }
-check "serve prints the commissioning URL" grep -q "lampcloud: commissioning https://localhost:$cport/api/" "$work/cloud.log"
-check "and saves commission_port in lampcloud.ini" grep -qx "commission_port=$cport" "$work/cloud/lampcloud.ini"
+check_that "serve prints the commissioning URL" grep -q "lampcloud: commissioning https://localhost:$cport/api/" "$work/cloud.log"
+check_that "and saves commission_port in lampcloud.ini" grep -qx "commission_port=$cport" "$work/cloud/lampcloud.ini"
 
 api="https://localhost:$cport/api"
 # post PATH BODY [TOKEN]: prints the body, then the status on its own line
@@ -115,11 +112,11 @@ body() { sed '$d' <<< "$1"; }
 
 r=$(post login '{"user":"alice","password":"pass word 1"}')
 token=$(body "$r" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["expires_in"] == 3600; print(d["token"])' 2>/dev/null)
-check "login: 200, a 64-hex token for 3600 s ($(status "$r"))" \
+check_that "login: 200, a 64-hex token for 3600 s ($(status "$r"))" \
     bash -c '[ "$0" = 200 ] && [[ $1 =~ ^[0-9a-f]{64}$ ]]' "$(status "$r")" "$token"
 r1=$(post login '{"user":"alice","password":"pass word 2"}')
 r2=$(post login '{"user":"mallory","password":"pass word 1"}')
-check "a wrong password and an unknown name: the same 401" \
+check_that "a wrong password and an unknown name: the same 401" \
     bash -c '[ "$(tail -n1 <<< "$0")" = 401 ] && [ "$0" = "$1" ]' "$r1" "$r2"
 
 k0=$(sql "SELECT commission_key_hex FROM lamps WHERE serial='CM-1'")
@@ -129,45 +126,45 @@ order() { # order SERIAL N FLAGS PROOF [PASSPHRASE]
         "$1" "$2" "$3" "$nonce" "$4" "${5:-password123}"
 }
 p0=$(lamp proof "$k0" 0 CM-1 0 "$nonce")
-check "commission without a token: 401" [ "$(status "$(post commission "$(order CM-1 0 0 "$p0")")")" = 401 ]
-check "with a made-up token: 401" \
+check_that "commission without a token: 401" [ "$(status "$(post commission "$(order CM-1 0 0 "$p0")")")" = 401 ]
+check_that "with a made-up token: 401" \
     [ "$(status "$(post commission "$(order CM-1 0 0 "$p0")" "$(printf '%064d' 0)")")" = 401 ]
-check "an unknown serial: 403" [ "$(status "$(post commission "$(order CM-9 0 0 "$p0")" "$token")")" = 403 ]
+check_that "an unknown serial: 403" [ "$(status "$(post commission "$(order CM-9 0 0 "$p0")" "$token")")" = 403 ]
 "$lampfactory" revoke --fleet "$fleet" --serial CM-2 >/dev/null || bail "lampfactory revoke"
 k0b=$(sql "SELECT commission_key_hex FROM lamps WHERE serial='CM-2'")
 r=$(post commission "$(order CM-2 0 0 "$(lamp proof "$k0b" 0 CM-2 0 "$nonce")")" "$token")
-check "a revoked lamp: 403 ($(body "$r"))" [ "$(status "$r")" = 403 ]
+check_that "a revoked lamp: 403 ($(body "$r"))" [ "$(status "$r")" = 403 ]
 
 r=$(post commission "$(order CM-1 0 0 "$p0")" "$token")
-check "a proof under the registry's K(0): 200" [ "$(status "$r")" = 200 ]
+check_that "a proof under the registry's K(0): 200" [ "$(status "$r")" = 200 ]
 why=$(body "$r" | lamp blob "$k0" 0 CM-1 "$nonce")
-ok $? "the blob: LCB1, serial16, n=0, the nonce, L, opens under K(0) ($why)"
-check "the registry stays at n=0 (the lamp has not used the blob yet)" [ "$(sql "SELECT commission_n FROM lamps WHERE serial='CM-1'")" = 0 ]
+check $? "the blob: LCB1, serial16, n=0, the nonce, L, opens under K(0) ($why)"
+check_that "the registry stays at n=0 (the lamp has not used the blob yet)" [ "$(sql "SELECT commission_n FROM lamps WHERE serial='CM-1'")" = 0 ]
 r=$(post commission "$(order CM-1 0 1 "$p0")" "$token")
-check "the same proof with other flags (the commissioned bit): 409" [ "$(status "$r")" = 409 ]
+check_that "the same proof with other flags (the commissioned bit): 409" [ "$(status "$r")" = 409 ]
 r=$(post commission "$(order CM-1 0 0 "$(lamp proof "$k0" 1 CM-1 0 "$nonce")")" "$token")
-check "a proof under K(1) claiming n=0: 409" [ "$(status "$r")" = 409 ]
+check_that "a proof under K(1) claiming n=0: 409" [ "$(status "$r")" = 409 ]
 r=$(post commission "$(order CM-1 0 0 "$p0" passwor)" "$token")
-check "a 7-byte passphrase: 400 ($(body "$r"))" [ "$(status "$r")" = 400 ]
+check_that "a 7-byte passphrase: 400 ($(body "$r"))" [ "$(status "$r")" = 400 ]
 r=$(post commission '{"serial":"CM-1"' "$token")
-check "a body that is not JSON: 400" [ "$(status "$r")" = 400 ]
+check_that "a body that is not JSON: 400" [ "$(status "$r")" = 400 ]
 
 # The lamp used two blobs whose reports never arrived: it is at n=2.
 r=$(post commission "$(order CM-1 2 1 "$(lamp proof "$k0" 2 CM-1 1 "$nonce")")" "$token")
-check "a lamp two keys ahead, proof under K(2): 200" [ "$(status "$r")" = 200 ]
+check_that "a lamp two keys ahead, proof under K(2): 200" [ "$(status "$r")" = 200 ]
 why=$(body "$r" | lamp blob "$k0" 2 CM-1 "$nonce")
-ok $? "its blob is made for n=2 under K(2) ($why)"
-check "the registry moved to n=2 and K(2)" \
+check $? "its blob is made for n=2 under K(2) ($why)"
+check_that "the registry moved to n=2 and K(2)" \
     [ "$(sql "SELECT commission_n, commission_key_hex FROM lamps WHERE serial='CM-1'")" = "2|$(lamp key "$k0" 2)" ]
 r=$(post commission "$(order CM-1 6 0 "$(lamp proof "$k0" 6 CM-1 0 "$nonce")")" "$token")
-check "a lamp four keys ahead of the registry: 409 ($(body "$r"))" [ "$(status "$r")" = 409 ]
+check_that "a lamp four keys ahead of the registry: 409 ($(body "$r"))" [ "$(status "$r")" = 409 ]
 
 # An installer's app keeps one connection for many lamps.
 p2=$(lamp proof "$k0" 2 CM-1 0 "$nonce")
 curl -sv --cacert "$fleet/cloud-ca.crt" -H "Authorization: Bearer $token" -d "$(order CM-1 2 0 "$p2")" \
     "$api/commission" --next --cacert "$fleet/cloud-ca.crt" -H "Authorization: Bearer $token" \
     -d "$(order CM-1 2 0 "$p2")" "$api/commission" > "$work/keepalive.out" 2>&1
-check "two requests on one kept-alive connection, both 200" \
+check_that "two requests on one kept-alive connection, both 200" \
     bash -c 'grep -q "Re-using existing connection" "$0" && [ "$(grep -c "< HTTP/1.1 200" "$0")" = 2 ]' "$work/keepalive.out"
 
 # The lamp reports its counter after connecting: the follower moves the key.
@@ -175,19 +172,19 @@ mosquitto_pub -h localhost -p "$mqtt" --cafile "$fleet/cloud-ca.crt" -i cloud:cl
     --cert "$work/cloud/cloud-cli.crt" --key "$work/cloud/cloud-cli.key" -q 1 \
     -t lamp/CM-1/commissioned -m '{"n":3}' || bail "mosquitto_pub"
 for _ in $(seq 50); do grep -q "commissioned CM-1 n=3 (key advanced)" "$work/cloud.log" && break; sleep 0.1; done
-check "{\"n\":3} on lamp/CM-1/commissioned: the registry moves to n=3 and K(3)" \
+check_that "{\"n\":3} on lamp/CM-1/commissioned: the registry moves to n=3 and K(3)" \
     [ "$(sql "SELECT commission_n, commission_key_hex FROM lamps WHERE serial='CM-1'")" = "3|$(lamp key "$k0" 3)" ]
 
 "$lampcloud" installer remove alice --fleet "$fleet" >/dev/null
 r=$(post commission "$(order CM-1 3 0 "$(lamp proof "$k0" 3 CM-1 0 "$nonce")")" "$token")
-check "a removed installer's token: 401" [ "$(status "$r")" = 401 ]
+check_that "a removed installer's token: 401" [ "$(status "$r")" = 401 ]
 
 # SIGTERM: every connection closed, every thread joined (under ASan, no leak).
 kill "$lampcloud_pid"
 wait "$lampcloud_pid"
 rc=$?
 lampcloud_pid=
-check "lampcloud serve stops cleanly on SIGTERM (status $rc)" \
+check_that "lampcloud serve stops cleanly on SIGTERM (status $rc)" \
     bash -c '[ "$0" = 0 ] && ! grep -q "Sanitizer" "$1"' "$rc" "$work/cloud.log"
 
 echo "1..$n"

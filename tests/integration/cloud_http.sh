@@ -16,11 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../tools/lampcloud_start.sh"
 lampcloud_session
 bail() { echo "Bail out! $*"; exit 1; }
-n=0 failed=0
-ok() { # ok CONDITION-STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+. "$here/tap.sh"
 
 # raw PORT STEP REQUEST [CERT KEY]: REQUEST (with \r and \n escapes) over TLS, STEP
 # bytes a TLS record; prints what the server sent until it closed, then
@@ -74,11 +70,11 @@ for step in 1 7 4096; do
     [ "$s" = "400 100 401 404" ] && [ "$(grep -ac '^Connection: keep-alive' <<< "$out")" = 2 ] &&
         grep -aq '^HTTP/1.0 404' <<< "$out" && grep -aq '^Connection: close' <<< "$out" &&
         [[ $out == *'[closed]' ]]
-    ok $? "three pipelined requests in TLS records of $step bytes: answered apart and in order, kept alive, closed after the HTTP/1.0 one ($s)"
+    check $? "three pipelined requests in TLS records of $step bytes: answered apart and in order, kept alive, closed after the HTTP/1.0 one ($s)"
 done
 out=$(raw "$cport" 4096 'GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /y HTTP/1.1\r\nHost: x\r\n\r\n')
 [ "$(statuses <<< "$out")" = 404 ] && [[ $out == *'[closed]' ]]
-ok $? "Connection: close ends the connection after its answer ($(statuses <<< "$out"))"
+check $? "Connection: close ends the connection after its answer ($(statuses <<< "$out"))"
 
 # What cannot be taken is answered before its body, which never comes
 # here, and the connection closed.  Changed from the hand-written parser:
@@ -90,7 +86,7 @@ while IFS='|' read -r want req; do
     out=$(raw "$cport" 4096 "$req")
     [ "$(statuses <<< "$out")" = "$want" ] && [[ $out == *'[closed]' ]] &&
         grep -aq '^Content-Type: application/json' <<< "$out" && grep -aq '{"error":' <<< "$out"
-    ok $? "$want, a JSON error and the connection closed: ${req:0:60} ($(statuses <<< "$out"; grep -ao '\[[a-z]*\]$' <<< "$out"))"
+    check $? "$want, a JSON error and the connection closed: ${req:0:60} ($(statuses <<< "$out"; grep -ao '\[[a-z]*\]$' <<< "$out"))"
 done <<'CASES'
 413|POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Length: 4097\r\n\r\n
 501|POST /api/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n
@@ -105,7 +101,7 @@ CASES
 big=$(head -c 9000 /dev/zero | tr '\0' a)
 out=$(raw "$cport" 4096 "POST /api/login HTTP/1.1\r\nHost: x\r\nX-Big: $big\r\nContent-Length: 2\r\n\r\n")
 [ "$(statuses <<< "$out")" = 431 ] && [[ $out == *'[closed]' ]]
-ok $? "headers over 8 KiB: 431 and closed ($(statuses <<< "$out"))"
+check $? "headers over 8 KiB: 431 and closed ($(statuses <<< "$out"))"
 
 # ---- the image server: client certificates and ranges ----
 cert=(--cert "$work/cloud/cloud-cli.crt" --key "$work/cloud/cloud-cli.key")
@@ -143,18 +139,18 @@ openssl ca -batch -config "$work/ca.cnf" -cert "$work/fleet/device-ca.crt" \
 get='GET /t.img HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 out=$(raw "$https" 4096 "$get" "${cert[@]:1:1}" "${cert[@]:3:1}")
 [ "$(statuses <<< "$out")" = 200 ]
-ok $? "a client certificate from the device CA: 200 ($(statuses <<< "$out"))"
+check $? "a client certificate from the device CA: 200 ($(statuses <<< "$out"))"
 for who in none foreign servonly expired; do
     if [ $who = none ]; then out=$(raw "$https" 4096 "$get")
     else out=$(raw "$https" 4096 "$get" "$work/$who.crt" "$work/$who.key"); fi
     ! grep -aq '^HTTP/' <<< "$out"
-    ok $? "client certificate $who: no answer, the handshake fails ($(tail -c 80 <<< "$out"))"
+    check $? "client certificate $who: no answer, the handshake fails ($(tail -c 80 <<< "$out"))"
 done
 sleep 0.3
 for why in "unable to get local issuer certificate" "unsuitable certificate purpose" \
            "certificate has expired"; do
     grep -q "https: 127.0.0.1: TLS handshake refused: client certificate: $why" "$work/cloud.log"
-    ok $? "the log says why: $why"
+    check $? "the log says why: $why"
 done
 
 # Ranges on one kept-alive connection.
@@ -164,10 +160,10 @@ out=$(raw "$https" 4096 "$(rq bytes=1000-1999)$(rq bytes=99990-)$(rq bytes=-10)$
       "$work/cloud/cloud-cli.crt" "$work/cloud/cloud-cli.key")
 s=$(statuses <<< "$out")
 [ "$s" = "206 206 206 206 416 200" ]
-ok $? "six requests on one connection: 206 206 206 206 416 200 ($s)"
+check $? "six requests on one connection: 206 206 206 206 416 200 ($s)"
 for cr in "bytes 1000-1999/$size" "bytes 99990-99999/$size" "bytes 5-99999/$size" "bytes \*/$size"; do
     grep -aq "^Content-Range: $cr" <<< "$out"
-    ok $? "Content-Range: $cr"
+    check $? "Content-Range: $cr"
 done
 want=$(dd if="$work/cloud/images/t.img" bs=1 skip=1000 count=1000 status=none)
 got=$(python3 - "$work" "$https" "$ca" <<'PY'
@@ -184,14 +180,14 @@ print(out.split(b"\r\n\r\n", 1)[1].decode())
 PY
 )
 [ "$got" = "$want" ]
-ok $? "bytes=1000-1999 are the file's bytes 1000 to 1999"
+check $? "bytes=1000-1999 are the file's bytes 1000 to 1999"
 
 kill "$lampcloud_pid"
 wait "$lampcloud_pid"
 rc=$?
 lampcloud_pid=
 [ "$rc" = 0 ] && ! grep -q "Sanitizer" "$work/cloud.log"
-ok $? "lampcloud serve stops cleanly on SIGTERM (status $rc)"
+check $? "lampcloud serve stops cleanly on SIGTERM (status $rc)"
 
 echo "1..$n"
 [ $failed -ne 0 ] && { echo "# lampcloud output:"; tail -40 "$work/cloud.log" | sed 's/^/#   /'; }

@@ -23,24 +23,18 @@ cleanup() {
     [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-    n=$((n + 1)) failed=$((failed + 1))
-    echo "not ok $n - $1"; shift
-    for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
-}
+. "$here/tap.sh"
 keys() { # the registry's commissioning keys, one per line
     python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute("SELECT commission_key_hex FROM lamps")]' "$fleet/registry.sqlite"
 }
 check() { # NAME COMMAND...: ok when the command succeeds
     local name=$1; shift
-    if "$@" >"$work/check.out" 2>&1; then ok "$name"; else not_ok "$name" "$(tail -5 "$work/check.out")"; fi
+    if "$@" >"$work/check.out" 2>&1; then ok "$name"; else not_ok_saying "$name" "$(tail -5 "$work/check.out")"; fi
 }
 expect_line() { # NAME REGEX COMMAND...: ok when the command prints a line matching REGEX
     local name=$1 re=$2; shift 2
     "$@" >"$work/expect.out" 2>&1
-    if grep -q -- "$re" "$work/expect.out"; then ok "$name"; else not_ok "$name" "$(tail -5 "$work/expect.out")"; fi
+    if grep -q -- "$re" "$work/expect.out"; then ok "$name"; else not_ok_saying "$name" "$(tail -5 "$work/expect.out")"; fi
 }
 bail() { echo "Bail out! $*"; exit 1; }
 
@@ -81,14 +75,14 @@ echo "# lampinstall: $count lamps in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf
 if [ $rc -eq 0 ] && [ "$(grep -c ': accepted n=1$' "$work/install.txt")" = "$count" ]; then
     ok "lampinstall: $count lamps accepted their blobs (n=1)"
 else
-    not_ok "lampinstall: $count lamps accepted their blobs" "$(tail -5 "$work/install.txt")" "$(tail -3 "$work/install.err")"
+    not_ok_saying "lampinstall: $count lamps accepted their blobs" "$(tail -5 "$work/install.txt")" "$(tail -3 "$work/install.err")"
 fi
 wait "$lamp_pid"
 rc=$? lamp_pid=
 if [ $rc -eq 0 ] && grep -q "^commissioned_over_ble: $count$" "$work/fleet.txt"; then
     ok "the commissioned lamps joined WiFi and connected to the cloud"
 else
-    not_ok "the commissioned lamps connected" "$(tail -5 "$work/fleet.err")"
+    not_ok_saying "the commissioned lamps connected" "$(tail -5 "$work/fleet.err")"
 fi
 serials=$(sed -n 's/^\([^:]*\): accepted n=1$/\1/p' "$work/install.txt" | sort)
 a=$(echo "$serials" | sed -n 1p) b=$(echo "$serials" | sed -n 2p)
@@ -105,7 +99,7 @@ done
 if [ "$(advanced)" -ge "$count" ]; then
     ok "the cloud advanced its copy of each lamp's key when the lamp reported n=1"
 else
-    not_ok "the cloud advanced the keys of $(advanced) lamps of $count (none more in 30 s)" \
+    not_ok_saying "the cloud advanced the keys of $(advanced) lamps of $count (none more in 30 s)" \
         "$(grep -c 'commissioned {"n":1}' "$work/cloud.log") reports of n=1 reached the cloud; other outcomes:" \
         "$(grep 'commissioned LMP' "$work/cloud.log" | grep -v '(key advanced)' | sort | uniq -c | head -5)"
 fi

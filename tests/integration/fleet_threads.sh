@@ -13,14 +13,9 @@ lampsim=$1 lampcloud=$2 fw=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../tools/lampcloud_start.sh"
 lampcloud_session
-n=0
+. "$here/tap.sh"
 echo "1..4"
 get() { sed -n "s/^$1: //p" "$2"; }
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { # NAME FILE...: the files' last lines as diagnostics
-    n=$((n + 1)); echo "not ok $n - $1"; shift
-    for f in "$@"; do [ -f "$f" ] && tail -8 "$f" | sed 's/^/#   /'; done
-}
 
 # 1. Connected, reconnected, stormed on two threads.
 mqtt=$(free_port) https=$(free_port)

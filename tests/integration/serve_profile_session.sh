@@ -9,12 +9,8 @@ lampcloud_session
 serve_pid=
 stop_serve() { [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null; serve_pid=; }
 trap 'stop_serve; lampcloud_session_end' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { # NAME FILE...: the files' last lines as diagnostics
-    n=$((n + 1)); echo "not ok $n - $1"; shift
-    for f in "$@"; do [ -f "$f" ] && tail -12 "$f" | sed 's/^/#   /'; done
-}
+. "$here/tap.sh"
+TAP_TAIL=12
 # metric 'NAME{LABELS}': its value now (integer part), 0 when absent
 metric() {
     curl -s "${url}metrics" | awk -v k="$1" '$1 == k { sub(/\..*/, "", $2); print $2; f = 1 } END { if (!f) print 0 }'

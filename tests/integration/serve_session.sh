@@ -14,15 +14,8 @@ serve_session_end() {
     if [ -n "${KEEP_WORK:-}" ]; then echo "# kept $work" >&2; else rm -rf "$work"; fi
 }
 trap serve_session_end EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { # NAME FILE...: the files' last lines as diagnostics
-    n=$((n + 1)) failed=$((failed + 1)); echo "not ok $n - $1"; shift
-    for f in "$@"; do [ -f "$f" ] && tail -8 "$f" | awk '{ print "#   " $0 }'; done
-}
+. "$here/tap.sh"
 bail() { echo "Bail out! $*"; exit 1; }
-# tap_end: the plan, and the status: 0 when every test passed
-tap_end() { echo "1..$n"; [ "$failed" = 0 ]; }
 
 # serve_start NAME ARGS...: `lampsim serve ARGS...` (--state-dir
 # $work/lamps) in the background, output in $work/NAME.out and .err; waits

@@ -23,12 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 . "$src/tools/lampcloud_start.sh"
 lamps=${SHARD_LAMPS:-30} shards=3
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { # NAME FILE...: the files' last lines as diagnostics
-    n=$((n + 1)); echo "not ok $n - $1"; shift
-    for f in "$@"; do [ -f "$f" ] && tail -8 "$f" | sed 's/^/#   /'; done
-}
+. "$here/tap.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 
 case $mode in
@@ -169,13 +164,13 @@ for k in $(seq 0 $((shards - 1))); do
         echo "# shard $k: GET /api/lamps failed" >&2
 done
 for k in $(seq 0 $((shards - 1))); do stop_shard "$k"; done
-failed=
+exits=
 # 143 (128 + SIGTERM): a shard stopped by a signal fails its pod, so that
 # the Job runs its index again (deploy/image/lampsim-shard.sh)
 for k in $(seq 0 $((shards - 1))); do
     rc=0
     wait "${pids[k]}" || rc=$?
-    [ "$rc" -eq 143 ] || failed+=" $k(exit $rc)"
+    [ "$rc" -eq 143 ] || exits+=" $k(exit $rc)"
 done
 get() { sed -n "s/^$1: //p" "$2"; }
 bad=
@@ -188,10 +183,10 @@ for k in $(seq 0 $((shards - 1))); do
         [ "$(get provisioned_lamps "$r")" = "$want" ] && [ "$(get lamps_online "$r")" = "$want" ] &&
         [ "$(get tls_full_handshakes "$r")" = "$want" ] || bad+=" $k"
 done
-if [ -z "$failed$bad" ]; then
+if [ -z "$exits$bad" ]; then
     ok "$shards shards as $how served their lamps of $lamps, provisioned, booted and online on /metrics, in $(( $(date +%s) - start )) s; SIGTERM's summaries agree"
 else
-    not_ok "shards as $how: failed:${failed:- none}, wrong /metrics or summary:${bad:- none}" \
+    not_ok "shards as $how: failed:${exits:- none}, wrong /metrics or summary:${bad:- none}" \
         "$work"/shard-*.err "$work"/shard-*.txt "$work"/metrics-*.txt
 fi
 
