@@ -121,6 +121,7 @@ static int app_deploy(int argc, char **argv)
     struct app_package pkg = { 0 };
     g_autoptr(GError) error = NULL;
     struct offer_cmd o;
+    bool replaced;
     int rc = 0;
 
     if (!offer_cmd_open(&o, "app deploy", "PACKAGE",
@@ -138,10 +139,14 @@ static int app_deploy(int argc, char **argv)
     }
     about = app_package_describe(&pkg);
     printf("package %s\n", about);
-    if (!(url = app_package_serve(&o.site, &pkg, &error))) {
+    if (!(url = app_package_serve(&o.site, &pkg, &replaced, &error))) {
         rc = cli_fail(o.cmd, error);
         goto out;
     }
+    if (replaced)
+        fprintf(stderr, "lampcloud %s: warning: %s held another package of %s %s, now "
+                        "replaced: a lamp resuming its download will refuse it (a new "
+                        "version avoids that)\n", o.cmd, pkg.file_name, pkg.h.name, pkg.version);
     printf("served at %s\n", url);
     payload = app_offer_install(url, &pkg);
     rc = offer(&o, pkg.h.name, payload, "offered");

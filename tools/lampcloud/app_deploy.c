@@ -118,12 +118,16 @@ char *app_package_describe(const struct app_package *p)
                            p->h.quota_storage, p->h.quota_timers);
 }
 
-char *app_package_serve(const struct cloud_site *s, const struct app_package *p, GError **error)
+char *app_package_serve(const struct cloud_site *s, const struct app_package *p, bool *replaced,
+                        GError **error)
 {
     g_autofree char *dest = g_build_filename(s->images_dir, p->file_name, NULL);
-    gsize len;
+    g_autofree char *old = NULL;
+    gsize len, old_len;
     const char *data = g_bytes_get_data(p->data, &len);
 
+    *replaced = g_file_get_contents(dest, &old, &old_len, NULL) &&
+                (old_len != len || memcmp(old, data, len) != 0);
     if (!g_file_set_contents(dest, data, (gssize)len, error))
         return NULL;
     return g_strdup_printf("https://%s:%d/%s", s->server_name, s->https_port, p->file_name);

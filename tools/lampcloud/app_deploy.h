@@ -26,8 +26,11 @@ void app_package_clear(struct app_package *p);
 /* "nightlight 1.2.0: 812 bytes of source, APIs light, log; memory 32768 ..." */
 char *app_package_describe(const struct app_package *p);
 /* Writes the package into the images directory (atomically: a download in
- * progress keeps the file it opened) and returns its HTTPS URL. */
-char *app_package_serve(const struct cloud_site *s, const struct app_package *p, GError **error);
+ * progress keeps the file it opened) and returns its HTTPS URL; *replaced
+ * when a file of that name held other bytes (the same version signed
+ * again: a lamp resuming a download of the old one will refuse it). */
+char *app_package_serve(const struct cloud_site *s, const struct app_package *p, bool *replaced,
+                        GError **error);
 /* The install offer's JSON. */
 char *app_offer_install(const char *url, const struct app_package *p);
 
