@@ -201,6 +201,9 @@ out=$("$lampcloud" app status NOPE-9 --state-dir "$state" 2>&1)
 rc=$?
 check "app status of an unknown serial: exit 1 ($out)" \
     bash -c '[ "$0" = 1 ] && grep -q "no lamp NOPE-9 in the registry" <<< "$1"' "$rc" "$out"
+out=$("$lampcloud" app status APP-3 --state-dir "$state" 2>&1)
+check "app status of the revoked APP-3: exit 0, nothing heard ($out)" \
+    bash -c '[ "$0" = 0 ] && [ "$1" = "no app offers or statuses for lamp APP-3" ]' $? "$out"
 check "the follower printed the lamp's status" \
     grep -q "APP-2: appctl/hello/status {\"state\":\"running\",\"version\":\"1.1.0\"}" \
     "$work/cloud.log"

@@ -189,10 +189,8 @@ static int app_status(int argc, char **argv)
         { NULL },
     };
     struct cloud_site s = { 0 };
-    g_autoptr(GPtrArray) targets = NULL;
     g_autoptr(GError) error = NULL;
     const char *serial;
-    guint revoked;
     int rc = 0, rows;
 
     if (!cli_parse(cmd, "[SERIAL]",
@@ -209,9 +207,12 @@ static int app_status(int argc, char **argv)
         rc = cli_fail(cmd, error);
         goto out;
     }
-    /* a serial the registry does not know is a typo, not "no apps" */
-    if (serial && !(targets = targets_of(cmd, &s, serial, &revoked, &rc)))
+    /* a serial the registry does not know is a typo, not "no apps"; a
+     * revoked lamp's last words are still shown */
+    if (serial && !app_lamp_known(&s, serial, false, &error)) {
+        rc = cli_fail(cmd, error);
         goto out;
+    }
     mosquitto_lib_init();
     rows = app_status_print(&s, serial, stdout, &error);
     mosquitto_lib_cleanup();

@@ -154,35 +154,47 @@ bool app_name_valid(const char *name)
            strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
+bool app_lamp_known(const struct cloud_site *s, const char *serial, bool active,
+                    GError **error)
+{
+    g_autofree char *registry = g_build_filename(s->fleet_dir, FLEET_REGISTRY, NULL);
+    char err[256];
+
+    switch (registry_lookup(registry, serial, err, sizeof(err))) {
+    case REGISTRY_ACTIVE:
+        return true;
+    case REGISTRY_REVOKED:
+        if (!active)
+            return true;
+        g_set_error(error, LAMPCLOUD_ERROR, LAMPCLOUD_ERROR_INPUT,
+                    "lamp %s is revoked in the registry %s: it cannot connect", serial, registry);
+        return false;
+    case REGISTRY_UNKNOWN:
+        g_set_error(error, LAMPCLOUD_ERROR, LAMPCLOUD_ERROR_INPUT,
+                    "no lamp %s in the registry %s (lampfactory provision adds lamps)", serial,
+                    registry);
+        return false;
+    default:
+        g_set_error(error, LAMPCLOUD_ERROR, LAMPCLOUD_ERROR_FAILED, "registry %s: %s", registry,
+                    err);
+        return false;
+    }
+}
+
 GPtrArray *app_targets(const struct cloud_site *s, const char *serial, guint *revoked,
                        GError **error)
 {
     g_autofree char *registry = g_build_filename(s->fleet_dir, FLEET_REGISTRY, NULL);
     GPtrArray *one;
-    char err[256];
 
     *revoked = 0;
     if (!serial)
         return registry_db_active_serials(registry, revoked, error);
-    switch (registry_lookup(registry, serial, err, sizeof(err))) {
-    case REGISTRY_ACTIVE:
-        one = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(one, g_strdup(serial));
-        return one;
-    case REGISTRY_REVOKED:
-        g_set_error(error, LAMPCLOUD_ERROR, LAMPCLOUD_ERROR_INPUT,
-                    "lamp %s is revoked in the registry %s: it cannot connect", serial, registry);
+    if (!app_lamp_known(s, serial, true, error))
         return NULL;
-    case REGISTRY_UNKNOWN:
-        g_set_error(error, LAMPCLOUD_ERROR, LAMPCLOUD_ERROR_INPUT,
-                    "no lamp %s in the registry %s (lampfactory provision adds lamps)", serial,
-                    registry);
-        return NULL;
-    default:
-        g_set_error(error, LAMPCLOUD_ERROR, LAMPCLOUD_ERROR_FAILED, "registry %s: %s", registry,
-                    err);
-        return NULL;
-    }
+    one = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(one, g_strdup(serial));
+    return one;
 }
 
 bool app_offer_publish(const struct cloud_site *s, GPtrArray *serials, const char *name,

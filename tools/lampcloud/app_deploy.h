@@ -36,6 +36,10 @@ char *app_offer_install(const char *url, const struct app_package *p);
 
 /* 1 to APP_PKG_NAME_MAX of a-z 0-9 _ -, as a package's name. */
 bool app_name_valid(const char *name);
+/* The registry holds serial (as active, when active is true); an error
+ * that says otherwise. */
+bool app_lamp_known(const struct cloud_site *s, const char *serial, bool active,
+                    GError **error);
 /* The lamps an offer goes to: serial, which must be active in the
  * registry, or (serial NULL) every active lamp, *revoked counting those
  * left out.  g_ptr_array_unref it. */
