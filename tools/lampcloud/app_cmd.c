@@ -10,19 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* SERIAL (NULL: --all): the lamps of an offer; NULL, the error said, if
- * the registry does not hold serial as active. */
-static GPtrArray *targets_of(const char *cmd, const struct cloud_site *s, const char *serial,
-                             guint *revoked, int *rc)
-{
-    g_autoptr(GError) error = NULL;
-    GPtrArray *t = app_targets(s, serial, revoked, &error);
-
-    if (!t)
-        *rc = cli_fail(cmd, error);
-    return t;
-}
-
 /* What deploy and remove share: `SERIAL|--all WHAT`, the running cloud's
  * site and the lamps the offer goes to. */
 struct offer_cmd {
@@ -73,10 +60,13 @@ static bool offer_cmd_open(struct offer_cmd *o, const char *cmd, const char *wha
         *rc = cli_fail(cmd, error);
         return false;
     }
-    o->targets = targets_of(cmd, &o->site, all ? NULL : argv[1], &o->revoked, rc);
-    if (!o->targets)
+    /* SERIAL must be active in the registry; --all: every active lamp */
+    if (!(o->targets = app_targets(&o->site, all ? NULL : argv[1], &o->revoked, &error))) {
+        *rc = cli_fail(cmd, error);
         offer_cmd_close(o);
-    return o->targets != NULL;
+        return false;
+    }
+    return true;
 }
 
 /* Offers one message to the targets and says what was done. */
