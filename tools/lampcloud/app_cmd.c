@@ -3,6 +3,7 @@
  * Each verb parses its options, then runs its phases from app_deploy.c. */
 #include "app_cmd.h"
 #include "app_deploy.h"
+#include "app_status.h"
 #include "app_topics.h"
 #include "cli.h"
 
@@ -180,8 +181,11 @@ static int app_status(int argc, char **argv)
     };
     struct cloud_site s = { 0 };
     g_autoptr(GError) error = NULL;
+    g_autoptr(GHashTable) retained = NULL;
+    g_autoptr(GString) table = NULL;
+    g_autofree char *filter = NULL;
     const char *serial;
-    int rc = 0, rows;
+    int rc = 0;
 
     if (!cli_parse(cmd, "[SERIAL]",
                    "The partner apps of one lamp or of every lamp, as the broker holds them: "
@@ -203,12 +207,18 @@ static int app_status(int argc, char **argv)
         rc = cli_fail(cmd, error);
         goto out;
     }
+    filter = g_strdup_printf(APP_TOPIC_APPCTL_ALL_FMT, serial ? serial : "+");
     mosquitto_lib_init();
-    rows = app_status_print(&s, serial, stdout, &error);
+    retained = cloud_read_retained(&s, filter, &error);
     mosquitto_lib_cleanup();
-    if (rows < 0)
+    if (!retained) {
         rc = cli_fail(cmd, error);
-    else if (rows == 0)
+        goto out;
+    }
+    table = g_string_new(NULL);
+    if (app_status_table(retained, table))
+        fputs(table->str, stdout);
+    else
         printf("no app offers or statuses %s%s\n", serial ? "for lamp " : "on any lamp",
                serial ? serial : "");
 out:

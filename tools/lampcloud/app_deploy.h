@@ -8,8 +8,6 @@
 #include "app_package.h"
 #include "lampcloud.h"
 
-#include <stdio.h>
-
 struct app_package {
     GBytes *data;
     struct app_pkg_header h;
@@ -48,10 +46,5 @@ GPtrArray *app_targets(const struct cloud_site *s, const char *serial, guint *re
 /* offer (retained, QoS 1) on lamp/SERIAL/appctl/name for every serial. */
 bool app_offer_publish(const struct cloud_site *s, GPtrArray *serials, const char *name,
                        const char *offer, GError **error);
-
-/* What the broker holds on the appctl topics of serial (NULL: every lamp),
- * as a table on out: serial, app, the cloud's offer, the lamp's state,
- * version and why.  Returns the number of rows, or -1 with error. */
-int app_status_print(const struct cloud_site *s, const char *serial, FILE *out, GError **error);
 
 #endif

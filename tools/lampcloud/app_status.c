@@ -1,9 +1,5 @@
-/* tools/lampcloud/app_status.c: `lampcloud app status`: the partner apps'
- * state as the cloud last heard it.  The lamps' status messages and the
- * cloud's offers are retained, so the broker keeps them (persisted in the
- * state directory, as the shadows are); this reads them back from it and
- * lays each lamp's app on one row. */
-#include "app_deploy.h"
+/* tools/lampcloud/app_status.c: see app_status.h. */
+#include "app_status.h"
 #include "app_topics.h"
 
 #include <cjson/cJSON.h>
@@ -100,32 +96,28 @@ static gint by_serial_app(gconstpointer a, gconstpointer b)
 
 #define DASH(s) ((s) ? (s) : "-")
 
-int app_status_print(const struct cloud_site *s, const char *serial, FILE *out, GError **error)
+guint app_status_table(GHashTable *retained, GString *out)
 {
-    g_autofree char *filter = g_strdup_printf(APP_TOPIC_APPCTL_ALL_FMT, serial ? serial : "+");
-    g_autoptr(GHashTable) retained = cloud_read_retained(s, filter, error);
-    g_autoptr(GHashTable) rows = NULL;
+    g_autoptr(GHashTable) rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                       app_row_free);
     GHashTableIter it;
     gpointer k, v;
     GList *sorted;
-    int count;
+    guint count;
 
-    if (!retained)
-        return -1;
-    rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, app_row_free);
     g_hash_table_iter_init(&it, retained);
     while (g_hash_table_iter_next(&it, &k, &v))
         take(rows, k, v);
-    count = (int)g_hash_table_size(rows);
+    count = g_hash_table_size(rows);
     if (count == 0)
         return 0;
     sorted = g_list_sort(g_hash_table_get_values(rows), by_serial_app);
-    fprintf(out, "%-16s %-31s %-9s %-12s %-9s %s\n", "SERIAL", "APP", "OFFERED", "STATE",
-            "VERSION", "WHY");
+    g_string_append_printf(out, "%-16s %-31s %-9s %-12s %-9s %s\n", "SERIAL", "APP", "OFFERED",
+                           "STATE", "VERSION", "WHY");
     for (GList *l = sorted; l; l = l->next) {
         const struct app_row *r = l->data;
-        fprintf(out, "%-16s %-31s %-9s %-12s %-9s %s\n", r->serial, r->app, DASH(r->offered),
-                DASH(r->state), DASH(r->version), DASH(r->why));
+        g_string_append_printf(out, "%-16s %-31s %-9s %-12s %-9s %s\n", r->serial, r->app,
+                               DASH(r->offered), DASH(r->state), DASH(r->version), DASH(r->why));
     }
     g_list_free(sorted);
     return count;
