@@ -1,5 +1,5 @@
-/* tools/lampcloud/follower.c: the cloud's own MQTT client (libmosquitto,
- * mutual TLS with a "cloud:" certificate from the fleet's device CA).  It
+/* tools/lampcloud/follower.c: the cloud's follower of the lamps (libmosquitto,
+ * connected as CLOUD_FOLLOWER_ID by cloud_client.c).  It
  * follows every lamp's reported state, faults, OTA status and telemetry,
  * prints them, and computes the shadow delta: when a lamp's desired state
  * (retained on lamp/SERIAL/shadow/desired, set by `lampcloud desired`)
@@ -13,10 +13,6 @@
 #include <cjson/cJSON.h>
 #include <mosquitto.h>
 #include <string.h>
-
-#define FOLLOWER_ID "cloud:follower"
-#define CLI_ID "cloud:cli"
-#define KEEPALIVE_S 30
 
 struct shadow {
     cJSON *desired, *reported;
@@ -36,35 +32,6 @@ static void shadow_free(gpointer p)
     cJSON_Delete(s->reported);
     g_free(s->last_delta);
     g_free(s);
-}
-
-static struct mosquitto *connect_as(const struct cloud_site *s, const char *id, void *user,
-                                    GError **error)
-{
-    g_autofree char *ca = g_build_filename(s->fleet_dir, "cloud-ca.crt", NULL);
-    g_autofree char *crt = NULL, *key = NULL, *base = g_strdelimit(g_strdup(id), ":", '-');
-    struct mosquitto *m = mosquitto_new(id, true, user);
-    int rc;
-
-    crt = g_strdup_printf("%s/%s.crt", s->state_dir, base);
-    key = g_strdup_printf("%s/%s.key", s->state_dir, base);
-    if (!m) {
-        g_set_error(error, LAMPCLOUD_ERROR, 0, "mosquitto_new failed");
-        return NULL;
-    }
-    rc = mosquitto_tls_set(m, ca, NULL, crt, key, NULL);
-    if (rc == MOSQ_ERR_SUCCESS)
-        rc = mosquitto_tls_opts_set(m, 1, "tlsv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256");
-    if (rc == MOSQ_ERR_SUCCESS)
-        rc = mosquitto_connect(m, s->server_name, s->mqtt_port, KEEPALIVE_S);
-    if (rc != MOSQ_ERR_SUCCESS) {
-        g_set_error(error, LAMPCLOUD_ERROR, 0, "connecting to the broker %s:%d as %s: %s",
-                    s->server_name, s->mqtt_port, id,
-                    rc == MOSQ_ERR_ERRNO ? g_strerror(errno) : mosquitto_strerror(rc));
-        mosquitto_destroy(m);
-        return NULL;
-    }
-    return m;
 }
 
 /* {key: desired value} for each desired key whose reported value differs. */
@@ -205,7 +172,7 @@ struct follower *follower_start(const struct cloud_site *s, GError **error)
 
     f->shadows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shadow_free);
     f->registry = g_build_filename(s->fleet_dir, "registry.sqlite", NULL);
-    f->mosq = connect_as(s, FOLLOWER_ID, f, error);
+    f->mosq = cloud_mqtt_connect(s, CLOUD_FOLLOWER_ID, f, error);
     if (!f->mosq) {
         follower_stop(f);
         return NULL;
@@ -234,49 +201,4 @@ void follower_stop(struct follower *f)
     g_hash_table_destroy(f->shadows);
     g_free(f->registry);
     g_free(f);
-}
-
-struct oneshot {
-    int mid;
-    bool done, refused;
-};
-
-static void oneshot_publish(struct mosquitto *m, void *user, int mid)
-{
-    struct oneshot *o = user;
-    if (mid == o->mid)
-        o->done = true;
-}
-
-static void oneshot_connect(struct mosquitto *m, void *user, int rc)
-{
-    if (rc != 0)
-        ((struct oneshot *)user)->refused = true;
-}
-
-bool cloud_publish(const struct cloud_site *s, const char *topic, const char *payload,
-                   bool retain, GError **error)
-{
-    struct oneshot o = { 0 };
-    struct mosquitto *m = connect_as(s, CLI_ID, &o, error);
-    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-    int rc;
-
-    if (!m)
-        return false;
-    mosquitto_publish_callback_set(m, oneshot_publish);
-    mosquitto_connect_callback_set(m, oneshot_connect);
-    rc = mosquitto_publish(m, &o.mid, topic, (int)strlen(payload), payload, 1, retain);
-    while (rc == MOSQ_ERR_SUCCESS && !o.done && !o.refused && g_get_monotonic_time() < deadline)
-        rc = mosquitto_loop(m, 100, 1);
-    mosquitto_disconnect(m);
-    mosquitto_destroy(m);
-    if (!o.done) {
-        g_set_error(error, LAMPCLOUD_ERROR, 0, "publishing to %s: %s", topic,
-                    o.refused ? "the broker refused the cloud client"
-                    : rc != MOSQ_ERR_SUCCESS ? mosquitto_strerror(rc)
-                                             : "no acknowledgement within 10 s");
-        return false;
-    }
-    return true;
 }

@@ -60,8 +60,23 @@ void commission_server_stop(struct commission_server *srv);
 struct follower;
 struct follower *follower_start(const struct cloud_site *s, GError **error);
 void follower_stop(struct follower *f);
+
+/* cloud_client.c: the cloud's own MQTT clients, each with a certificate
+ * `serve` issues (CN = the id; "cloud:" is never a valid serial). */
+#define CLOUD_FOLLOWER_ID "cloud:follower"
+#define CLOUD_CLI_ID "cloud:cli"
+struct mosquitto;
+/* mosquitto_new and mosquitto_connect as id, with its certificate. */
+struct mosquitto *cloud_mqtt_connect(const struct cloud_site *s, const char *id, void *user,
+                                     GError **error);
 /* One QoS 1 publish as the cloud's command-line client, acknowledged. */
 bool cloud_publish(const struct cloud_site *s, const char *topic, const char *payload,
                    bool retain, GError **error);
+/* n QoS 1 publishes over one connection, every one acknowledged. */
+bool cloud_publish_all(const struct cloud_site *s, guint n, const char *const *topics,
+                       const char *const *payloads, bool retain, GError **error);
+/* The retained messages the broker holds under filter now: topic ->
+ * payload (g_hash_table_unref it). */
+GHashTable *cloud_read_retained(const struct cloud_site *s, const char *filter, GError **error);
 
 #endif

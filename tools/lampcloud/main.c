@@ -3,8 +3,11 @@
  *   lampcloud serve --fleet DIR        broker, image server, commissioning, follower
  *   lampcloud desired SERIAL JSON      set a lamp's desired state
  *   lampcloud notify-ota SERIAL IMAGE  offer an update image to a lamp
- *   lampcloud installer add|remove NAME  installer accounts (commissioning) */
+ *   lampcloud installer add|remove NAME  installer accounts (commissioning)
+ *   lampcloud app deploy|remove|status   partner apps (app_cmd.c) */
 #include "lampcloud.h"
+#include "app_cmd.h"
+#include "cli.h"
 #include "factory.h"
 #include "host_limits.h"
 #include "https_service.h"
@@ -23,39 +26,10 @@
 #ifndef LAMPCLOUD_PLUGIN
 #error "LAMPCLOUD_PLUGIN: the built registry plugin's path"
 #endif
-#define DEFAULT_STATE "lampcloud-state"
 /* Descriptors the cloud keeps beyond one per connected lamp: its
  * listeners, the follower, log pipes, the registry. */
 #define FDS_BESIDES_LAMPS 64
 #define CLOUD_CERT_DAYS 30
-
-static int usage_error(const char *cmd, const char *msg)
-{
-    fprintf(stderr, "lampcloud %s: %s (see lampcloud %s --help)\n", cmd, msg, cmd);
-    return 2;
-}
-
-static int fail(const char *cmd, GError *error)
-{
-    fprintf(stderr, "lampcloud %s: %s\n", cmd, error->message);
-    return 1;
-}
-
-static bool parse(const char *cmd, const char *args, const char *summary, GOptionEntry *e,
-                  int *argc, char ***argv, int *rc)
-{
-    g_autofree char *name = g_strdup_printf("%s %s", cmd, args);
-    g_autoptr(GOptionContext) ctx = g_option_context_new(name);
-    g_autoptr(GError) error = NULL;
-
-    g_option_context_set_summary(ctx, summary);
-    g_option_context_add_main_entries(ctx, e, NULL);
-    if (!g_option_context_parse(ctx, argc, argv, &error)) {
-        *rc = usage_error(cmd, error->message);
-        return false;
-    }
-    return true;
-}
 
 /* The broker's server certificate (cloud CA) and the cloud's own client
  * identities (device CA), issued afresh at every start. */
@@ -64,7 +38,7 @@ static bool issue_identities(const struct cloud_site *s, GError **error)
     g_autofree char *san = g_strdup_printf(g_hostname_is_ip_address(s->server_name)
                                                ? "IP:%s" : "DNS:%s,IP:%s",
                                            s->server_name, s->host);
-    const char *clients[] = { "cloud:follower", "cloud:cli" };
+    const char *clients[] = { CLOUD_FOLLOWER_ID, CLOUD_CLI_ID };
     g_autofree char *k = cloud_site_path(s, "server.key"), *c = cloud_site_path(s, "server.crt");
 
     if (!factory_issue_pem(s->fleet_dir, true, s->server_name, san, CLOUD_CERT_DAYS, k, c, error))
@@ -112,7 +86,7 @@ static int cmd_serve(int argc, char **argv)
     gboolean verbose = FALSE;
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "The fleet (lampfactory fleet-init): CAs and registry", "DIR" },
-        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "Certificates, mosquitto.conf and retained messages (default " DEFAULT_STATE ")", "DIR" },
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "Certificates, mosquitto.conf and retained messages (default " CLI_DEFAULT_STATE ")", "DIR" },
         { "host", 0, 0, G_OPTION_ARG_STRING, &host, "IPv4 address to listen on (default 127.0.0.1)", "ADDR" },
         { "server-name", 0, 0, G_OPTION_ARG_STRING, &name, "Name in the server certificate, as lamps are provisioned to reach it (default localhost)", "NAME" },
         { "mqtt-port", 0, 0, G_OPTION_ARG_INT, &mqtt_port, "Broker port (default 8883)", "PORT" },
@@ -134,19 +108,19 @@ static int cmd_serve(int argc, char **argv)
     uint64_t nofile;
     int rc = 0;
 
-    if (!parse("serve", "", "Run the reference cloud until Ctrl-C: mosquitto with mutual TLS and "
+    if (!cli_parse("serve", "", "Run the reference cloud until Ctrl-C: mosquitto with mutual TLS and "
                "the fleet registry, an HTTPS image server, the installers' HTTPS commissioning "
                "service, and a follower of every lamp's topics.",
                e, &argc, &argv, &rc))
         return rc;
     if (!fleet || argc > 1)
-        return usage_error("serve", "--fleet DIR is required");
+        return cli_usage_error("serve", "--fleet DIR is required");
     https_services_init(); /* before any thread */
     if (mqtt_port <= 0 || mqtt_port > 65535 || https_port <= 0 || https_port > 65535 ||
         commission_port == 0 || commission_port > 65535)
-        return usage_error("serve", "ports are 1 to 65535");
+        return cli_usage_error("serve", "ports are 1 to 65535");
     s.fleet_dir = g_canonicalize_filename(fleet, NULL);
-    s.state_dir = g_canonicalize_filename(state ? state : DEFAULT_STATE, NULL);
+    s.state_dir = g_canonicalize_filename(state ? state : CLI_DEFAULT_STATE, NULL);
     s.host = g_strdup(host ? host : "127.0.0.1");
     s.server_name = g_strdup(name ? name : "localhost");
     s.images_dir = images ? g_canonicalize_filename(images, NULL)
@@ -174,7 +148,7 @@ static int cmd_serve(int argc, char **argv)
     /* mosquitto holds a descriptor per lamp and never raises its own soft
      * limit (often 1024): it inherits ours. */
     if (!host_raise_nofile(&nofile, NULL, &error)) {
-        rc = fail("serve", error);
+        rc = cli_fail("serve", error);
         cloud_site_clear(&s);
         return rc;
     }
@@ -186,7 +160,7 @@ static int cmd_serve(int argc, char **argv)
         !(srv = image_server_start(&s, cut_after, &error)) ||
         !(com = commission_server_start(&s, commission_port < 0, &error)) ||
         !cloud_site_save(&s, &error) || !(fol = follower_start(&s, &error))) {
-        rc = fail("serve", error);
+        rc = cli_fail("serve", error);
         goto out;
     }
     cloud_say("lampcloud: broker mqtts://%s:%d (TLS 1.2, client certificates from %s/device-ca.crt)",
@@ -220,7 +194,7 @@ static int cmd_desired(int argc, char **argv)
 {
     g_autofree char *state = NULL;
     GOptionEntry e[] = {
-        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "The running cloud's state directory (default " DEFAULT_STATE ")", "DIR" },
+        CLI_STATE_DIR_ENTRY(state),
         { NULL },
     };
     struct cloud_site s = { 0 };
@@ -229,24 +203,24 @@ static int cmd_desired(int argc, char **argv)
     cJSON *doc;
     int rc = 0;
 
-    if (!parse("desired", "SERIAL JSON", "Set a lamp's desired state, e.g. '{\"on\":false}' or "
+    if (!cli_parse("desired", "SERIAL JSON", "Set a lamp's desired state, e.g. '{\"on\":false}' or "
                "'{\"level\":40}'; the cloud sends the lamp what differs from its reported state.",
                e, &argc, &argv, &rc))
         return rc;
     if (argc != 3)
-        return usage_error("desired", "expected SERIAL and a JSON object");
+        return cli_usage_error("desired", "expected SERIAL and a JSON object");
     doc = cJSON_Parse(argv[2]);
     if (!cJSON_IsObject(doc)) {
         cJSON_Delete(doc);
-        return usage_error("desired", "the desired state must be a JSON object");
+        return cli_usage_error("desired", "the desired state must be a JSON object");
     }
     cJSON_Delete(doc);
-    if (!cloud_site_load(&s, state ? state : DEFAULT_STATE, &error))
-        return fail("desired", error);
+    if (!cloud_site_load(&s, state ? state : CLI_DEFAULT_STATE, &error))
+        return cli_fail("desired", error);
     mosquitto_lib_init();
     topic = g_strdup_printf("lamp/%s/shadow/desired", argv[1]);
     if (!cloud_publish(&s, topic, argv[2], true, &error))
-        rc = fail("desired", error);
+        rc = cli_fail("desired", error);
     else
         printf("%s desired %s\n", argv[1], argv[2]);
     mosquitto_lib_cleanup();
@@ -259,7 +233,7 @@ static int cmd_notify_ota(int argc, char **argv)
     g_autofree char *state = NULL, *data = NULL, *base = NULL, *dest = NULL, *topic = NULL;
     g_autofree char *payload = NULL;
     GOptionEntry e[] = {
-        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "The running cloud's state directory (default " DEFAULT_STATE ")", "DIR" },
+        CLI_STATE_DIR_ENTRY(state),
         { NULL },
     };
     struct cloud_site s = { 0 };
@@ -268,22 +242,22 @@ static int cmd_notify_ota(int argc, char **argv)
     gsize len;
     int rc = 0;
 
-    if (!parse("notify-ota", "SERIAL IMAGE", "Offer a signed update image to a lamp: the image "
+    if (!cli_parse("notify-ota", "SERIAL IMAGE", "Offer a signed update image to a lamp: the image "
                "is copied into the served images directory and its HTTPS URL is published "
                "(retained) on lamp/SERIAL/ota.", e, &argc, &argv, &rc))
         return rc;
     if (argc != 3)
-        return usage_error("notify-ota", "expected SERIAL and an image file");
-    if (!cloud_site_load(&s, state ? state : DEFAULT_STATE, &error) ||
+        return cli_usage_error("notify-ota", "expected SERIAL and an image file");
+    if (!cloud_site_load(&s, state ? state : CLI_DEFAULT_STATE, &error) ||
         !g_file_get_contents(argv[2], &data, &len, &error) ||
         !factory_image_parse((const uint8_t *)data, len, &h, &error)) {
-        rc = fail("notify-ota", error);
+        rc = cli_fail("notify-ota", error);
         goto out;
     }
     base = g_path_get_basename(argv[2]);
     dest = g_build_filename(s.images_dir, base, NULL);
     if (!g_file_set_contents(dest, data, (gssize)len, &error)) {
-        rc = fail("notify-ota", error);
+        rc = cli_fail("notify-ota", error);
         goto out;
     }
     payload = g_strdup_printf("{\"url\":\"https://%s:%d/%s\",\"version\":\"%u.%u.%u\",\"size\":%zu}",
@@ -292,7 +266,7 @@ static int cmd_notify_ota(int argc, char **argv)
     topic = g_strdup_printf("lamp/%s/ota", argv[1]);
     mosquitto_lib_init();
     if (!cloud_publish(&s, topic, payload, true, &error))
-        rc = fail("notify-ota", error);
+        rc = cli_fail("notify-ota", error);
     else
         printf("%s offered %s\n", argv[1], payload);
     mosquitto_lib_cleanup();
@@ -338,7 +312,7 @@ static char *registry_of(const char *fleet, const char *state, GError **error)
 
     if (fleet)
         return g_build_filename(fleet, "registry.sqlite", NULL);
-    if (!cloud_site_load(&s, state ? state : DEFAULT_STATE, error))
+    if (!cloud_site_load(&s, state ? state : CLI_DEFAULT_STATE, error))
         return NULL;
     path = g_build_filename(s.fleet_dir, "registry.sqlite", NULL);
     cloud_site_clear(&s);
@@ -351,7 +325,7 @@ static int cmd_installer(int argc, char **argv)
     gboolean replace = FALSE;
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "The fleet whose registry holds the accounts (default: the one of the running serve)", "DIR" },
-        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "Without --fleet: the running cloud's state directory (default " DEFAULT_STATE ")", "DIR" },
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "Without --fleet: the running cloud's state directory (default " CLI_DEFAULT_STATE ")", "DIR" },
         { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, "add: set a new password for an existing installer", NULL },
         { NULL },
     };
@@ -361,16 +335,16 @@ static int cmd_installer(int argc, char **argv)
     bool ok;
     int rc = 0;
 
-    if (!parse("installer", "add|remove NAME", "Installer accounts for BLE commissioning, in the "
+    if (!cli_parse("installer", "add|remove NAME", "Installer accounts for BLE commissioning, in the "
                "fleet registry (table installers, PBKDF2-HMAC-SHA256). add reads the password "
                "from the first line of standard input.", e, &argc, &argv, &rc))
         return rc;
     if (argc != 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
-        return usage_error("installer", "expected add NAME or remove NAME");
+        return cli_usage_error("installer", "expected add NAME or remove NAME");
     verb = argv[1];
     name = argv[2];
     if (!(registry = registry_of(fleet, state, &error)))
-        return fail("installer", error);
+        return cli_fail("installer", error);
     if (!g_file_test(registry, G_FILE_TEST_EXISTS)) {
         fprintf(stderr, "lampcloud installer: %s does not exist: not a fleet (lampfactory "
                         "fleet-init makes one)\n", registry);
@@ -381,7 +355,7 @@ static int cmd_installer(int argc, char **argv)
     } else {
         if (!(password = read_password()) || !*password) {
             free(password);
-            return usage_error("installer", "no password on standard input (the first line)");
+            return cli_usage_error("installer", "no password on standard input (the first line)");
         }
         ok = installer_add(registry, name, password, replace, &error);
         OPENSSL_cleanse(password, strlen(password));
@@ -405,6 +379,7 @@ static const struct {
     { "desired", cmd_desired, "set a lamp's desired state (JSON)" },
     { "notify-ota", cmd_notify_ota, "offer an update image to a lamp over HTTPS" },
     { "installer", cmd_installer, "add or remove an installer account (commissioning logins)" },
+    { "app", cmd_app, "deploy or remove a partner app on lamps, show their apps' status" },
 };
 
 static void print_help(FILE *f)

@@ -24,3 +24,34 @@ sqlite3 *registry_db_open(const char *registry, bool write, GError **error)
     sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
     return db;
 }
+
+GPtrArray *registry_db_active_serials(const char *registry, guint *revoked, GError **error)
+{
+    sqlite3 *db = registry_db_open(registry, false, error);
+    g_autoptr(GPtrArray) serials = g_ptr_array_new_with_free_func(g_free);
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *revoked = 0;
+    if (!db)
+        return NULL;
+    if (sqlite3_prepare_v2(db, "SELECT serial, status FROM lamps ORDER BY serial", -1, &st,
+                           NULL) != SQLITE_OK) {
+        registry_db_fail(db, registry, "listing lamps", error);
+        sqlite3_close(db);
+        return NULL;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!g_strcmp0((const char *)sqlite3_column_text(st, 1), "active"))
+            g_ptr_array_add(serials, g_strdup((const char *)sqlite3_column_text(st, 0)));
+        else
+            (*revoked)++;
+    }
+    if (rc != SQLITE_DONE) {
+        registry_db_fail(db, registry, "listing lamps", error);
+        g_clear_pointer(&serials, g_ptr_array_unref);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return g_steal_pointer(&serials);
+}

@@ -14,4 +14,8 @@ sqlite3 *registry_db_open(const char *registry, bool write, GError **error);
 /* Sets error to "registry PATH: WHAT: sqlite's message"; returns false. */
 bool registry_db_fail(sqlite3 *db, const char *registry, const char *what, GError **error);
 
+/* The serials the registry holds as active, in order (g_ptr_array_unref);
+ * *revoked counts the others. */
+GPtrArray *registry_db_active_serials(const char *registry, guint *revoked, GError **error);
+
 #endif

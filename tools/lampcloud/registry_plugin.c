@@ -8,12 +8,14 @@
  * plugin reads the certificate's CN, requires the MQTT client id to be that
  * CN, and looks the serial up in registry.sqlite: unknown or revoked lamps
  * get CONNACK "not authorized".  The cloud's own client (CN starting with
- * "cloud:", never a valid serial) may use every topic.
+ * "cloud:", never a valid serial) may use every topic; a lamp only its own
+ * lamp/SERIAL/..., and not to write its app offers (lamp/SERIAL/appctl/NAME).
  *
  * Options (mosquitto.conf): plugin_opt_registry PATH (required). */
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
+#include "app_topics.h"
 #include "registry_lookup.h"
 
 #include <openssl/x509.h>
@@ -72,11 +74,27 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
     return MOSQ_ERR_SUCCESS;
 }
 
-/* A lamp may use lamp/ID/... only; the cloud client everything. */
+/* lamp/ID/appctl/NAME (and not its /status): the cloud's offer of an
+ * app, which only the cloud writes (the broker keeps it retained as the
+ * record of what the cloud asked; docs/cloud.md#partner-apps). */
+static bool is_app_offer(const char *rest)
+{
+    static const char appctl[] = APP_TOPIC_APPCTL "/";
+    const char *name;
+
+    if (strncmp(rest, appctl, strlen(appctl)))
+        return false;
+    name = rest + strlen(appctl);
+    return *name && !strchr(name, '/');
+}
+
+/* A lamp may use lamp/ID/... only, and may not write its own app offers;
+ * the cloud client everything. */
 static int on_acl_check(int event, void *event_data, void *userdata)
 {
     struct mosquitto_evt_acl_check *ev = event_data;
     const char *id = mosquitto_client_id(ev->client);
+    const size_t prefix = strlen(APP_TOPIC_LAMP_PREFIX);
     size_t n;
 
     if (!id)
@@ -84,8 +102,9 @@ static int on_acl_check(int event, void *event_data, void *userdata)
     if (!strncmp(id, CLOUD_PREFIX, strlen(CLOUD_PREFIX)))
         return MOSQ_ERR_SUCCESS;
     n = strlen(id);
-    if (!strncmp(ev->topic, "lamp/", 5) && !strncmp(ev->topic + 5, id, n) &&
-        ev->topic[5 + n] == '/')
+    if (!strncmp(ev->topic, APP_TOPIC_LAMP_PREFIX, prefix) &&
+        !strncmp(ev->topic + prefix, id, n) && ev->topic[prefix + n] == '/' &&
+        !(ev->access == MOSQ_ACL_WRITE && is_app_offer(ev->topic + prefix + n + 1)))
         return MOSQ_ERR_SUCCESS;
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "lampcloud: lamp %s denied topic %s", id, ev->topic);
     return MOSQ_ERR_ACL_DENIED;

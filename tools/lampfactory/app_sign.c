@@ -18,6 +18,18 @@ static const struct {
     { "timers", APP_API_TIMERS }, { "log", APP_API_LOG },
 };
 
+char *factory_app_api_list(uint32_t apis)
+{
+    GString *out = g_string_new(NULL);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(api_names); i++)
+        if (apis & api_names[i].bit)
+            g_string_append_printf(out, "%s%s", out->len ? ", " : "", api_names[i].name);
+    if (!out->len)
+        g_string_append(out, "none");
+    return g_string_free(out, FALSE);
+}
+
 /* The manifest's fields, in the order docs/tools.md lists them. */
 enum field { F_NAME, F_VERSION, F_APIS, F_MEMORY, F_INSNS_CALLBACK, F_INSNS_SECOND,
              F_MESSAGES, F_STORAGE, F_TIMERS, F_COUNT };

@@ -110,6 +110,9 @@ GBytes *factory_sign_image(const uint8_t *bin, size_t len, const struct image_si
  * fields of *h (the rest 0); errors name path, line and field. */
 bool factory_app_manifest_parse(const char *text, size_t len, const char *path,
                                 struct app_pkg_header *h, GError **error);
+/* The APIs of a manifest's bits as the manifest names them ("light, log";
+ * "none"); g_free it. */
+char *factory_app_api_list(uint32_t apis);
 /* The fleet an app package is bound to: SHA-256 of its cloud CA
  * certificate (DER), which every lamp of the fleet holds in its keystore. */
 bool factory_fleet_id(const char *fleet_dir, uint8_t id[APP_PKG_FLEET_ID_SIZE], GError **error);
