@@ -20,12 +20,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../tools/lampcloud_start.sh"
 lampcloud_session
 bail() { echo "Bail out! $*"; exit 1; }
-n=0 failed=0
-ok() { # ok CONDITION-STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-check() { local d=$1; shift; "$@"; ok $? "$d"; }
+. "$here/tap.sh"
+# check_that NAME COMMAND...: ok when COMMAND succeeds
+check_that() { local d=$1; shift; "$@"; check $? "$d"; }
 
 fleet="$work/fleet" state="$work/cloud"
 cp -r "$fw/dev-fleet" "$fleet" || bail "copying the development fleet"
@@ -71,7 +68,7 @@ app hello 1.0.0 "$work/other" "$work/other.lpk" || bail "lampfactory sign-app (o
 
 out=$("$lampcloud" app deploy APP-1 "$work/hello-1.lpk" --state-dir "$state" 2>&1)
 rc=$?
-check "deploy without a running cloud: exit 1, says so ($out)" \
+check_that "deploy without a running cloud: exit 1, says so ($out)" \
     bash -c '[ "$0" = 1 ] && grep -q "lampcloud.ini.*is .lampcloud serve --state-dir .* running" <<< "$1"' "$rc" "$out"
 
 mqtt=$(free_port) https=$(free_port) cport=$(free_port)
@@ -100,85 +97,85 @@ url1="https://localhost:$https/hello-1.0.0.lpk"
 
 # ---- deploy to one lamp
 out=$("$lampcloud" app deploy APP-1 "$work/hello-1.lpk" --state-dir "$state" 2>&1)
-check "deploy APP-1: exit 0" [ $? = 0 ]
-check "it names the package, its version and APIs" \
+check_that "deploy APP-1: exit 0" [ $? = 0 ]
+check_that "it names the package, its version and APIs" \
     grep -q "^package hello 1.0.0: $size1 bytes (.* of source), APIs light, messages, log;" <<< "$out"
-check "and where it is served ($url1)" grep -qx "served at $url1" <<< "$out"
-check "and the summary" grep -q "^offered hello: 1 lamp " <<< "$out"
+check_that "and where it is served ($url1)" grep -qx "served at $url1" <<< "$out"
+check_that "and the summary" grep -q "^offered hello: 1 lamp " <<< "$out"
 want1="{\"url\":\"$url1\",\"version\":\"1.0.0\",\"size\":$size1}"
 got=$(retained APP-1 lamp/APP-1/appctl/hello)
-check "APP-1 finds the retained offer on lamp/APP-1/appctl/hello ($got)" \
+check_that "APP-1 finds the retained offer on lamp/APP-1/appctl/hello ($got)" \
     [ "$got" = "1 lamp/APP-1/appctl/hello $want1" ]
-check "the file is in the images directory" cmp -s "$work/hello-1.lpk" "$state/images/hello-1.0.0.lpk"
+check_that "the file is in the images directory" cmp -s "$work/hello-1.lpk" "$state/images/hello-1.0.0.lpk"
 
 # ---- the download, as a lamp makes it
 lampcurl() { curl -s --cacert "$fleet/cloud-ca.crt" --cert "$work/APP-1.crt" --key "$work/APP-1.key" "$@"; }
 code=$(lampcurl -o "$work/got.lpk" -w '%{http_code}' "$url1")
-check "GET with APP-1's certificate: 200 and the package's bytes ($code)" \
+check_that "GET with APP-1's certificate: 200 and the package's bytes ($code)" \
     bash -c '[ "$0" = 200 ] && cmp -s "$1" "$2"' "$code" "$work/got.lpk" "$work/hello-1.lpk"
 code=$(lampcurl -o "$work/part" -D "$work/headers" -w '%{http_code}' -H 'Range: bytes=100-355' "$url1")
-check "Range: bytes=100-355 gives 206, Content-Range and bytes 100..355 ($code)" \
+check_that "Range: bytes=100-355 gives 206, Content-Range and bytes 100..355 ($code)" \
     bash -c '[ "$0" = 206 ] && grep -qi "^content-range: bytes 100-355/$1" "$2" &&
              cmp -s "$3" <(tail -c +101 "$4" | head -c 256)' "$code" "$size1" "$work/headers" \
     "$work/part" "$work/hello-1.lpk"
 code=$(lampcurl -o /dev/null -w '%{http_code}' -H "Range: bytes=$((size1 - 10))-" "$url1")
-check "a resume from 10 bytes before the end: 206 ($code)" [ "$code" = 206 ]
+check_that "a resume from 10 bytes before the end: 206 ($code)" [ "$code" = 206 ]
 curl -s --cacert "$fleet/cloud-ca.crt" -o "$work/nocert" "$url1"
 rc=$?
-check "without a client certificate: no package (curl status $rc)" \
+check_that "without a client certificate: no package (curl status $rc)" \
     bash -c '[ "$0" != 0 ] && ! cmp -s "$1" "$2"' "$rc" "$work/nocert" "$work/hello-1.lpk"
 
 # ---- deploy to every lamp
 out=$("$lampcloud" app deploy --all "$work/hello-2.lpk" --state-dir "$state" 2>&1)
-check "deploy --all: exit 0" [ $? = 0 ]
-check "summary: the 2 active lamps, the revoked one left out" \
+check_that "deploy --all: exit 0" [ $? = 0 ]
+check_that "summary: the 2 active lamps, the revoked one left out" \
     grep -q "^offered hello: 2 lamps (.*); 1 revoked lamp left out" <<< "$out"
 want2="{\"url\":\"https://localhost:$https/hello-1.1.0.lpk\",\"version\":\"1.1.0\",\"size\":$size2}"
 for s in APP-1 APP-2; do
     got=$(retained "$s" "lamp/$s/appctl/hello")
-    check "$s finds the 1.1.0 offer retained ($got)" [ "$got" = "1 lamp/$s/appctl/hello $want2" ]
+    check_that "$s finds the 1.1.0 offer retained ($got)" [ "$got" = "1 lamp/$s/appctl/hello $want2" ]
 done
-check "none for the revoked APP-3" [ -z "$(retained cloud lamp/APP-3/appctl/hello)" ]
-check "both versions stay served" \
+check_that "none for the revoked APP-3" [ -z "$(retained cloud lamp/APP-3/appctl/hello)" ]
+check_that "both versions stay served" \
     bash -c '[ -f "$0/hello-1.0.0.lpk" ] && [ -f "$0/hello-1.1.0.lpk" ]' "$state/images"
 
 # ---- bad input
 printf 'not a package at all, but long enough to have a header ......%0300d\n' 0 > "$work/junk.lpk"
 out=$("$lampcloud" app deploy APP-1 "$work/junk.lpk" --state-dir "$state" 2>&1)
 rc=$?
-check "a file that is not a package: exit 1, the reason ($out)" \
+check_that "a file that is not a package: exit 1, the reason ($out)" \
     bash -c '[ "$0" = 1 ] && grep -q "junk.lpk: not an app package (bad magic)" <<< "$1"' "$rc" "$out"
 head -c 200 "$work/hello-1.lpk" > "$work/short.lpk"
 out=$("$lampcloud" app deploy APP-1 "$work/short.lpk" --state-dir "$state" 2>&1)
-check "a truncated package: the reason ($out)" grep -q "short.lpk: app package truncated" <<< "$out"
+check_that "a truncated package: the reason ($out)" grep -q "short.lpk: app package truncated" <<< "$out"
 out=$("$lampcloud" app deploy APP-1 "$work/other.lpk" --state-dir "$state" 2>&1)
 rc=$?
-check "another fleet's package: exit 1, the reason ($out)" \
+check_that "another fleet's package: exit 1, the reason ($out)" \
     bash -c '[ "$0" = 1 ] && grep -q "other.lpk: app package is for another fleet" <<< "$1"' "$rc" "$out"
 out=$("$lampcloud" app deploy APP-1 "$work/nothing.lpk" --state-dir "$state" 2>&1)
 rc=$?
-check "a missing file: exit 1, says so ($out)" \
+check_that "a missing file: exit 1, says so ($out)" \
     bash -c '[ "$0" = 1 ] && grep -q "nothing.lpk: no such file" <<< "$1"' "$rc" "$out"
 out=$("$lampcloud" app deploy NOPE-9 "$work/hello-1.lpk" --state-dir "$state" 2>&1)
 rc=$?
-check "an unknown serial: exit 1, says so ($out)" \
+check_that "an unknown serial: exit 1, says so ($out)" \
     bash -c '[ "$0" = 1 ] && grep -q "no lamp NOPE-9 in the registry" <<< "$1"' "$rc" "$out"
 out=$("$lampcloud" app deploy APP-3 "$work/hello-1.lpk" --state-dir "$state" 2>&1)
-check "a revoked serial: refused ($out)" grep -q "lamp APP-3 is revoked" <<< "$out"
+check_that "a revoked serial: refused ($out)" grep -q "lamp APP-3 is revoked" <<< "$out"
 "$lampcloud" app deploy APP-1 --state-dir "$state" >/dev/null 2>&1
-check "no package named: usage error (exit 2)" [ $? = 2 ]
+check_that "no package named: usage error (exit 2)" [ $? = 2 ]
 "$lampcloud" app remove APP-1 'Bad Name' --state-dir "$state" >/dev/null 2>&1
-check "remove with a name that no app can have: refused" [ $? != 0 ]
-check "after all of that APP-1's offer is still 1.1.0" \
+check_that "remove with a name that no app can have: refused" [ $? != 0 ]
+check_that "after all of that APP-1's offer is still 1.1.0" \
     [ "$(retained APP-1 lamp/APP-1/appctl/hello)" = "1 lamp/APP-1/appctl/hello $want2" ]
 
 # ---- remove
 out=$("$lampcloud" app remove APP-1 hello --state-dir "$state" 2>&1)
-check "remove APP-1 hello: exit 0 ($(tail -n1 <<< "$out"))" [ $? = 0 ]
+check_that "remove APP-1 hello: exit 0 ($(tail -n1 <<< "$out"))" [ $? = 0 ]
 got=$(retained APP-1 lamp/APP-1/appctl/hello)
-check "APP-1 finds {\"remove\":true} retained ($got)" \
+check_that "APP-1 finds {\"remove\":true} retained ($got)" \
     [ "$got" = '1 lamp/APP-1/appctl/hello {"remove":true}' ]
-check "APP-2 keeps its install offer" \
+check_that "APP-2 keeps its install offer" \
     [ "$(retained APP-2 lamp/APP-2/appctl/hello)" = "1 lamp/APP-2/appctl/hello $want2" ]
 
 # ---- statuses from the lamps
@@ -187,24 +184,24 @@ pub APP-2 lamp/APP-2/appctl/hello/status '{"state":"running","version":"1.1.0"}'
 pub APP-1 lamp/APP-1/appctl/hello/status '{"state":"refused","version":"1.1.0","why":"app package signature invalid"}' ||
     bail "APP-1 publishing its status"
 out=$("$lampcloud" app status --state-dir "$state" 2>&1)
-check "app status: exit 0" [ $? = 0 ]
+check_that "app status: exit 0" [ $? = 0 ]
 row() { awk -v s="$1" -v a="$2" '$1 == s && $2 == a' <<< "$out" | tr -s ' '; }
-check "APP-2 hello: offered 1.1.0, running 1.1.0 ($(row APP-2 hello))" \
+check_that "APP-2 hello: offered 1.1.0, running 1.1.0 ($(row APP-2 hello))" \
     [ "$(row APP-2 hello)" = "APP-2 hello 1.1.0 running 1.1.0 -" ]
-check "APP-1 hello: offered remove, refused 1.1.0 and why ($(row APP-1 hello))" \
+check_that "APP-1 hello: offered remove, refused 1.1.0 and why ($(row APP-1 hello))" \
     [ "$(row APP-1 hello)" = "APP-1 hello remove refused 1.1.0 app package signature invalid" ]
-check "a header line" grep -q "^SERIAL  *APP  *OFFERED  *STATE  *VERSION  *WHY" <<< "$out"
+check_that "a header line" grep -q "^SERIAL  *APP  *OFFERED  *STATE  *VERSION  *WHY" <<< "$out"
 out=$("$lampcloud" app status APP-2 --state-dir "$state" 2>&1)
-check "app status APP-2: only APP-2's row" \
+check_that "app status APP-2: only APP-2's row" \
     bash -c '[ "$(grep -c "^APP-" <<< "$0")" = 1 ] && grep -q "^APP-2 " <<< "$0"' "$out"
 out=$("$lampcloud" app status NOPE-9 --state-dir "$state" 2>&1)
 rc=$?
-check "app status of an unknown serial: exit 1 ($out)" \
+check_that "app status of an unknown serial: exit 1 ($out)" \
     bash -c '[ "$0" = 1 ] && grep -q "no lamp NOPE-9 in the registry" <<< "$1"' "$rc" "$out"
 out=$("$lampcloud" app status APP-3 --state-dir "$state" 2>&1)
-check "app status of the revoked APP-3: exit 0, nothing heard ($out)" \
+check_that "app status of the revoked APP-3: exit 0, nothing heard ($out)" \
     bash -c '[ "$0" = 0 ] && [ "$1" = "no app offers or statuses for lamp APP-3" ]' $? "$out"
-check "the follower printed the lamp's status" \
+check_that "the follower printed the lamp's status" \
     grep -q "APP-2: appctl/hello/status {\"state\":\"running\",\"version\":\"1.1.0\"}" \
     "$work/cloud.log"
 
@@ -214,21 +211,21 @@ pub APP-2 lamp/APP-1/appctl/hello/status '{"state":"installed","version":"9.9.9"
 pub APP-2 lamp/APP-1/app/hello/cmd '{"x":1}'
 pub APP-2 lamp/APP-2/appctl/hello '{"url":"https://evil.example/x.lpk","version":"9.9.9","size":1}'
 sleep 0.5
-check "APP-2 cannot write APP-1's offer" \
+check_that "APP-2 cannot write APP-1's offer" \
     [ "$(retained cloud lamp/APP-1/appctl/hello)" = '1 lamp/APP-1/appctl/hello {"remove":true}' ]
-check "nor APP-1's status" \
+check_that "nor APP-1's status" \
     [ "$(retained cloud lamp/APP-1/appctl/hello/status)" = '1 lamp/APP-1/appctl/hello/status {"state":"refused","version":"1.1.0","why":"app package signature invalid"}' ]
-check "nor APP-1's app topics" [ -z "$(retained cloud lamp/APP-1/app/hello/cmd)" ]
-check "nor its own offer (only the cloud offers apps)" \
+check_that "nor APP-1's app topics" [ -z "$(retained cloud lamp/APP-1/app/hello/cmd)" ]
+check_that "nor its own offer (only the cloud offers apps)" \
     [ "$(retained cloud lamp/APP-2/appctl/hello)" = "1 lamp/APP-2/appctl/hello $want2" ]
 for t in lamp/APP-1/appctl/hello lamp/APP-1/appctl/hello/status lamp/APP-1/app/hello/cmd \
          lamp/APP-2/appctl/hello; do
-    check "the broker logged the denial of $t" grep -q "lamp APP-2 denied topic $t\$" "$work/cloud.log"
+    check_that "the broker logged the denial of $t" grep -q "lamp APP-2 denied topic $t\$" "$work/cloud.log"
 done
-check "APP-2 does not see APP-1's offer through a wildcard" \
+check_that "APP-2 does not see APP-1's offer through a wildcard" \
     [ -z "$(retained APP-2 'lamp/+/appctl/#')" ]
 pub APP-2 lamp/APP-2/app/hello/out '{"y":2}'
-check "but writes its own app topic" \
+check_that "but writes its own app topic" \
     [ "$(retained cloud lamp/APP-2/app/hello/out)" = '1 lamp/APP-2/app/hello/out {"y":2}' ]
 
 # ---- the same version signed again
@@ -237,21 +234,21 @@ printf -- '-- hello 1.0.0, rebuilt\nlamp.log("hello again")\n' > "$work/hello.lu
 "$lampfactory" sign-app --fleet "$fleet" "$work/hello.conf" "$work/hello.lua" \
     -o "$work/hello-1b.lpk" >/dev/null || bail "lampfactory sign-app (1.0.0 again)"
 out=$("$lampcloud" app deploy APP-2 "$work/hello-1b.lpk" --state-dir "$state" 2>&1)
-check "1.0.0 signed again and deployed: exit 0, a warning that the served file changed" \
+check_that "1.0.0 signed again and deployed: exit 0, a warning that the served file changed" \
     bash -c '[ "$0" = 0 ] && grep -q "warning: hello-1.0.0.lpk held another package of hello 1.0.0" <<< "$1"' \
     $? "$out"
-check "the new bytes are served" cmp -s "$work/hello-1b.lpk" "$state/images/hello-1.0.0.lpk"
+check_that "the new bytes are served" cmp -s "$work/hello-1b.lpk" "$state/images/hello-1.0.0.lpk"
 out=$("$lampcloud" app deploy APP-2 "$work/hello-1b.lpk" --state-dir "$state" 2>&1)
-check "deployed once more with the same bytes: no warning" bash -c '! grep -q warning <<< "$0"' "$out"
+check_that "deployed once more with the same bytes: no warning" bash -c '! grep -q warning <<< "$0"' "$out"
 
 kill "$lampcloud_pid" && wait "$lampcloud_pid"
 rc=$?
 lampcloud_pid=
-check "lampcloud serve stops cleanly on SIGTERM (status $rc)" \
+check_that "lampcloud serve stops cleanly on SIGTERM (status $rc)" \
     bash -c '[ "$0" = 0 ] && ! grep -q "Sanitizer" "$1"' "$rc" "$work/cloud.log"
 out=$("$lampcloud" app remove --all hello --state-dir "$state" 2>&1)
 rc=$?
-check "remove with the cloud stopped: exit 1, the broker unreachable ($out)" \
+check_that "remove with the cloud stopped: exit 1, the broker unreachable ($out)" \
     bash -c '[ "$0" = 1 ] && grep -q "connecting to the broker localhost:[0-9]* as cloud:cli" <<< "$1"' \
     "$rc" "$out"
 
