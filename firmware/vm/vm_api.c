@@ -4,10 +4,76 @@
  * not trusted by the platform. */
 #include "vm_api.h"
 
+#include "app_package.h"
 #include "light_hw.h"
 #include "vm_svc.h"
 
 #include "lauxlib.h"
+
+#include <string.h>
+
+/* The app's handlers: registry["lamp.handlers"][timer id or event name]. */
+#define HANDLERS "lamp.handlers"
+
+static const struct { const char *name; uint32_t bit; } events[] = {
+    { "occupancy", VM_EV_OCCUPANCY }, { "lux", VM_EV_LUX }, { "temperature", VM_EV_TEMPERATURE },
+};
+#define N_EVENTS (sizeof(events) / sizeof(events[0]))
+
+/* Pushes the handlers table's key for event (and timer id). */
+static void push_key(lua_State *L, uint32_t event, int32_t id)
+{
+    if (event == VM_EV_TIMER) {
+        lua_pushinteger(L, id);
+        return;
+    }
+    for (unsigned i = 0; i < N_EVENTS; i++)
+        if (events[i].bit == event) {
+            lua_pushstring(L, events[i].name);
+            return;
+        }
+    lua_pushnil(L);
+}
+
+void vm_api_push_handler(lua_State *L, uint32_t event, int32_t id)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS);
+    push_key(L, event, id);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 2);
+        lua_pushnil(L);
+        return;
+    }
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+}
+
+void vm_api_drop_handler(lua_State *L, uint32_t event, int32_t id)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS);
+    push_key(L, event, id);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+/* handlers[key] = the value on the stack's top (popped) */
+static void set_handler(lua_State *L, int key_index)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS);
+    lua_pushvalue(L, key_index);
+    lua_pushvalue(L, -3);
+    lua_rawset(L, -3);
+    lua_pop(L, 2);
+}
+
+/* nil, why: a refusal the app may handle */
+static int refused(lua_State *L, int32_t r, const char *quota)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, r == VM_EQUOTA ? quota : r == VM_EPERM ? "not in the app's manifest" : "refused");
+    return 2;
+}
 
 /* log(text) */
 static int api_log(lua_State *L)
@@ -44,9 +110,88 @@ static int api_light_set(lua_State *L)
                         (uint32_t)fade, 0);
     if (r < 0) {
         lua_pushnil(L);
-        lua_pushstring(L, r == VM_EQUOTA ? "too many light.set calls in this run" : "refused");
-        return 2;
+        return refused(L, r, "too many light changes in this callback");
     }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* light.cct(kelvin[, fade_ms]) -> true | nil, why */
+static int api_light_cct(lua_State *L)
+{
+    lua_Integer k = luaL_checkinteger(L, 1);
+    lua_Integer fade = luaL_optinteger(L, 2, 0);
+
+    luaL_argcheck(L, k >= LIGHT_CCT_MIN_K && k <= LIGHT_CCT_MAX_K, 1, "cct must be 2700 to 6500 K");
+    luaL_argcheck(L, fade >= 0 && fade <= VM_FADE_MAX_MS, 2, "fade_ms must be 0 to 60000");
+    int32_t r = vm_call(VM_OP_LIGHT_CCT, (uint32_t)k, (uint32_t)fade, 0);
+    if (r < 0)
+        return refused(L, r, "too many light changes in this callback");
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* sensors.on(event, fn | nil) -> true | nil, why: fn(value) when the
+ * sensor's reading changes (occupancy: boolean; lux, temperature:
+ * numbers). */
+static int api_sensors_on(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    uint32_t mask = 0;
+    unsigned i;
+
+    for (i = 0; i < N_EVENTS && strcmp(name, events[i].name); i++)
+        ;
+    luaL_argcheck(L, i < N_EVENTS, 1, "event must be occupancy, lux or temperature");
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    set_handler(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS);
+    for (i = 0; i < N_EVENTS; i++) {
+        lua_getfield(L, -1, events[i].name);
+        if (!lua_isnil(L, -1))
+            mask |= events[i].bit;
+        lua_pop(L, 1);
+    }
+    int32_t r = vm_call(VM_OP_EVENTS, mask, 0, 0);
+    if (r < 0)
+        return refused(L, r, "");
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* timer.after(ms, fn) / timer.every(ms, fn) -> id | nil, why; the
+ * upvalue says periodic. */
+static int api_timer_start(lua_State *L)
+{
+    lua_Integer ms = luaL_checkinteger(L, 1);
+    int periodic = lua_toboolean(L, lua_upvalueindex(1));
+
+    luaL_argcheck(L, ms >= VM_TIMER_MIN_MS && ms <= VM_TIMER_MAX_MS, 1,
+                  "ms must be 10 to 86400000");
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    int32_t id = vm_call(VM_OP_TIMER_START, (uint32_t)ms, (uint32_t)periodic, 0);
+    if (id < 0)
+        return refused(L, id, "timer quota");
+    lua_settop(L, 2);
+    lua_pushinteger(L, id);
+    lua_pushvalue(L, 2);
+    set_handler(L, 3);
+    return 1;
+}
+
+/* timer.cancel(id) -> true | nil, why */
+static int api_timer_cancel(lua_State *L)
+{
+    lua_Integer id = luaL_checkinteger(L, 1);
+    int32_t r = vm_call(VM_OP_TIMER_CANCEL, (uint32_t)id, 0, 0);
+
+    if (r < 0)
+        return refused(L, r, "");
+    lua_settop(L, 1);
+    lua_pushnil(L);
+    set_handler(L, 1);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -96,24 +241,46 @@ static void new_lib(lua_State *L, const char *name, const luaL_Reg *fns)
     lua_setglobal(L, name);
 }
 
-void vm_api_open(lua_State *L, bool probe)
+void vm_api_open(lua_State *L, uint32_t apis, bool probe)
 {
     static const luaL_Reg light[] = {
-        { "level", api_light_level }, { "set", api_light_set }, { NULL, NULL } };
+        { "level", api_light_level }, { "set", api_light_set }, { "cct", api_light_cct },
+        { NULL, NULL } };
     static const struct { const char *name; uint32_t bit; } sensors[] = {
         { "lux", VM_SENSOR_LUX }, { "temperature", VM_SENSOR_TEMP }, { "occupied", VM_SENSOR_PIR } };
     static const luaL_Reg probes[] = {
         { "gate", probe_gate }, { "read", probe_read }, { NULL, NULL } };
 
-    lua_register(L, "log", api_log);
-    new_lib(L, "light", light);
     lua_newtable(L);
-    for (unsigned i = 0; i < sizeof(sensors) / sizeof(sensors[0]); i++) {
-        lua_pushinteger(L, sensors[i].bit);
-        lua_pushcclosure(L, api_sensor, 1);
-        lua_setfield(L, -2, sensors[i].name);
+    lua_setfield(L, LUA_REGISTRYINDEX, HANDLERS);
+    /* An API the manifest does not name is absent (and the gate refuses
+     * its calls all the same). */
+    if (apis & APP_API_LOG)
+        lua_register(L, "log", api_log);
+    if (apis & APP_API_LIGHT)
+        new_lib(L, "light", light);
+    if (apis & APP_API_SENSORS) {
+        lua_newtable(L);
+        for (unsigned i = 0; i < sizeof(sensors) / sizeof(sensors[0]); i++) {
+            lua_pushinteger(L, sensors[i].bit);
+            lua_pushcclosure(L, api_sensor, 1);
+            lua_setfield(L, -2, sensors[i].name);
+        }
+        lua_pushcfunction(L, api_sensors_on);
+        lua_setfield(L, -2, "on");
+        lua_setglobal(L, "sensors");
     }
-    lua_setglobal(L, "sensors");
+    if (apis & APP_API_TIMERS) {
+        lua_newtable(L);
+        for (int periodic = 0; periodic < 2; periodic++) {
+            lua_pushboolean(L, periodic);
+            lua_pushcclosure(L, api_timer_start, 1);
+            lua_setfield(L, -2, periodic ? "every" : "after");
+        }
+        lua_pushcfunction(L, api_timer_cancel);
+        lua_setfield(L, -2, "cancel");
+        lua_setglobal(L, "timer");
+    }
     if (probe)
         new_lib(L, "probe", probes);
 }
