@@ -7,14 +7,14 @@
 #ifndef LAMP_VM_GATE_H
 #define LAMP_VM_GATE_H
 
-/* The VM's SRAM region (linker section .vm_ram): 64 KiB on a 16 KiB
- * boundary, which one MPU region of 128 KiB covers exactly with four of
- * its 16 KiB sub-regions (mpu_setup.c; a 64 KiB region would need 64 KiB
- * alignment, which the platform's .bss leaves no room for below the main
- * stack).  Its stack sits at the bottom so an overflow runs into
- * privileged-only SRAM and faults instead of corrupting what lies above
- * it: the job, then one arena per app. */
-#define VM_RAM_SIZE 0x10000u /* 64 KiB */
+/* The VM's SRAM region (linker section .vm_ram, at the bottom of SRAM):
+ * 80 KiB on a 16 KiB boundary, which one MPU region of 128 KiB covers
+ * exactly with five of its 16 KiB sub-regions (mpu_setup.c).  Four Lua
+ * states need it: each takes about 11.5 KiB with its libraries before the
+ * app holds anything.  Its stack sits at the bottom so an overflow runs
+ * below SRAM and faults instead of corrupting what lies above it: the
+ * job, then one arena per app. */
+#define VM_RAM_SIZE 0x14000u /* 80 KiB */
 #define VM_RAM_ALIGN 0x4000u /* a sub-region of a 128 KiB MPU region */
 #define VM_STACK_SIZE 0x2000u
 #define VM_APPS_MAX 4u       /* apps at once (partitions.h: APP_MAX_INSTALLED) */

@@ -218,7 +218,7 @@ do
   local lamp7 <close> = lamp_for("REF-7")
   lamp7:power_on()
   ok(lamp7:expect("^light: (on|off) level", 30), "a lamp without WiFi is up")
-  lamp7:type("app probe log(probe.read(0x20000000))")
+  lamp7:type("app probe log(probe.read(0x20020000))")
   ok(lamp7:expect("^crash: the app VM's MemManage fault is stored for the cloud", 30),
      "its VM faults while it is offline, and the record is stored")
   lamp7:type("reboot")
@@ -226,6 +226,6 @@ do
   ok(not cloud_log():find("REF%-7: fault"), "the cloud has not heard of the fault yet")
   lamp7:type("wifi lab password123")
   ok(lamp7:expect("mqtt: connected as REF-7", 90), "it connects after the reset")
-  ok(cloud_says(lamp7, 'REF%-7: fault {"type":"MemManage",.*"addr":"0x20000000",' .. vm_fault, 20),
+  ok(cloud_says(lamp7, 'REF%-7: fault {"type":"MemManage",.*"addr":"0x20020000",' .. vm_fault, 20),
      "and the cloud hears the fault from before the reset")
 end

@@ -1,0 +1,129 @@
+-- The partner-app runtime (docs/firmware.md#partner-app-vm): apps loaded
+-- with a manifest (`app load`, development only: no package) persist
+-- between callbacks, get timers and sensor events from the main loop,
+-- only the APIs their manifest names (absent in Lua and refused by the
+-- gate), and are held to their quotas: instructions per callback (the
+-- callback ends, the app goes on), per second (the app is stopped),
+-- memory (one app's bomb leaves the others running), timers.  After
+-- each, the lamp answers and its light works.
+local lamp = scenario.lamp{serial = "VMRT-1"}
+lamp:power_on()
+ok(lamp:expect("^light: (on|off) level", 30), "the lamp is up")
+local resets = lamp:twin().resets
+
+local function load(name, opts, code)
+  lamp:type("app load " .. name .. " " .. opts .. " -- " .. code)
+  return lamp:expect("^app: " .. name .. ": (running|stopped|faulted|disabled)(.*)$", 10)
+end
+
+local function goes_on(name)
+  lamp:type("status")
+  ok(lamp:expect("^uptime: ", 10), name .. ": the lamp still answers")
+  is(lamp:twin().resets, resets, name .. ": and did not reset")
+  lamp:type("light 37")
+  lamp:run_for(1.5)
+  local level = lamp:light().level
+  ok(level and math.abs(level - 37) < 0.01, name .. ": and its light works (" .. tostring(level) .. ")")
+end
+
+-- 1. Events and timers: a persistent state sees both.
+lamp:set_occupied(false)
+lamp:run_for(0.5)
+local _, state = load("watch", "apis=sensors,timers,log",
+  "local n = 0 " ..
+  "sensors.on('occupancy', function(o) n = n + 1 log('occupied ' .. tostring(o) .. ' #' .. n) end) " ..
+  "timer.after(300, function(id) n = n + 1 log('timer ' .. id .. ' #' .. n) end)")
+is(state, "running", "an app with a handler and a timer loads and runs")
+ok(lamp:expect("^app: watch: timer 1 #1$", 5), "its one-shot timer fires once, with its id")
+lamp:set_occupied(true)
+ok(lamp:expect("^app: watch: occupied true #2$", 5),
+   "an occupancy change calls its handler, with the state it kept between callbacks")
+lamp:run_for(2)
+ok(not lamp:console():find("timer 1 #3", 1, true), "the one-shot timer does not fire again")
+lamp:type("app status")
+ok(lamp:expect("^app: watch: running; apis sensors,timers,log; memory \\d+ of 16384", 5),
+   "app status lists it with its APIs and memory")
+lamp:type("app unload watch")
+ok(lamp:expect("^app: watch: stopped: unloaded$", 5), "it unloads")
+lamp:set_occupied(false)
+lamp:run_for(1)
+ok(not lamp:console():find("occupied false", 1, true), "an unloaded app gets no events")
+goes_on("events")
+
+-- 2. Timer quota: the manifest's quota_timers live timers, no more.
+load("tq", "apis=timers,log timers=2",
+  "local a = timer.every(1000, function() end) local b = timer.after(5000, function() end) " ..
+  "local c, why = timer.after(100, function() end) log('third: ' .. tostring(c) .. ' ' .. tostring(why)) " ..
+  "timer.cancel(a) log('after cancel: ' .. tostring(timer.after(100, function() log('fired') end)))")
+-- (what the top-level chunk logs comes before the line that says it runs)
+ok(lamp:console():find("app: tq: third: nil timer quota\n", 1, true), "a timer past the quota is refused")
+ok(lamp:console():find("app: tq: after cancel: 1\n", 1, true), "a cancelled timer's place is free again")
+ok(lamp:expect("^app: tq: fired$", 5), "and the new timer fires")
+lamp:type("app unload tq")
+
+-- 3. Instructions per callback: that callback ends, with the reason; the
+-- app's state survives and its next callback runs.  pcall cannot catch it.
+_, state = load("spin", "apis=timers,log cb=20000 sec=2000000",
+  "local n = 0 timer.every(200, function() n = n + 1 log('tick ' .. n) " ..
+  "if n == 2 then while true do pcall(function() while true do end end) end end end)")
+is(state, "running", "spin loads")
+local _, why = lamp:expect("^app: spin: running: (instruction quota per callback exceeded.*)$", 5)
+like(why or "", "^instruction quota per callback exceeded \\(20000\\); the callback was ended",
+     "a callback past its instruction quota is ended, and the reason reported")
+ok(lamp:expect("^app: spin: tick 3$", 5), "the app's next callback runs, its state intact")
+lamp:type("app status")
+ok(lamp:expect("^app: spin: running.*ended by quota 1", 5), "app status counts the ended callback")
+lamp:type("app unload spin")
+goes_on("per-callback quota")
+
+-- 4. Instructions per second: the app is stopped with the reason.
+_, state = load("hog", "apis=timers,log cb=90000 sec=150000",
+  "timer.every(50, function() local x = 0 for i = 1, 20000 do x = x + i end end)")
+is(state, "running", "hog loads")
+_, why = lamp:expect("^app: hog: stopped: (.*)$", 5)
+is(why, "instruction quota per second exceeded", "an app past its instructions per second is stopped, and says why")
+lamp:run_for(1)
+lamp:type("app status")
+ok(lamp:expect("^app: hog: stopped: instruction quota per second exceeded;", 5),
+   "app status shows it stopped, with the reason")
+lamp:type("app unload hog")
+goes_on("per-second quota")
+
+-- 5. Memory: one app's bomb leaves another app running.
+load("calm", "apis=timers,log", "local n = 0 timer.every(250, function() n = n + 1 log('calm ' .. n) end)")
+_, state = load("bomb", "apis=timers,log mem=14336",
+  "local t = {} timer.after(100, function() while true do t[#t + 1] = string.rep('x', 64) .. #t end end)")
+is(state, "running", "bomb loads")
+ok(lamp:expect("^app: bomb: error: not enough memory", 5), "the bomb hits its own memory quota")
+local _, n1 = lamp:expect("^app: calm: calm (\\d+)$", 5)
+local _, n2 = lamp:expect("^app: calm: calm (\\d+)$", 5)
+ok(n1 and n2 and tonumber(n2) == tonumber(n1) + 1, "the other app goes on, its state intact")
+lamp:type("app status")
+ok(lamp:expect("^app: bomb: running.*memory \\d+ of 14336", 5), "the bomb's arena is full, its state kept")
+lamp:type("app unload bomb")
+lamp:type("app unload calm")
+goes_on("memory bomb")
+
+-- 6. An API the manifest does not name: absent in Lua, and the gate
+-- refuses its calls even when the VM makes them raw (probe: development).
+_, state = load("nolight", "apis=log probe",
+  "log('apis: ' .. tostring(light) .. ' ' .. tostring(sensors) .. ' ' .. tostring(timer)) " ..
+  "log('raw light.set: ' .. probe.gate(3, 50000, 0) .. ' raw sensors: ' .. probe.gate(4, 0))")
+ok(lamp:console():find("app: nolight: apis: nil nil nil", 1, true), "light, sensors and timer are absent")
+like(lamp:console(), "app: gate: nolight: call 3 needs an API its manifest does not name; refused",
+     "the gate refuses a raw light.set")
+ok(lamp:console():find("app: nolight: raw light.set: -6 raw sensors: -6", 1, true),
+   "both raw calls return VM_EPERM")
+lamp:type("app unload nolight")
+goes_on("undeclared API")
+
+-- 7. Four apps at once, a fifth is refused; a console run needs a free arena.
+for i = 1, 4 do load("a" .. i, "apis=log", "log('up " .. i .. "')") end
+lamp:type("app load a5 apis=log -- log('up 5')")
+ok(lamp:expect("^app: a5: load refused: 4 apps are loaded$", 5), "a fifth app is refused")
+lamp:type("app eval log('x')")
+ok(lamp:expect("^app: no arena free", 5), "and so is a console run")
+for i = 1, 4 do lamp:type("app unload a" .. i) end
+lamp:type("app eval log('x')")
+ok(lamp:expect("^app: finished", 5), "after unloading, a console run goes")
+goes_on("four apps")
