@@ -167,7 +167,7 @@ void vm_store_fault(const char *app)
 
 int vm_run(const char *app, const char *source, size_t len, uint32_t flags)
 {
-    struct vm_ctx ctx = { .name = app, .console = true,
+    struct vm_ctx ctx = { .name = app, .console = true, .kv_pair = -1,
                           .apis = APP_API_LIGHT | APP_API_SENSORS | APP_API_LOG,
                           .source = source, .source_len = len };
     uint32_t status;

@@ -165,6 +165,7 @@ static void torn_down_by(struct app *a, uint32_t status)
 static uint32_t enter(struct app *a, const char *source, size_t len)
 {
     struct vm_ctx ctx = { .name = a->m.name, .apis = a->m.apis, .slot = (unsigned)(a - apps),
+                          .kv_pair = a->kv_pair, .quota_storage = a->m.quota_storage,
                           .source = source, .source_len = len };
     uint32_t status;
 

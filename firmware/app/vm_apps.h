@@ -16,8 +16,8 @@
 /* Loads an app: checks the manifest (app_pkg.h's rules), makes its state
  * in a free arena and runs its top-level chunk, which registers its
  * handlers.  An app of the same name is unloaded first.  kv_pair: the
- * APP_KV_PAIR_ADDR index of its storage, -1 for none (the storage API is
- * not implemented yet: kept for the integrator).  0 when it runs, -1
+ * APP_KV_PAIR_ADDR index of its storage, -1 for none (its storage calls
+ * are then refused).  0 when it runs, -1
  * (and why, logged and reported) when not.  flags: vm_gate.h VM_JOB_*
  * (development only: VM_JOB_PROBE). */
 int vm_app_load(const struct app_pkg_header *manifest, const char *source, size_t len,

@@ -41,11 +41,13 @@ static int parse_number(const char *s, uint32_t *out)
 }
 
 /* NAME KEY=VALUE... [probe] -- CODE */
-static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, char **code)
+static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int *kv_pair,
+                      char **code)
 {
     char *sep = strstr(args, " -- ");
     char *tok;
     bool timers_set = false, msgs_set = false, storage_set = false;
+    uint32_t kv = UINT32_MAX;
 
     if (!sep)
         return -1;
@@ -95,6 +97,8 @@ static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, cha
             field = &m->quota_messages_minute, msgs_set = true;
         else if (!strcmp(opts[i], "storage"))
             field = &m->quota_storage, storage_set = true;
+        else if (!strcmp(opts[i], "kv"))
+            field = &kv;
         if (!field || parse_number(eq, field))
             return -1;
     }
@@ -105,6 +109,7 @@ static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, cha
         m->quota_messages_minute = 10;
     if (!storage_set && (m->apis & APP_API_STORAGE))
         m->quota_storage = 1024;
+    *kv_pair = kv == UINT32_MAX ? -1 : (int)(kv & 0xFF);
     return 0;
 }
 
@@ -112,12 +117,13 @@ void vm_apps_console_load(char *args)
 {
     struct app_pkg_header m;
     uint32_t flags;
+    int kv_pair;
     char *code;
 
-    if (parse_load(args, &m, &flags, &code)) {
+    if (parse_load(args, &m, &flags, &kv_pair, &code)) {
         LOG_ERR("usage: app load NAME [apis=light,sensors,timers,log,...] [mem=BYTES] [cb=INSNS] "
-                "[sec=INSNS] [timers=N] [probe] -- CODE");
+                "[sec=INSNS] [timers=N] [storage=BYTES kv=PAIR] [probe] -- CODE");
         return;
     }
-    vm_app_load_flags(&m, code, strlen(code), -1, flags);
+    vm_app_load_flags(&m, code, strlen(code), kv_pair, flags);
 }

@@ -4,7 +4,8 @@
 #define LAMP_VM_APPS_CONSOLE_H
 
 /* args: NAME [apis=a,b] [mem=N] [cb=N] [sec=N] [timers=N] [msgs=N]
- * [storage=N] [probe] -- CODE (modified in place). */
+ * [storage=N] [kv=PAIR] [probe] -- CODE (modified in place); kv: the
+ * APP_KV_PAIR_ADDR its storage uses. */
 void vm_apps_console_load(char *args);
 
 #endif

@@ -131,6 +131,41 @@ static int32_t op_sensors(uint32_t addr)
     return 0;
 }
 
+/* storage.get/set/delete: key and value copied in before flash is
+ * touched; the record is the app's, in its own pair of sectors. */
+static int32_t op_storage(uint32_t op, uint32_t key, uint32_t lens, uint32_t value)
+{
+    static uint8_t v[VM_KV_VALUE_MAX];
+    struct vm_ctx *ctx = vm_current;
+    uint32_t klen = lens & 0xFFFFu, vlen = lens >> 16;
+    uint8_t k[VM_KV_KEY_MAX];
+    int32_t r;
+
+    if (ctx->kv_pair < 0 || klen == 0 || klen > VM_KV_KEY_MAX || vlen > VM_KV_VALUE_MAX)
+        return VM_EINVAL;
+    if (!in_vm_ram(key, klen))
+        return refuse_pointer("storage", key, klen);
+    memcpy(k, (const void *)key, klen);
+    switch (op) {
+    case VM_OP_STORAGE_GET:
+        if (!in_vm_ram(value, VM_KV_VALUE_MAX))
+            return refuse_pointer("storage", value, VM_KV_VALUE_MAX);
+        r = vm_app_storage_get(ctx->kv_pair, ctx->name, k, klen, v);
+        if (r > 0)
+            memcpy((void *)value, v, (size_t)r);
+        return r;
+    case VM_OP_STORAGE_SET:
+        if (!in_vm_ram(value, vlen))
+            return refuse_pointer("storage", value, vlen);
+        memcpy(v, (const void *)value, vlen);
+        return vm_app_storage_put(ctx->kv_pair, ctx->name, ctx->quota_storage, k, klen, v, vlen,
+                                  false);
+    default:
+        return vm_app_storage_put(ctx->kv_pair, ctx->name, ctx->quota_storage, k, klen, NULL, 0,
+                                  true);
+    }
+}
+
 /* The API each call needs (0: every app may: the loader and its errors). */
 static uint32_t op_api(uint32_t op)
 {
@@ -139,11 +174,13 @@ static uint32_t op_api(uint32_t op)
     case VM_OP_LIGHT_LEVEL: case VM_OP_LIGHT_SET: case VM_OP_LIGHT_CCT: return APP_API_LIGHT;
     case VM_OP_SENSORS: case VM_OP_EVENTS: return APP_API_SENSORS;
     case VM_OP_TIMER_START: case VM_OP_TIMER_CANCEL: return APP_API_TIMERS;
+    case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
+        return APP_API_STORAGE;
     default: return 0;
     }
 }
 
-static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b)
+static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b, uint32_t c)
 {
     struct vm_ctx *ctx = vm_current;
     struct lighting_status st;
@@ -173,6 +210,8 @@ static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b)
             return VM_EINVAL;
         return vm_apps_timer_start(ctx->slot, a, b);
     case VM_OP_TIMER_CANCEL: return vm_apps_timer_cancel(ctx->slot, a);
+    case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
+        return op_storage(op, a, b, c);
     case VM_OP_EVENTS:
         if (a & ~(VM_EV_OCCUPANCY | VM_EV_LUX | VM_EV_TEMPERATURE))
             return VM_EINVAL;
@@ -221,7 +260,7 @@ uint32_t vm_svc(uint32_t *frame, uint32_t exc_return)
     }
     switch (imm) {
     case VM_SVC_CALL:
-        frame[0] = (uint32_t)vm_call_op(frame[0], frame[1], frame[2]);
+        frame[0] = (uint32_t)vm_call_op(frame[0], frame[1], frame[2], frame[3]);
         return exc_return;
     case VM_SVC_EXIT:
         vm_exit_status = frame[0] <= VM_EXIT_BUDGET ? frame[0] : VM_EXIT_ERROR;

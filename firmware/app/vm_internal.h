@@ -25,6 +25,8 @@ struct vm_ctx {
     bool console;          /* a console run (vm_run): log lines without the name */
     uint32_t apis;         /* APP_API_*: the gate refuses the others */
     unsigned slot;         /* its arena; for a loaded app, its timers and events */
+    int kv_pair;           /* its storage (APP_KV_PAIR_ADDR), -1: none */
+    uint32_t quota_storage;
     const char *source;    /* while loading: what VM_OP_SOURCE hands out */
     size_t source_len, source_pos;
     uint32_t errors;       /* VM_OP_ERROR lines this entry */
@@ -100,5 +102,13 @@ int32_t vm_app_sensors_value(uint32_t event);
 
 #define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u
 #define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu
+
+/* vm_app_storage.c: an app's key/value storage in APP_KV_PAIR_ADDR(pair),
+ * named app; keys 1..VM_KV_KEY_MAX bytes, values up to VM_KV_VALUE_MAX,
+ * all entries (3 bytes each, key and value) within quota bytes. */
+int32_t vm_app_storage_get(int pair, const char *app, const uint8_t *key, uint32_t klen,
+                           uint8_t *value); /* the value's length, or VM_ENOENT */
+int32_t vm_app_storage_put(int pair, const char *app, uint32_t quota, const uint8_t *key,
+                           uint32_t klen, const uint8_t *value, uint32_t vlen, bool delete);
 
 #endif

@@ -46,14 +46,22 @@ enum vm_op {
     VM_OP_TIMER_CANCEL = 8,/* r1 = timer id; APP_API_TIMERS */
     VM_OP_EVENTS = 9,      /* r1 = VM_EV_* bits the app has handlers for; APP_API_SENSORS */
     VM_OP_LIGHT_CCT = 10,  /* r1 = K (LIGHT_CCT_MIN_K..MAX_K), r2 = fade ms; APP_API_LIGHT */
+    /* The app's key/value storage (APP_API_STORAGE): r1 = key, r2 = key
+     * length | value length << 16, r3 = value (GET: a buffer of
+     * VM_KV_VALUE_MAX) -> GET: the value's length; SET, DELETE: 0. */
+    VM_OP_STORAGE_GET = 11,
+    VM_OP_STORAGE_SET = 12,
+    VM_OP_STORAGE_DELETE = 13,
 };
 enum { VM_EFAULT = -1, VM_EINVAL = -2, VM_EQUOTA = -3, VM_ENOSYS = -4, VM_EIO = -5,
-       VM_EPERM = -6 /* the app's manifest lacks the API */ };
+       VM_EPERM = -6 /* the app's manifest lacks the API */, VM_ENOENT = -7 };
 #define VM_LOG_MAX 120u
 #define VM_FADE_MAX_MS 60000u
 #define VM_LIGHT_SETS_MAX 32u /* per entry (run or callback): each one is saved to flash */
 #define VM_TIMER_MIN_MS 10u
 #define VM_TIMER_MAX_MS 86400000u /* a day */
+#define VM_KV_KEY_MAX 32u
+#define VM_KV_VALUE_MAX 512u
 
 struct vm_sensors {
     uint32_t valid;        /* VM_SENSOR_* */

@@ -196,6 +196,44 @@ static int api_timer_cancel(lua_State *L)
     return 1;
 }
 
+/* storage.get(key) -> value | nil */
+static int api_storage_get(lua_State *L)
+{
+    size_t klen;
+    const char *key = luaL_checklstring(L, 1, &klen);
+    char value[VM_KV_VALUE_MAX];
+
+    luaL_argcheck(L, klen >= 1 && klen <= VM_KV_KEY_MAX, 1, "key must be 1 to 32 bytes");
+    int32_t r = vm_call(VM_OP_STORAGE_GET, (uint32_t)key, (uint32_t)klen, (uint32_t)value);
+    if (r == VM_ENOENT) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (r < 0)
+        return refused(L, r, "");
+    lua_pushlstring(L, value, (size_t)r);
+    return 1;
+}
+
+/* storage.set(key, value) / storage.delete(key) -> true | nil, why; the
+ * upvalue says delete. */
+static int api_storage_put(lua_State *L)
+{
+    size_t klen, vlen = 0;
+    const char *key = luaL_checklstring(L, 1, &klen);
+    int delete = lua_toboolean(L, lua_upvalueindex(1));
+    const char *value = delete ? "" : luaL_checklstring(L, 2, &vlen);
+
+    luaL_argcheck(L, klen >= 1 && klen <= VM_KV_KEY_MAX, 1, "key must be 1 to 32 bytes");
+    luaL_argcheck(L, vlen <= VM_KV_VALUE_MAX, 2, "value must be at most 512 bytes");
+    int32_t r = vm_call(delete ? VM_OP_STORAGE_DELETE : VM_OP_STORAGE_SET, (uint32_t)key,
+                        (uint32_t)(klen | vlen << 16), (uint32_t)value);
+    if (r < 0 && !(delete && r == VM_ENOENT))
+        return refused(L, r, "storage quota");
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* sensors.lux() / sensors.temperature() / sensors.occupied(): nil when
  * the sensor is not trusted; the upvalue is the VM_SENSOR_* bit. */
 static int api_sensor(lua_State *L)
@@ -280,6 +318,17 @@ void vm_api_open(lua_State *L, uint32_t apis, bool probe)
         lua_pushcfunction(L, api_timer_cancel);
         lua_setfield(L, -2, "cancel");
         lua_setglobal(L, "timer");
+    }
+    if (apis & APP_API_STORAGE) {
+        lua_newtable(L);
+        lua_pushcfunction(L, api_storage_get);
+        lua_setfield(L, -2, "get");
+        for (int delete = 0; delete < 2; delete++) {
+            lua_pushboolean(L, delete);
+            lua_pushcclosure(L, api_storage_put, 1);
+            lua_setfield(L, -2, delete ? "delete" : "set");
+        }
+        lua_setglobal(L, "storage");
     }
     if (probe)
         new_lib(L, "probe", probes);
