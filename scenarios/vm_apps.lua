@@ -127,3 +127,22 @@ for i = 1, 4 do lamp:type("app unload a" .. i) end
 lamp:type("app eval log('x')")
 ok(lamp:expect("^app: finished", 5), "after unloading, a console run goes")
 goes_on("four apps")
+
+-- 8. Messages: only below lamp/SERIAL/app/NAME/, and quota_messages_minute.
+-- (Delivery through a broker: tests/integration/cloud_ref.lua.)
+_, state = load("pub", "apis=messages,log msgs=3 probe",
+  "local function try(s) local ok, e = pcall(msg.publish, s, 'p') log(s .. ': ' .. tostring(ok) .. ' ' .. tostring(e)) end " ..
+  "try('../x') try('a/+') try('#') try('/abs') try('a//b') try(string.rep('a', 33)) " ..
+  "local s = '../../../x/y' log('raw: ' .. probe.gate(14, probe.addr(s), #s, probe.addr('p'))) " ..
+  "for i = 1, 4 do log('publish ' .. i .. ': ' .. tostring(select(2, msg.publish('state', 'n' .. i)))) end")
+is(state, "running", "pub loads")
+for _, s in ipairs{ "../x", "a/+", "#", "/abs", "a//b", string.rep("a", 33) } do
+  like(lamp:console(), "app: pub: " .. s:gsub("[%.%+%#%/]", "\\%0") .. ": false .*topic must be",
+       "publishing on '" .. s .. "' is refused")
+end
+ok(lamp:console():find("app: pub: raw: -2\n", 1, true), "and the gate refuses a raw call with such a topic")
+ok(lamp:console():find("app: pub: publish 3: offline\n", 1, true),
+   "publishes within the quota go to netmgr (offline here)")
+ok(lamp:console():find("app: pub: publish 4: message quota\n", 1, true), "the fourth in a minute is refused")
+lamp:type("app unload pub")
+goes_on("messages")

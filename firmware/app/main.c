@@ -119,6 +119,7 @@ int main(void)
     beacon_init();
     telemetry_period_init();
     vm_strikes_init();
+    vm_apps_init();
     netmgr_start();
     for (;;) {
         int c;

@@ -72,10 +72,21 @@ static void tear_down(struct app *a, const char *state, const char *why)
     unsigned slot = (unsigned)(a - apps);
 
     vm_arena_wipe(slot, 0);
+    vm_app_msgs_reset(slot);
     a->loaded = a->loading = false;
     memset(&a->timers, 0, sizeof(a->timers));
     a->events = a->pending = 0;
     set_state(a, state, why);
+}
+
+const char *vm_apps_loaded_name(unsigned slot)
+{
+    return slot < VM_APPS_MAX && apps[slot].loaded ? apps[slot].m.name : NULL;
+}
+
+void vm_apps_init(void)
+{
+    vm_app_msgs_init();
 }
 
 static struct app *find(const char *name)
@@ -166,6 +177,7 @@ static uint32_t enter(struct app *a, const char *source, size_t len)
 {
     struct vm_ctx ctx = { .name = a->m.name, .apis = a->m.apis, .slot = (unsigned)(a - apps),
                           .kv_pair = a->kv_pair, .quota_storage = a->m.quota_storage,
+                          .quota_messages = a->m.quota_messages_minute,
                           .source = source, .source_len = len };
     uint32_t status;
 
@@ -217,6 +229,7 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
     a->kv_pair = kv_pair;
     a->second_start_ms = clock_ms();
     vm_arena_wipe((unsigned)(a - apps), manifest->quota_memory);
+    vm_app_msgs_reset((unsigned)(a - apps));
     memset(vm_job, 0, sizeof(*vm_job));
     vm_job->what = VM_DO_LOAD;
     status = enter(a, source, len);
@@ -265,11 +278,18 @@ void vm_app_unload(const char *name)
     a->used = false;
 }
 
-/* What is due for a: a timer, then an event; false when nothing. */
+/* What is due for a: a timer, a message, then a sensor event; false
+ * when nothing.  A message is taken into the job at once. */
 static bool due(struct app *a, uint32_t now, uint32_t *event, int32_t *arg, bool *once)
 {
     if (vm_app_timers_take_due(&a->timers, now, arg, once)) {
         *event = VM_EV_TIMER;
+        return true;
+    }
+    if (vm_app_msgs_pending((unsigned)(a - apps))) {
+        *event = VM_EV_MESSAGE;
+        *arg = 0;
+        *once = false;
         return true;
     }
     for (uint32_t ev = VM_EV_OCCUPANCY; ev <= VM_EV_TEMPERATURE; ev <<= 1)
@@ -289,6 +309,8 @@ static void dispatch(struct app *a, uint32_t event, int32_t arg, bool once)
     char why[WHY_MAX];
 
     memset(vm_job, 0, sizeof(*vm_job));
+    if (event == VM_EV_MESSAGE)
+        vm_app_msgs_take((unsigned)(a - apps), vm_job);
     vm_job->what = VM_DO_CALL;
     vm_job->event = event;
     vm_job->arg = arg;
@@ -357,7 +379,8 @@ bool vm_apps_pending(void)
     uint32_t now = clock_ms();
 
     for (unsigned i = 0; i < VM_APPS_MAX; i++)
-        if (apps[i].loaded && (apps[i].pending || vm_app_timers_ms_to_next(&apps[i].timers, now) == 0))
+        if (apps[i].loaded && (apps[i].pending || vm_app_msgs_pending(i) ||
+                               vm_app_timers_ms_to_next(&apps[i].timers, now) == 0))
             return true;
     return false;
 }
@@ -409,12 +432,14 @@ void vm_apps_print_status(void)
             continue;
         print_apis(apis, sizeof(apis), a->m.apis);
         LOG_INF("app: %s: %s%s%s; apis %s; memory %lu of %lu (peak %lu); timers %u of %lu; "
-                "callbacks %lu, ended by quota %lu, errors %lu; instructions this second %lu of %lu",
+                "callbacks %lu, ended by quota %lu, errors %lu; instructions this second %lu of %lu; "
+                "messages dropped %lu",
                 a->m.name, a->state, a->why[0] ? ": " : "", a->why, apis[0] ? apis : "none",
                 (unsigned long)(a->loaded ? heap->used : 0), (unsigned long)a->m.quota_memory,
                 (unsigned long)(a->loaded ? heap->peak : 0), vm_app_timers_live(&a->timers),
                 (unsigned long)a->m.quota_timers, (unsigned long)a->callbacks,
                 (unsigned long)a->budget_ends, (unsigned long)a->errors,
-                (unsigned long)a->insns_second, (unsigned long)a->m.quota_insns_second);
+                (unsigned long)a->insns_second, (unsigned long)a->m.quota_insns_second,
+                (unsigned long)vm_app_msgs_dropped(i));
     }
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* At boot, before netmgr starts: the apps' message client. */
+void vm_apps_init(void);
 /* Loads an app: checks the manifest (app_pkg.h's rules), makes its state
  * in a free arena and runs its top-level chunk, which registers its
  * handlers.  An app of the same name is unloaded first.  kv_pair: the

@@ -166,6 +166,24 @@ static int32_t op_storage(uint32_t op, uint32_t key, uint32_t lens, uint32_t val
     }
 }
 
+/* msg.publish/subscribe: only a loaded app (or one loading) has topics;
+ * both ranges are checked here, the topic by vm_app_messages.c. */
+static int32_t op_msg(uint32_t op, uint32_t sub, uint32_t lens, uint32_t payload)
+{
+    struct vm_ctx *ctx = vm_current;
+    uint32_t sub_len = lens & 0xFFFFu, len = op == VM_OP_MSG_PUBLISH ? lens >> 16 : 0;
+
+    if (ctx->console || sub_len > VM_MSG_SUB_MAX || len > VM_MSG_PAYLOAD_MAX)
+        return VM_EINVAL;
+    if (!in_vm_ram(sub, sub_len) || !in_vm_ram(payload, len))
+        return refuse_pointer("msg", in_vm_ram(sub, sub_len) ? payload : sub,
+                              in_vm_ram(sub, sub_len) ? len : sub_len);
+    if (op == VM_OP_MSG_SUBSCRIBE)
+        return vm_app_msg_subscribe(ctx->slot, ctx->name, (const char *)sub, sub_len);
+    return vm_app_msg_publish(ctx->slot, ctx->name, ctx->quota_messages, (const char *)sub,
+                              sub_len, (const char *)payload, len);
+}
+
 /* The API each call needs (0: every app may: the loader and its errors). */
 static uint32_t op_api(uint32_t op)
 {
@@ -176,6 +194,7 @@ static uint32_t op_api(uint32_t op)
     case VM_OP_TIMER_START: case VM_OP_TIMER_CANCEL: return APP_API_TIMERS;
     case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
         return APP_API_STORAGE;
+    case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return APP_API_MESSAGES;
     default: return 0;
     }
 }
@@ -212,6 +231,7 @@ static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b, uint32_t c)
     case VM_OP_TIMER_CANCEL: return vm_apps_timer_cancel(ctx->slot, a);
     case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
         return op_storage(op, a, b, c);
+    case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return op_msg(op, a, b, c);
     case VM_OP_EVENTS:
         if (a & ~(VM_EV_OCCUPANCY | VM_EV_LUX | VM_EV_TEMPERATURE))
             return VM_EINVAL;

@@ -26,7 +26,7 @@ struct vm_ctx {
     uint32_t apis;         /* APP_API_*: the gate refuses the others */
     unsigned slot;         /* its arena; for a loaded app, its timers and events */
     int kv_pair;           /* its storage (APP_KV_PAIR_ADDR), -1: none */
-    uint32_t quota_storage;
+    uint32_t quota_storage, quota_messages;
     const char *source;    /* while loading: what VM_OP_SOURCE hands out */
     size_t source_len, source_pos;
     uint32_t errors;       /* VM_OP_ERROR lines this entry */
@@ -110,5 +110,17 @@ int32_t vm_app_storage_get(int pair, const char *app, const uint8_t *key, uint32
                            uint8_t *value); /* the value's length, or VM_ENOENT */
 int32_t vm_app_storage_put(int pair, const char *app, uint32_t quota, const uint8_t *key,
                            uint32_t klen, const uint8_t *value, uint32_t vlen, bool delete);
+
+/* vm_app_messages.c: an app's messages (slot: its arena's index). */
+void vm_app_msgs_init(void);   /* at boot, before netmgr starts: its netmgr client */
+void vm_app_msgs_reset(unsigned slot);
+int32_t vm_app_msg_publish(unsigned slot, const char *app, uint32_t quota, const char *sub,
+                           uint32_t sub_len, const char *payload, uint32_t len);
+int32_t vm_app_msg_subscribe(unsigned slot, const char *app, const char *sub, uint32_t sub_len);
+bool vm_app_msgs_pending(unsigned slot);
+void vm_app_msgs_take(unsigned slot, struct vm_job *job); /* the inbox into the job */
+uint32_t vm_app_msgs_dropped(unsigned slot);
+/* vm_apps.c: the name of the app loaded in slot, or NULL. */
+const char *vm_apps_loaded_name(unsigned slot);
 
 #endif

@@ -18,7 +18,7 @@
 #define VM_RAM_ALIGN 0x4000u /* a sub-region of a 128 KiB MPU region */
 #define VM_STACK_SIZE 0x2000u
 #define VM_APPS_MAX 4u       /* apps at once (partitions.h: APP_MAX_INSTALLED) */
-#define VM_JOB_SPACE 0x100u  /* struct vm_job, rounded up */
+#define VM_JOB_SPACE 0x200u  /* struct vm_job, rounded up */
 /* Each app's arena: its heap bookkeeping and its Lua state's memory. */
 #define VM_ARENA_SIZE ((VM_RAM_SIZE - VM_STACK_SIZE - VM_JOB_SPACE) / VM_APPS_MAX & ~7u)
 /* The VM's code (Lua, its glue, the C library's pure routines) starts on
@@ -52,6 +52,12 @@ enum vm_op {
     VM_OP_STORAGE_GET = 11,
     VM_OP_STORAGE_SET = 12,
     VM_OP_STORAGE_DELETE = 13,
+    /* Messages (APP_API_MESSAGES) on lamp/SERIAL/app/NAME/SUB only: r1 =
+     * SUB (vm_msg_sub_ok), r2 = its length | payload length << 16, r3 =
+     * payload (no NUL byte) -> 0; VM_EQUOTA past quota_messages_minute,
+     * VM_EIO offline.  SUBSCRIBE: r1 = SUB, r2 = length. */
+    VM_OP_MSG_PUBLISH = 14,
+    VM_OP_MSG_SUBSCRIBE = 15,
 };
 enum { VM_EFAULT = -1, VM_EINVAL = -2, VM_EQUOTA = -3, VM_ENOSYS = -4, VM_EIO = -5,
        VM_EPERM = -6 /* the app's manifest lacks the API */, VM_ENOENT = -7 };
@@ -62,6 +68,9 @@ enum { VM_EFAULT = -1, VM_EINVAL = -2, VM_EQUOTA = -3, VM_ENOSYS = -4, VM_EIO = 
 #define VM_TIMER_MAX_MS 86400000u /* a day */
 #define VM_KV_KEY_MAX 32u
 #define VM_KV_VALUE_MAX 512u
+#define VM_MSG_SUB_MAX 32u
+#define VM_MSG_PAYLOAD_MAX 256u
+#define VM_MSG_SUBS_MAX 4u     /* subscriptions an app holds */
 
 struct vm_sensors {
     uint32_t valid;        /* VM_SENSOR_* */
@@ -94,7 +103,25 @@ enum vm_event {
     VM_EV_OCCUPANCY = 1u << 1,  /* arg = 0/1 */
     VM_EV_LUX = 1u << 2,        /* arg = lux * 100 */
     VM_EV_TEMPERATURE = 1u << 3,/* arg = degC * 100 */
+    VM_EV_MESSAGE = 1u << 4,    /* msg_sub, msg, msg_len */
 };
+
+/* An app's message topic below lamp/SERIAL/app/NAME/: 1 to
+ * VM_MSG_SUB_MAX of a-z 0-9 _ - /, no empty level: nothing that names
+ * another topic (no wildcard, no way up). */
+static inline int vm_msg_sub_ok(const char *s, uint32_t n)
+{
+    if (n == 0 || n > VM_MSG_SUB_MAX || s[0] == '/' || s[n - 1] == '/')
+        return 0;
+    for (uint32_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '/'))
+            return 0;
+        if (c == '/' && s[i + 1] == '/')
+            return 0;
+    }
+    return 1;
+}
 
 enum { VM_JOB_PROBE = 1u << 0 }; /* development only: the `probe` table */
 
@@ -126,6 +153,9 @@ struct vm_job {
     uint32_t event;        /* VM_DO_CALL: one VM_EV_* */
     int32_t arg;
     uint32_t once;         /* a one-shot timer: its handler is dropped first */
+    char msg_sub[VM_MSG_SUB_MAX + 1]; /* VM_EV_MESSAGE: NUL-terminated */
+    uint32_t msg_len;
+    char msg[VM_MSG_PAYLOAD_MAX];
     /* the VM's own bookkeeping, reported back */
     uint32_t executed;     /* instructions counted (hook granularity) */
     uint32_t over_budget;  /* the hook raised the budget's error */

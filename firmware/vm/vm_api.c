@@ -20,11 +20,16 @@ static const struct { const char *name; uint32_t bit; } events[] = {
 };
 #define N_EVENTS (sizeof(events) / sizeof(events[0]))
 
-/* Pushes the handlers table's key for event (and timer id). */
-static void push_key(lua_State *L, uint32_t event, int32_t id)
+/* Pushes the handlers table's key for event (and timer id, or message
+ * topic). */
+static void push_key(lua_State *L, uint32_t event, int32_t id, const char *sub)
 {
     if (event == VM_EV_TIMER) {
         lua_pushinteger(L, id);
+        return;
+    }
+    if (event == VM_EV_MESSAGE) {
+        lua_pushfstring(L, "msg:%s", sub);
         return;
     }
     for (unsigned i = 0; i < N_EVENTS; i++)
@@ -35,10 +40,10 @@ static void push_key(lua_State *L, uint32_t event, int32_t id)
     lua_pushnil(L);
 }
 
-void vm_api_push_handler(lua_State *L, uint32_t event, int32_t id)
+void vm_api_push_handler(lua_State *L, uint32_t event, int32_t id, const char *sub)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS);
-    push_key(L, event, id);
+    push_key(L, event, id, sub);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 2);
         lua_pushnil(L);
@@ -51,7 +56,7 @@ void vm_api_push_handler(lua_State *L, uint32_t event, int32_t id)
 void vm_api_drop_handler(lua_State *L, uint32_t event, int32_t id)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS);
-    push_key(L, event, id);
+    push_key(L, event, id, "");
     lua_pushnil(L);
     lua_rawset(L, -3);
     lua_pop(L, 1);
@@ -234,6 +239,52 @@ static int api_storage_put(lua_State *L)
     return 1;
 }
 
+/* msg.publish(sub, payload) -> true | nil, why: on
+ * lamp/SERIAL/app/NAME/sub. */
+static int api_msg_publish(lua_State *L)
+{
+    size_t sub_len, len;
+    const char *sub = luaL_checklstring(L, 1, &sub_len);
+    const char *payload = luaL_checklstring(L, 2, &len);
+
+    luaL_argcheck(L, vm_msg_sub_ok(sub, (uint32_t)sub_len), 1,
+                  "topic must be 1 to 32 of a-z 0-9 _ - / without empty levels");
+    luaL_argcheck(L, len <= VM_MSG_PAYLOAD_MAX && strlen(payload) == len, 2,
+                  "payload must be at most 256 bytes, without NUL");
+    int32_t r = vm_call(VM_OP_MSG_PUBLISH, (uint32_t)sub, (uint32_t)(sub_len | len << 16),
+                        (uint32_t)payload);
+    if (r == VM_EIO) {
+        lua_pushnil(L);
+        lua_pushstring(L, "offline");
+        return 2;
+    }
+    if (r < 0)
+        return refused(L, r, "message quota");
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* msg.subscribe(sub, fn) -> true | nil, why: fn(sub, payload) for each
+ * message on lamp/SERIAL/app/NAME/sub. */
+static int api_msg_subscribe(lua_State *L)
+{
+    size_t sub_len;
+    const char *sub = luaL_checklstring(L, 1, &sub_len);
+
+    luaL_argcheck(L, vm_msg_sub_ok(sub, (uint32_t)sub_len), 1,
+                  "topic must be 1 to 32 of a-z 0-9 _ - / without empty levels");
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    int32_t r = vm_call(VM_OP_MSG_SUBSCRIBE, (uint32_t)sub, (uint32_t)sub_len, 0);
+    if (r < 0)
+        return refused(L, r, "too many subscriptions");
+    lua_settop(L, 2);
+    lua_pushfstring(L, "msg:%s", sub);
+    lua_pushvalue(L, 2);
+    set_handler(L, 3);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* sensors.lux() / sensors.temperature() / sensors.occupied(): nil when
  * the sensor is not trusted; the upvalue is the VM_SENSOR_* bit. */
 static int api_sensor(lua_State *L)
@@ -257,11 +308,19 @@ static int api_sensor(lua_State *L)
 
 /* Development only (`app probe`): what a compromised VM could do without
  * Lua's help, to show the gate and the MPU stop it.  probe.gate(op, a, b,
- * c) is a raw platform call; probe.read(addr) a raw unprivileged load. */
+ * c) is a raw platform call; probe.read(addr) a raw unprivileged load;
+ * probe.addr(s) the address of a string's bytes. */
 static int probe_gate(lua_State *L)
 {
     lua_pushinteger(L, vm_call((uint32_t)luaL_checkinteger(L, 1), (uint32_t)luaL_optinteger(L, 2, 0),
                                (uint32_t)luaL_optinteger(L, 3, 0), (uint32_t)luaL_optinteger(L, 4, 0)));
+    return 1;
+}
+
+/* probe.addr(s): where a string's bytes are, to hand the gate raw. */
+static int probe_addr(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)(uint32_t)luaL_checkstring(L, 1));
     return 1;
 }
 
@@ -287,7 +346,7 @@ void vm_api_open(lua_State *L, uint32_t apis, bool probe)
     static const struct { const char *name; uint32_t bit; } sensors[] = {
         { "lux", VM_SENSOR_LUX }, { "temperature", VM_SENSOR_TEMP }, { "occupied", VM_SENSOR_PIR } };
     static const luaL_Reg probes[] = {
-        { "gate", probe_gate }, { "read", probe_read }, { NULL, NULL } };
+        { "gate", probe_gate }, { "read", probe_read }, { "addr", probe_addr }, { NULL, NULL } };
 
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, HANDLERS);
@@ -329,6 +388,11 @@ void vm_api_open(lua_State *L, uint32_t apis, bool probe)
             lua_setfield(L, -2, delete ? "delete" : "set");
         }
         lua_setglobal(L, "storage");
+    }
+    if (apis & APP_API_MESSAGES) {
+        static const luaL_Reg msg[] = {
+            { "publish", api_msg_publish }, { "subscribe", api_msg_subscribe }, { NULL, NULL } };
+        new_lib(L, "msg", msg);
     }
     if (probe)
         new_lib(L, "probe", probes);

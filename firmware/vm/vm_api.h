@@ -12,8 +12,9 @@
 
 /* apis: app_package.h APP_API_* bits. */
 void vm_api_open(lua_State *L, uint32_t apis, bool probe);
-/* Pushes the handler for a VM_EV_* event (timers: id), or nil. */
-void vm_api_push_handler(lua_State *L, uint32_t event, int32_t id);
+/* Pushes the handler for a VM_EV_* event (timers: id; messages: sub),
+ * or nil. */
+void vm_api_push_handler(lua_State *L, uint32_t event, int32_t id, const char *sub);
 /* Forgets it (a one-shot timer's, before it runs). */
 void vm_api_drop_handler(lua_State *L, uint32_t event, int32_t id);
 

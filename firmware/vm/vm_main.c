@@ -183,7 +183,10 @@ static uint32_t call(struct vm_job *job)
     if (!L)
         return VM_EXIT_ERROR;
     arm_budget(L, job);
-    vm_api_push_handler(L, job->event, job->arg);
+    job->msg_sub[VM_MSG_SUB_MAX] = 0;
+    if (job->msg_len > VM_MSG_PAYLOAD_MAX)
+        job->msg_len = VM_MSG_PAYLOAD_MAX;
+    vm_api_push_handler(L, job->event, job->arg, job->msg_sub);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1); /* cancelled or unregistered meanwhile */
         return VM_EXIT_OK;
@@ -192,6 +195,11 @@ static uint32_t call(struct vm_job *job)
         vm_api_drop_handler(L, job->event, job->arg); /* before the call: it may reuse the id */
     switch (job->event) {
     case VM_EV_TIMER: lua_pushinteger(L, job->arg); break;
+    case VM_EV_MESSAGE:
+        lua_pushstring(L, job->msg_sub);
+        lua_pushlstring(L, job->msg, job->msg_len);
+        nargs = 2;
+        break;
     case VM_EV_OCCUPANCY: lua_pushboolean(L, job->arg != 0); break;
     default: lua_pushnumber(L, job->arg / 100.0); break;
     }
