@@ -72,6 +72,23 @@ static void set_handler(lua_State *L, int key_index)
     lua_pop(L, 2);
 }
 
+/* (x, fn, key): handlers[key] = fn, the key left on top */
+static void keep_fn_under_key(lua_State *L)
+{
+    lua_pushvalue(L, 2);
+    set_handler(L, 3);
+}
+
+/* An app's message topic (arg 1), checked for a clear error; its length. */
+static const char *check_sub(lua_State *L, size_t *len)
+{
+    const char *sub = luaL_checklstring(L, 1, len);
+
+    luaL_argcheck(L, vm_msg_sub_ok(sub, (uint32_t)*len), 1,
+                  "topic must be 1 to 32 of a-z 0-9 _ - / without empty levels");
+    return sub;
+}
+
 /* nil, why: a refusal the app may handle */
 static int refused(lua_State *L, int32_t r, const char *quota)
 {
@@ -181,8 +198,7 @@ static int api_timer_start(lua_State *L)
         return refused(L, id, "timer quota");
     lua_settop(L, 2);
     lua_pushinteger(L, id);
-    lua_pushvalue(L, 2);
-    set_handler(L, 3);
+    keep_fn_under_key(L);
     return 1;
 }
 
@@ -244,11 +260,9 @@ static int api_storage_put(lua_State *L)
 static int api_msg_publish(lua_State *L)
 {
     size_t sub_len, len;
-    const char *sub = luaL_checklstring(L, 1, &sub_len);
+    const char *sub = check_sub(L, &sub_len);
     const char *payload = luaL_checklstring(L, 2, &len);
 
-    luaL_argcheck(L, vm_msg_sub_ok(sub, (uint32_t)sub_len), 1,
-                  "topic must be 1 to 32 of a-z 0-9 _ - / without empty levels");
     luaL_argcheck(L, len <= VM_MSG_PAYLOAD_MAX && strlen(payload) == len, 2,
                   "payload must be at most 256 bytes, without NUL");
     int32_t r = vm_call(VM_OP_MSG_PUBLISH, (uint32_t)sub, (uint32_t)(sub_len | len << 16),
@@ -269,18 +283,15 @@ static int api_msg_publish(lua_State *L)
 static int api_msg_subscribe(lua_State *L)
 {
     size_t sub_len;
-    const char *sub = luaL_checklstring(L, 1, &sub_len);
+    const char *sub = check_sub(L, &sub_len);
 
-    luaL_argcheck(L, vm_msg_sub_ok(sub, (uint32_t)sub_len), 1,
-                  "topic must be 1 to 32 of a-z 0-9 _ - / without empty levels");
     luaL_checktype(L, 2, LUA_TFUNCTION);
     int32_t r = vm_call(VM_OP_MSG_SUBSCRIBE, (uint32_t)sub, (uint32_t)sub_len, 0);
     if (r < 0)
         return refused(L, r, "too many subscriptions");
     lua_settop(L, 2);
     lua_pushfstring(L, "msg:%s", sub);
-    lua_pushvalue(L, 2);
-    set_handler(L, 3);
+    keep_fn_under_key(L);
     lua_pushboolean(L, 1);
     return 1;
 }
