@@ -146,3 +146,20 @@ ok(lamp:console():find("app: pub: publish 3: offline\n", 1, true),
 ok(lamp:console():find("app: pub: publish 4: message quota\n", 1, true), "the fourth in a minute is refused")
 lamp:type("app unload pub")
 goes_on("messages")
+
+-- 9. Idle apps cost nothing: an app waiting for movement adds no wake-up
+-- (the lamp's instructions over 30 s idle, without and with it).
+local function idle_insns()
+  lamp:run_for(1)
+  local before = lamp:twin().instructions
+  lamp:run_for(30)
+  return lamp:twin().instructions - before
+end
+local base = idle_insns()
+load("idle", "apis=sensors,log", "sensors.on('occupancy', function(o) log('moved ' .. tostring(o)) end)")
+local with = idle_insns()
+diag(("idle 30 s: %d instructions without an app, %d with one waiting for movement"):format(base, with))
+ok(with <= base * 1.05 + 2000, "an app waiting for an event adds no work to an idle lamp")
+lamp:set_occupied(true)
+ok(lamp:expect("^app: idle: moved true$", 5), "and it still hears the event")
+lamp:type("app unload idle")

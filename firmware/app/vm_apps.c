@@ -10,6 +10,7 @@
 #include "vm_internal.h"
 
 #include "app_pkg.h"
+#include "beacon.h"
 #include "clock.h"
 #include "log.h"
 #include "partitions.h"
@@ -41,10 +42,13 @@ struct app {
     uint32_t pending;                /* VM_EV_* changed since its last callback */
     uint32_t second_start_ms, insns_second;
     uint32_t callbacks, budget_ends, errors;
+    uint32_t beacon_set_ms;          /* its last change of the beacon slot */
+    bool beacon_set;                 /* it changed it at least once */
 };
 
 static struct app apps[VM_APPS_MAX];
 static unsigned next_turn; /* round robin: whose callback is looked at first */
+static int beacon_owner = -1; /* the slot of the app holding the beacons' app slot */
 static uint32_t sensors_looked_ms;
 static void (*reporter)(const char *name, const char *state, const char *why);
 
@@ -73,6 +77,10 @@ static void tear_down(struct app *a, const char *state, const char *why)
 
     vm_arena_wipe(slot, 0);
     vm_app_msgs_reset(slot);
+    if (beacon_owner == (int)slot) {
+        beacon_owner = -1;
+        beacon_set_app_slot(false, 0);
+    }
     a->loaded = a->loading = false;
     memset(&a->timers, 0, sizeof(a->timers));
     a->events = a->pending = 0;
@@ -138,6 +146,24 @@ int32_t vm_apps_set_events(unsigned slot, uint32_t events)
     a->pending &= events;
     /* Its first look at a reading is its baseline, not an event. */
     vm_app_sensors_changes(events);
+    return 0;
+}
+
+int32_t vm_apps_beacon(unsigned slot, uint32_t value)
+{
+    struct app *a = app_at(slot);
+    uint32_t now = clock_ms();
+
+    if (!a || value > VM_BEACON_RELEASE)
+        return VM_EINVAL;
+    if (beacon_owner >= 0 && beacon_owner != (int)slot)
+        return VM_EBUSY;
+    if (a->beacon_set && now - a->beacon_set_ms < VM_BEACON_PERIOD_MS)
+        return VM_EQUOTA; /* each change rebuilds both frames on the air */
+    a->beacon_set = true;
+    a->beacon_set_ms = now;
+    beacon_owner = value == VM_BEACON_RELEASE ? -1 : (int)slot;
+    beacon_set_app_slot(value != VM_BEACON_RELEASE, (uint16_t)value);
     return 0;
 }
 
@@ -408,7 +434,8 @@ uint32_t vm_apps_idle_ms(void)
 
 static void print_apis(char *out, size_t size, uint32_t apis)
 {
-    static const char *const names[] = { "light", "sensors", "messages", "storage", "timers", "log" };
+    static const char *const names[] = { "light", "sensors", "messages", "storage", "timers", "log",
+                                         "beacon" };
     size_t n = 0;
 
     out[0] = 0;

@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const api_names[] = { "light", "sensors", "messages", "storage", "timers", "log" };
-_Static_assert(APP_API_LOG == 1u << 5, "api_names follows enum app_api");
+static const char *const api_names[] = { "light", "sensors", "messages", "storage", "timers", "log",
+                                         "beacon" };
+_Static_assert(APP_API_BEACON == 1u << 6, "api_names follows enum app_api");
 
 static int parse_apis(char *list, uint32_t *apis)
 {

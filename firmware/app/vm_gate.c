@@ -195,6 +195,7 @@ static uint32_t op_api(uint32_t op)
     case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
         return APP_API_STORAGE;
     case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return APP_API_MESSAGES;
+    case VM_OP_BEACON: return APP_API_BEACON;
     default: return 0;
     }
 }
@@ -232,6 +233,7 @@ static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b, uint32_t c)
     case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
         return op_storage(op, a, b, c);
     case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return op_msg(op, a, b, c);
+    case VM_OP_BEACON: return vm_apps_beacon(ctx->slot, a);
     case VM_OP_EVENTS:
         if (a & ~(VM_EV_OCCUPANCY | VM_EV_LUX | VM_EV_TEMPERATURE))
             return VM_EINVAL;

@@ -72,6 +72,7 @@ int vm_apps_free_arena(void); /* an arena no loaded app holds, or -1 */
 int32_t vm_apps_timer_start(unsigned slot, uint32_t ms, bool periodic);
 int32_t vm_apps_timer_cancel(unsigned slot, uint32_t id);
 int32_t vm_apps_set_events(unsigned slot, uint32_t events);
+int32_t vm_apps_beacon(unsigned slot, uint32_t value); /* VM_OP_BEACON */
 
 /* vm_app_timers.c: an app's timers (ids 1..APP_QUOTA_TIMERS_MAX). */
 struct vm_app_timer {

@@ -36,8 +36,9 @@ enum app_api {
     APP_API_STORAGE = 1u << 3,   /* the app's own power-safe key/value storage */
     APP_API_TIMERS = 1u << 4,    /* one-shot and periodic callbacks */
     APP_API_LOG = 1u << 5,       /* lines on the console and in the twin */
+    APP_API_BEACON = 1u << 6,    /* the beacons' app slot: iBeacon minor, Eddystone instance tail */
 };
-#define APP_API_ALL 0x3Fu
+#define APP_API_ALL 0x7Fu
 
 /* Quotas: the manifest's values must lie in [min, max]; a quota whose API
  * is not asked for must be 0 (the app gets none of it).  The VM enforces

@@ -58,9 +58,16 @@ enum vm_op {
      * VM_EIO offline.  SUBSCRIBE: r1 = SUB, r2 = length. */
     VM_OP_MSG_PUBLISH = 14,
     VM_OP_MSG_SUBSCRIBE = 15,
+    /* The beacons' app slot (APP_API_BEACON): r1 = 0..0xFFFF, the value,
+     * or VM_BEACON_RELEASE -> 0; VM_EBUSY while another app holds it,
+     * VM_EQUOTA within VM_BEACON_PERIOD_MS of the app's last change. */
+    VM_OP_BEACON = 16,
 };
+#define VM_BEACON_RELEASE 0x10000u
+#define VM_BEACON_PERIOD_MS 1000u
 enum { VM_EFAULT = -1, VM_EINVAL = -2, VM_EQUOTA = -3, VM_ENOSYS = -4, VM_EIO = -5,
-       VM_EPERM = -6 /* the app's manifest lacks the API */, VM_ENOENT = -7 };
+       VM_EPERM = -6 /* the app's manifest lacks the API */, VM_ENOENT = -7,
+       VM_EBUSY = -8 };
 #define VM_LOG_MAX 120u
 #define VM_FADE_MAX_MS 60000u
 #define VM_LIGHT_SETS_MAX 32u /* per entry (run or callback): each one is saved to flash */

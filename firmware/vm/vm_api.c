@@ -90,11 +90,25 @@ static const char *check_sub(lua_State *L, size_t *len)
 }
 
 /* nil, why: a refusal the app may handle */
-static int refused(lua_State *L, int32_t r, const char *quota)
+static int fail(lua_State *L, const char *why)
 {
     lua_pushnil(L);
-    lua_pushstring(L, r == VM_EQUOTA ? quota : r == VM_EPERM ? "not in the app's manifest" : "refused");
+    lua_pushstring(L, why);
     return 2;
+}
+
+static int refused(lua_State *L, int32_t r, const char *quota)
+{
+    return fail(L, r == VM_EQUOTA ? quota : r == VM_EPERM ? "not in the app's manifest" : "refused");
+}
+
+/* The gate's answer r as the app sees it: true, or nil and why. */
+static int done(lua_State *L, int32_t r, const char *quota)
+{
+    if (r < 0)
+        return refused(L, r, quota);
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 /* log(text) */
@@ -147,10 +161,7 @@ static int api_light_cct(lua_State *L)
     luaL_argcheck(L, k >= LIGHT_CCT_MIN_K && k <= LIGHT_CCT_MAX_K, 1, "cct must be 2700 to 6500 K");
     luaL_argcheck(L, fade >= 0 && fade <= VM_FADE_MAX_MS, 2, "fade_ms must be 0 to 60000");
     int32_t r = vm_call(VM_OP_LIGHT_CCT, (uint32_t)k, (uint32_t)fade, 0);
-    if (r < 0)
-        return refused(L, r, "too many light changes in this callback");
-    lua_pushboolean(L, 1);
-    return 1;
+    return done(L, r, "too many light changes in this callback");
 }
 
 /* sensors.on(event, fn | nil) -> true | nil, why: fn(value) when the
@@ -177,10 +188,7 @@ static int api_sensors_on(lua_State *L)
         lua_pop(L, 1);
     }
     int32_t r = vm_call(VM_OP_EVENTS, mask, 0, 0);
-    if (r < 0)
-        return refused(L, r, "");
-    lua_pushboolean(L, 1);
-    return 1;
+    return done(L, r, "");
 }
 
 /* timer.after(ms, fn) / timer.every(ms, fn) -> id | nil, why; the
@@ -267,15 +275,9 @@ static int api_msg_publish(lua_State *L)
                   "payload must be at most 256 bytes, without NUL");
     int32_t r = vm_call(VM_OP_MSG_PUBLISH, (uint32_t)sub, (uint32_t)(sub_len | len << 16),
                         (uint32_t)payload);
-    if (r == VM_EIO) {
-        lua_pushnil(L);
-        lua_pushstring(L, "offline");
-        return 2;
-    }
-    if (r < 0)
-        return refused(L, r, "message quota");
-    lua_pushboolean(L, 1);
-    return 1;
+    if (r == VM_EIO)
+        return fail(L, "offline");
+    return done(L, r, "message quota");
 }
 
 /* msg.subscribe(sub, fn) -> true | nil, why: fn(sub, payload) for each
@@ -294,6 +296,21 @@ static int api_msg_subscribe(lua_State *L)
     keep_fn_under_key(L);
     lua_pushboolean(L, 1);
     return 1;
+}
+
+/* beacon.set(value) / beacon.clear() -> true | nil, why: the beacons'
+ * app slot (0-65535: the iBeacon minor and the Eddystone instance's last
+ * two bytes while the app runs). */
+static int api_beacon(lua_State *L)
+{
+    int clear = lua_toboolean(L, lua_upvalueindex(1));
+    lua_Integer v = clear ? (lua_Integer)VM_BEACON_RELEASE : luaL_checkinteger(L, 1);
+
+    luaL_argcheck(L, clear || (v >= 0 && v <= 0xFFFF), 1, "value must be 0 to 65535");
+    int32_t r = vm_call(VM_OP_BEACON, (uint32_t)v, 0, 0);
+    if (r == VM_EBUSY)
+        return fail(L, "another app holds the beacon slot");
+    return done(L, r, "at most one change a second");
 }
 
 /* sensors.lux() / sensors.temperature() / sensors.occupied(): nil when
@@ -349,6 +366,17 @@ static void new_lib(lua_State *L, const char *name, const luaL_Reg *fns)
     lua_setglobal(L, name);
 }
 
+/* Into the table on top: two closures of fn, named off (upvalue false)
+ * and on (upvalue true). */
+static void set_twins(lua_State *L, lua_CFunction fn, const char *off, const char *on)
+{
+    for (int flag = 0; flag < 2; flag++) {
+        lua_pushboolean(L, flag);
+        lua_pushcclosure(L, fn, 1);
+        lua_setfield(L, -2, flag ? on : off);
+    }
+}
+
 void vm_api_open(lua_State *L, uint32_t apis, bool probe)
 {
     static const luaL_Reg light[] = {
@@ -380,11 +408,7 @@ void vm_api_open(lua_State *L, uint32_t apis, bool probe)
     }
     if (apis & APP_API_TIMERS) {
         lua_newtable(L);
-        for (int periodic = 0; periodic < 2; periodic++) {
-            lua_pushboolean(L, periodic);
-            lua_pushcclosure(L, api_timer_start, 1);
-            lua_setfield(L, -2, periodic ? "every" : "after");
-        }
+        set_twins(L, api_timer_start, "after", "every");
         lua_pushcfunction(L, api_timer_cancel);
         lua_setfield(L, -2, "cancel");
         lua_setglobal(L, "timer");
@@ -393,17 +417,18 @@ void vm_api_open(lua_State *L, uint32_t apis, bool probe)
         lua_newtable(L);
         lua_pushcfunction(L, api_storage_get);
         lua_setfield(L, -2, "get");
-        for (int delete = 0; delete < 2; delete++) {
-            lua_pushboolean(L, delete);
-            lua_pushcclosure(L, api_storage_put, 1);
-            lua_setfield(L, -2, delete ? "delete" : "set");
-        }
+        set_twins(L, api_storage_put, "set", "delete");
         lua_setglobal(L, "storage");
     }
     if (apis & APP_API_MESSAGES) {
         static const luaL_Reg msg[] = {
             { "publish", api_msg_publish }, { "subscribe", api_msg_subscribe }, { NULL, NULL } };
         new_lib(L, "msg", msg);
+    }
+    if (apis & APP_API_BEACON) {
+        lua_newtable(L);
+        set_twins(L, api_beacon, "set", "clear");
+        lua_setglobal(L, "beacon");
     }
     if (probe)
         new_lib(L, "probe", probes);
