@@ -163,3 +163,31 @@ ok(with <= base * 1.05 + 2000, "an app waiting for an event adds no work to an i
 lamp:set_occupied(true)
 ok(lamp:expect("^app: idle: moved true$", 5), "and it still hears the event")
 lamp:type("app unload idle")
+
+-- 10. string.format, through the VM's own formatter (vm_format.c, not
+-- newlib's): each case as the host's C library formats it.  (Past 15
+-- significant digits it may differ in the last ones: %.17g of 0.1 is 0.1.)
+local cases = {
+  { "%d", "42" }, { "%5d|", "-42" }, { "%-5d|", "42" }, { "%05d", "42" }, { "%+d", "5" },
+  { "% d", "5" }, { "%.3d", "7" }, { "%5.3d", "-7" }, { "%x", "255" }, { "%#X", "255" },
+  { "%o", "8" }, { "%#o", "8" }, { "%c", "65" }, { "%s", "'hi'" }, { "%5.1s|", "'hello'" },
+  { "%-8s|", "'ab'" }, { "%.3f", "3.14159" }, { "%10.2f", "-2.5" }, { "%f", "0" },
+  { "%.0f", "1.4" }, { "%.2f", "9.996" }, { "%.3f", "0.0004" }, { "%.3f", "0.0006" },
+  { "%f", "1e20" }, { "%e", "12345.678" }, { "%.2E", "0.000123" }, { "%e", "0" },
+  { "%g", "100000" }, { "%g", "1000000" }, { "%g", "1e-5" }, { "%g", "0.0001" },
+  { "%#g", "1.5" }, { "%.3g", "2.0" }, { "%g", "123456789" }, { "%G", "1e-10" },
+  { "%.14g", "0.1" }, { "%.15g", "2/3" }, { "%a", "1.0" }, { "%a", "0.1" }, { "%A", "-3.5" },
+  { "%a", "0" }, { "%q", "0.1" }, { "%q", "'a\\nb'" }, { "%5s|%-5d|%x", "'x', 3, 16" },
+  { "%d", "math.mininteger" }, { "%x", "-1" }, { "%.1f", "-0.04" }, { "%g", "1/0" },
+  { "%.99f", "1e-300" },
+}
+local same = 0
+for i, c in ipairs(cases) do
+  local args = _G.load("return " .. c[2])
+  local want = string.format(c[1], args()):gsub("[^ -~]", "?")
+  lamp:type("app eval log('f" .. i .. "=' .. string.format('" .. c[1] .. "', " .. c[2] .. "))")
+  local _, got = lamp:expect("^app: f" .. i .. "=(.*)$", 5)
+  if got == want then same = same + 1
+  else diag(("string.format('%s', %s): lamp %s, host %s"):format(c[1], c[2], tostring(got), want)) end
+end
+is(same, #cases, "string.format agrees with the host's C library on every case")

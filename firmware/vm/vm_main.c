@@ -102,10 +102,9 @@ static int open_libs(lua_State *L)
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
     luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
     lua_pop(L, 3);
-    /* string.dump makes bytecode; string.format needs the C library's
-     * formatter (vm_libc.c) */
+    /* string.dump makes bytecode (string.format formats through
+     * vm_format.c, not newlib) */
     drop_field(L, LUA_STRLIBNAME, "dump");
-    drop_field(L, LUA_STRLIBNAME, "format");
     /* requiref registered them in package.loaded: the registry, which Lua
      * code cannot reach without debug. */
     vm_api_open(L, job->apis, (job->flags & VM_JOB_PROBE) != 0);
