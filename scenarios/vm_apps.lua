@@ -191,3 +191,28 @@ for i, c in ipairs(cases) do
   else diag(("string.format('%s', %s): lamp %s, host %s"):format(c[1], c[2], tostring(got), want)) end
 end
 is(same, #cases, "string.format agrees with the host's C library on every case")
+
+-- 11. A fault in one app's callback, and a stack overflow in a console
+-- run, tear down only what faulted: the crash record is stored, the
+-- other app goes on with its state.
+load("steady", "apis=timers,log", "local n = 0 timer.every(200, function() n = n + 1 log('steady ' .. n) end)")
+_, state = load("crash", "apis=timers,log probe", "timer.after(100, function() probe.read(0x10000) end)")
+is(state, "running", "crash loads")
+_, why = lamp:expect("^app: crash: faulted: (.*)$", 5)
+like(why or "", "^MemManage fault in the VM at pc=0x[0-9a-f]{8} addr=0x00010000 cfsr=0x00000082; the VM was torn down",
+     "a fault in its callback tears the app down, with the reason")
+ok(lamp:console():find("crash: the app VM's MemManage fault is stored for the cloud (app crash)\n", 1, true),
+   "and the crash record is stored under its name (before the state is reported)")
+local _, s1 = lamp:expect("^app: steady: steady (\\d+)$", 5)
+local _, s2 = lamp:expect("^app: steady: steady (\\d+)$", 5)
+ok(s1 and s2 and tonumber(s2) == tonumber(s1) + 1, "the other app goes on, its state intact")
+lamp:type("app eval local x = " .. string.rep("(", 190) .. "1" .. string.rep(")", 190))
+like(select(2, lamp:expect("^app: (stopped.*)$", 10)) or "",
+     "^stopped: MemManage fault in the VM at pc=0x[0-9a-f]{8} addr=0x1ffff[0-9a-f]{3}",
+     "a C stack overflow in the VM (a deeply nested expression) runs below SRAM and faults")
+_, s1 = lamp:expect("^app: steady: steady (\\d+)$", 5)
+ok(s1, "and the loaded app still runs")
+lamp:type("app unload steady")
+lamp:type("app unload crash")
+lamp:type("app enable")
+goes_on("faults")

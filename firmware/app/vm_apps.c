@@ -22,7 +22,7 @@
 _Static_assert(VM_APPS_MAX == APP_MAX_INSTALLED, "an arena for each installed app");
 
 #define SECOND_MS 1000u
-#define WHY_MAX 96u
+#define WHY_MAX 128u
 /* A sensor reading is looked at this often at least while an app has a
  * handler for it (movement wakes the loop at once; lux and temperature
  * change slowly and raise no interrupt of their own). */
