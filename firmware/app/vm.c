@@ -83,6 +83,13 @@ void vm_arena_wipe(unsigned slot, uint32_t cap)
     region.arenas[slot].heap.cap = cap;
 }
 
+uint32_t vm_new_owner(void)
+{
+    static uint32_t last;
+
+    return ++last ? last : ++last; /* 0 is nobody's */
+}
+
 bool vm_available(void)
 {
     if (disabled_why)
@@ -92,8 +99,16 @@ bool vm_available(void)
 
 uint32_t vm_enter_as(struct vm_ctx *ctx)
 {
+    static uint32_t stack_owner; /* whose entry last used the stack */
     uint32_t status;
 
+    /* Nothing of another app's entries is left on the stack for this one
+     * to read.  An app's own leftovers are its own: wiping 8 KiB after
+     * every callback was most of a callback's cost. */
+    if (ctx->owner != stack_owner) {
+        memset(region.stack, 0, sizeof(region.stack));
+        stack_owner = ctx->owner;
+    }
     vm_current = ctx;
     vm_gate_begin_run();
     /* Platform calls run in the SVC handler; at the lowest priority every
@@ -105,8 +120,6 @@ uint32_t vm_enter_as(struct vm_ctx *ctx)
     vm_timer_stop();
     vm_active = false;
     vm_current = NULL;
-    /* Nothing of this entry is left on the stack for the next app. */
-    memset(region.stack, 0, sizeof(region.stack));
     return status;
 }
 
@@ -167,7 +180,7 @@ void vm_store_fault(const char *app)
 
 int vm_run(const char *app, const char *source, size_t len, uint32_t flags)
 {
-    struct vm_ctx ctx = { .name = app, .console = true, .kv_pair = -1,
+    struct vm_ctx ctx = { .name = app, .console = true, .kv_pair = -1, .owner = vm_new_owner(),
                           .apis = APP_API_LIGHT | APP_API_SENSORS | APP_API_LOG,
                           .source = source, .source_len = len };
     uint32_t status;

@@ -42,6 +42,7 @@ struct app {
     uint32_t pending;                /* VM_EV_* changed since its last callback */
     uint32_t second_start_ms, insns_second;
     uint32_t callbacks, budget_ends, errors;
+    uint32_t owner;                  /* vm_new_owner at its load */
     uint32_t beacon_set_ms;          /* its last change of the beacon slot */
     bool beacon_set;                 /* it changed it at least once */
 };
@@ -202,6 +203,7 @@ static void torn_down_by(struct app *a, uint32_t status)
 static uint32_t enter(struct app *a, const char *source, size_t len)
 {
     struct vm_ctx ctx = { .name = a->m.name, .apis = a->m.apis, .slot = (unsigned)(a - apps),
+                          .owner = a->owner,
                           .kv_pair = a->kv_pair, .quota_storage = a->m.quota_storage,
                           .quota_messages = a->m.quota_messages_minute,
                           .source = source, .source_len = len };
@@ -254,6 +256,7 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
     a->flags = flags;
     a->kv_pair = kv_pair;
     a->second_start_ms = clock_ms();
+    a->owner = vm_new_owner();
     vm_arena_wipe((unsigned)(a - apps), manifest->quota_memory);
     vm_app_msgs_reset((unsigned)(a - apps));
     memset(vm_job, 0, sizeof(*vm_job));

@@ -25,6 +25,7 @@ struct vm_ctx {
     bool console;          /* a console run (vm_run): log lines without the name */
     uint32_t apis;         /* APP_API_*: the gate refuses the others */
     unsigned slot;         /* its arena; for a loaded app, its timers and events */
+    uint32_t owner;        /* vm_new_owner: one per load or console run */
     int kv_pair;           /* its storage (APP_KV_PAIR_ADDR), -1: none */
     uint32_t quota_storage, quota_messages;
     const char *source;    /* while loading: what VM_OP_SOURCE hands out */
@@ -37,6 +38,8 @@ extern struct vm_ctx *vm_current; /* during an entry */
 struct vm_arena *vm_arena_of(unsigned slot);
 /* Zeroes slot's arena (nothing of the last app is left) and sets its heap cap. */
 void vm_arena_wipe(unsigned slot, uint32_t cap);
+/* A new identity for the stack's owner (an app's load, a console run). */
+uint32_t vm_new_owner(void);
 /* false, and why logged, when the VM cannot run at all. */
 bool vm_available(void);
 /* Enters the VM as ctx for the job the caller filled in (vm_job); the

@@ -107,7 +107,8 @@ do
   lamp:type("app unload tag")
   lamp:run_for(0.5)
   ib, ed = frames()
-  ok(ib.minor == 42 and ed.instance == "a1b2c3d4e5f6", "unloaded, the cloud's identity is back")
+  ok(ib.minor == 42 and ed.instance == "a1b2c3d4e5f6", "unloaded, the cloud's identity is back (" ..
+       tostring(ib.minor) .. " " .. tostring(ed.instance) .. ")")
   lamp:type("app unload tag2")
   lamp:type("reboot")
   ok(lamp:expect("beacon: iBeacon on, Eddystone-UID on, every 500 ms at -4 dBm", 30),
@@ -269,13 +270,16 @@ do
             "msg.subscribe('echo', function(s, p) log('heard ' .. s .. ' ' .. p) end) " ..
             "local n = 0 timer.every(1000, function() n = n + 1 " ..
             "msg.publish('echo', 'n' .. n) msg.publish('state/now', 'on') end)")
-  ok(lamp:expect("^app: chat: running$", 10), "an app with the messages API loads")
+  local line, why = lamp:expect("^app: chat: running$", 10)
+  ok(line, "an app with the messages API loads")
+  if not line then diag(why) end
   lamp:type("wifi lab password123")
   ok(lamp:expect("mqtt: connected as REF-8", 90), "the lamp connects")
   ok(cloud_says(lamp, "REF%-8: app/chat/state/now on", 15),
      "the cloud hears the app on lamp/REF-8/app/chat/state/now")
-  ok(lamp:expect("^app: chat: heard echo n\\d+$", 15),
-     "its handler gets the messages on its subtopic, subscribed at the connect")
+  line, why = lamp:expect("^app: chat: heard echo n\\d+$", 15)
+  ok(line, "its handler gets the messages on its subtopic, subscribed at the connect")
+  if not line then diag(why) end
   lamp:type("app load other apis=messages msgs=2 -- msg.publish('x', 'y')")
   ok(cloud_says(lamp, "REF%-8: app/other/x y", 10), "another app publishes under its own name")
 end
