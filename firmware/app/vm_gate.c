@@ -175,9 +175,10 @@ static int32_t op_msg(uint32_t op, uint32_t sub, uint32_t lens, uint32_t payload
 
     if (ctx->console || sub_len > VM_MSG_SUB_MAX || len > VM_MSG_PAYLOAD_MAX)
         return VM_EINVAL;
-    if (!in_vm_ram(sub, sub_len) || !in_vm_ram(payload, len))
-        return refuse_pointer("msg", in_vm_ram(sub, sub_len) ? payload : sub,
-                              in_vm_ram(sub, sub_len) ? len : sub_len);
+    if (!in_vm_ram(sub, sub_len))
+        return refuse_pointer("msg", sub, sub_len);
+    if (op == VM_OP_MSG_PUBLISH && !in_vm_ram(payload, len))
+        return refuse_pointer("msg", payload, len);
     if (op == VM_OP_MSG_SUBSCRIBE)
         return vm_app_msg_subscribe(ctx->slot, ctx->name, (const char *)sub, sub_len);
     return vm_app_msg_publish(ctx->slot, ctx->name, ctx->quota_messages, (const char *)sub,

@@ -105,7 +105,7 @@ do
   ok(lamp:console():find("app: tag2: other: another app holds the beacon slot", 1, true),
      "but cannot take the slot another app holds")
   lamp:type("app unload tag")
-  lamp:run_for(0.5)
+  ok(lamp:expect("^app: tag: stopped: unloaded$", 10), "the app holding the slot unloads")
   ib, ed = frames()
   ok(ib.minor == 42 and ed.instance == "a1b2c3d4e5f6", "unloaded, the cloud's identity is back (" ..
        tostring(ib.minor) .. " " .. tostring(ed.instance) .. ")")
@@ -267,19 +267,21 @@ do
   lamp:power_on()
   ok(lamp:expect("^light: (on|off) level", 30), "a lamp for app messages is up, offline")
   lamp:type("app load chat apis=messages,timers,log msgs=30 -- " ..
-            "msg.subscribe('echo', function(s, p) log('heard ' .. s .. ' ' .. p) end) " ..
-            "local n = 0 timer.every(1000, function() n = n + 1 " ..
-            "msg.publish('echo', 'n' .. n) msg.publish('state/now', 'on') end)")
-  local line, why = lamp:expect("^app: chat: running$", 10)
+            "msg.subscribe('echo', function(s, p) log('heard ' .. s .. ' ' .. p) end) local n = 0 " ..
+            "timer.every(1000, function() n = n + 1 msg.publish('echo', 'n' .. n) end)")
+  -- (an offline lamp in realtime mode sleeps until its next wake-up, up
+  -- to 10 s, before it takes typed input: measured, not the app's doing)
+  local line, why = lamp:expect("^app: chat: running$", 15)
   ok(line, "an app with the messages API loads")
   if not line then diag(why) end
   lamp:type("wifi lab password123")
   ok(lamp:expect("mqtt: connected as REF-8", 90), "the lamp connects")
-  ok(cloud_says(lamp, "REF%-8: app/chat/state/now on", 15),
-     "the cloud hears the app on lamp/REF-8/app/chat/state/now")
+  ok(cloud_says(lamp, "REF%-8: app/chat/echo n%d", 15),
+     "the cloud hears the app on lamp/REF-8/app/chat/echo")
   line, why = lamp:expect("^app: chat: heard echo n\\d+$", 15)
   ok(line, "its handler gets the messages on its subtopic, subscribed at the connect")
   if not line then diag(why) end
-  lamp:type("app load other apis=messages msgs=2 -- msg.publish('x', 'y')")
-  ok(cloud_says(lamp, "REF%-8: app/other/x y", 10), "another app publishes under its own name")
+  lamp:type("app load other apis=messages msgs=2 -- msg.publish('state/now', 'on')")
+  ok(cloud_says(lamp, "REF%-8: app/other/state/now on", 10),
+     "another app publishes under its own name, on a subtopic with a level")
 end
