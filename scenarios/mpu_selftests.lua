@@ -6,7 +6,7 @@ local cases = {
   -- the load is in the VM's code, the only code unprivileged execution may
   -- fetch, which lies further into slot A)
   { "keystore", "MemManage", "0x00000082", "0x00010000", "^0x000[2-9a-f][0-9a-f]{4}$" },
-  { "exec-ram", "MemManage", "0x00000001", "0x00000000", "^0x2000[0-9a-f]{4}$" },
+  { "exec-ram", "MemManage", "0x00000001", "0x00000000", "^0x200[0-3][0-9a-f]{4}$" },
   { "write-flash", "MemManage", "0x00000082", "0x00030000", "^0x0002[0-9a-f]{4}$" },
   { "flash-bootloader", "FlashProtect", "0x00000000", "0x00000000", "^0x0002[0-9a-f]{4}$" },
   { "unmapped", "MemManage", "0x00000001", "0x00000000", "^0x0f000000$" },

@@ -103,7 +103,7 @@ local function stored()
   return tonumber(all), tonumber(vm)
 end
 local faults, disabled = 0, false
-for _, c in ipairs{ { "0x10000", "the keystore" }, { "0x20000000", "platform RAM" },
+for _, c in ipairs{ { "0x10000", "the keystore" }, { "0x20020000", "platform RAM (above the VM's 80 KiB)" },
                     { "0x40000000", "a peripheral (SYSCTL)" }, { "0x1fff0000", "the OTP fuses" } } do
   local _, why = app("probe log(probe.read(" .. c[1] .. "))")
   like(why or "", "^stopped: MemManage fault in the VM at pc=0x[0-9a-f]{8} addr=0x0*" ..

@@ -93,6 +93,10 @@ static uint32_t put_on_air(unsigned set, bool on, const uint8_t *frame, int len)
     return ble_adv_set_enable(set, true);
 }
 
+/* The app slot: what a partner app set (beacon_set_app_slot). */
+static bool app_slot_on;
+static uint16_t app_slot;
+
 static void refresh(void)
 {
     static uint8_t frame[BLE_ADV_MAX]; /* SRAM: the controller reads it by DMA */
@@ -106,7 +110,7 @@ static void refresh(void)
         ble_adv_set_enable(SET_IBEACON, false);
         ble_adv_set_params(SET_IBEACON, cur.interval_ms, (int)cur.tx_power, &selected);
     }
-    struct ibeacon_id ib = { .major = cur.major, .minor = cur.minor,
+    struct ibeacon_id ib = { .major = cur.major, .minor = app_slot_on ? app_slot : cur.minor,
                              .measured_power = (int8_t)(selected - LOSS_AT_1M_DB) };
     memcpy(ib.uuid, cur.uuid, sizeof(ib.uuid));
     len = cur.ibeacon ? beacon_ibeacon_frame(&ib, frame) : 0;
@@ -116,6 +120,10 @@ static void refresh(void)
     struct eddystone_uid_id ed = { .ranging_power = (int8_t)selected };
     memcpy(ed.namespace_id, cur.namespace_id, sizeof(ed.namespace_id));
     memcpy(ed.instance_id, cur.instance_id, sizeof(ed.instance_id));
+    if (app_slot_on) {
+        ed.instance_id[EDDYSTONE_UID_INSTANCE_LEN - 2] = (uint8_t)(app_slot >> 8);
+        ed.instance_id[EDDYSTONE_UID_INSTANCE_LEN - 1] = (uint8_t)app_slot;
+    }
     len = cur.eddystone ? beacon_eddystone_uid_frame(&ed, frame) : 0;
     if ((err = put_on_air(SET_EDDYSTONE, cur.eddystone, frame, len)) != 0)
         LOG_ERR("beacon: the Eddystone-UID set failed (BLE error %lu)", (unsigned long)err);
@@ -186,6 +194,13 @@ int beacon_apply(const struct beacon_request *r, const char **why)
     return 0;
 }
 
+void beacon_set_app_slot(bool on, uint16_t value)
+{
+    app_slot_on = on;
+    app_slot = value;
+    refresh();
+}
+
 void beacon_get(struct beacon_settings *out, int *tx_power_selected)
 {
     *out = cur;
@@ -225,4 +240,9 @@ void beacon_print_status(void)
         uart_puts(line);
     }
     uart_putc('\n');
+    if (app_slot_on) {
+        snprintf(line, sizeof(line), "  app slot 0x%04x (on the air as the iBeacon minor and the "
+                 "Eddystone instance's last 2 bytes)\n", app_slot);
+        uart_puts(line);
+    }
 }

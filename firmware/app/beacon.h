@@ -37,6 +37,12 @@ void beacon_init(void);
 int beacon_apply(const struct beacon_request *r, const char **why);
 /* The settings, and the TX power the radio uses (dBm). */
 void beacon_get(struct beacon_settings *out, int *tx_power_selected);
+/* The app slot (docs/firmware.md#beacons): while on, value replaces the
+ * iBeacon minor and the last two bytes of the Eddystone-UID instance on
+ * the air (big endian), over what the cloud set; never saved: a reset or
+ * the app's end gives the cloud's identity back.  Beacons the cloud has
+ * off stay off. */
+void beacon_set_app_slot(bool on, uint16_t value);
 /* The `beacon` console command. */
 void beacon_print_status(void);
 

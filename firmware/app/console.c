@@ -15,13 +15,15 @@
 #include "uart.h"
 #include "update_rx.h"
 #include "vm.h"
+#include "vm_apps.h"
+#include "vm_apps_console.h"
 #include "vm_strikes.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
-static char line[128];
+static char line[512]; /* `app load` takes a manifest and Lua source on one line */
 static unsigned len;
 static bool at_prompt;  /* the prompt (and len typed bytes) is on screen */
 
@@ -100,7 +102,14 @@ static void cmd_help(void)
               "  app probe CODE    the same, with the probe table (raw gate calls and\n"
               "                    loads, to test the gate and the MPU; development)\n"
               "  app enable        forgive the app its fault strikes (stands in for a\n"
-              "                    redeployment until apps are deployed as packages)\n");
+              "                    redeployment until apps are deployed as packages)\n"
+              "  app load NAME [apis=light,sensors,timers,log] [mem=B] [cb=N] [sec=N]\n"
+              "       [timers=N] [storage=B kv=0-3] [probe] -- CODE  load CODE as a\n"
+              "                    persistent app with that\n"
+              "                    manifest, unsigned (development only: apps come as\n"
+              "                    signed packages)\n"
+              "  app unload NAME   stop an app and free its memory\n"
+              "  app status        the loaded apps, their state and quotas\n");
 }
 
 static void cmd_crc(char *args)
@@ -264,6 +273,12 @@ static void run_command(char *cmd)
         vm_run("eval", cmd + 9, strlen(cmd + 9), 0);
     } else if (!strncmp(cmd, "app probe ", 10)) {
         vm_run("eval", cmd + 10, strlen(cmd + 10), VM_JOB_PROBE);
+    } else if (!strncmp(cmd, "app load ", 9)) {
+        vm_apps_console_load(cmd + 9);
+    } else if (!strncmp(cmd, "app unload ", 11)) {
+        vm_app_unload(cmd + 11);
+    } else if (!strcmp(cmd, "app status")) {
+        vm_apps_print_status();
     } else if (!strcmp(cmd, "app enable")) {
         vm_strikes_clear();
     } else if (!strncmp(cmd, "crc ", 4)) {

@@ -20,6 +20,7 @@
 #include "telemetry_period.h"
 #include "uart.h"
 #include "update_rx.h"
+#include "vm_apps.h"
 #include "vm_strikes.h"
 
 #include "mbedtls/memory_buffer_alloc.h"
@@ -118,6 +119,7 @@ int main(void)
     beacon_init();
     telemetry_period_init();
     vm_strikes_init();
+    vm_apps_init();
     netmgr_start();
     for (;;) {
         int c;
@@ -128,20 +130,23 @@ int main(void)
         netmgr_poll();
         commission_poll();
         lighting_poll();
+        vm_apps_poll();
         /* Sleep with interrupts masked so input that arrives between the
          * check and the WFI still wakes us (a NET interrupt already taken
          * and masked is the netmgr_pending check); the timer wakes us for
          * the network's next deadline or the watchdog, whichever is
          * first. */
         __asm volatile("cpsid i" ::: "memory");
-        uint32_t idle_ms = netmgr_idle_ms(), light_ms = lighting_idle_ms();
+        uint32_t idle_ms = netmgr_idle_ms(), light_ms = lighting_idle_ms(), apps_ms = vm_apps_idle_ms();
         if (light_ms < idle_ms)
             idle_ms = light_ms;
+        if (apps_ms < idle_ms)
+            idle_ms = apps_ms;
         if (update_rx_active() && idle_ms > UPDATE_RX_TICK_MS)
             idle_ms = UPDATE_RX_TICK_MS;
         arm_wakeup(idle_ms);
         if (uart_getc_pending() == 0 && !commission_pending() && !netmgr_pending() &&
-            !lighting_pending())
+            !lighting_pending() && !vm_apps_pending())
             __asm volatile("wfi");
         __asm volatile("cpsie i" ::: "memory");
     }

@@ -28,14 +28,17 @@ static const struct { uint32_t base, rasr; } regions[] = {
 #define REGION_VM_RAM 6u
 
 /* The smallest region whose enabled sub-regions cover [start, end)
- * exactly from start (the rest of the last sub-region is what follows the
- * VM's code: nothing, it is last in the image).  0, or -1 when start is
+ * exactly from start (for the code, the rest of the last sub-region is
+ * what follows it: nothing, it is last in the image; the RAM's end is on
+ * a sub-region boundary: exact_end, or the platform's RAM beyond it
+ * would be the VM's).  0, or -1 when start is
  * not on a sub-region boundary of any region that holds the range. */
-static int region_covering(uint32_t start, uint32_t end, uint32_t *rbar, uint32_t *rasr)
+static int region_covering(uint32_t start, uint32_t end, bool exact_end, uint32_t *rbar,
+                           uint32_t *rasr)
 {
     for (unsigned log2 = 8; log2 < 32 && end > start; log2++) {
         uint32_t size = 1u << log2, base = start & ~(size - 1), sub = size / 8;
-        if (end - 1 - base >= size || (start - base) % sub)
+        if (end - 1 - base >= size || (start - base) % sub || (exact_end && (end - base) % sub))
             continue;
         uint32_t first = (start - base) / sub, last = (end - 1 - base) / sub;
         uint32_t enabled = ((2u << last) - 1) & ~((1u << first) - 1);
@@ -62,15 +65,17 @@ void mpu_setup(void)
         set_region(i, regions[i].base, regions[i].rasr);
     /* 5: the VM's code (Lua, its glue, the C library): read-only and
      * executable for both levels */
-    if (region_covering((uint32_t)__vm_text_start, (uint32_t)__vm_text_end, &base, &rasr) == 0)
+    if (region_covering((uint32_t)__vm_text_start, (uint32_t)__vm_text_end, false, &base, &rasr) == 0)
         set_region(REGION_VM_TEXT, base, rasr | MPU_RASR_AP(MPU_AP_RO) | MPU_RASR_ENABLE);
     else
         vm_disable("its code is not on an MPU region boundary (VM_TEXT_ALIGN)");
-    /* 6: the VM's RAM: read-write for both levels, never executable */
-    _Static_assert((VM_RAM_SIZE & (VM_RAM_SIZE - 1)) == 0, "the VM's RAM is one region");
-    set_region(REGION_VM_RAM, (uint32_t)__vm_ram_start,
-               MPU_RASR_SIZE(__builtin_ctz(VM_RAM_SIZE)) | MPU_RASR_AP(MPU_AP_RW) |
-               MPU_RASR_XN | MPU_RASR_ENABLE);
+    /* 6: the VM's RAM: read-write for both levels, never executable; the
+     * sub-regions of a 128 KiB region that hold it (vm_gate.h) */
+    if (region_covering((uint32_t)__vm_ram_start, (uint32_t)__vm_ram_end, true, &base, &rasr) == 0)
+        set_region(REGION_VM_RAM, base,
+                   rasr | MPU_RASR_AP(MPU_AP_RW) | MPU_RASR_XN | MPU_RASR_ENABLE);
+    else
+        vm_disable("its RAM is not on an MPU sub-region boundary (VM_RAM_ALIGN)");
     /* ENABLE, no PRIVDEFENA: an address no region names faults even for
      * privileged code. */
     MPU_CTRL = MPU_CTRL_ENABLE;

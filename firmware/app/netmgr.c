@@ -29,7 +29,7 @@
 #define PING_TIMEOUT_MS 20000u
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
-#define MAX_CLIENTS 6u
+#define MAX_CLIENTS 7u
 
 enum state {
     S_NO_CREDS, S_JOINING, S_DIALING, S_CONNACK, S_ONLINE, S_BACKOFF, S_FAILED,
@@ -217,9 +217,12 @@ int netmgr_register(const struct netmgr_client *c)
     return 0;
 }
 
+/* lamp/<serial>/ and the longest suffix: an app's, app/NAME/SUB. */
+#define TOPIC_MAX 128u
+
 int netmgr_publish(const char *suffix, const char *json, bool retain, uint16_t *packet_id)
 {
-    char t[64];
+    char t[TOPIC_MAX];
 
     if (state != S_ONLINE)
         return -1;
@@ -227,6 +230,24 @@ int netmgr_publish(const char *suffix, const char *json, bool retain, uint16_t *
     if (mqtt_publish(&mq, t, json, strlen(json), 1, retain, packet_id))
         return -1;
     SYSCTL_EVENT = SYSCTL_EVENT_MQTT_TX;
+    if (!batching)
+        mqtt_flush();
+    return 0;
+}
+
+static void subscribe_suffix(const char *suffix)
+{
+    char t[TOPIC_MAX];
+
+    topic(t, sizeof(t), suffix);
+    mqtt_subscribe(&mq, t, 1, NULL);
+}
+
+int netmgr_subscribe(const char *suffix)
+{
+    if (state != S_ONLINE)
+        return -1;
+    subscribe_suffix(suffix);
     if (!batching)
         mqtt_flush();
     return 0;
@@ -277,7 +298,7 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
         "accepted", "unacceptable protocol version", "client identifier rejected",
         "server unavailable", "bad user name or password", "not authorized",
     };
-    char t[64];
+    char t[TOPIC_MAX];
 
     (void)user;
     (void)session_present;
@@ -295,6 +316,9 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
             topic(t, sizeof(t), clients[i]->topic);
             mqtt_subscribe(&mq, t, 1, NULL);
         }
+    for (unsigned i = 0; i < n_clients; i++)
+        if (clients[i]->resubscribe)
+            clients[i]->resubscribe(subscribe_suffix);
     batching = true;
     for (unsigned i = 0; i < n_clients; i++)
         if (clients[i]->online)
@@ -307,14 +331,22 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
 static void on_publish(void *user, const char *t, const uint8_t *payload, size_t len)
 {
     size_t plen = strlen(topic_prefix);
+    bool taken = false;
 
     (void)user;
     SYSCTL_EVENT = SYSCTL_EVENT_MQTT_RX;
     if (strncmp(t, topic_prefix, plen) != 0)
         return;
     for (unsigned i = 0; i < n_clients; i++)
-        if (clients[i]->topic && !strcmp(t + plen, clients[i]->topic))
+        if (clients[i]->topic && !strcmp(t + plen, clients[i]->topic)) {
             clients[i]->message(t + plen, (const char *)payload, len);
+            taken = true;
+        }
+    for (unsigned i = 0; i < n_clients && !taken; i++)
+        if (clients[i]->takes && clients[i]->takes(t + plen)) {
+            clients[i]->message(t + plen, (const char *)payload, len);
+            return;
+        }
 }
 
 static void on_puback(void *user, uint16_t id)

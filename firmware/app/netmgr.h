@@ -34,6 +34,12 @@ struct netmgr_client {
     /* Its members of the telemetry object, each as ,"key":value (out is
      * empty when it has none now). */
     void (*telemetry)(char *out, size_t cap);
+    /* Topics that come and go at run time (the partner apps'): at every
+     * connect netmgr has it name them all through subscribe; a message on
+     * a topic no client's `topic` names goes to the first client whose
+     * takes() accepts its suffix, through message. */
+    void (*resubscribe)(void (*subscribe)(const char *suffix));
+    bool (*takes)(const char *suffix);
 };
 
 /* 0, or -1 when netmgr has no room for another client.  c stays the
@@ -63,5 +69,10 @@ bool netmgr_online(void);
 /* Publishes on the lamp's topic suffix (QoS 1); 0 if queued, and
  * *packet_id (if not NULL) is what the client's acked will be given. */
 int netmgr_publish(const char *suffix, const char *json, bool retain, uint16_t *packet_id);
+/* Subscribes lamp/SERIAL/<suffix> now (QoS 1) for a client with
+ * `takes`; 0, or -1 when offline (its resubscribe names it at the next
+ * connect).  Nothing unsubscribes: a topic a client no longer takes is
+ * dropped on arrival until the next connect. */
+int netmgr_subscribe(const char *suffix);
 
 #endif

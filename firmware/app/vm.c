@@ -1,7 +1,10 @@
-/* firmware/app/vm.c: running an app (vm.h).  The Lua state is created
- * inside the VM when a run starts and thrown away with the region when it
- * ends: a lamp that runs no app pays nothing at boot (the region is
- * NOLOAD, neither copied nor zeroed by the startup code). */
+/* firmware/app/vm.c: the VM's region and entering it (vm.h,
+ * vm_internal.h).  A Lua state is created inside the VM when an app is
+ * loaded, in that app's arena, and lives there until the app is unloaded
+ * or torn down (vm_apps.c); a console run (vm_run) borrows a free arena
+ * for one load and wipes it after.  A lamp that runs no app pays nothing
+ * at boot (the region is NOLOAD, neither copied nor zeroed by the
+ * startup code). */
 #include "vm_internal.h"
 
 #include "crash.h"
@@ -9,17 +12,18 @@
 #include "log.h"
 #include "vm_strikes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The VM's region (app.ld.in: .vm_ram), the stack first. */
-#define JOB_SPACE ((sizeof(struct vm_job) + 7u) & ~7u)
 static struct vm_region {
     uint8_t stack[VM_STACK_SIZE];
-    union { struct vm_job job; uint8_t space[JOB_SPACE]; } job;
-    uint8_t heap[VM_RAM_SIZE - VM_STACK_SIZE - JOB_SPACE];
+    union { struct vm_job job; uint8_t space[VM_JOB_SPACE]; } job;
+    struct vm_arena arenas[VM_APPS_MAX];
 } region __attribute__((section(".vm_ram"), aligned(8)));
-_Static_assert(sizeof(struct vm_region) == VM_RAM_SIZE, "the region is exactly the VM's RAM");
-#define vm_heap region.heap
+_Static_assert(sizeof(struct vm_region) <= VM_RAM_SIZE, "the region fits the VM's RAM");
+_Static_assert(sizeof(((struct vm_arena *)0)->mem) >= APP_QUOTA_MEMORY_MAX,
+               "an arena holds the largest memory quota a manifest may ask");
 uint8_t *const vm_stack_top = region.stack + VM_STACK_SIZE;
 struct vm_job *const vm_job = &region.job.job;
 
@@ -28,6 +32,7 @@ struct vm_job *const vm_job = &region.job.job;
 volatile bool vm_active;
 uint32_t vm_saved_msp;
 struct crash_record vm_last_fault;
+struct vm_ctx *vm_current;
 static const char *disabled_why;
 
 static const char example_source[] =
@@ -67,79 +72,148 @@ void vm_contain_fault(const uint32_t *frame, uint32_t type)
     vm_unwind(VM_EXIT_FAULT);
 }
 
-static void report(uint32_t status)
+struct vm_arena *vm_arena_of(unsigned slot)
 {
-    switch (status) {
-    case VM_EXIT_OK:
-        LOG_INF("app: finished (heap peak %lu of %lu bytes)", (unsigned long)vm_job->heap_peak,
-                (unsigned long)vm_job->heap_cap);
-        break;
-    case VM_EXIT_BUDGET:
-        LOG_ERR("app: stopped: instruction budget of %lu exhausted", (unsigned long)vm_job->budget);
-        break;
-    case VM_EXIT_FAULT:
-        LOG_ERR("app: stopped: %s fault in the VM at pc=0x%08lx addr=0x%08lx cfsr=0x%08lx; "
-                "the VM was torn down", crash_type_name(vm_last_fault.type),
-                (unsigned long)vm_last_fault.pc, (unsigned long)vm_last_fault.addr,
-                (unsigned long)vm_last_fault.cfsr);
-        break;
-    case VM_EXIT_TIME:
-        LOG_ERR("app: stopped: time budget of %lu ms exhausted", (unsigned long)vm_timer_budget_ms());
-        break;
-    case VM_EXIT_BAD_SVC:
-        LOG_ERR("app: stopped: an SVC the gate does not take");
-        break;
-    default:
-        LOG_ERR("app: stopped: %s%s", status == VM_EXIT_LOAD ? "the source does not compile"
-                : status == VM_EXIT_NOMEM ? "no memory for the Lua state" : "error",
-                vm_job->heap_hit_cap ? " (the heap cap was reached)" : "");
-        break;
-    }
+    return &region.arenas[slot];
 }
 
-int vm_run(const char *app, const char *source, size_t len, uint32_t flags)
+void vm_arena_wipe(unsigned slot, uint32_t cap)
 {
+    memset(&region.arenas[slot], 0, sizeof(region.arenas[slot]));
+    region.arenas[slot].heap.cap = cap;
+}
+
+uint32_t vm_new_owner(void)
+{
+    static uint32_t last;
+
+    return ++last ? last : ++last; /* 0 is nobody's */
+}
+
+bool vm_available(void)
+{
+    if (disabled_why)
+        LOG_ERR("app: the VM is not available: %s", disabled_why);
+    return !disabled_why;
+}
+
+uint32_t vm_enter_as(struct vm_ctx *ctx)
+{
+    static uint32_t stack_owner; /* whose entry last used the stack */
     uint32_t status;
 
-    if (disabled_why) {
-        LOG_ERR("app: the VM is not available: %s", disabled_why);
-        return -1;
+    /* Nothing of another app's entries is left on the stack for this one
+     * to read.  An app's own leftovers are its own: wiping 8 KiB after
+     * every callback was most of a callback's cost. */
+    if (ctx->owner != stack_owner) {
+        memset(region.stack, 0, sizeof(region.stack));
+        stack_owner = ctx->owner;
     }
-    if (!vm_strikes_admit(app))
-        return -1;
-    if (len > VM_CODE_MAX) {
-        LOG_ERR("app: the source is %lu bytes, the VM takes %lu", (unsigned long)len,
-                (unsigned long)VM_CODE_MAX);
-        return -1;
-    }
-    memset(vm_job, 0, sizeof(*vm_job));
-    memcpy(vm_job->code, source, len);
-    vm_job->code_len = len;
-    vm_job->flags = flags;
-    vm_job->budget = VM_BUDGET;
-    vm_job->heap = vm_heap;
-    vm_job->heap_size = vm_job->heap_cap = sizeof(vm_heap);
+    vm_current = ctx;
     vm_gate_begin_run();
     /* Platform calls run in the SVC handler; at the lowest priority every
      * interrupt still preempts it, and a flash operation's WFI (lighting's
      * save) still wakes on the controller's DONE. */
     SCB_SHPR2 = PRIO_LOWEST << SHPR2_SVCALL_SHIFT;
-    LOG_INF("app: started (%lu bytes of source%s)", (unsigned long)len,
-            flags & VM_JOB_PROBE ? ", with probes" : "");
     vm_timer_start();
     status = vm_enter();
     vm_timer_stop();
     vm_active = false;
-    report(status);
-    /* Stored before the next run can fault: the cloud hears of every
-     * fault at least once, and the strikes survive a reset. */
-    if (status == VM_EXIT_FAULT) {
-        crash_store_vm_fault(&vm_last_fault, app);
-        vm_strikes_add(app);
+    vm_current = NULL;
+    return status;
+}
+
+static void report(uint32_t status, const struct vm_heap *heap)
+{
+    switch (status) {
+    case VM_EXIT_OK:
+        LOG_INF("app: finished (heap peak %lu of %lu bytes)", (unsigned long)heap->peak,
+                (unsigned long)heap->cap);
+        break;
+    case VM_EXIT_BUDGET:
+        LOG_ERR("app: stopped: instruction budget of %lu exhausted", (unsigned long)vm_job->budget);
+        break;
+    case VM_EXIT_FAULT:
+    case VM_EXIT_TIME:
+    case VM_EXIT_BAD_SVC:
+        LOG_ERR("app: stopped: %s", vm_exit_why(status));
+        break;
+    default:
+        LOG_ERR("app: stopped: %s%s", status == VM_EXIT_LOAD ? "the source does not compile"
+                : status == VM_EXIT_NOMEM ? "no memory for the Lua state" : "error",
+                heap->hit_cap ? " (the heap cap was reached)" : "");
+        break;
     }
+}
+
+const char *vm_exit_why(uint32_t status)
+{
+    static char why[160];
+
+    switch (status) {
+    case VM_EXIT_FAULT:
+        snprintf(why, sizeof(why), "%s fault in the VM at pc=0x%08lx addr=0x%08lx cfsr=0x%08lx; "
+                 "the VM was torn down", crash_type_name(vm_last_fault.type),
+                 (unsigned long)vm_last_fault.pc, (unsigned long)vm_last_fault.addr,
+                 (unsigned long)vm_last_fault.cfsr);
+        return why;
+    case VM_EXIT_TIME:
+        snprintf(why, sizeof(why), "time budget of %lu ms exhausted",
+                 (unsigned long)vm_timer_budget_ms());
+        return why;
+    case VM_EXIT_BAD_SVC: return "an SVC the gate does not take";
+    case VM_EXIT_BUDGET: return "instruction quota per callback exceeded";
+    case VM_EXIT_LOAD: return "the source does not compile";
+    case VM_EXIT_NOMEM: return "no memory for the Lua state";
+    case VM_EXIT_ERROR: return "error";
+    default: return "finished";
+    }
+}
+
+void vm_store_fault(const char *app)
+{
+    /* Stored before the next entry can fault: the cloud hears of every
+     * fault at least once, and the strikes survive a reset. */
+    crash_store_vm_fault(&vm_last_fault, app);
+    vm_strikes_add(app);
+}
+
+int vm_run(const char *app, const char *source, size_t len, uint32_t flags)
+{
+    struct vm_ctx ctx = { .name = app, .console = true, .kv_pair = -1, .owner = vm_new_owner(),
+                          .apis = APP_API_LIGHT | APP_API_SENSORS | APP_API_LOG,
+                          .source = source, .source_len = len };
+    uint32_t status;
+    int slot;
+
+    if (!vm_available() || !vm_strikes_admit(app))
+        return -1;
+    if (len > APP_PKG_SOURCE_MAX) {
+        LOG_ERR("app: the source is %lu bytes, the VM takes %lu", (unsigned long)len,
+                (unsigned long)APP_PKG_SOURCE_MAX);
+        return -1;
+    }
+    slot = vm_apps_free_arena();
+    if (slot < 0) {
+        LOG_ERR("app: no arena free: %u apps are loaded (app unload NAME)", VM_APPS_MAX);
+        return -1;
+    }
+    ctx.slot = (unsigned)slot;
+    vm_arena_wipe(ctx.slot, sizeof(vm_arena_of(ctx.slot)->mem));
+    memset(vm_job, 0, sizeof(*vm_job));
+    vm_job->what = VM_DO_LOAD;
+    vm_job->flags = flags;
+    vm_job->apis = ctx.apis;
+    vm_job->budget = VM_BUDGET;
+    vm_job->arena = vm_arena_of(ctx.slot);
+    LOG_INF("app: started (%lu bytes of source%s)", (unsigned long)len,
+            flags & VM_JOB_PROBE ? ", with probes" : "");
+    status = vm_enter_as(&ctx);
+    report(status, &vm_arena_of(ctx.slot)->heap);
+    if (status == VM_EXIT_FAULT)
+        vm_store_fault(app);
     /* Nothing of this app is left for the next to read. */
-    memset(vm_heap, 0, sizeof(vm_heap));
-    memset(region.stack, 0, sizeof(region.stack));
+    vm_arena_wipe(ctx.slot, 0);
     return (int)status;
 }
 

@@ -1,7 +1,8 @@
 /* firmware/app/vm.h: the partner-app VM, the platform's side
- * (docs/firmware.md#partner-app-vm): runs an app's Lua source in the
- * unprivileged VM (firmware/vm/) to its end, a refusal, its budget or a
- * fault, and reports which; the lamp goes on in every case. */
+ * (docs/firmware.md#partner-app-vm): console runs of Lua source in the
+ * unprivileged VM (firmware/vm/) to their end, a refusal, their budget or
+ * a fault, reported; the lamp goes on in every case.  Persistent apps
+ * with callbacks are vm_apps.h. */
 #ifndef LAMP_VM_H
 #define LAMP_VM_H
 
@@ -14,7 +15,8 @@
 /* The VM's code and RAM (the linker script, app.ld.in). */
 extern uint8_t __vm_text_start[], __vm_text_end[], __vm_ram_start[], __vm_ram_end[];
 
-/* Runs source (text) to its end in a fresh Lua state; VM_JOB_* flags;
+/* Runs source (text) to its end in a fresh Lua state in a free arena
+ * (APIs log, light, sensors); VM_JOB_* flags;
  * app names it in crash records and strikes ("eval" for console runs).
  * Returns the vm_exit verdict, or -1 if the VM cannot run at all or the
  * app is disabled by its strikes (vm_strikes.h). */

@@ -2,16 +2,19 @@
  * (docs/firmware.md#partner-app-vm): the SVC handler's C half.  It takes
  * VM_SVC_ENTER only from privileged thread mode and VM_SVC_CALL/EXIT only
  * from the VM; every pointer must lie inside the VM's region and every
- * length and value within its bound before anything is done.
+ * length and value within its bound before anything is done, and each
+ * platform call needs an API of the running app's manifest, which the
+ * gate knows from the platform's records (vm_current), not from the VM.
  *
  * The platform calls run here, in the SVC handler, although log and
  * lighting are thread-mode code: while the VM runs, the only thread-mode
- * platform code is suspended inside vm_enter (vm_run is called from the
- * console, between main-loop steps), so no log line or lighting change is
- * half done underneath. */
+ * platform code is suspended inside vm_enter (a console run or the
+ * runtime's callback, between main-loop steps), so no log line or
+ * lighting change is half done underneath. */
 #include "vm_internal.h"
 
 #include "hw.h"
+#include "light_hw.h"
 #include "lighting.h"
 #include "log.h"
 
@@ -39,38 +42,66 @@ static int32_t refuse_pointer(const char *op, uint32_t addr, uint32_t len)
     return VM_EFAULT;
 }
 
-static int32_t op_log(uint32_t addr, uint32_t len)
+/* log and the app's errors: one line of plain text, the app named
+ * unless it is a console run. */
+static int32_t op_log(uint32_t addr, uint32_t len, const char *what)
 {
     char text[VM_LOG_MAX + 1];
 
     if (len > VM_LOG_MAX)
         return VM_EINVAL;
     if (!in_vm_ram(addr, len))
-        return refuse_pointer("log", addr, len);
+        return refuse_pointer(what[0] ? "error" : "log", addr, len);
     memcpy(text, (const void *)addr, len);
     for (uint32_t i = 0; i < len; i++)
         if (text[i] < ' ' || text[i] > '~')
             text[i] = '?'; /* the app writes one line of plain text */
     text[len] = 0;
-    LOG_INF("app: %s", text);
+    if (vm_current->console)
+        LOG_INF("app: %s%s", what, text);
+    else
+        LOG_INF("app: %s: %s%s", vm_current->name, what, text);
     return 0;
 }
 
-static int32_t op_light_set(uint32_t level, uint32_t fade_ms)
+/* The next piece of the source being loaded. */
+static int32_t op_source(uint32_t addr, uint32_t len)
 {
-    struct lighting_request r = { .has = LR_ON | LR_LEVEL | LR_FADE };
+    struct vm_ctx *ctx = vm_current;
+    size_t n = ctx->source_len - ctx->source_pos;
+
+    if (!ctx->source)
+        return VM_EINVAL; /* not loading */
+    if (!in_vm_ram(addr, len))
+        return refuse_pointer("source", addr, len);
+    if (n > len)
+        n = len;
+    memcpy((void *)addr, ctx->source + ctx->source_pos, n);
+    ctx->source_pos += n;
+    return (int32_t)n;
+}
+
+/* light.set and light.cct, through lighting's own checks (its limits
+ * are the app's). */
+static int32_t op_light(uint32_t has, uint32_t value, uint32_t fade_ms)
+{
+    struct lighting_request r = { .has = has | LR_FADE };
     const char *why = "";
 
-    if (level > LIGHT_LEVEL_FULL || fade_ms > VM_FADE_MAX_MS)
+    if (fade_ms > VM_FADE_MAX_MS)
+        return VM_EINVAL;
+    if (has & LR_LEVEL ? value > LIGHT_LEVEL_FULL
+                       : value < LIGHT_CCT_MIN_K || value > LIGHT_CCT_MAX_K)
         return VM_EINVAL;
     if (light_sets >= VM_LIGHT_SETS_MAX)
         return VM_EQUOTA;
     light_sets++;
     r.s.on = true;
-    r.s.level = level;
+    r.s.level = value;
+    r.s.cct_k = value;
     r.s.fade_ms = fade_ms;
     if (lighting_apply(&r, &why) != 0) {
-        LOG_WRN("app: gate: light.set: %s", why);
+        LOG_WRN("app: gate: light: %s", why);
         return VM_EIO;
     }
     return 0;
@@ -100,17 +131,114 @@ static int32_t op_sensors(uint32_t addr)
     return 0;
 }
 
-static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b)
+/* storage.get/set/delete: key and value copied in before flash is
+ * touched; the record is the app's, in its own pair of sectors. */
+static int32_t op_storage(uint32_t op, uint32_t key, uint32_t lens, uint32_t value)
 {
-    struct lighting_status st;
+    static uint8_t v[VM_KV_VALUE_MAX];
+    struct vm_ctx *ctx = vm_current;
+    uint32_t klen = lens & 0xFFFFu, vlen = lens >> 16;
+    uint8_t k[VM_KV_KEY_MAX];
+    int32_t r;
 
+    if (ctx->kv_pair < 0 || klen == 0 || klen > VM_KV_KEY_MAX || vlen > VM_KV_VALUE_MAX)
+        return VM_EINVAL;
+    if (!in_vm_ram(key, klen))
+        return refuse_pointer("storage", key, klen);
+    memcpy(k, (const void *)key, klen);
     switch (op) {
-    case VM_OP_LOG: return op_log(a, b);
+    case VM_OP_STORAGE_GET:
+        if (!in_vm_ram(value, VM_KV_VALUE_MAX))
+            return refuse_pointer("storage", value, VM_KV_VALUE_MAX);
+        r = vm_app_storage_get(ctx->kv_pair, ctx->name, k, klen, v);
+        if (r > 0)
+            memcpy((void *)value, v, (size_t)r);
+        return r;
+    case VM_OP_STORAGE_SET:
+        if (!in_vm_ram(value, vlen))
+            return refuse_pointer("storage", value, vlen);
+        memcpy(v, (const void *)value, vlen);
+        return vm_app_storage_put(ctx->kv_pair, ctx->name, ctx->quota_storage, k, klen, v, vlen,
+                                  false);
+    default:
+        return vm_app_storage_put(ctx->kv_pair, ctx->name, ctx->quota_storage, k, klen, NULL, 0,
+                                  true);
+    }
+}
+
+/* msg.publish/subscribe: only a loaded app (or one loading) has topics;
+ * both ranges are checked here, the topic by vm_app_messages.c. */
+static int32_t op_msg(uint32_t op, uint32_t sub, uint32_t lens, uint32_t payload)
+{
+    struct vm_ctx *ctx = vm_current;
+    uint32_t sub_len = lens & 0xFFFFu, len = op == VM_OP_MSG_PUBLISH ? lens >> 16 : 0;
+
+    if (ctx->console || sub_len > VM_MSG_SUB_MAX || len > VM_MSG_PAYLOAD_MAX)
+        return VM_EINVAL;
+    if (!in_vm_ram(sub, sub_len))
+        return refuse_pointer("msg", sub, sub_len);
+    if (op == VM_OP_MSG_PUBLISH && !in_vm_ram(payload, len))
+        return refuse_pointer("msg", payload, len);
+    if (op == VM_OP_MSG_SUBSCRIBE)
+        return vm_app_msg_subscribe(ctx->slot, ctx->name, (const char *)sub, sub_len);
+    return vm_app_msg_publish(ctx->slot, ctx->name, ctx->quota_messages, (const char *)sub,
+                              sub_len, (const char *)payload, len);
+}
+
+/* The API each call needs (0: every app may: the loader and its errors). */
+static uint32_t op_api(uint32_t op)
+{
+    switch (op) {
+    case VM_OP_LOG: return APP_API_LOG;
+    case VM_OP_LIGHT_LEVEL: case VM_OP_LIGHT_SET: case VM_OP_LIGHT_CCT: return APP_API_LIGHT;
+    case VM_OP_SENSORS: case VM_OP_EVENTS: return APP_API_SENSORS;
+    case VM_OP_TIMER_START: case VM_OP_TIMER_CANCEL: return APP_API_TIMERS;
+    case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
+        return APP_API_STORAGE;
+    case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return APP_API_MESSAGES;
+    case VM_OP_BEACON: return APP_API_BEACON;
+    default: return 0;
+    }
+}
+
+static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b, uint32_t c)
+{
+    struct vm_ctx *ctx = vm_current;
+    struct lighting_status st;
+    uint32_t api = op_api(op);
+
+    if ((ctx->apis & api) != api) {
+        LOG_WRN("app: gate: %s: call %lu needs an API its manifest does not name; refused",
+                ctx->name, (unsigned long)op);
+        return VM_EPERM;
+    }
+    switch (op) {
+    case VM_OP_LOG: return op_log(a, b, "");
+    case VM_OP_ERROR:
+        if (ctx->errors++)
+            return VM_EQUOTA; /* one a entry: the error that ended it */
+        return op_log(a, b, "error: ");
+    case VM_OP_SOURCE: return op_source(a, b);
     case VM_OP_LIGHT_LEVEL:
         lighting_status(&st);
         return st.present ? (int32_t)st.level : VM_EIO;
-    case VM_OP_LIGHT_SET: return op_light_set(a, b);
+    case VM_OP_LIGHT_SET: return op_light(LR_ON | LR_LEVEL, a, b);
+    case VM_OP_LIGHT_CCT: return op_light(LR_CCT, a, b);
     case VM_OP_SENSORS: return op_sensors(a);
+    /* timers and events belong to a loaded app, not a console run */
+    case VM_OP_TIMER_START:
+        if (a < VM_TIMER_MIN_MS || a > VM_TIMER_MAX_MS || b > 1)
+            return VM_EINVAL;
+        return vm_apps_timer_start(ctx->slot, a, b);
+    case VM_OP_TIMER_CANCEL: return vm_apps_timer_cancel(ctx->slot, a);
+    case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
+        return op_storage(op, a, b, c);
+    case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return op_msg(op, a, b, c);
+    case VM_OP_BEACON: return vm_apps_beacon(ctx->slot, a);
+    case VM_OP_EVENTS:
+        if (a & ~(VM_EV_OCCUPANCY | VM_EV_LUX | VM_EV_TEMPERATURE))
+            return VM_EINVAL;
+        return vm_apps_set_events(ctx->slot, a);
     default:
         LOG_WRN("app: gate: no platform call %lu; refused", (unsigned long)op);
         return VM_ENOSYS;
@@ -155,7 +283,7 @@ uint32_t vm_svc(uint32_t *frame, uint32_t exc_return)
     }
     switch (imm) {
     case VM_SVC_CALL:
-        frame[0] = (uint32_t)vm_call_op(frame[0], frame[1], frame[2]);
+        frame[0] = (uint32_t)vm_call_op(frame[0], frame[1], frame[2], frame[3]);
         return exc_return;
     case VM_SVC_EXIT:
         vm_exit_status = frame[0] <= VM_EXIT_BUDGET ? frame[0] : VM_EXIT_ERROR;

@@ -1,10 +1,16 @@
-/* firmware/app/vm_internal.h: what vm.c, vm_gate.c and vm_switch.c share. */
+/* firmware/app/vm_internal.h: what the platform's VM files share: vm.c,
+ * vm_gate.c, vm_switch.c, vm_timer.c and the runtime (vm_apps.c,
+ * vm_app_timers.c, vm_app_sensors.c). */
 #ifndef LAMP_VM_INTERNAL_H
 #define LAMP_VM_INTERNAL_H
 
 #include "vm.h"
 
+#include "app_package.h"
 #include "crash_format.h"
+
+#include <stdbool.h>
+#include <stddef.h>
 
 /* vm_switch.c: enters the VM (VM_SVC_ENTER) and returns when it ended,
  * with the vm_exit verdict. */
@@ -12,7 +18,37 @@ uint32_t vm_enter(void);
 /* Handler mode: abandon the VM and resume vm_enter's caller with status. */
 __attribute__((noreturn)) void vm_unwind(uint32_t status);
 
+/* Who is in the VM: what the gate knows of the running app, from the
+ * platform's own records (never from the VM's region). */
+struct vm_ctx {
+    const char *name;      /* in log lines, crash records, strikes */
+    bool console;          /* a console run (vm_run): log lines without the name */
+    uint32_t apis;         /* APP_API_*: the gate refuses the others */
+    unsigned slot;         /* its arena; for a loaded app, its timers and events */
+    uint32_t owner;        /* vm_new_owner: one per load or console run */
+    int kv_pair;           /* its storage (APP_KV_PAIR_ADDR), -1: none */
+    uint32_t quota_storage, quota_messages;
+    const char *source;    /* while loading: what VM_OP_SOURCE hands out */
+    size_t source_len, source_pos;
+    uint32_t errors;       /* VM_OP_ERROR lines this entry */
+};
+
 /* vm.c */
+extern struct vm_ctx *vm_current; /* during an entry */
+struct vm_arena *vm_arena_of(unsigned slot);
+/* Zeroes slot's arena (nothing of the last app is left) and sets its heap cap. */
+void vm_arena_wipe(unsigned slot, uint32_t cap);
+/* A new identity for the stack's owner (an app's load, a console run). */
+uint32_t vm_new_owner(void);
+/* false, and why logged, when the VM cannot run at all. */
+bool vm_available(void);
+/* Enters the VM as ctx for the job the caller filled in (vm_job); the
+ * vm_exit verdict.  The time budget runs meanwhile. */
+uint32_t vm_enter_as(struct vm_ctx *ctx);
+/* One line: why an entry ended with status (static text). */
+const char *vm_exit_why(uint32_t status);
+/* After VM_EXIT_FAULT: the crash record and a strike against app. */
+void vm_store_fault(const char *app);
 extern struct vm_job *const vm_job;
 extern uint8_t *const vm_stack_top;
 extern volatile bool vm_active;    /* between ENTER and the unwind */
@@ -33,7 +69,62 @@ void vm_gate_begin_run(void);
 uint32_t vm_svc(uint32_t *frame, uint32_t exc_return);
 extern uint32_t vm_exit_status;
 
+/* vm_apps.c, for vm_run and the gate; slot is the running app's (a
+ * console run's slot holds no app: VM_EINVAL). */
+int vm_apps_free_arena(void); /* an arena no loaded app holds, or -1 */
+int32_t vm_apps_timer_start(unsigned slot, uint32_t ms, bool periodic);
+int32_t vm_apps_timer_cancel(unsigned slot, uint32_t id);
+int32_t vm_apps_set_events(unsigned slot, uint32_t events);
+int32_t vm_apps_beacon(unsigned slot, uint32_t value); /* VM_OP_BEACON */
+
+/* vm_app_timers.c: an app's timers (ids 1..APP_QUOTA_TIMERS_MAX). */
+struct vm_app_timer {
+    uint32_t due_ms, period_ms; /* period 0: one-shot */
+    bool live;
+};
+struct vm_app_timers {
+    struct vm_app_timer t[APP_QUOTA_TIMERS_MAX];
+};
+/* The new timer's id, or VM_EQUOTA when quota timers are live. */
+int32_t vm_app_timers_start(struct vm_app_timers *ts, uint32_t quota, uint32_t now,
+                            uint32_t ms, bool periodic);
+/* 0, or VM_EINVAL for an id that is not live. */
+int32_t vm_app_timers_cancel(struct vm_app_timers *ts, uint32_t id);
+/* A timer due at now: its id and whether it was one-shot (then freed;
+ * a periodic one is re-armed).  false when none is due. */
+bool vm_app_timers_take_due(struct vm_app_timers *ts, uint32_t now, int32_t *id, bool *once);
+/* ms until the next is due (0: one is due), UINT32_MAX: none live. */
+uint32_t vm_app_timers_ms_to_next(const struct vm_app_timers *ts, uint32_t now);
+unsigned vm_app_timers_live(const struct vm_app_timers *ts);
+
+/* vm_app_sensors.c: the sensor readings apps have events for. */
+/* The VM_EV_* among want whose reading changed enough since the last
+ * call (occupancy: any change; lux: 10 % or 10 lx; temperature: 0.5 K). */
+uint32_t vm_app_sensors_changes(uint32_t want);
+/* The reading now, as a handler's argument (vm_gate.h enum vm_event). */
+int32_t vm_app_sensors_value(uint32_t event);
+
 #define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u
 #define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu
+
+/* vm_app_storage.c: an app's key/value storage in APP_KV_PAIR_ADDR(pair),
+ * named app; keys 1..VM_KV_KEY_MAX bytes, values up to VM_KV_VALUE_MAX,
+ * all entries (3 bytes each, key and value) within quota bytes. */
+int32_t vm_app_storage_get(int pair, const char *app, const uint8_t *key, uint32_t klen,
+                           uint8_t *value); /* the value's length, or VM_ENOENT */
+int32_t vm_app_storage_put(int pair, const char *app, uint32_t quota, const uint8_t *key,
+                           uint32_t klen, const uint8_t *value, uint32_t vlen, bool delete);
+
+/* vm_app_messages.c: an app's messages (slot: its arena's index). */
+void vm_app_msgs_init(void);   /* at boot, before netmgr starts: its netmgr client */
+void vm_app_msgs_reset(unsigned slot);
+int32_t vm_app_msg_publish(unsigned slot, const char *app, uint32_t quota, const char *sub,
+                           uint32_t sub_len, const char *payload, uint32_t len);
+int32_t vm_app_msg_subscribe(unsigned slot, const char *app, const char *sub, uint32_t sub_len);
+bool vm_app_msgs_pending(unsigned slot);
+void vm_app_msgs_take(unsigned slot, struct vm_job *job); /* the inbox into the job */
+uint32_t vm_app_msgs_dropped(unsigned slot);
+/* vm_apps.c: the name of the app loaded in slot, or NULL. */
+const char *vm_apps_loaded_name(unsigned slot);
 
 #endif

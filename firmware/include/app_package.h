@@ -36,14 +36,18 @@ enum app_api {
     APP_API_STORAGE = 1u << 3,   /* the app's own power-safe key/value storage */
     APP_API_TIMERS = 1u << 4,    /* one-shot and periodic callbacks */
     APP_API_LOG = 1u << 5,       /* lines on the console and in the twin */
+    APP_API_BEACON = 1u << 6,    /* the beacons' app slot: iBeacon minor, Eddystone instance tail */
 };
-#define APP_API_ALL 0x3Fu
+#define APP_API_ALL 0x7Fu
 
 /* Quotas: the manifest's values must lie in [min, max]; a quota whose API
  * is not asked for must be 0 (the app gets none of it).  The VM enforces
  * them at run time; these bounds are what a lamp can give one app. */
-#define APP_QUOTA_MEMORY_MIN (8u * 1024u)      /* Lua's own state needs about 4 KiB */
-#define APP_QUOTA_MEMORY_MAX (96u * 1024u)     /* the VM's SRAM region */
+#define APP_QUOTA_MEMORY_MIN (8u * 1024u)      /* too little for Lua with its libraries: the load fails */
+/* An app's arena: the VM's 80 KiB of SRAM less its stack, shared by
+ * APP_MAX_INSTALLED apps (vm_gate.h VM_ARENA_SIZE; vm.c checks it).
+ * Lua's state with its libraries takes about 11.5 KiB of it. */
+#define APP_QUOTA_MEMORY_MAX (17u * 1024u)
 #define APP_QUOTA_INSNS_CALLBACK_MAX 10000000u /* ~0.1 s at 120 MHz */
 #define APP_QUOTA_INSNS_SECOND_MAX 24000000u   /* a fifth of the CPU */
 #define APP_QUOTA_MESSAGES_MAX 600u            /* per minute, with APP_API_MESSAGES */

@@ -61,8 +61,10 @@ static bool api_quota_ok(uint32_t apis, uint32_t api, uint32_t value, uint32_t m
     return (apis & api) ? value >= 1 && value <= max : value == 0;
 }
 
-static int check_manifest(const struct app_pkg_header *h)
+int app_pkg_check_manifest(const struct app_pkg_header *h)
 {
+    if (!name_ok(h->name))
+        return APP_PKG_ENAME;
     if (h->apis & ~APP_API_ALL)
         return APP_PKG_EAPIS;
     if (h->quota_memory < APP_QUOTA_MEMORY_MIN || h->quota_memory > APP_QUOTA_MEMORY_MAX)
@@ -105,14 +107,12 @@ int app_pkg_parse(const uint8_t *pkg, size_t len, struct app_pkg_header *h)
         any |= h->reserved[i];
     if (h->flags != 0 || any)
         return APP_PKG_EUNKNOWN;
-    if (!name_ok(h->name))
-        return APP_PKG_ENAME;
     if (h->source_size == 0 || h->source_size > APP_PKG_SOURCE_MAX)
         return APP_PKG_ESOURCE_SIZE;
     /* Exact: a package with bytes after its signature is not the one signed. */
     if (len != APP_PKG_HEADER_SIZE + h->source_size + APP_PKG_SIG_SIZE)
         return APP_PKG_ELENGTH;
-    err = check_manifest(h);
+    err = app_pkg_check_manifest(h);
     if (err)
         return err;
     if (!source_is_text(pkg + APP_PKG_HEADER_SIZE, h->source_size))

@@ -48,6 +48,10 @@ const char *app_pkg_keys_load(struct app_pkg_keys *k);
 /* One line, for the console and reports. */
 const char *app_pkg_strerror(int err);
 
+/* The manifest alone: name, APIs and quotas within their bounds (for an
+ * app loaded without a package: the runtime's development path). */
+int app_pkg_check_manifest(const struct app_pkg_header *h);
+
 /* The checks that need no key: header fields, manifest values, lengths
  * against len (the whole package), source as text.  *h receives the header
  * (the package need not be aligned). */

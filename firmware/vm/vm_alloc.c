@@ -13,23 +13,23 @@ struct block {
 };
 #define HDR 8u
 
-void vm_heap_init(struct vm_job *job)
+void vm_heap_init(struct vm_heap *heap)
 {
-    struct block *b = (struct block *)job->heap;
+    struct block *b = (struct block *)heap->base;
 
-    b->size = job->heap_size & ~7u;
+    b->size = heap->size & ~7u;
     b->next = NULL;
-    job->free_list = b;
-    job->heap_used = job->heap_peak = job->heap_hit_cap = 0;
+    heap->free_list = b;
+    heap->used = heap->peak = heap->hit_cap = 0;
 }
 
-static void *heap_get(struct vm_job *job, size_t n)
+static void *heap_get(struct vm_heap *heap, size_t n)
 {
     uint32_t need = (uint32_t)((n + HDR + 7u) & ~7u);
-    struct block **link = (struct block **)&job->free_list;
+    struct block **link = (struct block **)&heap->free_list;
 
-    if (n > job->heap_size || job->heap_used + need > job->heap_cap) {
-        job->heap_hit_cap = 1;
+    if (n > heap->size || heap->used + need > heap->cap) {
+        heap->hit_cap = 1;
         return NULL;
     }
     for (struct block *b = *link; b; link = &b->next, b = b->next) {
@@ -44,21 +44,21 @@ static void *heap_get(struct vm_job *job, size_t n)
         } else {
             *link = b->next;
         }
-        job->heap_used += b->size;
-        if (job->heap_used > job->heap_peak)
-            job->heap_peak = job->heap_used;
+        heap->used += b->size;
+        if (heap->used > heap->peak)
+            heap->peak = heap->used;
         return (uint8_t *)b + HDR;
     }
-    job->heap_hit_cap = 1;
+    heap->hit_cap = 1;
     return NULL;
 }
 
-static void heap_put(struct vm_job *job, void *p)
+static void heap_put(struct vm_heap *heap, void *p)
 {
     struct block *b = (struct block *)((uint8_t *)p - HDR), *prev = NULL;
-    struct block *cur = job->free_list;
+    struct block *cur = heap->free_list;
 
-    job->heap_used -= b->size;
+    heap->used -= b->size;
     while (cur && cur < b) {
         prev = cur;
         cur = cur->next;
@@ -74,28 +74,28 @@ static void heap_put(struct vm_job *job, void *p)
     } else if (prev) {
         prev->next = b;
     } else {
-        job->free_list = b;
+        heap->free_list = b;
     }
 }
 
 void *vm_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
-    struct vm_job *job = ud;
+    struct vm_heap *heap = ud;
 
     if (nsize == 0) {
         if (ptr)
-            heap_put(job, ptr);
+            heap_put(heap, ptr);
         return NULL;
     }
     if (!ptr)
-        return heap_get(job, nsize);
+        return heap_get(heap, nsize);
     struct block *b = (struct block *)((uint8_t *)ptr - HDR);
     if (nsize + HDR <= b->size)
         return ptr; /* shrinking (or within slack) keeps the block */
-    void *n = heap_get(job, nsize);
+    void *n = heap_get(heap, nsize);
     if (!n)
         return NULL; /* Lua keeps the old block, as lua_Alloc requires */
     memcpy(n, ptr, osize < nsize ? osize : nsize);
-    heap_put(job, ptr);
+    heap_put(heap, ptr);
     return n;
 }

@@ -83,6 +83,33 @@ do
      "and the Eddystone-UID frame (" .. (ed and (ed.namespace .. " " .. ed.instance) or "none") .. ")")
   ok(cloud_says(lamp, 'REF%-1: shadow/reported {.*"beacon":{"ibeacon":{"uuid":"e2c56db5%-dffb%-48d2%-b060%-d0f5a71096e0","major":7,"minor":42}', 10),
      "and reports them")
+  -- A partner app's beacon slot (docs/firmware.md#beacons): its value is
+  -- the iBeacon minor and the Eddystone instance's last two bytes while it
+  -- runs, one app at a time; the cloud's identity comes back after it.
+  local function frames()
+    local i, e
+    for _, set in ipairs(lamp:ble_adv_sets()) do
+      i = i or set.ibeacon
+      e = e or set.eddystone_uid
+    end
+    return i or {}, e or {}
+  end
+  lamp:type("app load tag apis=beacon,log -- log('slot: ' .. tostring(beacon.set(0x1234)))")
+  ok(lamp:expect("^app: tag: running$", 10), "an app with the beacon API loads")
+  ib, ed = frames()
+  ok(ib.minor == 0x1234 and ib.major == 7 and ed.instance == "a1b2c3d41234",
+     "its value is on the air as the iBeacon minor and the Eddystone instance's tail (" ..
+       tostring(ib.minor) .. " " .. tostring(ed.instance) .. ")")
+  lamp:type("app load tag2 apis=beacon,log -- log('other: ' .. tostring(select(2, beacon.set(1))))")
+  ok(lamp:expect("^app: tag2: running$", 10), "a second app loads")
+  ok(lamp:console():find("app: tag2: other: another app holds the beacon slot", 1, true),
+     "but cannot take the slot another app holds")
+  lamp:type("app unload tag")
+  ok(lamp:expect("^app: tag: stopped: unloaded$", 10), "the app holding the slot unloads")
+  ib, ed = frames()
+  ok(ib.minor == 42 and ed.instance == "a1b2c3d4e5f6", "unloaded, the cloud's identity is back (" ..
+       tostring(ib.minor) .. " " .. tostring(ed.instance) .. ")")
+  lamp:type("app unload tag2")
   lamp:type("reboot")
   ok(lamp:expect("beacon: iBeacon on, Eddystone-UID on, every 500 ms at -4 dBm", 30),
      "after a reset the beacons are back on the air at boot (nvstore), before the cloud is reached")
@@ -218,7 +245,7 @@ do
   local lamp7 <close> = lamp_for("REF-7")
   lamp7:power_on()
   ok(lamp7:expect("^light: (on|off) level", 30), "a lamp without WiFi is up")
-  lamp7:type("app probe log(probe.read(0x20000000))")
+  lamp7:type("app probe log(probe.read(0x20020000))")
   ok(lamp7:expect("^crash: the app VM's MemManage fault is stored for the cloud", 30),
      "its VM faults while it is offline, and the record is stored")
   lamp7:type("reboot")
@@ -226,6 +253,35 @@ do
   ok(not cloud_log():find("REF%-7: fault"), "the cloud has not heard of the fault yet")
   lamp7:type("wifi lab password123")
   ok(lamp7:expect("mqtt: connected as REF-7", 90), "it connects after the reset")
-  ok(cloud_says(lamp7, 'REF%-7: fault {"type":"MemManage",.*"addr":"0x20000000",' .. vm_fault, 20),
+  ok(cloud_says(lamp7, 'REF%-7: fault {"type":"MemManage",.*"addr":"0x20020000",' .. vm_fault, 20),
      "and the cloud hears the fault from before the reset")
+end
+
+do
+  -- A partner app's messages (docs/cloud.md#app-messages): what it
+  -- publishes reaches the cloud on lamp/SERIAL/app/NAME/SUB, and a
+  -- message on a subtopic it subscribed to reaches its handler (here its
+  -- own publishes, back from the broker).  It subscribed while the lamp
+  -- was offline: the lamp subscribes it at the connect.
+  local lamp <close> = lamp_for("REF-8")
+  lamp:power_on()
+  ok(lamp:expect("^light: (on|off) level", 30), "a lamp for app messages is up, offline")
+  lamp:type("app load chat apis=messages,timers,log msgs=30 -- " ..
+            "msg.subscribe('echo', function(s, p) log('heard ' .. s .. ' ' .. p) end) local n = 0 " ..
+            "timer.every(1000, function() n = n + 1 msg.publish('echo', 'n' .. n) end)")
+  -- (an offline lamp in realtime mode sleeps until its next wake-up, up
+  -- to 10 s, before it takes typed input: measured, not the app's doing)
+  local line, why = lamp:expect("^app: chat: running$", 15)
+  ok(line, "an app with the messages API loads")
+  if not line then diag(why) end
+  lamp:type("wifi lab password123")
+  ok(lamp:expect("mqtt: connected as REF-8", 90), "the lamp connects")
+  ok(cloud_says(lamp, "REF%-8: app/chat/echo n%d", 15),
+     "the cloud hears the app on lamp/REF-8/app/chat/echo")
+  line, why = lamp:expect("^app: chat: heard echo n\\d+$", 15)
+  ok(line, "its handler gets the messages on its subtopic, subscribed at the connect")
+  if not line then diag(why) end
+  lamp:type("app load other apis=messages msgs=2 -- msg.publish('state/now', 'on')")
+  ok(cloud_says(lamp, "REF%-8: app/other/state/now on", 10),
+     "another app publishes under its own name, on a subtopic with a level")
 end

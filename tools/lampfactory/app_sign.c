@@ -15,7 +15,7 @@ static const struct {
 } api_names[] = {
     { "light", APP_API_LIGHT }, { "sensors", APP_API_SENSORS },
     { "messages", APP_API_MESSAGES }, { "storage", APP_API_STORAGE },
-    { "timers", APP_API_TIMERS }, { "log", APP_API_LOG },
+    { "timers", APP_API_TIMERS }, { "log", APP_API_LOG }, { "beacon", APP_API_BEACON },
 };
 
 char *factory_app_api_list(uint32_t apis)

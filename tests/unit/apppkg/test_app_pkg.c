@@ -157,7 +157,7 @@ static struct app_pkg_header base_header(void)
         .magic = APP_PKG_MAGIC, .format_version = APP_PKG_FORMAT_VERSION,
         .header_size = APP_PKG_HEADER_SIZE, .app_version = 0x010200,
         .source_size = sizeof(source) - 1, .apis = APP_API_ALL,
-        .quota_memory = 32768, .quota_insns_callback = 100000, .quota_insns_second = 1000000,
+        .quota_memory = 12288, .quota_insns_callback = 100000, .quota_insns_second = 1000000,
         .quota_messages_minute = 10, .quota_storage = 1024, .quota_timers = 2,
     };
 
@@ -194,7 +194,7 @@ static void h_name_pad(struct app_pkg_header *h) { h->name[20] = 'x'; }
 static void h_name_max(struct app_pkg_header *h) { memset(h->name, 'z', APP_PKG_NAME_MAX); }
 static void h_src_zero(struct app_pkg_header *h) { h->source_size = 0; }
 static void h_src_huge(struct app_pkg_header *h) { h->source_size = APP_PKG_SOURCE_MAX + 1; }
-static void h_apis_unknown(struct app_pkg_header *h) { h->apis |= 1u << 6; }
+static void h_apis_unknown(struct app_pkg_header *h) { h->apis |= APP_API_ALL + 1u; }
 static void h_mem_low(struct app_pkg_header *h) { h->quota_memory = APP_QUOTA_MEMORY_MIN - 1; }
 static void h_mem_high(struct app_pkg_header *h) { h->quota_memory = APP_QUOTA_MEMORY_MAX + 1; }
 static void h_insns_zero(struct app_pkg_header *h) { h->quota_insns_callback = 0; }
@@ -395,7 +395,7 @@ static const char manifest_good[] =
     "name = nightlight\n"
     "version = 1.2.0\n"
     "apis = light, sensors, timers, log\n"
-    "memory = 32768\n"
+    "memory = 12288\n"
     "instructions_per_callback = 100000\n"
     "instructions_per_second = 1000000\n"
     "messages_per_minute = 0\n"
@@ -431,10 +431,10 @@ static const struct {
     { "version = 1.2.0", "version = 1.256.0", "field 'version'" },
     { "apis = light, sensors, timers, log", "apis = light, radio", "unknown API 'radio'" },
     { "apis = light, sensors, timers, log", "apis = light, light", "'light' given twice" },
-    { "memory = 32768", "memory = 4096", "field 'memory': 4096 is outside 8192 to 98304" },
-    { "memory = 32768", "memory = 32k", "field 'memory': '32k' is not a number" },
-    { "memory = 32768", "memory = -1", "field 'memory': '-1' is not a number" },
-    { "memory = 32768", "memory = 99999999999", "field 'memory'" },
+    { "memory = 12288", "memory = 4096", "field 'memory': 4096 is outside 8192 to 17408" },
+    { "memory = 12288", "memory = 32k", "field 'memory': '32k' is not a number" },
+    { "memory = 12288", "memory = -1", "field 'memory': '-1' is not a number" },
+    { "memory = 12288", "memory = 99999999999", "field 'memory'" },
     { "instructions_per_callback = 100000", "instructions_per_callback = 0",
       "field 'instructions_per_callback': 0 is outside" },
     { "instructions_per_second = 1000000", "instructions_per_second = 99999",
@@ -485,7 +485,8 @@ static void source_must_be_text(void)
     g_clear_error(&error);
     CU_ASSERT_PTR_NULL(factory_sign_app(&m, fleet_id, (const uint8_t *)big,
                                         APP_PKG_SOURCE_MAX + 1, "big.lua", app_signer, &error));
-    CU_ASSERT_TRUE(error && strstr(error->message, "big.lua: 65537 bytes of source"));
+    g_autofree char *too_big = g_strdup_printf("big.lua: %u bytes of source", APP_PKG_SOURCE_MAX + 1);
+    CU_ASSERT_TRUE(error && strstr(error->message, too_big));
 }
 
 /* The app-signing key behind PKCS#11, as docs/tools.md shows it. */

@@ -1,0 +1,218 @@
+-- The partner-app runtime (docs/firmware.md#partner-app-vm): apps loaded
+-- with a manifest (`app load`, development only: no package) persist
+-- between callbacks, get timers and sensor events from the main loop,
+-- only the APIs their manifest names (absent in Lua and refused by the
+-- gate), and are held to their quotas: instructions per callback (the
+-- callback ends, the app goes on), per second (the app is stopped),
+-- memory (one app's bomb leaves the others running), timers.  After
+-- each, the lamp answers and its light works.
+local lamp = scenario.lamp{serial = "VMRT-1"}
+lamp:power_on()
+ok(lamp:expect("^light: (on|off) level", 30), "the lamp is up")
+local resets = lamp:twin().resets
+
+local function load(name, opts, code)
+  lamp:type("app load " .. name .. " " .. opts .. " -- " .. code)
+  return lamp:expect("^app: " .. name .. ": (running|stopped|faulted|disabled)(.*)$", 10)
+end
+
+local function goes_on(name)
+  lamp:type("status")
+  ok(lamp:expect("^uptime: ", 10), name .. ": the lamp still answers")
+  is(lamp:twin().resets, resets, name .. ": and did not reset")
+  lamp:type("light 37")
+  lamp:run_for(1.5)
+  local level = lamp:light().level
+  ok(level and math.abs(level - 37) < 0.01, name .. ": and its light works (" .. tostring(level) .. ")")
+end
+
+-- 1. Events and timers: a persistent state sees both.
+lamp:set_occupied(false)
+lamp:run_for(0.5)
+local _, state = load("watch", "apis=sensors,timers,log",
+  "local n = 0 " ..
+  "sensors.on('occupancy', function(o) n = n + 1 log('occupied ' .. tostring(o) .. ' #' .. n) end) " ..
+  "timer.after(300, function(id) n = n + 1 log('timer ' .. id .. ' #' .. n) end)")
+is(state, "running", "an app with a handler and a timer loads and runs")
+ok(lamp:expect("^app: watch: timer 1 #1$", 5), "its one-shot timer fires once, with its id")
+lamp:set_occupied(true)
+ok(lamp:expect("^app: watch: occupied true #2$", 5),
+   "an occupancy change calls its handler, with the state it kept between callbacks")
+lamp:run_for(2)
+ok(not lamp:console():find("timer 1 #3", 1, true), "the one-shot timer does not fire again")
+lamp:type("app status")
+ok(lamp:expect("^app: watch: running; apis sensors,timers,log; memory \\d+ of 16384", 5),
+   "app status lists it with its APIs and memory")
+lamp:type("app unload watch")
+ok(lamp:expect("^app: watch: stopped: unloaded$", 5), "it unloads")
+lamp:set_occupied(false)
+lamp:run_for(1)
+ok(not lamp:console():find("occupied false", 1, true), "an unloaded app gets no events")
+goes_on("events")
+
+-- 2. Timer quota: the manifest's quota_timers live timers, no more.
+load("tq", "apis=timers,log timers=2",
+  "local a = timer.every(1000, function() end) local b = timer.after(5000, function() end) " ..
+  "local c, why = timer.after(100, function() end) log('third: ' .. tostring(c) .. ' ' .. tostring(why)) " ..
+  "timer.cancel(a) log('after cancel: ' .. tostring(timer.after(100, function() log('fired') end)))")
+-- (what the top-level chunk logs comes before the line that says it runs)
+ok(lamp:console():find("app: tq: third: nil timer quota\n", 1, true), "a timer past the quota is refused")
+ok(lamp:console():find("app: tq: after cancel: 1\n", 1, true), "a cancelled timer's place is free again")
+ok(lamp:expect("^app: tq: fired$", 5), "and the new timer fires")
+lamp:type("app unload tq")
+
+-- 3. Instructions per callback: that callback ends, with the reason; the
+-- app's state survives and its next callback runs.  pcall cannot catch it.
+_, state = load("spin", "apis=timers,log cb=20000 sec=2000000",
+  "local n = 0 timer.every(200, function() n = n + 1 log('tick ' .. n) " ..
+  "if n == 2 then while true do pcall(function() while true do end end) end end end)")
+is(state, "running", "spin loads")
+local _, why = lamp:expect("^app: spin: running: (instruction quota per callback exceeded.*)$", 5)
+like(why or "", "^instruction quota per callback exceeded \\(20000\\); the callback was ended",
+     "a callback past its instruction quota is ended, and the reason reported")
+ok(lamp:expect("^app: spin: tick 3$", 5), "the app's next callback runs, its state intact")
+lamp:type("app status")
+ok(lamp:expect("^app: spin: running.*ended by quota 1", 5), "app status counts the ended callback")
+lamp:type("app unload spin")
+goes_on("per-callback quota")
+
+-- 4. Instructions per second: the app is stopped with the reason.
+_, state = load("hog", "apis=timers,log cb=90000 sec=150000",
+  "timer.every(50, function() local x = 0 for i = 1, 20000 do x = x + i end end)")
+is(state, "running", "hog loads")
+_, why = lamp:expect("^app: hog: stopped: (.*)$", 5)
+is(why, "instruction quota per second exceeded", "an app past its instructions per second is stopped, and says why")
+lamp:run_for(1)
+lamp:type("app status")
+ok(lamp:expect("^app: hog: stopped: instruction quota per second exceeded;", 5),
+   "app status shows it stopped, with the reason")
+lamp:type("app unload hog")
+goes_on("per-second quota")
+
+-- 5. Memory: one app's bomb leaves another app running.
+load("calm", "apis=timers,log", "local n = 0 timer.every(250, function() n = n + 1 log('calm ' .. n) end)")
+_, state = load("bomb", "apis=timers,log mem=14336",
+  "local t = {} timer.after(100, function() while true do t[#t + 1] = string.rep('x', 64) .. #t end end)")
+is(state, "running", "bomb loads")
+ok(lamp:expect("^app: bomb: error: not enough memory", 5), "the bomb hits its own memory quota")
+local _, n1 = lamp:expect("^app: calm: calm (\\d+)$", 5)
+local _, n2 = lamp:expect("^app: calm: calm (\\d+)$", 5)
+ok(n1 and n2 and tonumber(n2) == tonumber(n1) + 1, "the other app goes on, its state intact")
+lamp:type("app status")
+ok(lamp:expect("^app: bomb: running.*memory \\d+ of 14336", 5), "the bomb's arena is full, its state kept")
+lamp:type("app unload bomb")
+lamp:type("app unload calm")
+goes_on("memory bomb")
+
+-- 6. An API the manifest does not name: absent in Lua, and the gate
+-- refuses its calls even when the VM makes them raw (probe: development).
+_, state = load("nolight", "apis=log probe",
+  "log('apis: ' .. tostring(light) .. ' ' .. tostring(sensors) .. ' ' .. tostring(timer)) " ..
+  "log('raw light.set: ' .. probe.gate(3, 50000, 0) .. ' raw sensors: ' .. probe.gate(4, 0))")
+ok(lamp:console():find("app: nolight: apis: nil nil nil", 1, true), "light, sensors and timer are absent")
+like(lamp:console(), "app: gate: nolight: call 3 needs an API its manifest does not name; refused",
+     "the gate refuses a raw light.set")
+ok(lamp:console():find("app: nolight: raw light.set: -6 raw sensors: -6", 1, true),
+   "both raw calls return VM_EPERM")
+lamp:type("app unload nolight")
+goes_on("undeclared API")
+
+-- 7. Four apps at once, a fifth is refused; a console run needs a free arena.
+for i = 1, 4 do load("a" .. i, "apis=log", "log('up " .. i .. "')") end
+lamp:type("app load a5 apis=log -- log('up 5')")
+ok(lamp:expect("^app: a5: load refused: 4 apps are loaded$", 5), "a fifth app is refused")
+lamp:type("app eval log('x')")
+ok(lamp:expect("^app: no arena free", 5), "and so is a console run")
+for i = 1, 4 do lamp:type("app unload a" .. i) end
+lamp:type("app eval log('x')")
+ok(lamp:expect("^app: finished", 5), "after unloading, a console run goes")
+goes_on("four apps")
+
+-- 8. Messages: only below lamp/SERIAL/app/NAME/, and quota_messages_minute.
+-- (Delivery through a broker: tests/integration/cloud_ref.lua.)
+_, state = load("pub", "apis=messages,log msgs=3 probe",
+  "local function try(s) local ok, e = pcall(msg.publish, s, 'p') log(s .. ': ' .. tostring(ok) .. ' ' .. tostring(e)) end " ..
+  "try('../x') try('a/+') try('#') try('/abs') try('a//b') try(string.rep('a', 33)) " ..
+  "local s = '../../../x/y' log('raw: ' .. probe.gate(14, probe.addr(s), #s, probe.addr('p'))) " ..
+  "for i = 1, 4 do log('publish ' .. i .. ': ' .. tostring(select(2, msg.publish('state', 'n' .. i)))) end")
+is(state, "running", "pub loads")
+for _, s in ipairs{ "../x", "a/+", "#", "/abs", "a//b", string.rep("a", 33) } do
+  like(lamp:console(), "app: pub: " .. s:gsub("[%.%+%#%/]", "\\%0") .. ": false .*topic must be",
+       "publishing on '" .. s .. "' is refused")
+end
+ok(lamp:console():find("app: pub: raw: -2\n", 1, true), "and the gate refuses a raw call with such a topic")
+ok(lamp:console():find("app: pub: publish 3: offline\n", 1, true),
+   "publishes within the quota go to netmgr (offline here)")
+ok(lamp:console():find("app: pub: publish 4: message quota\n", 1, true), "the fourth in a minute is refused")
+lamp:type("app unload pub")
+goes_on("messages")
+
+-- 9. Idle apps cost nothing: an app waiting for movement adds no wake-up
+-- (the lamp's instructions over 30 s idle, without and with it).
+local function idle_insns()
+  lamp:run_for(1)
+  local before = lamp:twin().instructions
+  lamp:run_for(30)
+  return lamp:twin().instructions - before
+end
+local base = idle_insns()
+load("idle", "apis=sensors,log", "sensors.on('occupancy', function(o) log('moved ' .. tostring(o)) end)")
+local with = idle_insns()
+diag(("idle 30 s: %d instructions without an app, %d with one waiting for movement"):format(base, with))
+ok(with <= base * 1.05 + 2000, "an app waiting for an event adds no work to an idle lamp")
+lamp:set_occupied(true)
+ok(lamp:expect("^app: idle: moved true$", 5), "and it still hears the event")
+lamp:type("app unload idle")
+
+-- 10. string.format, through the VM's own formatter (vm_format.c, not
+-- newlib's): each case as the host's C library formats it.  (Past 15
+-- significant digits it may differ in the last ones: %.17g of 0.1 is 0.1.)
+local cases = {
+  { "%d", "42" }, { "%5d|", "-42" }, { "%-5d|", "42" }, { "%05d", "42" }, { "%+d", "5" },
+  { "% d", "5" }, { "%.3d", "7" }, { "%5.3d", "-7" }, { "%x", "255" }, { "%#X", "255" },
+  { "%o", "8" }, { "%#o", "8" }, { "%c", "65" }, { "%s", "'hi'" }, { "%5.1s|", "'hello'" },
+  { "%-8s|", "'ab'" }, { "%.3f", "3.14159" }, { "%10.2f", "-2.5" }, { "%f", "0" },
+  { "%.0f", "1.4" }, { "%.2f", "9.996" }, { "%.3f", "0.0004" }, { "%.3f", "0.0006" },
+  { "%f", "1e20" }, { "%e", "12345.678" }, { "%.2E", "0.000123" }, { "%e", "0" },
+  { "%g", "100000" }, { "%g", "1000000" }, { "%g", "1e-5" }, { "%g", "0.0001" },
+  { "%#g", "1.5" }, { "%.3g", "2.0" }, { "%g", "123456789" }, { "%G", "1e-10" },
+  { "%.14g", "0.1" }, { "%.15g", "2/3" }, { "%a", "1.0" }, { "%a", "0.1" }, { "%A", "-3.5" },
+  { "%a", "0" }, { "%q", "0.1" }, { "%q", "'a\\nb'" }, { "%5s|%-5d|%x", "'x', 3, 16" },
+  { "%d", "math.mininteger" }, { "%x", "-1" }, { "%.1f", "-0.04" }, { "%g", "1/0" },
+  { "%.99f", "1e-300" },
+}
+local same = 0
+for i, c in ipairs(cases) do
+  local args = _G.load("return " .. c[2])
+  local want = string.format(c[1], args()):gsub("[^ -~]", "?")
+  lamp:type("app eval log('f" .. i .. "=' .. string.format('" .. c[1] .. "', " .. c[2] .. "))")
+  local _, got = lamp:expect("^app: f" .. i .. "=(.*)$", 5)
+  if got == want then same = same + 1
+  else diag(("string.format('%s', %s): lamp %s, host %s"):format(c[1], c[2], tostring(got), want)) end
+end
+is(same, #cases, "string.format agrees with the host's C library on every case")
+
+-- 11. A fault in one app's callback, and a stack overflow in a console
+-- run, tear down only what faulted: the crash record is stored, the
+-- other app goes on with its state.
+load("steady", "apis=timers,log", "local n = 0 timer.every(200, function() n = n + 1 log('steady ' .. n) end)")
+_, state = load("crash", "apis=timers,log probe", "timer.after(100, function() probe.read(0x10000) end)")
+is(state, "running", "crash loads")
+_, why = lamp:expect("^app: crash: faulted: (.*)$", 5)
+like(why or "", "^MemManage fault in the VM at pc=0x[0-9a-f]{8} addr=0x00010000 cfsr=0x00000082; the VM was torn down",
+     "a fault in its callback tears the app down, with the reason")
+ok(lamp:console():find("crash: the app VM's MemManage fault is stored for the cloud (app crash)\n", 1, true),
+   "and the crash record is stored under its name (before the state is reported)")
+local _, s1 = lamp:expect("^app: steady: steady (\\d+)$", 5)
+local _, s2 = lamp:expect("^app: steady: steady (\\d+)$", 5)
+ok(s1 and s2 and tonumber(s2) == tonumber(s1) + 1, "the other app goes on, its state intact")
+lamp:type("app eval local x = " .. string.rep("(", 190) .. "1" .. string.rep(")", 190))
+like(select(2, lamp:expect("^app: (stopped.*)$", 10)) or "",
+     "^stopped: MemManage fault in the VM at pc=0x[0-9a-f]{8} addr=0x1ffff[0-9a-f]{3}",
+     "a C stack overflow in the VM (a deeply nested expression) runs below SRAM and faults")
+_, s1 = lamp:expect("^app: steady: steady (\\d+)$", 5)
+ok(s1, "and the loaded app still runs")
+lamp:type("app unload steady")
+lamp:type("app unload crash")
+lamp:type("app enable")
+goes_on("faults")
