@@ -145,6 +145,14 @@ ok(lamp:console():find("app: pub: publish 3: offline\n", 1, true),
    "publishes within the quota go to netmgr (offline here)")
 ok(lamp:console():find("app: pub: publish 4: message quota\n", 1, true), "the fourth in a minute is refused")
 lamp:type("app unload pub")
+_, state = load("sub", "apis=messages,log msgs=1",
+  "for _, t in ipairs{'a', 'b/c', 'd', 'e', 'f'} do " ..
+  "log(t .. ': ' .. tostring(select(2, msg.subscribe(t, function() end)) or 'ok')) end")
+is(state, "running", "sub loads")
+ok(lamp:console():find("app: sub: a: ok\napp: sub: b/c: ok\napp: sub: d: ok\napp: sub: e: ok\n" ..
+                       "app: sub: f: too many subscriptions\n", 1, true),
+   "an app subscribes to its subtopics, four at most")
+lamp:type("app unload sub")
 goes_on("messages")
 
 -- 9. Idle apps cost nothing: an app waiting for movement adds no wake-up
