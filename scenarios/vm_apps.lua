@@ -224,3 +224,19 @@ lamp:type("app unload steady")
 lamp:type("app unload crash")
 lamp:type("app enable")
 goes_on("faults")
+
+-- 12. The time budget behind the instruction hook: a C function of Lua's
+-- library that runs long on one instruction (a backtracking match) in a
+-- callback; the app is torn down (its state may be corrupt), the other
+-- goes on.
+load("steady2", "apis=timers,log", "local n = 0 timer.every(300, function() n = n + 1 log('steady2 ' .. n) end)")
+load("slow", "apis=timers,log cb=10000000 sec=24000000",
+  "timer.after(100, function() string.find(string.rep('a', 60), '.-.-.-.-.-b') end)")
+_, why = lamp:expect("^app: slow: faulted: (.*)$", 10)
+is(why, "time budget of 1000 ms exhausted", "a callback past the 1 s time budget tears its app down")
+_, s1 = lamp:expect("^app: steady2: steady2 (\\d+)$", 5)
+_, s2 = lamp:expect("^app: steady2: steady2 (\\d+)$", 5)
+ok(s1 and s2 and tonumber(s2) == tonumber(s1) + 1, "the other app goes on")
+lamp:type("app unload steady2")
+lamp:type("app unload slow")
+goes_on("time budget")

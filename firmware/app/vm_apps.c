@@ -98,6 +98,16 @@ void vm_apps_init(void)
     vm_app_msgs_init();
 }
 
+/* No app loaded: the main loop's calls return at once, reading no
+ * register (an idle lamp without apps is as cheap as before them). */
+static bool any_loaded(void)
+{
+    for (unsigned i = 0; i < VM_APPS_MAX; i++)
+        if (apps[i].loaded)
+            return true;
+    return false;
+}
+
 static struct app *find(const char *name)
 {
     for (unsigned i = 0; i < VM_APPS_MAX; i++)
@@ -235,8 +245,13 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
                 manifest->name, (unsigned long)len, (unsigned long)APP_PKG_SOURCE_MAX, kv_pair);
         return -1;
     }
-    if (!vm_available() || !vm_strikes_admit(manifest->name))
+    if (!vm_available())
         return -1;
+    if (!vm_strikes_admit(manifest->name)) {
+        if (reporter)
+            reporter(manifest->name, "disabled", "disabled after its fault strikes");
+        return -1;
+    }
     vm_app_unload(manifest->name);
     a = NULL;
     for (unsigned i = 0; i < VM_APPS_MAX && !a; i++)
@@ -388,10 +403,13 @@ static void look_at_sensors(uint32_t now)
 
 void vm_apps_poll(void)
 {
-    uint32_t now = clock_ms(), event;
+    uint32_t now, event;
     int32_t arg;
     bool once;
 
+    if (!any_loaded())
+        return;
+    now = clock_ms();
     look_at_sensors(now);
     for (unsigned n = 0; n < VM_APPS_MAX; n++) {
         struct app *a = &apps[(next_turn + n) % VM_APPS_MAX];
@@ -405,7 +423,11 @@ void vm_apps_poll(void)
 
 bool vm_apps_pending(void)
 {
-    uint32_t now = clock_ms();
+    uint32_t now;
+
+    if (!any_loaded())
+        return false;
+    now = clock_ms();
 
     for (unsigned i = 0; i < VM_APPS_MAX; i++)
         if (apps[i].loaded && (apps[i].pending || vm_app_msgs_pending(i) ||
@@ -416,7 +438,11 @@ bool vm_apps_pending(void)
 
 uint32_t vm_apps_idle_ms(void)
 {
-    uint32_t now = clock_ms(), idle = UINT32_MAX;
+    uint32_t now, idle = UINT32_MAX;
+
+    if (!any_loaded())
+        return idle;
+    now = clock_ms();
 
     for (unsigned i = 0; i < VM_APPS_MAX; i++) {
         const struct app *a = &apps[i];
