@@ -73,6 +73,18 @@ end
 ok(#temps >= 2 and temps[#temps] > 30 and temps[2] > temps[1],
    "a warming driver calls the temperature handler as it warms (" .. table.concat(temps, " ") .. " degC)")
 lamp:type("app unload env")
+-- Each light change is a flash write of lighting's record: an app on a
+-- fast timer gets a burst of 8, then one a second.
+load("blink", "apis=light,timers,log",
+  "local ok_n, no_n, why = 0, 0 local t = timer.every(50, function() " ..
+  "local r, w = light.set(ok_n % 2 == 0 and 20 or 30) if r then ok_n = ok_n + 1 else no_n = no_n + 1 why = w end end) " ..
+  "timer.after(3000, function() timer.cancel(t) log('changes ' .. ok_n .. ' refused ' .. no_n .. ' ' .. tostring(why)) end)")
+local _, changes, refused = lamp:expect("^app: blink: changes (\\d+) refused (\\d+) too many light changes$", 10)
+changes, refused = tonumber(changes), tonumber(refused)
+ok(changes and changes >= 9 and changes <= 12 and refused > 30,
+   "light changes: a burst of 8 then one a second (" .. tostring(changes) .. " in 3 s, " ..
+     tostring(refused) .. " refused)")
+lamp:type("app unload blink")
 lamp:set_ambient_temp(25)
 lamp:set_daylight(0)
 goes_on("events")

@@ -43,6 +43,7 @@ struct app {
     uint32_t second_start_ms, insns_second;
     uint32_t callbacks, budget_ends, errors;
     uint32_t owner;                  /* vm_new_owner at its load */
+    uint32_t light_tokens, light_refill_ms; /* its light changes (VM_LIGHT_BURST) */
     uint32_t beacon_set_ms;          /* its last change of the beacon slot */
     bool beacon_set;                 /* it changed it at least once */
 };
@@ -178,6 +179,27 @@ int32_t vm_apps_beacon(unsigned slot, uint32_t value)
     return 0;
 }
 
+bool vm_apps_light_admit(unsigned slot)
+{
+    struct app *a = app_at(slot);
+    uint32_t now = clock_ms();
+
+    if (!a)
+        return true;
+    /* A token a second, up to the burst: an app on a fast timer cannot
+     * wear lighting's flash record out. */
+    while (a->light_tokens < VM_LIGHT_BURST && now - a->light_refill_ms >= VM_LIGHT_REFILL_MS) {
+        a->light_tokens++;
+        a->light_refill_ms += VM_LIGHT_REFILL_MS;
+    }
+    if (a->light_tokens == VM_LIGHT_BURST)
+        a->light_refill_ms = now;
+    if (!a->light_tokens)
+        return false;
+    a->light_tokens--;
+    return true;
+}
+
 /* The instructions an entry used count against the app's second. */
 static bool over_second_quota(struct app *a, uint32_t executed)
 {
@@ -272,6 +294,8 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
     a->kv_pair = kv_pair;
     a->second_start_ms = clock_ms();
     a->owner = vm_new_owner();
+    a->light_tokens = VM_LIGHT_BURST;
+    a->light_refill_ms = a->second_start_ms;
     vm_arena_wipe((unsigned)(a - apps), manifest->quota_memory);
     vm_app_msgs_reset((unsigned)(a - apps));
     memset(vm_job, 0, sizeof(*vm_job));

@@ -93,7 +93,7 @@ static int32_t op_light(uint32_t has, uint32_t value, uint32_t fade_ms)
     if (has & LR_LEVEL ? value > LIGHT_LEVEL_FULL
                        : value < LIGHT_CCT_MIN_K || value > LIGHT_CCT_MAX_K)
         return VM_EINVAL;
-    if (light_sets >= VM_LIGHT_SETS_MAX)
+    if (light_sets >= VM_LIGHT_SETS_MAX || !vm_apps_light_admit(vm_current->slot))
         return VM_EQUOTA;
     light_sets++;
     r.s.on = true;

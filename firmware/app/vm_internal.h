@@ -76,6 +76,9 @@ int32_t vm_apps_timer_start(unsigned slot, uint32_t ms, bool periodic);
 int32_t vm_apps_timer_cancel(unsigned slot, uint32_t id);
 int32_t vm_apps_set_events(unsigned slot, uint32_t events);
 int32_t vm_apps_beacon(unsigned slot, uint32_t value); /* VM_OP_BEACON */
+/* One more light change for the app in slot (true for a console run:
+ * its entry's own cap bounds it). */
+bool vm_apps_light_admit(unsigned slot);
 
 /* vm_app_timers.c: an app's timers (ids 1..APP_QUOTA_TIMERS_MAX). */
 struct vm_app_timer {

@@ -71,6 +71,10 @@ enum { VM_EFAULT = -1, VM_EINVAL = -2, VM_EQUOTA = -3, VM_ENOSYS = -4, VM_EIO = 
 #define VM_LOG_MAX 120u
 #define VM_FADE_MAX_MS 60000u
 #define VM_LIGHT_SETS_MAX 32u /* per entry (run or callback): each one is saved to flash */
+/* A loaded app's light changes across its callbacks: a burst of this
+ * many, then one a second (each is a flash write of lighting's record). */
+#define VM_LIGHT_BURST 8u
+#define VM_LIGHT_REFILL_MS 1000u
 #define VM_TIMER_MIN_MS 10u
 #define VM_TIMER_MAX_MS 86400000u /* a day */
 #define VM_KV_KEY_MAX 32u
