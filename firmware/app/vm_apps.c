@@ -28,6 +28,11 @@ _Static_assert(VM_APPS_MAX == APP_MAX_INSTALLED, "an arena for each installed ap
  * change slowly and raise no interrupt of their own). */
 #define SENSOR_LOOK_MS 1000u
 
+/* Writes that wear flash: a burst, then one a period. */
+struct bucket {
+    uint32_t tokens, refill_ms;
+};
+
 struct app {
     bool used;                       /* a record (any state) */
     bool loaded;                     /* its state lives in arena[slot] */
@@ -43,7 +48,7 @@ struct app {
     uint32_t second_start_ms, insns_second;
     uint32_t callbacks, budget_ends, errors;
     uint32_t owner;                  /* vm_new_owner at its load */
-    uint32_t light_tokens, light_refill_ms; /* its light changes (VM_LIGHT_BURST) */
+    struct bucket light, storage;    /* its flash writes: light changes, storage writes */
     uint32_t beacon_set_ms;          /* its last change of the beacon slot */
     bool beacon_set;                 /* it changed it at least once */
 };
@@ -179,25 +184,36 @@ int32_t vm_apps_beacon(unsigned slot, uint32_t value)
     return 0;
 }
 
+/* A token a period, up to the burst: an app on a fast timer cannot wear
+ * a flash record out. */
+static bool take(struct bucket *b, uint32_t burst, uint32_t period_ms)
+{
+    uint32_t now = clock_ms();
+
+    while (b->tokens < burst && now - b->refill_ms >= period_ms) {
+        b->tokens++;
+        b->refill_ms += period_ms;
+    }
+    if (b->tokens == burst)
+        b->refill_ms = now;
+    if (!b->tokens)
+        return false;
+    b->tokens--;
+    return true;
+}
+
 bool vm_apps_light_admit(unsigned slot)
 {
     struct app *a = app_at(slot);
-    uint32_t now = clock_ms();
 
-    if (!a)
-        return true;
-    /* A token a second, up to the burst: an app on a fast timer cannot
-     * wear lighting's flash record out. */
-    while (a->light_tokens < VM_LIGHT_BURST && now - a->light_refill_ms >= VM_LIGHT_REFILL_MS) {
-        a->light_tokens++;
-        a->light_refill_ms += VM_LIGHT_REFILL_MS;
-    }
-    if (a->light_tokens == VM_LIGHT_BURST)
-        a->light_refill_ms = now;
-    if (!a->light_tokens)
-        return false;
-    a->light_tokens--;
-    return true;
+    return !a || take(&a->light, VM_LIGHT_BURST, VM_LIGHT_REFILL_MS);
+}
+
+bool vm_apps_storage_admit(unsigned slot)
+{
+    struct app *a = app_at(slot);
+
+    return a && take(&a->storage, VM_STORAGE_BURST, VM_STORAGE_REFILL_MS);
 }
 
 /* The instructions an entry used count against the app's second. */
@@ -294,8 +310,8 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
     a->kv_pair = kv_pair;
     a->second_start_ms = clock_ms();
     a->owner = vm_new_owner();
-    a->light_tokens = VM_LIGHT_BURST;
-    a->light_refill_ms = a->second_start_ms;
+    a->light = (struct bucket){ VM_LIGHT_BURST, a->second_start_ms };
+    a->storage = (struct bucket){ VM_STORAGE_BURST, a->second_start_ms };
     vm_arena_wipe((unsigned)(a - apps), manifest->quota_memory);
     vm_app_msgs_reset((unsigned)(a - apps));
     memset(vm_job, 0, sizeof(*vm_job));

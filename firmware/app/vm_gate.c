@@ -157,10 +157,14 @@ static int32_t op_storage(uint32_t op, uint32_t key, uint32_t lens, uint32_t val
     case VM_OP_STORAGE_SET:
         if (!in_vm_ram(value, vlen))
             return refuse_pointer("storage", value, vlen);
+        if (!vm_apps_storage_admit(ctx->slot))
+            return VM_EBUSY;
         memcpy(v, (const void *)value, vlen);
         return vm_app_storage_put(ctx->kv_pair, ctx->name, ctx->quota_storage, k, klen, v, vlen,
                                   false);
     default:
+        if (!vm_apps_storage_admit(ctx->slot))
+            return VM_EBUSY;
         return vm_app_storage_put(ctx->kv_pair, ctx->name, ctx->quota_storage, k, klen, NULL, 0,
                                   true);
     }

@@ -79,6 +79,8 @@ int32_t vm_apps_beacon(unsigned slot, uint32_t value); /* VM_OP_BEACON */
 /* One more light change for the app in slot (true for a console run:
  * its entry's own cap bounds it). */
 bool vm_apps_light_admit(unsigned slot);
+/* One more storage write (set or delete) for the app in slot. */
+bool vm_apps_storage_admit(unsigned slot);
 
 /* vm_app_timers.c: an app's timers (ids 1..APP_QUOTA_TIMERS_MAX). */
 struct vm_app_timer {

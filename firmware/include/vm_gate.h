@@ -48,7 +48,8 @@ enum vm_op {
     VM_OP_LIGHT_CCT = 10,  /* r1 = K (LIGHT_CCT_MIN_K..MAX_K), r2 = fade ms; APP_API_LIGHT */
     /* The app's key/value storage (APP_API_STORAGE): r1 = key, r2 = key
      * length | value length << 16, r3 = value (GET: a buffer of
-     * VM_KV_VALUE_MAX) -> GET: the value's length; SET, DELETE: 0. */
+     * VM_KV_VALUE_MAX) -> GET: the value's length; SET, DELETE: 0;
+     * VM_EQUOTA past quota_storage, VM_EBUSY past VM_STORAGE_BURST. */
     VM_OP_STORAGE_GET = 11,
     VM_OP_STORAGE_SET = 12,
     VM_OP_STORAGE_DELETE = 13,
@@ -75,6 +76,10 @@ enum { VM_EFAULT = -1, VM_EINVAL = -2, VM_EQUOTA = -3, VM_ENOSYS = -4, VM_EIO = 
  * many, then one a second (each is a flash write of lighting's record). */
 #define VM_LIGHT_BURST 8u
 #define VM_LIGHT_REFILL_MS 1000u
+/* An app's storage writes (each rewrites its 2 KiB record): a burst of
+ * this many, then one every VM_STORAGE_REFILL_MS. */
+#define VM_STORAGE_BURST 8u
+#define VM_STORAGE_REFILL_MS 10000u
 #define VM_TIMER_MIN_MS 10u
 #define VM_TIMER_MAX_MS 86400000u /* a day */
 #define VM_KV_KEY_MAX 32u

@@ -257,6 +257,8 @@ static int api_storage_put(lua_State *L)
     luaL_argcheck(L, vlen <= VM_KV_VALUE_MAX, 2, "value must be at most 512 bytes");
     int32_t r = vm_call(delete ? VM_OP_STORAGE_DELETE : VM_OP_STORAGE_SET, (uint32_t)key,
                         (uint32_t)(klen | vlen << 16), (uint32_t)value);
+    if (r == VM_EBUSY)
+        return fail(L, "too many storage writes");
     if (r < 0 && !(delete && r == VM_ENOENT))
         return refused(L, r, "storage quota");
     lua_pushboolean(L, 1);
