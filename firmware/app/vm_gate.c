@@ -28,11 +28,11 @@ void vm_gate_begin_run(void)
     light_sets = 0;
 }
 
-/* [addr, addr + len) inside the VM's RAM; no wrap-around. */
+/* [addr, addr + len) inside what the running app may reach: the VM's
+ * stack and job and its own arena, never another app's; no wrap-around. */
 static bool in_vm_ram(uint32_t addr, uint32_t len)
 {
-    uint32_t lo = (uint32_t)__vm_ram_start, hi = (uint32_t)__vm_ram_end;
-    return addr >= lo && addr <= hi && len <= hi - addr;
+    return vm_reachable(addr, len);
 }
 
 static int32_t refuse_pointer(const char *op, uint32_t addr, uint32_t len)

@@ -40,6 +40,9 @@ struct vm_arena *vm_arena_of(unsigned slot);
 void vm_arena_wipe(unsigned slot, uint32_t cap);
 /* A new identity for the stack's owner (an app's load, a console run). */
 uint32_t vm_new_owner(void);
+/* During an entry: [addr, addr + len) lies in what the running app may
+ * reach (the stack and job, its own arena), no wrap-around. */
+bool vm_reachable(uint32_t addr, uint32_t len);
 /* false, and why logged, when the VM cannot run at all. */
 bool vm_available(void);
 /* Enters the VM as ctx for the job the caller filled in (vm_job); the

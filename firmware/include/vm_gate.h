@@ -9,18 +9,22 @@
 
 /* The VM's SRAM region (linker section .vm_ram, at the bottom of SRAM):
  * 80 KiB on a 16 KiB boundary, which one MPU region of 128 KiB covers
- * exactly with five of its 16 KiB sub-regions (mpu_setup.c).  Four Lua
- * states need it: each takes about 11.5 KiB with its libraries before the
- * app holds anything.  Its stack sits at the bottom so an overflow runs
- * below SRAM and faults instead of corrupting what lies above it: the
- * job, then one arena per app. */
+ * exactly with five of its 16 KiB sub-regions (mpu_setup.c): the first
+ * holds the stack and the job, each of the others one app's arena.  An
+ * entry opens the first and the running app's arena only, so an app
+ * cannot touch another's (mpu_vm_ram_open).  Four Lua states need it:
+ * each takes about 11.5 KiB with its libraries before the app holds
+ * anything.  The stack sits at the bottom so an overflow runs below SRAM
+ * and faults instead of corrupting what lies above it. */
 #define VM_RAM_SIZE 0x14000u /* 80 KiB */
 #define VM_RAM_ALIGN 0x4000u /* a sub-region of a 128 KiB MPU region */
-#define VM_STACK_SIZE 0x2000u
+#define VM_SUBREGION_SIZE 0x4000u
 #define VM_APPS_MAX 4u       /* apps at once (partitions.h: APP_MAX_INSTALLED) */
 #define VM_JOB_SPACE 0x200u  /* struct vm_job, rounded up */
-/* Each app's arena: its heap bookkeeping and its Lua state's memory. */
-#define VM_ARENA_SIZE ((VM_RAM_SIZE - VM_STACK_SIZE - VM_JOB_SPACE) / VM_APPS_MAX & ~7u)
+#define VM_STACK_SIZE (VM_SUBREGION_SIZE - VM_JOB_SPACE) /* the rest of the first */
+/* Each app's arena, one sub-region: its heap bookkeeping and its Lua
+ * state's memory. */
+#define VM_ARENA_SIZE VM_SUBREGION_SIZE
 /* The VM's code (Lua, its glue, the C library's pure routines) starts on
  * this boundary so an MPU region's sub-regions can cover it exactly. */
 #define VM_TEXT_ALIGN 0x8000u
