@@ -46,6 +46,13 @@ run(first, "log('del: ' .. tostring(storage.delete('b')) .. ' ' .. tostring(stor
 like(first:console(), "app: st: del: true nil", "delete removes a key")
 is(value(first), "old", "the other key is untouched")
 
+-- Each write rewrites the record: a burst of 8, then one every 10 s.
+run(first, "local r = {} for i = 1, 10 do r[i] = tostring(select(2, storage.set('w', 'v' .. i)) or 'ok') end " ..
+           "log('writes: ' .. table.concat(r, ','))")
+like(first:console(), "app: st: writes: ok,ok,ok,ok,ok,ok,ok,ok,too many storage writes,too many storage writes",
+     "a burst of 8 writes, then the next are refused")
+run(first, "storage.delete('w')")
+
 -- Another app with the same pair sees nothing of st's.
 run(first, "log('other: ' .. tostring(storage.get('k')))", "other")
 like(first:console(), "app: other: other: nil", "another app on the same sectors reads nothing of the first's")

@@ -103,11 +103,11 @@ static void cmd_help(void)
               "                    loads, to test the gate and the MPU; development)\n"
               "  app enable        forgive the app its fault strikes (stands in for a\n"
               "                    redeployment until apps are deployed as packages)\n"
-              "  app load NAME [apis=light,sensors,timers,log] [mem=B] [cb=N] [sec=N]\n"
-              "       [timers=N] [storage=B kv=0-3] [probe] -- CODE  load CODE as a\n"
-              "                    persistent app with that\n"
-              "                    manifest, unsigned (development only: apps come as\n"
-              "                    signed packages)\n"
+              "  app load NAME [apis=light,sensors,timers,storage,messages,beacon,log]\n"
+              "       [mem=B] [cb=N] [sec=N] [timers=N] [msgs=N] [storage=B kv=0-3] [probe]\n"
+              "       -- CODE      load CODE as a persistent app with that manifest,\n"
+              "                    unsigned (development only: apps come as signed\n"
+              "                    packages from the app store)\n"
               "  app unload NAME   stop an app and free its memory\n"
               "  app status        the loaded apps, their state and quotas\n");
 }

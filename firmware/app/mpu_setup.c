@@ -56,6 +56,24 @@ static void set_region(unsigned n, uint32_t base, uint32_t rasr)
     MPU_RASR = rasr;
 }
 
+/* Region 6 as computed at boot, and its first enabled sub-region. */
+static uint32_t vm_ram_rbar, vm_ram_rasr;
+static unsigned vm_ram_first_sub;
+
+void mpu_vm_ram_open(int slot)
+{
+    uint32_t enabled = 1u << vm_ram_first_sub;
+
+    if (!vm_ram_rasr)
+        return; /* the VM is disabled */
+    if (slot >= 0)
+        enabled |= 1u << (vm_ram_first_sub + 1u + (unsigned)slot);
+    MPU_RNR = REGION_VM_RAM;
+    MPU_RASR = (vm_ram_rasr & ~(MPU_RASR_SRD_MASK << MPU_RASR_SRD_SHIFT)) |
+               ((~enabled & MPU_RASR_SRD_MASK) << MPU_RASR_SRD_SHIFT);
+    dsb_isb();
+}
+
 void mpu_setup(void)
 {
     uint32_t base, rasr;
@@ -71,11 +89,16 @@ void mpu_setup(void)
         vm_disable("its code is not on an MPU region boundary (VM_TEXT_ALIGN)");
     /* 6: the VM's RAM: read-write for both levels, never executable; the
      * sub-regions of a 128 KiB region that hold it (vm_gate.h) */
-    if (region_covering((uint32_t)__vm_ram_start, (uint32_t)__vm_ram_end, true, &base, &rasr) == 0)
-        set_region(REGION_VM_RAM, base,
-                   rasr | MPU_RASR_AP(MPU_AP_RW) | MPU_RASR_XN | MPU_RASR_ENABLE);
-    else
-        vm_disable("its RAM is not on an MPU sub-region boundary (VM_RAM_ALIGN)");
+    if (region_covering((uint32_t)__vm_ram_start, (uint32_t)__vm_ram_end, true, &base, &rasr) == 0 &&
+        (2u << ((rasr >> MPU_RASR_SIZE_SHIFT) & MPU_RASR_SIZE_MASK)) / 8u == VM_SUBREGION_SIZE) {
+        vm_ram_rbar = base;
+        vm_ram_rasr = rasr | MPU_RASR_AP(MPU_AP_RW) | MPU_RASR_XN | MPU_RASR_ENABLE;
+        vm_ram_first_sub = ((uint32_t)__vm_ram_start - base) / VM_SUBREGION_SIZE;
+        set_region(REGION_VM_RAM, vm_ram_rbar, vm_ram_rasr);
+        mpu_vm_ram_open(-1);
+    } else {
+        vm_disable("its RAM is not on 16 KiB MPU sub-regions (VM_RAM_ALIGN, VM_SUBREGION_SIZE)");
+    }
     /* ENABLE, no PRIVDEFENA: an address no region names faults even for
      * privileged code. */
     MPU_CTRL = MPU_CTRL_ENABLE;

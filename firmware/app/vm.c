@@ -10,8 +10,10 @@
 #include "crash.h"
 #include "hw.h"
 #include "log.h"
+#include "mpu_setup.h"
 #include "vm_strikes.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +23,10 @@ static struct vm_region {
     union { struct vm_job job; uint8_t space[VM_JOB_SPACE]; } job;
     struct vm_arena arenas[VM_APPS_MAX];
 } region __attribute__((section(".vm_ram"), aligned(8)));
-_Static_assert(sizeof(struct vm_region) <= VM_RAM_SIZE, "the region fits the VM's RAM");
+_Static_assert(sizeof(struct vm_region) == VM_RAM_SIZE, "the region is the VM's RAM");
+_Static_assert(offsetof(struct vm_region, arenas) == VM_SUBREGION_SIZE &&
+               sizeof(struct vm_arena) == VM_SUBREGION_SIZE,
+               "the stack and job fill the first sub-region, each arena one of its own");
 _Static_assert(sizeof(((struct vm_arena *)0)->mem) >= APP_QUOTA_MEMORY_MAX,
                "an arena holds the largest memory quota a manifest may ask");
 uint8_t *const vm_stack_top = region.stack + VM_STACK_SIZE;
@@ -90,6 +95,16 @@ uint32_t vm_new_owner(void)
     return ++last ? last : ++last; /* 0 is nobody's */
 }
 
+bool vm_reachable(uint32_t addr, uint32_t len)
+{
+    uint32_t shared = (uint32_t)&region, arena = (uint32_t)&region.arenas[vm_current->slot];
+
+    if (addr >= shared && addr <= shared + VM_SUBREGION_SIZE &&
+        len <= shared + VM_SUBREGION_SIZE - addr)
+        return true;
+    return addr >= arena && addr <= arena + VM_ARENA_SIZE && len <= arena + VM_ARENA_SIZE - addr;
+}
+
 bool vm_available(void)
 {
     if (disabled_why)
@@ -110,6 +125,7 @@ uint32_t vm_enter_as(struct vm_ctx *ctx)
         stack_owner = ctx->owner;
     }
     vm_current = ctx;
+    mpu_vm_ram_open((int)ctx->slot);
     vm_gate_begin_run();
     /* Platform calls run in the SVC handler; at the lowest priority every
      * interrupt still preempts it, and a flash operation's WFI (lighting's

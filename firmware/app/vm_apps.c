@@ -28,6 +28,11 @@ _Static_assert(VM_APPS_MAX == APP_MAX_INSTALLED, "an arena for each installed ap
  * change slowly and raise no interrupt of their own). */
 #define SENSOR_LOOK_MS 1000u
 
+/* Writes that wear flash: a burst, then one a period. */
+struct bucket {
+    uint32_t tokens, refill_ms;
+};
+
 struct app {
     bool used;                       /* a record (any state) */
     bool loaded;                     /* its state lives in arena[slot] */
@@ -43,6 +48,7 @@ struct app {
     uint32_t second_start_ms, insns_second;
     uint32_t callbacks, budget_ends, errors;
     uint32_t owner;                  /* vm_new_owner at its load */
+    struct bucket light, storage;    /* its flash writes: light changes, storage writes */
     uint32_t beacon_set_ms;          /* its last change of the beacon slot */
     bool beacon_set;                 /* it changed it at least once */
 };
@@ -96,6 +102,16 @@ const char *vm_apps_loaded_name(unsigned slot)
 void vm_apps_init(void)
 {
     vm_app_msgs_init();
+}
+
+/* No app loaded: the main loop's calls return at once, reading no
+ * register (an idle lamp without apps is as cheap as before them). */
+static bool any_loaded(void)
+{
+    for (unsigned i = 0; i < VM_APPS_MAX; i++)
+        if (apps[i].loaded)
+            return true;
+    return false;
 }
 
 static struct app *find(const char *name)
@@ -168,6 +184,38 @@ int32_t vm_apps_beacon(unsigned slot, uint32_t value)
     return 0;
 }
 
+/* A token a period, up to the burst: an app on a fast timer cannot wear
+ * a flash record out. */
+static bool take(struct bucket *b, uint32_t burst, uint32_t period_ms)
+{
+    uint32_t now = clock_ms();
+
+    while (b->tokens < burst && now - b->refill_ms >= period_ms) {
+        b->tokens++;
+        b->refill_ms += period_ms;
+    }
+    if (b->tokens == burst)
+        b->refill_ms = now;
+    if (!b->tokens)
+        return false;
+    b->tokens--;
+    return true;
+}
+
+bool vm_apps_light_admit(unsigned slot)
+{
+    struct app *a = app_at(slot);
+
+    return !a || take(&a->light, VM_LIGHT_BURST, VM_LIGHT_REFILL_MS);
+}
+
+bool vm_apps_storage_admit(unsigned slot)
+{
+    struct app *a = app_at(slot);
+
+    return a && take(&a->storage, VM_STORAGE_BURST, VM_STORAGE_REFILL_MS);
+}
+
 /* The instructions an entry used count against the app's second. */
 static bool over_second_quota(struct app *a, uint32_t executed)
 {
@@ -235,8 +283,13 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
                 manifest->name, (unsigned long)len, (unsigned long)APP_PKG_SOURCE_MAX, kv_pair);
         return -1;
     }
-    if (!vm_available() || !vm_strikes_admit(manifest->name))
+    if (!vm_available())
         return -1;
+    if (!vm_strikes_admit(manifest->name)) {
+        if (reporter)
+            reporter(manifest->name, "disabled", "disabled after its fault strikes");
+        return -1;
+    }
     vm_app_unload(manifest->name);
     a = NULL;
     for (unsigned i = 0; i < VM_APPS_MAX && !a; i++)
@@ -257,6 +310,8 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
     a->kv_pair = kv_pair;
     a->second_start_ms = clock_ms();
     a->owner = vm_new_owner();
+    a->light = (struct bucket){ VM_LIGHT_BURST, a->second_start_ms };
+    a->storage = (struct bucket){ VM_STORAGE_BURST, a->second_start_ms };
     vm_arena_wipe((unsigned)(a - apps), manifest->quota_memory);
     vm_app_msgs_reset((unsigned)(a - apps));
     memset(vm_job, 0, sizeof(*vm_job));
@@ -388,10 +443,13 @@ static void look_at_sensors(uint32_t now)
 
 void vm_apps_poll(void)
 {
-    uint32_t now = clock_ms(), event;
+    uint32_t now, event;
     int32_t arg;
     bool once;
 
+    if (!any_loaded())
+        return;
+    now = clock_ms();
     look_at_sensors(now);
     for (unsigned n = 0; n < VM_APPS_MAX; n++) {
         struct app *a = &apps[(next_turn + n) % VM_APPS_MAX];
@@ -405,7 +463,11 @@ void vm_apps_poll(void)
 
 bool vm_apps_pending(void)
 {
-    uint32_t now = clock_ms();
+    uint32_t now;
+
+    if (!any_loaded())
+        return false;
+    now = clock_ms();
 
     for (unsigned i = 0; i < VM_APPS_MAX; i++)
         if (apps[i].loaded && (apps[i].pending || vm_app_msgs_pending(i) ||
@@ -416,7 +478,11 @@ bool vm_apps_pending(void)
 
 uint32_t vm_apps_idle_ms(void)
 {
-    uint32_t now = clock_ms(), idle = UINT32_MAX;
+    uint32_t now, idle = UINT32_MAX;
+
+    if (!any_loaded())
+        return idle;
+    now = clock_ms();
 
     for (unsigned i = 0; i < VM_APPS_MAX; i++) {
         const struct app *a = &apps[i];

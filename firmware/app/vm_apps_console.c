@@ -56,7 +56,7 @@ static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int
     *code = sep + 4;
     memset(m, 0, sizeof(*m));
     m->apis = APP_API_LOG;
-    m->quota_memory = 16 * 1024;
+    m->quota_memory = APP_QUOTA_MEMORY_MAX;
     m->quota_insns_callback = 100000;
     m->quota_insns_second = 1000000;
     *flags = 0;

@@ -28,11 +28,11 @@ void vm_gate_begin_run(void)
     light_sets = 0;
 }
 
-/* [addr, addr + len) inside the VM's RAM; no wrap-around. */
+/* [addr, addr + len) inside what the running app may reach: the VM's
+ * stack and job and its own arena, never another app's; no wrap-around. */
 static bool in_vm_ram(uint32_t addr, uint32_t len)
 {
-    uint32_t lo = (uint32_t)__vm_ram_start, hi = (uint32_t)__vm_ram_end;
-    return addr >= lo && addr <= hi && len <= hi - addr;
+    return vm_reachable(addr, len);
 }
 
 static int32_t refuse_pointer(const char *op, uint32_t addr, uint32_t len)
@@ -93,7 +93,7 @@ static int32_t op_light(uint32_t has, uint32_t value, uint32_t fade_ms)
     if (has & LR_LEVEL ? value > LIGHT_LEVEL_FULL
                        : value < LIGHT_CCT_MIN_K || value > LIGHT_CCT_MAX_K)
         return VM_EINVAL;
-    if (light_sets >= VM_LIGHT_SETS_MAX)
+    if (light_sets >= VM_LIGHT_SETS_MAX || !vm_apps_light_admit(vm_current->slot))
         return VM_EQUOTA;
     light_sets++;
     r.s.on = true;
@@ -157,10 +157,14 @@ static int32_t op_storage(uint32_t op, uint32_t key, uint32_t lens, uint32_t val
     case VM_OP_STORAGE_SET:
         if (!in_vm_ram(value, vlen))
             return refuse_pointer("storage", value, vlen);
+        if (!vm_apps_storage_admit(ctx->slot))
+            return VM_EBUSY;
         memcpy(v, (const void *)value, vlen);
         return vm_app_storage_put(ctx->kv_pair, ctx->name, ctx->quota_storage, k, klen, v, vlen,
                                   false);
     default:
+        if (!vm_apps_storage_admit(ctx->slot))
+            return VM_EBUSY;
         return vm_app_storage_put(ctx->kv_pair, ctx->name, ctx->quota_storage, k, klen, NULL, 0,
                                   true);
     }

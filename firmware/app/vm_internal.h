@@ -40,6 +40,9 @@ struct vm_arena *vm_arena_of(unsigned slot);
 void vm_arena_wipe(unsigned slot, uint32_t cap);
 /* A new identity for the stack's owner (an app's load, a console run). */
 uint32_t vm_new_owner(void);
+/* During an entry: [addr, addr + len) lies in what the running app may
+ * reach (the stack and job, its own arena), no wrap-around. */
+bool vm_reachable(uint32_t addr, uint32_t len);
 /* false, and why logged, when the VM cannot run at all. */
 bool vm_available(void);
 /* Enters the VM as ctx for the job the caller filled in (vm_job); the
@@ -76,6 +79,11 @@ int32_t vm_apps_timer_start(unsigned slot, uint32_t ms, bool periodic);
 int32_t vm_apps_timer_cancel(unsigned slot, uint32_t id);
 int32_t vm_apps_set_events(unsigned slot, uint32_t events);
 int32_t vm_apps_beacon(unsigned slot, uint32_t value); /* VM_OP_BEACON */
+/* One more light change for the app in slot (true for a console run:
+ * its entry's own cap bounds it). */
+bool vm_apps_light_admit(unsigned slot);
+/* One more storage write (set or delete) for the app in slot. */
+bool vm_apps_storage_admit(unsigned slot);
 
 /* vm_app_timers.c: an app's timers (ids 1..APP_QUOTA_TIMERS_MAX). */
 struct vm_app_timer {

@@ -44,10 +44,10 @@ enum app_api {
  * is not asked for must be 0 (the app gets none of it).  The VM enforces
  * them at run time; these bounds are what a lamp can give one app. */
 #define APP_QUOTA_MEMORY_MIN (8u * 1024u)      /* too little for Lua with its libraries: the load fails */
-/* An app's arena: the VM's 80 KiB of SRAM less its stack, shared by
- * APP_MAX_INSTALLED apps (vm_gate.h VM_ARENA_SIZE; vm.c checks it).
- * Lua's state with its libraries takes about 11.5 KiB of it. */
-#define APP_QUOTA_MEMORY_MAX (17u * 1024u)
+/* An app's arena: one 16 KiB MPU sub-region of the VM's SRAM, less the
+ * heap's bookkeeping (vm_gate.h VM_ARENA_SIZE; vm.c checks it).  Lua's
+ * state with its libraries takes about 11.5 KiB of it. */
+#define APP_QUOTA_MEMORY_MAX (15u * 1024u + 512u)
 #define APP_QUOTA_INSNS_CALLBACK_MAX 10000000u /* ~0.1 s at 120 MHz */
 #define APP_QUOTA_INSNS_SECOND_MAX 24000000u   /* a fifth of the CPU */
 #define APP_QUOTA_MESSAGES_MAX 600u            /* per minute, with APP_API_MESSAGES */

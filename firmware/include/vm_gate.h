@@ -9,18 +9,22 @@
 
 /* The VM's SRAM region (linker section .vm_ram, at the bottom of SRAM):
  * 80 KiB on a 16 KiB boundary, which one MPU region of 128 KiB covers
- * exactly with five of its 16 KiB sub-regions (mpu_setup.c).  Four Lua
- * states need it: each takes about 11.5 KiB with its libraries before the
- * app holds anything.  Its stack sits at the bottom so an overflow runs
- * below SRAM and faults instead of corrupting what lies above it: the
- * job, then one arena per app. */
+ * exactly with five of its 16 KiB sub-regions (mpu_setup.c): the first
+ * holds the stack and the job, each of the others one app's arena.  An
+ * entry opens the first and the running app's arena only, so an app
+ * cannot touch another's (mpu_vm_ram_open).  Four Lua states need it:
+ * each takes about 11.5 KiB with its libraries before the app holds
+ * anything.  The stack sits at the bottom so an overflow runs below SRAM
+ * and faults instead of corrupting what lies above it. */
 #define VM_RAM_SIZE 0x14000u /* 80 KiB */
 #define VM_RAM_ALIGN 0x4000u /* a sub-region of a 128 KiB MPU region */
-#define VM_STACK_SIZE 0x2000u
+#define VM_SUBREGION_SIZE 0x4000u
 #define VM_APPS_MAX 4u       /* apps at once (partitions.h: APP_MAX_INSTALLED) */
 #define VM_JOB_SPACE 0x200u  /* struct vm_job, rounded up */
-/* Each app's arena: its heap bookkeeping and its Lua state's memory. */
-#define VM_ARENA_SIZE ((VM_RAM_SIZE - VM_STACK_SIZE - VM_JOB_SPACE) / VM_APPS_MAX & ~7u)
+#define VM_STACK_SIZE (VM_SUBREGION_SIZE - VM_JOB_SPACE) /* the rest of the first */
+/* Each app's arena, one sub-region: its heap bookkeeping and its Lua
+ * state's memory. */
+#define VM_ARENA_SIZE VM_SUBREGION_SIZE
 /* The VM's code (Lua, its glue, the C library's pure routines) starts on
  * this boundary so an MPU region's sub-regions can cover it exactly. */
 #define VM_TEXT_ALIGN 0x8000u
@@ -48,7 +52,8 @@ enum vm_op {
     VM_OP_LIGHT_CCT = 10,  /* r1 = K (LIGHT_CCT_MIN_K..MAX_K), r2 = fade ms; APP_API_LIGHT */
     /* The app's key/value storage (APP_API_STORAGE): r1 = key, r2 = key
      * length | value length << 16, r3 = value (GET: a buffer of
-     * VM_KV_VALUE_MAX) -> GET: the value's length; SET, DELETE: 0. */
+     * VM_KV_VALUE_MAX) -> GET: the value's length; SET, DELETE: 0;
+     * VM_EQUOTA past quota_storage, VM_EBUSY past VM_STORAGE_BURST. */
     VM_OP_STORAGE_GET = 11,
     VM_OP_STORAGE_SET = 12,
     VM_OP_STORAGE_DELETE = 13,
@@ -71,6 +76,14 @@ enum { VM_EFAULT = -1, VM_EINVAL = -2, VM_EQUOTA = -3, VM_ENOSYS = -4, VM_EIO = 
 #define VM_LOG_MAX 120u
 #define VM_FADE_MAX_MS 60000u
 #define VM_LIGHT_SETS_MAX 32u /* per entry (run or callback): each one is saved to flash */
+/* A loaded app's light changes across its callbacks: a burst of this
+ * many, then one a second (each is a flash write of lighting's record). */
+#define VM_LIGHT_BURST 8u
+#define VM_LIGHT_REFILL_MS 1000u
+/* An app's storage writes (each rewrites its 2 KiB record): a burst of
+ * this many, then one every VM_STORAGE_REFILL_MS. */
+#define VM_STORAGE_BURST 8u
+#define VM_STORAGE_REFILL_MS 10000u
 #define VM_TIMER_MIN_MS 10u
 #define VM_TIMER_MAX_MS 86400000u /* a day */
 #define VM_KV_KEY_MAX 32u

@@ -146,7 +146,7 @@ static int api_light_set(lua_State *L)
                         (uint32_t)fade, 0);
     if (r < 0) {
         lua_pushnil(L);
-        return refused(L, r, "too many light changes in this callback");
+        return refused(L, r, "too many light changes");
     }
     lua_pushboolean(L, 1);
     return 1;
@@ -161,7 +161,7 @@ static int api_light_cct(lua_State *L)
     luaL_argcheck(L, k >= LIGHT_CCT_MIN_K && k <= LIGHT_CCT_MAX_K, 1, "cct must be 2700 to 6500 K");
     luaL_argcheck(L, fade >= 0 && fade <= VM_FADE_MAX_MS, 2, "fade_ms must be 0 to 60000");
     int32_t r = vm_call(VM_OP_LIGHT_CCT, (uint32_t)k, (uint32_t)fade, 0);
-    return done(L, r, "too many light changes in this callback");
+    return done(L, r, "too many light changes");
 }
 
 /* sensors.on(event, fn | nil) -> true | nil, why: fn(value) when the
@@ -257,6 +257,8 @@ static int api_storage_put(lua_State *L)
     luaL_argcheck(L, vlen <= VM_KV_VALUE_MAX, 2, "value must be at most 512 bytes");
     int32_t r = vm_call(delete ? VM_OP_STORAGE_DELETE : VM_OP_STORAGE_SET, (uint32_t)key,
                         (uint32_t)(klen | vlen << 16), (uint32_t)value);
+    if (r == VM_EBUSY)
+        return fail(L, "too many storage writes");
     if (r < 0 && !(delete && r == VM_ENOENT))
         return refused(L, r, "storage quota");
     lua_pushboolean(L, 1);
