@@ -51,7 +51,7 @@ app() {
 name = $1
 version = $2
 apis = light, messages, log
-memory = 16384
+memory = 12288
 instructions_per_callback = 100000
 instructions_per_second = 1000000
 messages_per_minute = 10
