@@ -4,7 +4,9 @@
 -- are stopped with their reason; the escape hatches are absent; a crafted
 -- gate call pointing at the keystore is refused; loads of the keystore, platform RAM and a
 -- peripheral from the VM fault and are contained, stored as crash records
--- and counted as strikes until the app is disabled.  After each, the lamp
+-- and counted as strikes until the app is disabled; so do a store to code
+-- flash and branches into the platform's code, the VM's heap and its
+-- stack.  After each, the lamp
 -- answers and has not reset.  Apps are typed at the development console
 -- (`app eval`, `app probe`, `app run`).
 local function near(got, want, tol, name)
@@ -141,9 +143,35 @@ for _, c in ipairs{ { "0x10000", "the keystore" }, { "0x20020000", "platform RAM
     ok(lamp:expect("^app: enabled; no strikes", 10), "`app enable` lifts the strikes")
   end
 end
+
 ok(disabled, "the strikes disabled the app (the lamp's limit is at most the 4 faults above)")
 like(lamp:console(), "app: eval: fault strike 1 of", "after `app enable` strikes count from 1 again")
 is(select(2, app("eval log('still here')")), "finished", "the next app runs")
 app("run")
 ok(lamp:console():find("app: example replaces eval; its 1 strikes are cleared", 1, true),
    "another app is a new deployment: the last one's strikes are cleared")
+
+-- 6. Stores and jumps a hijacked interpreter could try: a store to code
+-- flash, a branch into the platform's code, into the VM's own heap (a
+-- string holding Thumb code: `bx lr`) and into the VM's stack.  The MPU
+-- stops each (flash is read-only and the platform's part privileged-only;
+-- all RAM is execute-never), contained like the loads above.
+for _, c in ipairs{
+  { "probe.write(0x30000, 0)", "a store to code flash", "cfsr=0x00000082", "addr=0x0*30000" },
+  { "probe.call(0x20101)", "a branch into the platform's code (slot A)", "cfsr=0x00000001",
+    "pc=0x00020100" },
+  { "probe.call(probe.addr('\\112\\071\\112\\071') | 1)", "a branch into the VM's heap (code in a string)",
+    "cfsr=0x00000001", "pc=0x200[01][0-9a-f]{4}" },
+  { "probe.call(0x20000101)", "a branch into the VM's stack", "cfsr=0x00000001", "pc=0x20000100" },
+} do
+  lamp:type("app enable")
+  lamp:expect("^app: enabled", 10)
+  local _, why = app("probe " .. c[1])
+  like(why or "", "^stopped: MemManage fault in the VM at .*" .. c[3], c[2] .. ": faults in the VM")
+  like(why or "", c[4], c[2] .. ": where the MPU stopped it")
+  ok(lamp:expect("^crash: the app VM's MemManage fault is stored for the cloud \\(app eval\\)$", 10),
+     c[2] .. ": the fault is stored as a crash record")
+  answers(c[2])
+end
+lamp:type("app enable")
+lamp:expect("^app: enabled", 10)

@@ -338,7 +338,9 @@ static int api_sensor(lua_State *L)
 
 /* Development only (`app probe`): what a compromised VM could do without
  * Lua's help, to show the gate and the MPU stop it.  probe.gate(op, a, b,
- * c) is a raw platform call; probe.read(addr) a raw unprivileged load;
+ * c) is a raw platform call; probe.read(addr) a raw unprivileged load,
+ * probe.write(addr, value) a raw store, probe.call(addr) a branch there
+ * (Thumb: an odd address), as a hijacked interpreter would jump;
  * probe.addr(s) the address of a string's bytes. */
 static int probe_gate(lua_State *L)
 {
@@ -359,6 +361,20 @@ static int probe_read(lua_State *L)
     uint32_t addr = (uint32_t)luaL_checkinteger(L, 1);
     lua_pushinteger(L, *(volatile uint32_t *)addr);
     return 1;
+}
+
+static int probe_write(lua_State *L)
+{
+    uint32_t addr = (uint32_t)luaL_checkinteger(L, 1);
+    *(volatile uint32_t *)addr = (uint32_t)luaL_checkinteger(L, 2);
+    return 0;
+}
+
+static int probe_call(lua_State *L)
+{
+    void (*fn)(void) = (void (*)(void))(uintptr_t)(uint32_t)luaL_checkinteger(L, 1);
+    fn();
+    return 0;
 }
 
 static void new_lib(lua_State *L, const char *name, const luaL_Reg *fns)
@@ -387,7 +403,8 @@ void vm_api_open(lua_State *L, uint32_t apis, bool probe)
     static const struct { const char *name; uint32_t bit; } sensors[] = {
         { "lux", VM_SENSOR_LUX }, { "temperature", VM_SENSOR_TEMP }, { "occupied", VM_SENSOR_PIR } };
     static const luaL_Reg probes[] = {
-        { "gate", probe_gate }, { "read", probe_read }, { "addr", probe_addr }, { NULL, NULL } };
+        { "gate", probe_gate }, { "read", probe_read }, { "addr", probe_addr },
+        { "write", probe_write }, { "call", probe_call }, { NULL, NULL } };
 
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, HANDLERS);
