@@ -45,6 +45,18 @@ ok(lamp:expect("^app: watch: running; apis sensors,timers,log; memory \\d+ of 15
    "app status lists it with its APIs and memory")
 lamp:type("app unload watch")
 ok(lamp:expect("^app: watch: stopped: unloaded$", 5), "it unloads")
+-- The lamp's clock: timer.now() counts milliseconds of the lamp's time.
+_, state = load("clock", "apis=timers,log",
+  "local t0 = timer.now() timer.after(1500, function() " ..
+  "log('waited ' .. ((timer.now() - t0) & 0xFFFFFFFF) .. ' ms') end)")
+is(state, "running", "an app reading the clock loads")
+local _, waited = lamp:expect("^app: clock: waited (\\d+) ms$", 5)
+waited = tonumber(waited)
+ok(waited and waited >= 1500 and waited < 1600, "timer.now() measures the timer's 1.5 s (" ..
+   tostring(waited) .. " ms)")
+lamp:type("app unload clock")
+lamp:expect("^app: clock: stopped", 5)
+
 lamp:set_occupied(false)
 lamp:run_for(1)
 ok(not lamp:console():find("occupied false", 1, true), "an unloaded app gets no events")

@@ -13,6 +13,7 @@
  * lighting change is half done underneath. */
 #include "vm_internal.h"
 
+#include "clock.h"
 #include "hw.h"
 #include "light_hw.h"
 #include "lighting.h"
@@ -107,6 +108,16 @@ static int32_t op_light(uint32_t has, uint32_t value, uint32_t fade_ms)
     return 0;
 }
 
+static int32_t op_clock(uint32_t addr)
+{
+    uint32_t now = clock_ms();
+
+    if (!in_vm_ram(addr, sizeof(now)) || (addr & 3u))
+        return refuse_pointer("clock", addr, sizeof(now));
+    memcpy((void *)addr, &now, sizeof(now));
+    return 0;
+}
+
 static int32_t op_sensors(uint32_t addr)
 {
     struct lighting_status st;
@@ -196,7 +207,7 @@ static uint32_t op_api(uint32_t op)
     case VM_OP_LOG: return APP_API_LOG;
     case VM_OP_LIGHT_LEVEL: case VM_OP_LIGHT_SET: case VM_OP_LIGHT_CCT: return APP_API_LIGHT;
     case VM_OP_SENSORS: case VM_OP_EVENTS: return APP_API_SENSORS;
-    case VM_OP_TIMER_START: case VM_OP_TIMER_CANCEL: return APP_API_TIMERS;
+    case VM_OP_TIMER_START: case VM_OP_TIMER_CANCEL: case VM_OP_CLOCK: return APP_API_TIMERS;
     case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
         return APP_API_STORAGE;
     case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return APP_API_MESSAGES;
@@ -235,6 +246,7 @@ static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b, uint32_t c)
             return VM_EINVAL;
         return vm_apps_timer_start(ctx->slot, a, b);
     case VM_OP_TIMER_CANCEL: return vm_apps_timer_cancel(ctx->slot, a);
+    case VM_OP_CLOCK: return op_clock(a);
     case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
         return op_storage(op, a, b, c);
     case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return op_msg(op, a, b, c);

@@ -67,6 +67,9 @@ enum vm_op {
      * or VM_BEACON_RELEASE -> 0; VM_EBUSY while another app holds it,
      * VM_EQUOTA within VM_BEACON_PERIOD_MS of the app's last change. */
     VM_OP_BEACON = 16,
+    /* r1 = uint32_t * to fill with the lamp's clock, ms since boot
+     * (wraps after 49.7 days); APP_API_TIMERS */
+    VM_OP_CLOCK = 17,
 };
 #define VM_BEACON_RELEASE 0x10000u
 #define VM_BEACON_PERIOD_MS 1000u

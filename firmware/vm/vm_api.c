@@ -210,6 +210,19 @@ static int api_timer_start(lua_State *L)
     return 1;
 }
 
+/* timer.now() -> the lamp's clock, ms since boot (wraps after 49.7 days:
+ * a difference is (b - a) & 0xFFFFFFFF) */
+static int api_timer_now(lua_State *L)
+{
+    uint32_t now;
+    int32_t r = vm_call(VM_OP_CLOCK, (uint32_t)&now, 0, 0);
+
+    if (r < 0)
+        return refused(L, r, "");
+    lua_pushinteger(L, (lua_Integer)now);
+    return 1;
+}
+
 /* timer.cancel(id) -> true | nil, why */
 static int api_timer_cancel(lua_State *L)
 {
@@ -430,6 +443,8 @@ void vm_api_open(lua_State *L, uint32_t apis, bool probe)
         set_twins(L, api_timer_start, "after", "every");
         lua_pushcfunction(L, api_timer_cancel);
         lua_setfield(L, -2, "cancel");
+        lua_pushcfunction(L, api_timer_now);
+        lua_setfield(L, -2, "now");
         lua_setglobal(L, "timer");
     }
     if (apis & APP_API_STORAGE) {
