@@ -29,6 +29,12 @@ int app_store_init(void);
 bool app_store_get(unsigned i, struct app_pkg_header *h, const char **source);
 /* The installed app of that name, or false. */
 bool app_store_find(const char *name, struct app_pkg_header *h, const char **source);
+/* The installed app's key/value pair (its storage at APP_KV_PAIR_ADDR(i),
+ * kept across upgrades, erased at removal), or -1.  The pair's content is
+ * the runtime's; the store only assigns and erases pairs. */
+int app_store_kv_pair(const char *name);
+/* The package slot that holds the installed app (APP_SLOT_ADDR(i)), or -1. */
+int app_store_slot(const char *name);
 
 /* An install: begin with the package's total length, write its bytes in
  * order, then finish (verifies and commits) or abort.  One install at a

@@ -1,6 +1,7 @@
 /* firmware/app/main.c: the lamp application: protections first, then the
  * banner, any crash record from the last run, and the console loop, which
  * sleeps in WFI whenever there is nothing to do. */
+#include "app_store.h"
 #include "beacon.h"
 #include "boot_confirm.h"
 #include "console.h"
@@ -19,7 +20,7 @@
 #include "status.h"
 #include "telemetry_period.h"
 #include "uart.h"
-#include "update_rx.h"
+#include "console_rx.h"
 #include "vm_strikes.h"
 
 #include "mbedtls/memory_buffer_alloc.h"
@@ -118,6 +119,7 @@ int main(void)
     beacon_init();
     telemetry_period_init();
     vm_strikes_init();
+    (void)app_store_init(); /* it logs what failed; the lamp runs without apps */
     netmgr_start();
     for (;;) {
         int c;
@@ -137,7 +139,7 @@ int main(void)
         uint32_t idle_ms = netmgr_idle_ms(), light_ms = lighting_idle_ms();
         if (light_ms < idle_ms)
             idle_ms = light_ms;
-        if (update_rx_active() && idle_ms > UPDATE_RX_TICK_MS)
+        if (console_rx_active() && idle_ms > UPDATE_RX_TICK_MS)
             idle_ms = UPDATE_RX_TICK_MS;
         arm_wakeup(idle_ms);
         if (uart_getc_pending() == 0 && !commission_pending() && !netmgr_pending() &&
