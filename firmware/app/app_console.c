@@ -20,6 +20,8 @@ static const char *begin(const char *args)
         len = len * 10 + (uint32_t)(*p++ - '0');
     if (p == args || *p)
         return "usage: app install LENGTH (the package's size in bytes)";
+    if (app_store_busy())
+        return "another install is in progress (a download from the cloud)";
     return app_store_begin(len);
 }
 

@@ -191,6 +191,11 @@ void app_store_set_listener(app_store_listener fn)
     listener = fn;
 }
 
+bool app_store_busy(void)
+{
+    return receiving;
+}
+
 uint32_t app_store_received(void)
 {
     return received;

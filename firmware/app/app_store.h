@@ -46,6 +46,9 @@ const char *app_store_write(const uint8_t *data, size_t len);
 const char *app_store_finish(struct app_pkg_header *installed, int *err);
 void app_store_abort(void);
 uint32_t app_store_received(void);
+/* An install runs (begun, not yet finished or aborted): the console and
+ * the cloud delivery wait for it rather than drop it. */
+bool app_store_busy(void);
 
 /* Removes the app of that name (its package and its storage).  NULL, or
  * why not. */

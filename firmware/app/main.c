@@ -1,6 +1,7 @@
 /* firmware/app/main.c: the lamp application: protections first, then the
  * banner, any crash record from the last run, and the console loop, which
  * sleeps in WFI whenever there is nothing to do. */
+#include "app_delivery.h"
 #include "app_store.h"
 #include "beacon.h"
 #include "boot_confirm.h"
@@ -110,6 +111,7 @@ int main(void)
      * subscribed, and its reported state published, first) */
     shadow_init();
     ota_init();
+    app_delivery_init();
     crash_report_init();
     lighting_init();
     SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_RUNNING;
