@@ -68,8 +68,27 @@ ok(done and lamp:expect("appctl: imposter 1\\.0\\.0: refused: the package is not
 ok(cloud_says(lamp, SERIAL:gsub("%-", "%%-") .. ': appctl/imposter/status {"state":"refused"', 10),
    "and the cloud is told")
 
+-- An upgrade and an OTA image offered together: the app's download runs
+-- first, the OTA waits for it, then the lamp stages the image, resets
+-- into 1.0.1 and still holds the app.
+local v110 = scenario.sign_app{ name = "nightlight", version = "1.1.0", source = source, fleet = fleet }
+done = deploy("nightlight", v110, "1.1.0")
+ok(done and lamp:expect("appctl: nightlight 1\\.1\\.0: downloading", 20), "an upgrade is offered and downloads")
+done, out = sh(os.getenv("LAMPCLOUD") .. " notify-ota " .. SERIAL .. " " .. os.getenv("IMG_GOOD") ..
+               " --state-dir " .. state)
+ok(done, "an OTA image is offered at the same time (" .. out:gsub("\n", " ") .. ")")
+ok(lamp:expect("ota: https://\\S+ waits until the appctl download ends", 20),
+   "the OTA waits for the app's download")
+ok(lamp:expect("appctl: nightlight 1\\.1\\.0 installed", 60), "the upgrade installs")
+ok(lamp:expect("ota: downloading https://", 20), "then the OTA download starts")
+ok(lamp:expect("ota: image 1\\.0\\.1 epoch 1 staged; rebooting to install", 180), "and stages the image")
+ok(lamp:expect("update: image 1\\.0\\.1 confirmed", 90), "the lamp runs 1.0.1")
+ok(lamp:expect("^app: nightlight 1\\.1\\.0 installed \\(slot \\d\\)", 30), "and still holds the app")
+ok(lamp:expect("appctl: nightlight: 1\\.1\\.0 already installed", 90),
+   "back online, the retained upgrade is current")
+
 done = publish(("lamp/%s/appctl/nightlight"):format(SERIAL), '{"remove":true}')
-ok(done and lamp:expect("appctl: nightlight 1\\.0\\.0 removed", 30), "a remove notification removes it")
-ok(cloud_says(lamp, topic .. '{"state":"removed","version":"1%.0%.0"}', 10), "and reports removed")
+ok(done and lamp:expect("appctl: nightlight 1\\.1\\.0 removed", 30), "a remove notification removes it")
+ok(cloud_says(lamp, topic .. '{"state":"removed","version":"1%.1%.0"}', 10), "and reports removed")
 lamp:type("app list")
 ok(lamp:expect("^app: 0 of \\d installed", 10), "no app is listed")

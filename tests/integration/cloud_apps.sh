@@ -23,6 +23,11 @@ lampcloud_start "$lampcloud" "$work/cloud.log" --fleet "$fleet" --state-dir "$wo
 images=$(sed -n 's/^images=//p' "$work/cloud/lampcloud.ini")
 [ -d "$images" ] || bail "no image directory in $work/cloud/lampcloud.ini"
 
+# An update image, offered together with an app: one download at a time.
+"$lampfactory" sign --fleet "$fleet" --version 1.0.1 --epoch 1 "$fw/app.bin" \
+    "$work/app-101.img" >/dev/null || bail "signing the update"
+
+export IMG_GOOD="$work/app-101.img" LAMPCLOUD="$lampcloud"
 export FLEET="$fleet" MQTT_PORT=$mqtt HTTPS_PORT=$https CLOUD_STATE="$work/cloud"
 export CLOUD_LOG="$work/cloud.log" IMAGES="$images" LAMPSIM_LAMPFACTORY="$lampfactory"
 "$lampsim" scenario "$here/cloud_apps.lua"
