@@ -70,3 +70,36 @@ for k = 1, ops do
 end
 ok(counts["1.0.0"] > 0 and counts["1.1.0"] > 0,
    ("cuts left the old app %d times and the new one %d times"):format(counts["1.0.0"], counts["1.1.0"]))
+
+-- A removal (the slot's 4 erases, trailer sector first, then the app's
+-- key/value pair): each cut leaves the app whole or gone, and the name
+-- installs again.
+probe = scenario.lamp{serial = "ACUT-RPROBE", from = base}
+up(probe)
+ops0 = probe:flash_ops()
+probe:type("app remove nightlight")
+ok(probe:expect("^app: nightlight removed", 10), "uncut, the app is removed")
+local rops = probe:flash_ops() - ops0
+ok(rops >= 6, "the removal takes " .. rops .. " flash operations")
+probe:close()
+local kept, gone = 0, 0
+for k = 1, rops do
+  local torn = k % 2 == 1
+  local lamp = scenario.lamp{serial = "ACUT-R" .. k, from = base}
+  up(lamp)
+  lamp:cut_power_at(k, torn)
+  lamp:type("app remove nightlight")
+  lamp:run_for(2)
+  local cut = lamp:state() == "off"
+  up(lamp)
+  local found, n = listing(lamp)
+  local one = found[1]
+  local whole = n == 0 or (n == 1 and one.version == "1.0.0" and
+                lamp:read(APP_PART + SLOT_SIZE * one.slot, #bytes["1.0.0"]) == bytes["1.0.0"])
+  ok(cut and whole, ("removal cut %s operation %d of %d: %s"):format(
+       torn and "during" or "after", k, rops, n == 0 and "gone" or "kept whole"))
+  if n == 0 then gone = gone + 1 else kept = kept + 1 end
+  is(lamp:install_app(later, 30), "installed", ("after the removal cut at %d, 1.2.0 installs"):format(k))
+  lamp:close()
+end
+ok(gone > 0, ("removal cuts left the app %d times and removed it %d times"):format(kept, gone))
