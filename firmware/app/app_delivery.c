@@ -142,7 +142,8 @@ static void start_next(void)
     }
     LOG_INF("appctl: %s %s: downloading %s", cur.name, cur.version, cur.url);
     app_status_publish(cur.name, "downloading", cur.version, NULL);
-    https_download_start(&sink, cur.url);
+    if (!https_download_start(&sink, cur.url)) /* checked above: cannot happen */
+        gave_up("failed", "the download could not start");
 }
 
 static void remove_app(const char *name)

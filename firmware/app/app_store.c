@@ -214,7 +214,7 @@ const char *app_store_begin(uint32_t total_len)
 
     app_store_abort();
     if (total_len < APP_PKG_HEADER_SIZE || total_len > APP_PKG_MAX_SIZE)
-        return "package size out of range (a header to 16,128 bytes)";
+        return "package size out of range (a header to the largest package a slot holds)";
     /* One slot more than apps: there is always a free one. */
     for (target = 0; target < APP_SLOTS && slots[target].used; target++)
         ;

@@ -127,7 +127,8 @@ static void offer_download(const char *url, const char *version)
     }
     LOG_INF("ota: downloading %s", url);
     status("downloading", NULL);
-    https_download_start(&sink, url);
+    if (!https_download_start(&sink, url)) /* checked above: cannot happen */
+        gave_up("failed", "the download could not start");
 }
 
 static void offer(const cJSON *n)
