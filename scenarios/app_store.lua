@@ -5,7 +5,8 @@
 -- the verifier's reason and leaves the installed apps as they were: a bad
 -- signature, one flipped byte of source, another fleet's package, a
 -- downgrade, a downgrade after a removal (the version floor), a 5th app,
--- a binary chunk as source.
+-- a binary chunk as source.  Last, the version floor's 16 names: a 17th
+-- forgets the oldest name not installed, and only that one.
 local HEADER, SIG = 256, 512
 
 local lamp = scenario.lamp{serial = "APPS-1"}
@@ -112,3 +113,25 @@ ok(lamp:expect("^light: (on|off) level", 30), "after a reset")
 refused(v100, "downgrade refused", "the version floor holds across a reset")
 is(install(v110), "installed", "the same version as before the removal installs again")
 like(listing().nightlight or "", "^1\\.1\\.0 ", "nightlight 1.1.0 is back")
+
+-- 5. The version floor remembers 16 names; a 17th forgets the name raised
+-- longest ago that is not installed (docs/firmware.md#the-app-store).
+-- Remembered now: nightlight (installed), b, c, d.
+for _, name in ipairs{"b", "c", "d"} do
+  lamp:type("app remove " .. name)
+  assert(lamp:expect("^app: " .. name .. " removed", 10))
+end
+for i = 1, 12 do
+  local name = "f" .. i
+  assert(install(scenario.sign_app{name = name}) == "installed", name .. " installs")
+  lamp:type("app remove " .. name)
+  assert(lamp:expect("^app: " .. name .. " removed", 10))
+end
+refused(scenario.sign_app{name = "b", version = "0.9.0"}, "downgrade refused",
+        "with 16 names remembered, b's floor holds")
+is(install(scenario.sign_app{name = "g"}), "installed", "a 17th name installs")
+is(install(scenario.sign_app{name = "b", version = "0.9.0"}), "installed",
+   "and b, the oldest name not installed, is forgotten: an older b installs")
+-- b's return took a 17th place again: c, the next oldest, went.
+refused(scenario.sign_app{name = "d", version = "0.9.0"}, "downgrade refused",
+        "d, raised after c, is still remembered")
