@@ -38,7 +38,8 @@ enum app_api {
     APP_API_LOG = 1u << 5,       /* lines on the console and in the twin */
 };
 #define APP_API_ALL 0x3Fu
-/* Their names in manifests and listings, bit 0 first. */
+/* Their names in manifests (lampfactory) and listings (`app list`), bit 0
+ * first. */
 #define APP_API_NAMES { "light", "sensors", "messages", "storage", "timers", "log" }
 
 /* Quotas: the manifest's values must lie in [min, max]; a quota whose API
