@@ -147,9 +147,12 @@ end
 ok(disabled, "the strikes disabled the app (the lamp's limit is at most the 4 faults above)")
 like(lamp:console(), "app: eval: fault strike 1 of", "after `app enable` strikes count from 1 again")
 is(select(2, app("eval log('still here')")), "finished", "the next app runs")
-app("run")
-ok(lamp:console():find("app: example replaces eval; its 1 strikes are cleared", 1, true),
-   "another app is a new deployment: the last one's strikes are cleared")
+-- Strikes are each app's own: another app runs, and eval's count goes on.
+is(select(2, app("run")), "finished", "another app runs while eval has a strike")
+app("probe log(probe.read(0x10000))")
+ok(lamp:expect("^app: eval: fault strike 2 of", 10), "and eval's strikes were kept: its next fault is its 2nd")
+lamp:type("app enable")
+ok(lamp:expect("^app: enabled; no strikes", 10), "`app enable` forgives them")
 
 -- 6. Stores and jumps a hijacked interpreter could try: a store to code
 -- flash, a branch into the platform's code, into the VM's own heap (a

@@ -33,14 +33,27 @@ struct run {
     bool stdin_open;
 };
 
+/* The console transfer's outcome, for the user (what: "update", ...). */
+static void report_transfer(const char *what, const char *accepted, enum update_state state,
+                            const char *reason)
+{
+    if (state == UPDATE_STAGED)
+        fprintf(stderr, "\nlampsim: %s %s (%s)\n", what, accepted, reason);
+    else
+        fprintf(stderr, "\nlampsim: %s %s: %s\n", what,
+                state == UPDATE_REFUSED ? "refused by the lamp" : "transfer failed", reason);
+}
+
 static void on_update_done(struct update_sender *s, enum update_state state,
                            const char *reason, gpointer user_data)
 {
-    if (state == UPDATE_STAGED)
-        fprintf(stderr, "\nlampsim: update accepted and staged (%s)\n", reason);
-    else
-        fprintf(stderr, "\nlampsim: update %s: %s\n",
-                state == UPDATE_REFUSED ? "refused by the lamp" : "transfer failed", reason);
+    report_transfer("update", "accepted and staged", state, reason);
+}
+
+static void on_install_done(struct update_sender *s, enum update_state state,
+                            const char *reason, gpointer user_data)
+{
+    report_transfer("app package", "accepted", state, reason);
 }
 
 static void run_finish(struct run *run, int code)
@@ -101,7 +114,8 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer user_data)
 
 /* Makes the lamp, runs it until --exit-on, --timeout or a signal, saves it. */
 static int run_lamp(struct run *run, const struct lamp_config *cfg,
-                    const char *external_boot, const char *update_path, const char *bluez,
+                    const char *external_boot, const char *update_path,
+                    const char *install_app_path, const char *bluez,
                     struct ble_medium *medium, GRegex *regex, double timeout_s, bool use_stdin)
 {
     g_autoptr(GError) error = NULL;
@@ -135,6 +149,13 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg,
         update = update_sender_start(lamp, update_path, true, on_update_done, run, &error);
         if (!update) {
             fprintf(stderr, "lampsim run: --update: %s\n", error->message);
+            return 2;
+        }
+    } else if (install_app_path) {
+        update = update_sender_start_kind(lamp, &TRANSFER_APP_INSTALL, install_app_path, true,
+                                          on_install_done, run, &error);
+        if (!update) {
+            fprintf(stderr, "lampsim run: --install-app: %s\n", error->message);
             return 2;
         }
     }
@@ -188,7 +209,7 @@ int cmd_run(int argc, char **argv)
 {
     struct lamp_options opts;
     g_autofree char *serial = NULL, *exit_on = NULL;
-    g_autofree char *update_path = NULL, *external_boot = NULL;
+    g_autofree char *update_path = NULL, *external_boot = NULL, *install_app_path = NULL;
     g_auto(GStrv) aps = NULL;
     g_autoptr(net_env) env = NULL;
     g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
@@ -205,6 +226,9 @@ int cmd_run(int argc, char **argv)
         { "update", 0, 0, G_OPTION_ARG_FILENAME, &update_path,
           "Send this signed update image to the lamp over its console (the firmware's `update` "
           "transfer) once it shows its prompt", "IMAGE" },
+        { "install-app", 0, 0, G_OPTION_ARG_FILENAME, &install_app_path,
+          "Send this signed app package to the lamp over its console (`app install`, the same "
+          "transfer) once it shows its prompt", "PACKAGE" },
         { "external-boot", 0, 0, G_OPTION_ARG_FILENAME, &external_boot,
           "Development lamps only: load this raw application binary (linked at 0x00020100) "
           "into slot A as a boot-ROM loader would and start it without the bootloader; "
@@ -271,7 +295,12 @@ int cmd_run(int argc, char **argv)
         rc = 2;
         goto done;
     }
-    rc = run_lamp(&run, &cfg, external_boot, update_path, bluez, medium, regex,
+    if (update_path && install_app_path) {
+        rc = usage_error(CMD_NAME, "give --update or --install-app, not both (the console "
+                                   "carries one transfer at a time)");
+        goto done;
+    }
+    rc = run_lamp(&run, &cfg, external_boot, update_path, install_app_path, bluez, medium, regex,
                   timeout_s, !no_stdin);
 done:
     lamp_options_clear(&opts);

@@ -161,10 +161,72 @@ static int l_sign(lua_State *L)
     return 1;
 }
 
+/* The fleet= table's directory, else the scenario's development fleet. */
+static char *fleet_dir_arg(lua_State *L)
+{
+    char *dir;
+
+    lua_getfield(L, 1, "fleet");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_getglobal(L, "scenario");
+        lua_getfield(L, -1, "fleet");
+        lua_call(L, 0, 1);
+        lua_remove(L, -2);
+    }
+    lua_getfield(L, -1, "dir");
+    dir = g_strdup(luaL_checkstring(L, -1));
+    lua_pop(L, 2);
+    return dir;
+}
+
+/* scenario.sign_app{name=, version=, source=, apis=, memory=, ..., fleet=,
+ * key=, out=} -> path of a package made by `lampfactory sign-app` from a
+ * manifest of these fields (defaults: a small light app) and source (Lua
+ * text). */
+static int l_sign_app(lua_State *L)
+{
+    struct scenario *sc = scenario_of(L);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *fleet = NULL, *manifest = NULL, *base = NULL, *man_path = NULL,
+                    *src_path = NULL, *out = NULL;
+    const char *name, *version, *source, *key;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    name = field(L, "name", "nightlight");
+    version = field(L, "version", "1.0.0");
+    source = field(L, "source", "log('hello from ' .. 'nightlight')\n");
+    key = field(L, "key", NULL);
+    fleet = fleet_dir_arg(L);
+    manifest = g_strdup_printf(
+        "name = %s\nversion = %s\napis = %s\nmemory = %s\ninstructions_per_callback = %s\n"
+        "instructions_per_second = %s\nmessages_per_minute = %s\nstorage = %s\ntimers = %s\n",
+        name, version, field(L, "apis", "light, sensors, storage, log"), field(L, "memory", "12288"),
+        field(L, "instructions_per_callback", "100000"),
+        field(L, "instructions_per_second", "1000000"), field(L, "messages_per_minute", "0"),
+        field(L, "storage", "512"), field(L, "timers", "0"));
+    base = g_strdup_printf("%s/app-%s-%s-%u", sc->tmpdir, name, version, ++sc->images_made);
+    man_path = g_strconcat(base, ".conf", NULL);
+    src_path = g_strconcat(base, ".lua", NULL);
+    out = g_strdup(field(L, "out", NULL));
+    if (!out)
+        out = g_strconcat(base, ".lpk", NULL);
+    if (!g_file_set_contents(man_path, manifest, -1, &error) ||
+        !g_file_set_contents(src_path, source, -1, &error))
+        return luaL_error(L, "sign_app %s: %s", name, error->message);
+    const char *argv[] = { "sign-app", "--fleet", fleet, man_path, src_path, "-o", out,
+                           key ? "--key" : NULL, key, NULL };
+    if (!run_lampfactory(argv, &error))
+        return luaL_error(L, "sign_app %s %s: %s", name, version, error->message);
+    lua_pushstring(L, out);
+    return 1;
+}
+
 void scenario_factory_open(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        { "fleet", l_fleet }, { "new_fleet", l_new_fleet }, { "sign", l_sign }, { NULL, NULL },
+        { "fleet", l_fleet }, { "new_fleet", l_new_fleet }, { "sign", l_sign },
+        { "sign_app", l_sign_app }, { NULL, NULL },
     };
     struct scenario *sc = scenario_of(L);
 

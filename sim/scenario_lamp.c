@@ -189,10 +189,11 @@ static bool update_finished(struct slamp *sl, void *arg)
     return update_sender_state(sl->update) >= UPDATE_STAGED;
 }
 
-/* lamp:update(image [, timeout_s]) -> "staged"|"refused"|"failed"|"stopped", reason */
-static int l_update(lua_State *L)
+/* Sends a file over the console transfer; pushes the outcome's name
+ * (accepted: the name of UPDATE_STAGED for this kind) and the reason. */
+static int send_file(lua_State *L, const struct transfer_kind *kind, const char *accepted)
 {
-    static const char *names[] = { "waiting", "sending", "checking", "staged", "refused", "failed" };
+    const char *names[] = { "waiting", "sending", "checking", accepted, "refused", "failed" };
     struct slamp *sl = check_lamp(L);
     const char *path = luaL_checkstring(L, 2);
     double timeout = luaL_optnumber(L, 3, 120.0);
@@ -200,9 +201,9 @@ static int l_update(lua_State *L)
     const char *why;
 
     update_sender_free(sl->update);
-    sl->update = update_sender_start(sl->lamp, path, false, NULL, NULL, &error);
+    sl->update = update_sender_start_kind(sl->lamp, kind, path, false, NULL, NULL, &error);
     if (!sl->update)
-        return luaL_error(L, "update: %s", error->message);
+        return luaL_error(L, "%s: %s", kind->topic, error->message);
     why = drive(sl, timeout, update_finished, NULL);
     if (why) {
         lua_pushstring(L, "stopped");
@@ -212,6 +213,19 @@ static int l_update(lua_State *L)
         lua_pushstring(L, update_sender_reason(sl->update));
     }
     return 2;
+}
+
+/* lamp:update(image [, timeout_s]) -> "staged"|"refused"|"failed"|"stopped", reason */
+static int l_update(lua_State *L)
+{
+    return send_file(L, &TRANSFER_UPDATE, "staged");
+}
+
+/* lamp:install_app(package [, timeout_s]) -> "installed"|"refused"|"failed"|"stopped", reason:
+ * `app install` over the same console transfer. */
+static int l_install_app(lua_State *L)
+{
+    return send_file(L, &TRANSFER_APP_INSTALL, "installed");
 }
 
 /* lamp:external_boot(bin) -> true | nil, why: boot pins / DFU load of a
@@ -603,7 +617,7 @@ void scenario_lamp_open(lua_State *L)
     static const luaL_Reg methods[] = {
         { "power_on", l_power_on }, { "power_off", l_power_off },
         { "expect", l_expect }, { "run_for", l_run_for }, { "type", l_type },
-        { "update", l_update }, { "cut_power_at", l_cut_power_at },
+        { "update", l_update }, { "install_app", l_install_app }, { "cut_power_at", l_cut_power_at },
         { "external_boot", l_external_boot },
         { "flash_ops", l_flash_ops }, { "read", l_read }, { "otp_epoch", l_otp_epoch },
         { "state", l_state }, { "twin", l_twin }, { "watch_slot_a", l_watch_slot_a },

@@ -10,8 +10,12 @@
 #define MAX_RETRIES 5u
 #define SOF 0xA5u
 
+const struct transfer_kind TRANSFER_UPDATE = { "update", "update", "staged ", false };
+const struct transfer_kind TRANSFER_APP_INSTALL = { "app install", "app install", "installed ", true };
+
 struct update_sender {
     struct lamp *lamp;
+    const struct transfer_kind *kind;
     GBytes *image;
     bool progress;
     update_done_fn done;
@@ -85,8 +89,8 @@ static void show_progress(struct update_sender *s, gsize size)
     if (!s->progress || decile == s->last_decile)
         return;
     s->last_decile = decile;
-    fprintf(stderr, "lampsim: update: %zu of %zu bytes sent (%u %%)\n", s->offset, size,
-            decile * 10);
+    fprintf(stderr, "lampsim: %s: %zu of %zu bytes sent (%u %%)\n", s->kind->topic, s->offset,
+            size, decile * 10);
 }
 
 static void on_ack(struct update_sender *s, guint seq)
@@ -113,9 +117,9 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
     const char *rest;
     guint seq;
 
-    if (!g_str_has_prefix(line, "update: "))
+    if (!g_str_has_prefix(line, s->kind->topic) || !g_str_has_prefix(line + strlen(s->kind->topic), ": "))
         return;
-    rest = line + strlen("update: ");
+    rest = line + strlen(s->kind->topic) + 2;
     if (g_str_has_prefix(rest, "ready")) {
         s->state = UPDATE_SENDING;
         s->send_pending = true;
@@ -132,7 +136,7 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user_data)
         finish(s, UPDATE_REFUSED, rest + strlen("refused: "));
     } else if (g_str_has_prefix(rest, "cannot start: ")) {
         finish(s, UPDATE_FAILED, rest);
-    } else if (g_str_has_prefix(rest, "staged ")) {
+    } else if (g_str_has_prefix(rest, s->kind->accepted)) {
         finish(s, UPDATE_STAGED, rest);
     }
 }
@@ -141,21 +145,32 @@ struct update_sender *update_sender_start(struct lamp *lamp, const char *path, b
                                           update_done_fn done, gpointer user_data,
                                           GError **error)
 {
+    return update_sender_start_kind(lamp, &TRANSFER_UPDATE, path, progress, done, user_data,
+                                    error);
+}
+
+struct update_sender *update_sender_start_kind(struct lamp *lamp, const struct transfer_kind *kind,
+                                               const char *path, bool progress,
+                                               update_done_fn done, gpointer user_data,
+                                               GError **error)
+{
+    g_autofree char *command = NULL;
     struct update_sender *s;
     gchar *data;
     gsize len;
 
     if (!g_file_get_contents(path, &data, &len, error)) {
-        g_prefix_error(error, "update image: ");
+        g_prefix_error(error, "%s: ", kind->topic);
         return NULL;
     }
     if (len == 0) {
         g_free(data);
-        g_set_error(error, SIM_ERROR, SIM_ERROR_ARGS, "update image %s is empty", path);
+        g_set_error(error, SIM_ERROR, SIM_ERROR_ARGS, "%s: %s is empty", kind->topic, path);
         return NULL;
     }
     s = g_new0(struct update_sender, 1);
     s->lamp = lamp;
+    s->kind = kind;
     s->image = g_bytes_new_take(data, len);
     s->progress = progress;
     s->done = done;
@@ -163,7 +178,9 @@ struct update_sender *update_sender_start(struct lamp *lamp, const char *path, b
     s->last_decile = 0;
     lamp_watch_lines(lamp, on_line, s);
     lamp_on_slice_end(lamp, on_slice_end, s);
-    lamp_queue_input_line(lamp, "update");
+    command = kind->with_length ? g_strdup_printf("%s %zu", kind->command, len)
+                                : g_strdup(kind->command);
+    lamp_queue_input_line(lamp, command);
     return s;
 }
 

@@ -29,6 +29,12 @@ int app_store_init(void);
 bool app_store_get(unsigned i, struct app_pkg_header *h, const char **source);
 /* The installed app of that name, or false. */
 bool app_store_find(const char *name, struct app_pkg_header *h, const char **source);
+/* The installed app's key/value pair (its storage at APP_KV_PAIR_ADDR(i),
+ * kept across upgrades, erased at removal), or -1.  The pair's content is
+ * the runtime's; the store only assigns and erases pairs. */
+int app_store_kv_pair(const char *name);
+/* The package slot that holds the installed app (APP_SLOT_ADDR(i)), or -1. */
+int app_store_slot(const char *name);
 
 /* An install: begin with the package's total length, write its bytes in
  * order, then finish (verifies and commits) or abort.  One install at a
@@ -40,6 +46,9 @@ const char *app_store_write(const uint8_t *data, size_t len);
 const char *app_store_finish(struct app_pkg_header *installed, int *err);
 void app_store_abort(void);
 uint32_t app_store_received(void);
+/* An install runs (begun, not yet finished or aborted): the console and
+ * the cloud delivery wait for it rather than drop it. */
+bool app_store_busy(void);
 
 /* Removes the app of that name (its package and its storage).  NULL, or
  * why not. */

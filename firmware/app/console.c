@@ -1,5 +1,6 @@
 /* firmware/app/console.c: the developer console (docs/firmware.md). */
 #include "console.h"
+#include "app_console.h"
 #include "commission.h"
 
 #include "crc32.h"
@@ -13,6 +14,7 @@
 #include "status.h"
 #include "telemetry_period.h"
 #include "uart.h"
+#include "console_rx.h"
 #include "update_rx.h"
 #include "vm.h"
 #include "vm_apps.h"
@@ -101,15 +103,19 @@ static void cmd_help(void)
               "  app eval CODE     run CODE (Lua source) as an app (development)\n"
               "  app probe CODE    the same, with the probe table (raw gate calls and\n"
               "                    loads, to test the gate and the MPU; development)\n"
-              "  app enable        forgive the app its fault strikes (stands in for a\n"
-              "                    redeployment until apps are deployed as packages)\n"
+              "  app enable        forgive every app its fault strikes (an install of an\n"
+              "                    app forgives that app's)\n"
               "  app load NAME [apis=light,sensors,timers,storage,messages,beacon,log]\n"
               "       [mem=B] [cb=N] [sec=N] [timers=N] [msgs=N] [storage=B kv=0-3] [probe]\n"
               "       -- CODE      load CODE as a persistent app with that manifest,\n"
               "                    unsigned (development only: apps come as signed\n"
               "                    packages from the app store)\n"
               "  app unload NAME   stop an app and free its memory\n"
-              "  app status        the loaded apps, their state and quotas\n");
+              "  app status        the loaded apps, their state and quotas\n"
+              "  app install LEN   receive a signed app package of LEN bytes in frames\n"
+              "                    (lampsim's console transfer, as `update`)\n"
+              "  app list          the installed apps: version, slot, APIs, quotas\n"
+              "  app remove NAME   remove an app, its package and its storage\n");
 }
 
 static void cmd_crc(char *args)
@@ -281,6 +287,12 @@ static void run_command(char *cmd)
         vm_apps_print_status();
     } else if (!strcmp(cmd, "app enable")) {
         vm_strikes_clear();
+    } else if (!strncmp(cmd, "app install ", 12)) {
+        app_console_install(cmd + 12);
+    } else if (!strcmp(cmd, "app list")) {
+        app_console_list();
+    } else if (!strncmp(cmd, "app remove ", 11)) {
+        app_console_remove(cmd + 11);
     } else if (!strncmp(cmd, "crc ", 4)) {
         cmd_crc(cmd + 4);
     } else {
@@ -293,22 +305,22 @@ static void run_command(char *cmd)
 /* The receiver hands the console back when its transfer ends. */
 static void prompt_after_transfer(void)
 {
-    if (!update_rx_active())
+    if (!console_rx_active())
         console_prompt();
 }
 
 void console_tick(uint32_t now_s)
 {
-    if (!update_rx_active())
+    if (!console_rx_active())
         return;
-    update_rx_tick(now_s);
+    console_rx_tick(now_s);
     prompt_after_transfer();
 }
 
 void console_input(char c)
 {
-    if (update_rx_active()) {
-        update_rx_byte((uint8_t)c);
+    if (console_rx_active()) {
+        console_rx_byte((uint8_t)c);
         prompt_after_transfer();
         return;
     }

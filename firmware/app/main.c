@@ -1,6 +1,9 @@
 /* firmware/app/main.c: the lamp application: protections first, then the
  * banner, any crash record from the last run, and the console loop, which
  * sleeps in WFI whenever there is nothing to do. */
+#include "app_delivery.h"
+#include "app_lifecycle.h"
+#include "app_store.h"
 #include "beacon.h"
 #include "boot_confirm.h"
 #include "console.h"
@@ -19,7 +22,7 @@
 #include "status.h"
 #include "telemetry_period.h"
 #include "uart.h"
-#include "update_rx.h"
+#include "console_rx.h"
 #include "vm_apps.h"
 #include "vm_strikes.h"
 
@@ -110,6 +113,7 @@ int main(void)
      * subscribed, and its reported state published, first) */
     shadow_init();
     ota_init();
+    app_delivery_init();
     crash_report_init();
     lighting_init();
     SYSCTL_BOOTSTAGE = SYSCTL_BOOTSTAGE_RUNNING;
@@ -120,6 +124,8 @@ int main(void)
     telemetry_period_init();
     vm_strikes_init();
     vm_apps_init();
+    (void)app_store_init(); /* it logs what failed; the lamp runs without apps */
+    app_lifecycle_start();
     netmgr_start();
     for (;;) {
         int c;
@@ -142,7 +148,7 @@ int main(void)
             idle_ms = light_ms;
         if (apps_ms < idle_ms)
             idle_ms = apps_ms;
-        if (update_rx_active() && idle_ms > UPDATE_RX_TICK_MS)
+        if (console_rx_active() && idle_ms > UPDATE_RX_TICK_MS)
             idle_ms = UPDATE_RX_TICK_MS;
         arm_wakeup(idle_ms);
         if (uart_getc_pending() == 0 && !commission_pending() && !netmgr_pending() &&

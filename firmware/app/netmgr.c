@@ -29,7 +29,7 @@
 #define PING_TIMEOUT_MS 20000u
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
-#define MAX_CLIENTS 7u
+#define MAX_CLIENTS 8u /* shadow, OTA, app delivery, app messages, crash reports, ... */
 
 enum state {
     S_NO_CREDS, S_JOINING, S_DIALING, S_CONNACK, S_ONLINE, S_BACKOFF, S_FAILED,
@@ -328,6 +328,17 @@ static void on_connack(void *user, uint8_t rc, bool session_present)
     send_telemetry();
 }
 
+/* A client's topic ending in "/+" takes every topic one level below it
+ * (MQTT's single-level wildcard); the suffix it is handed names which. */
+static bool topic_matches(const char *filter, const char *suffix)
+{
+    size_t n = strlen(filter);
+
+    if (n >= 2 && !strcmp(filter + n - 2, "/+"))
+        return !strncmp(suffix, filter, n - 1) && suffix[n - 1] && !strchr(suffix + n - 1, '/');
+    return !strcmp(filter, suffix);
+}
+
 static void on_publish(void *user, const char *t, const uint8_t *payload, size_t len)
 {
     size_t plen = strlen(topic_prefix);
@@ -338,7 +349,7 @@ static void on_publish(void *user, const char *t, const uint8_t *payload, size_t
     if (strncmp(t, topic_prefix, plen) != 0)
         return;
     for (unsigned i = 0; i < n_clients; i++)
-        if (clients[i]->topic && !strcmp(t + plen, clients[i]->topic)) {
+        if (clients[i]->topic && topic_matches(clients[i]->topic, t + plen)) {
             clients[i]->message(t + plen, (const char *)payload, len);
             taken = true;
         }

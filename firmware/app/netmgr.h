@@ -17,7 +17,9 @@
  * none of them.  Any member may be NULL. */
 struct netmgr_client {
     /* The suffix of the topic it takes (lamp/SERIAL/<topic>), subscribed
-     * at every connect, and what to do with a message on it. */
+     * at every connect, and what to do with a message on it.  A topic
+     * ending in "/+" (MQTT's single-level wildcard) takes every topic one
+     * level below; message's suffix is the message's own ("appctl/NAME"). */
     const char *topic;
     void (*message)(const char *suffix, const char *payload, size_t len);
     /* The broker accepted the lamp: what the cloud must hear at once. */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "netmgr.h"
 #include "telemetry_period.h"
+#include "version_text.h"
 
 #include "cJSON.h"
 #include "mbedtls/platform.h"
@@ -20,21 +21,6 @@
 
 static void *json_alloc(size_t n) { return mbedtls_calloc(1, n); }
 static void json_free(void *p) { mbedtls_free(p); }
-
-static void version_text(uint32_t v, char *out)
-{
-    char *p = out;
-    unsigned parts[3] = { (v >> 16) & 0xFF, (v >> 8) & 0xFF, v & 0xFF };
-
-    for (int i = 0; i < 3; i++) {
-        unsigned x = parts[i];
-        if (x >= 100) *p++ = (char)('0' + x / 100);
-        if (x >= 10) *p++ = (char)('0' + x / 10 % 10);
-        *p++ = (char)('0' + x % 10);
-        if (i < 2) *p++ = '.';
-    }
-    *p = 0;
-}
 
 static void print_into(cJSON *obj, char *out, size_t cap)
 {
@@ -148,7 +134,7 @@ static void reported_json(char *out, size_t cap)
     cJSON *o = cJSON_CreateObject();
     char ver[16];
 
-    version_text(h->fw_version, ver);
+    version_text(h->fw_version, ver, sizeof(ver));
     add_light(o);
     add_beacon(o);
     cJSON_AddNumberToObject(o, "telemetry_s", telemetry_period_s());

@@ -1,19 +1,9 @@
-/* firmware/app/update_rx.h: receiving an update image over the console
- * UART in checksummed frames (docs/firmware.md#console-update-transfer). */
+/* firmware/app/update_rx.h: the `update` console command: an update image
+ * received over the console (console_rx.h) into slot B (staging.h). */
 #ifndef LAMP_UPDATE_RX_H
 #define LAMP_UPDATE_RX_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-/* The `update` console command: start receiving. */
+/* Starts receiving; a staged image reboots the lamp into the bootloader. */
 void update_rx_start(void);
-/* True while the console belongs to the transfer; false again once it
- * ended (the console then prompts). */
-bool update_rx_active(void);
-/* One received byte. */
-void update_rx_byte(uint8_t c);
-/* Called about once a second: aborts a transfer that went quiet. */
-void update_rx_tick(uint32_t now_s);
 
 #endif

@@ -1,4 +1,4 @@
-/* firmware/app/vm_strikes.c: strikes against the partner app and their
+/* firmware/app/vm_strikes.c: strikes against each partner app and their
  * nvstore record (vm_strikes.h, docs/formats.md#nvstore). */
 #include "vm_strikes.h"
 
@@ -11,25 +11,32 @@
 #include <stdint.h>
 #include <string.h>
 
-#define RECORD_MAGIC 0x31535041u /* "APS1" */
+#define RECORD_MAGIC 0x32535041u /* "APS2": one entry per app (APS1 held one app) */
 
-/* The app's name as crash records hold it (CRASH_REASON_SIZE), so a
- * strike and the record of its fault name the app alike. */
-struct record {
-    struct nv_record_head head;
+/* Names as crash records hold them (CRASH_REASON_SIZE), so a strike and
+ * the record of its fault name the app alike.  An entry without strikes
+ * is free. */
+struct entry {
     uint32_t strikes;
     char app[CRASH_REASON_SIZE];
+};
+struct record {
+    struct nv_record_head head;
+    struct entry e[VM_STRIKES_APPS];
     uint32_t crc;
 };
 _Static_assert(offsetof(struct record, crc) == sizeof(struct record) - 4, "the CRC ends the record");
 _Static_assert(CRASH_REASON_SIZE % 4 == 0, "the record is whole words");
 
-/* A record whose name is not terminated was not written by this code. */
+/* A record whose names are not terminated was not written by this code. */
 static bool named(const void *p)
 {
     const struct record *r = p;
 
-    return memchr(r->app, 0, sizeof(r->app)) != NULL;
+    for (unsigned i = 0; i < VM_STRIKES_APPS; i++)
+        if (!memchr(r->e[i].app, 0, sizeof(r->e[i].app)))
+            return false;
+    return true;
 }
 
 static const struct nv_record_area area = {
@@ -39,24 +46,47 @@ static const struct nv_record_area area = {
 
 static struct record now; /* SRAM, off the stack; what nvstore holds */
 
-static void save(uint32_t strikes, const char *app)
+static void save(void)
 {
     uint32_t err;
-    size_t i;
 
-    now.strikes = strikes;
-    memset(now.app, 0, sizeof(now.app));
-    for (i = 0; app[i] && i < sizeof(now.app) - 1; i++)
-        now.app[i] = app[i];
     /* On a flash failure the strikes still count in RAM until the reset. */
     if ((err = nv_record_save(&area, &now)) != 0)
         LOG_ERR("app: saving the strikes failed (flash error 0x%02lx); a reset forgets them",
                 (unsigned long)err);
 }
 
-static bool same_app(const char *app)
+static struct entry *find(const char *app)
 {
-    return strncmp(now.app, app, sizeof(now.app) - 1) == 0;
+    for (unsigned i = 0; i < VM_STRIKES_APPS; i++)
+        if (now.e[i].strikes && !strncmp(now.e[i].app, app, sizeof(now.e[i].app) - 1))
+            return &now.e[i];
+    return NULL;
+}
+
+/* A free entry, or the one with the fewest strikes: a disabled app keeps
+ * its place while apps with fewer strikes come and go. */
+static struct entry *take(const char *app)
+{
+    struct entry *e = &now.e[0];
+    size_t i;
+
+    for (unsigned k = 1; k < VM_STRIKES_APPS && e->strikes; k++)
+        if (now.e[k].strikes < e->strikes)
+            e = &now.e[k];
+    if (e->strikes)
+        LOG_WRN("app: %s's %lu strikes are forgotten to count %s's", e->app,
+                (unsigned long)e->strikes, app);
+    memset(e, 0, sizeof(*e));
+    for (i = 0; app[i] && i < sizeof(e->app) - 1; i++)
+        e->app[i] = app[i];
+    return e;
+}
+
+static void say_disabled(const struct entry *e)
+{
+    LOG_ERR("app: %s is disabled after %lu faults; redeploying it or `app enable` lifts it",
+            e->app, (unsigned long)e->strikes);
 }
 
 void vm_strikes_init(void)
@@ -65,43 +95,56 @@ void vm_strikes_init(void)
 
     if (r)
         now = *r;
-    if (now.strikes >= VM_STRIKES_MAX)
-        LOG_ERR("app: %s is disabled after %lu faults; `app enable` or another app lifts it",
-                now.app, (unsigned long)now.strikes);
+    for (unsigned i = 0; i < VM_STRIKES_APPS; i++)
+        if (now.e[i].strikes >= VM_STRIKES_MAX)
+            say_disabled(&now.e[i]);
 }
 
 bool vm_strikes_admit(const char *app)
 {
-    if (now.strikes == 0)
+    const struct entry *e = find(app);
+
+    if (!e || e->strikes < VM_STRIKES_MAX)
         return true;
-    if (!same_app(app)) {
-        LOG_INF("app: %s replaces %s; its %lu strikes are cleared", app, now.app,
-                (unsigned long)now.strikes);
-        save(0, "");
-        return true;
-    }
-    if (now.strikes < VM_STRIKES_MAX)
-        return true;
-    LOG_ERR("app: %s is disabled after %lu faults; `app enable` or another app lifts it", app,
-            (unsigned long)now.strikes);
+    say_disabled(e);
     return false;
 }
 
 void vm_strikes_add(const char *app)
 {
-    uint32_t strikes = same_app(app) ? now.strikes + 1 : 1;
+    struct entry *e = find(app);
 
-    save(strikes, app);
-    if (strikes >= VM_STRIKES_MAX)
+    if (!e)
+        e = take(app);
+    e->strikes++;
+    save();
+    if (e->strikes >= VM_STRIKES_MAX)
         LOG_ERR("app: %s: fault strike %lu of %u; the app is disabled until it is redeployed "
-                "(`app enable`)", app, (unsigned long)strikes, VM_STRIKES_MAX);
+                "(`app enable`)", app, (unsigned long)e->strikes, VM_STRIKES_MAX);
     else
-        LOG_ERR("app: %s: fault strike %lu of %u", app, (unsigned long)strikes, VM_STRIKES_MAX);
+        LOG_ERR("app: %s: fault strike %lu of %u", app, (unsigned long)e->strikes, VM_STRIKES_MAX);
+}
+
+void vm_strikes_forgive(const char *app)
+{
+    struct entry *e = find(app);
+
+    if (!e)
+        return;
+    LOG_INF("app: %s is redeployed; its %lu strikes are cleared", app, (unsigned long)e->strikes);
+    memset(e, 0, sizeof(*e));
+    save();
 }
 
 void vm_strikes_clear(void)
 {
-    if (now.strikes)
-        save(0, "");
+    bool any = false;
+
+    for (unsigned i = 0; i < VM_STRIKES_APPS; i++)
+        any |= now.e[i].strikes != 0;
+    if (any) {
+        memset(now.e, 0, sizeof(now.e));
+        save();
+    }
     LOG_INF("app: enabled; no strikes");
 }

@@ -39,6 +39,9 @@ enum app_api {
     APP_API_BEACON = 1u << 6,    /* the beacons' app slot: iBeacon minor, Eddystone instance tail */
 };
 #define APP_API_ALL 0x7Fu
+/* Their names in manifests (lampfactory) and listings (`app list`), bit 0
+ * first. */
+#define APP_API_NAMES { "light", "sensors", "messages", "storage", "timers", "log", "beacon" }
 
 /* Quotas: the manifest's values must lie in [min, max]; a quota whose API
  * is not asked for must be 0 (the app gets none of it).  The VM enforces

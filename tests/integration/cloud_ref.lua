@@ -15,27 +15,8 @@ local function lamp_for(serial)
   return scenario.lamp{ serial = serial, fleet = fleet, ap = "lab:password123",
                         cloud = "localhost:" .. os.getenv("MQTT_PORT"), variant = variant }
 end
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  local ok = p:close()
-  return ok, out
-end
-local function cloud_log()
-  local f = io.open(os.getenv("CLOUD_LOG"), "rb")
-  local text = f:read("a")
-  f:close()
-  return text
-end
--- The cloud's output is checked while the lamp keeps running.
-local function cloud_says(lamp, pattern, seconds)
-  for _ = 1, seconds * 10 do
-    if cloud_log():find(pattern) then return true end
-    lamp:run_for(0.1)
-  end
-  diag("lampcloud never said /" .. pattern .. "/")
-  return false
-end
+local cloud = dofile(scenario.file:match("^(.*)/") .. "/cloud_lib.lua")
+local sh, cloud_log, cloud_says = cloud.sh, cloud.cloud_log, cloud.cloud_says
 local function lampcloud(args)
   return sh(os.getenv("LAMPCLOUD") .. " " .. args .. " --state-dir " .. state)
 end

@@ -7,7 +7,7 @@ lampsim=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
-total=20
+total=22
 echo "1..$total"
 
 # expect NAME WANT_RC PATTERN_IN_STDERR_OR_STDOUT -- ARGS...
@@ -31,6 +31,10 @@ expect "unknown option" 2 "Unknown option" -- run --state-dir "$work/a" --frobni
 expect "missing --state-dir" 2 "--state-dir DIR is required" -- run
 expect "bad --seed" 2 "--seed: not a decimal" -- run --state-dir "$work/a" --seed x1
 expect "bad regex" 2 "lampsim run:" -- run --state-dir "$work/a" --exit-on '('
+expect "--update and --install-app at once" 2 "give --update or --install-app, not both" -- \
+    run --state-dir "$work/a" --update "$work/x.img" --install-app "$work/x.lpk"
+expect "--install-app of a missing package" 2 "--install-app: app install: .*x.lpk" -- \
+    run --state-dir "$work/a" --install-app "$work/x.lpk"
 expect "bad --daylight" 2 "--daylight: daylight -1 lx: out of 0..200000" -- \
     run --state-dir "$work/a" --daylight -1
 expect "bad --ambient-temp" 2 "--ambient-temp: ambient temperature 90 degC: out of" -- \

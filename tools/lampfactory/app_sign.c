@@ -9,22 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-    const char *name;
-    uint32_t bit;
-} api_names[] = {
-    { "light", APP_API_LIGHT }, { "sensors", APP_API_SENSORS },
-    { "messages", APP_API_MESSAGES }, { "storage", APP_API_STORAGE },
-    { "timers", APP_API_TIMERS }, { "log", APP_API_LOG }, { "beacon", APP_API_BEACON },
-};
+/* Bit i of `apis` is api_names[i] (app_package.h, as the lamp lists them). */
+static const char *const api_names[] = APP_API_NAMES;
+G_STATIC_ASSERT((1u << G_N_ELEMENTS(api_names)) - 1 == APP_API_ALL);
 
 char *factory_app_api_list(uint32_t apis)
 {
     GString *out = g_string_new(NULL);
 
     for (size_t i = 0; i < G_N_ELEMENTS(api_names); i++)
-        if (apis & api_names[i].bit)
-            g_string_append_printf(out, "%s%s", out->len ? ", " : "", api_names[i].name);
+        if (apis & (1u << i))
+            g_string_append_printf(out, "%s%s", out->len ? ", " : "", api_names[i]);
     if (!out->len)
         g_string_append(out, "none");
     return g_string_free(out, FALSE);
@@ -74,15 +69,15 @@ static bool parse_apis(const char *v, uint32_t *apis, const char *where, GError 
         size_t i;
         if (!*name && !parts[1])
             break; /* "apis =": none */
-        for (i = 0; i < G_N_ELEMENTS(api_names) && strcmp(name, api_names[i].name); i++)
+        for (i = 0; i < G_N_ELEMENTS(api_names) && strcmp(name, api_names[i]); i++)
             ;
         if (i == G_N_ELEMENTS(api_names))
             return bad(error, where, "apis",
                        "unknown API '%s' (known: light, sensors, messages, storage, timers, log)",
                        name);
-        if (*apis & api_names[i].bit)
+        if (*apis & (1u << i))
             return bad(error, where, "apis", "'%s' given twice", name);
-        *apis |= api_names[i].bit;
+        *apis |= 1u << i;
     }
     return true;
 }

@@ -1,0 +1,31 @@
+-- tests/integration/cloud_lib.lua: what the scenarios run against the
+-- reference cloud share (cloud_ref.lua, cloud_apps.lua), loaded with
+-- dofile; CLOUD_LOG (environment) is lampcloud serve's output.
+local M = {}
+
+-- Runs a shell command: whether it succeeded, and its output (both streams).
+function M.sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  local ok = p:close()
+  return ok, out
+end
+
+function M.cloud_log()
+  local f = io.open(os.getenv("CLOUD_LOG"), "rb")
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+-- The cloud's output is checked while the lamp keeps running.
+function M.cloud_says(lamp, pattern, seconds)
+  for _ = 1, seconds * 10 do
+    if M.cloud_log():find(pattern) then return true end
+    lamp:run_for(0.1)
+  end
+  diag("lampcloud never said /" .. pattern .. "/")
+  return false
+end
+
+return M
