@@ -7,6 +7,7 @@
 
 #include "app_package.h"
 #include "app_status.h"
+#include "app_topics.h"
 #include "app_store.h"
 #include "cJSON.h"
 #include "https_download.h"
@@ -18,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TOPIC "appctl/" /* lamp/SERIAL/appctl/NAME */
+#define TOPIC APP_TOPIC_APPCTL "/" /* lamp/SERIAL/appctl/NAME */
 #define MAX_WAITING 6u  /* more than APP_MAX_INSTALLED: removals' names too */
 
 struct offer {

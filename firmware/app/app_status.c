@@ -2,6 +2,7 @@
 #include "app_status.h"
 
 #include "app_package.h"
+#include "app_topics.h"
 #include "netmgr.h"
 
 #include <stdio.h>
@@ -22,7 +23,7 @@ int app_status_publish(const char *name, const char *state, const char *version,
 {
     char topic[16 + APP_PKG_NAME_SIZE], json[256], ver[20], reason[160];
 
-    snprintf(topic, sizeof(topic), "appctl/%s/status", name);
+    snprintf(topic, sizeof(topic), APP_SUFFIX_STATUS_FMT, name);
     json_safe(ver, sizeof(ver), version);
     json_safe(reason, sizeof(reason), why);
     snprintf(json, sizeof(json), "{\"state\":\"%s\",\"version\":\"%s\"%s%s%s}", state, ver,

@@ -8,6 +8,7 @@
  * that finds the inbox full is dropped and counted. */
 #include "vm_internal.h"
 
+#include "app_topics.h"
 #include "clock.h"
 #include "log.h"
 #include "netmgr.h"
@@ -33,7 +34,7 @@ static struct app_msgs msgs[VM_APPS_MAX];
 /* app/NAME/SUB */
 static void suffix_of(char *out, size_t cap, const char *app, const char *sub)
 {
-    snprintf(out, cap, "app/%s/%s", app, sub);
+    snprintf(out, cap, APP_SUFFIX_APP_FMT, app, sub);
 }
 
 void vm_app_msgs_reset(unsigned slot)
@@ -111,9 +112,9 @@ uint32_t vm_app_msgs_dropped(unsigned slot)
  * index, or -1. */
 static int match(const char *suffix, unsigned *slot)
 {
-    if (strncmp(suffix, "app/", 4))
+    if (strncmp(suffix, APP_TOPIC_APP "/", sizeof(APP_TOPIC_APP)))
         return -1;
-    const char *name = suffix + 4, *sub = strchr(name, '/');
+    const char *name = suffix + sizeof(APP_TOPIC_APP), *sub = strchr(name, '/');
     if (!sub)
         return -1;
     for (unsigned i = 0; i < VM_APPS_MAX; i++) {
