@@ -69,6 +69,20 @@ like(select(2, app("eval local t = {} while true do t[#t+1] = string.rep('x', 10
      "^stopped: error \\(the heap cap was reached\\)", "a memory bomb hits the heap cap")
 like(lamp:console(), "app: error: not enough memory", "and the app's error says so")
 answers("memory bomb")
+-- Recursion bombs: in Lua (its stack grows until the heap cap or Lua's
+-- own limit), and in the parser (nesting: LUAI_MAXCCALLS bounds the C
+-- stack the parser may use on the VM's stack).
+like(select(2, app("eval local function f(n) return f(n + 1) + 1 end f(1)")) or "",
+     "^stopped: error", "a Lua recursion bomb ends in an error")
+like(lamp:console(), "app: error: .*(stack overflow|not enough memory)", "which names the overflow")
+answers("Lua recursion bomb")
+like(select(2, app("eval return " .. string.rep("(", 200) .. "1" .. string.rep(")", 200))) or "",
+     "^stopped: the source does not compile", "a parser recursion bomb (200 nested parentheses) does not compile")
+like(lamp:console(), "app: error: .*(C stack overflow|too many)", "the parser's limit says so")
+answers("parser recursion bomb")
+-- (A binary chunk as source: the console takes no control bytes, and an
+-- app package with one is refused by the lamp, scenarios/app_store.lua;
+-- the VM loads text chunks only, mode "t", and has no load().)
 
 -- 3. Nothing but the platform's API: no loader, no host, no bytecode.
 -- 4. The gate checks what a compromised VM could pass it.

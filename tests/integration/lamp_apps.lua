@@ -92,3 +92,44 @@ ok(done and lamp:expect("appctl: nightlight 1\\.1\\.0 removed", 30), "a remove n
 ok(cloud_says(lamp, topic .. '{"state":"removed","version":"1%.1%.0"}', 10), "and reports removed")
 lamp:type("app list")
 ok(lamp:expect("^app: 0 of \\d installed", 10), "no app is listed")
+
+-- The example apps (apps/, signed by the build) from the cloud, and their
+-- messages through the broker: configured by the cloud on their own
+-- topics, publishing what they saw.
+local examples = os.getenv("LAMPSIM_APPS")
+local function example(file, name)
+  done, out = sh(("%s app deploy %s %s/%s --state-dir %s"):format(os.getenv("LAMPCLOUD"), SERIAL,
+                                                                examples, file, state))
+  ok(done and lamp:expect("appctl: " .. name .. " 1\\.0\\.0 installed", 60),
+     name .. " is deployed and installed (" .. out:gsub("\n", " ") .. ")")
+  ok(cloud_says(lamp, SERIAL:gsub("%-", "%%-") .. ": appctl/" .. name:gsub("%-", "%%-") ..
+                "/status {\"state\":\"running\"", 15), name .. " runs")
+end
+local app_topic = "lamp/" .. SERIAL .. "/app/"
+local said = SERIAL:gsub("%-", "%%-") .. ": app/"
+
+lamp:set_occupied(false)
+example("people_counter.lpk", "people-counter")
+lamp:run_for(2)
+ok(publish(app_topic .. "people-counter/config", "period_s=10") and
+   lamp:expect("app: people-counter: period now 10 s", 20), "the counter takes its period from the cloud")
+lamp:set_occupied(true)
+ok(cloud_says(lamp, said .. 'people%-counter/count {"period":%d+,"arrivals":1,', 25),
+   "and publishes the arrival it saw")
+
+example("occupancy_scenes.lpk", "occupancy-scenes")
+ok(publish(app_topic .. "occupancy-scenes/set", "occupied=70 cct=3000") and
+   lamp:expect("app: occupancy-scenes: scene occupied \\(70 %\\)", 20),
+   "the scenes take the owner's level from the cloud")
+ok(cloud_says(lamp, said .. 'occupancy%-scenes/scene {"scene":"occupied","level":70}', 10),
+   "and publish the scene")
+ok(publish(app_topic .. "occupancy-scenes/set", "occupied=170") and
+   cloud_says(lamp, said .. 'occupancy%-scenes/error {"refused":"occupied"}', 20),
+   "a level out of range is refused and the refusal published")
+
+example("beacon_rotator.lpk", "beacon-rotator")
+ok(cloud_says(lamp, said .. 'beacon%-rotator/epoch {"epoch":1,"period_s":900}', 15),
+   "the rotator announces its first epoch")
+ok(publish(app_topic .. "beacon-rotator/config", "secret=0123456789abcdef period_s=60") and
+   cloud_says(lamp, said .. 'beacon%-rotator/epoch {"epoch":2,"period_s":60}', 20),
+   "a new secret and period from the cloud start a new epoch")
