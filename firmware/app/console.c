@@ -107,7 +107,9 @@ static void cmd_help(void)
               "       [mem=B] [cb=N] [sec=N] [timers=N] [msgs=N] [storage=B kv=0-3] [probe]\n"
               "       -- CODE      load CODE as a persistent app with that manifest,\n"
               "                    unsigned (development only: apps come as signed\n"
-              "                    packages from the app store)\n"
+              "                    packages from the app store); mem= is its heap in\n"
+              "                    bytes, by default one 16 KiB arena's (its usage line\n"
+              "                    shows the bounds); more takes contiguous arenas\n"
               "  app unload NAME   stop an app and free its memory\n"
               "  app status        the loaded apps, their state and quotas\n");
 }

@@ -56,7 +56,7 @@ static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int
     *code = sep + 4;
     memset(m, 0, sizeof(*m));
     m->apis = APP_API_LOG;
-    m->quota_memory = APP_QUOTA_MEMORY_MAX;
+    m->quota_memory = VM_HEAP_OF(1); /* one arena: four such apps fit */
     m->quota_insns_callback = 100000;
     m->quota_insns_second = 1000000;
     *flags = 0;
@@ -123,7 +123,9 @@ void vm_apps_console_load(char *args)
 
     if (parse_load(args, &m, &flags, &kv_pair, &code)) {
         LOG_ERR("usage: app load NAME [apis=light,sensors,timers,log,...] [mem=BYTES] [cb=INSNS] "
-                "[sec=INSNS] [timers=N] [storage=BYTES kv=PAIR] [probe] -- CODE");
+                "[sec=INSNS] [timers=N] [storage=BYTES kv=PAIR] [probe] -- CODE "
+                "(mem: %u to %u, default %u, one arena; each %u KiB more takes another)",
+                APP_QUOTA_MEMORY_MIN, APP_QUOTA_MEMORY_MAX, VM_HEAP_OF(1), VM_ARENA_SIZE / 1024u);
         return;
     }
     vm_app_load_flags(&m, code, strlen(code), kv_pair, flags);

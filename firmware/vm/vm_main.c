@@ -145,8 +145,7 @@ static uint32_t load(struct vm_job *job)
     lua_State *L;
 
     arena->L = NULL;
-    arena->heap.base = arena->mem;
-    arena->heap.size = sizeof(arena->mem);
+    arena->heap.base = arena->mem; /* heap.size and cap: the platform's, for the arenas it gave */
     vm_heap_init(&arena->heap);
     L = lua_newstate(vm_alloc, &arena->heap);
     if (!L)
