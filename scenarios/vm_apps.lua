@@ -41,7 +41,7 @@ ok(lamp:expect("^app: watch: occupied true #2$", 5),
 lamp:run_for(2)
 ok(not lamp:console():find("timer 1 #3", 1, true), "the one-shot timer does not fire again")
 lamp:type("app status")
-ok(lamp:expect("^app: watch: running; apis sensors,timers,log; memory \\d+ of 15872", 5),
+ok(lamp:expect("^app: watch: running; apis sensors,timers,log; memory \\d+ of 16352 in arena \\d", 5),
    "app status lists it with its APIs and memory")
 lamp:type("app unload watch")
 ok(lamp:expect("^app: watch: stopped: unloaded$", 5), "it unloads")
@@ -324,3 +324,64 @@ lamp:type("app unload victim")
 lamp:type("app unload spy")
 lamp:type("app enable")
 goes_on("apart")
+
+-- 14. An app larger than an arena: its memory quota decides how many
+-- contiguous 16 KiB arenas it holds (lowest free first); an entry opens
+-- all of them and nothing else (MPU region 6's sub-regions, and the
+-- gate's checks), a load that does not fit is refused with what is free,
+-- and all of its arenas are wiped when it goes.  The arenas follow the
+-- stack's sub-region (docs/firmware.md#partner-app-vm): arena i at
+-- 0x20004000 + i * 0x4000.
+load("small", "apis=timers,log", "local n = 0 timer.every(200, function() n = n + 1 log('small ' .. n) end)")
+_, state, why = load("big", "apis=sensors,timers,log mem=32000 probe",
+  "t, r = {}, probe.read for i = 1, 16 do t[i] = string.rep(string.char(64 + i), 1000) end " ..
+  "local at = probe.addr(t[16]) + 16 " ..
+  "log(string.format('big holds %d strings, the last at 0x%08x: 0x%08x', #t, at, r(at))) " ..
+  "r(0x20008000) r(0x20010000 - 4) log('it read its first and last word') " ..
+  "log(string.format('gate: %d, %d', probe.gate(4, 0x20010000 - 16), probe.gate(4, 0x20010000))) " ..
+  "timer.after(300, function() log('reading 0x20010000') r(0x20010000) end)")
+is(state, "running", "an app with a memory quota of 32000 (two arenas) loads" .. (why or ""))
+local at, word = lamp:console():match("app: big: big holds 16 strings, the last at (0x%x+): (0x%x+)\n")
+ok(at and tonumber(at) >= 0x2000c000 and tonumber(at) < 0x20010000,
+   "its heap runs on into its second arena (" .. tostring(at) .. ")")
+is(word, "0x50505050", "where its string's bytes are")
+ok(lamp:console():find("app: big: it read its first and last word\n", 1, true),
+   "it reads both of its arenas, at their ends")
+ok(lamp:console():find("app: big: gate: 0, -1\n", 1, true),
+   "the gate takes a pointer into its second arena and refuses one past its last")
+lamp:type("app status")
+local _, used = lamp:expect("^app: big: running; apis sensors,timers,log; memory (\\d+) of 32000 in arenas 1-2 ", 5)
+ok(used and tonumber(used) > 16352, "app status shows its two arenas and more memory than one holds (" ..
+   tostring(used) .. ")")
+ok(lamp:console():find("app: 2 of 4 apps loaded; 1 of 4 arenas of 16 KiB free\n", 1, true),
+   "and the arenas left")
+lamp:type("app load huge apis=log mem=20000 -- log('huge')")
+ok(lamp:expect("^app: huge: load refused: needs 2 arenas of 16 KiB for 20000 bytes of memory, 1 free$", 5),
+   "an app that needs two arenas when one is free is refused, with what it needs and what is free")
+_, why = lamp:expect("^app: big: faulted: (.*)$", 5)
+like(why or "", "^MemManage fault in the VM at pc=0x[0-9a-f]{8} addr=0x20010000 cfsr=0x00000082",
+     "a read just past its last arena faults, and tears it down")
+_, s1 = lamp:expect("^app: small: small (\\d+)$", 5)
+_, s2 = lamp:expect("^app: small: small (\\d+)$", 5)
+ok(s1 and s2 and tonumber(s2) == tonumber(s1) + 1, "the other app goes on")
+_, state = load("heir", "apis=log mem=30000 probe",
+  "log(string.format('heir reads 0x%08x: 0x%08x', " .. tostring(at) .. ", probe.read(" .. tostring(at) .. ")))")
+is(state, "running", "the next app of two arenas loads into the same ones")
+ok(lamp:console():find("app: heir: heir reads " .. tostring(at) .. ": 0x00000000\n", 1, true),
+   "and finds nothing of the last one there: its arenas were wiped")
+lamp:type("app unload small")
+lamp:type("app load huge apis=log mem=20000 -- log('huge')")
+ok(lamp:expect("^app: huge: load refused: needs 2 arenas of 16 KiB for 20000 bytes of memory, " ..
+               "2 free but not contiguous$", 5), "two free arenas apart are not two contiguous ones")
+lamp:type("app unload heir")
+_, state = load("all", "apis=log mem=65504",
+  "local t = {} for i = 1, 50 do t[i] = string.rep('x', 1000) .. i end log('all holds ' .. #t)")
+is(state, "running", "an app may take all four arenas (mem=65504, APP_QUOTA_MEMORY_MAX)")
+ok(lamp:console():find("app: all: all holds 50\n", 1, true), "and hold 50 KiB in them")
+lamp:type("app load max1 apis=log mem=65505 -- log('x')")
+ok(lamp:expect("^app: load refused: app memory quota out of range", 5), "a quota above that is refused")
+lamp:type("app eval log('x')")
+ok(lamp:expect("^app: no arena free", 5), "and while it runs no console run finds an arena")
+lamp:type("app unload all")
+lamp:type("app enable")
+goes_on("arenas")

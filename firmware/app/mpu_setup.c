@@ -60,14 +60,14 @@ static void set_region(unsigned n, uint32_t base, uint32_t rasr)
 static uint32_t vm_ram_rbar, vm_ram_rasr;
 static unsigned vm_ram_first_sub;
 
-void mpu_vm_ram_open(int slot)
+void mpu_vm_ram_open(int first, unsigned count)
 {
     uint32_t enabled = 1u << vm_ram_first_sub;
 
     if (!vm_ram_rasr)
         return; /* the VM is disabled */
-    if (slot >= 0)
-        enabled |= 1u << (vm_ram_first_sub + 1u + (unsigned)slot);
+    if (first >= 0 && count && (unsigned)first + count <= VM_ARENAS)
+        enabled |= ((1u << count) - 1u) << (vm_ram_first_sub + 1u + (unsigned)first);
     MPU_RNR = REGION_VM_RAM;
     MPU_RASR = (vm_ram_rasr & ~(MPU_RASR_SRD_MASK << MPU_RASR_SRD_SHIFT)) |
                ((~enabled & MPU_RASR_SRD_MASK) << MPU_RASR_SRD_SHIFT);
@@ -95,7 +95,7 @@ void mpu_setup(void)
         vm_ram_rasr = rasr | MPU_RASR_AP(MPU_AP_RW) | MPU_RASR_XN | MPU_RASR_ENABLE;
         vm_ram_first_sub = ((uint32_t)__vm_ram_start - base) / VM_SUBREGION_SIZE;
         set_region(REGION_VM_RAM, vm_ram_rbar, vm_ram_rasr);
-        mpu_vm_ram_open(-1);
+        mpu_vm_ram_open(-1, 0);
     } else {
         vm_disable("its RAM is not on 16 KiB MPU sub-regions (VM_RAM_ALIGN, VM_SUBREGION_SIZE)");
     }

@@ -17,18 +17,22 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The VM's region (app.ld.in: .vm_ram), the stack first. */
+/* The VM's region (app.ld.in: .vm_ram), the stack first, then the
+ * arenas (one MPU sub-region each); an app's heap starts in its first
+ * arena (struct vm_arena) and runs on through the others it holds. */
 static struct vm_region {
     uint8_t stack[VM_STACK_SIZE];
     union { struct vm_job job; uint8_t space[VM_JOB_SPACE]; } job;
-    struct vm_arena arenas[VM_APPS_MAX];
+    uint8_t arenas[VM_ARENAS][VM_ARENA_SIZE];
 } region __attribute__((section(".vm_ram"), aligned(8)));
 _Static_assert(sizeof(struct vm_region) == VM_RAM_SIZE, "the region is the VM's RAM");
-_Static_assert(offsetof(struct vm_region, arenas) == VM_SUBREGION_SIZE &&
-               sizeof(struct vm_arena) == VM_SUBREGION_SIZE,
+_Static_assert(offsetof(struct vm_region, arenas) == VM_SUBREGION_SIZE,
                "the stack and job fill the first sub-region, each arena one of its own");
-_Static_assert(sizeof(((struct vm_arena *)0)->mem) >= APP_QUOTA_MEMORY_MAX,
-               "an arena holds the largest memory quota a manifest may ask");
+_Static_assert(sizeof(struct vm_arena) == VM_ARENA_HEADER,
+               "vm_gate.h's VM_ARENA_HEADER is the arena's bookkeeping");
+_Static_assert(VM_HEAP_OF(VM_ARENAS) >= APP_QUOTA_MEMORY_MAX &&
+               VM_ARENAS_FOR(APP_QUOTA_MEMORY_MAX) <= VM_ARENAS,
+               "the arenas hold the largest memory quota a manifest may ask");
 uint8_t *const vm_stack_top = region.stack + VM_STACK_SIZE;
 struct vm_job *const vm_job = &region.job.job;
 
@@ -77,15 +81,20 @@ void vm_contain_fault(const uint32_t *frame, uint32_t type)
     vm_unwind(VM_EXIT_FAULT);
 }
 
-struct vm_arena *vm_arena_of(unsigned slot)
+struct vm_arena *vm_arena_of(unsigned first)
 {
-    return &region.arenas[slot];
+    return (struct vm_arena *)region.arenas[first];
 }
 
-void vm_arena_wipe(unsigned slot, uint32_t cap)
+void vm_arena_wipe(unsigned first, unsigned count, uint32_t cap)
 {
-    memset(&region.arenas[slot], 0, sizeof(region.arenas[slot]));
-    region.arenas[slot].heap.cap = cap;
+    struct vm_arena *arena = vm_arena_of(first);
+
+    memset(region.arenas[first], 0, count * VM_ARENA_SIZE);
+    if (cap) {
+        arena->heap.cap = cap;
+        arena->heap.size = VM_HEAP_OF(count);
+    }
 }
 
 uint32_t vm_new_owner(void)
@@ -97,12 +106,13 @@ uint32_t vm_new_owner(void)
 
 bool vm_reachable(uint32_t addr, uint32_t len)
 {
-    uint32_t shared = (uint32_t)&region, arena = (uint32_t)&region.arenas[vm_current->slot];
+    uint32_t shared = (uint32_t)&region, arenas = (uint32_t)region.arenas[vm_current->first_arena];
+    uint32_t size = vm_current->arenas * VM_ARENA_SIZE;
 
     if (addr >= shared && addr <= shared + VM_SUBREGION_SIZE &&
         len <= shared + VM_SUBREGION_SIZE - addr)
         return true;
-    return addr >= arena && addr <= arena + VM_ARENA_SIZE && len <= arena + VM_ARENA_SIZE - addr;
+    return addr >= arenas && addr <= arenas + size && len <= arenas + size - addr;
 }
 
 bool vm_available(void)
@@ -125,7 +135,7 @@ uint32_t vm_enter_as(struct vm_ctx *ctx)
         stack_owner = ctx->owner;
     }
     vm_current = ctx;
-    mpu_vm_ram_open((int)ctx->slot);
+    mpu_vm_ram_open((int)ctx->first_arena, ctx->arenas);
     vm_gate_begin_run();
     /* Platform calls run in the SVC handler; at the lowest priority every
      * interrupt still preempts it, and a flash operation's WFI (lighting's
@@ -196,11 +206,13 @@ void vm_store_fault(const char *app)
 
 int vm_run(const char *app, const char *source, size_t len, uint32_t flags)
 {
+    /* slot VM_APPS_MAX: no app's record, so no timers, events or messages */
     struct vm_ctx ctx = { .name = app, .console = true, .kv_pair = -1, .owner = vm_new_owner(),
+                          .slot = VM_APPS_MAX, .arenas = 1,
                           .apis = APP_API_LIGHT | APP_API_SENSORS | APP_API_LOG,
                           .source = source, .source_len = len };
     uint32_t status;
-    int slot;
+    int first;
 
     if (!vm_available() || !vm_strikes_admit(app))
         return -1;
@@ -209,27 +221,27 @@ int vm_run(const char *app, const char *source, size_t len, uint32_t flags)
                 (unsigned long)APP_PKG_SOURCE_MAX);
         return -1;
     }
-    slot = vm_apps_free_arena();
-    if (slot < 0) {
-        LOG_ERR("app: no arena free: %u apps are loaded (app unload NAME)", VM_APPS_MAX);
+    first = vm_apps_free_arena();
+    if (first < 0) {
+        LOG_ERR("app: no arena free: the loaded apps hold all %u (app unload NAME)", VM_ARENAS);
         return -1;
     }
-    ctx.slot = (unsigned)slot;
-    vm_arena_wipe(ctx.slot, sizeof(vm_arena_of(ctx.slot)->mem));
+    ctx.first_arena = (unsigned)first;
+    vm_arena_wipe(ctx.first_arena, 1, VM_HEAP_OF(1));
     memset(vm_job, 0, sizeof(*vm_job));
     vm_job->what = VM_DO_LOAD;
     vm_job->flags = flags;
     vm_job->apis = ctx.apis;
     vm_job->budget = VM_BUDGET;
-    vm_job->arena = vm_arena_of(ctx.slot);
+    vm_job->arena = vm_arena_of(ctx.first_arena);
     LOG_INF("app: started (%lu bytes of source%s)", (unsigned long)len,
             flags & VM_JOB_PROBE ? ", with probes" : "");
     status = vm_enter_as(&ctx);
-    report(status, &vm_arena_of(ctx.slot)->heap);
+    report(status, &vm_arena_of(ctx.first_arena)->heap);
     if (status == VM_EXIT_FAULT)
         vm_store_fault(app);
     /* Nothing of this app is left for the next to read. */
-    vm_arena_wipe(ctx.slot, 0);
+    vm_arena_wipe(ctx.first_arena, 1, 0);
     return (int)status;
 }
 

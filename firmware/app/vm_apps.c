@@ -35,9 +35,10 @@ struct bucket {
 
 struct app {
     bool used;                       /* a record (any state) */
-    bool loaded;                     /* its state lives in arena[slot] */
+    bool loaded;                     /* its state lives in its arenas */
     bool loading;                    /* its top-level chunk runs */
     struct app_pkg_header m;         /* the manifest it was loaded with */
+    unsigned first_arena, arenas;    /* while loaded or loading: VM_ARENAS_FOR(quota_memory) */
     uint32_t flags;                  /* VM_JOB_* */
     int kv_pair;
     const char *state;
@@ -54,6 +55,10 @@ struct app {
 };
 
 static struct app apps[VM_APPS_MAX];
+/* Development only (`app stage`): source typed in lines, held in a free
+ * arena (the highest) until `app load ... staged` loads it. */
+static int staged_arena = -1;
+static uint32_t staged_len;
 static unsigned next_turn; /* round robin: whose callback is looked at first */
 static int beacon_owner = -1; /* the slot of the app holding the beacons' app slot */
 static uint32_t sensors_looked_ms;
@@ -82,7 +87,7 @@ static void tear_down(struct app *a, const char *state, const char *why)
 {
     unsigned slot = (unsigned)(a - apps);
 
-    vm_arena_wipe(slot, 0);
+    vm_arena_wipe(a->first_arena, a->arenas, 0);
     vm_app_msgs_reset(slot);
     if (beacon_owner == (int)slot) {
         beacon_owner = -1;
@@ -122,12 +127,40 @@ static struct app *find(const char *name)
     return NULL;
 }
 
+/* Which arenas the loaded (or loading) apps hold: bit i is arena i. */
+static uint32_t arenas_held(void)
+{
+    uint32_t held = 0;
+
+    for (unsigned i = 0; i < VM_APPS_MAX; i++)
+        if (apps[i].loaded || apps[i].loading)
+            held |= ((1u << apps[i].arenas) - 1u) << apps[i].first_arena;
+    if (staged_arena >= 0)
+        held |= 1u << staged_arena;
+    return held;
+}
+
+/* The first of n contiguous free arenas, or -1.  Lowest first: the
+ * free ones stay together at the top as long as apps come and go in
+ * order. */
+static int free_arenas(unsigned n)
+{
+    uint32_t held = arenas_held(), want = (1u << n) - 1u;
+
+    for (unsigned first = 0; n && first + n <= VM_ARENAS; first++)
+        if (!(held & (want << first)))
+            return (int)first;
+    return -1;
+}
+
 int vm_apps_free_arena(void)
 {
-    for (unsigned i = 0; i < VM_APPS_MAX; i++)
-        if (!apps[i].loaded && !apps[i].loading)
-            return (int)i;
-    return -1;
+    return free_arenas(1);
+}
+
+static unsigned count_free_arenas(void)
+{
+    return VM_ARENAS - (unsigned)__builtin_popcount(arenas_held());
 }
 
 /* The gate's calls for the running app (slot): only a loaded app, or one
@@ -251,7 +284,7 @@ static void torn_down_by(struct app *a, uint32_t status)
 static uint32_t enter(struct app *a, const char *source, size_t len)
 {
     struct vm_ctx ctx = { .name = a->m.name, .apis = a->m.apis, .slot = (unsigned)(a - apps),
-                          .owner = a->owner,
+                          .first_arena = a->first_arena, .arenas = a->arenas, .owner = a->owner,
                           .kv_pair = a->kv_pair, .quota_storage = a->m.quota_storage,
                           .quota_messages = a->m.quota_messages_minute,
                           .source = source, .source_len = len };
@@ -260,7 +293,7 @@ static uint32_t enter(struct app *a, const char *source, size_t len)
     vm_job->flags = a->flags;
     vm_job->apis = a->m.apis;
     vm_job->budget = a->m.quota_insns_callback;
-    vm_job->arena = vm_arena_of(ctx.slot);
+    vm_job->arena = vm_arena_of(a->first_arena);
     status = vm_enter_as(&ctx);
     if (status == VM_EXIT_BUDGET)
         vm_job->executed = a->m.quota_insns_callback;
@@ -272,7 +305,8 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
 {
     struct app *a;
     uint32_t status;
-    int err = app_pkg_check_manifest(manifest);
+    unsigned arenas;
+    int first, err = app_pkg_check_manifest(manifest);
 
     if (err) {
         LOG_ERR("app: load refused: %s", app_pkg_strerror(err));
@@ -303,8 +337,24 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
         LOG_ERR("app: %s: load refused: %u apps are loaded", manifest->name, VM_APPS_MAX);
         return -1;
     }
+    arenas = VM_ARENAS_FOR(manifest->quota_memory);
+    first = free_arenas(arenas);
+    if (first < 0) {
+        char why[WHY_MAX];
+        unsigned free_n = count_free_arenas();
+        snprintf(why, sizeof(why), "needs %u arena%s of %u KiB for %lu bytes of memory, %u free%s",
+                 arenas, arenas == 1 ? "" : "s", VM_ARENA_SIZE / 1024u,
+                 (unsigned long)manifest->quota_memory, free_n,
+                 free_n >= arenas ? " but not contiguous" : "");
+        LOG_ERR("app: %s: load refused: %s", manifest->name, why);
+        if (reporter)
+            reporter(manifest->name, "stopped", why);
+        return -1;
+    }
     memset(a, 0, sizeof(*a));
     a->used = a->loading = true;
+    a->first_arena = (unsigned)first;
+    a->arenas = arenas;
     a->m = *manifest;
     a->flags = flags;
     a->kv_pair = kv_pair;
@@ -312,7 +362,7 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
     a->owner = vm_new_owner();
     a->light = (struct bucket){ VM_LIGHT_BURST, a->second_start_ms };
     a->storage = (struct bucket){ VM_STORAGE_BURST, a->second_start_ms };
-    vm_arena_wipe((unsigned)(a - apps), manifest->quota_memory);
+    vm_arena_wipe(a->first_arena, a->arenas, manifest->quota_memory);
     vm_app_msgs_reset((unsigned)(a - apps));
     memset(vm_job, 0, sizeof(*vm_job));
     vm_job->what = VM_DO_LOAD;
@@ -337,7 +387,7 @@ int vm_app_load_flags(const struct app_pkg_header *manifest, const char *source,
         snprintf(why, sizeof(why), "%s while loading%s",
                  status == VM_EXIT_BUDGET ? "instruction quota per callback exceeded"
                                           : vm_exit_why(status),
-                 vm_arena_of((unsigned)(a - apps))->heap.hit_cap ? " (the memory quota was reached)"
+                 vm_arena_of(a->first_arena)->heap.hit_cap ? " (the memory quota was reached)"
                                                                  : "");
         tear_down(a, "stopped", why);
         return -1;
@@ -501,6 +551,58 @@ uint32_t vm_apps_idle_ms(void)
     return idle;
 }
 
+int vm_apps_stage(const char *text, size_t len)
+{
+    if (staged_arena < 0) {
+        uint32_t held = arenas_held();
+        for (int i = (int)VM_ARENAS - 1; i >= 0 && staged_arena < 0; i--)
+            if (!(held & (1u << i)))
+                staged_arena = i;
+        if (staged_arena < 0) {
+            LOG_ERR("app: stage: no arena free to hold the source (app unload NAME)");
+            return -1;
+        }
+        vm_arena_wipe((unsigned)staged_arena, 1, 0);
+        staged_len = 0;
+    }
+    if (len + 1 > APP_PKG_SOURCE_MAX - staged_len) {
+        LOG_ERR("app: stage: %lu bytes staged, a line of %lu more passes the %lu a source may have",
+                (unsigned long)staged_len, (unsigned long)len, (unsigned long)APP_PKG_SOURCE_MAX);
+        return -1;
+    }
+    char *src = (char *)vm_arena_of((unsigned)staged_arena);
+    memcpy(src + staged_len, text, len);
+    src[staged_len + len] = '\n';
+    staged_len += (uint32_t)len + 1;
+    return 0;
+}
+
+void vm_apps_stage_drop(void)
+{
+    if (staged_arena >= 0)
+        vm_arena_wipe((unsigned)staged_arena, 1, 0);
+    staged_arena = -1;
+    staged_len = 0;
+}
+
+int vm_app_load_staged(const struct app_pkg_header *manifest, int kv_pair, uint32_t flags)
+{
+    int ret;
+
+    if (staged_arena < 0) {
+        LOG_ERR("app: %s: load refused: no source staged (app stage LINE)", manifest->name);
+        return -1;
+    }
+    LOG_INF("app: %s: loading %lu bytes of staged source", manifest->name,
+            (unsigned long)staged_len);
+    /* The staged arena stays held while the app loads, so the app's own
+     * arenas are others and its chunk cannot read the source raw. */
+    ret = vm_app_load_flags(manifest, (const char *)vm_arena_of((unsigned)staged_arena),
+                            staged_len, kv_pair, flags);
+    vm_apps_stage_drop();
+    return ret;
+}
+
 static void print_apis(char *out, size_t size, uint32_t apis)
 {
     static const char *const names[] = { "light", "sensors", "messages", "storage", "timers", "log",
@@ -519,20 +621,28 @@ void vm_apps_print_status(void)
 
     for (unsigned i = 0; i < VM_APPS_MAX; i++)
         loaded += apps[i].loaded;
-    LOG_INF("app: %u of %u apps loaded", loaded, VM_APPS_MAX);
+    LOG_INF("app: %u of %u apps loaded; %u of %u arenas of %u KiB free", loaded, VM_APPS_MAX,
+            count_free_arenas(), VM_ARENAS, VM_ARENA_SIZE / 1024u);
+    if (staged_arena >= 0)
+        LOG_INF("app: %lu bytes of source staged in arena %d (app load NAME ... staged)",
+                (unsigned long)staged_len, staged_arena);
     for (unsigned i = 0; i < VM_APPS_MAX; i++) {
         const struct app *a = &apps[i];
-        const struct vm_heap *heap = &vm_arena_of(i)->heap;
-        char apis[64];
+        const struct vm_heap *heap = &vm_arena_of(a->first_arena)->heap;
+        char apis[64], where[24] = "";
         if (!a->used)
             continue;
         print_apis(apis, sizeof(apis), a->m.apis);
-        LOG_INF("app: %s: %s%s%s; apis %s; memory %lu of %lu (peak %lu); timers %u of %lu; "
+        if (a->loaded)
+            snprintf(where, sizeof(where), " in arena%s %u%s%.0u", a->arenas > 1 ? "s" : "",
+                     a->first_arena, a->arenas > 1 ? "-" : "",
+                     a->arenas > 1 ? a->first_arena + a->arenas - 1 : 0);
+        LOG_INF("app: %s: %s%s%s; apis %s; memory %lu of %lu%s (peak %lu); timers %u of %lu; "
                 "callbacks %lu, ended by quota %lu, errors %lu; instructions this second %lu of %lu; "
                 "messages dropped %lu",
                 a->m.name, a->state, a->why[0] ? ": " : "", a->why, apis[0] ? apis : "none",
                 (unsigned long)(a->loaded ? heap->used : 0), (unsigned long)a->m.quota_memory,
-                (unsigned long)(a->loaded ? heap->peak : 0), vm_app_timers_live(&a->timers),
+                where, (unsigned long)(a->loaded ? heap->peak : 0), vm_app_timers_live(&a->timers),
                 (unsigned long)a->m.quota_timers, (unsigned long)a->callbacks,
                 (unsigned long)a->budget_ends, (unsigned long)a->errors,
                 (unsigned long)a->insns_second, (unsigned long)a->m.quota_insns_second,

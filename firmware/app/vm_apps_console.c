@@ -41,22 +41,24 @@ static int parse_number(const char *s, uint32_t *out)
     return 0;
 }
 
-/* NAME KEY=VALUE... [probe] -- CODE */
+/* NAME KEY=VALUE... [probe] -- CODE, or NAME KEY=VALUE... [probe] staged
+ * (*code NULL: the source `app stage` holds) */
 static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int *kv_pair,
                       char **code)
 {
     char *sep = strstr(args, " -- ");
     char *tok;
-    bool timers_set = false, msgs_set = false, storage_set = false;
+    bool timers_set = false, msgs_set = false, storage_set = false, staged = false;
     uint32_t kv = UINT32_MAX;
 
-    if (!sep)
-        return -1;
-    *sep = 0;
-    *code = sep + 4;
+    *code = NULL;
+    if (sep) {
+        *sep = 0;
+        *code = sep + 4;
+    }
     memset(m, 0, sizeof(*m));
     m->apis = APP_API_LOG;
-    m->quota_memory = APP_QUOTA_MEMORY_MAX;
+    m->quota_memory = VM_HEAP_OF(1); /* one arena: four such apps fit */
     m->quota_insns_callback = 100000;
     m->quota_insns_second = 1000000;
     *flags = 0;
@@ -76,6 +78,10 @@ static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int
         uint32_t *field = NULL;
         if (!strcmp(opts[i], "probe")) {
             *flags |= VM_JOB_PROBE;
+            continue;
+        }
+        if (!strcmp(opts[i], "staged") && !sep) {
+            staged = true;
             continue;
         }
         if (!eq)
@@ -111,7 +117,7 @@ static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int
     if (!storage_set && (m->apis & APP_API_STORAGE))
         m->quota_storage = 1024;
     *kv_pair = kv == UINT32_MAX ? -1 : (int)(kv & 0xFF);
-    return 0;
+    return sep || staged ? 0 : -1;
 }
 
 void vm_apps_console_load(char *args)
@@ -123,8 +129,13 @@ void vm_apps_console_load(char *args)
 
     if (parse_load(args, &m, &flags, &kv_pair, &code)) {
         LOG_ERR("usage: app load NAME [apis=light,sensors,timers,log,...] [mem=BYTES] [cb=INSNS] "
-                "[sec=INSNS] [timers=N] [storage=BYTES kv=PAIR] [probe] -- CODE");
+                "[sec=INSNS] [timers=N] [storage=BYTES kv=PAIR] [probe] -- CODE, or ... staged "
+                "(mem: %u to %u, default %u, one arena; each %u KiB more takes another)",
+                APP_QUOTA_MEMORY_MIN, APP_QUOTA_MEMORY_MAX, VM_HEAP_OF(1), VM_ARENA_SIZE / 1024u);
         return;
     }
-    vm_app_load_flags(&m, code, strlen(code), kv_pair, flags);
+    if (code)
+        vm_app_load_flags(&m, code, strlen(code), kv_pair, flags);
+    else
+        vm_app_load_staged(&m, kv_pair, flags);
 }

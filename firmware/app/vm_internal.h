@@ -24,7 +24,9 @@ struct vm_ctx {
     const char *name;      /* in log lines, crash records, strikes */
     bool console;          /* a console run (vm_run): log lines without the name */
     uint32_t apis;         /* APP_API_*: the gate refuses the others */
-    unsigned slot;         /* its arena; for a loaded app, its timers and events */
+    unsigned slot;         /* a loaded app's record: its timers, events, messages
+                            * (VM_APPS_MAX for a console run: none) */
+    unsigned first_arena, arenas; /* the arenas it holds, contiguous */
     uint32_t owner;        /* vm_new_owner: one per load or console run */
     int kv_pair;           /* its storage (APP_KV_PAIR_ADDR), -1: none */
     uint32_t quota_storage, quota_messages;
@@ -35,13 +37,16 @@ struct vm_ctx {
 
 /* vm.c */
 extern struct vm_ctx *vm_current; /* during an entry */
-struct vm_arena *vm_arena_of(unsigned slot);
-/* Zeroes slot's arena (nothing of the last app is left) and sets its heap cap. */
-void vm_arena_wipe(unsigned slot, uint32_t cap);
+/* The first of an app's arenas, where its heap's bookkeeping lies. */
+struct vm_arena *vm_arena_of(unsigned first);
+/* Zeroes count arenas from first (nothing of the last app is left) and,
+ * unless cap is 0, makes them one heap of VM_HEAP_OF(count) bytes that
+ * refuses past cap. */
+void vm_arena_wipe(unsigned first, unsigned count, uint32_t cap);
 /* A new identity for the stack's owner (an app's load, a console run). */
 uint32_t vm_new_owner(void);
 /* During an entry: [addr, addr + len) lies in what the running app may
- * reach (the stack and job, its own arena), no wrap-around. */
+ * reach (the stack and job, its own arenas), no wrap-around. */
 bool vm_reachable(uint32_t addr, uint32_t len);
 /* false, and why logged, when the VM cannot run at all. */
 bool vm_available(void);

@@ -7,6 +7,7 @@
 #define LAMP_APP_PACKAGE_H
 
 #include "image.h" /* the signature scheme */
+#include "vm_gate.h" /* the VM's arenas bound the memory quota */
 
 #include <stdint.h>
 
@@ -47,10 +48,12 @@ enum app_api {
  * is not asked for must be 0 (the app gets none of it).  The VM enforces
  * them at run time; these bounds are what a lamp can give one app. */
 #define APP_QUOTA_MEMORY_MIN (8u * 1024u)      /* too little for Lua with its libraries: the load fails */
-/* An app's arena: one 16 KiB MPU sub-region of the VM's SRAM, less the
- * heap's bookkeeping (vm_gate.h VM_ARENA_SIZE; vm.c checks it).  Lua's
- * state with its libraries takes about 11.5 KiB of it. */
-#define APP_QUOTA_MEMORY_MAX (15u * 1024u + 512u)
+/* An app holds as many of the VM's 16 KiB arenas (MPU sub-regions) as its
+ * quota needs, up to all of them: the whole VM heap less the heap's
+ * bookkeeping (vm_gate.h VM_HEAP_OF, VM_ARENAS_FOR).  Up to 16,352 bytes
+ * takes one arena, so four such apps fit.  Lua's state with its
+ * libraries takes about 10.3 KiB of it. */
+#define APP_QUOTA_MEMORY_MAX VM_HEAP_OF(VM_ARENAS)
 #define APP_QUOTA_INSNS_CALLBACK_MAX 10000000u /* ~0.1 s at 120 MHz */
 #define APP_QUOTA_INSNS_SECOND_MAX 24000000u   /* a fifth of the CPU */
 #define APP_QUOTA_MESSAGES_MAX 600u            /* per minute, with APP_API_MESSAGES */

@@ -10,21 +10,29 @@
 /* The VM's SRAM region (linker section .vm_ram, at the bottom of SRAM):
  * 80 KiB on a 16 KiB boundary, which one MPU region of 128 KiB covers
  * exactly with five of its 16 KiB sub-regions (mpu_setup.c): the first
- * holds the stack and the job, each of the others one app's arena.  An
- * entry opens the first and the running app's arena only, so an app
- * cannot touch another's (mpu_vm_ram_open).  Four Lua states need it:
- * each takes about 11.5 KiB with its libraries before the app holds
- * anything.  The stack sits at the bottom so an overflow runs below SRAM
- * and faults instead of corrupting what lies above it. */
+ * holds the stack and the job, each of the others is an arena.  An app
+ * holds one or more contiguous arenas (VM_ARENAS_FOR its memory quota);
+ * an entry opens the first sub-region and the running app's arenas only,
+ * so an app cannot touch another's (mpu_vm_ram_open).  Lua's state takes
+ * about 10.3 KiB with its libraries before the app holds anything.  The
+ * stack sits at the bottom so an overflow runs below SRAM and faults
+ * instead of corrupting what lies above it. */
 #define VM_RAM_SIZE 0x14000u /* 80 KiB */
 #define VM_RAM_ALIGN 0x4000u /* a sub-region of a 128 KiB MPU region */
 #define VM_SUBREGION_SIZE 0x4000u
 #define VM_APPS_MAX 4u       /* apps at once (partitions.h: APP_MAX_INSTALLED) */
 #define VM_JOB_SPACE 0x200u  /* struct vm_job, rounded up */
 #define VM_STACK_SIZE (VM_SUBREGION_SIZE - VM_JOB_SPACE) /* the rest of the first */
-/* Each app's arena, one sub-region: its heap bookkeeping and its Lua
- * state's memory. */
+/* An arena, one sub-region.  An app's first arena starts with its heap
+ * bookkeeping (struct vm_arena's header, VM_ARENA_HEADER bytes on the
+ * lamp: vm.c checks it); the rest of its arenas are all heap. */
 #define VM_ARENA_SIZE VM_SUBREGION_SIZE
+#define VM_ARENAS VM_APPS_MAX
+#define VM_ARENA_HEADER 32u
+/* Arenas an app with a memory quota of q bytes of heap holds. */
+#define VM_ARENAS_FOR(q) (((q) + VM_ARENA_HEADER + VM_ARENA_SIZE - 1u) / VM_ARENA_SIZE)
+/* The heap n contiguous arenas give. */
+#define VM_HEAP_OF(n) ((n) * VM_ARENA_SIZE - VM_ARENA_HEADER)
 /* The VM's code (Lua, its glue, the C library's pure routines) starts on
  * this boundary so an MPU region's sub-regions can cover it exactly. */
 #define VM_TEXT_ALIGN 0x8000u
@@ -159,11 +167,13 @@ struct vm_heap {
     uint32_t hit_cap;      /* an allocation was refused */
 };
 
-/* One app's arena: its Lua state persists here between entries. */
+/* An app's first arena: its Lua state persists here between entries.
+ * The heap runs on through the app's other arenas (heap.size, set by the
+ * platform when it wipes them). */
 struct vm_arena {
     struct vm_heap heap;
     void *L;               /* the lua_State, once loaded */
-    uint8_t mem[VM_ARENA_SIZE - sizeof(struct vm_heap) - sizeof(void *)];
+    uint8_t mem[];
 };
 
 /* What the platform hands the VM for one entry, in the VM's region. */

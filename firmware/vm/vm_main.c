@@ -105,8 +105,10 @@ static int open_libs(lua_State *L)
     /* string.dump makes bytecode (string.format formats through
      * vm_format.c, not newlib) */
     drop_field(L, LUA_STRLIBNAME, "dump");
-    /* requiref registered them in package.loaded: the registry, which Lua
-     * code cannot reach without debug. */
+    /* requiref registered them in package.loaded (the registry's
+     * _LOADED), which only require reads, and there is no require. */
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     vm_api_open(L, job->apis, (job->flags & VM_JOB_PROBE) != 0);
     return 0;
 }
@@ -143,8 +145,7 @@ static uint32_t load(struct vm_job *job)
     lua_State *L;
 
     arena->L = NULL;
-    arena->heap.base = arena->mem;
-    arena->heap.size = sizeof(arena->mem);
+    arena->heap.base = arena->mem; /* heap.size and cap: the platform's, for the arenas it gave */
     vm_heap_init(&arena->heap);
     L = lua_newstate(vm_alloc, &arena->heap);
     if (!L)
@@ -169,6 +170,9 @@ static uint32_t load(struct vm_job *job)
         report_error(L);
         return job->over_budget ? VM_EXIT_BUDGET : VM_EXIT_ERROR;
     }
+    /* The chunk's garbage (the parser's, the source's pieces) goes now:
+     * what the app holds between callbacks is what `app status` shows. */
+    lua_gc(L, LUA_GCCOLLECT);
     arena->L = L;
     return VM_EXIT_OK;
 }

@@ -431,7 +431,7 @@ static const struct {
     { "version = 1.2.0", "version = 1.256.0", "field 'version'" },
     { "apis = light, sensors, timers, log", "apis = light, radio", "unknown API 'radio'" },
     { "apis = light, sensors, timers, log", "apis = light, light", "'light' given twice" },
-    { "memory = 12288", "memory = 4096", "field 'memory': 4096 is outside 8192 to 15872" },
+    { "memory = 12288", "memory = 4096", "field 'memory': 4096 is outside 8192 to 65504" },
     { "memory = 12288", "memory = 32k", "field 'memory': '32k' is not a number" },
     { "memory = 12288", "memory = -1", "field 'memory': '-1' is not a number" },
     { "memory = 12288", "memory = 99999999999", "field 'memory'" },
