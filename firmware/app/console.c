@@ -112,10 +112,6 @@ static void cmd_help(void)
               "                    packages from the app store); mem= is its heap in\n"
               "                    bytes, by default one 16 KiB arena's (its usage line\n"
               "                    shows the bounds); more takes contiguous arenas\n"
-              "  app stage [LINE]  append LINE to a source longer than a console line\n"
-              "                    (held in a free arena; development only); then\n"
-              "                    app load NAME [options] staged  loads it\n"
-              "  app unstage       drop the staged source\n"
               "  app unload NAME   stop an app and free its memory\n"
               "  app status        the loaded apps, their state and quotas\n"
               "  app install LEN   receive a signed app package of LEN bytes in frames\n"
@@ -287,10 +283,6 @@ static void run_command(char *cmd)
         vm_run("eval", cmd + 10, strlen(cmd + 10), VM_JOB_PROBE);
     } else if (!strncmp(cmd, "app load ", 9)) {
         vm_apps_console_load(cmd + 9);
-    } else if (!strncmp(cmd, "app stage", 9) && (!cmd[9] || cmd[9] == ' ')) {
-        vm_apps_stage(cmd[9] ? cmd + 10 : "", cmd[9] ? strlen(cmd + 10) : 0);
-    } else if (!strcmp(cmd, "app unstage")) {
-        vm_apps_stage_drop();
     } else if (!strncmp(cmd, "app unload ", 11)) {
         vm_app_unload(cmd + 11);
     } else if (!strcmp(cmd, "app status")) {

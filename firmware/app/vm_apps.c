@@ -55,10 +55,6 @@ struct app {
 };
 
 static struct app apps[VM_APPS_MAX];
-/* Development only (`app stage`): source typed in lines, held in a free
- * arena (the highest) until `app load ... staged` loads it. */
-static int staged_arena = -1;
-static uint32_t staged_len;
 static unsigned next_turn; /* round robin: whose callback is looked at first */
 static int beacon_owner = -1; /* the slot of the app holding the beacons' app slot */
 static uint32_t sensors_looked_ms;
@@ -135,8 +131,6 @@ static uint32_t arenas_held(void)
     for (unsigned i = 0; i < VM_APPS_MAX; i++)
         if (apps[i].loaded || apps[i].loading)
             held |= ((1u << apps[i].arenas) - 1u) << apps[i].first_arena;
-    if (staged_arena >= 0)
-        held |= 1u << staged_arena;
     return held;
 }
 
@@ -551,58 +545,6 @@ uint32_t vm_apps_idle_ms(void)
     return idle;
 }
 
-int vm_apps_stage(const char *text, size_t len)
-{
-    if (staged_arena < 0) {
-        uint32_t held = arenas_held();
-        for (int i = (int)VM_ARENAS - 1; i >= 0 && staged_arena < 0; i--)
-            if (!(held & (1u << i)))
-                staged_arena = i;
-        if (staged_arena < 0) {
-            LOG_ERR("app: stage: no arena free to hold the source (app unload NAME)");
-            return -1;
-        }
-        vm_arena_wipe((unsigned)staged_arena, 1, 0);
-        staged_len = 0;
-    }
-    if (len + 1 > APP_PKG_SOURCE_MAX - staged_len) {
-        LOG_ERR("app: stage: %lu bytes staged, a line of %lu more passes the %lu a source may have",
-                (unsigned long)staged_len, (unsigned long)len, (unsigned long)APP_PKG_SOURCE_MAX);
-        return -1;
-    }
-    char *src = (char *)vm_arena_of((unsigned)staged_arena);
-    memcpy(src + staged_len, text, len);
-    src[staged_len + len] = '\n';
-    staged_len += (uint32_t)len + 1;
-    return 0;
-}
-
-void vm_apps_stage_drop(void)
-{
-    if (staged_arena >= 0)
-        vm_arena_wipe((unsigned)staged_arena, 1, 0);
-    staged_arena = -1;
-    staged_len = 0;
-}
-
-int vm_app_load_staged(const struct app_pkg_header *manifest, int kv_pair, uint32_t flags)
-{
-    int ret;
-
-    if (staged_arena < 0) {
-        LOG_ERR("app: %s: load refused: no source staged (app stage LINE)", manifest->name);
-        return -1;
-    }
-    LOG_INF("app: %s: loading %lu bytes of staged source", manifest->name,
-            (unsigned long)staged_len);
-    /* The staged arena stays held while the app loads, so the app's own
-     * arenas are others and its chunk cannot read the source raw. */
-    ret = vm_app_load_flags(manifest, (const char *)vm_arena_of((unsigned)staged_arena),
-                            staged_len, kv_pair, flags);
-    vm_apps_stage_drop();
-    return ret;
-}
-
 static void print_apis(char *out, size_t size, uint32_t apis)
 {
     static const char *const names[] = { "light", "sensors", "messages", "storage", "timers", "log",
@@ -623,9 +565,6 @@ void vm_apps_print_status(void)
         loaded += apps[i].loaded;
     LOG_INF("app: %u of %u apps loaded; %u of %u arenas of %u KiB free", loaded, VM_APPS_MAX,
             count_free_arenas(), VM_ARENAS, VM_ARENA_SIZE / 1024u);
-    if (staged_arena >= 0)
-        LOG_INF("app: %lu bytes of source staged in arena %d (app load NAME ... staged)",
-                (unsigned long)staged_len, staged_arena);
     for (unsigned i = 0; i < VM_APPS_MAX; i++) {
         const struct app *a = &apps[i];
         const struct vm_heap *heap = &vm_arena_of(a->first_arena)->heap;

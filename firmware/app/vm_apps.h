@@ -36,15 +36,6 @@ void vm_apps_print_status(void);
  * when a callback was ended by its instruction quota (the app goes on). */
 void vm_apps_set_reporter(void (*fn)(const char *name, const char *state, const char *why));
 
-/* Development only (`app stage`, `app load ... staged`): a source longer
- * than a console line, typed in lines.  vm_apps_stage appends text and a
- * newline, holding the source in the highest free arena (0, or -1 with
- * why logged); vm_app_load_staged loads it as vm_app_load_flags would,
- * and drops it either way; vm_apps_stage_drop drops it unloaded. */
-int vm_apps_stage(const char *text, size_t len);
-int vm_app_load_staged(const struct app_pkg_header *manifest, int kv_pair, uint32_t flags);
-void vm_apps_stage_drop(void);
-
 /* The main loop's task: one callback, if any is due. */
 void vm_apps_poll(void);
 /* A callback is due now: do not sleep. */

@@ -41,21 +41,19 @@ static int parse_number(const char *s, uint32_t *out)
     return 0;
 }
 
-/* NAME KEY=VALUE... [probe] -- CODE, or NAME KEY=VALUE... [probe] staged
- * (*code NULL: the source `app stage` holds) */
+/* NAME KEY=VALUE... [probe] -- CODE */
 static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int *kv_pair,
                       char **code)
 {
     char *sep = strstr(args, " -- ");
     char *tok;
-    bool timers_set = false, msgs_set = false, storage_set = false, staged = false;
+    bool timers_set = false, msgs_set = false, storage_set = false;
     uint32_t kv = UINT32_MAX;
 
-    *code = NULL;
-    if (sep) {
-        *sep = 0;
-        *code = sep + 4;
-    }
+    if (!sep)
+        return -1;
+    *sep = 0;
+    *code = sep + 4;
     memset(m, 0, sizeof(*m));
     m->apis = APP_API_LOG;
     m->quota_memory = VM_HEAP_OF(1); /* one arena: four such apps fit */
@@ -78,10 +76,6 @@ static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int
         uint32_t *field = NULL;
         if (!strcmp(opts[i], "probe")) {
             *flags |= VM_JOB_PROBE;
-            continue;
-        }
-        if (!strcmp(opts[i], "staged") && !sep) {
-            staged = true;
             continue;
         }
         if (!eq)
@@ -117,7 +111,7 @@ static int parse_load(char *args, struct app_pkg_header *m, uint32_t *flags, int
     if (!storage_set && (m->apis & APP_API_STORAGE))
         m->quota_storage = 1024;
     *kv_pair = kv == UINT32_MAX ? -1 : (int)(kv & 0xFF);
-    return sep || staged ? 0 : -1;
+    return 0;
 }
 
 void vm_apps_console_load(char *args)
@@ -129,13 +123,10 @@ void vm_apps_console_load(char *args)
 
     if (parse_load(args, &m, &flags, &kv_pair, &code)) {
         LOG_ERR("usage: app load NAME [apis=light,sensors,timers,log,...] [mem=BYTES] [cb=INSNS] "
-                "[sec=INSNS] [timers=N] [storage=BYTES kv=PAIR] [probe] -- CODE, or ... staged "
+                "[sec=INSNS] [timers=N] [storage=BYTES kv=PAIR] [probe] -- CODE "
                 "(mem: %u to %u, default %u, one arena; each %u KiB more takes another)",
                 APP_QUOTA_MEMORY_MIN, APP_QUOTA_MEMORY_MAX, VM_HEAP_OF(1), VM_ARENA_SIZE / 1024u);
         return;
     }
-    if (code)
-        vm_app_load_flags(&m, code, strlen(code), kv_pair, flags);
-    else
-        vm_app_load_staged(&m, kv_pair, flags);
+    vm_app_load_flags(&m, code, strlen(code), kv_pair, flags);
 }
