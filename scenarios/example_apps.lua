@@ -77,8 +77,15 @@ end
 is(arrivals, 3, "three arrivals counted over its periods")
 is(total, 3, "and the total is 3")
 ok(seen:find("count not sent: offline", 1, true), "offline, it says its count was not sent")
+-- The total is saved after a period with arrivals, at most every 15
+-- minutes (flash wear): one more arrival after that long is saved.
+lamp:run_for(15 * 60)
+lamp:action("environment", {occupied = true})
+lamp:run_for(1)
+lamp:action("environment", {occupied = false})
+ok(lamp:expect("period \\d+: 1 arrivals, occupied \\d+ s, total 4", 120), "a 4th arrival, 15 minutes later")
 lamp:type("reboot")
-ok(lamp:expect("people counter: every 60 s, total so far 3", 40), "after a reboot its total is kept (storage)")
+ok(lamp:expect("people counter: every 60 s, total so far 4", 40), "after a reboot its saved total is kept (storage)")
 lamp:close()
 
 -- 3. Beacon rotator: a new value each period, never repeated after a reboot.

@@ -2,7 +2,10 @@
 -- from vacant to occupied) counts one; every period_s (default 60) the
 -- app publishes on lamp/SERIAL/app/people-counter/count
 --   {"period":N,"arrivals":A,"occupied_s":S,"total":T}
--- and keeps the lifetime total in storage, so a reboot does not lose it.
+-- and keeps the lifetime total in storage, so a reboot does not lose it:
+-- saved after a period with arrivals, at most every SAVE_MS (each save
+-- rewrites a flash sector; NOR takes about 100,000 erases), so a reboot
+-- loses at most that long's arrivals.
 -- A message "period_s=N" on .../config sets the period (10 to 3600 s).
 -- Between reports the app only wakes for the sensor's changes.
 
@@ -12,6 +15,8 @@ local period, arrivals, occupied_ms = 0, 0, 0
 local occupied = sensors.occupied() == true
 local since = timer.now()   -- when the room became occupied, or the period began
 local report_id
+local SAVE_MS = 15 * 60 * 1000
+local saved_at = nil         -- timer.now() of the last save, nil before the first
 
 local function ms_since(t) return (timer.now() - t) & 0xFFFFFFFF end
 
@@ -22,14 +27,19 @@ local function report()
   end
   period = period + 1
   total = total + arrivals
-  local ok, why = storage.set("total", tostring(total))
-  if not ok then log("total not saved: " .. tostring(why)) end
+  if arrivals > 0 and (not saved_at or ms_since(saved_at) >= SAVE_MS) then
+    local ok, why = storage.set("total", tostring(total))
+    if ok then saved_at = timer.now() else log("total not saved: " .. tostring(why)) end
+  end
   local sent, w = msg.publish("count", string.format(
     '{"period":%d,"arrivals":%d,"occupied_s":%d,"total":%d}',
     period, arrivals, occupied_ms // 1000, total))
-  if not sent then log("count not sent: " .. tostring(w)) end
-  log(string.format("period %d: %d arrivals, occupied %d s, total %d",
-                    period, arrivals, occupied_ms // 1000, total))
+  -- the console hears of periods with people in them only
+  if arrivals > 0 or occupied_ms > 0 then
+    if not sent then log("count not sent: " .. tostring(w)) end
+    log(string.format("period %d: %d arrivals, occupied %d s, total %d",
+                      period, arrivals, occupied_ms // 1000, total))
+  end
   arrivals, occupied_ms = 0, 0
 end
 
