@@ -24,15 +24,28 @@ end
 
 local function value(e) return mix(secret ~ (e * 0x9e3779b97f4a7c15)) & 0xFFFF end
 
-local function rotate()
-  epoch = epoch + 1
+local retry_id
+-- Puts this epoch's value on the air; the slot takes one change a second,
+-- so a refusal (a new config right after a rotation) is tried again.
+local function apply()
   local v = value(epoch)
   local ok, why = beacon.set(v)
-  if not ok then log("beacon refused: " .. tostring(why)) return end
+  if not ok then
+    log("beacon refused: " .. tostring(why))
+    if not retry_id then
+      retry_id = timer.after(1000, function() retry_id = nil apply() end)
+    end
+    return
+  end
   -- the epoch survives a reboot so no value repeats
   storage.set("epoch", tostring(epoch))
   msg.publish("epoch", string.format('{"epoch":%d,"period_s":%d}', epoch, period_s))
   log(string.format("epoch %d: beacon value 0x%04x", epoch, v))
+end
+
+local function rotate()
+  epoch = epoch + 1
+  apply()
 end
 
 local function start()

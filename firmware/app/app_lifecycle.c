@@ -12,10 +12,40 @@
 
 #include <string.h>
 
+/* Installed apps the runtime did not take (vm_app_load logs and reports
+ * why, below): most often not enough free arenas.  A removal frees
+ * arenas, so then they are tried again. */
+static char waiting[APP_MAX_INSTALLED][APP_PKG_NAME_SIZE];
+
+static void set_waiting(const char *name, bool on)
+{
+    for (unsigned i = 0; i < APP_MAX_INSTALLED; i++)
+        if (!strncmp(waiting[i], name, APP_PKG_NAME_SIZE))
+            waiting[i][0] = 0;
+    for (unsigned i = 0; on && i < APP_MAX_INSTALLED; i++)
+        if (!waiting[i][0]) {
+            strncpy(waiting[i], name, APP_PKG_NAME_SIZE - 1);
+            return;
+        }
+}
+
 static void load(const struct app_pkg_header *h, const char *source)
 {
-    /* vm_app_load logs and reports (below) why an app does not run */
-    (void)vm_app_load(h, source, h->source_size, app_store_kv_pair(h->name));
+    set_waiting(h->name, vm_app_load(h, source, h->source_size, app_store_kv_pair(h->name)) != 0);
+}
+
+static void retry_waiting(void)
+{
+    char names[APP_MAX_INSTALLED][APP_PKG_NAME_SIZE];
+    struct app_pkg_header h;
+    const char *source;
+
+    memcpy(names, waiting, sizeof(names));
+    for (unsigned i = 0; i < APP_MAX_INSTALLED; i++)
+        if (names[i][0] && app_store_find(names[i], &h, &source)) {
+            LOG_INF("app: %s: trying again, now that an app was removed", names[i]);
+            load(&h, source);
+        }
 }
 
 /* The runtime's news, for the cloud: with the installed version. */
@@ -35,8 +65,11 @@ static void changed(const char *name, bool installed)
     const char *source;
 
     vm_app_unload(name);
-    if (!installed)
+    set_waiting(name, false);
+    if (!installed) {
+        retry_waiting();
         return;
+    }
     /* a redeployment forgives the faults of the copy it replaces */
     vm_strikes_forgive(name);
     if (app_store_find(name, &h, &source))

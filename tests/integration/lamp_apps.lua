@@ -127,7 +127,18 @@ ok(publish(app_topic .. "occupancy-scenes/set", "occupied=170") and
    cloud_says(lamp, said .. 'occupancy%-scenes/error {"refused":"occupied"}', 20),
    "a level out of range is refused and the refusal published")
 
-example("beacon_rotator.lpk", "beacon-rotator")
+-- Each example app takes two of the four arenas: a third waits, and runs
+-- once an app is removed.
+done, out = sh(("%s app deploy %s %s/beacon_rotator.lpk --state-dir %s"):format(
+  os.getenv("LAMPCLOUD"), SERIAL, examples, state))
+ok(done and lamp:expect("appctl: beacon-rotator 1\\.0\\.0 installed", 60), "a third app installs")
+ok(cloud_says(lamp, said:gsub("app/$", "") .. 'appctl/beacon%-rotator/status {"state":"stopped","version":"1%.0%.0","why":"needs 2 arenas', 15),
+   "but does not run: the cloud hears why")
+done = sh(("%s app remove %s people-counter --state-dir %s"):format(os.getenv("LAMPCLOUD"), SERIAL, state))
+ok(done and lamp:expect("app: beacon-rotator: trying again, now that an app was removed", 30),
+   "removing the counter lets it run")
+ok(cloud_says(lamp, said:gsub("app/$", "") .. 'appctl/beacon%-rotator/status {"state":"running"', 15),
+   "beacon-rotator runs")
 ok(cloud_says(lamp, said .. 'beacon%-rotator/epoch {"epoch":1,"period_s":900}', 15),
    "the rotator announces its first epoch")
 ok(publish(app_topic .. "beacon-rotator/config", "secret=0123456789abcdef period_s=60") and
