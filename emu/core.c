@@ -179,17 +179,101 @@ void core_detach(struct machine_core *core, struct machine *m)
 
 /* ---- registers of the machine the engine holds ---- */
 
+/* Unicorn reads the stack pointers and the mask registers as MRS does and
+ * writes them as MSR does: in unprivileged thread mode a read gives 0 and
+ * a write is dropped.  The model is not the guest and needs them in every
+ * mode (a core switch in the middle of the partner-app VM saved MSP and PSP
+ * as 0, and the next exception stacked at address 0 and locked up; the
+ * execution priority saw BASEPRI and PRIMASK as 0 and took interrupts they
+ * mask), so such an access is made from handler mode, which is privileged:
+ * IPSR is written there and back, QEMU re-banking SP each time, and the
+ * engine is left as it was. */
+static bool privileged_only(int reg)
+{
+    switch (reg) {
+    case UC_ARM_REG_MSP:
+    case UC_ARM_REG_PSP:
+    case UC_ARM_REG_PRIMASK:
+    case UC_ARM_REG_BASEPRI:
+    case UC_ARM_REG_BASEPRI_MAX:
+    case UC_ARM_REG_FAULTMASK:
+        return true;
+    }
+    return false;
+}
+
+/* Puts the engine in handler mode if it is in unprivileged thread mode;
+ * true when it did, and unprivileged_end must undo it. */
+static bool unprivileged_begin(uc_engine *uc)
+{
+    uint32_t control = 0, ipsr = 0, handler = 3;
+
+    uc_reg_read(uc, UC_ARM_REG_CONTROL, &control);
+    if (!(control & 1))
+        return false;
+    uc_reg_read(uc, UC_ARM_REG_IPSR, &ipsr);
+    if (ipsr & 0x1FF)
+        return false;
+    uc_reg_write(uc, UC_ARM_REG_IPSR, &handler);
+    return true;
+}
+
+/* The same, when any of regs needs it. */
+static bool unprivileged_begin_for(uc_engine *uc, const int *regs, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (privileged_only(regs[i]))
+            return unprivileged_begin(uc);
+    return false;
+}
+
+static void unprivileged_end(uc_engine *uc, bool began)
+{
+    uint32_t thread = 0;
+
+    if (began)
+        uc_reg_write(uc, UC_ARM_REG_IPSR, &thread);
+}
+
+void core_regs_read(struct machine_core *core, const int *regs, uint32_t *v, unsigned n)
+{
+    bool began = unprivileged_begin_for(core->uc, regs, n);
+
+    for (unsigned i = 0; i < n; i++) {
+        v[i] = 0;
+        uc_reg_read(core->uc, regs[i], &v[i]);
+    }
+    unprivileged_end(core->uc, began);
+}
+
+void core_regs_write(struct machine_core *core, const int *regs, const uint32_t *v, unsigned n)
+{
+    bool began = unprivileged_begin_for(core->uc, regs, n);
+
+    for (unsigned i = 0; i < n; i++)
+        uc_reg_write(core->uc, regs[i], &v[i]);
+    unprivileged_end(core->uc, began);
+}
+
 static uint32_t rd(struct machine_core *core, int reg)
 {
-    uint32_t v = 0;
-    uc_reg_read(core->uc, reg, &v);
+    uint32_t v;
+    core_regs_read(core, &reg, &v, 1);
     return v;
 }
 
 static void wr(struct machine_core *core, int reg, uint32_t v)
 {
-    uc_reg_write(core->uc, reg, &v);
+    core_regs_write(core, &reg, &v, 1);
 }
+
+/* What unprivileged thread mode hides (above), taken together: one change
+ * of mode for all. */
+static const int banked_regs[5] = {
+    UC_ARM_REG_MSP, UC_ARM_REG_PSP,
+    UC_ARM_REG_PRIMASK, UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK,
+};
+static const int *const mask_regs = banked_regs + 2;
 
 static void regs_save(struct machine_core *core, struct machine *m)
 {
@@ -200,12 +284,14 @@ static void regs_save(struct machine_core *core, struct machine *m)
     r->lr = rd(core, UC_ARM_REG_LR);
     r->pc = rd(core, UC_ARM_REG_PC);
     r->xpsr = rd(core, UC_ARM_REG_XPSR); /* APSR with GE, IPSR and EPSR */
-    r->msp = rd(core, UC_ARM_REG_MSP);
-    r->psp = rd(core, UC_ARM_REG_PSP);
     r->control = rd(core, UC_ARM_REG_CONTROL);
-    r->primask = rd(core, UC_ARM_REG_PRIMASK);
-    r->basepri = rd(core, UC_ARM_REG_BASEPRI);
-    r->faultmask = rd(core, UC_ARM_REG_FAULTMASK);
+    uint32_t banked[G_N_ELEMENTS(banked_regs)];
+    core_regs_read(core, banked_regs, banked, G_N_ELEMENTS(banked_regs));
+    r->msp = banked[0];
+    r->psp = banked[1];
+    r->primask = banked[2];
+    r->basepri = banked[3];
+    r->faultmask = banked[4];
     /* The FPU's registers matter only to firmware CPACR lets use it. */
     r->fp = (m->cpacr >> 20) & 3;
     if (r->fp) {
@@ -223,15 +309,16 @@ static void regs_load(struct machine_core *core, struct machine *m)
     for (int i = 0; i < 13; i++)
         wr(core, UC_ARM_REG_R0 + i, r->r[i]);
     wr(core, UC_ARM_REG_LR, r->lr);
+    /* The masks first, from whatever mode the engine is in (the mode
+     * changes below leave them alone); the stack pointers follow. */
+    const uint32_t masks[3] = { r->primask, r->basepri, r->faultmask };
+    core_regs_write(core, mask_regs, masks, 3);
     /* Mode and both stack pointers the way exception entry sets them. */
     cpu_set_mode(m, r->xpsr & 0x1FF, r->control & 2, r->control & 1, r->msp, r->psp);
     /* The rest of xPSR (the same IPSR, so no stack switch), then NZCV once
      * more, which makes QEMU rebuild its cached mode flags. */
     wr(core, UC_ARM_REG_XPSR_NZCVQG, r->xpsr);
     wr(core, UC_ARM_REG_APSR_NZCV, r->xpsr & 0xF0000000u);
-    wr(core, UC_ARM_REG_PRIMASK, r->primask);
-    wr(core, UC_ARM_REG_BASEPRI, r->basepri);
-    wr(core, UC_ARM_REG_FAULTMASK, r->faultmask);
     if (r->fp) {
         for (int i = 0; i < 32; i++)
             wr(core, UC_ARM_REG_S0 + i, r->s[i]);

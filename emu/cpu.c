@@ -42,21 +42,31 @@ uint32_t cpu_count_insns(struct machine *m, uint32_t start, uint32_t end)
 /* A machine's registers are in the engine while it is the core's current
  * machine, saved otherwise (core.c): a scheduler asking whether a sleeping
  * lamp may wake reads them without switching. */
+void cpu_regs(struct machine *m, const int *regs, uint32_t *v, unsigned n)
+{
+    unsigned saved = 0;
+
+    if (m->core->current != m)
+        while (saved < n && core_saved_reg(m, regs[saved], &v[saved]))
+            saved++;
+    if (saved == n)
+        return;
+    core_enter(m->core, m);
+    core_regs_read(m->core, regs, v, n);
+}
+
 uint32_t cpu_reg(struct machine *m, int reg)
 {
-    uint32_t v = 0;
+    uint32_t v;
 
-    if (m->core->current != m && core_saved_reg(m, reg, &v))
-        return v;
-    core_enter(m->core, m);
-    uc_reg_read(m->core->uc, reg, &v);
+    cpu_regs(m, &reg, &v, 1);
     return v;
 }
 
 void cpu_set_reg(struct machine *m, int reg, uint32_t v)
 {
     core_enter(m->core, m);
-    uc_reg_write(m->core->uc, reg, &v);
+    core_regs_write(m->core, &reg, &v, 1);
 }
 
 bool cpu_privileged(struct machine *m)

@@ -31,8 +31,13 @@ static int group_prio(struct machine *m, int exc)
 
 static int raw_execution_priority(struct machine *m, bool ignore_primask)
 {
+    static const int mask_regs[3] = { UC_ARM_REG_BASEPRI, UC_ARM_REG_PRIMASK,
+                                      UC_ARM_REG_FAULTMASK };
+    uint32_t masks[3];
     int prio = 256;
-    uint32_t basepri = cpu_reg(m, UC_ARM_REG_BASEPRI) & 0xF0;
+
+    cpu_regs(m, mask_regs, masks, 3);
+    uint32_t basepri = masks[0] & 0xF0;
 
     for (int e = 1; e < EXC_COUNT; e++)
         if (m->exc_active[e] && group_prio(m, e) < prio)
@@ -42,9 +47,9 @@ static int raw_execution_priority(struct machine *m, bool ignore_primask)
         if ((int)(basepri & mask) < prio)
             prio = basepri & mask;
     }
-    if (!ignore_primask && (cpu_reg(m, UC_ARM_REG_PRIMASK) & 1) && prio > 0)
+    if (!ignore_primask && (masks[1] & 1) && prio > 0)
         prio = 0;
-    if (cpu_reg(m, UC_ARM_REG_FAULTMASK) & 1)
+    if (masks[2] & 1)
         prio = -1;
     return prio;
 }
@@ -138,21 +143,6 @@ static int frame_access(struct machine *m, uint32_t addr, bool priv, uint32_t *v
     if (write ? !bus_write32(m, addr, *v) : !bus_read32(m, addr, v))
         return EXC_BUSFAULT;
     return 0;
-}
-
-/* Both stack pointers.  Unicorn reads MSP and PSP as zero while the core
- * is unprivileged (as MRS would), so look from handler mode: QEMU re-banks
- * SP when IPSR is written, and there both read back as they are. */
-static void read_stack_pointers(struct machine *m, uint32_t *msp, uint32_t *psp)
-{
-    uint32_t ipsr = cpu_reg(m, UC_ARM_REG_IPSR) & 0x1FF;
-
-    if (ipsr == 0)
-        cpu_set_reg(m, UC_ARM_REG_IPSR, 3);
-    *msp = cpu_reg(m, UC_ARM_REG_MSP);
-    *psp = cpu_reg(m, UC_ARM_REG_PSP);
-    if (ipsr == 0)
-        cpu_set_reg(m, UC_ARM_REG_IPSR, 0);
 }
 
 void cpu_set_mode(struct machine *m, uint32_t ipsr, bool spsel, bool npriv,
@@ -272,8 +262,8 @@ void exc_take(struct machine *m, int exc, uint32_t return_pc)
 {
     uint32_t ipsr = cpu_reg(m, UC_ARM_REG_IPSR) & 0x1FF;
     uint32_t control = cpu_reg(m, UC_ARM_REG_CONTROL);
-    uint32_t msp, psp;
-    read_stack_pointers(m, &msp, &psp);
+    /* (cpu_reg reads both in unprivileged thread mode too: core.c) */
+    uint32_t msp = cpu_reg(m, UC_ARM_REG_MSP), psp = cpu_reg(m, UC_ARM_REG_PSP);
     bool on_psp = ipsr == 0 && (control & 2);
     bool priv = ipsr != 0 || !(control & 1);
     uint32_t sp = on_psp ? psp : msp;

@@ -255,6 +255,11 @@ void core_unref(struct machine_core *core);
 /* Gives m a slot of the arena and its memory there. */
 bool core_attach(struct machine_core *core, struct machine *m, GError **error);
 void core_detach(struct machine_core *core, struct machine *m);
+/* Registers of the engine, read or written whatever mode it is in
+ * (Unicorn alone hides MSP, PSP and the masks in unprivileged thread
+ * mode). */
+void core_regs_read(struct machine_core *core, const int *regs, uint32_t *v, unsigned n);
+void core_regs_write(struct machine_core *core, const int *regs, const uint32_t *v, unsigned n);
 /* Makes m the machine whose registers the engine holds. */
 void core_enter(struct machine_core *core, struct machine *m);
 /* Where offset off (guest_mem.h) of the memory in slot lives. */
@@ -276,6 +281,8 @@ void cpu_on_site(struct machine *m, uint32_t pc, unsigned kinds);
 uint32_t cpu_count_insns(struct machine *m, uint32_t start, uint32_t end);
 void cpu_uncount_rest_of_block(struct machine *m, uint32_t pc);
 uint32_t cpu_reg(struct machine *m, int reg);
+/* n registers at once: for the masks, one change of mode (core.c). */
+void cpu_regs(struct machine *m, const int *regs, uint32_t *v, unsigned n);
 void cpu_set_reg(struct machine *m, int reg, uint32_t v);
 bool cpu_privileged(struct machine *m);
 uc_err cpu_run(struct machine *m, uint32_t pc);

@@ -38,6 +38,24 @@ static void svc_from_unprivileged_psp_thread_returns_through_fffffffd(void)
     guest_free(g);
 }
 
+static void unprivileged_thread_on_psp_is_preempted_and_held_by_basepri(void)
+{
+    /* Each half of the loop logs its sum and SP; each SVC the ticks so
+     * far and BASEPRI; then CONTROL. */
+    struct guest *g = boot("unpriv_thread");
+
+    CU_ASSERT_EQUAL(guest_log(g, 0), 9);
+    CU_ASSERT_EQUAL(guest_log(g, 1), guest_log(g, 5));   /* the same sum both halves */
+    CU_ASSERT_EQUAL(guest_log(g, 2), 0x20008000u - 12);  /* PSP, under work's frame */
+    CU_ASSERT_EQUAL(guest_log(g, 6), 0x20008000u - 12);
+    CU_ASSERT(guest_log(g, 3) >= 5);                     /* ticks preempted the first half */
+    CU_ASSERT_EQUAL(guest_log(g, 4), 0);                 /* BASEPRI */
+    CU_ASSERT_EQUAL(guest_log(g, 7), guest_log(g, 3));   /* and none the second */
+    CU_ASSERT_EQUAL(guest_log(g, 8), 0x80);
+    CU_ASSERT_EQUAL(guest_log(g, 9), 2);                 /* privileged, still on PSP */
+    guest_free(g);
+}
+
 static void priorities_preemption_tail_chaining_and_basepri(void)
 {
     /* SysTick first (0x80 beats 0xF0), PendSV tail-chained, SysTick
@@ -260,6 +278,8 @@ int main(void)
     s = CU_add_suite("exception_model", NULL, NULL);
     CU_add_test(s, "svc_from_unprivileged_psp_thread_returns_through_fffffffd",
                 svc_from_unprivileged_psp_thread_returns_through_fffffffd);
+    CU_add_test(s, "unprivileged_thread_on_psp_is_preempted_and_held_by_basepri",
+                unprivileged_thread_on_psp_is_preempted_and_held_by_basepri);
     CU_add_test(s, "priorities_preemption_tail_chaining_and_basepri",
                 priorities_preemption_tail_chaining_and_basepri);
     CU_add_test(s, "wfi_sleeps_until_systick_and_illegal_exc_return_is_invpc",

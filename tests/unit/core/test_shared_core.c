@@ -1,7 +1,8 @@
 /* tests/unit/core/test_shared_core.c: what a machine does cannot depend on
  * the machines it shares a core with, nor on the thread it runs on
  * (docs/emulator.md#cores, #threads).  A set of guest programs that
- * exercise exceptions, faults, the MPU, sleeping and instruction sites is
+ * exercise exceptions, faults, the MPU, sleeping, instruction sites and
+ * long stretches of unprivileged thread mode on the process stack is
  * run deterministically three ways: each alone on a core of its own; all
  * interleaved on one core in short slices (so every slice is a core switch,
  * and programs, including two copies of one, share translated code); and
@@ -16,7 +17,7 @@
 
 static const char *const programs[] = {
     "priorities", "nesting", "wfi_systick", "usage_faults", "mpu_faults",
-    "div_bus", "exec_faults", "subpriority", "priorities", "mpu_matrix",
+    "div_bus", "exec_faults", "subpriority", "priorities", "mpu_matrix", "unpriv_thread",
 };
 #define N_PROGRAMS G_N_ELEMENTS(programs)
 #define MAX_INSNS 20000000u
