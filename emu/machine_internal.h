@@ -239,7 +239,10 @@ struct machine {
     struct tlb_step step;
     enum run_mode run_mode;
     unsigned run_blocks;        /* blocks started in a probe or step run */
-    uint64_t code_pages[(TLB_CODE_PAGES + 63) / 64];
+    /* Pages fetched from since their code was last dropped, one set per
+     * view (tlb.c: TLB_VIEWS): Unicorn keys translated code by the
+     * privilege and MPU bypass it was translated under. */
+    uint64_t code_pages[4][(TLB_CODE_PAGES + 63) / 64];
 
     /* instruction sites (sites.c), sorted by address */
     GArray *sites;              /* struct machine_site */

@@ -15,7 +15,15 @@
  * The TLB is flushed when what it caches can change: MPU registers, the
  * privilege level, the MPU bypass (HardFault, NMI, FAULTMASK).  Unicorn
  * finds code it translated earlier without asking the TLB again, so pages
- * that stop being executable also have their translated code dropped. */
+ * that stop being executable also have their translated code dropped.
+ * But it finds only code translated under the same view: QEMU keys a
+ * translation by the CPU's hflags, whose MMU index is the privilege and
+ * the MPU bypass (arm_mmu_idx: MUser, MPriv and their NegPri forms).  So
+ * the pages are kept per view, and a change of view drops only the code of
+ * the view about to run that it may no longer execute: the platform's
+ * code, translated privileged, survives the partner-app VM's unprivileged
+ * entries (dropping it cost every entry a retranslation, about 2 ms of
+ * host CPU; docs/emulator.md). */
 #include "machine_internal.h"
 #include "thumb.h"
 
@@ -99,11 +107,16 @@ static uint32_t code_page_addr(size_t i)
                            : SRAM_BASE + (uint32_t)(i - flash_pages) * TLB_PAGE;
 }
 
+static unsigned view_of(bool priv, bool bypass)
+{
+    return (priv ? 2u : 0u) | (bypass ? 1u : 0u);
+}
+
 static void note_code_page(struct machine *m, uint32_t page)
 {
     int i = code_page_index(page);
     if (i >= 0)
-        m->code_pages[i / 64] |= 1ull << (i % 64);
+        m->code_pages[view_of(m->tlb_privileged, m->tlb_bypassed)][i / 64] |= 1ull << (i % 64);
 }
 
 static unsigned wanted(uc_mem_type type)
@@ -250,8 +263,10 @@ bool tlb_init(struct machine_core *core, GError **error)
  * about to run: Unicorn would find it again without asking the TLB. */
 static void drop_code_that_lost_exec(struct machine *m, bool priv, bool bypass)
 {
-    for (size_t w = 0; w < G_N_ELEMENTS(m->code_pages); w++) {
-        for (uint64_t bits = m->code_pages[w]; bits; bits &= bits - 1) {
+    uint64_t *pages = m->code_pages[view_of(priv, bypass)];
+
+    for (size_t w = 0; w < G_N_ELEMENTS(m->code_pages[0]); w++) {
+        for (uint64_t bits = pages[w]; bits; bits &= bits - 1) {
             size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
             uint32_t page = code_page_addr(i);
             bool split;
@@ -260,7 +275,7 @@ static void drop_code_that_lost_exec(struct machine *m, bool priv, bool bypass)
             if ((page_perms(m, page, priv, bypass, &split) & UC_PROT_EXEC) || split)
                 continue;
             uc_ctl_remove_cache(m->core->uc, page, (uint64_t)page + TLB_PAGE);
-            m->code_pages[w] &= ~(1ull << (i % 64));
+            pages[w] &= ~(1ull << (i % 64));
         }
     }
 }

@@ -168,6 +168,7 @@ ok(lamp:expect("^app: eval: fault strike 2 of", 10), "and eval's strikes were ke
 lamp:type("app enable")
 ok(lamp:expect("^app: enabled; no strikes", 10), "`app enable` forgives them")
 
+local svc_handler = scenario.u32(lamp:read(0x20100 + 11 * 4, 4), 0) -- slot A's vector table
 -- 6. Stores and jumps a hijacked interpreter could try: a store to code
 -- flash, a branch into the platform's code, into the VM's own heap (a
 -- string holding Thumb code: `bx lr`) and into the VM's stack.  The MPU
@@ -180,6 +181,11 @@ for _, c in ipairs{
   { "probe.call(probe.addr('\\112\\071\\112\\071') | 1)", "a branch into the VM's heap (code in a string)",
     "cfsr=0x00000001", "pc=0x200[01][0-9a-f]{4}" },
   { "probe.call(0x20000101)", "a branch into the VM's stack", "cfsr=0x00000001", "pc=0x20000100" },
+  -- The SVC handler runs at every gate call, so its code is translated
+  -- (privileged) when the VM branches there: the emulator must not let
+  -- the unprivileged VM run that translation.
+  { ("probe.call(0x%x)"):format(svc_handler), "a branch into the SVC handler, hot in the gate",
+    "cfsr=0x00000001", ("pc=0x%08x"):format(svc_handler & ~1) },
 } do
   lamp:type("app enable")
   lamp:expect("^app: enabled", 10)
