@@ -296,7 +296,7 @@ static void totals_on_worker(struct worker *w, gpointer data)
         t->slice_ns += lamp_cpu_ns(lamp);
         t->bytes_in += ns.bytes_in;
         t->bytes_out += ns.bytes_out;
-        t->prompts_seen += lamp_prompts_seen(lamp) > 0;
+        t->prompts_seen += lamp_console_ready(lamp);
     }
 }
 

@@ -72,7 +72,7 @@ void fleet_each(struct fleet *f, fleet_lamp_fn fn, gpointer data);
 struct fleet_totals {
     uint64_t instructions, slice_ns, bytes_in, bytes_out, resets, host_lag_us;
     uint64_t tlb_fills, core_switches, cpu_entries, mmio_accesses;
-    guint prompts_seen;     /* lamps whose console has shown its prompt */
+    guint prompts_seen;     /* lamps at their prompt, their --console-input typed and answered */
 };
 void fleet_totals(struct fleet *f, struct fleet_totals *out);
 /* Host CPU the workers' threads have used, in ns (all, or one). */

@@ -1,5 +1,6 @@
 /* sim/fleet_cmd.c: `lampsim fleet`: boot many lamps in one process, wait
- * until every console shows its prompt, then let the fleet idle and report
+ * until every console shows its prompt (after its --console-input lines,
+ * typed and answered: they are setup), then let the fleet idle and report
  * what it cost.  With --ap, every lamp is then given the WiFi credentials
  * and the fleet is measured connecting to its cloud (full TLS handshakes),
  * idling connected, and with --drop, reconnecting after every connection

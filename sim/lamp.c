@@ -37,6 +37,7 @@ struct lamp {
     GArray *slice_hooks;    /* struct slice_hook */
     GQueue input;           /* char *, lines waiting for a prompt */
     guint prompts;
+    guint lines_typed;      /* of the queued input */
     bool prompt_pending;    /* a prompt appeared: type the next line */
     bool stop_at_lines;     /* end the slice at every complete line */
     uint64_t cpu_ns;        /* host CPU spent in this lamp's slices */
@@ -73,6 +74,7 @@ static void lamp_type_next_line(struct lamp *lamp)
         return;
     machine_console_input(lamp->machine, (const uint8_t *)text, strlen(text));
     machine_console_input(lamp->machine, (const uint8_t *)"\r", 1);
+    lamp->lines_typed++;
     g_free(text);
 }
 
@@ -326,6 +328,12 @@ const char *lamp_variant(struct lamp *lamp)
 void lamp_set_console_sink(struct lamp *lamp, FILE *sink) { lamp->sink = sink; }
 void lamp_set_stop_at_lines(struct lamp *lamp, bool on) { lamp->stop_at_lines = on; }
 guint lamp_prompts_seen(struct lamp *lamp) { return lamp->prompts; }
+
+bool lamp_console_ready(struct lamp *lamp)
+{
+    /* a typed line is done when the prompt after it shows */
+    return g_queue_is_empty(&lamp->input) && lamp->prompts > lamp->lines_typed;
+}
 uint64_t lamp_watchdog_resets(struct lamp *lamp) { return lamp->resets_wdt; }
 uint64_t lamp_lockup_resets(struct lamp *lamp) { return lamp->resets_lockup; }
 

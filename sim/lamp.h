@@ -95,6 +95,9 @@ enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns);
 /* Type raw bytes now (interactive terminal input). */
 void lamp_type(struct lamp *lamp, const char *buf, size_t len);
 guint lamp_prompts_seen(struct lamp *lamp);
+/* The console shows its prompt and every queued input line has been typed
+ * and answered (the prompt after it is back). */
+bool lamp_console_ready(struct lamp *lamp);
 /* Resets the watchdog, and a core lockup, caused since the lamp was made. */
 uint64_t lamp_watchdog_resets(struct lamp *lamp);
 uint64_t lamp_lockup_resets(struct lamp *lamp);
