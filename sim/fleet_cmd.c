@@ -330,7 +330,7 @@ struct bench_options {
     gboolean drop, reconnect, count_stores, provision_only, lamp_lines;
     char *commission, *bluez, *bluez_serials;
     int bluez_lamps;
-    double bluez_rotate, idle_s, timeout_s;
+    double bluez_rotate, idle_s, settle_s, timeout_s;
     bool by_ble;
 };
 
@@ -339,6 +339,10 @@ static void bench_options_add(GOptionContext *ctx, struct bench_options *b)
     GOptionEntry entries[] = {
         { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &b->idle_s,
           "Seconds to let the booted fleet idle while measuring its CPU (default 10)", "SECONDS" },
+        { "settle", 0, 0, G_OPTION_ARG_DOUBLE, &b->settle_s,
+          "Seconds the booted fleet runs before the idle measurement starts, so that what "
+          "boot and --console-input set going (a first sensor reading, an app's first "
+          "event) is over (default 0)", "SECONDS" },
         { "drop", 0, 0, G_OPTION_ARG_NONE, &b->drop,
           "With --ap: after idling, reset every connection and measure the reconnection "
           "(resumed TLS sessions)", NULL },
@@ -381,7 +385,8 @@ static bool bench_options_check(struct bench_options *b, const struct fleet_setu
                                 const char **why)
 {
     b->by_ble = b->commission && !strcmp(b->commission, "ble");
-    *why = b->idle_s < 0 || b->timeout_s <= 0 ? "--idle and --timeout must be positive"
+    *why = b->idle_s < 0 || b->settle_s < 0 || b->timeout_s <= 0
+               ? "--idle and --settle must not be negative, --timeout must be positive"
          : (b->drop || b->reconnect) && !s->fleet.ap ? "--drop and --reconnect need --ap"
          : b->commission && !b->by_ble && strcmp(b->commission, "console")
              ? "--commission must be console or ble"
@@ -501,11 +506,17 @@ static void idle_phase(struct measure *f, const struct fleet_setup *s, const str
                        const struct boot_cost *c)
 {
     struct fleet_totals idle0, idle1;
-    double idle_s = b->idle_s, cpu2;
+    double idle_s = b->idle_s, cpu1 = c->cpu1, cpu2;
     uint64_t idle_insns, idle_slice_ns;
 
-    fprintf(stderr, "lampsim fleet: idling %.1f s\n", idle_s);
     f->idling = true;
+    if (b->settle_s > 0) {
+        fprintf(stderr, "lampsim fleet: settling %.1f s\n", b->settle_s);
+        g_timeout_add((guint)(b->settle_s * 1000), on_deadline, f);
+        g_main_loop_run(f->loop);
+        cpu1 = fleet_setup_cpu_seconds();
+    }
+    fprintf(stderr, "lampsim fleet: idling %.1f s\n", idle_s);
     fleet_totals(f->fleet, &idle0);
     g_timeout_add((guint)(idle_s * 1000), on_deadline, f);
     g_main_loop_run(f->loop);
@@ -527,7 +538,7 @@ static void idle_phase(struct measure *f, const struct fleet_setup *s, const str
     /* FLEET_MAPS_PER_LAMP (fleet_limits.h) is this figure with a margin */
     printf("maps_per_lamp: %.2f\n", (double)(c->maps_after - c->maps_before) / f->count);
     printf("idle_s: %.1f\n", idle_s);
-    printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - c->cpu1) * 100 / idle_s : 0.0);
+    printf("idle_cpu_percent_of_core: %.3f\n", idle_s > 0 ? (cpu2 - cpu1) * 100 / idle_s : 0.0);
     printf("idle_guest_kinsn_per_lamp_s: %.3f\n",
            idle_s > 0 ? idle_insns / 1e3 / f->count / idle_s : 0.0);
     /* The rest of the idle CPU is the main loop's: host I/O, scheduling. */
