@@ -11,7 +11,7 @@
 #    development path, so no package is needed per lamp), measured after
 #    both fleets settled for 45 s.  Prints each
 #    fleet's idle CPU per 1000 lamps and their ratio (target: within 30 %).
-# Usage: bench/vm_apps.sh [N] [IDLE_SECONDS]
+# Usage: [VM_APP=events] bench/vm_apps.sh [N] [IDLE_SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -34,9 +34,12 @@ LAMPSIM_APPS="$build/apps" "$build/sim/lampsim" scenario bench/vm_costs.lua > "$
     { grep -v '^ok' "$work/costs.txt" | tail -20; echo "vm_apps: the cost scenario failed" >&2; exit 1; }
 sed -n 's/^# figure /  /p' "$work/costs.txt"
 
+# VM_APP=events: the app without its minute timer (it only waits for
+# occupancy changes).
 app="app load occ apis=light,sensors,timers timers=1 -- "
 app+="sensors.on('occupancy', function(o) light.set(o and 100 or 20, 500) end) "
-app+="timer.every(60000, function() local l = sensors.lux() end)"
+[ "${VM_APP:-}" = events ] ||
+    app+="timer.every(60000, function() local l = sensors.lux() end)"
 
 run() { # NAME ARGS...: a fleet that idles; its report in $work/NAME.txt
     local name=$1; shift
