@@ -5,9 +5,14 @@
 
 bool hex_decode(const char *hex, uint8_t *out, size_t len)
 {
-    if (!hex || strlen(hex) != 2 * len)
+    return hex && strlen(hex) == 2 * len && hex_decode_span(hex, 2 * len, out);
+}
+
+bool hex_decode_span(const char *hex, size_t hex_len, uint8_t *out)
+{
+    if (hex_len % 2)
         return false;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < hex_len / 2; i++) {
         int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;

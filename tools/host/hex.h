@@ -12,6 +12,10 @@
 
 /* Exactly 2 * len hex digits (either case) into out; false otherwise. */
 bool hex_decode(const char *hex, uint8_t *out, size_t len);
+/* hex_len hex digits (even; either case) into hex_len / 2 bytes of out,
+ * for hex that is part of a longer text (a GDB packet's field); false on
+ * an odd length or a non-hex digit. */
+bool hex_decode_span(const char *hex, size_t hex_len, uint8_t *out);
 /* Any even number of hex digits (either case) as bytes; NULL otherwise. */
 GBytes *hex_decode_bytes(const char *hex);
 /* Lower-case hex of len bytes into out, which holds 2 * len + 1 chars
