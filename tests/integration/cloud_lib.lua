@@ -1,6 +1,7 @@
 -- tests/integration/cloud_lib.lua: what the scenarios run against the
--- reference cloud share (cloud_ref.lua, cloud_apps.lua), loaded with
--- dofile; CLOUD_LOG (environment) is lampcloud serve's output.
+-- reference cloud share (cloud_ref.lua, lamp_apps.lua), loaded with
+-- dofile; from the environment: CLOUD_LOG, lampcloud serve's output,
+-- LAMPCLOUD, its program, and CLOUD_STATE, its state directory.
 local M = {}
 
 -- Runs a shell command: whether it succeeded, and its output (both streams).
@@ -9,6 +10,11 @@ function M.sh(cmd)
   local out = p:read("a")
   local ok = p:close()
   return ok, out
+end
+
+-- `lampcloud ARGS --state-dir CLOUD_STATE`: whether it succeeded, its output.
+function M.lampcloud(args)
+  return M.sh(os.getenv("LAMPCLOUD") .. " " .. args .. " --state-dir " .. os.getenv("CLOUD_STATE"))
 end
 
 function M.cloud_log()

@@ -16,10 +16,7 @@ local function lamp_for(serial)
                         cloud = "localhost:" .. os.getenv("MQTT_PORT"), variant = variant }
 end
 local cloud = dofile(scenario.file:match("^(.*)/") .. "/cloud_lib.lua")
-local sh, cloud_log, cloud_says = cloud.sh, cloud.cloud_log, cloud.cloud_says
-local function lampcloud(args)
-  return sh(os.getenv("LAMPCLOUD") .. " " .. args .. " --state-dir " .. state)
-end
+local sh, cloud_log, cloud_says, lampcloud = cloud.sh, cloud.cloud_log, cloud.cloud_says, cloud.lampcloud
 local function online(lamp, serial)
   lamp:power_on()
   lamp:type("wifi lab password123")

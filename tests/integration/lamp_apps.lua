@@ -6,7 +6,7 @@ local state = os.getenv("CLOUD_STATE")
 local SERIAL = "APPS-CLOUD-1"
 
 local cloud = dofile(scenario.file:match("^(.*)/") .. "/cloud_lib.lua")
-local sh, cloud_says = cloud.sh, cloud.cloud_says
+local sh, cloud_says, lampcloud = cloud.sh, cloud.cloud_says, cloud.lampcloud
 -- Publishes, retained at QoS 1, as the cloud's own client.
 local function publish(topic, payload)
   return sh(("mosquitto_pub -h localhost -p %s --id cloud:cli --cafile %s/cloud-ca.crt " ..
@@ -16,7 +16,7 @@ local function publish(topic, payload)
 end
 -- The cloud's own command: served from its image directory, offered retained.
 local function deploy(pkg)
-  return sh(("%s app deploy %s %s --state-dir %s"):format(os.getenv("LAMPCLOUD"), SERIAL, pkg, state))
+  return lampcloud(("app deploy %s %s"):format(SERIAL, pkg))
 end
 
 local lamp <close> = scenario.lamp{ serial = SERIAL, fleet = fleet, ap = "lab:password123",
@@ -73,8 +73,7 @@ ok(cloud_says(lamp, SERIAL:gsub("%-", "%%-") .. ': appctl/imposter/status {"stat
 local v110 = scenario.sign_app{ name = "nightlight", version = "1.1.0", source = source, fleet = fleet }
 done = deploy(v110)
 ok(done and lamp:expect("appctl: nightlight 1\\.1\\.0: downloading", 20), "an upgrade is offered and downloads")
-done, out = sh(os.getenv("LAMPCLOUD") .. " notify-ota " .. SERIAL .. " " .. os.getenv("IMG_GOOD") ..
-               " --state-dir " .. state)
+done, out = lampcloud("notify-ota " .. SERIAL .. " " .. os.getenv("IMG_GOOD"))
 ok(done, "an OTA image is offered at the same time (" .. out:gsub("\n", " ") .. ")")
 ok(lamp:expect("ota: https://\\S+ waits until the appctl download ends", 20),
    "the OTA waits for the app's download")
@@ -87,7 +86,7 @@ ok(lamp:expect("^app: nightlight: nightlight up", 30), "and runs it after the re
 ok(lamp:expect("appctl: nightlight: 1\\.1\\.0 already installed", 90),
    "back online, the retained upgrade is current")
 
-done = sh(("%s app remove %s nightlight --state-dir %s"):format(os.getenv("LAMPCLOUD"), SERIAL, state))
+done = lampcloud("app remove " .. SERIAL .. " nightlight")
 ok(done and lamp:expect("appctl: nightlight 1\\.1\\.0 removed", 30), "a remove notification removes it")
 ok(cloud_says(lamp, topic .. '{"state":"removed","version":"1%.1%.0"}', 10), "and reports removed")
 lamp:type("app list")
@@ -97,16 +96,17 @@ ok(lamp:expect("^app: 0 of \\d installed", 10), "no app is listed")
 -- messages through the broker: configured by the cloud on their own
 -- topics, publishing what they saw.
 local examples = os.getenv("LAMPSIM_APPS")
+local app_topic = "lamp/" .. SERIAL .. "/app/"
+-- how the cloud's log shows what the lamp published (Lua patterns)
+local said = SERIAL:gsub("%-", "%%-") .. ": app/"
+local said_status = SERIAL:gsub("%-", "%%-") .. ": appctl/"
 local function example(file, name)
-  done, out = sh(("%s app deploy %s %s/%s --state-dir %s"):format(os.getenv("LAMPCLOUD"), SERIAL,
-                                                                examples, file, state))
+  done, out = deploy(examples .. "/" .. file)
   ok(done and lamp:expect("appctl: " .. name .. " 1\\.0\\.0 installed", 60),
      name .. " is deployed and installed (" .. out:gsub("\n", " ") .. ")")
-  ok(cloud_says(lamp, SERIAL:gsub("%-", "%%-") .. ": appctl/" .. name:gsub("%-", "%%-") ..
-                "/status {\"state\":\"running\"", 15), name .. " runs")
+  ok(cloud_says(lamp, said_status .. name:gsub("%-", "%%-") .. '/status {"state":"running"', 15),
+     name .. " runs")
 end
-local app_topic = "lamp/" .. SERIAL .. "/app/"
-local said = SERIAL:gsub("%-", "%%-") .. ": app/"
 
 lamp:set_occupied(false)
 example("people_counter.lpk", "people-counter")
@@ -129,15 +129,14 @@ ok(publish(app_topic .. "occupancy-scenes/set", "occupied=170") and
 
 -- Each example app takes two of the four arenas: a third waits, and runs
 -- once an app is removed.
-done, out = sh(("%s app deploy %s %s/beacon_rotator.lpk --state-dir %s"):format(
-  os.getenv("LAMPCLOUD"), SERIAL, examples, state))
+done, out = deploy(examples .. "/beacon_rotator.lpk")
 ok(done and lamp:expect("appctl: beacon-rotator 1\\.0\\.0 installed", 60), "a third app installs")
-ok(cloud_says(lamp, said:gsub("app/$", "") .. 'appctl/beacon%-rotator/status {"state":"stopped","version":"1%.0%.0","why":"needs 2 arenas', 15),
+ok(cloud_says(lamp, said_status .. 'beacon%-rotator/status {"state":"stopped","version":"1%.0%.0","why":"needs 2 arenas', 15),
    "but does not run: the cloud hears why")
-done = sh(("%s app remove %s people-counter --state-dir %s"):format(os.getenv("LAMPCLOUD"), SERIAL, state))
+done = lampcloud("app remove " .. SERIAL .. " people-counter")
 ok(done and lamp:expect("app: beacon-rotator: trying again, now that an app was removed", 30),
    "removing the counter lets it run")
-ok(cloud_says(lamp, said:gsub("app/$", "") .. 'appctl/beacon%-rotator/status {"state":"running"', 15),
+ok(cloud_says(lamp, said_status .. 'beacon%-rotator/status {"state":"running"', 15),
    "beacon-rotator runs")
 ok(cloud_says(lamp, said .. 'beacon%-rotator/epoch {"epoch":1,"period_s":900}', 15),
    "the rotator announces its first epoch")
