@@ -372,7 +372,13 @@ uint32_t lighting_idle_ms(void)
         ms = min_u32(ms, elapsed(now, sensor_check_at) ? 0 : sensor_check_at - now);
     if (occupancy_usable() && !occupied && !boot_grace_until && mem.s.on) {
         uint32_t off_at = vacant_since + mem.s.standby_s * 1000u;
-        ms = min_u32(ms, elapsed(now, off_at) ? UINT32_MAX : off_at - now);
+        /* Due but not yet done: the poll sampled its clock just before
+         * off_at, this one just after, and nothing else may wake the lamp
+         * for a whole WAKE_PERIOD. */
+        if (!elapsed(now, off_at))
+            ms = min_u32(ms, off_at - now);
+        else if (out_level != 0)
+            ms = 0;
     }
     return min_u32(ms, elapsed(now, energy_saved_at + ENERGY_SAVE_MS)
                            ? 0 : energy_saved_at + ENERGY_SAVE_MS - now);
