@@ -568,9 +568,17 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
             m->stop_for_events = false;
         m->stats.cpu_entries++;
         uint32_t pc0 = cpu_reg(m, UC_ARM_REG_PC);
+        m->cut_resume = resuming_block;
+        m->cut_icount = m->icount;
+        m->dbg_run &= (uint8_t)~DBG_RUN_FREE_FIRST;
         if (G_UNLIKELY(m->dbg))
             debug_before_run(m, pc0);
         uc_err err = cpu_run(m, pc0);
+        /* (a cut block whose first block did not get to run is still to
+         * resume: the hook stopped it to hook its sites) */
+        if (m->cut_resume && m->icount == m->cut_icount && !m->fault.valid)
+            m->dbg_run |= DBG_RUN_FREE_FIRST;
+        m->cut_resume = false;
         /* A refused access stopped the CPU on its instruction: a fault,
          * or an access a finer MPU region allows, then run on its own. */
         while (err == UC_ERR_EXCEPTION && m->denial.valid) {
