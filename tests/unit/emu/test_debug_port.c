@@ -45,6 +45,7 @@ static struct lamp *lamp_new(const char *name, enum machine_time_mode mode,
 
     l->console = g_string_new(NULL);
     l->g = guest_new_config(name, &cfg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l->g);
     return l;
 }
 
