@@ -237,8 +237,6 @@ void debug_before_run(struct machine *m, uint32_t pc)
         machine_log(m, MACHINE_LOG_UNIMP, "debug step at 0x%08x: %s", pc, error->message);
     }
     m->dbg_run |= DBG_RUN_STEP;
-    /* the block hook stops the run at the second block */
-    m->budget = 1;
 }
 
 static void end_step(struct machine *m, bool cut_block)
