@@ -14,6 +14,7 @@
  *   makes a denied access a precise exception without a per-instruction
  *   PC update. */
 #include "machine_internal.h"
+#include "debug_internal.h"
 #include "thumb.h"
 
 #include <string.h>
@@ -337,7 +338,13 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     case 22: /* EXCP_UNALIGNED */
         m->fault = (struct pending_fault){ true, EXC_USAGEFAULT, CFSR_UNALIGNED, 0, pc };
         break;
-    case 7: /* EXCP_BKPT: no debugger attached, so it escalates */
+    case 7: /* EXCP_BKPT: halts the core for an attached debugger, PC on it
+             * (C1.6: the debugger moves PC past it), else escalates */
+        if (debug_port_attached(m)) {
+            struct debug_stop why = { .reason = DEBUG_BREAKPOINT };
+            debug_halt(m, &why);
+            break;
+        }
         machine_log(m, MACHINE_LOG_GUEST_ERROR,
                     "BKPT at 0x%08x with no debugger: HardFault (DEBUGEVT)", pc);
         m->fault = (struct pending_fault){ true, EXC_HARDFAULT, 0, 0, pc };

@@ -431,6 +431,17 @@ static void test_flash(void)
     CU_ASSERT_FALSE(debug_port_flash_program(m, 0x8000, image, 8, &error));
     g_clear_error(&error);
     CU_ASSERT_EQUAL(mem32(l, 0), 0x20010000u); /* untouched */
+
+    /* code loaded and run: a BKPT, which halts the core for a debugger */
+    const uint8_t bkpt[4] = { 0x00, 0xBF, 0x00, 0xBE }; /* nop; bkpt #0 */
+    CU_ASSERT(debug_port_flash_program(m, 0x100010, bkpt, 4, &error));
+    CU_ASSERT(debug_port_write_reg(m, DEBUG_REG_PC, 0x100010));
+    uint64_t icount = m->icount;
+    debug_port_resume(m);
+    CU_ASSERT_EQUAL(machine_run(m, 1000), MACHINE_HALTED);
+    CU_ASSERT_EQUAL(reason(l), DEBUG_BREAKPOINT);
+    CU_ASSERT_EQUAL(reg(l, DEBUG_REG_PC), 0x100012);
+    CU_ASSERT(m->icount > icount);
     lamp_free(l);
 }
 
