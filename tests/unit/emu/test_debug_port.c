@@ -360,6 +360,29 @@ static void test_registers_unprivileged(void)
     lamp_free(l);
 }
 
+/* A stepped instruction meets the MPU as a running one does. */
+static void test_step_under_the_mpu(void)
+{
+    g_autoptr(GError) error = NULL;
+    struct lamp *l = attached("debug_target");
+    struct machine *m = l->g->m;
+    const uint8_t ldr[2] = { 0x08, 0x68 }; /* ldr r0, [r1] */
+    struct debug_stop s;
+
+    CU_ASSERT(debug_port_set_breakpoint(m, sym(l, T_UNPRIV_SPOT), &error));
+    CU_ASSERT_EQUAL_FATAL(run(l), MACHINE_HALTED);
+    CU_ASSERT(debug_port_flash_program(m, 0x80000, ldr, 2, &error)); /* in region 0 */
+    CU_ASSERT(debug_port_write_reg(m, DEBUG_REG_R0 + 1, SECRET));
+    CU_ASSERT(debug_port_write_reg(m, DEBUG_REG_PC, 0x80000));
+    debug_port_step(m);
+    CU_ASSERT_EQUAL(machine_run(m, 1000), MACHINE_HALTED);
+    debug_port_stop(m, &s);
+    CU_ASSERT_EQUAL(s.reason, DEBUG_FAULT);
+    CU_ASSERT_EQUAL(s.exception, 3); /* MemManage, not enabled: escalated */
+    CU_ASSERT_NOT_EQUAL(reg(l, DEBUG_REG_R0), 0x5EC2E7u);
+    lamp_free(l);
+}
+
 static void test_memory(void)
 {
     g_autoptr(GError) error = NULL;
@@ -621,6 +644,7 @@ int main(void)
     CU_add_test(s, "breakpoint_on_a_shared_core", test_breakpoint_on_a_shared_core);
     CU_add_test(s, "watchpoints", test_watchpoints);
     CU_add_test(s, "registers_unprivileged", test_registers_unprivileged);
+    CU_add_test(s, "step_under_the_mpu", test_step_under_the_mpu);
     CU_add_test(s, "memory", test_memory);
     CU_add_test(s, "flash", test_flash);
     CU_add_test(s, "reset_with_halt", test_reset_with_halt);
