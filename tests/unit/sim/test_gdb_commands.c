@@ -369,6 +369,33 @@ static void test_documents(void)
     gdb_commands_free(c);
 }
 
+/* Random payloads, made of the protocol's own letters, digits and
+ * separators, never crash the dispatcher (run under the sanitizers too). */
+static void test_random_payloads(void)
+{
+    static const char alphabet[] = "?gGpPmMXcszZkDHTqQv0123456789abcdefxX,:;=-.+*}$#\x01"
+                                   "ContSupportedXferRcmdFlashEraseWrite";
+    g_autoptr(GRand) rand = g_rand_new_with_seed(14);
+    g_autoptr(GString) reply = g_string_new(NULL);
+    uint8_t buf[GDB_PACKET_MAX + 1];
+
+    for (int i = 0; i < 20000; i++) {
+        struct gdb_commands *c;
+        size_t len = (size_t)g_rand_int_range(rand, 0, i % 100 == 0 ? GDB_PACKET_MAX : 40);
+
+        for (size_t j = 0; j < len; j++)
+            buf[j] = (uint8_t)(j < 3 && g_rand_boolean(rand)
+                                   ? "mMXZqv"[g_rand_int_range(rand, 0, 6)]
+                                   : alphabet[g_rand_int_range(rand, 0, sizeof(alphabet) - 1)]);
+        buf[len] = 0;
+        port_double_reset(PC0);
+        c = gdb_commands_new(NULL);
+        gdb_commands_dispatch(c, buf, len, reply);
+        CU_ASSERT(reply->len <= GDB_PACKET_MAX);
+        gdb_commands_free(c);
+    }
+}
+
 int main(void)
 {
     CU_pSuite suite;
@@ -384,6 +411,7 @@ int main(void)
     CU_add_test(suite, "flash_follows_nor_rules", test_flash_follows_nor_rules);
     CU_add_test(suite, "monitor_commands", test_monitor_commands);
     CU_add_test(suite, "target_description_and_memory_map", test_documents);
+    CU_add_test(suite, "random_payloads_never_crash", test_random_payloads);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
