@@ -27,15 +27,22 @@ static bool halted(void)
 
 GQuark machine_error_quark(void) { return g_quark_from_static_string("machine-error"); }
 
-bool debug_port_attach(struct machine *m, GError **error) { return true; }
+bool debug_port_attach(struct machine *m, GError **error)
+{
+    if (port_double.locked) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_REFUSED,
+                    "the OTP DEBUG_LOCK fuse is blown: the debug port does not answer");
+        return false;
+    }
+    return true;
+}
 void debug_port_detach(struct machine *m) {}
 bool debug_port_attached(const struct machine *m) { return true; }
 
 void debug_port_halt(struct machine *m)
 {
-    if (!halted())
-        return;
-    port_double.stop.reason = DEBUG_HALTED;
+    if (port_double.stop.reason == DEBUG_RUNNING)
+        port_double.stop.reason = DEBUG_HALTED;
 }
 
 void debug_port_resume(struct machine *m)

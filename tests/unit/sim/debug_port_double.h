@@ -18,6 +18,7 @@ struct debug_port_double {
     unsigned breakpoints, watchpoints;
     unsigned steps, resumes, resets;
     uint64_t now_ns, instructions;
+    bool locked;                  /* DEBUG_LOCK blown: attach refuses */
 };
 
 /* The one port every machine pointer reaches (the test passes NULL). */

@@ -215,7 +215,6 @@ static void test_running_core_refuses_register_access(void)
     CU_ASSERT_STRING_EQUAL(reply->str, "E02");
     CU_ASSERT_FALSE(gdb_commands_stop_reply(c, reply));
     /* Ctrl-C */
-    port_double.stop.reason = DEBUG_STEPPED; /* the double halts only when halted */
     gdb_commands_interrupt(c);
     g_string_truncate(reply, 0);
     CU_ASSERT_TRUE(gdb_commands_stop_reply(c, reply));
