@@ -61,6 +61,7 @@ struct machine_core *core_new(unsigned capacity, GError **error)
     core->capacity = capacity;
     core->slot_used = g_new0(uint8_t, capacity);
     core->site_hooks = g_hash_table_new_full(NULL, NULL, NULL, site_hook_free);
+    core->debug_hooks = g_hash_table_new_full(NULL, NULL, NULL, site_hook_free);
     core->blocks = block_cache_new();
     /* Address space only: a slot costs what its machine touches. */
     core->arena = reserve((size_t)capacity * GUEST_MEM_SIZE, error);
@@ -124,6 +125,7 @@ void core_unref(struct machine_core *core)
     if (core->arena)
         munmap(core->arena, (size_t)core->capacity * GUEST_MEM_SIZE);
     g_hash_table_destroy(core->site_hooks);
+    g_hash_table_destroy(core->debug_hooks);
     block_cache_free(core->blocks);
     g_free(core->slot_used);
     g_free(core);
@@ -376,23 +378,26 @@ bool core_saved_reg(const struct machine *m, int reg, uint32_t *v)
 /* Unicorn emits a code hook's call only into code translated after the
  * hook was added, and drops the code it is in when it is deleted: so m's
  * translation of the address goes when m takes its reference (looked up
- * through the TLB, as m's: other machines may run other bytes there). */
-bool core_site_ref(struct machine_core *core, struct machine *m, uint32_t addr, GError **error)
+ * through the TLB, as m's: other machines may run other bytes there).
+ * One hook per address and table, whichever machines want it: the
+ * callback acts only for the machine running. */
+static bool hook_ref(struct machine_core *core, GHashTable *table, uc_cb_hookcode_t cb,
+                     const char *what, struct machine *m, uint32_t addr, GError **error)
 {
-    struct core_site_hook *h = g_hash_table_lookup(core->site_hooks, GUINT_TO_POINTER(addr));
+    struct core_site_hook *h = g_hash_table_lookup(table, GUINT_TO_POINTER(addr));
     uc_err err;
 
     core_enter(core, m);
     if (!h) {
         h = g_new0(struct core_site_hook, 1);
-        err = uc_hook_add(core->uc, &h->hook, UC_HOOK_CODE, cpu_hook_site, core, addr, addr);
+        err = uc_hook_add(core->uc, &h->hook, UC_HOOK_CODE, cb, core, addr, addr);
         if (err != UC_ERR_OK) {
             g_free(h);
             g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
-                        "instruction site 0x%08x: unicorn: %s", addr, uc_strerror(err));
+                        "%s 0x%08x: unicorn: %s", what, addr, uc_strerror(err));
             return false;
         }
-        g_hash_table_insert(core->site_hooks, GUINT_TO_POINTER(addr), h);
+        g_hash_table_insert(table, GUINT_TO_POINTER(addr), h);
     }
     h->refs++;
     uc_ctl_remove_cache(core->uc, addr, (uint64_t)addr + 2);
@@ -400,18 +405,41 @@ bool core_site_ref(struct machine_core *core, struct machine *m, uint32_t addr, 
     return true;
 }
 
-void core_site_unref(struct machine_core *core, struct machine *m, uint32_t addr)
+/* False while other machines still hold the hook. */
+static bool hook_unref(struct machine_core *core, GHashTable *table, struct machine *m,
+                       uint32_t addr)
 {
-    struct core_site_hook *h = g_hash_table_lookup(core->site_hooks, GUINT_TO_POINTER(addr));
+    struct core_site_hook *h = g_hash_table_lookup(table, GUINT_TO_POINTER(addr));
 
     if (!h || --h->refs > 0)
-        return;
+        return false;
     core_enter(core, m);
     /* Code translated with the hook's call that survives keeps calling the
-     * callback, which finds no site for the machine running. */
+     * callback, which finds nothing to do for the machine running. */
     uc_hook_del(core->uc, h->hook);
     core->tlb_owner = NULL; /* the lookup may have left an entry */
-    g_hash_table_remove(core->site_hooks, GUINT_TO_POINTER(addr));
+    g_hash_table_remove(table, GUINT_TO_POINTER(addr));
+    return true;
+}
+
+bool core_site_ref(struct machine_core *core, struct machine *m, uint32_t addr, GError **error)
+{
+    return hook_ref(core, core->site_hooks, cpu_hook_site, "instruction site", m, addr, error);
+}
+
+void core_site_unref(struct machine_core *core, struct machine *m, uint32_t addr)
+{
     /* Other machines' blocks there were checked against this hook. */
-    block_cache_clear(core->blocks);
+    if (hook_unref(core, core->site_hooks, m, addr))
+        block_cache_clear(core->blocks);
+}
+
+bool core_debug_ref(struct machine_core *core, struct machine *m, uint32_t addr, GError **error)
+{
+    return hook_ref(core, core->debug_hooks, debug_hook_code, "debug stop", m, addr, error);
+}
+
+void core_debug_unref(struct machine_core *core, struct machine *m, uint32_t addr)
+{
+    hook_unref(core, core->debug_hooks, m, addr);
 }

@@ -255,8 +255,18 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         stop_before_block(m, uc, pc);
         return;
     }
-    if (G_UNLIKELY(m->budget == 0) || G_UNLIKELY(m->stop_for_events) ||
-        G_UNLIKELY(jit_nearly_full(core))) {
+    /* The rest of a block a debug stop cut in two was already let run by
+     * this hook: the checks were made at its start (debug_port.c). */
+    bool resumed = false;
+    if (G_UNLIKELY(m->dbg_run)) {
+        if (m->dbg_run & DBG_RUN_STEP_SECOND) {
+            stop_before_block(m, uc, pc); /* a debug step is one instruction */
+            return;
+        }
+        resumed = m->dbg_run & DBG_RUN_FREE_FIRST;
+    }
+    if (!resumed && (G_UNLIKELY(m->budget == 0) || G_UNLIKELY(m->stop_for_events) ||
+                     G_UNLIKELY(jit_nearly_full(core)))) {
         stop_before_block(m, uc, pc);
         return;
     }
@@ -264,10 +274,13 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         stop_before_block(m, uc, pc); /* the run loop hooks its sites */
         return;
     }
-    if (G_UNLIKELY(after_mask) && (tlb_view_changed(m) || exc_pending_to_take(m))) {
+    if (G_UNLIKELY(after_mask) && !resumed && (tlb_view_changed(m) || exc_pending_to_take(m))) {
         stop_before_block(m, uc, pc);
         return;
     }
+    if (G_UNLIKELY(m->dbg_run))
+        m->dbg_run = (uint8_t)((m->dbg_run & ~DBG_RUN_FREE_FIRST) |
+                               (m->dbg_run & DBG_RUN_STEP ? DBG_RUN_STEP_SECOND : 0));
     m->icount += n;
     m->budget -= MIN(n, m->budget);
     m->last_block_start = pc;
@@ -289,6 +302,13 @@ void cpu_uncount_rest_of_block(struct machine *m, uint32_t pc)
         if (next < m->last_block_end)
             m->icount -= cpu_count_insns(m, next, m->last_block_end);
     }
+    m->last_block_end = 0;
+}
+
+void cpu_uncount_from(struct machine *m, uint32_t pc)
+{
+    if (m->last_block_end && pc >= m->last_block_start && pc < m->last_block_end)
+        m->icount -= cpu_count_insns(m, pc, m->last_block_end);
     m->last_block_end = 0;
 }
 
@@ -388,6 +408,25 @@ static bool scs_check_priv(struct machine *m, uint32_t off)
     return false;
 }
 
+uint32_t scs_read_reg(struct machine *m, uint32_t off, bool *handled)
+{
+    uint32_t v = nvic_read(m, off, handled);
+
+    if (!*handled)
+        v = scb_read(m, off, handled);
+    if (!*handled)
+        v = systick_read(m, off, handled);
+    if (!*handled)
+        v = mpu_read(m, off, handled);
+    return v;
+}
+
+bool scs_write_reg(struct machine *m, uint32_t off, uint32_t v)
+{
+    return nvic_write(m, off, v) || scb_write(m, off, v) || systick_write(m, off, v) ||
+           mpu_write(m, off, v);
+}
+
 static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
     struct machine *m = ((struct machine_core *)user)->current;
@@ -397,13 +436,7 @@ static uint64_t scs_read(uc_engine *uc, uint64_t offset, unsigned size, void *us
 
     if (!scs_check_priv(m, off))
         return 0;
-    v = nvic_read(m, off, &handled);
-    if (!handled)
-        v = scb_read(m, off, &handled);
-    if (!handled)
-        v = systick_read(m, off, &handled);
-    if (!handled)
-        v = mpu_read(m, off, &handled);
+    v = scs_read_reg(m, off, &handled);
     if (!handled)
         machine_log(m, MACHINE_LOG_GUEST_ERROR, "scs: read of unknown register 0x%03x", off);
     return (v >> (8 * (offset & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
@@ -435,8 +468,7 @@ static void scs_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
         v = (old & ~mask) | ((v << shift) & mask);
         off = word_off;
     }
-    if (nvic_write(m, off, v) || scb_write(m, off, v) || systick_write(m, off, v) ||
-        mpu_write(m, off, v)) {
+    if (scs_write_reg(m, off, v)) {
         /* Whatever changed may make an exception pending or change the
          * MPU: look at it before the next instruction. */
         machine_stop_cpu(m);

@@ -4,6 +4,7 @@
  * the branch to EXC_RETURN, and the run loop calls in here between
  * instructions. */
 #include "machine_internal.h"
+#include "debug_internal.h"
 
 #include <string.h>
 
@@ -173,6 +174,8 @@ static void lockup(struct machine *m, const char *why, uint32_t pc)
     m->in_lockup = true;
     machine_note_change(m);
     machine_request_reset(m, MACHINE_RESET_LOCKUP);
+    if (G_UNLIKELY(m->dbg))
+        debug_on_lockup(m);
 }
 
 /* Where a fault goes when the execution priority is prio (B1.5.13): to
@@ -435,7 +438,10 @@ void exc_raise_fault(struct machine *m, int exc, uint32_t cfsr_bits,
     if (m->cfg.log_mask & MACHINE_LOG_INFO)
         machine_log(m, MACHINE_LOG_INFO, "%s at pc 0x%08x (CFSR 0x%08x%s)",
                     exc_name(target), pc, m->cfsr, target != exc ? ", escalated" : "");
-    exc_take(m, target, pc);
+    exc_take(m, target, pc);    /* A debugger's vector catch: halted on the handler's first
+     * instruction, the frame stacked (debug_port.c). */
+    if (G_UNLIKELY(m->dbg))
+        debug_on_fault(m, target);
 }
 
 void exc_reset(struct machine *m)

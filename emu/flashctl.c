@@ -253,6 +253,69 @@ bool flashctl_factory_write(void *opaque, uint32_t addr, const void *buf, size_t
     return true;
 }
 
+/* The debug port's flash loader (debug_mem.c): what the commands would
+ * do, with the same protection and NOR rules, but no registers, busy time
+ * or interrupt (the core is halted). */
+static bool debug_writable(struct flashctl *fc, uint32_t addr, uint32_t len, const char *what,
+                           GError **error)
+{
+    if ((uint64_t)addr + len > FLASH_SIZE) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "flash %s of %u bytes at 0x%08x: past the end of flash (%u KiB)", what, len,
+                    addr, FLASH_SIZE / 1024);
+        return false;
+    }
+    for (uint32_t a = addr & ~(FLASH_SECTOR_SIZE - 1); a < addr + len; a += FLASH_SECTOR_SIZE)
+        if (protected(fc, MAX(a, addr))) {
+            g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_REFUSED,
+                        "flash %s at 0x%08x: the sector is write-protected (%s)", what,
+                        MAX(a, addr),
+                        MAX(a, addr) < BOOTLOADER_ADDR + BOOTLOADER_SIZE
+                            ? "the bootloader's, under the OTP BOOTLOADER_WP fuse"
+                            : "a FLASHCTL WP range");
+            return false;
+        }
+    return true;
+}
+
+bool flashctl_debug_erase(void *opaque, uint32_t addr, uint32_t len, GError **error)
+{
+    struct flashctl *fc = opaque;
+
+    if ((addr | len) & (FLASH_SECTOR_SIZE - 1)) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "flash erase of %u bytes at 0x%08x: NOR flash erases whole %u-byte sectors",
+                    len, addr, FLASH_SECTOR_SIZE);
+        return false;
+    }
+    if (!debug_writable(fc, addr, len, "erase", error))
+        return false;
+    for (uint32_t a = addr; a < addr + len; a += FLASH_SECTOR_SIZE)
+        do_erase(fc, a, false);
+    return true;
+}
+
+bool flashctl_debug_program(void *opaque, uint32_t addr, const uint8_t *buf, size_t len,
+                            GError **error)
+{
+    struct flashctl *fc = opaque;
+
+    if (len > FLASH_SIZE || !debug_writable(fc, addr, (uint32_t)len, "program", error))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] & ~fc->flash[addr + i]) {
+            g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_REFUSED,
+                        "flash program at 0x%08zx: 0x%02x over 0x%02x would need a 0 bit "
+                        "made 1, which only an erase does (NOR flash)",
+                        addr + i, buf[i], fc->flash[addr + i]);
+            return false;
+        }
+    for (size_t i = 0; i < len; i++)
+        fc->flash[addr + i] &= buf[i];
+    guest_mem_note_written(fc->mem, GUEST_MEM_FLASH_OFF + addr, len);
+    return true;
+}
+
 static uint32_t flashctl_read(void *opaque, uint32_t offset, unsigned size)
 {
     struct flashctl *fc = opaque;

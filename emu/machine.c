@@ -2,6 +2,7 @@
  * table below), power and reset, virtual time and timers, and the run loop
  * that executes bounded slices and takes exceptions between them. */
 #include "machine_internal.h"
+#include "debug_internal.h"
 #include "flash_store.h"
 #include "guest_mem.h"
 #include "otp_layout.h"
@@ -103,7 +104,9 @@ uint64_t machine_now_ns(struct machine *m)
 {
     if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
         return m->icount * 1000000000ull / MACHINE_CPU_HZ + m->sleep_skipped_ns;
-    return (uint64_t)(g_get_monotonic_time() - m->poweron_host_us - m->host_lag_us) * 1000;
+    /* Halted by the debug port, the clock stands still (debug_port.c). */
+    gint64 now = m->halted_at_us ? m->halted_at_us : g_get_monotonic_time();
+    return (uint64_t)(now - m->poweron_host_us - m->host_lag_us) * 1000;
 }
 
 /* Realtime mode, when the host could not run the lamp on time: a loaded
@@ -188,7 +191,8 @@ gint64 machine_next_deadline_host_us(struct machine *m)
 {
     uint64_t deadline = machine_next_deadline_ns(m);
 
-    if (deadline == UINT64_MAX || m->cfg.time_mode != MACHINE_TIME_REALTIME)
+    if (deadline == UINT64_MAX || m->cfg.time_mode != MACHINE_TIME_REALTIME ||
+        m->state == MACHINE_HALTED)
         return G_MAXINT64;
     return m->poweron_host_us + m->host_lag_us + (gint64)(deadline / 1000);
 }
@@ -215,7 +219,7 @@ static void fire_due_timers(struct machine *m)
 
 void machine_poll_timers(struct machine *m)
 {
-    if (m->powered) {
+    if (m->powered && m->state != MACHINE_HALTED) {
         absorb_host_lag(m);
         fire_due_timers(m);
         /* Runnable now, it may wait behind other lamps before its slice:
@@ -236,7 +240,7 @@ void machine_skip_until(struct machine *m, uint64_t limit_ns)
 
     if (deadline == UINT64_MAX && limit_ns == UINT64_MAX)
         return;
-    if (m->cfg.time_mode != MACHINE_TIME_DETERMINISTIC)
+    if (m->cfg.time_mode != MACHINE_TIME_DETERMINISTIC || m->state == MACHINE_HALTED)
         return;
     if (deadline > limit_ns)
         deadline = limit_ns;
@@ -398,6 +402,12 @@ static void do_reset(struct machine *m, uint32_t cause)
         machine_log(m, MACHINE_LOG_INFO, "reset (cause 0x%x), pc 0x%08x sp 0x%08x", cause, pc, sp);
     if (m->cfg.hooks.reset)
         m->cfg.hooks.reset(m->cfg.hooks.user, cause);
+    debug_on_reset(m);
+}
+
+void machine_reset_now(struct machine *m, uint32_t cause)
+{
+    do_reset(m, cause);
 }
 
 void machine_set_change_notify(struct machine *m, machine_change_fn fn, void *data)
@@ -434,6 +444,7 @@ void machine_power_on(struct machine *m)
 void machine_power_off(struct machine *m, const char *why)
 {
     m->powered = false;
+    debug_on_power_off(m);
     m->state = MACHINE_OFF;
     machine_note_change(m);
     for (guint i = 0; i < m->timers->len; i++)
@@ -496,31 +507,48 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
 
     if (!m->powered)
         return m->state = MACHINE_OFF;
+    if (m->state == MACHINE_HALTED)
+        return MACHINE_HALTED;
     absorb_host_lag(m);
     for (;;) {
         int exc;
         uint64_t before = m->icount;
+        /* The rest of a block a debug stop cut runs before anything else
+         * is looked at, as it would have without the stop (debug_port.c). */
+        bool resuming_block = m->dbg_run & DBG_RUN_FREE_FIRST;
 
-        fire_due_timers(m);
-        if (m->power_cut_why) {
-            g_autofree char *why = g_steal_pointer(&m->power_cut_why);
-            machine_power_off(m, why);
-            return MACHINE_OFF;
+        if (!resuming_block) {
+            fire_due_timers(m);
+            if (m->power_cut_why) {
+                g_autofree char *why = g_steal_pointer(&m->power_cut_why);
+                machine_power_off(m, why);
+                return MACHINE_OFF;
+            }
+            if (m->pending_reset) {
+                do_reset(m, m->pending_reset);
+                if (G_UNLIKELY(m->dbg))
+                    debug_note_entry(m);
+            }
+            if (G_UNLIKELY(m->dbg) && debug_take_halt(m))
+                return slice_done(m, MACHINE_HALTED);
+            if (m->sleeping) {
+                if (!exc_wakeup_pending(m))
+                    return slice_done(m, MACHINE_SLEEPING);
+                m->sleeping = false;
+            }
+            while ((exc = exc_pending_to_take(m)) != 0 && !m->pending_reset) {
+                exc_take(m, exc, cpu_reg(m, UC_ARM_REG_PC));
+                if (G_UNLIKELY(m->dbg))
+                    debug_note_entry(m);
+            }
+            if (G_UNLIKELY(m->dbg) && debug_take_halt(m))
+                return slice_done(m, MACHINE_HALTED);
         }
-        if (m->pending_reset)
-            do_reset(m, m->pending_reset);
-        if (m->sleeping) {
-            if (!exc_wakeup_pending(m))
-                return slice_done(m, MACHINE_SLEEPING);
-            m->sleeping = false;
-        }
-        while ((exc = exc_pending_to_take(m)) != 0 && !m->pending_reset)
-            exc_take(m, exc, cpu_reg(m, UC_ARM_REG_PC));
         /* Exception entry and reset cost cycles (below), so a guest that
          * faults or resets forever still uses up its slice. */
         left -= MIN(m->icount - before, left);
         before = m->icount;
-        if (m->pending_reset)
+        if (m->pending_reset && !resuming_block)
             continue;
         if (left == 0)
             return slice_done(m, MACHINE_RUNNABLE);
@@ -534,9 +562,15 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         jit_bound(m->core);
         tlb_sync(m);
         m->budget = budget;
-        m->stop_for_events = false;
+        /* (a request made by the instruction before a debug stop is seen
+         * where it would have been: at the end of the block) */
+        if (!resuming_block)
+            m->stop_for_events = false;
         m->stats.cpu_entries++;
-        uc_err err = cpu_run(m, cpu_reg(m, UC_ARM_REG_PC));
+        uint32_t pc0 = cpu_reg(m, UC_ARM_REG_PC);
+        if (G_UNLIKELY(m->dbg))
+            debug_before_run(m, pc0);
+        uc_err err = cpu_run(m, pc0);
         /* A refused access stopped the CPU on its instruction: a fault,
          * or an access a finer MPU region allows, then run on its own. */
         while (err == UC_ERR_EXCEPTION && m->denial.valid) {
@@ -547,7 +581,12 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
                 err = UC_ERR_OK;
             }
         }
-        cpu_uncount_rest_of_block(m, cpu_reg(m, UC_ARM_REG_PC));
+        if (G_UNLIKELY(m->dbg_stopped_before)) {
+            m->dbg_stopped_before = false;
+            cpu_uncount_from(m, cpu_reg(m, UC_ARM_REG_PC));
+        } else {
+            cpu_uncount_rest_of_block(m, cpu_reg(m, UC_ARM_REG_PC));
+        }
         uint64_t ran = m->icount - before;
         left -= MIN(ran, left);
         m->stats.instructions = m->icount;
@@ -588,6 +627,11 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
             if ((m->scr & 2) && (cpu_reg(m, UC_ARM_REG_IPSR) & 0x1FF) == 0)
                 m->sleeping = true;
         }
+        if (G_UNLIKELY(m->dbg)) {
+            debug_after_run(m, pc0, before);
+            if (debug_take_halt(m))
+                return slice_done(m, MACHINE_HALTED);
+        }
     }
 }
 
@@ -595,6 +639,8 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
 {
     enum machine_state st;
 
+    if (m->state == MACHINE_HALTED && m->powered)
+        return MACHINE_HALTED; /* nothing runs, nothing is switched in */
     m->in_run = true;
     if (m->powered)
         core_enter(m->core, m);
@@ -659,6 +705,7 @@ void machine_free(struct machine *m)
     for (unsigned i = m->nperiphs; i-- > 0;)
         if (m->periphs[i].ops->free)
             m->periphs[i].ops->free(m->periphs[i].opaque);
+    debug_free(m);
     while (m->timers->len)
         machine_timer_free(g_ptr_array_index(m->timers, 0));
     g_ptr_array_unref(m->timers);

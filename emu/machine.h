@@ -125,10 +125,14 @@ enum machine_state {
     MACHINE_RUNNABLE, /* has instructions to run */
     MACHINE_SLEEPING, /* in WFI/WFE with nothing pending */
     MACHINE_LOCKED_UP,/* unrecoverable; only a reset gets out */
+    MACHINE_HALTED,   /* halted by the debug port (debug_port.h): runs
+                         nothing, its time stands still, until the port
+                         resumes or steps it (then hooks.wake is called) */
 };
 
 /* Runs at most max_insns instructions, firing due timers, and returns the
- * state the machine is left in.  Never blocks. */
+ * state the machine is left in.  Never blocks.  A halted machine runs
+ * nothing and returns MACHINE_HALTED. */
 enum machine_state machine_run(struct machine *m, uint64_t max_insns);
 enum machine_state machine_state(const struct machine *m);
 /* Ends the current machine_run after the instruction being executed (safe

@@ -85,6 +85,7 @@ struct machine_core {
     uintptr_t jit_low, jit_high;
     uint64_t jit_flushes;
     GHashTable *site_hooks;     /* guest address -> struct core_site_hook * */
+    GHashTable *debug_hooks;    /* the same for breakpoints and debug steps */
     struct block_cache *blocks; /* instruction counts of checked blocks */
     struct core_window windows[PERIPH_WINDOWS];
 };
@@ -127,6 +128,7 @@ struct tlb_probe {
     uint32_t page;
     bool hit;           /* the replayed access reached the trap page */
     uint32_t addr;
+    unsigned size;
     bool write;
 };
 
@@ -243,6 +245,13 @@ struct machine {
      * privilege and MPU bypass it was translated under. */
     uint64_t code_pages[4][(TLB_CODE_PAGES + 63) / 64];
 
+    /* the debug port (debug_port.c), NULL until a debugger attaches */
+    struct debug_port *dbg;
+    uint8_t dbg_run;            /* DBG_RUN_*: what the block hook does for it */
+    bool dbg_stopped_before;    /* a debug hook stopped the run before the
+                                   instruction at PC, which its block counted */
+    gint64 halted_at_us;        /* realtime: when the debug port halted it */
+
     /* instruction sites (sites.c), sorted by address */
     GArray *sites;              /* struct machine_site */
     unsigned sites_wanted;      /* sites marked wanted, to hook between runs */
@@ -272,6 +281,9 @@ bool core_saved_reg(const struct machine *m, int reg, uint32_t *v);
 /* One more (or one less) machine has an instruction site at addr. */
 bool core_site_ref(struct machine_core *core, struct machine *m, uint32_t addr, GError **error);
 void core_site_unref(struct machine_core *core, struct machine *m, uint32_t addr);
+/* The same for the debug port's stops (breakpoints, the end of a step). */
+bool core_debug_ref(struct machine_core *core, struct machine *m, uint32_t addr, GError **error);
+void core_debug_unref(struct machine_core *core, struct machine *m, uint32_t addr);
 /* The hooks every machine's code runs with (cpu.c). */
 bool cpu_core_hooks(struct machine_core *core, GError **error);
 bool cpu_count_stores_on(struct machine_core *core, GError **error);
@@ -282,6 +294,8 @@ void cpu_hook_site(uc_engine *uc, uint64_t address, uint32_t size, void *user);
 void cpu_on_site(struct machine *m, uint32_t pc, unsigned kinds);
 uint32_t cpu_count_insns(struct machine *m, uint32_t start, uint32_t end);
 void cpu_uncount_rest_of_block(struct machine *m, uint32_t pc);
+/* The same when the instruction at pc did not run either (a debug stop). */
+void cpu_uncount_from(struct machine *m, uint32_t pc);
 uint32_t cpu_reg(struct machine *m, int reg);
 /* n registers at once: for the masks, one change of mode (core.c). */
 void cpu_regs(struct machine *m, const int *regs, uint32_t *v, unsigned n);
@@ -309,6 +323,9 @@ bool exc_wakeup_pending(struct machine *m);
 int exc_highest_pending(struct machine *m);
 
 /* scs: nvic.c, scb.c, systick.c, mpu.c share one MMIO window */
+/* A word register of the window, whichever of them has it (cpu.c). */
+uint32_t scs_read_reg(struct machine *m, uint32_t off, bool *handled);
+bool scs_write_reg(struct machine *m, uint32_t off, uint32_t v);
 uint32_t nvic_read(struct machine *m, uint32_t off, bool *handled);
 bool nvic_write(struct machine *m, uint32_t off, uint32_t v);
 uint32_t scb_read(struct machine *m, uint32_t off, bool *handled);
@@ -364,6 +381,18 @@ static inline void jit_note_code(struct machine_core *core, uintptr_t host_pc)
     if (host_pc > core->jit_high)
         core->jit_high = host_pc;
 }
+
+/* debug_port.c, debug_break.c, debug_watch.c: the debug port's part of
+ * the run loop (debug_internal.h has the port's own state). */
+enum {
+    DBG_RUN_FREE_FIRST = 1u << 0, /* the first block resumes one a debug stop
+                                     cut: it runs as if never stopped */
+    DBG_RUN_STEP = 1u << 1,       /* this run is a debug step */
+    DBG_RUN_STEP_SECOND = 1u << 2,/* the step's block ran: stop at the next */
+};
+void debug_hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user);
+/* machine.c: a reset now, outside a run (the debug port's). */
+void machine_reset_now(struct machine *m, uint32_t cause);
 
 /* tlb.c */
 /* The code pool page + 1 flash address addr is fetched from, or 0 when it

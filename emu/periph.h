@@ -99,6 +99,11 @@ void flashctl_trim(void *fc);
 bool flashctl_sync(void *fc, GError **error);
 void flashctl_inject_power_cut(void *fc, uint64_t nth_op, bool torn);
 uint64_t flashctl_op_count(void *fc);
+/* The debug port's flash loader: erase whole sectors, program only 1 -> 0,
+ * protected sectors refused (MACHINE_ERROR_REFUSED). */
+bool flashctl_debug_erase(void *fc, uint32_t addr, uint32_t len, GError **error);
+bool flashctl_debug_program(void *fc, uint32_t addr, const uint8_t *buf, size_t len,
+                            GError **error);
 /* Host-side factory programming: raw write, no NOR rules. */
 bool flashctl_factory_write(void *fc, uint32_t addr, const void *buf,
                             size_t len, GError **error);

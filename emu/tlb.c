@@ -25,6 +25,7 @@
  * entries (dropping it cost every entry a retranslation, about 2 ms of
  * host CPU; docs/emulator.md). */
 #include "machine_internal.h"
+#include "debug_internal.h"
 #include "thumb.h"
 
 #include <string.h>
@@ -196,6 +197,9 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tl
         perms = bus_perms(m, page) | (in_scs(page) ? UC_PROT_READ | UC_PROT_WRITE : 0);
     else
         perms = page_perms(m, page, m->tlb_privileged, m->tlb_bypassed, &split);
+    /* a watched page: its watched accesses come to tlb_resolve_denial */
+    if (G_UNLIKELY(m->dbg) && !(m->step.active && page == m->step.page))
+        perms &= ~debug_watch_deny(m, page, TLB_PAGE);
     if (perms & wanted(type)) {
         e->paddr = page_phys(m, page, type);
         e->perms = perms;
@@ -228,6 +232,7 @@ static uint64_t trap_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
 
     m->probe.hit = true;
     m->probe.addr = m->probe.page + (uint32_t)offset;
+    m->probe.size = size;
     m->probe.write = false;
     uc_emu_stop(uc);
     return 0;
@@ -239,6 +244,7 @@ static void trap_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
 
     m->probe.hit = true;
     m->probe.addr = m->probe.page + (uint32_t)offset;
+    m->probe.size = size;
     m->probe.write = true;
     uc_emu_stop(uc);
 }
@@ -356,6 +362,20 @@ static uc_err step(struct machine *m, uint32_t pc, uint32_t page)
     return err;
 }
 
+/* An access the page's watchpoints sent here ran (debug_watch.c).  Had
+ * nothing watched the page, the instruction would have run inside its
+ * block, counted once, with nothing looked at before the rest of the block:
+ * so it is, whether it hit or not (debug_port.c). */
+static void watched_access(struct machine *m, uint32_t addr, unsigned size, bool write,
+                           bool watched_only)
+{
+    if (watched_only) {
+        m->icount--; /* counted by its block, and again by the step */
+        m->dbg_run |= DBG_RUN_FREE_FIRST;
+    }
+    debug_watch_access(m, addr, size, write);
+}
+
 enum tlb_outcome tlb_resolve_denial(struct machine *m, struct pending_fault *f, uc_err *err)
 {
     struct tlb_denial d = m->denial;
@@ -379,9 +399,11 @@ enum tlb_outcome tlb_resolve_denial(struct machine *m, struct pending_fault *f, 
     }
 
     uint32_t addr = d.page;
+    unsigned size = 1;
     bool write = d.type == UC_MEM_WRITE;
     if (probe(m, pc, d.page)) {
         addr = m->probe.addr;
+        size = m->probe.size;
         write = m->probe.write;
     } else {
         machine_log(m, MACHINE_LOG_UNIMP,
@@ -390,8 +412,13 @@ enum tlb_outcome tlb_resolve_denial(struct machine *m, struct pending_fault *f, 
     }
     unsigned want = write ? UC_PROT_WRITE : UC_PROT_READ;
     if (access_perms(m, addr, write) & want) {
-        /* A page a finer MPU region splits: this access is allowed. */
+        /* A page a finer MPU region splits, or one a debugger watches:
+         * this access is allowed. */
+        bool split;
+        bool watched_only = (page_perms(m, d.page, priv, bypass, &split) & want) && !split;
         *err = step(m, pc, d.page);
+        if (G_UNLIKELY(m->dbg))
+            watched_access(m, addr, size, write, watched_only);
         return TLB_STEPPED;
     }
     if (in_scs(addr)) {

@@ -10,7 +10,7 @@
 
 static bool parse_power(const char *s, enum machine_state *out)
 {
-    for (int i = MACHINE_OFF; i <= MACHINE_LOCKED_UP; i++)
+    for (int i = MACHINE_OFF; i <= MACHINE_HALTED; i++)
         if (!strcmp(s, twin_power_name(i))) {
             *out = i;
             return true;

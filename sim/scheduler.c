@@ -70,8 +70,8 @@ static void classify(struct scheduler *s, struct entry *e)
         if (e->deadline_us != G_MAXINT64)
             e->sleeper = g_sequence_insert_sorted(s->sleepers, e, by_deadline, NULL);
     }
-    /* Off, locked up, or asleep with no timer: only outside input (a
-     * rescan) brings it back. */
+    /* Off, locked up, halted by the debug port, or asleep with no timer:
+     * only outside input (a rescan) brings it back. */
 }
 
 static gint timeout_ms(struct scheduler *s)
@@ -126,6 +126,7 @@ static void step(struct scheduler *s, struct entry *e)
         break;
     case MACHINE_OFF:
     case MACHINE_LOCKED_UP:
+    case MACHINE_HALTED: /* the debug port's wake brings it back */
         break;
     }
     classify(s, e);

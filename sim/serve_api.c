@@ -230,10 +230,10 @@ static void list_lamps(struct serve_api *api, SoupServerMessage *msg, GHashTable
                            "boot_stage: '%s' is no boot stage (reset, bootloader, app-init, "
                            "running, no-image, update-found, installing, starting)", stage);
     if (power && strcmp(power, "off") && strcmp(power, "runnable") && strcmp(power, "sleeping") &&
-        strcmp(power, "locked-up"))
+        strcmp(power, "locked-up") && strcmp(power, "halted"))
         return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "power",
-                           "power: '%s' is no power state (off, runnable, sleeping, locked-up)",
-                           power);
+                           "power: '%s' is no power state (off, runnable, sleeping, locked-up, "
+                           "halted)", power);
     if (full && strcmp(full, "true") && strcmp(full, "false"))
         return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "full",
                            "full: '%s' must be true or false", full);

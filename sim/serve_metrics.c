@@ -73,7 +73,7 @@ static double process_rss_bytes(void)
 
 static void fleet_section(GString *out, const struct twin_totals *s)
 {
-    static const char *const power[] = { "off", "runnable", "sleeping", "locked-up" };
+    static const char *const power[] = { "off", "runnable", "sleeping", "locked-up", "halted" };
     static const char *const crash_types[] = CRASH_TYPE_NAMES;
 
     one(out, "lampsim_lamps", "gauge", "Lamps in the fleet now", s->lamps);

@@ -194,7 +194,7 @@ const char *twin_injected_name(enum twin_injected i)
 
 const char *twin_power_name(enum machine_state s)
 {
-    static const char *const names[] = { "off", "runnable", "sleeping", "locked-up" };
+    static const char *const names[] = { "off", "runnable", "sleeping", "locked-up", "halted" };
     return (unsigned)s < G_N_ELEMENTS(names) ? names[s] : "?";
 }
 

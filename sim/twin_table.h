@@ -27,7 +27,7 @@ extern const double twin_latency_bounds[TWIN_LATENCY_BUCKETS];
 /* A worker's lamps summed.  Counters include lamps removed since. */
 struct twin_totals {
     guint lamps;
-    guint by_power[4];                      /* enum machine_state */
+    guint by_power[MACHINE_HALTED + 1];     /* enum machine_state */
     guint by_netstate[SYSCTL_NETSTATE_COUNT];
     guint running, commissioned, link_up, lit;
     uint64_t connects, tls_full, tls_resumed, tls_failed, mqtt_rx, mqtt_tx, drops;

@@ -24,6 +24,7 @@ export const COLOUR_MODES = {
       ['runnable', '#f4c20d', 'executing'],
       ['sleeping', '#5b9bd5', 'in WFI'],
       ['locked-up', '#d32f2f', 'core lockup'],
+      ['halted', '#7b1fa2', 'halted by a debugger'],
       ['off', '#4a4a4a', 'no power'],
     ],
   },

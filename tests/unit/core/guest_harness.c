@@ -7,29 +7,22 @@
 
 #define LOG_BASE 0x20000100u
 
-static void on_log(void *user, enum machine_log_level level, const char *msg)
+void guest_on_log(void *user, enum machine_log_level level, const char *msg)
 {
     if (g_getenv("GUEST_TRACE"))
         fprintf(stderr, "guest: %s\n", msg);
 }
 
-static struct guest *guest_create(const char *name, bool count_stores,
-                                   struct machine_core *core)
+struct guest *guest_new_config(const char *name, const struct machine_config *base)
 {
     g_autofree char *path = g_strdup_printf("%s/%s.bin", GUEST_DIR, name);
     g_autofree char *code = NULL;
     g_autoptr(GError) error = NULL;
     struct guest *g = g_new0(struct guest, 1);
+    struct machine_config cfg = *base;
     gsize len;
-    struct machine_config cfg = {
-        .name = name, .time_mode = MACHINE_TIME_DETERMINISTIC, .rng_seeded = true,
-        .seed = 1, .log_mask = MACHINE_LOG_GUEST_ERROR | MACHINE_LOG_UNIMP | MACHINE_LOG_INFO |
-                               MACHINE_LOG_TRACE,
-        .hooks = { .log = on_log },
-        .count_stores = count_stores,
-        .core = core,
-    };
 
+    cfg.name = name;
     g->dir = g_dir_make_tmp("lampsim-test-XXXXXX", &error);
     if (!g->dir || !g_file_get_contents(path, &code, &len, &error)) {
         fprintf(stderr, "guest %s: %s\n", name, error->message);
@@ -46,6 +39,21 @@ static struct guest *guest_create(const char *name, bool count_stores,
 fail:
     guest_free(g);
     return NULL;
+}
+
+static struct guest *guest_create(const char *name, bool count_stores,
+                                   struct machine_core *core)
+{
+    struct machine_config cfg = {
+        .time_mode = MACHINE_TIME_DETERMINISTIC, .rng_seeded = true,
+        .seed = 1, .log_mask = MACHINE_LOG_GUEST_ERROR | MACHINE_LOG_UNIMP | MACHINE_LOG_INFO |
+                               MACHINE_LOG_TRACE,
+        .hooks = { .log = guest_on_log },
+        .count_stores = count_stores,
+        .core = core,
+    };
+
+    return guest_new_config(name, &cfg);
 }
 
 struct guest *guest_new(const char *name)

@@ -16,6 +16,11 @@ struct guest *guest_new(const char *name);
 struct guest *guest_new_counting_stores(const char *name);
 /* The same, on a core shared with other machines (NULL: its own). */
 struct guest *guest_new_on_core(const char *name, struct machine_core *core);
+/* The same with a configuration of the caller's (its hooks, time mode,
+ * core); the name and state directory are the harness's. */
+struct guest *guest_new_config(const char *name, const struct machine_config *cfg);
+/* The harness's log hook: lines on stderr when GUEST_TRACE is set. */
+void guest_on_log(void *user, enum machine_log_level level, const char *msg);
 /* Runs until the guest sleeps with no timer armed, skipping idle time;
  * false if it is still running after max_insns. */
 bool guest_run(struct guest *g, uint64_t max_insns);

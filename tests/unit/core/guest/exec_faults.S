@@ -5,17 +5,6 @@
 @ The handlers resume at the caller (stacked LR).
     .include "common.inc"
     VECTORS memmanage=fault_handler, busfault=fault_handler
-    .macro REGION n, base, rasr
-    ldr r0, =MPU_RNR
-    movs r1, #\n
-    str r1, [r0]
-    ldr r0, =MPU_RBAR
-    ldr r1, =\base
-    str r1, [r0]
-    ldr r0, =MPU_RASR
-    ldr r1, =\rasr
-    str r1, [r0]
-    .endm
     .thumb_func
 reset:
     INIT

@@ -15,17 +15,6 @@ reset:
     ldr r0, =SHCSR
     ldr r1, =(7 << 16)
     str r1, [r0]
-    .macro REGION n, base, rasr
-    ldr r0, =MPU_RNR
-    movs r1, #\n
-    str r1, [r0]
-    ldr r0, =MPU_RBAR
-    ldr r1, =\base
-    str r1, [r0]
-    ldr r0, =MPU_RASR
-    ldr r1, =\rasr
-    str r1, [r0]
-    .endm
     REGION 0, 0x20000000, (1 << 28) | (3 << 24) | (17 << 1) | 1           @ SRAM RW, XN
     REGION 1, 0x20004000, (1 << 28) | (2 << 24) | (9 << 1) | 1            @ 1 KiB, AP=2
     REGION 2, 0x20008000, (1 << 28) | (0 << 24) | (1 << 8) | (10 << 1) | 1 @ 2 KiB, AP=0, SRD bit 0

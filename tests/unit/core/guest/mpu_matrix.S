@@ -8,17 +8,6 @@
     .include "common.inc"
     VECTORS memmanage=mm_handler, svc=svc_handler
     .equ TEST, 0x20010000
-    .macro REGION n, base, rasr
-    ldr r0, =MPU_RNR
-    movs r1, #\n
-    str r1, [r0]
-    ldr r0, =MPU_RBAR
-    ldr r1, =\base
-    str r1, [r0]
-    ldr r0, =MPU_RASR
-    ldr r1, =\rasr
-    str r1, [r0]
-    .endm
     .thumb_func
 reset:
     INIT

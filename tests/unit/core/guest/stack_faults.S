@@ -7,17 +7,6 @@
 @ BusFault STKERR; NMI outranks it, so NMI runs and BusFault is pended.
     .include "common.inc"
     VECTORS memmanage=mm_handler, nmi=nmi_handler
-    .macro REGION n, base, rasr
-    ldr r0, =MPU_RNR
-    movs r1, #\n
-    str r1, [r0]
-    ldr r0, =MPU_RBAR
-    ldr r1, =\base
-    str r1, [r0]
-    ldr r0, =MPU_RASR
-    ldr r1, =\rasr
-    str r1, [r0]
-    .endm
     .thumb_func
 reset:
     INIT
