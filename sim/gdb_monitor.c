@@ -262,10 +262,16 @@ void gdb_monitor_command(struct machine *m, const char *line, GString *out)
     if (n == 0 || !strcmp(w[0], "help")) {
         g_string_append(out, help_text);
     } else if (!strcmp(w[0], "reset") && (n == 1 || (n == 2 && !strcmp(w[1], "halt")))) {
+        struct debug_stop stop;
+
         debug_port_reset(m, n == 2);
-        g_string_append(out, n == 2 ? "reset; halted at the reset vector\n"
-                                    : "reset; the lamp is running (GDB still shows where it "
-                                      "stopped: interrupt it or `continue`)\n");
+        debug_port_stop(m, &stop);
+        if (stop.reason == DEBUG_RUNNING)
+            g_string_append(out, "reset; the lamp is running (GDB still shows where it "
+                                 "stopped: interrupt it or `continue`)\n");
+        else
+            g_string_printf(out, "reset; halted at 0x%08x, the reset vector (`maintenance "
+                            "flush register-cache` drops GDB's cached registers)\n", stop.pc);
     } else if (!strcmp(w[0], "halt") && n == 1) {
         debug_port_halt(m);
         g_string_append(out, "halted\n");

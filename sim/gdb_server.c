@@ -91,22 +91,27 @@ bool gdb_server_parse_address(const char *spec, char **host, uint16_t *port, GEr
     return true;
 }
 
-/* Sends bytes whole, or ends the session's use of the socket. */
+/* Sends bytes whole (false: hang up).  The timeout is for sending only:
+ * a debugger may stay silent for as long as the lamp runs. */
 static bool session_send(struct session *s, const char *data, size_t len)
 {
     g_autoptr(GError) error = NULL;
+    bool ok = true;
 
+    g_socket_set_timeout(s->sock, SEND_TIMEOUT_S);
     while (len > 0) {
         gssize n = g_socket_send_with_blocking(s->sock, data, len, TRUE, NULL, &error);
         if (n <= 0) {
             g_printerr("lampsim: gdb: sending to the debugger failed (%s); hanging up\n",
                        error ? error->message : "closed");
-            return false;
+            ok = false;
+            break;
         }
         data += n;
         len -= (size_t)n;
     }
-    return true;
+    g_socket_set_timeout(s->sock, 0);
+    return ok;
 }
 
 static bool session_reply(struct session *s, const GString *payload)
@@ -242,7 +247,6 @@ static struct session *session_new(struct gdb_server *srv, GSocket *sock)
     s->sock = sock;
     s->dec = gdb_decoder_new();
     s->last = g_string_new(NULL);
-    g_socket_set_timeout(sock, SEND_TIMEOUT_S);
     s->source = g_socket_create_source(sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
     g_source_set_callback(s->source, G_SOURCE_FUNC(on_session_io), s, NULL);
     g_source_attach(s->source, srv->ctx);
@@ -286,6 +290,9 @@ static gboolean on_accept(GSocket *listener, GIOCondition cond, gpointer user_da
     }
     /* GDB expects a stopped target when it attaches */
     s->cmds = gdb_commands_new(srv->m);
+    /* --gdb-wait held the lamp for this debugger: later resets (monitor
+     * reset, the firmware's own) run on unless it asks otherwise */
+    debug_port_set_halt_on_reset(srv->m, false);
     debug_port_set_halt_on_fault(srv->m, true);
     debug_port_halt(srv->m);
     srv->active = s;

@@ -328,7 +328,7 @@ static void test_monitor_commands(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(status, "breakpoints  7 in use; a real FPB has 6 code "
                                           "comparators (more than hardware allows)"));
     reset = monitor(c, "  reset   halt ");
-    CU_ASSERT_PTR_NOT_NULL(strstr(reset, "halted at the reset vector"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(reset, "reset; halted at 0x00020100, the reset vector"));
     CU_ASSERT_EQUAL(port_double.stop.reason, DEBUG_RESET);
     gdb_commands_free(c);
 }
