@@ -13,7 +13,6 @@
 
 #include <unicorn/unicorn.h>
 
-#define SCS_SIZE 0x1000u
 #define SCS_STIR 0xF00u
 /* Translated code per core, shared by its machines (docs/emulator.md#cores):
  * Unicorn's default is 1 GiB of address space per engine. */

@@ -5,6 +5,7 @@
 #define CMD_NAME "run"
 
 #include "config.h"
+#include "gdb_server.h"
 #include "image.h"
 #include "lamp.h"
 #include "net_env.h"
@@ -30,6 +31,10 @@ struct run {
     struct scheduler *sched;
     GRegex *exit_on;
     int exit_code;
+    /* --gdb: where to serve the GDB remote protocol (host NULL: no server) */
+    char *gdb_host;
+    uint16_t gdb_port;
+    bool gdb_wait;
     bool stdin_open;
 };
 
@@ -112,6 +117,29 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/* --gdb: the server, before the lamp is powered on so that --gdb-wait
+ * holds it at its first instruction.  A lamp whose debug port refuses
+ * (DEBUG_LOCK blown) runs on without a debugger: the server tells any
+ * debugger why and hangs up. */
+static struct gdb_server *start_gdb_server(struct run *run, GError **error)
+{
+    struct gdb_server *gdb = gdb_server_new(run->lamp, run->sched, NULL, run->gdb_host,
+                                            run->gdb_port, run->gdb_wait, error);
+
+    if (!gdb)
+        return NULL;
+    if (gdb_server_refusal(gdb))
+        fprintf(stderr, "lampsim: --gdb: the lamp's debug port refuses: %s; a debugger "
+                        "that connects to %s:%u is told so and disconnected\n",
+                gdb_server_refusal(gdb), run->gdb_host, gdb_server_port(gdb));
+    else
+        fprintf(stderr, "lampsim: GDB server on %s:%u%s (target remote %s:%u)\n",
+                run->gdb_host, gdb_server_port(gdb),
+                run->gdb_wait ? ", the lamp halted at reset until GDB continues" : "",
+                run->gdb_host, gdb_server_port(gdb));
+    return gdb;
+}
+
 /* Makes the lamp, runs it until --exit-on, --timeout or a signal, saves it. */
 static int run_lamp(struct run *run, const struct lamp_config *cfg,
                     const char *external_boot, const char *update_path,
@@ -191,6 +219,11 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg,
             return 2;
         }
     }
+    g_autoptr(gdb_server) gdb = NULL;
+    if (run->gdb_host && !(gdb = start_gdb_server(run, &error))) {
+        fprintf(stderr, "lampsim run: --gdb: %s\n", error->message);
+        return 2;
+    }
     machine_power_on(lamp_machine(lamp));
     g_main_loop_run(loop);
 
@@ -213,7 +246,8 @@ int cmd_run(int argc, char **argv)
     g_auto(GStrv) aps = NULL;
     g_autoptr(net_env) env = NULL;
     g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
-    g_autofree char *bluez = NULL;
+    g_autofree char *bluez = NULL, *gdb_spec = NULL;
+    gboolean gdb_wait = FALSE;
     double timeout_s = 0;
     gboolean no_stdin = FALSE;
     GOptionEntry entries[] = {
@@ -239,6 +273,13 @@ int cmd_run(int argc, char **argv)
         { "bluez", 0, 0, G_OPTION_ARG_STRING, &bluez,
           "Also show the lamp through this host BlueZ adapter (e.g. hci0), so that a real "
           "phone can commission it (docs/ble.md#bluez); needs bluetoothd", "ADAPTER" },
+        { "gdb", 0, 0, G_OPTION_ARG_STRING, &gdb_spec,
+          "Serve GDB's remote protocol on [HOST:]PORT (host 127.0.0.1 unless given; port 0: any "
+          "free one, printed on stderr) for `target remote`; one debugger at a time.  A lamp "
+          "whose DEBUG_LOCK fuse is blown (production profile) refuses every debugger "
+          "(docs/debugging.md)", "[HOST:]PORT" },
+        { "gdb-wait", 0, 0, G_OPTION_ARG_NONE, &gdb_wait,
+          "With --gdb: halt the lamp at its reset vector until a debugger lets it run", NULL },
         { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
           "Do not type standard input into the console", NULL },
         { NULL },
@@ -256,8 +297,10 @@ int cmd_run(int argc, char **argv)
     g_option_context_set_description(ctx,
         "Exit status: 0 when --exit-on matched (or on Ctrl-C), 1 when --timeout\n"
         "was reached, 2 for bad arguments, a missing or corrupt firmware file, a\n"
-        "refused --external-boot (boot-locked lamp), a failed provisioning or\n"
-        "an unusable state directory.\n");
+        "refused --external-boot (boot-locked lamp), a failed provisioning,\n"
+        "an unusable state directory or a --gdb address that cannot be listened on.\n"
+        "A lamp whose DEBUG_LOCK fuse is blown runs with --gdb but refuses every\n"
+        "debugger; nothing bypasses the fuse.\n");
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         rc = usage_error(CMD_NAME, error->message);
         goto done;
@@ -295,6 +338,15 @@ int cmd_run(int argc, char **argv)
         rc = 2;
         goto done;
     }
+    if (gdb_wait && !gdb_spec) {
+        rc = usage_error(CMD_NAME, "--gdb-wait needs --gdb [HOST:]PORT");
+        goto done;
+    }
+    if (gdb_spec && !gdb_server_parse_address(gdb_spec, &run.gdb_host, &run.gdb_port, &error)) {
+        rc = usage_error(CMD_NAME, error->message);
+        goto done;
+    }
+    run.gdb_wait = gdb_wait;
     if (update_path && install_app_path) {
         rc = usage_error(CMD_NAME, "give --update or --install-app, not both (the console "
                                    "carries one transfer at a time)");
@@ -303,6 +355,7 @@ int cmd_run(int argc, char **argv)
     rc = run_lamp(&run, &cfg, external_boot, update_path, install_app_path, bluez, medium, regex,
                   timeout_s, !no_stdin);
 done:
+    g_free(run.gdb_host);
     lamp_options_clear(&opts);
     return rc;
 }

@@ -24,6 +24,8 @@ packages=(
     libcurl4-openssl-dev
     # tests
     libcunit1-dev valgrind softhsm2 xxd mosquitto-clients curl
+    # the GDB server's test (gdb_remote): Debian's GDB for every architecture
+    gdb-multiarch
     # BlueZ tests (tests/bluez): a Debian 12 guest booted with qemu, its
     # root filesystem made by debootstrap and mkfs.ext4 -d
     qemu-system-x86 debootstrap e2fsprogs

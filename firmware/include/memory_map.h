@@ -18,6 +18,7 @@
 #define PERIPH_WINDOW 0x1000u
 #define PERIPH_WINDOWS 16u       /* 0x4000_0000..0x4000_FFFF, every model's window */
 #define SCS_BASE 0xE000E000u
+#define SCS_SIZE 0x1000u /* the System Control Space (ARMv7-M B3.2) */
 
 /* Peripheral windows, one 4 KiB window each. */
 #define SYSCTL_BASE (PERIPH_BASE + 0x0000u)
