@@ -182,7 +182,8 @@ gint fleet_find(struct fleet *f, const char *serial)
 struct call_job {
     struct fleet *f;
     guint index;
-    fleet_call_fn fn;
+    fleet_call_fn fn;       /* one of these */
+    fleet_worker_fn worker_fn;
     gpointer data;
 };
 
@@ -191,13 +192,26 @@ static void call_on_worker(struct worker *w, gpointer data)
     struct call_job *job = data;
     struct lamp *lamp = g_ptr_array_index(job->f->lamps, job->index);
 
-    job->fn(lamp, job->f->twin ? job->f->twin[worker_index(w)] : NULL, job->data);
+    if (job->worker_fn)
+        job->worker_fn(w, lamp, job->data);
+    else
+        job->fn(lamp, job->f->twin ? job->f->twin[worker_index(w)] : NULL, job->data);
     scheduler_wake(worker_scheduler(w));
 }
 
 bool fleet_call(struct fleet *f, guint index, fleet_call_fn fn, gpointer data)
 {
-    struct call_job job = { f, index, fn, data };
+    struct call_job job = { f, index, fn, NULL, data };
+
+    if (!fleet_lamp(f, index))
+        return false;
+    worker_call(worker_of(f, index), call_on_worker, &job);
+    return true;
+}
+
+bool fleet_call_worker(struct fleet *f, guint index, fleet_worker_fn fn, gpointer data)
+{
+    struct call_job job = { f, index, NULL, fn, data };
 
     if (!fleet_lamp(f, index))
         return false;

@@ -62,6 +62,10 @@ gint fleet_find(struct fleet *f, const char *serial);
  * there is no such lamp. */
 typedef void (*fleet_call_fn)(struct lamp *lamp, struct twin_table *twin, gpointer data);
 bool fleet_call(struct fleet *f, guint index, fleet_call_fn fn, gpointer data);
+/* The same for what needs the lamp's worker itself (its scheduler, its
+ * main context: a GDB server for the lamp). */
+typedef void (*fleet_worker_fn)(struct worker *w, struct lamp *lamp, gpointer data);
+bool fleet_call_worker(struct fleet *f, guint index, fleet_worker_fn fn, gpointer data);
 
 /* Calls fn(lamp, data) for every lamp, each on its worker (workers run at
  * once), then has the schedulers look at every lamp again. */

@@ -48,6 +48,8 @@ struct lamp {
     uint64_t resets_wdt, resets_lockup; /* resets by these causes (the twin's) */
     void (*wake_fn)(gpointer user_data);
     gpointer wake_data;
+    gpointer debugger;      /* lamp_set_debugger */
+    GDestroyNotify debugger_free;
 };
 
 static void append_console_log(struct lamp *lamp, const char *line);
@@ -299,6 +301,8 @@ void lamp_free(struct lamp *lamp)
 {
     if (!lamp)
         return;
+    /* first: a debugger's server holds the lamp's port and slice hook */
+    lamp_set_debugger(lamp, NULL, NULL);
     if (lamp->ble_medium && lamp->machine)
         ble_medium_forget(lamp->ble_medium, machine_ble_radio(lamp->machine));
     if (lamp->machine)
@@ -311,6 +315,19 @@ void lamp_free(struct lamp *lamp)
     g_free(lamp->state_dir);
     g_free(lamp);
 }
+
+void lamp_set_debugger(struct lamp *lamp, gpointer debugger, GDestroyNotify free_fn)
+{
+    gpointer old = lamp->debugger;
+    GDestroyNotify old_free = lamp->debugger_free;
+
+    lamp->debugger = debugger;
+    lamp->debugger_free = free_fn;
+    if (old && old_free)
+        old_free(old);
+}
+
+gpointer lamp_debugger(struct lamp *lamp) { return lamp->debugger; }
 
 struct machine *lamp_machine(struct lamp *lamp) { return lamp->machine; }
 const char *lamp_serial(struct lamp *lamp) { return lamp->serial; }

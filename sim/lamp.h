@@ -108,5 +108,10 @@ uint64_t lamp_cpu_ns(struct lamp *lamp);
 /* Called when host I/O (the network) changed the lamp's machine outside
  * a slice: its scheduler must look at it again. */
 void lamp_set_wake(struct lamp *lamp, void (*fn)(gpointer user_data), gpointer user_data);
+/* The debugger's server a fleet lamp carries (sim/fleet_gdb.c): one at
+ * most, freed with free_fn when replaced (NULL: none) or when the lamp is
+ * freed, on the lamp's own thread, before anything else of the lamp. */
+void lamp_set_debugger(struct lamp *lamp, gpointer debugger, GDestroyNotify free_fn);
+gpointer lamp_debugger(struct lamp *lamp);
 
 #endif

@@ -2,7 +2,9 @@
 #include "serve_api.h"
 
 #include "fleet_action.h"
+#include "fleet_gdb.h"
 #include "fleet_limits.h"
+#include "gdb_server.h"
 #include "lamp_action.h"
 #include "prom_text.h"
 #include "serve_events.h"
@@ -299,6 +301,29 @@ static void get_lamp(struct serve_api *api, SoupServerMessage *msg, const char *
     send_text(api, msg, SOUP_STATUS_OK, "application/json", json, strlen(json));
 }
 
+/* The body as a JSON object whose only member, if any, is member; else
+ * a 400 naming what is wrong (example: a body that would do) and NULL. */
+static cJSON *body_object(struct serve_api *api, SoupServerMessage *msg, const char *body,
+                          const char *member, const char *example)
+{
+    cJSON *o = cJSON_Parse(body);
+
+    if (!o || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "body",
+                    "body: must be a JSON object, e.g. %s", example);
+        return NULL;
+    }
+    for (cJSON *m = o->child; m; m = m->next)
+        if (strcmp(m->string, member)) {
+            send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, m->string,
+                        "%s: unknown member (this request takes %s)", m->string, member);
+            cJSON_Delete(o);
+            return NULL;
+        }
+    return o;
+}
+
 /* POST /api/lamps {"count": N} */
 static void add_lamps(struct serve_api *api, SoupServerMessage *msg)
 {
@@ -307,21 +332,8 @@ static void add_lamps(struct serve_api *api, SoupServerMessage *msg)
     cJSON *o, *count, *added;
     guint first, n;
 
-    if (!body)
+    if (!body || !(o = body_object(api, msg, body, "count", "{\"count\": 10}")))
         return;
-    o = cJSON_Parse(body);
-    if (!o || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        return send_error(api, msg, SOUP_STATUS_BAD_REQUEST, "body",
-                          "body: must be a JSON object, e.g. {\"count\": 10}");
-    }
-    for (cJSON *m = o->child; m; m = m->next)
-        if (strcmp(m->string, "count")) {
-            send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, m->string,
-                        "%s: unknown member (adding lamps takes count)", m->string);
-            cJSON_Delete(o);
-            return;
-        }
     count = cJSON_GetObjectItemCaseSensitive(o, "count");
     /* the range before the cast (out of range, the cast is undefined) */
     if (!cJSON_IsNumber(count) || !(count->valuedouble >= 1 && count->valuedouble <= SERVE_API_MAX_ADD) ||
@@ -403,6 +415,72 @@ static void act(struct serve_api *api, SoupServerMessage *msg, const char *seria
     cJSON_AddStringToObject(o, "serial", serial);
     cJSON_AddStringToObject(o, "action", name);
     cJSON_AddBoolToObject(o, "done", true);
+    send_json(api, msg, SOUP_STATUS_OK, o);
+}
+
+/* POST /api/lamps/SERIAL/gdb {"listen": "[HOST:]PORT"}: a GDB server for
+ * the lamp (docs/api.md, "/api/lamps/SERIAL/gdb"); loopback and any free
+ * port by default. */
+static void gdb_start(struct serve_api *api, SoupServerMessage *msg, const char *serial)
+{
+    g_autofree char *body = request_body(api, msg), *host = NULL, *address = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *spec = GDB_SERVER_DEFAULT_HOST ":0";
+    uint16_t port;
+    cJSON *o = NULL, *listen;
+    gint i;
+
+    if (!body || (i = find_lamp(api, msg, serial)) < 0)
+        return;
+    if (*body) {
+        if (!(o = body_object(api, msg, body, "listen", "{\"listen\": \"127.0.0.1:3333\"}")))
+            return;
+        listen = cJSON_GetObjectItemCaseSensitive(o, "listen");
+        if (listen && !cJSON_IsString(listen)) {
+            cJSON_Delete(o);
+            return send_error(api, msg, SOUP_STATUS_BAD_REQUEST, "listen",
+                              "listen: must be a string \"[HOST:]PORT\"");
+        }
+        if (listen)
+            spec = listen->valuestring;
+    }
+    if (!gdb_server_parse_address(spec, &host, &port, &error)) {
+        cJSON_Delete(o);
+        return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "listen", "listen: %s",
+                           error->message);
+    }
+    cJSON_Delete(o);
+    if (!fleet_gdb_start(api->cfg.fleet, (guint)i, host, port, &address, &error)) {
+        guint status = SOUP_STATUS_CONFLICT;
+        if (g_error_matches(error, SIM_ERROR, SIM_ERROR_REFUSED))
+            status = SOUP_STATUS_FORBIDDEN;
+        return send_error(api, msg, status, NULL, error->message);
+    }
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "serial", serial);
+    cJSON_AddStringToObject(o, "gdb", address);
+    send_json(api, msg, SOUP_STATUS_OK, o);
+}
+
+/* GET and DELETE /api/lamps/SERIAL/gdb */
+static void gdb_get_or_stop(struct serve_api *api, SoupServerMessage *msg, const char *serial,
+                            bool stop)
+{
+    g_autofree char *address = NULL;
+    gint i = find_lamp(api, msg, serial);
+    cJSON *o;
+
+    if (i < 0)
+        return;
+    address = fleet_gdb_address(api->cfg.fleet, (guint)i);
+    if (!address || (stop && !fleet_gdb_stop(api->cfg.fleet, (guint)i)))
+        return send_errorf(api, msg, SOUP_STATUS_NOT_FOUND, NULL,
+                           "lamp %s has no GDB server (POST starts one)", serial);
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "serial", serial);
+    cJSON_AddStringToObject(o, "gdb", address);
+    if (stop)
+        cJSON_AddBoolToObject(o, "stopped", true);
     send_json(api, msg, SOUP_STATUS_OK, o);
 }
 
@@ -522,6 +600,13 @@ static void route_api(struct serve_api *api, SoupServerMessage *msg, const char 
         if (post)
             return no_query(api, msg, query) ? act(api, msg, p[2], p[4]) : (void)0;
         return method_not_allowed(api, msg, "POST");
+    }
+    if (n == 4 && !strcmp(p[1], "lamps") && *p[2] && !strcmp(p[3], "gdb")) {
+        if (post)
+            return no_query(api, msg, query) ? gdb_start(api, msg, p[2]) : (void)0;
+        if (get || !strcmp(method, "DELETE"))
+            return no_query(api, msg, query) ? gdb_get_or_stop(api, msg, p[2], !get) : (void)0;
+        return method_not_allowed(api, msg, "GET, POST, DELETE");
     }
     if (n == 2 && !strcmp(p[1], "events")) {
         if (get)

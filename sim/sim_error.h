@@ -12,6 +12,8 @@ enum sim_error_code {
     SIM_ERROR_FIRMWARE,  /* missing or corrupt firmware file */
     SIM_ERROR_STATE_DIR, /* unusable state directory */
     SIM_ERROR_ARGS,      /* bad command-line value */
+    SIM_ERROR_REFUSED,   /* the lamp's hardware refuses (a blown fuse) */
+    SIM_ERROR_BUSY,      /* already done and still in use */
 };
 
 /* Sets a SIM_ERROR_ARGS error from a format; returns false, so a check

@@ -26,30 +26,7 @@ check() { # NAME COMMAND...: ok when the command succeeds
     if "$@"; then ok "$name"; else not_ok "$name" "$work/resp"; fi
 }
 
-# ---- the client ----
-# api METHOD PATH [BODY]: the response body in $work/resp, the status in $status
-api() {
-    local args=(-s -o "$work/resp" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $token")
-    [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-    status=$(curl "${args[@]}" "$url$2") || status=000
-}
-# js EXPR: a Python expression of the last response's JSON (d), printed
-js() {
-    python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-        "$work/resp" "$1" 2>/dev/null
-}
-# is EXPR: whether a Python expression of the last response's JSON is true
-is() { [ "$(js "bool($1)")" = True ]; }
-# twin_until SERIAL EXPR SECONDS: polls the lamp's twin until EXPR holds
-twin_until() {
-    local end=$((SECONDS + $3))
-    while [ $SECONDS -le $end ]; do
-        api GET "/api/lamps/$1"
-        [ "$status" = 200 ] && is "$2" && return 0
-        sleep 0.3
-    done
-    return 1
-}
+# ---- the client (api, js, is, twin_until: serve_session.sh) ----
 # act SERIAL NAME BODY: applies an action; true when it was done
 act() { api POST "/api/lamps/$1/actions/$2" "$3"; [ "$status" = 200 ] && is 'd["done"]'; }
 # refused NAME METHOD PATH BODY STATUS FIELD: a 4xx naming the field
