@@ -52,6 +52,19 @@ static void set_state(struct replayer *rp, enum replay_state st, const char *fmt
 
 #define diverge(rp, ...) set_state(rp, REPLAY_DIVERGED, __VA_ARGS__)
 
+void rr_diverged(struct machine *m, const char *fmt, ...)
+{
+    g_autofree char *what = NULL;
+    va_list ap;
+
+    if (!m->replayer)
+        return;
+    va_start(ap, fmt);
+    what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    diverge(m->replayer, "at instruction %" PRIu64 ": %s", m->icount, what);
+}
+
 /* Reads the log up to the next input, queueing the answers before it. */
 static bool fill_next(struct replayer *rp)
 {
@@ -342,6 +355,10 @@ static void apply(struct replayer *rp, const struct replay_log_record *rec)
         v = replay_get_u32(&c);
         if (!c.bad)
             machine_net_fault(m, a, (uint32_t)v);
+        break;
+    case RR_NET_IO:
+    case RR_NET_DNS:
+        net_replay_input(m->net, rec->kind, &c);
         break;
     case RR_POWER:
         if (replay_get_u32(&c))

@@ -12,6 +12,7 @@
 
 #include "replay_log.h"
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,10 @@ void rr_note_answer(struct machine *m, uint32_t kind, const void *p, size_t len)
  * when the recording has none there (the divergence is reported and the
  * machine stops). */
 const uint8_t *rr_take_answer(struct machine *m, uint32_t kind, size_t *len);
+
+/* Replaying: the run differs from the recording (what, at this
+ * instruction count): reported, and the machine stops. */
+void rr_diverged(struct machine *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* Host answers every model takes through here. */
 /* Entropy from the host (getrandom); false when the host has none. */
