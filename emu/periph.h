@@ -86,6 +86,8 @@ void net_get_stats(void *net, struct machine_net_stats *out);
 struct replay_cursor;
 /* Replay of RR_NET_IO and RR_NET_DNS (emu/rr.h). */
 void net_replay_input(void *net, uint32_t kind, struct replay_cursor *c);
+/* Replay of RR_BLE: the central's request again. */
+void ble_replay_input(void *ble, struct replay_cursor *c);
 uint64_t crypto_op_count(void *crypto);
 
 /* The machine's memory: flash, SRAM and OTP (guest_mem.h). */

@@ -360,6 +360,9 @@ static void apply(struct replayer *rp, const struct replay_log_record *rec)
     case RR_NET_DNS:
         net_replay_input(m->net, rec->kind, &c);
         break;
+    case RR_BLE:
+        ble_replay_input(m->ble, &c);
+        break;
     case RR_POWER:
         if (replay_get_u32(&c))
             machine_power_on(m);
