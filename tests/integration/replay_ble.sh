@@ -16,14 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 lampcloud_session
 bail() { echo "Bail out! $*"; exit 1; }
 
-cp -r "$fw/dev-fleet" "$work/fleet" || bail "copying the development fleet"
-fleet=$work/fleet sock=$work/ble.sock
-mqtt=$(free_port) https=$(free_port) cport=$(free_port)
-lampcloud_start "$lampcloud" "$work/cloud.log" --fleet "$fleet" --state-dir "$work/cloud" \
-    --mqtt-port "$mqtt" --https-port "$https" --commission-port "$cport" ||
-    { sed 's/^/# /' "$work/cloud.log"; bail "lampcloud serve did not start"; }
-printf 'alice-secret-1\n' | "$lampcloud" installer add alice --fleet "$fleet" >/dev/null ||
-    bail "adding the installer"
+sock=$work/ble.sock
+lampcloud_commissioning "$lampcloud" "$fw/dev-fleet" 2>"$work/start.err" ||
+    { sed 's/^/# /' "$work/start.err"; bail "$(tail -1 "$work/start.err")"; }
 
 # The installer's app, once the lamp's radio is on the medium.
 ( for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done
