@@ -313,10 +313,12 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     if (replay_path && (aps || update_path || install_app_path || external_boot || bluez ||
-                        opts.console_input || opts.ble_socket || record_path || exit_on)) {
-        rc = usage_error(CMD_NAME, "--replay takes every input from the recording: give no "
-                                   "--ap, --update, --install-app, --external-boot, --bluez, "
-                                   "--console-input, --ble-socket, --record or --exit-on with it");
+                        opts.console_input || opts.ble_socket || record_path || exit_on ||
+                        opts.seed || opts.cloud || opts.variant || opts.profile || serial)) {
+        rc = usage_error(CMD_NAME, "--replay takes the lamp and every input from the recording: "
+                                   "give no --ap, --update, --install-app, --external-boot, "
+                                   "--bluez, --console-input, --ble-socket, --record, --exit-on, "
+                                   "--seed, --cloud, --variant, --profile or --serial with it");
         goto done;
     }
     if (record_path && external_boot) {

@@ -79,4 +79,11 @@ rc=$?
     ok "a replay does not overwrite a lamp" ||
     not_ok "a replay does not overwrite a lamp (exit $rc)" "$work/r1.err"
 
+"$lampsim" run --replay "$work/first.rec" --state-dir "$work/r6" --seed 7 \
+    >"$work/r6.out" 2>&1 </dev/null
+rc=$?
+[ $rc -eq 2 ] && grep -q 'takes the lamp and every input from the recording' "$work/r6.out" &&
+    ok "an option the recording decides is refused with --replay" ||
+    not_ok "an option the recording decides is refused with --replay (exit $rc)" "$work/r6.out"
+
 tap_end
