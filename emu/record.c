@@ -115,6 +115,11 @@ static void append(struct machine *m, uint32_t kind, const void *p, size_t len)
 
 void record_input(struct machine *m, uint32_t kind, const void *p, size_t len)
 {
+    /* Replay applies inputs between runs only (replay.c). */
+    if (m->in_run)
+        machine_log(m, MACHINE_LOG_UNIMP, "recording: a %s arrived while the lamp ran, "
+                    "between two instructions replay cannot stop at: the replay will diverge "
+                    "there", replay_kind_name(kind));
     append(m, kind, p, len);
 }
 
