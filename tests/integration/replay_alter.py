@@ -4,12 +4,14 @@ every CRC right, so that replay must find the difference by running.
 Usage: replay_alter.py IN OUT console   (the last console input's first byte)
        replay_alter.py IN OUT truncate  (cuts the last record in half)
        replay_alter.py IN OUT corrupt   (flips a payload byte, CRC left)
-       replay_alter.py IN OUT version   (a format version from the future)"""
+       replay_alter.py IN OUT version   (a format version from the future)
+       replay_alter.py IN OUT checkpoint (the first checkpoint's PC)"""
 import struct
 import sys
 import zlib
 
 HEADER = 16
+RR_CHECK = 3
 RR_CONSOLE = 5
 
 
@@ -31,6 +33,11 @@ def main():
     if how == "console":
         pos, _kind, length = [r for r in recs if r[1] == RR_CONSOLE and r[2] > 0][-1]
         data[pos + 16] ^= 0x01
+        crc = zlib.crc32(bytes(data[pos:pos + 16 + length]))
+        struct.pack_into("<I", data, pos + 16 + length, crc)
+    elif how == "checkpoint":
+        pos, _kind, length = [r for r in recs if r[1] == RR_CHECK][0]
+        data[pos + 16] ^= 0x02
         crc = zlib.crc32(bytes(data[pos:pos + 16 + length]))
         struct.pack_into("<I", data, pos + 16 + length, crc)
     elif how == "truncate":

@@ -3,8 +3,9 @@
 # (docs/debugging.md#record-and-replay): the replay, with no input but the
 # recording, prints the same console (a selftest fault and its crash
 # record included) and ends with the same flash; a recording altered on
-# purpose is reported as divergent with its instruction count; a cut
-# one replays up to where it stops; a corrupted one is refused.
+# purpose (a console input, a checkpoint) is reported as divergent with
+# its instruction count; a cut one replays up to where it stops; a
+# corrupted one is refused.
 # Output: TAP.  Usage: replay_console.sh LAMPSIM
 set -uo pipefail
 lampsim=$1
@@ -21,8 +22,10 @@ replay() {
 }
 
 # A lamp's first boot, a selftest fault, the reboot and its crash record.
+# (Three CRC-32s of all flash make it long enough for checkpoints.)
 "$lampsim" run --state-dir "$work/lamp" --seed 7 --no-stdin --timeout 120 \
-    --console-input "selftest div0" --console-input status \
+    --console-input "selftest div0" --console-input "crc 0 2097152" \
+    --console-input "crc 0 2097152" --console-input "crc 0 2097152" --console-input status \
     --exit-on '^crash records stored' --record "$work/first.rec" \
     >"$work/first.out" 2>"$work/first.err" </dev/null
 check $? "a deterministic run is recorded"
@@ -58,6 +61,13 @@ rc=$?
 [ $rc -eq 3 ] && grep -Eq 'replay: at instruction [0-9]+: ' "$work/r3.err" &&
     ok "an altered console input is reported as divergent at its instruction count" ||
     not_ok "an altered console input is reported as divergent (exit $rc)" "$work/r3.err"
+
+alter "$work/first.rec" "$work/check.rec" checkpoint
+replay r7 "$work/check.rec"
+rc=$?
+[ $rc -eq 3 ] && grep -Eq 'replay: at instruction [0-9]+: PC 0x[0-9a-f]+, recorded 0x' "$work/r7.err" &&
+    ok "a checkpoint whose PC differs is reported with the instruction count and both PCs" ||
+    not_ok "a checkpoint whose PC differs is reported (exit $rc)" "$work/r7.err"
 
 alter "$work/first.rec" "$work/cut.rec" truncate
 replay r4 "$work/cut.rec"
