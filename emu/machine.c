@@ -308,6 +308,8 @@ enum machine_state machine_state(const struct machine *m)
         return m->state;
     if (m->pending_reset || m->power_cut_why)
         return MACHINE_RUNNABLE;
+    if (m->paced)
+        return MACHINE_SLEEPING;
     if (memchr(m->exc_pending, 1, sizeof(m->exc_pending)) &&
         exc_wakeup_pending((struct machine *)m))
         return MACHINE_RUNNABLE;
@@ -569,6 +571,10 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
             continue;
         if (left == 0)
             return slice_done(m, MACHINE_RUNNABLE);
+        /* Where the CPU stopped by itself (or the slice starts): a point
+         * replay stops at too. */
+        if (m->recorder && record_pace(m))
+            return slice_done(m, MACHINE_SLEEPING);
 
         uint64_t budget = left;
         if (machine_time_counted(m))

@@ -255,6 +255,10 @@ struct machine {
     struct recorder *recorder;
     struct replayer *replayer;
     bool rr_halt;               /* the replay diverged: end the run */
+    /* recording in realtime: the lamp got ahead of the host clock and
+     * waits, as if asleep, until the host reaches it (record.c) */
+    bool paced;
+    struct machine_timer *pace_timer;
     uint64_t console_bytes;     /* console output so far, and its FNV-1a */
     uint64_t console_hash;
 };

@@ -14,6 +14,8 @@ struct recorder {
     uint64_t last_check;       /* icount of the last checkpoint */
 };
 
+static void pace_done(void *opaque);
+
 /* Compressed copy of [p, p + len): erased flash is mostly 0xFF. */
 static bool put_compressed(GByteArray *b, const uint8_t *p, size_t len, GError **error)
 {
@@ -94,7 +96,10 @@ bool machine_record_start(struct machine *m, const char *path, GError **error)
         return false;
     }
     m->recorder = rec;
+    if (m->cfg.time_mode == MACHINE_TIME_REALTIME)
+        m->pace_timer = machine_timer_new(m, pace_done, m);
     if (!write_start(m, error)) {
+        g_clear_pointer(&m->pace_timer, machine_timer_free);
         replay_log_close(rec->log);
         g_free(rec);
         m->recorder = NULL;
@@ -158,16 +163,51 @@ void record_time_jumped(struct machine *m)
     append(m, RR_TIME, p, sizeof(p));
 }
 
+static uint64_t host_ns(struct machine *m)
+{
+    gint64 us = g_get_monotonic_time() - m->poweron_host_us - m->host_lag_us;
+
+    return us > 0 ? (uint64_t)us * 1000 : 0;
+}
+
+/* The host has reached the paced lamp's time: it runs on.  (No effect the
+ * guest sees: replay has no pacing and needs none.) */
+static void pace_done(void *opaque)
+{
+    struct machine *m = opaque;
+
+    m->paced = false;
+    if (m->state == MACHINE_SLEEPING && !m->sleeping) {
+        m->state = MACHINE_RUNNABLE;
+        /* The wait was the lamp's own, not the host's lateness: were it
+         * taken off the clock (absorb_host_lag), the host would never
+         * catch up. */
+        m->last_slice_end_us = g_get_monotonic_time();
+    }
+}
+
+bool record_pace(struct machine *m)
+{
+    uint64_t now = machine_now_ns(m);
+
+    if (!m->pace_timer || !m->powered || now <= host_ns(m) + RECORD_PACE_LEAD_NS)
+        return false;
+    /* A deadline at the lamp's own time: the scheduler wakes it when the
+     * host clock gets there (machine_next_deadline_host_us). */
+    m->paced = true;
+    machine_timer_arm(m->pace_timer, now);
+    return true;
+}
+
 /* Realtime: the lamp's clock counts instructions while it runs, and
  * catches up with the host only here, each catch-up an input. */
 void record_resync(struct machine *m, uint64_t min_ns)
 {
-    gint64 host_us = g_get_monotonic_time() - m->poweron_host_us - m->host_lag_us;
-    uint64_t host_ns = host_us > 0 ? (uint64_t)host_us * 1000 : 0, now = machine_now_ns(m);
+    uint64_t host = host_ns(m), now = machine_now_ns(m);
 
-    if (m->cfg.time_mode != MACHINE_TIME_REALTIME || !m->powered || host_ns <= now + min_ns)
+    if (m->cfg.time_mode != MACHINE_TIME_REALTIME || !m->powered || host <= now + min_ns)
         return;
-    m->sleep_skipped_ns += host_ns - now;
+    m->sleep_skipped_ns += host - now;
     m->deadline_valid = false;
     record_time_jumped(m);
 }
@@ -191,6 +231,9 @@ bool machine_record_finish(struct machine *m, GError **error)
     replay_log_close(rec->log);
     g_free(rec);
     m->recorder = NULL;
+    g_clear_pointer(&m->pace_timer, machine_timer_free);
+    if (m->paced)
+        pace_done(m);
     return ok;
 }
 
@@ -206,4 +249,5 @@ void record_free(struct machine *m)
     g_clear_error(&m->recorder->error);
     replay_log_close(m->recorder->log);
     g_clear_pointer(&m->recorder, g_free);
+    g_clear_pointer(&m->pace_timer, machine_timer_free);
 }

@@ -21,6 +21,11 @@ void record_time_jumped(struct machine *m);
 /* Realtime: moves the clock up to the host's when it is more than min_ns
  * behind it, recording the jump. */
 void record_resync(struct machine *m, uint64_t min_ns);
+/* Realtime: a lamp the host runs faster than 120 MHz gets ahead of the
+ * host clock; past RECORD_PACE_LEAD_NS it waits, as if asleep, until the
+ * host reaches its time (true: stop the slice). */
+#define RECORD_PACE_LEAD_NS 10000000ull
+bool record_pace(struct machine *m);
 /* What a checkpoint holds (PC, time, console), appended to b. */
 void record_state(struct machine *m, GByteArray *b);
 /* SHA-256 of flash and OTP. */
