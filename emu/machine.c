@@ -543,6 +543,11 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
     absorb_host_lag(m);
     if (m->recorder)
         record_resync(m, RESYNC_MIN_NS);
+    /* Run while paced (a reset or power cut to take): the wait is over. */
+    if (m->paced) {
+        m->paced = false;
+        machine_timer_cancel(m->pace_timer);
+    }
     for (;;) {
         int exc;
 
