@@ -174,8 +174,9 @@ bool machine_sync(struct machine *m, GError **error);
 /* Record and replay (docs/debugging.md#record-and-replay; replay itself:
  * emu/replay.h).  Records everything that reaches m from outside into
  * path (docs/formats.md#recording), written as it happens: call before
- * machine_power_on.  A realtime machine's clock then counts instructions
- * and catches up with the host at recorded points. */
+ * machine_power_on.  A realtime machine's clock then counts instructions,
+ * catches up with the host at recorded points, and a machine ahead of the
+ * host waits for it as if asleep. */
 bool machine_record_start(struct machine *m, const char *path, GError **error);
 /* Ends the recording with the final hashes; false with the first write
  * error if the recording stopped early. */

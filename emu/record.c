@@ -1,6 +1,8 @@
 /* emu/record.c: recording a machine's run (docs/debugging.md#record-and-replay):
  * the starting flash and OTP, then every input and host answer as it
- * happens, checkpoints, and the final hashes (docs/formats.md#recording). */
+ * happens, checkpoints, and the final hashes (docs/formats.md#recording);
+ * and the clock of a recorded realtime lamp, which counts instructions,
+ * kept on the host's (catch-ups recorded, a lamp ahead paced). */
 #include "machine_internal.h"
 #include "record.h"
 #include "rr.h"
