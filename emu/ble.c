@@ -12,6 +12,7 @@
 #include "ble.h"
 #include "context_call.h"
 #include "periph.h"
+#include "rr.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -707,10 +708,50 @@ static enum ble_status connect_locked(struct ble_radio *r, uint16_t mtu)
     return BLE_OK;
 }
 
+/* The central's requests that change what the lamp sees are inputs
+ * (RR_BLE: the request, two arguments, the value).  Recording needs the
+ * central on the lamp's thread, where lampsim run has it: the
+ * instruction count an input is noted at is the lamp's. */
+enum ble_request { BLE_REQ_CONNECT = 1, BLE_REQ_DISCONNECT, BLE_REQ_WRITE, BLE_REQ_SUBSCRIBE };
+
+static void note_request(struct ble_radio *r, enum ble_request req, uint32_t a, uint32_t b,
+                         const uint8_t *value, size_t len)
+{
+    g_autoptr(GByteArray) rec = NULL;
+
+    if (!rr_recording(r->m))
+        return;
+    rec = g_byte_array_new();
+    replay_put_u32(rec, req);
+    replay_put_u32(rec, a);
+    replay_put_u32(rec, b);
+    replay_put_bytes(rec, value, len);
+    rr_note_input(r->m, RR_BLE, rec->data, rec->len);
+}
+
+void ble_replay_input(void *opaque, struct replay_cursor *c)
+{
+    struct ble_radio *r = opaque;
+    uint32_t req = replay_get_u32(c), a = replay_get_u32(c), b = replay_get_u32(c);
+    size_t len;
+    const uint8_t *value = replay_get_bytes(c, &len);
+
+    if (c->bad)
+        return;
+    switch (req) {
+    case BLE_REQ_CONNECT: ble_radio_connect(r, (uint16_t)a); break;
+    case BLE_REQ_DISCONNECT: ble_radio_disconnect(r); break;
+    case BLE_REQ_WRITE: ble_radio_write(r, (uint16_t)a, value, len); break;
+    case BLE_REQ_SUBSCRIBE: ble_radio_subscribe(r, (uint16_t)a, b != 0); break;
+    default: c->bad = true; break;
+    }
+}
+
 enum ble_status ble_radio_connect(struct ble_radio *r, uint16_t mtu)
 {
     enum ble_status st;
 
+    note_request(r, BLE_REQ_CONNECT, mtu, 0, NULL, 0);
     g_mutex_lock(&r->lock);
     st = connect_locked(r, mtu);
     g_mutex_unlock(&r->lock);
@@ -723,6 +764,7 @@ enum ble_status ble_radio_connect(struct ble_radio *r, uint16_t mtu)
 
 void ble_radio_disconnect(struct ble_radio *r)
 {
+    note_request(r, BLE_REQ_DISCONNECT, 0, 0, NULL, 0);
     g_mutex_lock(&r->lock);
     if (!r->connected) {
         g_mutex_unlock(&r->lock);
@@ -784,6 +826,7 @@ enum ble_status ble_radio_write(struct ble_radio *r, uint16_t handle, const uint
 {
     enum ble_status st;
 
+    note_request(r, BLE_REQ_WRITE, handle, 0, value, len);
     g_mutex_lock(&r->lock);
     st = write_locked(r, handle, value, len);
     g_mutex_unlock(&r->lock);
@@ -815,6 +858,7 @@ enum ble_status ble_radio_subscribe(struct ble_radio *r, uint16_t handle, bool o
 {
     enum ble_status st;
 
+    note_request(r, BLE_REQ_SUBSCRIBE, handle, on, NULL, 0);
     g_mutex_lock(&r->lock);
     st = subscribe_locked(r, handle, on);
     g_mutex_unlock(&r->lock);

@@ -1,6 +1,7 @@
 /* emu/crypto_cmd.c: what each CRYPTO command checks and does (see
  * crypto_cmd.h; the table in docs/hardware.md#crypto). */
 #include "crypto_cmd.h"
+#include "rr.h"
 
 #include <openssl/rand.h>
 #include <string.h>
@@ -151,11 +152,16 @@ static void nonce_bytes(void *user, uint8_t *out, size_t len)
 {
     struct machine *m = user;
 
-    if (machine_config(m)->rng_seeded || RAND_priv_bytes(out, (int)len) != 1) {
-        for (size_t i = 0; i < len; i += 8) {
-            uint64_t v = machine_seeded_u64(m);
-            memcpy(out + i, &v, MIN(8u, len - i));
-        }
+    bool host = !machine_config(m)->rng_seeded;
+
+    /* A recorded run takes its entropy where replay can give it back. */
+    if (host && (rr_recording(m) || rr_replaying(m)) && rr_host_entropy(m, out, len))
+        return;
+    if (host && !rr_recording(m) && !rr_replaying(m) && RAND_priv_bytes(out, (int)len) == 1)
+        return;
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t v = machine_seeded_u64(m);
+        memcpy(out + i, &v, MIN(8u, len - i));
     }
 }
 

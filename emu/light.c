@@ -14,6 +14,8 @@
  * armed only for a happening whose interrupt is enabled and would change
  * the interrupt line: a lamp lit in an occupied room is not woken. */
 #include "periph.h"
+#include "record.h" /* record_put_env */
+#include "rr.h"
 
 #include <math.h>
 #include <string.h>
@@ -930,6 +932,11 @@ bool machine_light_set_env(struct machine *m, const struct machine_light_env *en
 
     if (!machine_light_env_valid(env, error))
         return false;
+    if (rr_recording(m)) {
+        g_autoptr(GByteArray) b = g_byte_array_new();
+        record_put_env(b, env);
+        rr_note_input(m, RR_LIGHT_ENV, b->data, b->len);
+    }
     machine_note_change(m);
     machine_log(m, MACHINE_LOG_INFO, "light: room: daylight %.0f lx, %s, %.1f degC",
                 env->daylight_lux, env->occupied ? "occupied" : "empty", env->ambient_temp_c);
@@ -959,6 +966,7 @@ void machine_light_motion(struct machine *m)
     struct light *l = light_of(m);
     uint64_t now = machine_now_ns(m);
 
+    rr_note_input(m, RR_MOTION, NULL, 0);
     if (!powered(m))
         return;
     advance(l, now);
@@ -984,7 +992,9 @@ void machine_light_set_sensor_fault(struct machine *m, enum machine_light_sensor
     struct light *l = light_of(m);
     uint64_t now = machine_now_ns(m);
     enum machine_light_fault was = l->fault[sensor];
+    uint8_t rec[8] = { (uint8_t)sensor, 0, 0, 0, (uint8_t)fault, 0, 0, 0 };
 
+    rr_note_input(m, RR_SENSOR_FAULT, rec, sizeof(rec));
     machine_note_change(m);
     if (was == fault)
         return;

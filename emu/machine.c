@@ -6,6 +6,8 @@
 #include "flash_store.h"
 #include "guest_mem.h"
 #include "otp_layout.h"
+#include "record.h"
+#include "rr.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,12 @@ G_DEFINE_QUARK(lampsim-machine-error-quark, machine_error)
  * a WFI) would otherwise lose the whole allowance at each one, and a
  * loaded fleet saw 50 x 50 ms pass between two watchdog kicks. */
 #define HOST_LAG_ALLOWANCE_US 5000
+/* A recorded realtime lamp that runs behind the host catches up at the
+ * start of a slice once it is this far behind (each catch-up is a record;
+ * a sleeping lamp catches up at every wake-up). */
+#define RESYNC_MIN_NS 1000000ull
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
 
 /* Where the machine keeps a model it calls itself (the struct machine
  * field's offset), or NO_KEEP. */
@@ -102,7 +110,7 @@ void machine_stop_cpu(struct machine *m)
 
 uint64_t machine_now_ns(struct machine *m)
 {
-    if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
+    if (machine_time_counted(m))
         return m->icount * 1000000000ull / MACHINE_CPU_HZ + m->sleep_skipped_ns;
     /* Halted by the debug port, the clock stands still (debug_port.c). */
     gint64 now = m->halted_at_us ? m->halted_at_us : g_get_monotonic_time();
@@ -150,7 +158,7 @@ void machine_timer_arm(struct machine_timer *t, uint64_t deadline_ns)
     t->armed = true;
     t->m->deadline_valid = false;
     /* A deadline earlier than the slice's end must cut the slice short. */
-    if (t->m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
+    if (machine_time_counted(t->m))
         machine_stop_cpu(t->m);
 }
 
@@ -221,6 +229,8 @@ void machine_poll_timers(struct machine *m)
 {
     if (m->powered && m->state != MACHINE_HALTED) {
         absorb_host_lag(m);
+        if (m->recorder)
+            record_resync(m, 0);
         fire_due_timers(m);
         /* Runnable now, it may wait behind other lamps before its slice:
          * that wait is the host's too. */
@@ -244,9 +254,20 @@ void machine_skip_until(struct machine *m, uint64_t limit_ns)
         return;
     if (deadline > limit_ns)
         deadline = limit_ns;
-    if (deadline > now)
+    if (deadline > now) {
         m->sleep_skipped_ns += deadline - now;
+        if (m->recorder)
+            record_time_jumped(m);
+    }
     fire_due_timers(m);
+}
+
+void machine_time_set_skipped(struct machine *m, uint64_t ns)
+{
+    m->sleep_skipped_ns = ns;
+    m->deadline_valid = false;
+    if (m->powered)
+        fire_due_timers(m);
 }
 
 uint64_t machine_seeded_u64(struct machine *m)
@@ -291,6 +312,8 @@ enum machine_state machine_state(const struct machine *m)
         return m->state;
     if (m->pending_reset || m->power_cut_why)
         return MACHINE_RUNNABLE;
+    if (m->paced)
+        return MACHINE_SLEEPING;
     if (memchr(m->exc_pending, 1, sizeof(m->exc_pending)) &&
         exc_wakeup_pending((struct machine *)m))
         return MACHINE_RUNNABLE;
@@ -299,6 +322,12 @@ enum machine_state machine_state(const struct machine *m)
 
 void machine_console_output(struct machine *m, const uint8_t *buf, size_t len)
 {
+    /* What checkpoints compare: cheap enough to keep only when needed. */
+    if (m->recorder || m->replayer) {
+        for (size_t i = 0; i < len; i++)
+            m->console_hash = (m->console_hash ^ buf[i]) * FNV_PRIME;
+        m->console_bytes += len;
+    }
     if (m->cfg.hooks.console_tx)
         m->cfg.hooks.console_tx(m->cfg.hooks.user, buf, len);
 }
@@ -429,6 +458,9 @@ void machine_note_change(struct machine *m)
 
 void machine_power_on(struct machine *m)
 {
+    uint32_t on = 1;
+
+    rr_note_input(m, RR_POWER, &on, sizeof(on));
     m->powered = true;
     m->icount = 0;
     m->sleep_skipped_ns = 0;
@@ -441,7 +473,7 @@ void machine_power_on(struct machine *m)
     do_reset(m, MACHINE_RESET_POR);
 }
 
-void machine_power_off(struct machine *m, const char *why)
+static void power_off(struct machine *m, const char *why)
 {
     m->powered = false;
     debug_on_power_off(m);
@@ -457,6 +489,14 @@ void machine_power_off(struct machine *m, const char *why)
         machine_log(m, MACHINE_LOG_INFO, "power off: %s", why);
     if (m->cfg.hooks.power_off)
         m->cfg.hooks.power_off(m->cfg.hooks.user, why);
+}
+
+void machine_power_off(struct machine *m, const char *why)
+{
+    uint32_t off = 0;
+
+    rr_note_input(m, RR_POWER, &off, sizeof(off));
+    power_off(m, why);
 }
 
 /* ---- the run loop ---- */
@@ -503,25 +543,37 @@ static uint64_t insns_until_deadline(struct machine *m)
 
 static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
 {
-    uint64_t left = max_insns;
+    /* Everything the machine counts is charged to the slice, the entry
+     * into a fault or SVC found after a run included, so that
+     * machine_run(m, k) stops at the first point at or after k
+     * instructions: replay relies on it (replay.c). */
+    uint64_t left = max_insns, charged = m->icount;
 
     if (!m->powered)
         return m->state = MACHINE_OFF;
     if (m->state == MACHINE_HALTED)
         return MACHINE_HALTED;
     absorb_host_lag(m);
+    if (m->recorder)
+        record_resync(m, RESYNC_MIN_NS);
+    /* Run while paced (a reset or power cut to take): the wait is over. */
+    if (m->paced) {
+        m->paced = false;
+        machine_timer_cancel(m->pace_timer);
+    }
     for (;;) {
         int exc;
-        uint64_t before = m->icount;
         /* The rest of a block a debug stop cut runs before anything else
          * is looked at, as it would have without the stop (debug_port.c). */
         bool resuming_block = m->dbg_run & DBG_RUN_FREE_FIRST;
 
+        if (G_UNLIKELY(m->rr_halt))
+            return slice_done(m, m->state);
         if (!resuming_block) {
             fire_due_timers(m);
             if (m->power_cut_why) {
                 g_autofree char *why = g_steal_pointer(&m->power_cut_why);
-                machine_power_off(m, why);
+                power_off(m, why);
                 return MACHINE_OFF;
             }
             if (m->pending_reset) {
@@ -546,15 +598,19 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         }
         /* Exception entry and reset cost cycles (below), so a guest that
          * faults or resets forever still uses up its slice. */
-        left -= MIN(m->icount - before, left);
-        before = m->icount;
+        left -= MIN(m->icount - charged, left);
+        charged = m->icount;
         if (m->pending_reset && !resuming_block)
             continue;
         if (left == 0)
             return slice_done(m, MACHINE_RUNNABLE);
+        /* Where the CPU stopped by itself (or the slice starts): a point
+         * replay stops at too. */
+        if (m->recorder && record_pace(m))
+            return slice_done(m, MACHINE_SLEEPING);
 
         uint64_t budget = left;
-        if (m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC)
+        if (machine_time_counted(m))
             budget = MIN(budget, insns_until_deadline(m));
         rescan_changed_code(m);
         if (m->sites_wanted)
@@ -576,6 +632,7 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         m->cut_resume = resuming_block;
         m->cut_icount = m->icount;
         m->dbg_run &= (uint8_t)~DBG_RUN_FREE_FIRST;
+        uint64_t before = m->icount;
         uc_err err = cpu_run(m, pc0);
         /* (a cut block whose first block did not get to run is still to
          * resume: the hook stopped it to hook its sites) */
@@ -598,8 +655,8 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         } else {
             cpu_uncount_rest_of_block(m, cpu_reg(m, UC_ARM_REG_PC));
         }
-        uint64_t ran = m->icount - before;
-        left -= MIN(ran, left);
+        left -= MIN(m->icount - charged, left);
+        charged = m->icount;
         m->stats.instructions = m->icount;
 
         if (m->fault.valid) {
@@ -657,6 +714,8 @@ enum machine_state machine_run(struct machine *m, uint64_t max_insns)
         core_enter(m->core, m);
     st = run_slice(m, max_insns);
     m->in_run = false;
+    if (m->recorder)
+        record_slice_end(m);
     return st;
 }
 
@@ -687,6 +746,7 @@ struct machine *machine_new(const struct machine_config *cfg, GError **error)
     m->cfg.name = m->name;
     m->cfg.state_dir = g_strdup(cfg->state_dir);
     m->seeded_state = cfg->seed ^ 0x6C616D7073696Dull;
+    m->console_hash = FNV_OFFSET;
     m->timers = g_ptr_array_new();
     m->state = MACHINE_OFF;
     sites_init(m);
@@ -713,6 +773,7 @@ void machine_free(struct machine *m)
 {
     if (!m)
         return;
+    record_free(m);
     for (unsigned i = m->nperiphs; i-- > 0;)
         if (m->periphs[i].ops->free)
             m->periphs[i].ops->free(m->periphs[i].opaque);
@@ -732,6 +793,7 @@ void machine_free(struct machine *m)
 
 void machine_console_input(struct machine *m, const uint8_t *buf, size_t len)
 {
+    rr_note_input(m, RR_CONSOLE, buf, len);
     uart_rx_push(m->uart, buf, len);
 }
 
@@ -765,11 +827,18 @@ bool machine_sync(struct machine *m, GError **error)
 
 void machine_inject_power_cut(struct machine *m, uint64_t nth_op, bool torn)
 {
+    if (m->recorder) {
+        g_autoptr(GByteArray) b = g_byte_array_new();
+        replay_put_u64(b, nth_op);
+        replay_put_u32(b, torn);
+        rr_note_input(m, RR_POWER_CUT, b->data, b->len);
+    }
     flashctl_inject_power_cut(m->flashctl, nth_op, torn);
 }
 
 void machine_inject_rng_failure(struct machine *m)
 {
+    rr_note_input(m, RR_RNG_FAILURE, NULL, 0);
     rng_inject_failure(m->rng);
 }
 
@@ -823,6 +892,12 @@ const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len
 
 void machine_net_fault(struct machine *m, enum machine_net_fault f, uint32_t arg)
 {
+    if (m->recorder) {
+        g_autoptr(GByteArray) b = g_byte_array_new();
+        replay_put_u32(b, f);
+        replay_put_u32(b, arg);
+        rr_note_input(m, RR_NET_FAULT, b->data, b->len);
+    }
     net_fault(m->net, f, arg);
 }
 

@@ -175,6 +175,19 @@ bool machine_read_phys(struct machine *m, uint32_t addr, void *buf, size_t len);
  * leave a torn image (docs/formats.md#state-directory). */
 bool machine_sync(struct machine *m, GError **error);
 
+/* Record and replay (docs/debugging.md#record-and-replay; replay itself:
+ * emu/replay.h).  Records everything that reaches m from outside into
+ * path (docs/formats.md#recording), written as it happens: call before
+ * machine_power_on.  A realtime machine's clock then counts instructions,
+ * catches up with the host at recorded points, and a machine ahead of the
+ * host waits for it as if asleep. */
+bool machine_record_start(struct machine *m, const char *path, GError **error);
+/* Ends the recording with the final hashes; false with the first write
+ * error if the recording stopped early. */
+bool machine_record_finish(struct machine *m, GError **error);
+/* Bytes written to the recording so far. */
+uint64_t machine_record_bytes(const struct machine *m);
+
 /* Fault injection: cut power right after (torn = false) or in the middle of
  * (torn = true) the nth flash program/erase operation from now (n >= 1);
  * 0 cancels. */

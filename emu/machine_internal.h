@@ -260,7 +260,33 @@ struct machine {
     uint32_t code_changed_start, code_changed_end; /* to rescan, end 0: none */
 
     struct machine_stats stats;
+
+    /* record and replay (record.c, replay.c; docs/debugging.md) */
+    struct recorder *recorder;
+    struct replayer *replayer;
+    bool rr_halt;               /* the replay diverged: end the run */
+    /* recording in realtime: the lamp got ahead of the host clock and
+     * waits, as if asleep, until the host reaches it (record.c) */
+    bool paced;
+    struct machine_timer *pace_timer;
+    uint64_t console_bytes;     /* console output so far, and its FNV-1a */
+    uint64_t console_hash;
 };
+
+/* machine.c, for record and replay */
+/* Virtual time counts instructions (deterministic mode, and any run being
+ * recorded or replayed, realtime ones included). */
+static inline bool machine_time_counted(const struct machine *m)
+{
+    return m->cfg.time_mode == MACHINE_TIME_DETERMINISTIC || m->recorder || m->replayer;
+}
+/* Replay of RR_TIME: the time skipped is now ns; fires what fell due. */
+void machine_time_set_skipped(struct machine *m, uint64_t ns);
+
+/* replay.c */
+struct replay_cursor;
+const uint8_t *replay_take_answer(struct machine *m, uint32_t kind, size_t *len);
+void replay_get_env(struct replay_cursor *c, struct machine_light_env *env);
 
 /* core.c */
 struct machine_core *core_new(unsigned capacity, GError **error);

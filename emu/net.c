@@ -10,6 +10,7 @@
  * (latency, drops, refused connections, a stalled peer, link loss) are
  * injected from the host (machine_net_fault). */
 #include "net_internal.h"
+#include "rr.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -100,6 +101,20 @@ static void join_done(void *opaque)
     net_update_irq(n);
 }
 
+struct join_args {
+    struct net *n;
+    const char *ssid, *pass;
+};
+
+/* The access points in range are the host's (--ap): what joining gives
+ * is a host answer. */
+static uint64_t join_live(void *arg)
+{
+    const struct join_args *j = arg;
+
+    return j->n->env ? net_env_join(j->n->env, j->ssid, j->pass) : NET_JOIN_NO_SSID;
+}
+
 static int32_t cmd_join(struct net *n)
 {
     const char *b = guest_string(n, n->buf, n->len, 200);
@@ -124,8 +139,9 @@ static int32_t cmd_join(struct net *n)
     if (*proxy)
         machine_log(n->m, MACHINE_LOG_UNIMP,
                     "net: proxy '%s' not modelled: connections go direct", proxy);
-    n->joinerr = n->env ? net_env_join(n->env, ssid, pass) : NET_JOIN_NO_SSID;
-    if (!n->env || net_env_ap_count(n->env) == 0)
+    n->joinerr = (uint32_t)rr_host_number(n->m, RR_NET_JOIN, 4, join_live,
+                                          &(struct join_args){ n, ssid, pass });
+    if ((!n->env || net_env_ap_count(n->env) == 0) && !rr_replaying(n->m))
         machine_log(n->m, MACHINE_LOG_INFO,
                     "net: no access points configured (lampsim --ap SSID:PASSPHRASE)");
     n->status |= NET_STATUS_JOINING;
@@ -142,33 +158,61 @@ static void drop_all(struct net *n, uint32_t err)
     }
 }
 
+/* A name resolution finished: an input, recorded, and applied again by
+ * replay (net_replay_input). */
+static void dns_finish(struct net *n, uint32_t addr, uint32_t err)
+{
+    uint32_t rec[2] = { GUINT32_TO_LE(addr), GUINT32_TO_LE(err) };
+
+    rr_note_input(n->m, RR_NET_DNS, rec, sizeof(rec));
+    n->status &= ~NET_STATUS_DNS_BUSY;
+    n->dnsaddr = addr;
+    n->dnserr = err;
+    n->event |= NET_EV_DNS_DONE;
+    net_update_irq(n);
+    machine_host_event(n->m);
+}
+
 static void dns_done(GObject *src, GAsyncResult *res, gpointer user)
 {
     g_autoptr(GError) err = NULL;
     GList *addrs = g_resolver_lookup_by_name_finish(G_RESOLVER(src), res, &err);
     struct net *n = user;
+    uint32_t addr = 0, dnserr = 1;
 
     if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return; /* the model may be gone */
     g_clear_object(&n->dns_cancel);
-    n->status &= ~NET_STATUS_DNS_BUSY;
-    n->dnserr = 1;
-    n->dnsaddr = 0;
     for (GList *l = addrs; l; l = l->next) {
         GInetAddress *a = l->data;
         if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV4) {
             const guint8 *b = g_inet_address_to_bytes(a);
-            n->dnsaddr = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-            n->dnserr = 0;
+            addr = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+            dnserr = 0;
             break;
         }
     }
     if (err && !g_error_matches(err, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND))
-        n->dnserr = 2;
+        dnserr = 2;
     g_resolver_free_addresses(addrs);
-    n->event |= NET_EV_DNS_DONE;
-    net_update_irq(n);
-    machine_host_event(n->m);
+    dns_finish(n, addr, dnserr);
+}
+
+void net_replay_input(void *opaque, uint32_t kind, struct replay_cursor *c)
+{
+    struct net *n = opaque;
+    uint32_t a = replay_get_u32(c), b = replay_get_u32(c);
+
+    if (c->bad)
+        return;
+    if (kind == RR_NET_DNS) {
+        dns_finish(n, a, b);
+    } else if (a >= NET_SOCKETS || n->socks[a].fd < 0) {
+        rr_diverged(n->m, "the recording has host socket %u ready, but the lamp has no such "
+                    "socket open", a);
+    } else {
+        sock_ready(&n->socks[a], b);
+    }
 }
 
 static int32_t cmd_resolve(struct net *n)
@@ -188,6 +232,8 @@ static int32_t cmd_resolve(struct net *n)
     }
     name = g_strndup(b, n->len);
     n->status |= NET_STATUS_DNS_BUSY;
+    if (rr_replaying(n->m))
+        return 0; /* the answer is a recorded input */
     n->dns_cancel = g_cancellable_new();
     resolver = g_resolver_get_default();
     g_main_context_push_thread_default(n->ctx);

@@ -6,6 +6,7 @@
  * Injected latency holds bytes, connects and the peer's FIN/RST in queues
  * until due; a stall watches nothing. */
 #include "net_internal.h"
+#include "rr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +26,59 @@ static uint32_t map_errno(int e)
     case EPIPE: return NET_SERR_RESET;
     default: return NET_SERR_OTHER;
     }
+}
+
+/* ---- the host calls, recorded and replayed ----
+ * Each socket call's result is a host answer (RR_NET_CALL): recording
+ * notes it, replay takes it back and makes no call.  A replayed socket
+ * has no host descriptor, only this stand-in for one. */
+#define REPLAY_FD INT_MAX
+
+enum net_call { NET_CALL_CONNECT = 1, NET_CALL_CONNECT_DONE, NET_CALL_SEND, NET_CALL_RECV };
+static const char *const net_call_names[] = {
+    [NET_CALL_CONNECT] = "connect", [NET_CALL_CONNECT_DONE] = "connect outcome",
+    [NET_CALL_SEND] = "send", [NET_CALL_RECV] = "recv",
+};
+
+/* Recording: the call's result (bytes, or -errno) and the bytes received. */
+static void call_note(struct net_sock *s, enum net_call op, ssize_t r, const uint8_t *data)
+{
+    g_autoptr(GByteArray) b = NULL;
+
+    if (!rr_recording(s->n->m))
+        return;
+    b = g_byte_array_new();
+    replay_put_u32(b, op);
+    replay_put_u32(b, s->idx);
+    replay_put_u32(b, (uint32_t)(int32_t)r);
+    replay_put_bytes(b, data, op == NET_CALL_RECV && r > 0 ? (size_t)r : 0);
+    rr_note_answer(s->n->m, RR_NET_CALL, b->data, b->len);
+}
+
+/* Replaying: the recorded result of this call (received bytes into buf,
+ * at most cap); -EIO when the recording has another call there. */
+static ssize_t call_replayed(struct net_sock *s, enum net_call op, uint8_t *buf, size_t cap)
+{
+    size_t len, dlen;
+    const uint8_t *p = rr_take_answer(s->n->m, RR_NET_CALL, &len), *data;
+    struct replay_cursor c = { p, len, p == NULL };
+    uint32_t rop = replay_get_u32(&c), ridx = replay_get_u32(&c);
+    int32_t r = (int32_t)replay_get_u32(&c);
+
+    data = replay_get_bytes(&c, &dlen);
+    if (!p)
+        return -EIO;
+    if (c.bad || rop != op || ridx != s->idx || dlen > cap || (op == NET_CALL_RECV && r > 0 && (size_t)r != dlen)) {
+        rr_diverged(s->n->m, "socket %u asked the host for %s; the recording has %s on socket %u",
+                    s->idx, net_call_names[op],
+                    rop < G_N_ELEMENTS(net_call_names) && net_call_names[rop] ? net_call_names[rop]
+                                                                              : "another call",
+                    ridx);
+        return -EIO;
+    }
+    if (dlen)
+        memcpy(buf, data, dlen);
+    return r;
 }
 
 static uint64_t latency_due(struct net *n)
@@ -64,10 +118,9 @@ void sock_teardown(struct net_sock *s, uint32_t state, uint32_t err)
 {
     host_io_unwatch(s->watch);
     s->watch = NULL;
-    if (s->fd >= 0) {
+    if (s->fd >= 0 && s->fd != REPLAY_FD)
         close(s->fd);
-        s->fd = -1;
-    }
+    s->fd = -1;
     g_queue_clear_full(&s->rx_held, held_free);
     g_queue_clear_full(&s->tx_held, held_free);
     s->rx_held_bytes = s->tx_held_bytes = 0;
@@ -149,11 +202,18 @@ static void sock_read(struct net_sock *s)
 
     if (s->n->stall || room == 0)
         return; /* the interest update stops watching until RECV makes room */
-    got = recv(s->fd, buf, room, 0);
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    if (rr_replaying(s->n->m)) {
+        got = call_replayed(s, NET_CALL_RECV, buf, room);
+    } else {
+        got = recv(s->fd, buf, room, 0);
+        if (got < 0)
+            got = -errno;
+        call_note(s, NET_CALL_RECV, got, buf);
+    }
+    if (got == -EAGAIN || got == -EWOULDBLOCK || got == -EINTR || got == -EIO)
         return;
     if (got < 0)
-        arrive_rx(s, NULL, 0, (int)map_errno(errno));
+        arrive_rx(s, NULL, 0, (int)map_errno((int)-got));
     else
         arrive_rx(s, buf, (size_t)got, 0);
 }
@@ -187,13 +247,21 @@ void sock_send_now(struct net_sock *s)
 
     if (s->n->stall || s->state != NET_SOCK_CONNECTED || s->tx->len == 0)
         return;
-    sent = send(s->fd, s->tx->data, s->tx->len, MSG_NOSIGNAL);
-    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    if (rr_replaying(s->n->m)) {
+        sent = call_replayed(s, NET_CALL_SEND, NULL, 0);
+    } else {
+        sent = send(s->fd, s->tx->data, s->tx->len, MSG_NOSIGNAL);
+        if (sent < 0)
+            sent = -errno;
+        call_note(s, NET_CALL_SEND, sent, NULL);
+    }
+    if (sent == -EAGAIN || sent == -EWOULDBLOCK || sent == -EINTR || sent == -EIO)
         return;
     if (sent < 0) {
-        sock_fail(s, map_errno(errno));
+        sock_fail(s, map_errno((int)-sent));
         return;
     }
+    sent = MIN((size_t)sent, s->tx->len);
     g_byte_array_remove_range(s->tx, 0, (guint)sent);
     s->n->stats.bytes_out += (uint64_t)sent;
     sock_tx_sent(s);
@@ -220,8 +288,13 @@ static void check_connect(struct net_sock *s)
     int e = 0;
     socklen_t len = sizeof(e);
 
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
-        e = errno;
+    if (rr_replaying(s->n->m)) {
+        e = (int)-call_replayed(s, NET_CALL_CONNECT_DONE, NULL, 0);
+    } else {
+        if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+            e = errno;
+        call_note(s, NET_CALL_CONNECT_DONE, -e, NULL);
+    }
     if (e) {
         machine_log(s->n->m, MACHINE_LOG_INFO, "net: socket %u: connect failed: %s", s->idx,
                     g_strerror(e));
@@ -235,6 +308,15 @@ static void on_sock_io(int fd, GIOCondition ready, gpointer user_data)
 {
     struct net_sock *s = user_data;
 
+    if (rr_recording(s->n->m)) {
+        uint32_t rec[2] = { GUINT32_TO_LE(s->idx), GUINT32_TO_LE((uint32_t)ready) };
+        rr_note_input(s->n->m, RR_NET_IO, rec, sizeof(rec));
+    }
+    sock_ready(s, ready);
+}
+
+void sock_ready(struct net_sock *s, unsigned ready)
+{
     if (s->connect_pending) {
         check_connect(s);
     } else {
@@ -248,33 +330,55 @@ static void on_sock_io(int fd, GIOCondition ready, gpointer user_data)
     machine_host_event(s->n->m);
 }
 
+/* The host side of a connect: 0 (connected), EINPROGRESS, an errno, or -1
+ * when no host socket could be made (error says why). */
+static int connect_live(struct net_sock *s, const struct sockaddr_in *sa, GError **error)
+{
+    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "host socket: %s",
+                    g_strerror(errno));
+        return -1;
+    }
+    s->watch = host_io_watch(s->n->io, s->fd, 0, on_sock_io, s, NULL, error);
+    if (!s->watch)
+        return -1;
+    if (connect(s->fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+        return 0;
+    return errno;
+}
+
+static void connect_outcome(struct net_sock *s, int e)
+{
+    if (e == 0) {
+        finish_connect(s);
+    } else if (e == EINPROGRESS) {
+        s->connect_pending = true;
+        sock_update_interest(s);
+    } else {
+        sock_fail(s, map_errno(e));
+    }
+}
+
 void sock_connect(struct net_sock *s, uint32_t ipv4, uint16_t port)
 {
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
                               .sin_addr.s_addr = htonl(ipv4) };
     g_autoptr(GError) error = NULL;
+    int e;
 
-    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->fd < 0) {
-        machine_log(s->n->m, MACHINE_LOG_INFO, "net: socket %u: host socket: %s", s->idx,
-                    g_strerror(errno));
-        sock_fail(s, NET_SERR_OTHER);
+    if (rr_replaying(s->n->m)) {
+        s->fd = REPLAY_FD;
+        connect_outcome(s, (int)-call_replayed(s, NET_CALL_CONNECT, NULL, 0));
         return;
     }
-    s->watch = host_io_watch(s->n->io, s->fd, 0, on_sock_io, s, NULL, &error);
-    if (!s->watch) {
+    e = connect_live(s, &sa, &error);
+    if (e == -1) {
         machine_log(s->n->m, MACHINE_LOG_INFO, "net: socket %u: %s", s->idx, error->message);
-        sock_fail(s, NET_SERR_OTHER);
-        return;
+        e = ENOTSOCK; /* NET_SERR_OTHER */
     }
-    if (connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-        finish_connect(s);
-    } else if (errno == EINPROGRESS) {
-        s->connect_pending = true;
-        sock_update_interest(s);
-    } else {
-        sock_fail(s, map_errno(errno));
-    }
+    call_note(s, NET_CALL_CONNECT, -e, NULL);
+    connect_outcome(s, e);
 }
 
 /* ---- latency ---- */

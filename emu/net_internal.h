@@ -90,6 +90,9 @@ void sock_send_now(struct net_sock *s);
 /* Watches what the socket needs now: connect completion, room to read,
  * bytes to write; nothing while the peer is stalled. */
 void sock_update_interest(struct net_sock *s);
+/* The host socket is ready for what ready (G_IO_* bits) says: an input,
+ * recorded, and applied again by replay (net_replay_input). */
+void sock_ready(struct net_sock *s, unsigned ready);
 /* Latency: what falls due now moves on (the held timer's callback). */
 void net_held_fire(void *opaque);
 

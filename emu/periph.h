@@ -83,6 +83,11 @@ void rng_inject_failure(void *rng);
 void uart_rx_push(void *uart, const uint8_t *buf, size_t len);
 void net_fault(void *net, enum machine_net_fault f, uint32_t arg);
 void net_get_stats(void *net, struct machine_net_stats *out);
+struct replay_cursor;
+/* Replay of RR_NET_IO and RR_NET_DNS (emu/rr.h). */
+void net_replay_input(void *net, uint32_t kind, struct replay_cursor *c);
+/* Replay of RR_BLE: the central's request again. */
+void ble_replay_input(void *ble, struct replay_cursor *c);
 uint64_t crypto_op_count(void *crypto);
 
 /* The machine's memory: flash, SRAM and OTP (guest_mem.h). */

@@ -3,6 +3,7 @@
  * reproducible runs; an injected health-test failure sets SECS. */
 #include "periph.h"
 #include "rng_hw.h"
+#include "rr.h"
 
 #include <sys/random.h>
 
@@ -31,7 +32,7 @@ static uint32_t rng_next(struct rng *r)
     if (machine_config(r->m)->rng_seeded)
         return (uint32_t)(xoshiro(r) >> 32);
     if (r->pool_left == 0) {
-        if (getrandom(r->pool, sizeof(r->pool), 0) != (ssize_t)sizeof(r->pool)) {
+        if (!rr_host_entropy(r->m, r->pool, sizeof(r->pool))) {
             machine_log(r->m, MACHINE_LOG_INFO, "rng: host getrandom failed: reporting SECS");
             r->failed = true;
             return 0;

@@ -2,6 +2,7 @@
  * backed: it keeps running across warm resets. */
 #include "periph.h"
 #include "rtc_hw.h"
+#include "rr.h"
 
 #define DETERMINISTIC_EPOCH 1767225600ull /* 2026-01-01 00:00:00 UTC */
 
@@ -89,7 +90,7 @@ static void rtc_reset(void *opaque, uint32_t cause)
         if (machine_config(r->m)->time_mode == MACHINE_TIME_DETERMINISTIC)
             rtc_set_base(r, DETERMINISTIC_EPOCH * 1000000000ull);
         else
-            rtc_set_base(r, (uint64_t)g_get_real_time() * 1000);
+            rtc_set_base(r, rr_host_wall_ns(r->m));
         r->alarm = r->cr = r->sr = 0;
     }
     rtc_arm(r);

@@ -15,6 +15,7 @@
 #include "sim_options.h"
 #include "sim_error.h"
 #include "update_sender.h"
+#include "replay_run.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
@@ -141,7 +142,32 @@ static struct gdb_server *start_gdb_server(struct run *run, GError **error)
 }
 
 /* Makes the lamp, runs it until --exit-on, --timeout or a signal, saves it. */
-static int run_lamp(struct run *run, const struct lamp_config *cfg,
+/* --record: everything that reaches the lamp from now on goes to path. */
+static bool record_start(struct lamp *lamp, const char *path)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!machine_record_start(lamp_machine(lamp), path, &error)) {
+        fprintf(stderr, "lampsim run: --record: %s\n", error->message);
+        return false;
+    }
+    fprintf(stderr, "lampsim: recording lamp %s into %s\n", lamp_serial(lamp), path);
+    return true;
+}
+
+static void record_finish(struct lamp *lamp, const char *path)
+{
+    g_autoptr(GError) error = NULL;
+    uint64_t bytes = machine_record_bytes(lamp_machine(lamp));
+
+    if (!machine_record_finish(lamp_machine(lamp), &error))
+        fprintf(stderr, "lampsim: --record %s: %s (it replays up to there)\n", path,
+                error->message);
+    else
+        fprintf(stderr, "lampsim: recording %s: %" G_GUINT64_FORMAT " bytes\n", path, bytes);
+}
+
+static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *record_path,
                     const char *external_boot, const char *update_path,
                     const char *install_app_path, const char *bluez,
                     struct ble_medium *medium, GRegex *regex, double timeout_s, bool use_stdin)
@@ -188,6 +214,10 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg,
         }
     }
     lamp_set_console_sink(lamp, stdout);
+    if (record_path && !record_start(lamp, record_path)) {
+        update_sender_free(update);
+        return 2;
+    }
 
     loop = g_main_loop_new(NULL, FALSE);
     sched = scheduler_new(NULL);
@@ -229,6 +259,8 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg,
 
     bluez_exposure_free(shown);
     update_sender_free(update);
+    if (record_path)
+        record_finish(lamp, record_path);
     if (!machine_sync(lamp_machine(lamp), &error)) {
         fprintf(stderr, "lampsim: saving lamp state to %s: %s\n", state_dir,
                 error->message);
@@ -246,7 +278,7 @@ int cmd_run(int argc, char **argv)
     g_auto(GStrv) aps = NULL;
     g_autoptr(net_env) env = NULL;
     g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
-    g_autofree char *bluez = NULL, *gdb_spec = NULL;
+    g_autofree char *bluez = NULL, *gdb_spec = NULL, *record_path = NULL, *replay_path = NULL;
     gboolean gdb_wait = FALSE;
     double timeout_s = 0;
     gboolean no_stdin = FALSE;
@@ -282,6 +314,12 @@ int cmd_run(int argc, char **argv)
           "With --gdb: halt the lamp at its reset vector until a debugger lets it run", NULL },
         { "no-stdin", 0, 0, G_OPTION_ARG_NONE, &no_stdin,
           "Do not type standard input into the console", NULL },
+        { "record", 0, 0, G_OPTION_ARG_FILENAME, &record_path,
+          "Record everything that reaches the lamp from outside into this file, so that "
+          "--replay repeats the run exactly (docs/debugging.md#record-and-replay)", "FILE" },
+        { "replay", 0, 0, G_OPTION_ARG_FILENAME, &replay_path,
+          "Repeat a recorded run, with no peer, into the empty --state-dir: same console, "
+          "same flash; a divergence is reported with its instruction count", "FILE" },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- boot one lamp with its console on this terminal");
@@ -300,7 +338,11 @@ int cmd_run(int argc, char **argv)
         "refused --external-boot (boot-locked lamp), a failed provisioning,\n"
         "an unusable state directory or a --gdb address that cannot be listened on.\n"
         "A lamp whose DEBUG_LOCK fuse is blown runs with --gdb but refuses every\n"
-        "debugger; nothing bypasses the fuse.\n");
+        "debugger; nothing bypasses the fuse.\n"
+        "With --replay: 0 when the run repeated to the recording's end (flash\n"
+        "hash compared), 1 when the recording stops early (a crashed run) and the\n"
+        "replay matched up to there, 2 for an unusable recording, 3 when the run\n"
+        "diverged (the report names the instruction count and what differed).\n");
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         rc = usage_error(CMD_NAME, error->message);
         goto done;
@@ -311,6 +353,24 @@ int cmd_run(int argc, char **argv)
     }
     if (!lamp_options_check(&opts, SIM_CMD_RUN, aps != NULL, &cfg, &error)) {
         rc = usage_error(CMD_NAME, error->message);
+        goto done;
+    }
+    if (replay_path && (aps || update_path || install_app_path || external_boot || bluez ||
+                        opts.console_input || opts.ble_socket || record_path || exit_on ||
+                        opts.seed || opts.cloud || opts.variant || opts.profile || serial)) {
+        rc = usage_error(CMD_NAME, "--replay takes the lamp and every input from the recording: "
+                                   "give no --ap, --update, --install-app, --external-boot, "
+                                   "--bluez, --console-input, --ble-socket, --record, --exit-on, "
+                                   "--seed, --cloud, --variant, --profile or --serial with it");
+        goto done;
+    }
+    if (record_path && external_boot) {
+        rc = usage_error(CMD_NAME, "--record does not keep an --external-boot image's boot "
+                                   "address: record a lamp that boots its own image");
+        goto done;
+    }
+    if (replay_path) {
+        rc = replay_run(replay_path, &cfg);
         goto done;
     }
     if (timeout_s < 0) {
@@ -352,7 +412,7 @@ int cmd_run(int argc, char **argv)
                                    "carries one transfer at a time)");
         goto done;
     }
-    rc = run_lamp(&run, &cfg, external_boot, update_path, install_app_path, bluez, medium, regex,
+    rc = run_lamp(&run, &cfg, record_path, external_boot, update_path, install_app_path, bluez, medium, regex,
                   timeout_s, !no_stdin);
 done:
     g_free(run.gdb_host);

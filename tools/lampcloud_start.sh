@@ -38,3 +38,22 @@ lampcloud_session_end() {
     [ -n "$lampcloud_pid" ] && kill "$lampcloud_pid" 2>/dev/null && wait "$lampcloud_pid" 2>/dev/null
     if [ -n "${KEEP_WORK:-}" ]; then echo "# kept $work" >&2; else rm -rf "$work"; fi
 }
+
+# lampcloud_commissioning LAMPCLOUD FLEET: for the scripts that commission
+# lamps over BLE: a private copy of FLEET in $work/fleet (they add an
+# installer, advance keys and revoke lamps in its registry: fleet is set),
+# the cloud started with its commissioning service on free ports (mqtt,
+# https and cport set; output in $work/cloud.log), and the installer
+# alice, password alice-secret-1, added.
+# Returns 1 with the reason on stderr (and the cloud's log when it is that).
+lampcloud_commissioning() {
+    local bin=$1
+    fleet=$work/fleet
+    cp -r "$2" "$fleet" || { echo "copying the fleet $2" >&2; return 1; }
+    mqtt=$(free_port) https=$(free_port) cport=$(free_port)
+    lampcloud_start "$bin" "$work/cloud.log" --fleet "$fleet" --state-dir "$work/cloud" \
+        --mqtt-port "$mqtt" --https-port "$https" --commission-port "$cport" ||
+        { sed 's/^/# /' "$work/cloud.log" >&2; echo "lampcloud serve did not start" >&2; return 1; }
+    printf 'alice-secret-1\n' | "$bin" installer add alice --fleet "$fleet" >/dev/null ||
+        { echo "adding the installer" >&2; return 1; }
+}

@@ -38,16 +38,11 @@ expect_line() { # NAME REGEX COMMAND...: ok when the command prints a line match
 }
 bail() { echo "Bail out! $*"; exit 1; }
 
-# A private copy of the development fleet: this test adds an installer,
-# advances keys and revokes a lamp in its registry.
-cp -r "$fw/dev-fleet" "$work/fleet" || bail "copying the development fleet"
-fleet=$work/fleet sock=$work/ble.sock
-mqtt=$(free_port) https=$(free_port) cport=$(free_port)
-lampcloud_start "$lampcloud" "$work/cloud.log" --fleet "$fleet" --state-dir "$work/cloud" \
-    --mqtt-port "$mqtt" --https-port "$https" --commission-port "$cport" ||
-    { sed 's/^/# /' "$work/cloud.log"; bail "lampcloud serve did not start"; }
-printf 'alice-secret-1\n' | "$lampcloud" installer add alice --fleet "$fleet" >/dev/null ||
-    bail "adding the installer"
+# The cloud on a private copy of the development fleet, installer alice
+# added: this test advances keys and revokes a lamp in its registry.
+sock=$work/ble.sock
+lampcloud_commissioning "$lampcloud" "$fw/dev-fleet" 2>"$work/start.err" ||
+    { sed 's/^/# /' "$work/start.err"; bail "$(tail -1 "$work/start.err")"; }
 install() { # lampinstall with the site's settings; extra options after
     "$lampinstall" --cloud "https://localhost:$cport" --ca "$fleet/cloud-ca.crt" --user alice \
         --ssid site --passphrase site-passphrase --ble-socket "$sock" "$@"
