@@ -23,6 +23,8 @@ struct replayer {
     enum replay_state state;
     GString *msg;
     uint64_t inputs;
+    replay_run_fn run;              /* NULL: machine_run */
+    void *run_user;
 };
 
 static bool is_answer(uint32_t kind)
@@ -380,6 +382,14 @@ static void apply(struct replayer *rp, const struct replay_log_record *rec)
                   replay_kind_name(rec->kind), rec->offset);
 }
 
+void replay_set_runner(struct replay *r, replay_run_fn run, void *user)
+{
+    struct replayer *rp = (struct replayer *)r;
+
+    rp->run = run;
+    rp->run_user = user;
+}
+
 enum replay_state replay_step(struct replay *r, uint64_t max_insns)
 {
     struct replayer *rp = (struct replayer *)r;
@@ -411,6 +421,8 @@ enum replay_state replay_step(struct replay *r, uint64_t max_insns)
         if (left == 0)
             break;
         enum machine_state st = machine_state(m);
+        if (st == MACHINE_HALTED)
+            break; /* a debugger holds it: the run goes on when it lets go */
         if (st != MACHINE_RUNNABLE) {
             diverge(rp, "at instruction %" PRIu64 ": the lamp is %s, but the recording has it "
                     "run on to %s at instruction %" PRIu64, m->icount,
@@ -419,7 +431,10 @@ enum replay_state replay_step(struct replay *r, uint64_t max_insns)
             break;
         }
         uint64_t before = m->icount, n = MIN(left, rp->next.icount - m->icount);
-        machine_run(m, n);
+        if (rp->run)
+            rp->run(rp->run_user, n);
+        else
+            machine_run(m, n);
         left -= MIN(left, m->icount - before);
         if (m->icount == before && machine_state(m) == MACHINE_RUNNABLE)
             left = 0; /* nothing ran (a divergence stopped it): come back */

@@ -41,7 +41,14 @@ const struct replay_start *replay_get_start(const struct replay *rp);
 /* m must be new, powered off, made from the start (the recording powers
  * it on). */
 bool replay_attach(struct replay *rp, struct machine *m, GError **error);
-/* Replays up to about max_insns instructions; the state after. */
+/* What runs the machine between inputs: machine_run by default; a
+ * caller with hooks around each slice (sim's lamp_run: a GDB server
+ * watching for the halts it asked for) gives its own. */
+typedef enum machine_state (*replay_run_fn)(void *user, uint64_t max_insns);
+void replay_set_runner(struct replay *rp, replay_run_fn run, void *user);
+/* Replays up to about max_insns instructions; the state after.  A
+ * machine halted by its debug port (debug_port.h) stays REPLAY_RUNNING:
+ * step again once it is resumed. */
 enum replay_state replay_step(struct replay *rp, uint64_t max_insns);
 /* What happened: the divergence, with its instruction count, or a
  * summary. */

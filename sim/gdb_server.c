@@ -123,6 +123,15 @@ static bool session_reply(struct session *s, const GString *payload)
 
 static void server_end_session(struct gdb_server *srv, struct session *s);
 
+/* Whoever runs the lamp looks at it again: its scheduler, or (none: a
+ * replay) the lamp's wake callback, which the port's resume and step
+ * have called already. */
+static void wake_runner(struct gdb_server *srv)
+{
+    if (srv->sched)
+        scheduler_wake(srv->sched);
+}
+
 /* The port is the server's for its life; a session only borrows it, and
  * leaves it as a lamp with no debugger wants it: no breakpoint, running,
  * and a fault taken by the firmware's own handlers. */
@@ -138,7 +147,7 @@ static void release_port(struct gdb_server *srv)
         return;
     }
     debug_port_set_halt_on_fault(srv->m, false);
-    scheduler_wake(srv->sched);
+    wake_runner(srv);
 }
 
 static bool send_stop_if_halted(struct session *s)
@@ -199,7 +208,7 @@ static bool session_event(struct session *s, const struct gdb_packet_event *ev)
         return true;
     case GDB_CMD_RESUMED:
         s->waiting_stop = true;
-        scheduler_wake(s->srv->sched);
+        wake_runner(s->srv);
         /* a step of a lamp that is not running may be done at once */
         return send_stop_if_halted(s);
     case GDB_CMD_REPLY_AND_END:

@@ -24,7 +24,9 @@ typedef struct gdb_server gdb_server; /* for g_autoptr */
 bool gdb_server_parse_address(const char *spec, char **host, uint16_t *port, GError **error);
 
 /* Listens on host:port for a debugger of lamp (run by sched on ctx, NULL:
- * the default context) and opens the lamp's debug port.  halt_at_reset:
+ * the default context; sched NULL: by a caller that runs it with lamp_run
+ * and looks at it again on its wake callback, as a replay does) and opens
+ * the lamp's debug port.  halt_at_reset:
  * the lamp stops at its reset vector until a debugger lets it go.  Fails
  * only when the socket cannot be had; a lamp whose port refuses (DEBUG_LOCK
  * blown) still gets a server, which tells each debugger why and hangs up:

@@ -2,6 +2,7 @@
 #include "replay_run.h"
 
 #include "flash_store.h"
+#include "gdb_server.h"
 #include "replay.h"
 
 #include <glib-unix.h>
@@ -14,7 +15,9 @@
 struct replay_loop {
     GMainLoop *loop;
     struct replay *replay;
+    struct lamp *lamp;
     enum replay_state state;
+    guint step_source;      /* 0 while a debugger holds the lamp halted */
 };
 
 static gboolean on_step(gpointer user_data)
@@ -22,10 +25,30 @@ static gboolean on_step(gpointer user_data)
     struct replay_loop *rl = user_data;
 
     rl->state = replay_step(rl->replay, REPLAY_STEP_INSNS);
+    if (rl->state == REPLAY_RUNNING && machine_state(lamp_machine(rl->lamp)) == MACHINE_HALTED) {
+        rl->step_source = 0; /* on_wake brings it back */
+        return G_SOURCE_REMOVE;
+    }
     if (rl->state == REPLAY_RUNNING)
         return G_SOURCE_CONTINUE;
+    rl->step_source = 0;
     g_main_loop_quit(rl->loop);
     return G_SOURCE_REMOVE;
+}
+
+/* The debug port resumed or stepped the lamp. */
+static void on_wake(gpointer user_data)
+{
+    struct replay_loop *rl = user_data;
+
+    if (!rl->step_source && rl->state == REPLAY_RUNNING)
+        rl->step_source = g_idle_add(on_step, rl);
+}
+
+/* Slices through lamp_run, so that a GDB server sees the halts it asked for. */
+static enum machine_state run_lamp_slice(void *user, uint64_t max_insns)
+{
+    return lamp_run(user, max_insns);
 }
 
 static gboolean on_signal(gpointer user_data)
@@ -64,12 +87,13 @@ static int report(enum replay_state st, struct replay *replay)
     }
 }
 
-int replay_run(const char *path, const struct lamp_config *cfg)
+int replay_run(const char *path, const struct lamp_config *cfg, const struct replay_gdb *gdb)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GMainLoop) loop = NULL;
     struct replay *replay = replay_open(path, &error);
     struct lamp *lamp = NULL;
+    struct gdb_server *srv = NULL;
     struct replay_loop rl = { .state = REPLAY_RUNNING };
     struct lamp_config lc;
     const struct replay_start *s;
@@ -98,7 +122,27 @@ int replay_run(const char *path, const struct lamp_config *cfg)
     loop = g_main_loop_new(NULL, FALSE);
     rl.loop = loop;
     rl.replay = replay;
-    g_idle_add(on_step, &rl);
+    rl.lamp = lamp;
+    replay_set_runner(replay, run_lamp_slice, lamp);
+    lamp_set_wake(lamp, on_wake, &rl);
+    /* before the recording powers the lamp on, so --gdb-wait halts it at
+     * its first instruction */
+    if (gdb->host) {
+        srv = gdb_server_new(lamp, NULL, NULL, gdb->host, gdb->port, gdb->wait, &error);
+        if (!srv) {
+            fprintf(stderr, "lampsim run: --gdb: %s\n", error->message);
+            goto out;
+        }
+        if (gdb_server_refusal(srv))
+            fprintf(stderr, "lampsim: --gdb: the recorded lamp's debug port refuses: %s\n",
+                    gdb_server_refusal(srv));
+        else
+            fprintf(stderr, "lampsim: GDB server on %s:%u%s (target remote %s:%u)\n", gdb->host,
+                    (unsigned)gdb_server_port(srv),
+                    gdb->wait ? ", the lamp halted at reset until GDB continues" : "",
+                    gdb->host, (unsigned)gdb_server_port(srv));
+    }
+    rl.step_source = g_idle_add(on_step, &rl);
     g_unix_signal_add(SIGINT, on_signal, &rl);
     g_unix_signal_add(SIGTERM, on_signal, &rl);
     g_main_loop_run(loop);
@@ -115,7 +159,10 @@ int replay_run(const char *path, const struct lamp_config *cfg)
         fprintf(stderr, "lampsim: saving the replayed lamp to %s: %s\n", cfg->state_dir,
                 error->message);
 out:
-    /* The replay points at the machine: it goes first. */
+    /* The server holds the lamp's port; the replay points at the machine. */
+    gdb_server_free(srv);
+    if (rl.step_source)
+        g_source_remove(rl.step_source);
     replay_free(replay);
     lamp_free(lamp);
     return rc;

@@ -5,6 +5,9 @@
 
 #include "lamp.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+
 /* Exit statuses of a replay (lampsim run --help). */
 enum {
     REPLAY_EXIT_MATCHED = 0,   /* the run repeated to the recording's end */
@@ -13,10 +16,18 @@ enum {
     REPLAY_EXIT_DIVERGED = 3,  /* the run differed: the report says where */
 };
 
+/* --gdb with --replay: where to serve GDB (host NULL: no server). */
+struct replay_gdb {
+    const char *host;
+    uint16_t port;
+    bool wait;      /* --gdb-wait: halted at the reset vector until GDB continues */
+};
+
 /* Lays the recording's starting flash and OTP into cfg->state_dir (which
  * must hold no lamp), makes the lamp with the recorded configuration and
- * replays the recording into it, its console on stdout; the outcome on
- * stderr.  cfg gives the state directory and log mask only. */
-int replay_run(const char *path, const struct lamp_config *cfg);
+ * replays the recording into it, its console on stdout, under GDB when
+ * gdb->host is set; the outcome on stderr.  cfg gives the state directory
+ * and log mask only. */
+int replay_run(const char *path, const struct lamp_config *cfg, const struct replay_gdb *gdb);
 
 #endif

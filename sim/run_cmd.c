@@ -369,8 +369,17 @@ int cmd_run(int argc, char **argv)
                                    "address: record a lamp that boots its own image");
         goto done;
     }
+    if (gdb_wait && !gdb_spec) {
+        rc = usage_error(CMD_NAME, "--gdb-wait needs --gdb [HOST:]PORT");
+        goto done;
+    }
+    if (gdb_spec && !gdb_server_parse_address(gdb_spec, &run.gdb_host, &run.gdb_port, &error)) {
+        rc = usage_error(CMD_NAME, error->message);
+        goto done;
+    }
     if (replay_path) {
-        rc = replay_run(replay_path, &cfg);
+        struct replay_gdb rg = { .host = run.gdb_host, .port = run.gdb_port, .wait = gdb_wait };
+        rc = replay_run(replay_path, &cfg, &rg);
         goto done;
     }
     if (timeout_s < 0) {
@@ -396,14 +405,6 @@ int cmd_run(int argc, char **argv)
     if (opts.ble_socket && !ble_medium_listen(medium, opts.ble_socket, &error)) {
         fprintf(stderr, "lampsim run: %s\n", error->message);
         rc = 2;
-        goto done;
-    }
-    if (gdb_wait && !gdb_spec) {
-        rc = usage_error(CMD_NAME, "--gdb-wait needs --gdb [HOST:]PORT");
-        goto done;
-    }
-    if (gdb_spec && !gdb_server_parse_address(gdb_spec, &run.gdb_host, &run.gdb_port, &error)) {
-        rc = usage_error(CMD_NAME, error->message);
         goto done;
     }
     run.gdb_wait = gdb_wait;
