@@ -1,5 +1,6 @@
 /* tests/unit/emu/test_debug_port.c: the debug access port (debug_port.h)
- * on tiny guest programs (guest/debug_target.S, guest/debug_fault.S). */
+ * on tiny guest programs (guest/debug_target.S, guest/debug_fault.S,
+ * guest/it_block.S). */
 #include "guest_harness.h"
 #include "debug_port.h"
 #include "otp_layout.h"
@@ -13,6 +14,7 @@ enum { F_FAULT_INSN, F_HANDLER, F_AFTER_CALL, F_WDT_SLEEP };
 #define VAR 0x20000010u
 #define TICKS 0x20000020u
 #define SECRET 0x20004000u
+#define IT_WATCHED 0x20002000u /* guest/it_block.S's WATCHED */
 #define ITERATIONS 1000u
 #define MAX_INSNS 5000000u
 
@@ -631,6 +633,43 @@ static void test_stepping_changes_nothing(void)
     lamp_free(plain);
 }
 
+/* An access inside a Thumb IT block to a page the TLB refuses (one a
+ * watchpoint watches elsewhere, one a 32-byte MPU region splits) is
+ * replayed by the probe and the step, which restart the CPU in the middle
+ * of the block: the block must go on as it would have, whether its
+ * condition holds or not (guest/it_block.S). */
+static void test_it_block_on_refused_pages(void)
+{
+    static const struct {
+        uint32_t r6, r7, word;
+    } want[] = {
+        { 0x33, 0, 0x333322A1 }, /* NE: byte 0 stored, byte 2 loaded and copied */
+        { 0, 1, 0x4433B211 },    /* EQ: byte 1 stored, nothing else */
+    };
+    uint64_t icount[2];
+    for (int watched = 0; watched <= 1; watched++) {
+        g_autoptr(GError) error = NULL;
+        struct lamp *l = attached("it_block");
+
+        if (watched)
+            CU_ASSERT(debug_port_set_watchpoint(l->g->m, IT_WATCHED + 0x200, 4,
+                                                DEBUG_WATCH_ACCESS, &error));
+        CU_ASSERT_EQUAL_FATAL(run(l), MACHINE_SLEEPING);
+        icount[watched] = l->g->m->icount;
+        CU_ASSERT_EQUAL(guest_log(l->g, 0), 12);
+        for (unsigned page = 0; page < 2; page++) {
+            for (unsigned c = 0; c < 2; c++) {
+                unsigned i = 1 + page * 6 + c * 3;
+                CU_ASSERT_EQUAL(guest_log(l->g, i), want[c].r6);
+                CU_ASSERT_EQUAL(guest_log(l->g, i + 1), want[c].r7);
+                CU_ASSERT_EQUAL(guest_log(l->g, i + 2), want[c].word);
+            }
+        }
+        lamp_free(l);
+    }
+    CU_ASSERT_EQUAL(icount[1], icount[0]);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -651,6 +690,7 @@ int main(void)
     CU_add_test(s, "halt_on_fault", test_halt_on_fault);
     CU_add_test(s, "time_frozen_while_halted", test_time_frozen_while_halted);
     CU_add_test(s, "stepping_changes_nothing", test_stepping_changes_nothing);
+    CU_add_test(s, "it_block_on_refused_pages", test_it_block_on_refused_pages);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
