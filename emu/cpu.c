@@ -14,6 +14,7 @@
  *   makes a denied access a precise exception without a per-instruction
  *   PC update. */
 #include "machine_internal.h"
+#include "debug_internal.h"
 #include "thumb.h"
 
 #include <string.h>
@@ -229,6 +230,14 @@ static bool block_info(struct machine *m, uint32_t code, uint32_t pc, uint32_t s
     return true;
 }
 
+/* The first block of a run that resumes a block a debug stop cut in two:
+ * this hook let that block run at its start, so its rest runs unchecked
+ * (debug_port.c).  Asked only when a check would stop the block. */
+static bool resumes_cut_block(const struct machine *m)
+{
+    return m->cut_resume && m->icount == m->cut_icount;
+}
+
 /* Every translation block, before it runs: the slice budget, the stop
  * requests of the models, the instruction count, the sites it holds, what
  * an instruction just before it changed, and the code-entry watch. */
@@ -255,18 +264,8 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         stop_before_block(m, uc, pc);
         return;
     }
-    /* The rest of a block a debug stop cut in two was already let run by
-     * this hook: the checks were made at its start (debug_port.c). */
-    bool resumed = false;
-    if (G_UNLIKELY(m->dbg_run)) {
-        if (m->dbg_run & DBG_RUN_STEP_SECOND) {
-            stop_before_block(m, uc, pc); /* a debug step is one instruction */
-            return;
-        }
-        resumed = m->dbg_run & DBG_RUN_FREE_FIRST;
-    }
-    if (!resumed && (G_UNLIKELY(m->budget == 0) || G_UNLIKELY(m->stop_for_events) ||
-                     G_UNLIKELY(jit_nearly_full(core)))) {
+    if ((G_UNLIKELY(m->budget == 0) || G_UNLIKELY(m->stop_for_events) ||
+         G_UNLIKELY(jit_nearly_full(core))) && !resumes_cut_block(m)) {
         stop_before_block(m, uc, pc);
         return;
     }
@@ -274,13 +273,11 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
         stop_before_block(m, uc, pc); /* the run loop hooks its sites */
         return;
     }
-    if (G_UNLIKELY(after_mask) && !resumed && (tlb_view_changed(m) || exc_pending_to_take(m))) {
+    if (G_UNLIKELY(after_mask) && !resumes_cut_block(m) &&
+        (tlb_view_changed(m) || exc_pending_to_take(m))) {
         stop_before_block(m, uc, pc);
         return;
     }
-    if (G_UNLIKELY(m->dbg_run))
-        m->dbg_run = (uint8_t)((m->dbg_run & ~DBG_RUN_FREE_FIRST) |
-                               (m->dbg_run & DBG_RUN_STEP ? DBG_RUN_STEP_SECOND : 0));
     m->icount += n;
     m->budget -= MIN(n, m->budget);
     m->last_block_start = pc;
@@ -341,7 +338,13 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     case 22: /* EXCP_UNALIGNED */
         m->fault = (struct pending_fault){ true, EXC_USAGEFAULT, CFSR_UNALIGNED, 0, pc };
         break;
-    case 7: /* EXCP_BKPT: no debugger attached, so it escalates */
+    case 7: /* EXCP_BKPT: halts the core for an attached debugger, PC on it
+             * (C1.6: the debugger moves PC past it), else escalates */
+        if (debug_port_attached(m)) {
+            struct debug_stop why = { .reason = DEBUG_BREAKPOINT };
+            debug_halt(m, &why);
+            break;
+        }
         machine_log(m, MACHINE_LOG_GUEST_ERROR,
                     "BKPT at 0x%08x with no debugger: HardFault (DEBUGEVT)", pc);
         m->fault = (struct pending_fault){ true, EXC_HARDFAULT, 0, 0, pc };

@@ -11,7 +11,7 @@
  *
  * A step stops at the instruction after the stepped one (its fall-through
  * address, hooked for that run), or at the next block when it branched
- * (the block hook, DBG_RUN_STEP_SECOND). */
+ * (a step runs with a budget of one: the block hook ends it there). */
 #include "debug_internal.h"
 #include "thumb.h"
 

@@ -261,7 +261,7 @@ void debug_after_run(struct machine *m, uint32_t pc0, uint64_t icount0)
     bool cut = d->step_stop_hit;
 
     d->skip_armed = false;
-    m->dbg_run &= (uint8_t)~(DBG_RUN_STEP | DBG_RUN_STEP_SECOND);
+    m->dbg_run &= (uint8_t)~DBG_RUN_STEP;
     debug_step_disarm(m);
     /* Nothing ran when the block hook stopped before the first block (the
      * run loop had something to do first): the step is still to come. */

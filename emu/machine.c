@@ -559,18 +559,29 @@ static enum machine_state run_slice(struct machine *m, uint64_t max_insns)
         rescan_changed_code(m);
         if (m->sites_wanted)
             sites_hook_wanted(m);
+        /* (like the sites, a step's stop is hooked before the TLB is
+         * synced: hooking looks code up through it) */
+        uint32_t pc0 = cpu_reg(m, UC_ARM_REG_PC);
+        if (G_UNLIKELY(m->dbg))
+            debug_before_run(m, pc0);
         jit_bound(m->core);
         tlb_sync(m);
-        m->budget = budget;
+        /* a debug step: the block hook ends it at the second block */
+        m->budget = (m->dbg_run & DBG_RUN_STEP) ? 1 : budget;
         /* (a request made by the instruction before a debug stop is seen
          * where it would have been: at the end of the block) */
         if (!resuming_block)
             m->stop_for_events = false;
         m->stats.cpu_entries++;
-        uint32_t pc0 = cpu_reg(m, UC_ARM_REG_PC);
-        if (G_UNLIKELY(m->dbg))
-            debug_before_run(m, pc0);
+        m->cut_resume = resuming_block;
+        m->cut_icount = m->icount;
+        m->dbg_run &= (uint8_t)~DBG_RUN_FREE_FIRST;
         uc_err err = cpu_run(m, pc0);
+        /* (a cut block whose first block did not get to run is still to
+         * resume: the hook stopped it to hook its sites) */
+        if (m->cut_resume && m->icount == m->cut_icount && !m->fault.valid)
+            m->dbg_run |= DBG_RUN_FREE_FIRST;
+        m->cut_resume = false;
         /* A refused access stopped the CPU on its instruction: a fault,
          * or an access a finer MPU region allows, then run on its own. */
         while (err == UC_ERR_EXCEPTION && m->denial.valid) {

@@ -247,7 +247,9 @@ struct machine {
 
     /* the debug port (debug_port.c), NULL until a debugger attaches */
     struct debug_port *dbg;
-    uint8_t dbg_run;            /* DBG_RUN_*: what the block hook does for it */
+    uint8_t dbg_run;            /* DBG_RUN_* */
+    bool cut_resume;            /* this run's first block resumes a cut one, */
+    uint64_t cut_icount;        /*   the block hook's first with this icount */
     bool dbg_stopped_before;    /* a debug hook stopped the run before the
                                    instruction at PC, which its block counted */
     gint64 halted_at_us;        /* realtime: when the debug port halted it */
@@ -385,10 +387,10 @@ static inline void jit_note_code(struct machine_core *core, uintptr_t host_pc)
 /* debug_port.c, debug_break.c, debug_watch.c: the debug port's part of
  * the run loop (debug_internal.h has the port's own state). */
 enum {
-    DBG_RUN_FREE_FIRST = 1u << 0, /* the first block resumes one a debug stop
+    DBG_RUN_FREE_FIRST = 1u << 0, /* the next run resumes a block a debug stop
                                      cut: it runs as if never stopped */
-    DBG_RUN_STEP = 1u << 1,       /* this run is a debug step */
-    DBG_RUN_STEP_SECOND = 1u << 2,/* the step's block ran: stop at the next */
+    DBG_RUN_STEP = 1u << 1,       /* this run is a debug step (budget 1: it
+                                     ends at the next block, if not before) */
 };
 void debug_hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user);
 /* machine.c: a reset now, outside a run (the debug port's). */

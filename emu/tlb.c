@@ -34,6 +34,8 @@
  * (the fill hook refuses everything off the memory map). */
 #define TRAP_BASE 0xF0000000u
 #define TLB_PAGE 1024u /* Unicorn's ARM target page */
+/* EPSR's IT bits, ICI/IT[1:0] and IT[7:2] (ARMv7-M B1.4.2) */
+#define EPSR_IT 0x0600FC00u
 
 /* What the bus has at addr, whatever the MPU says. */
 static unsigned bus_perms(struct machine *m, uint32_t addr)
@@ -314,13 +316,21 @@ static uint32_t insn_len(struct machine *m, uint32_t pc)
 }
 
 /* Replays the instruction at pc with the refused page on the trap page;
- * true with m->probe filled when its access was caught. */
-static bool probe(struct machine *m, uint32_t pc, uint32_t page)
+ * true with m->probe filled when its access was caught.  epsr is the
+ * instruction's: the replay runs it outside any IT block.  Unicorn
+ * translates the instructions of an IT block without the checks that let
+ * uc_emu_stop end a run inside one (translate.c, no_exit_request), so a
+ * replay in the block ran on to the block's end, loads getting the trap
+ * page's zeros and the trap page taking the stores, and the registers so
+ * changed stayed changed.  The access was refused, so its condition
+ * passed: unconditional, it makes the same access, and is dropped there. */
+static bool probe(struct machine *m, uint32_t pc, uint32_t page, uint32_t epsr)
 {
     m->probe = (struct tlb_probe){ .active = true, .page = page };
     m->run_mode = RUN_PROBE;
     m->run_blocks = 0;
     uc_ctl_flush_tlb(m->core->uc);
+    cpu_set_reg(m, UC_ARM_REG_EPSR, epsr & ~EPSR_IT);
     uc_err err = cpu_run(m, pc);
     m->run_mode = RUN_NORMAL;
     m->probe.active = false;
@@ -336,9 +346,12 @@ static bool probe(struct machine *m, uint32_t pc, uint32_t page)
     return m->probe.hit;
 }
 
-/* Executes the instruction at pc alone with its page open; returns what
- * Unicorn returned (it may fault again, on another page). */
-static uc_err step(struct machine *m, uint32_t pc, uint32_t page)
+/* Executes the instruction at pc alone with its page open, in the IT
+ * state epsr gives (the one it was refused in: the probe cleared it);
+ * returns what Unicorn returned (it may fault again, on another page).
+ * The exit after it ends the run even inside an IT block, with the state
+ * advanced for the next instruction. */
+static uc_err step(struct machine *m, uint32_t pc, uint32_t page, uint32_t epsr)
 {
     uint64_t next = pc + insn_len(m, pc);
     uc_err err;
@@ -352,6 +365,7 @@ static uc_err step(struct machine *m, uint32_t pc, uint32_t page)
     m->run_blocks = 0;
     uc_ctl_flush_tlb(m->core->uc);
     uc_ctl_set_exits(m->core->uc, &next, 1);
+    cpu_set_reg(m, UC_ARM_REG_EPSR, epsr);
     err = cpu_run(m, pc);
     uc_ctl_set_exits(m->core->uc, NULL, 0);
     /* A block that starts at the exit would stop any later run there. */
@@ -380,6 +394,9 @@ enum tlb_outcome tlb_resolve_denial(struct machine *m, struct pending_fault *f, 
 {
     struct tlb_denial d = m->denial;
     uint32_t pc = cpu_reg(m, UC_ARM_REG_PC);
+    /* with the IT state of the refused instruction (QEMU restores it with
+     * the PC when an access is refused) */
+    uint32_t epsr = cpu_reg(m, UC_ARM_REG_EPSR);
     bool priv = m->tlb_privileged, bypass = m->tlb_bypassed;
 
     m->denial.valid = false;
@@ -394,14 +411,14 @@ enum tlb_outcome tlb_resolve_denial(struct machine *m, struct pending_fault *f, 
             *f = (struct pending_fault){ true, EXC_BUSFAULT, CFSR_IBUSERR, 0, pc };
             return TLB_FAULT;
         }
-        *err = step(m, pc, d.page);
+        *err = step(m, pc, d.page, epsr);
         return TLB_STEPPED;
     }
 
     uint32_t addr = d.page;
     unsigned size = 1;
     bool write = d.type == UC_MEM_WRITE;
-    if (probe(m, pc, d.page)) {
+    if (probe(m, pc, d.page, epsr)) {
         addr = m->probe.addr;
         size = m->probe.size;
         write = m->probe.write;
@@ -416,7 +433,7 @@ enum tlb_outcome tlb_resolve_denial(struct machine *m, struct pending_fault *f, 
          * this access is allowed. */
         bool split;
         bool watched_only = (page_perms(m, d.page, priv, bypass, &split) & want) && !split;
-        *err = step(m, pc, d.page);
+        *err = step(m, pc, d.page, epsr);
         if (G_UNLIKELY(m->dbg))
             watched_access(m, addr, size, write, watched_only);
         return TLB_STEPPED;

@@ -1,5 +1,6 @@
 /* tests/unit/emu/test_debug_port.c: the debug access port (debug_port.h)
- * on tiny guest programs (guest/debug_target.S, guest/debug_fault.S). */
+ * on tiny guest programs (guest/debug_target.S, guest/debug_fault.S,
+ * guest/it_block.S). */
 #include "guest_harness.h"
 #include "debug_port.h"
 #include "otp_layout.h"
@@ -13,6 +14,7 @@ enum { F_FAULT_INSN, F_HANDLER, F_AFTER_CALL, F_WDT_SLEEP };
 #define VAR 0x20000010u
 #define TICKS 0x20000020u
 #define SECRET 0x20004000u
+#define IT_WATCHED 0x20002000u /* guest/it_block.S's WATCHED */
 #define ITERATIONS 1000u
 #define MAX_INSNS 5000000u
 
@@ -45,6 +47,7 @@ static struct lamp *lamp_new(const char *name, enum machine_time_mode mode,
 
     l->console = g_string_new(NULL);
     l->g = guest_new_config(name, &cfg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l->g);
     return l;
 }
 
@@ -359,6 +362,29 @@ static void test_registers_unprivileged(void)
     lamp_free(l);
 }
 
+/* A stepped instruction meets the MPU as a running one does. */
+static void test_step_under_the_mpu(void)
+{
+    g_autoptr(GError) error = NULL;
+    struct lamp *l = attached("debug_target");
+    struct machine *m = l->g->m;
+    const uint8_t ldr[2] = { 0x08, 0x68 }; /* ldr r0, [r1] */
+    struct debug_stop s;
+
+    CU_ASSERT(debug_port_set_breakpoint(m, sym(l, T_UNPRIV_SPOT), &error));
+    CU_ASSERT_EQUAL_FATAL(run(l), MACHINE_HALTED);
+    CU_ASSERT(debug_port_flash_program(m, 0x80000, ldr, 2, &error)); /* in region 0 */
+    CU_ASSERT(debug_port_write_reg(m, DEBUG_REG_R0 + 1, SECRET));
+    CU_ASSERT(debug_port_write_reg(m, DEBUG_REG_PC, 0x80000));
+    debug_port_step(m);
+    CU_ASSERT_EQUAL(machine_run(m, 1000), MACHINE_HALTED);
+    debug_port_stop(m, &s);
+    CU_ASSERT_EQUAL(s.reason, DEBUG_FAULT);
+    CU_ASSERT_EQUAL(s.exception, 3); /* MemManage, not enabled: escalated */
+    CU_ASSERT_NOT_EQUAL(reg(l, DEBUG_REG_R0), 0x5EC2E7u);
+    lamp_free(l);
+}
+
 static void test_memory(void)
 {
     g_autoptr(GError) error = NULL;
@@ -430,6 +456,17 @@ static void test_flash(void)
     CU_ASSERT_FALSE(debug_port_flash_program(m, 0x8000, image, 8, &error));
     g_clear_error(&error);
     CU_ASSERT_EQUAL(mem32(l, 0), 0x20010000u); /* untouched */
+
+    /* code loaded and run: a BKPT, which halts the core for a debugger */
+    const uint8_t bkpt[4] = { 0x00, 0xBF, 0x00, 0xBE }; /* nop; bkpt #0 */
+    CU_ASSERT(debug_port_flash_program(m, 0x100010, bkpt, 4, &error));
+    CU_ASSERT(debug_port_write_reg(m, DEBUG_REG_PC, 0x100010));
+    uint64_t icount = m->icount;
+    debug_port_resume(m);
+    CU_ASSERT_EQUAL(machine_run(m, 1000), MACHINE_HALTED);
+    CU_ASSERT_EQUAL(reason(l), DEBUG_BREAKPOINT);
+    CU_ASSERT_EQUAL(reg(l, DEBUG_REG_PC), 0x100012);
+    CU_ASSERT(m->icount > icount);
     lamp_free(l);
 }
 
@@ -596,6 +633,43 @@ static void test_stepping_changes_nothing(void)
     lamp_free(plain);
 }
 
+/* An access inside a Thumb IT block to a page the TLB refuses (one a
+ * watchpoint watches elsewhere, one a 32-byte MPU region splits) is
+ * replayed by the probe and the step, which restart the CPU in the middle
+ * of the block: the block must go on as it would have, whether its
+ * condition holds or not (guest/it_block.S). */
+static void test_it_block_on_refused_pages(void)
+{
+    static const struct {
+        uint32_t r6, r7, word;
+    } want[] = {
+        { 0x33, 0, 0x333322A1 }, /* NE: byte 0 stored, byte 2 loaded and copied */
+        { 0, 1, 0x4433B211 },    /* EQ: byte 1 stored, nothing else */
+    };
+    uint64_t icount[2];
+    for (int watched = 0; watched <= 1; watched++) {
+        g_autoptr(GError) error = NULL;
+        struct lamp *l = attached("it_block");
+
+        if (watched)
+            CU_ASSERT(debug_port_set_watchpoint(l->g->m, IT_WATCHED + 0x200, 4,
+                                                DEBUG_WATCH_ACCESS, &error));
+        CU_ASSERT_EQUAL_FATAL(run(l), MACHINE_SLEEPING);
+        icount[watched] = l->g->m->icount;
+        CU_ASSERT_EQUAL(guest_log(l->g, 0), 12);
+        for (unsigned page = 0; page < 2; page++) {
+            for (unsigned c = 0; c < 2; c++) {
+                unsigned i = 1 + page * 6 + c * 3;
+                CU_ASSERT_EQUAL(guest_log(l->g, i), want[c].r6);
+                CU_ASSERT_EQUAL(guest_log(l->g, i + 1), want[c].r7);
+                CU_ASSERT_EQUAL(guest_log(l->g, i + 2), want[c].word);
+            }
+        }
+        lamp_free(l);
+    }
+    CU_ASSERT_EQUAL(icount[1], icount[0]);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -609,12 +683,14 @@ int main(void)
     CU_add_test(s, "breakpoint_on_a_shared_core", test_breakpoint_on_a_shared_core);
     CU_add_test(s, "watchpoints", test_watchpoints);
     CU_add_test(s, "registers_unprivileged", test_registers_unprivileged);
+    CU_add_test(s, "step_under_the_mpu", test_step_under_the_mpu);
     CU_add_test(s, "memory", test_memory);
     CU_add_test(s, "flash", test_flash);
     CU_add_test(s, "reset_with_halt", test_reset_with_halt);
     CU_add_test(s, "halt_on_fault", test_halt_on_fault);
     CU_add_test(s, "time_frozen_while_halted", test_time_frozen_while_halted);
     CU_add_test(s, "stepping_changes_nothing", test_stepping_changes_nothing);
+    CU_add_test(s, "it_block_on_refused_pages", test_it_block_on_refused_pages);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
