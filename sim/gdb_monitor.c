@@ -241,7 +241,7 @@ static void cmd_status(struct machine *m, GString *out)
 static const char help_text[] =
     "monitor commands:\n"
     "  reset [halt]  system reset (AIRCR.SYSRESETREQ); with halt, stop at the reset\n"
-    "                vector (then `flushregs` so GDB drops its cached registers)\n"
+    "                vector (then `maintenance flush register-cache`)\n"
     "  halt          halt the core now\n"
     "  fuses         OTP lock fuses decoded, serial, security epoch\n"
     "  mpu           the MPU's regions decoded: base, size, subregions, AP, XN\n"

@@ -374,6 +374,19 @@ struct gdb_server *gdb_server_new(struct lamp *lamp, struct scheduler *sched, GM
     return g_steal_pointer(&srv);
 }
 
+void gdb_server_exited(struct gdb_server *srv, unsigned status)
+{
+    struct session *s = srv->active;
+    g_autoptr(GString) reply = NULL;
+
+    if (!s || !s->waiting_stop)
+        return;
+    reply = g_string_new(NULL);
+    g_string_printf(reply, "W%02x", status & 0xFFu);
+    s->waiting_stop = false;
+    (void)session_reply(s, reply); /* a debugger gone already is no matter */
+}
+
 void gdb_server_free(struct gdb_server *srv)
 {
     if (!srv)

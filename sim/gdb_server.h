@@ -34,6 +34,10 @@ bool gdb_server_parse_address(const char *spec, char **host, uint16_t *port, GEr
 struct gdb_server *gdb_server_new(struct lamp *lamp, struct scheduler *sched, GMainContext *ctx,
                                   const char *host, uint16_t port, bool halt_at_reset,
                                   GError **error);
+/* The lamp's run is over (a replay reached its end): a debugger waiting
+ * for the lamp to stop is told it exited with status (W packet), so
+ * that GDB says "exited" rather than "connection closed". */
+void gdb_server_exited(struct gdb_server *srv, unsigned status);
 void gdb_server_free(struct gdb_server *srv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gdb_server, gdb_server_free)
 

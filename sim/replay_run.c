@@ -155,6 +155,8 @@ int replay_run(const char *path, const struct lamp_config *cfg, const struct rep
     } else {
         rc = report(rl.state, replay);
     }
+    if (srv)
+        gdb_server_exited(srv, (unsigned)rc);
     if (!machine_sync(lamp_machine(lamp), &error))
         fprintf(stderr, "lampsim: saving the replayed lamp to %s: %s\n", cfg->state_dir,
                 error->message);

@@ -16,12 +16,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 gdb=${GDB:-gdb-multiarch}
 work=$(mktemp -d)
 lamp_pids=()
+# GDB_REMOTE_KEEP=1 keeps the logs (the lamps are stopped either way).
 cleanup() {
     for p in "${lamp_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    rm -rf "$work"
+    [ -n "${GDB_REMOTE_KEEP:-}" ] && echo "# logs kept in $work" || rm -rf "$work"
 }
 trap cleanup EXIT
-[ -n "${GDB_REMOTE_KEEP:-}" ] && trap - EXIT
 
 if ! command -v "$gdb" >/dev/null; then
     echo "1..0 # SKIP $gdb not installed (tools/setup.sh installs gdb-multiarch)"
