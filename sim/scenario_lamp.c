@@ -4,6 +4,7 @@
 #include "scenario_lamp.h"
 
 #include "config.h"
+#include "debug_port.h"
 #include "lamp.h"
 #include "net_env.h"
 #include "machine.h"
@@ -85,14 +86,11 @@ const char *drive(struct slamp *sl, double timeout_s, done_fn done, void *arg)
             return "the lamp is powered off";
         if (st == MACHINE_LOCKED_UP)
             return "the lamp's core is locked up";
-        if (st == MACHINE_HALTED) {
-            /* A debugger holds it: its time stands still, and so does
-             * the host-time guard, until the debugger lets it go. */
-            gint64 t0 = g_get_monotonic_time();
-            g_main_context_iteration(NULL, TRUE);
-            host_limit += g_get_monotonic_time() - t0;
-            continue;
-        }
+        /* Halted by the scenario's own lamp:debug_halt: nothing else can
+         * let it go (a scenario serves no debugger), so waiting would be
+         * forever. */
+        if (st == MACHINE_HALTED)
+            return "the lamp's core is halted by its debug port (lamp:debug_resume lets it run)";
         if (machine_now_ns(m) >= limit)
             return "timed out (virtual time)";
         if (g_get_monotonic_time() > host_limit)
@@ -256,6 +254,56 @@ static int l_external_boot(lua_State *L)
     return 1;
 }
 
+/* lamp:debug_attach() -> true | nil, why: the debug port, as a debugger
+ * on SWD would try it (refused on a lamp whose DEBUG_LOCK is blown). */
+static int l_debug_attach(lua_State *L)
+{
+    struct slamp *sl = check_lamp(L);
+    g_autoptr(GError) error = NULL;
+
+    if (!debug_port_attach(lamp_machine(sl->lamp), &error)) {
+        lua_pushnil(L);
+        lua_pushstring(L, error->message);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_debug_detach(lua_State *L)
+{
+    debug_port_detach(lamp_machine(check_lamp(L)->lamp));
+    return 0;
+}
+
+/* lamp:debug_halt() -> pc | nil, why: halts the core where it is. */
+static int l_debug_halt(lua_State *L)
+{
+    struct machine *m = lamp_machine(check_lamp(L)->lamp);
+    uint32_t pc;
+
+    if (!debug_port_attached(m))
+        return luaL_error(L, "debug_halt: the debug port is not attached (lamp:debug_attach)");
+    debug_port_halt(m);
+    if (!debug_port_read_reg(m, DEBUG_REG_PC, &pc)) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "the core did not halt");
+        return 2;
+    }
+    lua_pushinteger(L, pc);
+    return 1;
+}
+
+static int l_debug_resume(lua_State *L)
+{
+    struct machine *m = lamp_machine(check_lamp(L)->lamp);
+
+    if (!debug_port_attached(m))
+        return luaL_error(L, "debug_resume: the debug port is not attached (lamp:debug_attach)");
+    debug_port_resume(m);
+    return 0;
+}
+
 static int l_power_on(lua_State *L)
 {
     machine_power_on(lamp_machine(check_lamp(L)->lamp));
@@ -326,7 +374,10 @@ static int l_otp_epoch(lua_State *L)
 
 static int l_state(lua_State *L)
 {
-    static const char *names[] = { "off", "runnable", "sleeping", "locked-up" };
+    static const char *const names[] = {
+        [MACHINE_OFF] = "off", [MACHINE_RUNNABLE] = "runnable", [MACHINE_SLEEPING] = "sleeping",
+        [MACHINE_LOCKED_UP] = "locked-up", [MACHINE_HALTED] = "halted",
+    };
     lua_pushstring(L, names[machine_state(lamp_machine(check_lamp(L)->lamp))]);
     return 1;
 }
@@ -626,7 +677,9 @@ void scenario_lamp_open(lua_State *L)
         { "power_on", l_power_on }, { "power_off", l_power_off },
         { "expect", l_expect }, { "run_for", l_run_for }, { "type", l_type },
         { "update", l_update }, { "install_app", l_install_app }, { "cut_power_at", l_cut_power_at },
-        { "external_boot", l_external_boot },
+        { "external_boot", l_external_boot }, { "debug_attach", l_debug_attach },
+        { "debug_detach", l_debug_detach }, { "debug_halt", l_debug_halt },
+        { "debug_resume", l_debug_resume },
         { "flash_ops", l_flash_ops }, { "read", l_read }, { "otp_epoch", l_otp_epoch },
         { "state", l_state }, { "twin", l_twin }, { "watch_slot_a", l_watch_slot_a },
         { "snapshot", l_snapshot }, { "console", l_console }, { "serial", l_serial },
