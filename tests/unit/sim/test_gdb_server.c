@@ -127,8 +127,11 @@ static void exchange(GSocket *s, const char *bytes, size_t len, const char *want
 static struct gdb_server *server(void)
 {
     g_autoptr(GError) error = NULL;
-    struct gdb_server *srv = gdb_server_new((struct lamp *)&port_double, NULL, ctx,
-                                            "127.0.0.1", 0, false, &error);
+    /* a scheduler the double counts wakes of (a NULL one is a replay's:
+     * no scheduler to wake) */
+    struct gdb_server *srv = gdb_server_new((struct lamp *)&port_double,
+                                            (struct scheduler *)&wakes, ctx, "127.0.0.1", 0,
+                                            false, &error);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
     return srv;
