@@ -30,7 +30,13 @@ struct debug_port {
     uint32_t skip_pc;
     GHashTable *breakpoints;    /* address -> itself */
     GArray *watches;            /* struct debug_watch */
+    bool told_unrecorded;       /* debug_note_write said it, this attach */
 };
+
+/* A debugger changed the lamp (a register, memory, flash): in a run being
+ * recorded or replayed that is an input the recording does not hold, so
+ * the replay will differ from there; said once an attach, loudly. */
+void debug_note_write(struct machine *m, const char *what);
 
 /* Halts m: at once outside a run, else when the run ends (why.pc is
  * filled in then). */

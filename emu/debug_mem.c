@@ -141,6 +141,7 @@ bool debug_port_write(struct machine *m, uint32_t addr, const void *buf, size_t 
 {
     const uint8_t *in = buf;
 
+    debug_note_write(m, "memory");
     while (len) {
         size_t n = MIN(len, region_left(m, addr));
 
@@ -191,8 +192,10 @@ static bool flash_loader_ready(struct machine *m, const char *what, GError **err
 
 bool debug_port_flash_erase(struct machine *m, uint32_t addr, uint32_t len, GError **error)
 {
-    if (!flash_loader_ready(m, "erase", error) ||
-        !flashctl_debug_erase(m->flashctl, addr, len, error))
+    if (!flash_loader_ready(m, "erase", error))
+        return false;
+    debug_note_write(m, "flash");
+    if (!flashctl_debug_erase(m->flashctl, addr, len, error))
         return false;
     machine_code_changed(m, addr, len);
     machine_note_change(m);
@@ -202,8 +205,10 @@ bool debug_port_flash_erase(struct machine *m, uint32_t addr, uint32_t len, GErr
 bool debug_port_flash_program(struct machine *m, uint32_t addr, const void *buf, size_t len,
                               GError **error)
 {
-    if (!flash_loader_ready(m, "program", error) ||
-        !flashctl_debug_program(m->flashctl, addr, buf, len, error))
+    if (!flash_loader_ready(m, "program", error))
+        return false;
+    debug_note_write(m, "flash");
+    if (!flashctl_debug_program(m->flashctl, addr, buf, len, error))
         return false;
     machine_code_changed(m, addr, (uint32_t)len);
     machine_note_change(m);

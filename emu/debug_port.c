@@ -55,6 +55,7 @@ bool debug_port_attach(struct machine *m, GError **error)
     }
     struct debug_port *d = port(m);
     d->attached = true;
+    d->told_unrecorded = false;
     d->halt_on_fault = true;
     d->halt_on_reset = false;
     return true;
@@ -378,10 +379,23 @@ bool debug_port_read_reg(struct machine *m, enum debug_reg reg, uint32_t *v)
     return true;
 }
 
+void debug_note_write(struct machine *m, const char *what)
+{
+    if (!m->dbg || m->dbg->told_unrecorded || (!m->recorder && !m->replayer))
+        return;
+    m->dbg->told_unrecorded = true;
+    machine_log(m, MACHINE_LOG_UNIMP,
+                "debug port: %s written at instruction %" G_GUINT64_FORMAT " is not in the "
+                "recording: %s", what, m->icount,
+                m->recorder ? "a replay of it may diverge from here"
+                            : "this replay may diverge from here");
+}
+
 bool debug_port_write_reg(struct machine *m, enum debug_reg reg, uint32_t v)
 {
     if (!halted(m) || (unsigned)reg >= DEBUG_REGS)
         return false;
+    debug_note_write(m, "a register");
     uint32_t xpsr = cpu_reg(m, UC_ARM_REG_XPSR), control = cpu_reg(m, UC_ARM_REG_CONTROL);
     uint32_t msp = cpu_reg(m, UC_ARM_REG_MSP), psp = cpu_reg(m, UC_ARM_REG_PSP);
     bool handler = (xpsr & 0x1FF) != 0;

@@ -426,7 +426,11 @@ enum machine_state lamp_run(struct lamp *lamp, uint64_t max_insns)
     lamp->in_slice = false;
     lamp->cpu_ns += thread_cpu_ns() - lamp->slice_cpu0;
 
-    if (lamp->prompt_pending) {
+    /* Not into a core its debugger holds: the line the prompt asks for
+     * waits for the run to go on, as it would have without the halt (a
+     * fault halted in its handler's entry would otherwise take the line
+     * into the reset that follows). */
+    if (lamp->prompt_pending && st != MACHINE_HALTED) {
         lamp->prompt_pending = false;
         lamp_type_next_line(lamp);
         st = machine_state(lamp->machine);
