@@ -23,6 +23,18 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+# gdb_port ERR_FILE: port= the GDB server's, from lampsim's stderr, once
+# it says (empty when lampsim $replay_pid ends or 30 s pass first)
+gdb_port() {
+    port=
+    for _ in $(seq 300); do
+        port=$(sed -n 's/.*GDB server on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" | head -1)
+        [ -n "$port" ] && return
+        kill -0 "$replay_pid" 2>/dev/null || return
+        sleep 0.1
+    done
+}
 [ -n "${KEEP_WORK:-}" ] && trap - EXIT
 
 "$lampsim" run --state-dir "$work/lamp" --seed 7 --no-stdin --timeout 120 \
@@ -34,13 +46,7 @@ check $? "a run with a selftest fault is recorded"
 "$lampsim" run --replay "$work/run.rec" --state-dir "$work/replayed" --no-stdin \
     --gdb 127.0.0.1:0 --gdb-wait >"$work/replay.out" 2>"$work/replay.err" </dev/null &
 replay_pid=$!
-port=
-for _ in $(seq 300); do
-    port=$(sed -n 's/.*GDB server on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/replay.err" | head -1)
-    [ -n "$port" ] && break
-    kill -0 "$replay_pid" 2>/dev/null || break
-    sleep 0.1
-done
+gdb_port "$work/replay.err"
 [ -n "$port" ] || { sed 's/^/# /' "$work/replay.err"; echo "Bail out! the replay served no GDB"; exit 1; }
 ok "the replay serves GDB, halted at reset (port $port)"
 
@@ -98,12 +104,7 @@ check $? "and prints the same console as the recorded run"
     --exit-on '^crash records stored' --record "$work/debugged.rec" \
     --gdb 127.0.0.1:0 --gdb-wait >"$work/debugged.out" 2>"$work/debugged.err" </dev/null &
 replay_pid=$!
-port=
-for _ in $(seq 300); do
-    port=$(sed -n 's/.*GDB server on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/debugged.err" | head -1)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+gdb_port "$work/debugged.err"
 printf '%s\n' "set confirm off" "file $fw/app.elf" "target remote 127.0.0.1:$port" \
     "break selftest_run" continue 'set var $r3 = 0x5a5a5a5a' continue continue >"$work/debugged.gdb"
 timeout 300 "$gdb" -nx -batch -x "$work/debugged.gdb" >"$work/debugged.log" 2>&1
