@@ -11,6 +11,7 @@
 #include "sim_error.h"
 
 #include <gio/gio.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A debugger that stops reading its socket cannot hold the lamp forever. */
@@ -372,6 +373,26 @@ struct gdb_server *gdb_server_new(struct lamp *lamp, struct scheduler *sched, GM
     }
     lamp_on_slice_end(lamp, on_slice_end, srv);
     return g_steal_pointer(&srv);
+}
+
+struct gdb_server *gdb_server_new_announced(struct lamp *lamp, struct scheduler *sched,
+                                            const char *host, uint16_t port, bool halt_at_reset,
+                                            GError **error)
+{
+    struct gdb_server *srv = gdb_server_new(lamp, sched, NULL, host, port, halt_at_reset, error);
+
+    if (!srv)
+        return NULL;
+    if (srv->refusal)
+        fprintf(stderr, "lampsim: --gdb: the lamp's debug port refuses: %s; a debugger "
+                        "that connects to %s:%u is told so and disconnected\n",
+                srv->refusal, host, (unsigned)srv->port);
+    else
+        fprintf(stderr, "lampsim: GDB server on %s:%u%s (target remote %s:%u)\n", host,
+                (unsigned)srv->port,
+                halt_at_reset ? ", the lamp halted at reset until GDB continues" : "", host,
+                (unsigned)srv->port);
+    return srv;
 }
 
 void gdb_server_exited(struct gdb_server *srv, unsigned status)

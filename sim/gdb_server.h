@@ -38,6 +38,12 @@ struct gdb_server *gdb_server_new(struct lamp *lamp, struct scheduler *sched, GM
  * for the lamp to stop is told it exited with status (W packet), so
  * that GDB says "exited" rather than "connection closed". */
 void gdb_server_exited(struct gdb_server *srv, unsigned status);
+/* gdb_server_new for `lampsim run --gdb` (sched NULL: a replay's), which
+ * says on stderr where it listens, or why the lamp's port refuses (the
+ * lamp runs on; each debugger is told so and disconnected). */
+struct gdb_server *gdb_server_new_announced(struct lamp *lamp, struct scheduler *sched,
+                                            const char *host, uint16_t port, bool halt_at_reset,
+                                            GError **error);
 void gdb_server_free(struct gdb_server *srv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gdb_server, gdb_server_free)
 

@@ -128,19 +128,11 @@ int replay_run(const char *path, const struct lamp_config *cfg, const struct rep
     /* before the recording powers the lamp on, so --gdb-wait halts it at
      * its first instruction */
     if (gdb->host) {
-        srv = gdb_server_new(lamp, NULL, NULL, gdb->host, gdb->port, gdb->wait, &error);
+        srv = gdb_server_new_announced(lamp, NULL, gdb->host, gdb->port, gdb->wait, &error);
         if (!srv) {
             fprintf(stderr, "lampsim run: --gdb: %s\n", error->message);
             goto out;
         }
-        if (gdb_server_refusal(srv))
-            fprintf(stderr, "lampsim: --gdb: the recorded lamp's debug port refuses: %s\n",
-                    gdb_server_refusal(srv));
-        else
-            fprintf(stderr, "lampsim: GDB server on %s:%u%s (target remote %s:%u)\n", gdb->host,
-                    (unsigned)gdb_server_port(srv),
-                    gdb->wait ? ", the lamp halted at reset until GDB continues" : "",
-                    gdb->host, (unsigned)gdb_server_port(srv));
     }
     rl.step_source = g_idle_add(on_step, &rl);
     g_unix_signal_add(SIGINT, on_signal, &rl);

@@ -118,29 +118,6 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
-/* --gdb: the server, before the lamp is powered on so that --gdb-wait
- * holds it at its first instruction.  A lamp whose debug port refuses
- * (DEBUG_LOCK blown) runs on without a debugger: the server tells any
- * debugger why and hangs up. */
-static struct gdb_server *start_gdb_server(struct run *run, GError **error)
-{
-    struct gdb_server *gdb = gdb_server_new(run->lamp, run->sched, NULL, run->gdb_host,
-                                            run->gdb_port, run->gdb_wait, error);
-
-    if (!gdb)
-        return NULL;
-    if (gdb_server_refusal(gdb))
-        fprintf(stderr, "lampsim: --gdb: the lamp's debug port refuses: %s; a debugger "
-                        "that connects to %s:%u is told so and disconnected\n",
-                gdb_server_refusal(gdb), run->gdb_host, gdb_server_port(gdb));
-    else
-        fprintf(stderr, "lampsim: GDB server on %s:%u%s (target remote %s:%u)\n",
-                run->gdb_host, gdb_server_port(gdb),
-                run->gdb_wait ? ", the lamp halted at reset until GDB continues" : "",
-                run->gdb_host, gdb_server_port(gdb));
-    return gdb;
-}
-
 /* Makes the lamp, runs it until --exit-on, --timeout or a signal, saves it. */
 /* --record: everything that reaches the lamp from now on goes to path. */
 static bool record_start(struct lamp *lamp, const char *path)
@@ -250,7 +227,10 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *
         }
     }
     g_autoptr(gdb_server) gdb = NULL;
-    if (run->gdb_host && !(gdb = start_gdb_server(run, &error))) {
+    /* before power on, so that --gdb-wait holds it at its first instruction */
+    if (run->gdb_host && !(gdb = gdb_server_new_announced(run->lamp, run->sched, run->gdb_host,
+                                                          run->gdb_port, run->gdb_wait,
+                                                          &error))) {
         fprintf(stderr, "lampsim run: --gdb: %s\n", error->message);
         return 2;
     }
