@@ -10,7 +10,7 @@ struct gdb_job {
     uint16_t port;
     char *address;  /* out: where the server listens */
     GError *error;
-    bool stopped;
+    bool stop;      /* look_on_worker: stop the server too */
 };
 
 static char *address_of(const char *host, const struct gdb_server *srv)
@@ -78,36 +78,27 @@ bool fleet_gdb_start(struct fleet *f, guint index, const char *host, uint16_t po
     return true;
 }
 
-static void stop_on_worker(struct worker *w, struct lamp *lamp, gpointer data)
-{
-    struct gdb_job *job = data;
-
-    (void)w;
-    job->stopped = lamp_debugger(lamp) != NULL;
-    lamp_set_debugger(lamp, NULL, NULL);
-}
-
-bool fleet_gdb_stop(struct fleet *f, guint index)
-{
-    struct gdb_job job = { 0 };
-
-    return fleet_call_worker(f, index, stop_on_worker, &job) && job.stopped;
-}
-
-static void address_on_worker(struct worker *w, struct lamp *lamp, gpointer data)
+/* The lamp's server's address, and (job->stop) the server stopped. */
+static void look_on_worker(struct worker *w, struct lamp *lamp, gpointer data)
 {
     struct gdb_job *job = data;
     struct lamp_gdb *lg = lamp_debugger(lamp);
 
     (void)w;
     job->address = lg ? g_strdup(lg->address) : NULL;
+    if (lg && job->stop)
+        lamp_set_debugger(lamp, NULL, NULL);
 }
 
-char *fleet_gdb_address(struct fleet *f, guint index)
+static char *look(struct fleet *f, guint index, bool stop)
 {
-    struct gdb_job job = { 0 };
+    struct gdb_job job = { .stop = stop };
 
-    if (!fleet_call_worker(f, index, address_on_worker, &job))
+    if (!fleet_call_worker(f, index, look_on_worker, &job))
         return NULL;
     return job.address;
 }
+
+char *fleet_gdb_stop(struct fleet *f, guint index) { return look(f, index, true); }
+
+char *fleet_gdb_address(struct fleet *f, guint index) { return look(f, index, false); }

@@ -19,8 +19,9 @@
 bool fleet_gdb_start(struct fleet *f, guint index, const char *host, uint16_t port,
                      char **address, GError **error);
 /* Stops it: a debugger attached is hung up on, breakpoints and
- * watchpoints go, and the lamp runs on.  False when it had none. */
-bool fleet_gdb_stop(struct fleet *f, guint index);
+ * watchpoints go, and the lamp runs on.  The address it listened on, or
+ * NULL when it had none. */
+char *fleet_gdb_stop(struct fleet *f, guint index);
 /* "HOST:PORT" of the lamp's server, or NULL. */
 char *fleet_gdb_address(struct fleet *f, guint index);
 

@@ -472,8 +472,9 @@ static void gdb_get_or_stop(struct serve_api *api, SoupServerMessage *msg, const
 
     if (i < 0)
         return;
-    address = fleet_gdb_address(api->cfg.fleet, (guint)i);
-    if (!address || (stop && !fleet_gdb_stop(api->cfg.fleet, (guint)i)))
+    address = stop ? fleet_gdb_stop(api->cfg.fleet, (guint)i)
+                   : fleet_gdb_address(api->cfg.fleet, (guint)i);
+    if (!address)
         return send_errorf(api, msg, SOUP_STATUS_NOT_FOUND, NULL,
                            "lamp %s has no GDB server (POST starts one)", serial);
     o = cJSON_CreateObject();
