@@ -21,6 +21,18 @@ replay() {
         >"$work/$1.out" 2>"$work/$1.err" </dev/null
 }
 
+# replay_ends NAME RECORDING STATUS REGEX TEST: replays; ok when it exits
+# with STATUS and its stderr matches the extended REGEX
+replay_ends() {
+    replay "$1" "$2"
+    local rc=$?
+    if [ $rc -eq "$3" ] && grep -Eq "$4" "$work/$1.err"; then
+        ok "$5"
+    else
+        not_ok "$5 (exit $rc)" "$work/$1.err"
+    fi
+}
+
 # A lamp's first boot, a selftest fault, the reboot and its crash record.
 # (Three CRC-32s of all flash make it long enough for checkpoints.)
 "$lampsim" run --state-dir "$work/lamp" --seed 7 --no-stdin --timeout 120 \
@@ -56,38 +68,21 @@ rc=$?
     not_ok "a lamp's second run replays from its own starting flash (exit $rc)" "$work/r2.err"
 
 alter "$work/first.rec" "$work/altered.rec" console
-replay r3 "$work/altered.rec"
-rc=$?
-[ $rc -eq 3 ] && grep -Eq 'replay: at instruction [0-9]+: ' "$work/r3.err" &&
-    ok "an altered console input is reported as divergent at its instruction count" ||
-    not_ok "an altered console input is reported as divergent (exit $rc)" "$work/r3.err"
+replay_ends r3 "$work/altered.rec" 3 'replay: at instruction [0-9]+: ' \
+    "an altered console input is reported as divergent at its instruction count"
 
 alter "$work/first.rec" "$work/check.rec" checkpoint
-replay r7 "$work/check.rec"
-rc=$?
-[ $rc -eq 3 ] && grep -Eq 'replay: at instruction [0-9]+: PC 0x[0-9a-f]+, recorded 0x' "$work/r7.err" &&
-    ok "a checkpoint whose PC differs is reported with the instruction count and both PCs" ||
-    not_ok "a checkpoint whose PC differs is reported (exit $rc)" "$work/r7.err"
+replay_ends r7 "$work/check.rec" 3 'replay: at instruction [0-9]+: PC 0x[0-9a-f]+, recorded 0x' \
+    "a checkpoint whose PC differs is reported with the instruction count and both PCs"
 
 alter "$work/first.rec" "$work/cut.rec" truncate
-replay r4 "$work/cut.rec"
-rc=$?
-[ $rc -eq 1 ] && grep -q 'without its end record' "$work/r4.err" &&
-    ok "a recording cut short replays up to its last whole record" ||
-    not_ok "a recording cut short replays up to its last whole record (exit $rc)" "$work/r4.err"
+replay_ends r4 "$work/cut.rec" 1 'without its end record' \
+    "a recording cut short replays up to its last whole record"
 
 alter "$work/first.rec" "$work/corrupt.rec" corrupt
-replay r5 "$work/corrupt.rec"
-rc=$?
-[ $rc -eq 2 ] && grep -q 'CRC mismatch' "$work/r5.err" &&
-    ok "a corrupted record is refused" ||
-    not_ok "a corrupted record is refused (exit $rc)" "$work/r5.err"
+replay_ends r5 "$work/corrupt.rec" 2 'CRC mismatch' "a corrupted record is refused"
 
-replay r1 "$work/first.rec"
-rc=$?
-[ $rc -eq 2 ] && grep -q 'already holds a lamp' "$work/r1.err" &&
-    ok "a replay does not overwrite a lamp" ||
-    not_ok "a replay does not overwrite a lamp (exit $rc)" "$work/r1.err"
+replay_ends r1 "$work/first.rec" 2 'already holds a lamp' "a replay does not overwrite a lamp"
 
 "$lampsim" run --replay "$work/first.rec" --state-dir "$work/r6" --seed 7 \
     >"$work/r6.out" 2>&1 </dev/null
