@@ -303,7 +303,6 @@ static void compare_end(struct replayer *rp, const struct replay_log_record *rec
         diverge(rp, "at the end (instruction %" PRIu64 "): flash and OTP differ from the "
                 "recorded run's (SHA-256)", rp->m->icount);
     } else {
-        g_autofree char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, hash, 1);
         set_state(rp, REPLAY_DONE, "replay matched the recording: %" PRIu64 " instructions, "
                   "%" PRIu64 " inputs, %" PRIu64 " console bytes, flash+OTP SHA-256 "
                   "%02x%02x%02x%02x%02x%02x%02x%02x... as recorded", rp->m->icount, rp->inputs,

@@ -375,7 +375,7 @@ static void bench_options_add(GOptionContext *ctx, struct bench_options *b)
           "Exit 1 if the fleet has not booted after this many seconds (default 600)", "SECONDS" },
         { "lamp-lines", 0, 0, G_OPTION_ARG_NONE, &b->lamp_lines,
           "Also report each lamp's light (lamp_light: SERIAL on|off LEVEL % CCT K POWER W)", NULL },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
 
     g_option_context_add_main_entries(ctx, entries, NULL);

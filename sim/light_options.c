@@ -31,7 +31,7 @@ void light_options_add(GOptionContext *ctx, struct light_options *o, bool fleet)
         { "daylight", 0, 0, G_OPTION_ARG_DOUBLE, &o->daylight_lux, help[fleet][0], "LUX" },
         { "occupied", 0, 0, G_OPTION_ARG_NONE, &o->occupied, help[fleet][1], NULL },
         { "ambient-temp", 0, 0, G_OPTION_ARG_DOUBLE, &o->ambient_temp_c, help[fleet][2], "C" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
 
     g_option_context_add_main_entries(ctx, entries, NULL);

@@ -300,7 +300,7 @@ int cmd_run(int argc, char **argv)
         { "replay", 0, 0, G_OPTION_ARG_FILENAME, &replay_path,
           "Repeat a recorded run, with no peer, into the empty --state-dir: same console, "
           "same flash; a divergence is reported with its instruction count", "FILE" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- boot one lamp with its console on this terminal");
     g_autoptr(GError) error = NULL;

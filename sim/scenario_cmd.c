@@ -155,7 +155,7 @@ int cmd_scenario(int argc, char **argv)
           "Base seed of the lamps' RNGs (default 1): same seed, same run", "N" },
         { "keep", 0, 0, G_OPTION_ARG_NONE, &keep,
           "Keep each scenario's temporary directory (always kept when it failed)", NULL },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE... - run Lua scenario scripts, report TAP");
     g_autoptr(GError) error = NULL;

@@ -67,7 +67,7 @@ static void serve_options_add(GOptionContext *ctx, struct serve_options *o)
         { "stop-after", 0, 0, G_OPTION_ARG_DOUBLE, &o->stop_after_s,
           "Stop by itself after this many seconds, as on SIGTERM (default: run until stopped)",
           "SECONDS" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
 
     g_option_context_add_main_entries(ctx, entries, NULL);

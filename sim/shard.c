@@ -14,7 +14,7 @@ void shard_options_add(GOptionContext *ctx, struct shard_options *o)
           "With JOB_COMPLETION_INDEX set (a pod of a Kubernetes Indexed Job): the number of "
           "shards, the Job's completions (default: the environment variable LAMPSIM_SHARDS)",
           "COUNT" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
 
     g_option_context_add_main_entries(ctx, entries, NULL);

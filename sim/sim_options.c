@@ -62,7 +62,7 @@ void lamp_options_add(GOptionContext *ctx, struct lamp_options *o, enum sim_cmd_
                 "order); standard input is typed too, unless --no-stdin"
               : "Every lamp types LINE at its console's next prompt (repeatable, in order)",
           "LINE" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -183,7 +183,7 @@ void fleet_options_add(GOptionContext *ctx, struct fleet_options *o, enum sim_cm
         { "console-log", 0, 0, G_OPTION_ARG_NONE, &o->console_log,
           "Append each lamp's console lines, stamped with its virtual time, to console.log in "
           "its state directory", NULL },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
 
     /* serve only: lampsim fleet commissions with --ap and --commission */
@@ -192,7 +192,7 @@ void fleet_options_add(GOptionContext *ctx, struct fleet_options *o, enum sim_cm
           "An access point in every lamp's range whose credentials no lamp is given: a lamp "
           "joins it once commissioned (the commission action, a load profile's commission "
           "wave); not with --ap", "SSID:PASSPHRASE" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
 
     o->kind = kind;

@@ -40,6 +40,9 @@ packages=(
     # lampsim serve's /metrics (test serve_prometheus): a real Prometheus
     # scraping it, and promtool checking the page (both in this package)
     prometheus
+    # fuzzing (tests/fuzz/, tools/fuzz.sh, docs/fuzzing.md): clang's
+    # libFuzzer and sanitizers, llvm-cov and llvm-profdata for coverage
+    clang llvm
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -25,6 +25,18 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # the emulated lamp runs so slowly that its own watchdog fires.
 meson test -C "$build" --print-errorlogs --num-processes 2 --no-suite firmware-heavy
 
+# The fuzz targets (tests/fuzz/, docs/fuzzing.md): a clang build of only
+# what they link, each run over its committed corpus and then fuzzed for 20 s.
+fbuild=build-fuzz
+fopts=(-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized)
+if [ -f "$fbuild/build.ninja" ]; then
+    meson setup --reconfigure "$fbuild" "${fopts[@]}" >/dev/null
+else
+    CC=clang meson setup "$fbuild" "${fopts[@]}" >/dev/null
+fi
+meson compile -C "$fbuild" >/dev/null
+meson test -C "$fbuild" --suite fuzz --print-errorlogs --num-processes 2
+
 # The unit suites once more under valgrind, in a build without sanitizers.
 vbuild=build-valgrind
 [ -f "$vbuild/build.ninja" ] || meson setup "$vbuild" -Dbuildtype=debugoptimized >/dev/null

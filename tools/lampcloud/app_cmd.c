@@ -40,7 +40,7 @@ static bool offer_cmd_open(struct offer_cmd *o, const char *cmd, const char *wha
     GOptionEntry e[] = {
         { "all", 0, 0, G_OPTION_ARG_NONE, &all, "Every active lamp of the registry instead of one SERIAL", NULL },
         CLI_STATE_DIR_ENTRY(state),
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GError) error = NULL;
 
@@ -177,7 +177,7 @@ static int app_status(int argc, char **argv)
     g_autofree char *state = NULL;
     GOptionEntry e[] = {
         CLI_STATE_DIR_ENTRY(state),
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     struct cloud_site s = { 0 };
     g_autoptr(GError) error = NULL;

@@ -96,7 +96,7 @@ static int cmd_serve(int argc, char **argv)
         { "cut-after", 0, 0, G_OPTION_ARG_INT64, &cut_after, "Testing: end every download without Range after N bytes of body", "N" },
         { "plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "The registry plugin for mosquitto (default: the built one)", "SO" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Show all of mosquitto's log", NULL },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     struct cloud_site s = { 0 };
     g_autoptr(GError) error = NULL;
@@ -195,7 +195,7 @@ static int cmd_desired(int argc, char **argv)
     g_autofree char *state = NULL;
     GOptionEntry e[] = {
         CLI_STATE_DIR_ENTRY(state),
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     struct cloud_site s = { 0 };
     g_autoptr(GError) error = NULL;
@@ -234,7 +234,7 @@ static int cmd_notify_ota(int argc, char **argv)
     g_autofree char *payload = NULL;
     GOptionEntry e[] = {
         CLI_STATE_DIR_ENTRY(state),
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     struct cloud_site s = { 0 };
     struct image_header h;
@@ -327,7 +327,7 @@ static int cmd_installer(int argc, char **argv)
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "The fleet whose registry holds the accounts (default: the one of the running serve)", "DIR" },
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "Without --fleet: the running cloud's state directory (default " CLI_DEFAULT_STATE ")", "DIR" },
         { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, "add: set a new password for an existing installer", NULL },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GError) error = NULL;
     const char *verb, *name;

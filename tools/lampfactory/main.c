@@ -45,7 +45,7 @@ static int cmd_fleet_init(int argc, char **argv)
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "New (or empty) fleet directory", "DIR" },
         { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Fleet name in the CA certificates (default: lampsim fleet)", "NAME" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GError) error = NULL;
     int rc = 0;
@@ -66,7 +66,7 @@ static int cmd_fleet_add_app_key(int argc, char **argv)
     g_autofree char *fleet = NULL;
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "Fleet directory", "DIR" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GError) error = NULL;
     int rc = 0;
@@ -99,7 +99,7 @@ static int cmd_provision(int argc, char **argv)
         { "profile", 0, 0, G_OPTION_ARG_STRING, &profile, "production (default: debug, boot and bootloader locked) or development (bootloader locked only)", "PROFILE" },
         { "cloud", 0, 0, G_OPTION_ARG_STRING, &cloud, "The MQTT broker the lamp connects to (default " FACTORY_DEFAULT_CLOUD ")", "HOST:PORT" },
         { "variant", 0, 0, G_OPTION_ARG_STRING, &variant, "The lamp's hardware: crypto (default: with the CRYPTO engine) or basic (without)", "VARIANT" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     struct provision_params p;
     g_autoptr(GError) error = NULL;
@@ -130,7 +130,7 @@ static int cmd_sign(int argc, char **argv)
         { "pkcs11-module", 0, 0, G_OPTION_ARG_FILENAME, &module, "PKCS#11 module when the URI has no module-path", "SO" },
         { "version", 0, 0, G_OPTION_ARG_STRING, &version, "Firmware version", "X.Y.Z" },
         { "epoch", 0, 0, G_OPTION_ARG_INT64, &epoch, "Security epoch, 0-128", "N" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GError) error = NULL;
     g_autofree char *bin = NULL, *key_path = NULL, *enc_path = NULL;
@@ -176,7 +176,7 @@ static int cmd_sign_app(int argc, char **argv)
         { "key", 0, 0, G_OPTION_ARG_STRING, &key, "App-signing key: a PEM file or a pkcs11: URI", "KEY" },
         { "pkcs11-module", 0, 0, G_OPTION_ARG_FILENAME, &module, "PKCS#11 module when the URI has no module-path", "SO" },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The package to write", "PACKAGE" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GError) error = NULL;
     g_autofree char *manifest = NULL, *src = NULL, *key_path = NULL;
@@ -225,7 +225,7 @@ static int cmd_inspect(int argc, char **argv)
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "Check with this fleet's keys", "DIR" },
         { "pubkey", 0, 0, G_OPTION_ARG_FILENAME, &pubkey, "Check the signature with this PEM public key", "PEM" },
         { "enc-key", 0, 0, G_OPTION_ARG_FILENAME, &enc, "Decrypt with this fleet firmware key file", "FILE" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GError) error = NULL;
     g_autofree char *img = NULL, *pub_path = NULL, *enc_path = NULL;
@@ -286,7 +286,7 @@ static int cmd_registry(int argc, char **argv, bool revoke)
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "Fleet directory", "DIR" },
         { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Lamp to revoke", "SERIAL" },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GError) error = NULL;
     struct factory_registry *reg;

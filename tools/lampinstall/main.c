@@ -247,7 +247,7 @@ int main(int argc, char **argv)
           "attacker replaying a captured blob does; no login)", "FILE" },
         { "tamper", 0, 0, G_OPTION_ARG_NONE, &o.tamper,
           "Flip one ciphertext bit of each blob before writing it (security tests)", NULL },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- commission lamps over BLE");
     g_autoptr(GError) error = NULL;

@@ -295,8 +295,9 @@ static void free_transport(struct transport *t)
     struct bluez_transport *b = bt(t);
 
     for (guint i = 0; i < b->devices->len; i++) {
-        g_autoptr(GVariant) r = call(b, b->devices->pdata[i], "org.bluez.Device1", "Disconnect",
-                                     NULL, NULL);
+        GVariant *r = call(b, b->devices->pdata[i], "org.bluez.Device1", "Disconnect", NULL, NULL);
+        if (r)
+            g_variant_unref(r);
     }
     g_dbus_connection_signal_unsubscribe(b->bus, b->watch);
     g_hash_table_destroy(b->lamps);

@@ -291,7 +291,6 @@ static void test_watchpoints(void)
 {
     struct debug_stop s;
     uint32_t r4 = 0;
-    g_autoptr(GError) error = NULL;
     struct lamp *l = attached("debug_target");
     uint32_t after_store = sym(l, T_AFTER_STORE);
     lamp_free(l);
