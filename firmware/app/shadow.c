@@ -183,15 +183,40 @@ void shadow_crash_json(const struct crash_record *r, char *out, size_t cap)
     print_into(o, out, cap);
 }
 
+/* A report the lamp owes the cloud: the last publish found no room (the
+ * MQTT output buffer still held what TLS had not taken yet).  Retried from
+ * poll until it goes, so the cloud's view never stays behind the light's;
+ * a report that could never be built is not owed (it logged why). */
+static bool report_owed;
+#define REPORT_RETRY_MS 100u
+
 static void publish_reported(void)
 {
     char json[1024];
+    bool was_owed = report_owed;
 
+    report_owed = false;
     if (!netmgr_online())
-        return;
+        return; /* online() reports it on connect */
     reported_json(json, sizeof(json));
-    if (json[0])
-        netmgr_publish("shadow/reported", json, true, NULL);
+    if (json[0] && netmgr_publish("shadow/reported", json, true, NULL) != 0) {
+        if (!was_owed)
+            LOG_WRN("shadow: no room to report the light's state now; retrying every %u ms",
+                    REPORT_RETRY_MS);
+        report_owed = true;
+    }
+}
+
+static void poll(uint32_t net_events)
+{
+    (void)net_events;
+    if (report_owed)
+        publish_reported();
+}
+
+static uint32_t idle_ms(void)
+{
+    return report_owed ? REPORT_RETRY_MS : UINT32_MAX;
 }
 
 /* A percentage 0..100 (fractions kept to 0.001 %) as LIGHT_LEVEL_FULL
@@ -383,6 +408,7 @@ static void on_delta(const char *suffix, const char *payload, size_t len)
 
 static const struct netmgr_client client = {
     .topic = "shadow/delta", .message = on_delta, .online = publish_reported,
+    .poll = poll, .idle_ms = idle_ms,
 };
 
 void shadow_init(void)

@@ -30,7 +30,11 @@ function M.cloud_says(lamp, pattern, seconds)
     if M.cloud_log():find(pattern) then return true end
     lamp:run_for(0.1)
   end
-  diag("lampcloud never said /" .. pattern .. "/")
+  diag("lampcloud never said /" .. pattern .. "/; its log ends:")
+  -- what it said instead, for a failure seen once in CI (issue 14's note)
+  local lines = {}
+  for line in M.cloud_log():gmatch("[^\n]+") do lines[#lines + 1] = line end
+  for i = math.max(1, #lines - 7), #lines do diag("  " .. lines[i]) end
   return false
 end
 
