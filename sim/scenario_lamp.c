@@ -187,6 +187,11 @@ static int l_type(lua_State *L)
 {
     struct slamp *sl = check_lamp(L);
     lamp_queue_input_line(sl->lamp, luaL_checkstring(L, 2));
+    /* A networked lamp asleep at its prompt (online, idle) may run no
+     * slice for many seconds: the line goes now.  (Virtual-time lamps
+     * are run at once by the next wait, which types it.) */
+    if (sl->realtime)
+        lamp_flush_input(sl->lamp);
     return 0;
 }
 
