@@ -197,7 +197,7 @@ static void set_why(struct tls_link *t, const char *what, int err)
         t->why[n] = 0;
     } else if (err) {
         char e[80];
-        if (err == ERR_CONN_RESET) {
+        if (err == ERR_CONN_RESET || err == MBEDTLS_ERR_SSL_CONN_EOF) {
             memcpy(e, "the server closed or reset the connection", 42);
         } else if (err == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
             uint8_t d = t->ssl.in_msg[1]; /* mbedTLS leaves the alert there */

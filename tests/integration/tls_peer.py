@@ -200,9 +200,10 @@ class Peer:
                 if not data:
                     break
                 for i in range(len(data)):
+                    if i == 0:
+                        self.log.say(n, "trickling %d bytes of the server's, one a second" % len(data))
                     client.sendall(data[i:i + 1])
                     time.sleep(1)
-                self.log.say(n, "trickled %d bytes" % len(data))
         else:
             self.forward_records(server, client, n, mode)
         shut_wr(client)
