@@ -169,55 +169,47 @@ static enum link_failure cert_failure(const struct tls_link *t, uint32_t flags)
     return LF_CERT_OTHER;
 }
 
+/* What err means, for a console line. */
+static void reason_text(const struct tls_link *t, int err, char *out, size_t cap)
+{
+    if (err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && t->intermediate_not_ca) {
+        snprintf(out, cap, "an intermediate certificate of the chain is not a CA");
+    } else if (err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        /* the first reason is enough for one console line */
+        int k = mbedtls_x509_crt_verify_info(out, cap, "",
+                                             mbedtls_ssl_get_verify_result(&t->ssl));
+        char *nl = k > 0 ? strchr(out, '\n') : NULL;
+        if (k <= 0)
+            snprintf(out, cap, "certificate verification failed");
+        else if (nl)
+            *nl = 0;
+    } else if (err == ERR_CONN_RESET || err == MBEDTLS_ERR_SSL_CONN_EOF) {
+        snprintf(out, cap, "the server closed or reset the connection");
+    } else if (err == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+        uint8_t d = t->ssl.in_msg[1]; /* mbedTLS leaves the alert there */
+        const char *name = tls_alert_name(d);
+        snprintf(out, cap, "the server sent a fatal alert: %s (%u)", name ? name : "unregistered", d);
+    } else if (err == MBEDTLS_ERR_SSL_INVALID_MAC) {
+        snprintf(out, cap, "a record failed its integrity check");
+    } else {
+        mbedtls_strerror(err, out, cap);
+    }
+}
+
 static void set_why(struct tls_link *t, const char *what, int err)
 {
-    size_t n = 0;
-    const char *p;
+    char reason[96];
+    const char *sent = t->alert_sent ? tls_alert_name(t->alert_sent) : NULL;
 
-    for (p = what; *p && n < sizeof(t->why) - 1; p++)
-        t->why[n++] = *p;
-    t->why[n] = 0;
-    if (err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-        char info[80];
-        uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
-        /* the first reason is enough for one console line */
-        int k = t->intermediate_not_ca
-                    ? snprintf(info, sizeof(info), "%s",
-                               "an intermediate certificate of the chain is not a CA")
-                    : mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
-        char *nl = k > 0 ? strchr(info, '\n') : NULL;
-        if (nl)
-            *nl = 0;
-        if (n < sizeof(t->why) - 3) {
-            t->why[n++] = ':';
-            t->why[n++] = ' ';
-        }
-        for (p = info; k > 0 && *p && n < sizeof(t->why) - 1; p++)
-            t->why[n++] = *p;
-        t->why[n] = 0;
-    } else if (err) {
-        char e[80];
-        if (err == ERR_CONN_RESET || err == MBEDTLS_ERR_SSL_CONN_EOF) {
-            memcpy(e, "the server closed or reset the connection", 42);
-        } else if (err == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
-            uint8_t d = t->ssl.in_msg[1]; /* mbedTLS leaves the alert there */
-            const char *name = tls_alert_name(d);
-            snprintf(e, sizeof(e), "the server sent a fatal alert: %s (%u)",
-                     name ? name : "unregistered", d);
-        } else if (err == MBEDTLS_ERR_SSL_INVALID_MAC) {
-            snprintf(e, sizeof(e), "%s", t->alert_sent == MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC
-                ? "a record failed its integrity check (bad_record_mac sent)"
-                : "a record failed its integrity check (bad_record_mac)");
-        } else
-            mbedtls_strerror(err, e, sizeof(e));
-        if (n < sizeof(t->why) - 3) {
-            t->why[n++] = ':';
-            t->why[n++] = ' ';
-        }
-        for (p = e; *p && n < sizeof(t->why) - 1; p++)
-            t->why[n++] = *p;
-        t->why[n] = 0;
+    if (!err) {
+        snprintf(t->why, sizeof(t->why), "%s", what);
+        return;
     }
+    reason_text(t, err, reason, sizeof(reason));
+    if (sent)
+        snprintf(t->why, sizeof(t->why), "%s: %s (%s sent)", what, reason, sent);
+    else
+        snprintf(t->why, sizeof(t->why), "%s: %s", what, reason);
 }
 
 /* The record-layer failures mbedTLS 2.28 answers with no alert of its own
@@ -243,6 +235,11 @@ static void on_fatal(struct tls_link *t, int err, int out_before, bool in_handsh
     uint8_t owed = alert_owed(err);
     bool mbedtls_sent = t->ssl.out_msgtype == MBEDTLS_SSL_MSG_ALERT &&
                         out_before != MBEDTLS_SSL_MSG_ALERT;
+
+    /* Before the keys are in use the alert mbedTLS wrote is still legible
+     * in its output buffer; after, it is encrypted in place. */
+    if (mbedtls_sent && t->ssl.transform_out == NULL)
+        t->alert_sent = t->ssl.out_msg[1];
 
     t->fatal = true;
     if (err == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)

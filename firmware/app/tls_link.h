@@ -28,8 +28,8 @@ struct tls_link {
     bool fatal;         /* the connection ended on a fatal error (not the transport's):
                          * an alert was sent or received, the session is forgotten */
     bool intermediate_not_ca; /* the verify callback's finding (tls_link.c) */
-    uint8_t alert_sent; /* the fatal alert the lamp sent itself (0: none) */
-    char why[112];      /* the last failure, for the console */
+    uint8_t alert_sent; /* the fatal alert the lamp sent (0: none, or one mbedTLS sent encrypted) */
+    char why[160];      /* the last failure, for the console */
 };
 
 /* Loads keys and certificates once; NULL or why not. */
