@@ -14,6 +14,8 @@ mode from MODE_FILE (so a test script changes it between connections):
   trickle       forwards, the server's bytes one a second
   hangup        forwards the server's first record (its ServerHello), then
                 closes both sides: a close in the middle of the handshake
+  mute          forwards the handshake, then drops what the server sends
+                (the CONNACK never comes)
 
 What it sees goes to LOG, one line per fact, "conn N ..." (N from 1):
 the ClientHello's session id and session ticket lengths (both 0: the
@@ -213,6 +215,9 @@ class Peer:
         for rec in record_stream(server):
             if rec[0] == REC_CCS:
                 after_ccs = True
+            elif mode == "mute" and after_ccs and rec[0] == REC_APPDATA:
+                self.log.say(n, "muted: dropped server record type 23 length %d" % (len(rec) - 5))
+                continue
             elif mode == "tamper-once" and after_ccs and rec[0] == REC_APPDATA:
                 mode = "pass"
                 rec = rec[:-1] + bytes([rec[-1] ^ 0x01])  # a bit of the GCM tag
