@@ -6,35 +6,24 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const reason_names[LF_REASONS] = {
-    [LF_BAD_RECORD_MAC] = "bad_record_mac",
-    [LF_RECORD_ERROR] = "record_error",
-    [LF_CERT_NOT_TRUSTED] = "cert_not_trusted",
-    [LF_CERT_INTERMEDIATE_NOT_CA] = "cert_intermediate_not_ca",
-    [LF_CERT_EXPIRED] = "cert_expired",
-    [LF_CERT_NAME_MISMATCH] = "cert_name_mismatch",
-    [LF_CERT_OTHER] = "cert_other",
-    [LF_HANDSHAKE_REFUSED] = "handshake_refused",
-    [LF_CLOSED_IN_HANDSHAKE] = "closed_in_handshake",
-    [LF_DNS_TIMEOUT] = "dns_timeout",
-    [LF_CONNECT_TIMEOUT] = "connect_timeout",
-    [LF_HANDSHAKE_TIMEOUT] = "handshake_timeout",
-    [LF_CONNACK_TIMEOUT] = "connack_timeout",
-    [LF_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
-};
+static const char *const reason_names[LF_REASONS] = LINK_FAILURE_NAMES;
 
 static uint32_t reasons[LF_REASONS];
 static uint32_t alerts[TLS_ALERT_NAMED + 1]; /* the last: unregistered descriptions */
 
 void link_failure_count(enum link_failure why)
 {
-    if (why < LF_REASONS)
-        reasons[why]++;
+    if (why >= LF_REASONS)
+        return;
+    reasons[why]++;
+    link_failure_tell_twin(why);
 }
 
+/* Counted here by description; the twin counts them together. */
 void link_failure_count_alert(uint8_t description)
 {
     alerts[tls_alert_index(description)]++;
+    link_failure_tell_twin(LF_ALERT_RECEIVED);
 }
 
 void link_failures_each(void (*fn)(const char *name, uint32_t n, void *user), void *user)

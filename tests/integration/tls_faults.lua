@@ -50,3 +50,8 @@ is(t5, "0", "no ticket offered after the alert")
 ok(lamp:expect("mqtt: connected as TLSFAULT-1", 20), "MQTT connected")
 ok(peer.cloud_says(lamp, 'TLSFAULT%-1: telemetry {.*"failures":{"bad_record_mac":1,"alert_handshake_failure":1}', 15),
    "the cloud sees the alert's count by its name")
+local failures = lamp:twin().failures
+is(failures.bad_record_mac, 1, "lampsim's twin counts the bad record MAC (SYSCTL LINKFAIL)")
+is(failures.alert_received, 1, "and the alert received")
+is(failures.handshake_refused + failures.cert_not_trusted + failures.closed_in_handshake, 0,
+   "and nothing else")

@@ -85,3 +85,5 @@ ok(lamp:expect(again, 30), "the peer passes again: " .. again:sub(7))
 ok(lamp:expect("mqtt: connected as " .. serial, 20), "and the lamp is online")
 ok(peer.cloud_says(lamp, serial:gsub("%-", "%%-") .. ': telemetry {.*"failures":{' .. counted .. '}', 15),
    "the cloud sees why in the telemetry (" .. counted .. ")")
+local reason, times = counted:match('"(.-)":(%d+)')
+is(lamp:twin().failures[reason], tonumber(times), "lampsim's twin counts it too (SYSCTL LINKFAIL " .. reason .. ")")

@@ -9,6 +9,15 @@
 #include <CUnit/Basic.h>
 #include <string.h>
 
+/* What the firmware would write to SYSCTL LINKFAIL, in order. */
+static unsigned told[16], n_told;
+
+void link_failure_tell_twin(enum link_failure why)
+{
+    if (n_told < sizeof(told) / sizeof(told[0]))
+        told[n_told++] = why;
+}
+
 static void alerts_have_their_rfc_names(void)
 {
     static const struct {
@@ -68,6 +77,22 @@ static void telemetry_lists_only_what_was_counted(void)
                                 "\"alert_protocol_version\":1,\"alert_unregistered\":1}");
 }
 
+static void the_twin_hears_each_failure_once(void)
+{
+    static const unsigned want[] = { LF_CERT_EXPIRED, LF_ALERT_RECEIVED, LF_ALERT_RECEIVED,
+                                     LF_CONNACK_TIMEOUT };
+
+    n_told = 0;
+    link_failures_clear();
+    link_failure_count(LF_CERT_EXPIRED);
+    link_failure_count_alert(42);
+    link_failure_count_alert(7);
+    link_failure_count(LF_REASONS);
+    link_failure_count(LF_CONNACK_TIMEOUT);
+    CU_ASSERT_EQUAL(n_told, sizeof(want) / sizeof(want[0]));
+    CU_ASSERT_EQUAL(memcmp(told, want, sizeof(want)), 0);
+}
+
 static void telemetry_says_more_when_it_does_not_fit(void)
 {
     static const struct {
@@ -104,6 +129,7 @@ int main(void)
         { "every_description_has_one_bounded_index", every_description_has_one_bounded_index },
         { "telemetry_lists_only_what_was_counted", telemetry_lists_only_what_was_counted },
         { "telemetry_says_more_when_it_does_not_fit", telemetry_says_more_when_it_does_not_fit },
+        { "the_twin_hears_each_failure_once", the_twin_hears_each_failure_once },
         CU_TEST_INFO_NULL,
     };
 
