@@ -3,8 +3,9 @@
 # reaches the reference cloud through tls_peer.py, which flips a byte in
 # one record from the broker (the lamp must send bad_record_mac, forget
 # the session and come back with a full handshake, and the cloud must see
-# the count in its telemetry) and answers a ClientHello with a fatal
-# alert (the lamp names it).  The lamp side is tls_faults.lua (TAP).
+# the count in its telemetry), answers a ClientHello with a fatal alert
+# (the lamp names it, and forgets the session), and malforms a record
+# header (decode_error sent).  The lamp side is tls_faults.lua (TAP).
 # Usage: tls_faults.sh LAMPSIM LAMPCLOUD FIRMWARE_DIR
 set -uo pipefail
 lampsim=$1 lampcloud=$2 fw=$3

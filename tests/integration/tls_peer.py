@@ -8,6 +8,9 @@ mode from MODE_FILE (so a test script changes it between connections):
   tamper-once   forwards, but flips one byte in the first application-data
                 record the server sends after its ChangeCipherSpec; once
                 only, later connections pass
+  badheader-once  forwards, but gives the first application-data record
+                the server sends after its ChangeCipherSpec the record
+                version 2.3 (malformed); once only, like tamper-once
   alert:N       answers the ClientHello with a plaintext fatal alert of
                 description N, and closes
   silent        accepts and never answers (reads and drops what comes)
@@ -104,7 +107,7 @@ class Peer:
         self.port, self.upstream, self.mode_file = port, upstream, mode_file
         self.log = log
         self.count = 0
-        self.tampered = False
+        self.done_once = set()  # the "-once" modes that have had their connection
         self.lock = threading.Lock()
 
     def mode(self):
@@ -130,11 +133,12 @@ class Peer:
 
     def handle(self, client, n):
         mode = self.mode()
-        if mode == "tamper-once":
+        if mode.endswith("-once"):
             with self.lock:
-                if self.tampered:
+                if mode in self.done_once:
                     mode = "pass"
-                self.tampered = True
+                else:
+                    self.done_once.add(mode)
         self.log.say(n, "mode " + mode)
         try:
             if mode == "silent":
@@ -222,6 +226,10 @@ class Peer:
                 mode = "pass"
                 rec = rec[:-1] + bytes([rec[-1] ^ 0x01])  # a bit of the GCM tag
                 self.log.say(n, "tampered server record type 23 length %d" % (len(rec) - 5))
+            elif mode == "badheader-once" and after_ccs and rec[0] == REC_APPDATA:
+                mode = "pass"
+                rec = rec[:1] + bytes([2]) + rec[2:]
+                self.log.say(n, "malformed the header of server record type 23")
             client.sendall(rec)
             if mode == "hangup":
                 self.log.say(n, "hung up after the server's first record")
