@@ -6,6 +6,7 @@
 #ifndef LAMPSIM_EMU_MACHINE_H
 #define LAMPSIM_EMU_MACHINE_H
 
+#include "link_failure_reasons.h" /* LF_REASONS */
 #include "sysctl_hw.h" /* SYSCTL_RESETCAUSE_* */
 
 #include <glib.h>
@@ -255,6 +256,7 @@ struct machine_fw_status {
     uint64_t drops;            /* online connections lost */
     uint64_t onlines;          /* times the lamp went online after a dial */
     uint64_t online_latency_ns_sum, last_online_latency_ns; /* dial start to online, virtual */
+    uint64_t failures[LF_REASONS]; /* connection failures by reason (SYSCTL LINKFAIL) */
 };
 void machine_get_fw_status(struct machine *m, struct machine_fw_status *out);
 

@@ -1,7 +1,10 @@
 /* emu/sysctl.c: SYSCTL, chip identity and reset control
  * (docs/hardware.md#sysctl-0x4000_0000). */
+#include "link_failure_reasons.h"
 #include "periph.h"
 #include "sysctl_hw.h"
+
+#include <string.h>
 
 struct sysctl {
     struct machine *m;
@@ -10,6 +13,7 @@ struct sysctl {
     uint32_t netstate, commission;
     bool commission_known;
     uint64_t events[SYSCTL_EVENT_COUNT];
+    uint64_t failures[LF_REASONS];
     uint64_t dial_started_ns; /* virtual time the connection's dial began */
     uint64_t onlines, online_latency_ns_sum, last_online_latency_ns;
 };
@@ -57,6 +61,7 @@ static uint32_t sysctl_read(void *opaque, uint32_t offset, unsigned size)
     case SYSCTL_REG_NETSTATE: return s->netstate;
     case SYSCTL_REG_COMMISSION: return s->commission;
     case SYSCTL_REG_EVENT: return 0;
+    case SYSCTL_REG_LINKFAIL: return 0;
     }
     machine_log(s->m, MACHINE_LOG_GUEST_ERROR, "sysctl: read of 0x%03x", offset);
     return 0;
@@ -93,6 +98,13 @@ static void sysctl_write(void *opaque, uint32_t offset, uint32_t value, unsigned
     case SYSCTL_REG_COMMISSION:
         s->commission = value;
         s->commission_known = true;
+        return;
+    case SYSCTL_REG_LINKFAIL:
+        if (value >= LF_REASONS) {
+            machine_log(s->m, MACHINE_LOG_GUEST_ERROR, "sysctl: LINKFAIL %u is no reason", value);
+            return;
+        }
+        s->failures[value]++;
         return;
     }
     machine_log(s->m, MACHINE_LOG_GUEST_ERROR, "sysctl: write 0x%08x to read-only or unknown 0x%03x",
@@ -131,6 +143,7 @@ void machine_get_fw_status(struct machine *m, struct machine_fw_status *out)
         .online_latency_ns_sum = s->online_latency_ns_sum,
         .last_online_latency_ns = s->last_online_latency_ns,
     };
+    memcpy(out->failures, s->failures, sizeof(out->failures));
 }
 
 const struct periph_ops sysctl_ops = {

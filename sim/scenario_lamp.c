@@ -12,6 +12,7 @@
 #include "factory.h"
 #include "image.h"
 #include "lamp_action.h"
+#include "link_failure_reasons.h"
 #include "otp_layout.h"
 #include "update_sender.h"
 
@@ -187,6 +188,11 @@ static int l_type(lua_State *L)
 {
     struct slamp *sl = check_lamp(L);
     lamp_queue_input_line(sl->lamp, luaL_checkstring(L, 2));
+    /* A networked lamp asleep at its prompt (online, idle) may run no
+     * slice for many seconds: the line goes now.  (Virtual-time lamps
+     * are run at once by the next wait, which types it.) */
+    if (sl->realtime)
+        lamp_flush_input(sl->lamp);
     return 0;
 }
 
@@ -417,6 +423,18 @@ static int l_twin(lua_State *L)
     lua_setfield(L, -2, "slot_a_entries");
     lua_pushinteger(L, sl->violations);
     lua_setfield(L, -2, "unverified_entries");
+    {
+        /* the firmware's connection failures by reason (SYSCTL LINKFAIL) */
+        static const char *const names[] = LINK_FAILURE_NAMES;
+        struct machine_fw_status fw;
+        machine_get_fw_status(m, &fw);
+        lua_createtable(L, 0, LF_REASONS);
+        for (unsigned i = 0; i < LF_REASONS; i++) {
+            lua_pushinteger(L, (lua_Integer)fw.failures[i]);
+            lua_setfield(L, -2, names[i]);
+        }
+        lua_setfield(L, -2, "failures");
+    }
     {
         struct machine_net_stats ns;
         machine_get_net_stats(m, &ns);

@@ -2,6 +2,7 @@
 #include "serve_metrics.h"
 
 #include "crash_format.h"
+#include "link_failure_reasons.h"
 #include "prom_text.h"
 
 #include <stdio.h>
@@ -28,6 +29,8 @@ static void sum_totals(struct twin_totals *sum, const struct twin_totals *t)
     sum->mqtt_tx += t->mqtt_tx;
     sum->drops += t->drops;
     sum->reconnects += t->reconnects;
+    for (unsigned i = 0; i < LF_REASONS; i++)
+        sum->link_failures[i] += t->link_failures[i];
     for (unsigned i = 0; i < TWIN_LATENCY_BUCKETS; i++)
         sum->latency_buckets[i] += t->latency_buckets[i];
     sum->latency_count += t->latency_count;
@@ -75,6 +78,7 @@ static void fleet_section(GString *out, const struct twin_totals *s)
 {
     static const char *const power[] = { "off", "runnable", "sleeping", "locked-up", "halted" };
     static const char *const crash_types[] = CRASH_TYPE_NAMES;
+    static const char *const link_failure_names[] = LINK_FAILURE_NAMES;
 
     one(out, "lampsim_lamps", "gauge", "Lamps in the fleet now", s->lamps);
     prom_family(out, "lampsim_lamps_by_power", "gauge", "Lamps by their machine's power state");
@@ -108,6 +112,12 @@ static void fleet_section(GString *out, const struct twin_totals *s)
         s->drops);
     one(out, "lampsim_reconnects_total", "counter",
         "Times a lamp came online again after its first time", s->reconnects);
+    prom_family(out, "lampsim_link_failures_total", "counter",
+                "The lamps' failed server connections by reason (SYSCTL LINKFAIL; "
+                "docs/cloud.md#why-a-connection-failed)");
+    for (unsigned i = 0; i < LF_REASONS; i++)
+        one_label(out, "lampsim_link_failures_total", "reason", link_failure_names[i],
+                  s->link_failures[i]);
     prom_family(out, "lampsim_faults_injected_total", "counter", "Faults injected through the API by type");
     for (unsigned i = 0; i < TWIN_INJ_COUNT; i++)
         one_label(out, "lampsim_faults_injected_total", "type", twin_injected_name(i), s->injected[i]);

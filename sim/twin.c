@@ -181,7 +181,8 @@ bool twin_changed(const struct twin_record *a, const struct twin_record *b)
            a->env.ambient_temp_c != b->env.ambient_temp_c || a->resets != b->resets ||
            a->crash_records != b->crash_records || a->vm_fault_records != b->vm_fault_records ||
            memcmp(a->injected, b->injected, sizeof(a->injected)) != 0 ||
-           a->fw.tls_failed != b->fw.tls_failed || a->fw.drops != b->fw.drops;
+           a->fw.tls_failed != b->fw.tls_failed || a->fw.drops != b->fw.drops ||
+           memcmp(a->fw.failures, b->fw.failures, sizeof(a->fw.failures)) != 0;
 }
 
 const char *twin_injected_name(enum twin_injected i)

@@ -2,6 +2,7 @@
 #include "twin.h"
 
 #include "crash_format.h"
+#include "link_failure_reasons.h"
 #include "otp_layout.h"
 #include "sysctl_hw.h"
 
@@ -78,6 +79,17 @@ static cJSON *fuses_json(const struct twin_record *r)
     return o;
 }
 
+/* Every reason, 0 or not: a fixed shape for clients. */
+static cJSON *failures_json(const struct machine_fw_status *fw)
+{
+    static const char *const names[] = LINK_FAILURE_NAMES;
+    cJSON *o = cJSON_CreateObject();
+
+    for (unsigned i = 0; i < LF_REASONS; i++)
+        cJSON_AddNumberToObject(o, names[i], (double)fw->failures[i]);
+    return o;
+}
+
 static cJSON *commissioning_json(const struct twin_record *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -106,6 +118,7 @@ static cJSON *network_json(const struct twin_record *r)
     cJSON_AddNumberToObject(tls, "resumed", (double)fw->tls_resumed);
     cJSON_AddNumberToObject(tls, "failed", (double)fw->tls_failed);
     cJSON_AddItemToObject(o, "handshakes", tls);
+    cJSON_AddItemToObject(o, "failures", failures_json(fw));
     cJSON_AddBoolToObject(mqtt, "connected", r->netstate == SYSCTL_NETSTATE_ONLINE);
     cJSON_AddNumberToObject(mqtt, "messages_in", (double)fw->mqtt_rx);
     cJSON_AddNumberToObject(mqtt, "messages_out", (double)fw->mqtt_tx);

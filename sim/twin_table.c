@@ -144,6 +144,8 @@ static void sum_counters(struct twin_totals *s, const struct twin_record *r, int
     ACC(s->mqtt_tx, r->fw.mqtt_tx);
     ACC(s->drops, r->fw.drops);
     ACC(s->reconnects, r->fw.onlines > 1 ? r->fw.onlines - 1 : 0);
+    for (unsigned i = 0; i < LF_REASONS; i++)
+        ACC(s->link_failures[i], r->fw.failures[i]);
     ACC(s->resets, r->resets);
     ACC(s->watchdog_resets, r->watchdog_resets);
     ACC(s->lockup_resets, r->lockup_resets);

@@ -32,6 +32,7 @@ struct twin_totals {
     guint running, commissioned, link_up, lit;
     uint64_t connects, tls_full, tls_resumed, tls_failed, mqtt_rx, mqtt_tx, drops;
     uint64_t reconnects;                    /* times online again after the first */
+    uint64_t link_failures[LF_REASONS];     /* SYSCTL LINKFAIL, by reason */
     uint64_t latency_buckets[TWIN_LATENCY_BUCKETS]; /* cumulative by bound, as Prometheus */
     uint64_t latency_count;
     double latency_sum_s;

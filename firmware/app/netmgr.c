@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "hw.h"
 #include "keystore_read.h"
+#include "link_failures.h"
 #include "log.h"
 #include "mqtt.h"
 #include "net.h"
@@ -257,7 +258,7 @@ int netmgr_subscribe(const char *suffix)
  * the next is due. */
 static void send_telemetry(void)
 {
-    char json[448], t[48];
+    char json[640], t[48];
     const struct tls_counters *c = tls_counters();
     int n;
 
@@ -268,6 +269,13 @@ static void send_telemetry(void)
                  (unsigned long)drops, (unsigned long)c->full, (unsigned long)c->resumed,
                  (unsigned long)c->failed,
                  (unsigned long)(crypto_engine_present() ? crypto_engine_ops() : 0));
+    /* The reasons get at most a third of the message: the rest of the
+     * members must still fit (link_failures_json says "more" otherwise). */
+    if (n > 0 && (size_t)n + 12 + sizeof(json) / 3 < sizeof(json)) {
+        memcpy(json + n, ",\"failures\":", 12);
+        n += 12;
+        n += (int)link_failures_json(json + n, sizeof(json) / 3);
+    }
     for (unsigned i = 0; i < n_clients && n > 0 && (size_t)n < sizeof(json) - 2; i++)
         if (clients[i]->telemetry) {
             clients[i]->telemetry(json + n, sizeof(json) - 2 - (size_t)n);
@@ -527,6 +535,11 @@ static void pump_online(void)
         if (n < 0) {
             drops++;
             SYSCTL_EVENT = SYSCTL_EVENT_DROP;
+            if (dial.tls.fatal) {
+                LOG_ERR("tls: connection failed: %s; session forgotten", dial.tls.why);
+                retry_later("TLS connection failed");
+                return;
+            }
             retry_later(dial.tls.why[0] ? dial.tls.why : "connection lost");
             return;
         }
@@ -586,6 +599,7 @@ static void check_timers(void)
 
     if (state == S_ONLINE) {
         if (mq.ping_outstanding && now - ping_sent_ms > PING_TIMEOUT_MS) {
+            link_failure_count(LF_KEEPALIVE_TIMEOUT);
             drops++;
             SYSCTL_EVENT = SYSCTL_EVENT_DROP;
             retry_later("broker stopped answering (keepalive)");
@@ -611,7 +625,10 @@ static void check_timers(void)
             start_dial();
         break;
     case S_JOINING: retry_later("WiFi join timed out"); break;
-    case S_CONNACK: retry_later("no CONNACK from the broker"); break;
+    case S_CONNACK:
+        link_failure_count(LF_CONNACK_TIMEOUT);
+        retry_later("no CONNACK from the broker");
+        break;
     default: break;
     }
 }
@@ -682,9 +699,21 @@ bool netmgr_online(void)
     return state == S_ONLINE;
 }
 
+static void print_failure(const char *name, uint32_t n, void *user)
+{
+    unsigned *printed = user;
+
+    (*printed)++;
+    uart_putc(' ');
+    uart_puts(name);
+    uart_putc(' ');
+    uart_put_dec(n);
+}
+
 void netmgr_print_status(void)
 {
     const struct tls_counters *c = tls_counters();
+    unsigned printed = 0;
 
     uart_puts("cloud: ");
     uart_puts(state == S_DIALING ? tls_dial_state_name(dial.state) : state_names[state]);
@@ -705,6 +734,10 @@ void netmgr_print_status(void)
     uart_put_dec(c->resumed);
     uart_puts(" failed ");
     uart_put_dec(c->failed);
+    uart_puts("\n  failures");
+    link_failures_each(print_failure, &printed);
+    if (!printed)
+        uart_puts(" none");
     for (unsigned i = 0; i < n_clients; i++)
         if (clients[i]->print_status)
             clients[i]->print_status();

@@ -3,6 +3,7 @@
 #include "tls_dial.h"
 
 #include "clock.h"
+#include "link_failures.h"
 #include "net.h"
 
 #define DNS_TIMEOUT_MS 10000u
@@ -115,6 +116,11 @@ enum tls_dial_state tls_dial_step(struct tls_dial *d, uint32_t ev)
         [DIAL_CONNECTING] = "connect timed out",
         [DIAL_HANDSHAKE] = "TLS handshake timed out",
     };
+    static const enum link_failure counted_as[] = {
+        [DIAL_RESOLVING] = LF_DNS_TIMEOUT,
+        [DIAL_CONNECTING] = LF_CONNECT_TIMEOUT,
+        [DIAL_HANDSHAKE] = LF_HANDSHAKE_TIMEOUT,
+    };
     enum tls_dial_state was;
 
     step(d, ev);
@@ -122,6 +128,7 @@ enum tls_dial_state tls_dial_step(struct tls_dial *d, uint32_t ev)
     if ((was == DIAL_RESOLVING || was == DIAL_CONNECTING || was == DIAL_HANDSHAKE) &&
         (int32_t)(clock_ms() - d->deadline) >= 0) {
         d->timed_out = was;
+        link_failure_count(counted_as[was]);
         fail(d, DIAL_E_TIMEOUT, timed_out[was]);
     }
     return d->state;

@@ -2,7 +2,9 @@
  * session kept for resumption lives in RAM only: a reset costs one full
  * handshake, and nothing secret is ever written to flash. */
 #include "tls_link.h"
+#include "link_failures.h"
 #include "rng.h"
+#include "tls_alert.h"
 
 #include "hw.h"
 #include "keystore_read.h"
@@ -15,6 +17,7 @@
 #include "mbedtls/ssl_internal.h"
 #include "mbedtls/x509_crt.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ERR_CONN_RESET (-0x0050) /* MBEDTLS_ERR_NET_CONN_RESET, without net_sockets.c */
@@ -132,43 +135,130 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     return MBEDTLS_ERR_SSL_WANT_READ;
 }
 
+/* mbedTLS 2.28 does not look for a parent among the presented
+ * certificates unless it is a CA (x509_crt_check_parent), so a chain whose
+ * intermediate lacks basicConstraints CA:TRUE fails as NOT_TRUSTED on the
+ * leaf, the same as a chain from a stranger.  The callback sees the leaf
+ * with the rest of the presented chain behind it: the certificate that
+ * names itself the leaf's issuer there, and is no CA, is the reason. */
+static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    struct tls_link *t = ctx;
+
+    if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED))
+        return 0;
+    for (const mbedtls_x509_crt *c = crt->next; c; c = c->next)
+        if (c->subject_raw.len == crt->issuer_raw.len &&
+            memcmp(c->subject_raw.p, crt->issuer_raw.p, crt->issuer_raw.len) == 0 &&
+            !c->ca_istrue)
+            t->intermediate_not_ca = true;
+    return 0;
+}
+
+/* The reason of a failed verification (flags: mbedTLS's BADCERT bits). */
+static enum link_failure cert_failure(const struct tls_link *t, uint32_t flags)
+{
+    if (t->intermediate_not_ca)
+        return LF_CERT_INTERMEDIATE_NOT_CA;
+    if (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE))
+        return LF_CERT_EXPIRED;
+    if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+        return LF_CERT_NAME_MISMATCH;
+    if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+        return LF_CERT_NOT_TRUSTED;
+    return LF_CERT_OTHER;
+}
+
+/* What err means, for a console line. */
+static void reason_text(const struct tls_link *t, int err, char *out, size_t cap)
+{
+    if (err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && t->intermediate_not_ca) {
+        snprintf(out, cap, "an intermediate certificate of the chain is not a CA");
+    } else if (err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        /* the first reason is enough for one console line */
+        int k = mbedtls_x509_crt_verify_info(out, cap, "",
+                                             mbedtls_ssl_get_verify_result(&t->ssl));
+        char *nl = k > 0 ? strchr(out, '\n') : NULL;
+        if (k <= 0)
+            snprintf(out, cap, "certificate verification failed");
+        else if (nl)
+            *nl = 0;
+    } else if (err == ERR_CONN_RESET || err == MBEDTLS_ERR_SSL_CONN_EOF) {
+        snprintf(out, cap, "the server closed or reset the connection");
+    } else if (err == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+        uint8_t d = t->ssl.in_msg[1]; /* mbedTLS leaves the alert there */
+        const char *name = tls_alert_name(d);
+        snprintf(out, cap, "the server sent a fatal alert: %s (%u)", name ? name : "unregistered", d);
+    } else if (err == MBEDTLS_ERR_SSL_INVALID_MAC) {
+        snprintf(out, cap, "a record failed its integrity check");
+    } else {
+        mbedtls_strerror(err, out, cap);
+    }
+}
+
 static void set_why(struct tls_link *t, const char *what, int err)
 {
-    size_t n = 0;
-    const char *p;
+    char reason[96];
+    const char *sent = t->alert_sent ? tls_alert_name(t->alert_sent) : NULL;
 
-    for (p = what; *p && n < sizeof(t->why) - 1; p++)
-        t->why[n++] = *p;
-    t->why[n] = 0;
-    if (err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-        char info[80];
-        uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
-        /* the first reason is enough for one console line */
-        int k = mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
-        char *nl = k > 0 ? strchr(info, '\n') : NULL;
-        if (nl)
-            *nl = 0;
-        if (n < sizeof(t->why) - 3) {
-            t->why[n++] = ':';
-            t->why[n++] = ' ';
-        }
-        for (p = info; k > 0 && *p && n < sizeof(t->why) - 1; p++)
-            t->why[n++] = *p;
-        t->why[n] = 0;
-    } else if (err) {
-        char e[80];
-        if (err == ERR_CONN_RESET)
-            memcpy(e, "the server closed or reset the connection", 42);
-        else
-            mbedtls_strerror(err, e, sizeof(e));
-        if (n < sizeof(t->why) - 3) {
-            t->why[n++] = ':';
-            t->why[n++] = ' ';
-        }
-        for (p = e; *p && n < sizeof(t->why) - 1; p++)
-            t->why[n++] = *p;
-        t->why[n] = 0;
+    if (!err) {
+        snprintf(t->why, sizeof(t->why), "%s", what);
+        return;
     }
+    reason_text(t, err, reason, sizeof(reason));
+    if (sent)
+        snprintf(t->why, sizeof(t->why), "%s: %s (%s sent)", what, reason, sent);
+    else
+        snprintf(t->why, sizeof(t->why), "%s: %s", what, reason);
+}
+
+/* The record-layer failures mbedTLS 2.28 answers with no alert of its own
+ * in this configuration (it sends them only with
+ * MBEDTLS_SSL_ALL_ALERT_MESSAGES): RFC 5246 7.2.2 wants one. */
+static uint8_t alert_owed(int err)
+{
+    switch (err) {
+    case MBEDTLS_ERR_SSL_INVALID_MAC: return MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC;
+    case MBEDTLS_ERR_SSL_INVALID_RECORD: return MBEDTLS_SSL_ALERT_MSG_DECODE_ERROR;
+    case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE: return MBEDTLS_SSL_ALERT_MSG_UNEXPECTED_MESSAGE;
+    default: return 0;
+    }
+}
+
+/* A fatal error on the connection (not the transport's): the alert it
+ * owes, if mbedTLS sent none (out_before: the type of the last record
+ * written before the failing call), the count by reason, and the session
+ * forgotten: RFC 5246 7.2.2, a session that ended on a fatal alert, sent
+ * or received, must not be resumed. */
+static void on_fatal(struct tls_link *t, int err, int out_before, bool in_handshake)
+{
+    uint8_t owed = alert_owed(err);
+    bool mbedtls_sent = t->ssl.out_msgtype == MBEDTLS_SSL_MSG_ALERT &&
+                        out_before != MBEDTLS_SSL_MSG_ALERT;
+
+    /* Before the keys are in use the alert mbedTLS wrote is still legible
+     * in its output buffer; after, it is encrypted in place. */
+    if (mbedtls_sent && t->ssl.transform_out == NULL)
+        t->alert_sent = t->ssl.out_msg[1];
+
+    t->fatal = true;
+    if (err == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        link_failure_count_alert(t->ssl.in_msg[1]);
+    else if (err == MBEDTLS_ERR_SSL_INVALID_MAC)
+        link_failure_count(LF_BAD_RECORD_MAC);
+    else if (err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
+        link_failure_count(cert_failure(t, mbedtls_ssl_get_verify_result(&t->ssl)));
+    else
+        link_failure_count(in_handshake && !owed ? LF_HANDSHAKE_REFUSED : LF_RECORD_ERROR);
+    if (owed && !mbedtls_sent) {
+        /* With output still pending, the first call only flushes it. */
+        for (int i = 0; i < 2 && t->ssl.out_msgtype != MBEDTLS_SSL_MSG_ALERT; i++)
+            if (mbedtls_ssl_send_alert_message(&t->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL, owed) != 0)
+                break;
+        if (t->ssl.out_msgtype == MBEDTLS_SSL_MSG_ALERT)
+            t->alert_sent = owed;
+    }
+    tls_forget_session(t->slot);
 }
 
 int tls_open(struct tls_link *t, unsigned sock, const char *host, enum tls_slot slot)
@@ -178,6 +268,9 @@ int tls_open(struct tls_link *t, unsigned sock, const char *host, enum tls_slot 
     t->sock = sock;
     t->slot = slot;
     t->resumed = false;
+    t->fatal = false;
+    t->intermediate_not_ca = false;
+    t->alert_sent = 0;
     t->why[0] = 0;
     if (!t->set_up) {
         mbedtls_ssl_init(&t->ssl);
@@ -194,6 +287,7 @@ int tls_open(struct tls_link *t, unsigned sock, const char *host, enum tls_slot 
         return -1;
     }
     mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+    mbedtls_ssl_set_verify(&t->ssl, verify_cb, t);
     if (have_saved[slot] && mbedtls_ssl_set_session(&t->ssl, &saved[slot]) != 0)
         tls_forget_session(slot);
     return 0;
@@ -201,7 +295,7 @@ int tls_open(struct tls_link *t, unsigned sock, const char *host, enum tls_slot 
 
 int tls_handshake(struct tls_link *t)
 {
-    int err = 0;
+    int err = 0, out_before = 0;
 
     /* Step by step, to see whether the server agreed to resume (the
      * handshake state that says so is gone once it is over). */
@@ -212,6 +306,7 @@ int tls_handshake(struct tls_link *t)
          * step is bounded (one message), so the watchdog is kicked between
          * steps, not blindly. */
         WDT_KICK = WDT_KICK_KEY;
+        out_before = t->ssl.out_msgtype;
         err = mbedtls_ssl_handshake_step(&t->ssl);
         if (t->ssl.handshake && t->ssl.handshake->resume)
             t->resumed = true;
@@ -223,7 +318,6 @@ int tls_handshake(struct tls_link *t)
         return TLS_AGAIN;
     if (err != 0) {
         counters.failed++;
-        set_why(t, "handshake failed", err);
         /* A refused resumption (an alert, a check that failed) must not be
          * offered again.  A connection that died under the handshake says
          * nothing against the session (RFC 5246 7.2.1: since TLS 1.1 an
@@ -232,10 +326,15 @@ int tls_handshake(struct tls_link *t)
          * and the lamp resumes at the next try.  Kept through one such
          * failure only, so a server that always hangs up on this session
          * gets a full handshake next. */
-        if ((err == ERR_CONN_RESET || err == MBEDTLS_ERR_SSL_CONN_EOF) &&
-            transport_failures[t->slot]++ == 0)
+        if (err == ERR_CONN_RESET || err == MBEDTLS_ERR_SSL_CONN_EOF) {
+            link_failure_count(LF_CLOSED_IN_HANDSHAKE);
+            set_why(t, "handshake failed", err);
+            if (transport_failures[t->slot]++ != 0)
+                tls_forget_session(t->slot);
             return -1;
-        tls_forget_session(t->slot);
+        }
+        on_fatal(t, err, out_before, true);
+        set_why(t, "handshake failed", err);
         return -1;
     }
     transport_failures[t->slot] = 0;
@@ -262,6 +361,7 @@ int tls_write(struct tls_link *t, const void *buf, size_t len)
 
 int tls_read(struct tls_link *t, void *buf, size_t len)
 {
+    int out_before = t->ssl.out_msgtype;
     int n = mbedtls_ssl_read(&t->ssl, buf, len);
 
     if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -270,8 +370,13 @@ int tls_read(struct tls_link *t, void *buf, size_t len)
         set_why(t, "server closed the connection", 0);
         return -1;
     }
-    if (n < 0)
+    if (n < 0) {
+        /* A lost connection keeps the session (RFC 5246 7.2.1); anything
+         * else is fatal. */
+        if (n != ERR_CONN_RESET && n != MBEDTLS_ERR_SSL_CONN_EOF)
+            on_fatal(t, n, out_before, false);
         set_why(t, "read failed", n);
+    }
     return n;
 }
 

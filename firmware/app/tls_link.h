@@ -25,7 +25,11 @@ struct tls_link {
     bool open;
     bool set_up;        /* ssl holds its record buffers across connections */
     bool resumed;       /* the last handshake was abbreviated */
-    char why[112];      /* the last failure, for the console */
+    bool fatal;         /* the connection ended on a fatal error (not the transport's):
+                         * an alert was sent or received, the session is forgotten */
+    bool intermediate_not_ca; /* the verify callback's finding (tls_link.c) */
+    uint8_t alert_sent; /* the fatal alert the lamp sent (0: none, or one mbedTLS sent encrypted) */
+    char why[160];      /* the last failure, for the console */
 };
 
 /* Loads keys and certificates once; NULL or why not. */
@@ -37,7 +41,8 @@ int tls_open(struct tls_link *t, unsigned sock, const char *host, enum tls_slot 
 int tls_handshake(struct tls_link *t);
 /* Bytes written (all or part), TLS_AGAIN as 0, or < 0. */
 int tls_write(struct tls_link *t, const void *buf, size_t len);
-/* Bytes read (> 0), 0 when nothing yet, or < 0 (closed or failed). */
+/* Bytes read (> 0), 0 when nothing yet, or < 0 (closed or failed; after
+ * a fatal error, t->fatal: the alert is sent, the session forgotten). */
 int tls_read(struct tls_link *t, void *buf, size_t len);
 /* Sends close_notify (best effort) and resets the connection: keys and
  * records are wiped, the record buffers are kept for the next connection

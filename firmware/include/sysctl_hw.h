@@ -17,6 +17,8 @@
 #define SYSCTL_REG_NETSTATE 0x1Cu   /* the cloud connection's state */
 #define SYSCTL_REG_EVENT 0x20u      /* WO: one SYSCTL_EVENT_* per write, counted */
 #define SYSCTL_REG_COMMISSION 0x24u /* key counter n, SYSCTL_COMMISSION_CREDS */
+#define SYSCTL_REG_LINKFAIL 0x28u   /* WO: one enum link_failure per write, counted
+                                     * (link_failure_reasons.h) */
 
 #define SYSCTL_CHIPID_VALUE 0x4C4D5031u /* "LMP1" */
 #define SYSCTL_REVISION_VALUE 0x00010000u

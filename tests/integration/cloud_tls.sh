@@ -2,7 +2,8 @@
 # Lamps against real TLS peers on loopback: Debian's mosquitto configured
 # for mutual TLS 1.2 (the lamp connects, publishes its state, resumes its
 # session after a dropped connection, reports a crash record), and openssl
-# s_server as hostile servers the lamp must refuse.  The lamp side is
+# s_server as hostile servers the lamp must refuse, each refusal named
+# (the alert the server sent, an intermediate that is no CA).  The lamp side is
 # cloud_tls.lua (lampsim scenario).  Output: TAP (from lampsim scenario).
 # Usage: cloud_tls.sh LAMPSIM FIRMWARE_DIR
 set -uo pipefail
@@ -42,6 +43,20 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$work/other-ca.key"
 openssl req -x509 -new -key "$work/other-ca.key" -subj "/CN=Some Other CA" -days 30 \
     -out "$work/other-ca.crt" 2>/dev/null || bail "other CA"
 issue foreign localhost "DNS:localhost" "$work/other-ca.crt" "$work/other-ca.key" || bail "issuing"
+# Chains through an intermediate signed by the cloud CA: one that is a CA,
+# one whose basicConstraints say CA:FALSE (the lamp must name that).
+intermediate() { # NAME CA:TRUE|CA:FALSE
+    openssl ecparam -name prime256v1 -genkey -noout -out "$work/$1.key" &&
+    openssl req -new -key "$work/$1.key" -subj "/CN=Cloud Intermediate $2" -out "$work/$1.csr" &&
+    printf 'basicConstraints=critical,%s\nkeyUsage=critical,keyCertSign,digitalSignature\n' "$2" \
+        > "$work/$1.ext" &&
+    openssl x509 -req -in "$work/$1.csr" -CA "$cloud_ca" -CAkey "$cloud_key" -CAcreateserial \
+        -days 30 -extfile "$work/$1.ext" -out "$work/$1.crt" 2>/dev/null
+}
+intermediate inter-ca CA:TRUE || bail "intermediate CA"
+intermediate inter-notca CA:FALSE || bail "intermediate that is no CA"
+issue via-ca localhost "DNS:localhost" "$work/inter-ca.crt" "$work/inter-ca.key" || bail "issuing"
+issue via-notca localhost "DNS:localhost" "$work/inter-notca.crt" "$work/inter-notca.key" || bail "issuing"
 # Expired: signed by the cloud CA, validity entirely in the past.
 cat > "$work/ca.cnf" <<CNF
 [ca]
@@ -104,9 +119,11 @@ p_expired=$(free_port);  server "$p_expired" -cert "$work/expired.crt" -key "$wo
 p_tls11=$(free_port);    server "$p_tls11" -cert "$work/good.crt" -key "$work/good.key" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
 p_rsa=$(free_port);      server "$p_rsa" -cert "$work/rsa.crt" -key "$work/rsa.key" -tls1_2 -cipher 'ECDHE-RSA-AES128-GCM-SHA256'
 p_cbc=$(free_port);      server "$p_cbc" -cert "$work/good.crt" -key "$work/good.key" -tls1_2 -cipher 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA'
+p_via_ca=$(free_port);   server "$p_via_ca" -cert "$work/via-ca.crt" -key "$work/via-ca.key" -cert_chain "$work/inter-ca.crt" -tls1_2
+p_via_notca=$(free_port); server "$p_via_notca" -cert "$work/via-notca.crt" -key "$work/via-notca.key" -cert_chain "$work/inter-notca.crt" -tls1_2
 
 # Wait until every listener is up.
-for p in $mqtt $mqtt_untrusting $p_foreign $p_name $p_expired $p_tls11 $p_rsa $p_cbc; do
+for p in $mqtt $mqtt_untrusting $p_foreign $p_name $p_expired $p_tls11 $p_rsa $p_cbc $p_via_ca $p_via_notca; do
     for _ in $(seq 50); do
         (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break
         sleep 0.1
@@ -125,6 +142,7 @@ pids+=($!)
 
 export FLEET="$fleet" MQTT_PORT=$mqtt MQTT_UNTRUSTING_PORT=$mqtt_untrusting SEEN="$work/seen.txt"
 export P_FOREIGN=$p_foreign P_NAME=$p_name P_EXPIRED=$p_expired P_TLS11=$p_tls11 P_RSA=$p_rsa P_CBC=$p_cbc
+export P_VIA_CA=$p_via_ca P_VIA_NOTCA=$p_via_notca
 "$lampsim" scenario "$here/cloud_tls.lua"
 rc=$?
 if [ $rc -ne 0 ]; then

@@ -79,6 +79,8 @@ expect "... and by power: none off" 'lampsim_lamps_by_power{power="off"}' 'v == 
 expect "3 running" 'lampsim_lamps_running' 'v == 3'
 expect "full handshakes: 3" 'lampsim_tls_handshakes_total{result="full"}' 'v == 3'
 expect "failed handshakes: 0" 'lampsim_tls_handshakes_total{result="failed"}' 'v == 0'
+expect "connection failures by reason: 15 reasons, none counted" 'count(lampsim_link_failures_total)' 'v == 15'
+expect "... all 0" 'sum(lampsim_link_failures_total)' 'v == 0'
 expect "connects: at least 3" 'lampsim_connects_total' 'v >= 3'
 expect "connect-to-online latency: 3 observations" 'lampsim_connect_to_online_seconds_count' 'v == 3'
 expect "... all in the +Inf bucket" 'lampsim_connect_to_online_seconds_bucket{le="+Inf"}' 'v == 3'
@@ -113,7 +115,7 @@ fi
 missing=
 for f in lampsim_lamps_by_network_state lampsim_lamps_by_power lampsim_connects_total \
          lampsim_tls_handshakes_total lampsim_connect_to_online_seconds lampsim_mqtt_messages_total \
-         lampsim_reconnects_total lampsim_faults_injected_total lampsim_crash_records \
+         lampsim_reconnects_total lampsim_link_failures_total lampsim_faults_injected_total lampsim_crash_records \
          lampsim_watchdog_resets_total lampsim_host_lag_seconds_total process_cpu_seconds_total \
          process_resident_memory_bytes lampsim_worker_cpu_seconds_total lampsim_worker_lamps \
          lampsim_worker_host_lag_seconds_total; do
