@@ -113,9 +113,14 @@ static bool checkpoint_error(struct flash_store *st, int fd, const char *what, G
     if (fd >= 0)
         close(fd);
     unlink(st->tmp_path);
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                "lamp state %s: %s (%s); %s still holds the previous checkpoint", st->tmp_path,
-                what, g_strerror(e), st->path);
+    if (g_file_test(st->path, G_FILE_TEST_EXISTS))
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "lamp state %s: %s (%s); %s keeps the previous checkpoint", st->tmp_path,
+                    what, g_strerror(e), st->path);
+    else
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "lamp state %s: %s (%s); no %s was written", st->tmp_path, what,
+                    g_strerror(e), st->path);
     return false;
 }
 

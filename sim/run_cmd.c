@@ -108,8 +108,7 @@ static gboolean on_checkpoint(gpointer user_data)
 
     if (machine_sync(lamp_machine(run->lamp), &error))
         return G_SOURCE_CONTINUE;
-    fprintf(stderr, "\nlampsim: lamp stopped: saving its state failed: %s; the state directory "
-                    "keeps its last checkpoint\n", error->message);
+    fprintf(stderr, "\nlampsim: lamp stopped: saving its state failed: %s\n", error->message);
     run->checkpoint_failed = true;
     run_finish(run, EXIT_CHECKPOINT_FAILED);
     return G_SOURCE_REMOVE;
@@ -257,8 +256,7 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *
     if (run->checkpoint_failed)
         return run->exit_code; /* the error is told; the file keeps the last checkpoint */
     if (!machine_sync(lamp_machine(lamp), &error)) {
-        fprintf(stderr, "lampsim: saving lamp state to %s: %s; the state directory keeps its "
-                        "last checkpoint\n", state_dir, error->message);
+        fprintf(stderr, "lampsim: saving lamp state to %s: %s\n", state_dir, error->message);
         return EXIT_CHECKPOINT_FAILED;
     }
     return run->exit_code;
