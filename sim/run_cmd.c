@@ -4,6 +4,7 @@
 
 #define CMD_NAME "run"
 
+#include "checkpoints.h"
 #include "config.h"
 #include "gdb_server.h"
 #include "image.h"
@@ -22,9 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* How often a running lamp's flash and OTP are checkpointed to its state
- * directory by default: what a host crash can lose (docs/robustness.md). */
-#define CHECKPOINT_INTERVAL_S 1.0
 /* Exit status when the lamp's state could not be saved (--help). */
 #define EXIT_CHECKPOINT_FAILED 4
 /* Where --external-boot loads an application: slot A's payload address. */
@@ -98,20 +96,16 @@ static gboolean on_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
-/* A checkpoint that cannot be written stops the lamp: running on would
- * let its flash drift from what its state directory keeps, and a host
- * crash would then lose more than the firmware could know. */
-static gboolean on_checkpoint(gpointer user_data)
+/* A checkpoint that cannot be written stops the lamp (checkpoints.h). */
+static void on_checkpoint_failed(struct lamp *lamp, const GError *error, gpointer user_data)
 {
     struct run *run = user_data;
-    g_autoptr(GError) error = NULL;
 
-    if (machine_sync(lamp_machine(run->lamp), &error))
-        return G_SOURCE_CONTINUE;
+    if (run->checkpoint_failed)
+        return;
     fprintf(stderr, "\nlampsim: lamp stopped: saving its state failed: %s\n", error->message);
     run->checkpoint_failed = true;
     run_finish(run, EXIT_CHECKPOINT_FAILED);
-    return G_SOURCE_REMOVE;
 }
 
 static gboolean on_stdin(gint fd, GIOCondition cond, gpointer user_data)
@@ -165,6 +159,7 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *
     g_autoptr(GMainLoop) loop = NULL;
     g_autoptr(lamp) lamp = NULL;
     g_autoptr(scheduler) sched = NULL;
+    struct checkpoints *saving = NULL;
     struct update_sender *update = NULL;
     const char *state_dir = cfg->state_dir;
 
@@ -219,7 +214,6 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *
 
     g_unix_signal_add(SIGINT, on_signal, run);
     g_unix_signal_add(SIGTERM, on_signal, run);
-    g_timeout_add((guint)(checkpoint_s * 1000), on_checkpoint, run);
     if (timeout_s > 0)
         g_timeout_add((guint)(timeout_s * 1000), on_timeout, run);
     /* with --console-input too: its lines wait for prompts, the user's
@@ -246,9 +240,12 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *
         fprintf(stderr, "lampsim run: --gdb: %s\n", error->message);
         return 2;
     }
+    saving = checkpoints_new((guint)(checkpoint_s * 1000), on_checkpoint_failed, run);
+    checkpoints_add(saving, lamp);
     machine_power_on(lamp_machine(lamp));
     g_main_loop_run(loop);
 
+    checkpoints_free(saving);
     bluez_exposure_free(shown);
     update_sender_free(update);
     if (record_path)
@@ -273,7 +270,7 @@ int cmd_run(int argc, char **argv)
     g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
     g_autofree char *bluez = NULL, *gdb_spec = NULL, *record_path = NULL, *replay_path = NULL;
     gboolean gdb_wait = FALSE;
-    double timeout_s = 0, checkpoint_s = CHECKPOINT_INTERVAL_S;
+    double timeout_s = 0, checkpoint_s = CHECKPOINT_INTERVAL_MS / 1000.0;
     gboolean no_stdin = FALSE;
     GOptionEntry entries[] = {
         { "serial", 0, 0, G_OPTION_ARG_STRING, &serial,

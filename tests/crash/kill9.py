@@ -3,8 +3,9 @@
 
 Starts `lampsim run` on fresh copies of one lamp's state directory doing an
 update install, a commissioning-record write, a crash-record write or an app
-install, kills it with SIGKILL at a seeded moment (no atexit, no flush), then
-checks what the state directory kept:
+install, or `lampsim fleet` of three lamps each writing a commissioning
+record then a crash record, kills it with SIGKILL at a seeded moment (no
+atexit, no flush), then checks what each lamp's state directory kept:
 
 - lamp.img is whole: header, page bitmap and SHA-256 agree (checked here,
   from docs/formats.md#state-directory, without lampsim);
@@ -15,14 +16,16 @@ checks what the state directory kept:
   `commission`, `app list`): the old state or the new one, never a mix or a
   duplicate.
 
-Every kill moment comes from --seed and the iteration number, as a fraction
-of the phase's span (its uninterrupted duration, measured first, times 1.5,
-or given with --span): the same seed and spans give the same moments.  A failure
-prints the command that repeats it alone.  docs/robustness.md#host-crashes.
+Every kill moment comes from --seed and the iteration number: one of the
+phase's milestones (console lines, from the start to past its end) and a
+delay after it.  The lamps run deterministically (--seed 1), so a milestone
+is the same point of their execution every time; the delay after it is host
+time.  A failure prints the command that repeats it alone.
+docs/robustness.md#host-crashes.
 
 Usage: kill9.py --lampsim L --lampfactory F --firmware-dir D [--iterations N]
-       [--seed S] [--phases update,commission,crash,app] [--only I]
-       [--span PHASE=SECONDS]... [--work DIR] [--tap]
+       [--seed S] [--phases update,commission,crash,app,fleet] [--only I]
+       [--work DIR] [--tap]
 Exit status 0 when every iteration passed, 1 otherwise, 2 when the set-up
 (signing, the first boot, an uninterrupted phase) failed.
 """
@@ -39,19 +42,112 @@ import time
 
 from lamp_state import Failure, Lampsim, committed_apps, crash_log, fresh_copy, prepare, read_store
 
-# What each phase does, the console line that says it is done, and how
-# long an uninterrupted run may take.  A killed run goes on past that line
-# (no --exit-on): kills late in the span find the new state on disk while
-# the lamp still runs, as they would in a long-lived process.
-def phase_commands(files):
+FLEET_LAMPS = 3
+
+
+class Phase:
+    """What a phase does: lampsim's arguments, the console line that says
+    an uninterrupted `run` is done (a fleet says so by exiting after
+    --idle), what it may change in a lamp, how long it may take, and where
+    kills land: after one of the milestones (None: lampsim's start), within
+    gap seconds.  A killed run goes on past the end (no --exit-on, a long
+    --idle): kills after the last milestone find the new state on disk
+    while lampsim still runs, as they would in a long-lived process."""
+
+    def __init__(self, command, extra, done, changes, limit, milestones, gap):
+        self.command, self.extra, self.done = command, extra, done
+        self.changes, self.limit = changes, limit
+        self.milestones, self.gap = [None, *milestones], gap
+
+
+def phases_of(files):
+    wifi, crash = "wifi site site-passphrase", "selftest div0"
     return {
-        "update": (["--update", files["update"]], "OTP epoch advanced to 2", 300),
-        "commission": (["--console-input", "wifi site site-passphrase"],
-                       "^net: credentials saved", 60),
-        "crash": (["--console-input", "selftest div0", "--console-input", "status"],
-                  "^crash records stored: 1", 60),
-        "app": (["--install-app", files["app"]], "app install: installed", 60),
+        "update": Phase("run", ["--update", files["update"]], "OTP epoch advanced to 2",
+                        {"image"}, 300,
+                        [r"^update: ready", r"bytes sent \(30 %\)", r"bytes sent \(70 %\)",
+                         r"^update: received", r"^update: staged", r"^boot: installing",
+                         r"^boot: update copied", r"^boot: verified image 1\.0\.1",
+                         r"^update: image 1\.0\.1 confirmed", r"OTP epoch advanced to 2"], 0.3),
+        "commission": Phase("run", ["--console-input", wifi], "^net: credentials saved",
+                            {"commission"}, 60,
+                            [r"^lamp> wifi", r"^net: credentials saved"], 0.3),
+        "crash": Phase("run", ["--console-input", crash, "--console-input", "status"],
+                       "^crash records stored: 1", {"crash"}, 60,
+                       [r"^lamp> selftest", r"^crash: type=", r"^crash records stored"], 0.3),
+        "app": Phase("run", ["--install-app", files["app"]], "app install: installed",
+                     {"app"}, 60,
+                     [r"^app install: ready", r"^app install: received",
+                      r"^app install: installed"], 0.3),
+        # a fleet checkpoints once a second: gaps that reach past one
+        "fleet": Phase("fleet", ["--count", str(FLEET_LAMPS), "--console-input", wifi,
+                                 "--console-input", crash], None, {"commission", "crash"}, 120,
+                       [r"3/3 lamps at the console prompt", r"idling"], 1.5),
     }
+
+
+def fleet_command(ls, state, extra, idle):
+    return [ls.lampsim, "fleet", "--state-dir", state, "--seed", "1", "--fleet", ls.fleet,
+            "--idle", str(idle), *extra]
+
+
+def lamp_dirs(phase, state):
+    if phase.command == "run":
+        return [state]
+    return [os.path.join(state, f"lamp-{i:04d}") for i in range(FLEET_LAMPS)]
+
+
+def copy_state(phase, base, dest):
+    shutil.rmtree(dest, ignore_errors=True)
+    if phase.command == "run":
+        fresh_copy(base["run"], dest)
+    else:
+        for d in lamp_dirs(phase, dest):
+            fresh_copy(os.path.join(base["fleet"], os.path.basename(d)), d)
+
+
+def run_uncut(ls, phase, state, log):
+    """The phase to its end: it must do what it says, or no kill means anything."""
+    if phase.command == "run":
+        return ls.run(state, *phase.extra, "--exit-on", phase.done, "--timeout",
+                      str(phase.limit), log=log)[0]
+    with open(log, "w") as out:
+        return subprocess.run(fleet_command(ls, state, phase.extra, 0.5), stdout=out,
+                              stderr=subprocess.STDOUT, timeout=phase.limit).returncode
+
+
+def start_killable(ls, phase, state, interval, log):
+    out = open(log, "w")
+    if phase.command == "run":
+        cmd = ls.command(state, [*phase.extra, "--checkpoint-interval", str(interval),
+                                 "--timeout", str(2 * phase.limit)])
+    else:  # a fleet checkpoints once a second (sim/checkpoints.h)
+        cmd = fleet_command(ls, state, phase.extra, 2 * phase.limit)
+    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT), out
+
+
+def wait_for(proc, log, milestone, limit):
+    """Until milestone is in log: True; False if lampsim exited first."""
+    deadline = time.monotonic() + limit
+    while milestone and proc.poll() is None:
+        with open(log, errors="replace") as f:
+            if re.search(milestone, f.read(), re.M):
+                return True
+        if time.monotonic() > deadline:
+            raise Failure(f"milestone {milestone!r} not reached in {limit} s")
+        time.sleep(0.005)
+    return proc.poll() is None
+
+
+def kill_at(proc, log, phase, milestone, delay):
+    """SIGKILL delay s after milestone; False if lampsim had exited."""
+    if not wait_for(proc, log, milestone, phase.limit):
+        return False
+    time.sleep(delay)
+    if proc.poll() is not None:
+        return False
+    proc.send_signal(signal.SIGKILL)
+    return True
 
 
 def lamp_view(text):
@@ -73,47 +169,97 @@ def lamp_view(text):
     return v
 
 
-# Kills spread over the uninterrupted duration times this: the last third
-# finds the phase done and the lamp running on.
-SPAN_FACTOR = 1.5
 VERSIONS = {"1.0.0": 1, "1.0.1": 2}  # the base image and the update: version -> epoch
 
 
-def check_boot(view, phase, before):
-    """Failures of the checking boot's view; '' and the state kept if none."""
-    problems = []
+def check_view(view, changes, before):
+    """Problems in what the checking boot saw ('' if none), and the state
+    kept: old (nothing the phase does), new (all of it), partial (a fleet
+    lamp's first record and not its second), staged (the update, installed
+    by this boot's bootloader)."""
     if not view["booted"]:
         return "the bootloader booted no verified image", None
-    version, epoch, otp = view["firmware"] or (None, None, None)
-    if version is None or None in (view["crashes"], view["commissioned"], view["apps"]):
+    if view["firmware"] is None or None in (view["crashes"], view["commissioned"], view["apps"]):
         return "the lamp did not answer app list, commission and status", None
+    (version, epoch, otp), problems, changed = view["firmware"], [], set()
     if VERSIONS.get(version) != epoch or view["booted"] != (version, str(epoch)):
         problems.append(f"runs {version} epoch {epoch}, booted {view['booted']}")
     if epoch < before["epoch"] or otp < before["otp"] or otp > epoch:
         problems.append(f"epochs fell or crossed: image {epoch} OTP {otp}, before "
                         f"{before['epoch']}/{before['otp']}")
-    kept = "old"
-    if phase == "update" and version == "1.0.1":
-        # staged before the kill, the install finished by this boot's bootloader
-        kept = "staged" if view["installed_now"] else "new"
-    elif version != "1.0.0":
-        problems.append(f"{phase} changed the image to {version}")
+    if version != "1.0.0":
+        changed.add("image")
     crashes, (commissioned, n), apps = view["crashes"], view["commissioned"], view["apps"]
-    if crashes > (1 if phase == "crash" else 0):
-        problems.append(f"{crashes} crash records stored")
-    if phase == "crash" and crashes == 1:
-        kept = "new"
-    if n != 0 or (commissioned and phase != "commission"):
-        problems.append(f"commissioning state changed: commissioned={commissioned} n={n}")
-    if phase == "commission" and commissioned:
-        kept = "new"
+    if crashes > 1:
+        problems.append(f"{crashes} crash records stored, one fault made")
+    if crashes:
+        changed.add("crash")
+    if n != 0:
+        problems.append(f"key counter n={n}: no blob was sent")
+    if commissioned:
+        changed.add("commission")
         if not view["joins_site"]:
             problems.append("commissioned, but the credentials are not the site's")
-    if apps > (1 if phase == "app" else 0) or (apps == 1 and not view["hello"]):
+    if apps > 1 or (apps == 1 and not view["hello"]):
         problems.append(f"{apps} apps installed (hello 1.0.0 listed: {view['hello']})")
-    if phase == "app" and apps == 1:
-        kept = "new"
+    if apps:
+        changed.add("app")
+    if changed - changes:
+        problems.append(f"changed what the phase does not touch: {', '.join(changed - changes)}")
+    kept = ("old" if not changed else "new" if changed == changes else "partial")
+    if kept == "new" and "image" in changed and view["installed_now"]:
+        kept = "staged"
     return "; ".join(problems), kept
+
+
+def check_lamp(ls, d, changes, before):
+    """(problem, state kept, killed mid-checkpoint) of one lamp's directory."""
+    tmp_left = os.path.exists(os.path.join(d, "lamp.img.tmp"))
+    try:
+        flash = read_store(os.path.join(d, "lamp.img"))
+        records, apps = crash_log(flash), committed_apps(flash)
+        rc, text = ls.run(d, "--console-input", "app list", "--console-input", "commission",
+                          "--console-input", "status", "--exit-on", "^uptime",
+                          "--timeout", "120", log=d + ".check.log")
+    except (Failure, OSError, subprocess.TimeoutExpired) as e:
+        return str(e), None, tmp_left
+    view = lamp_view(text)
+    problem, kept = check_view(view, changes, before)
+    if rc != 0:
+        problem = f"the checking boot exited {rc}; " + problem
+    if not problem and (len(records) != view["crashes"] or len(apps) != view["apps"]):
+        problem = (f"flash holds {len(records)} crash records and {len(apps)} committed apps, "
+                   f"the firmware counts {view['crashes']} and {view['apps']}")
+    return problem, kept, tmp_left
+
+
+def set_up(args, work, ls, phases, say):
+    """The signed files, the base lamp (and fleet), the epochs before; each
+    phase run once uncut."""
+    files, base_run = prepare(args.lampfactory, args.firmware_dir, work, ls)
+    table = phases_of(files)
+    unknown = [p for p in phases if p not in table]
+    if unknown:
+        raise Failure(f"--phases: {','.join(unknown)} unknown; known: {','.join(table)}")
+    base = {"run": base_run, "fleet": os.path.join(work, "fleet-base")}
+    if "fleet" in phases:
+        shutil.rmtree(base["fleet"], ignore_errors=True)
+        subprocess.run(fleet_command(ls, base["fleet"], ["--count", str(FLEET_LAMPS)], 0.2),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=300)
+    _, out = ls.run(base_run, "--console-input", "status", "--exit-on", "^uptime",
+                    "--timeout", "60")
+    v = lamp_view(out)["firmware"]
+    before = {"epoch": v[1], "otp": v[2]}
+    for name in phases:
+        d = os.path.join(work, f"uncut-{name}")
+        copy_state(table[name], base, d)
+        t = time.monotonic()
+        rc = run_uncut(ls, table[name], d, d + ".log")
+        if rc != 0:
+            raise Failure(f"uncut {name} did not finish (exit {rc}); see {d}.log")
+        say(f"uncut {name}: {time.monotonic() - t:.2f} s")
+    return table, base, before
 
 
 def main():
@@ -123,11 +269,8 @@ def main():
     ap.add_argument("--firmware-dir", required=True)
     ap.add_argument("--iterations", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--phases", default="update,commission,crash,app")
+    ap.add_argument("--phases", default="update,commission,crash,app,fleet")
     ap.add_argument("--only", type=int, help="run this iteration alone (to repeat a failure)")
-    ap.add_argument("--span", action="append", default=[], metavar="PHASE=SECONDS",
-                    help="kill moments spread over [0, SECONDS) of this phase (default: its "
-                         "uninterrupted duration, measured, times 1.5)")
     ap.add_argument("--work", help="keep everything in this directory")
     ap.add_argument("--tap", action="store_true", help="TAP output (meson's test protocol)")
     args = ap.parse_args()
@@ -139,92 +282,62 @@ def main():
     phases = args.phases.split(",")
     started = time.monotonic()
     try:
-        files, base = prepare(args.lampfactory, args.firmware_dir, work, ls)
-        commands = phase_commands(files)
-        if any(p not in commands for p in phases):
-            raise Failure(f"--phases: known phases are {','.join(commands)}")
-        _, base_out = ls.run(base, "--console-input", "status", "--exit-on", "^uptime",
-                             "--timeout", "60")
-        v = lamp_view(base_out)["firmware"]
-        before = {"epoch": v[1], "otp": v[2]}
-        spans = dict(s.split("=", 1) for s in args.span)
-        for phase in phases:
-            if phase in spans:
-                spans[phase] = float(spans[phase])
-                continue
-            # Uncut, the phase must do what it says, or no kill means anything.
-            d = os.path.join(work, f"uncut-{phase}")
-            fresh_copy(base, d)
-            extra, done, limit = commands[phase]
-            t = time.monotonic()
-            rc, out = ls.run(d, *extra, "--exit-on", done, "--timeout", str(limit),
-                             log=d + ".log")
-            spans[phase] = round((time.monotonic() - t) * SPAN_FACTOR, 3)
-            if rc != 0:
-                raise Failure(f"uncut {phase} did not finish (exit {rc}); see {d}.log")
-            say(f"uncut {phase}: {spans[phase] / SPAN_FACTOR:.2f} s; kills spread over "
-                f"{spans[phase]} s")
+        table, base, before = set_up(args, work, ls, phases, say)
     except (Failure, subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
         print(f"{'Bail out! ' if args.tap else ''}set-up failed: {e}")
         return 2
 
-    span_args = " ".join(f"--span {p}={spans[p]}" for p in phases)
     todo = [args.only] if args.only is not None else range(args.iterations)
     if args.tap:
         print(f"1..{len(todo)}")
     kills = {p: 0 for p in phases}
     finished = {p: 0 for p in phases}
-    kept = {p: {"old": 0, "staged": 0, "new": 0} for p in phases}
+    kept = {p: {"old": 0, "partial": 0, "staged": 0, "new": 0} for p in phases}
     tmp_left = 0
     failures = []
     for n, i in enumerate(todo, 1):
         rng = random.Random(f"kill9/{args.seed}/{i}")
-        phase = phases[i % len(phases)]
-        interval = rng.choice([0.001, 0.005, 0.02, 0.1, 1.0])
-        delay = rng.uniform(0, spans[phase])
+        name = phases[i % len(phases)]
+        phase = table[name]
+        # 5 ms: a checkpoint of a lamp mid-update takes about that long, so
+        # lampsim is writing most of the time (the default is 1 s)
+        interval = rng.choice([0.005, 0.02, 0.1, 1.0])
+        milestone = rng.randrange(len(phase.milestones))
+        delay = rng.uniform(0, phase.gap)
         d = os.path.join(work, f"it{i:04d}")
-        fresh_copy(base, d)
-        extra, _, limit = commands[phase]
-        proc, out = ls.start(d, [*extra, "--checkpoint-interval", str(interval),
-                                 "--timeout", str(spans[phase] + limit)], d + ".run.log")
-        time.sleep(delay)
-        killed = proc.poll() is None
-        if killed:
+        copy_state(phase, base, d)
+        proc, out = start_killable(ls, phase, d, interval, d + ".run.log")
+        problems, states = [], []
+        try:
+            killed = kill_at(proc, d + ".run.log", phase, phase.milestones[milestone], delay)
+        except Failure as e:
             proc.send_signal(signal.SIGKILL)
-            kills[phase] += 1
-        else:
-            finished[phase] += 1
+            killed = True
+            problems.append(str(e))
         proc.wait()
         out.close()
-        what = (f"{phase} {'killed' if killed else 'finished'} at {delay:.3f} s, "
-                f"checkpoints every {interval} s")
-        problem = ""
-        try:
-            if os.path.exists(os.path.join(d, "lamp.img.tmp")):
-                tmp_left += 1
-                what += ", killed mid-checkpoint (lamp.img.tmp left)"
-            flash = read_store(os.path.join(d, "lamp.img"))
-            records, apps = crash_log(flash), committed_apps(flash)
-            rc, text = ls.run(d, "--console-input", "app list", "--console-input", "commission",
-                              "--console-input", "status", "--exit-on", "^uptime",
-                              "--timeout", "120", log=d + ".check.log")
-            view = lamp_view(text)
-            problem, state = check_boot(view, phase, before)
-            if rc != 0:
-                problem = f"the checking boot exited {rc}; " + problem
-            if not problem and (len(records) != view["crashes"] or len(apps) != view["apps"]):
-                problem = (f"flash holds {len(records)} crash records and {len(apps)} committed "
-                           f"apps, the firmware counts {view['crashes']} and {view['apps']}")
-            if not problem:
-                kept[phase][state] += 1
-                what += f"; kept the {state} state"
-        except (Failure, OSError, subprocess.TimeoutExpired) as e:
-            problem = str(e)
+        kills[name] += killed
+        finished[name] += not killed
+        after = (re.sub(r"\\(.)", r"\1", phase.milestones[milestone]).lstrip("^")
+                 if phase.milestones[milestone] else "the start")
+        what = (f"{name} {'killed' if killed else 'finished'} {delay:.3f} s after {after}"
+                + (f", checkpoints every {interval} s" if phase.command == "run" else ""))
+        for lamp in lamp_dirs(phase, d):
+            problem, state, tmp = check_lamp(ls, lamp, phase.changes, before)
+            tmp_left += tmp
+            what += ", killed mid-checkpoint (lamp.img.tmp left)" if tmp else ""
+            if problem:
+                problems.append(f"{os.path.basename(lamp)}: {problem}")
+            else:
+                kept[name][state] += 1
+                states.append(state)
+        problem = "; ".join(problems)
         if problem:
-            failures.append((i, phase, problem))
-            line = f"iteration {i}: {what}: FAILED: {problem} (logs {d}.*.log)"
+            failures.append((i, name, problem))
+            line = f"iteration {i}: {what}: FAILED: {problem} (logs {d}*.log)"
         else:
-            line = f"iteration {i}: {what}" + ("" if args.tap else ": ok")
+            line = f"iteration {i}: {what}; kept the {'/'.join(states)} state"
+            line += "" if args.tap else ": ok"
             if not args.work:
                 shutil.rmtree(d, ignore_errors=True)
         if args.tap:
@@ -234,17 +347,20 @@ def main():
 
     say(f"summary: {len(todo)} iterations in {time.monotonic() - started:.0f} s, seed {args.seed}")
     for p in phases:
-        staged = f", {kept[p]['staged']} its staged update" if p == "update" else ""
-        say(f"  {p}: {kills[p]} killed ({kept[p]['old']} kept the old state, "
-            f"{kept[p]['new']} the new{staged}), {finished[p]} finished before their kill")
+        k = kept[p]
+        lamps = f" of {FLEET_LAMPS} lamps each" if table[p].command == "fleet" else ""
+        extra = (f", {k['staged']} its staged update" if p == "update" else
+                 f", {k['partial']} only its first record" if table[p].command == "fleet" else "")
+        say(f"  {p}: {kills[p]} killed{lamps} ({k['old']} lamps kept the old state, {k['new']} "
+            f"the new{extra}), {finished[p]} finished before their kill")
     say(f"  killed during a checkpoint's write (lamp.img.tmp left): {tmp_left}")
     say(f"  failures: {len(failures)}")
     me = os.path.relpath(os.path.abspath(__file__))
-    for i, phase, problem in failures:
-        say(f"    iteration {i} ({phase}): {problem}")
+    for i, name, problem in failures:
+        say(f"    iteration {i} ({name}): {problem}")
         say(f"      repeat: {me} --lampsim {args.lampsim} --lampfactory {args.lampfactory} "
             f"--firmware-dir {args.firmware_dir} --seed {args.seed} --phases {args.phases} "
-            f"{span_args} --only {i} --work DIR")
+            f"--only {i} --work DIR")
     if not args.work and not failures:
         shutil.rmtree(work, ignore_errors=True)
     elif not args.work:
