@@ -86,11 +86,6 @@ def phases_of(files):
     }
 
 
-def fleet_command(ls, state, extra, idle):
-    return [ls.lampsim, "fleet", "--state-dir", state, "--seed", "1", "--fleet", ls.fleet,
-            "--idle", str(idle), *extra]
-
-
 def lamp_dirs(phase, state):
     if phase.command == "run":
         return [state]
@@ -112,7 +107,7 @@ def run_uncut(ls, phase, state, log):
         return ls.run(state, *phase.extra, "--exit-on", phase.done, "--timeout",
                       str(phase.limit), log=log)[0]
     with open(log, "w") as out:
-        return subprocess.run(fleet_command(ls, state, phase.extra, 0.5), stdout=out,
+        return subprocess.run(ls.fleet_command(state, phase.extra, 0.5), stdout=out,
                               stderr=subprocess.STDOUT, timeout=phase.limit).returncode
 
 
@@ -122,7 +117,7 @@ def start_killable(ls, phase, state, interval, log):
         cmd = ls.command(state, [*phase.extra, "--checkpoint-interval", str(interval),
                                  "--timeout", str(2 * phase.limit)])
     else:  # a fleet checkpoints once a second (sim/checkpoints.h)
-        cmd = fleet_command(ls, state, phase.extra, 2 * phase.limit)
+        cmd = ls.fleet_command(state, phase.extra, 2 * phase.limit)
     return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT), out
 
 
@@ -244,7 +239,7 @@ def set_up(args, work, ls, phases, say):
     base = {"run": base_run, "fleet": os.path.join(work, "fleet-base")}
     if "fleet" in phases:
         shutil.rmtree(base["fleet"], ignore_errors=True)
-        subprocess.run(fleet_command(ls, base["fleet"], ["--count", str(FLEET_LAMPS)], 0.2),
+        subprocess.run(ls.fleet_command(base["fleet"], ["--count", str(FLEET_LAMPS)], 0.2),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=300)
     _, out = ls.run(base_run, "--console-input", "status", "--exit-on", "^uptime",

@@ -116,8 +116,8 @@ def committed_apps(flash):
 
 
 class Lampsim:
-    """lampsim run on one state directory after another, deterministic
-    (--seed 1: the same lamp does the same thing every time)."""
+    """lampsim run on one state directory after another (or fleet),
+    deterministic (--seed 1: the same lamp does the same thing every time)."""
 
     def __init__(self, lampsim, firmware_dir):
         self.lampsim, self.fleet = lampsim, os.path.join(firmware_dir, "dev-fleet")
@@ -125,6 +125,11 @@ class Lampsim:
     def command(self, state, extra):
         return [self.lampsim, "run", "--state-dir", state, "--seed", "1", "--no-stdin",
                 "--fleet", self.fleet, *extra]
+
+    def fleet_command(self, state, extra, idle):
+        """lampsim fleet of the lamps in state, deterministic, idling idle s."""
+        return [self.lampsim, "fleet", "--state-dir", state, "--seed", "1", "--fleet",
+                self.fleet, "--idle", str(idle), *extra]
 
     def run(self, state, *extra, timeout=180, log=None):
         """lampsim run, deterministic (--seed), to completion; (rc, output)."""

@@ -19,6 +19,9 @@ is skipped, with the reason, never passed.  TAP.
   temporary is left, and the lamp boots from it elsewhere;
 - disk full during an update (the tmpfs filled while it is staged): the
   same, lamp.img whole and an earlier state, which boots;
+- disk full under `lampsim fleet`: each lamp is switched off with the
+  reason at its first failed checkpoint, the fleet exits 2 naming a lamp
+  it could not save, every lamp.img the last checkpoint;
 - the checks themselves: a truncated lamp.img and one with a page of
   another state are caught by lamp_state.read_store and refused by lampsim.
 
@@ -36,7 +39,7 @@ import time
 from lamp_state import Failure, Lampsim, fresh_copy, prepare, read_store
 
 PRIVATE = "LAMPSIM_STATE_DIR_ERRORS_NS"
-TESTS = 8
+TESTS = 9
 n = failed = 0
 
 
@@ -199,7 +202,30 @@ def main():
     boots_elsewhere(ls, filling, "the lamp cut short in staging boots its verified image "
                                  "elsewhere")
 
-    # 6. The checks catch torn files: cut short, and two states mixed.
+    # 6. A fleet whose disk is full: each lamp switched off with the reason
+    # at its first checkpoint after the commissioning stand-in changed its
+    # flash, the fleet's exit says which lamp could not be saved.
+    fleet_base, fleet_full = os.path.join(work, "fleet-base"), os.path.join(work, "fleet-full")
+    subprocess.run(ls.fleet_command(fleet_base, ["--count", "3"], 0.2), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    lamps = sorted(d for d in os.listdir(fleet_base) if d.startswith("lamp-"))
+    images = {d: os.path.join(fleet_base, d, "lamp.img") for d in lamps}
+    tmpfs(fleet_full, sum(map(os.path.getsize, images.values())) + 65536)  # no checkpoint fits
+    for d in lamps:
+        fresh_copy(os.path.join(fleet_base, d), os.path.join(fleet_full, d))
+    p = subprocess.run(ls.fleet_command(fleet_full, ["--count", "3", "--console-input",
+                                                     "wifi site site-passphrase"], 2.5),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    off = re.findall(r"info: power off: saving its state failed: .*lamp-\d+/lamp\.img\.tmp: "
+                     r"cannot write \(No space left on device\); .*switched off until it can "
+                     r"be saved", p.stdout)
+    same = all(sha(os.path.join(fleet_full, d, "lamp.img")) == sha(images[d]) for d in lamps)
+    ok(p.returncode == 2 and len(off) == len(lamps) and same
+       and re.search(r"saving lamp \d+: .*No space left on device", p.stdout),
+       f"disk full under a fleet: {len(off)} of {len(lamps)} lamps switched off with the "
+       f"reason, their lamp.img the last checkpoint (exit {p.returncode})", p.stdout)
+
+    # 7. The checks catch torn files: cut short, and two states mixed.
     torn = os.path.join(work, "torn")
     fresh_copy(base, torn)
     img = os.path.join(torn, "lamp.img")
