@@ -301,7 +301,12 @@ def main():
         delay = rng.uniform(0, phase.gap)
         d = os.path.join(work, f"it{i:04d}")
         copy_state(phase, base, d)
-        proc, out = start_killable(ls, phase, d, interval, d + ".run.log")
+        try:
+            proc, out = start_killable(ls, phase, d, interval, d + ".run.log")
+        except OSError as e:  # not the lamp's doing: lampsim was rebuilt or removed under us
+            print(f"{'Bail out! ' if args.tap else ''}iteration {i}: lampsim cannot be "
+                  f"started: {e}")
+            return 2
         problems, states = [], []
         try:
             killed = kill_at(proc, d + ".run.log", phase, phase.milestones[milestone], delay)
