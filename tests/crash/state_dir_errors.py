@@ -101,12 +101,16 @@ def main():
     if os.environ.get(PRIVATE) != "1":
         if os.geteuid() != 0:
             skip_all("needs root for tmpfs and bind mounts (mount namespaces); run as root")
-        env = dict(os.environ, **{PRIVATE: "1"})
+        unshare = ["unshare", "-m", "--propagation", "private"]
         try:
-            os.execvpe("unshare", ["unshare", "-m", "--propagation", "private", sys.executable,
-                                   os.path.abspath(__file__), *sys.argv[1:]], env)
+            probe = subprocess.run([*unshare, "true"], stderr=subprocess.PIPE, text=True)
         except OSError as e:
             skip_all(f"unshare(1) cannot be run ({e.strerror}); it comes with util-linux")
+        if probe.returncode != 0:
+            skip_all(f"no private mount namespace here ({probe.stderr.strip()}); a container "
+                     "needs CAP_SYS_ADMIN")
+        os.execvpe(unshare[0], [*unshare, sys.executable, os.path.abspath(__file__),
+                                *sys.argv[1:]], dict(os.environ, **{PRIVATE: "1"}))
     work = tempfile.mkdtemp(prefix="state-dir-errors-")
     try:
         probe = os.path.join(work, "probe")
