@@ -1,6 +1,8 @@
 /* sim/checkpoints.h: lamps' flash and OTP saved to their state directories
  * every interval while they run (machine_sync: only those that changed).
- * The interval bounds what a host crash loses; each checkpoint is whole
+ * The interval bounds what a host crash loses while few lamps change at
+ * once (each tick spends at most a tenth of it: more changing lamps than
+ * fit wait for the next ticks, in turn); each checkpoint is whole
  * (emu/flash_store.h), so the loss looks to the firmware like a power cut
  * that came that much earlier (docs/robustness.md#host-crashes).  A set
  * belongs to one thread: the one whose thread-default GMainContext was
