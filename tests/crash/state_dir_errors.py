@@ -64,8 +64,20 @@ def sha(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+MOUNTED = []  # mount points, in the order made
+
+
 def mount(*args):
     subprocess.run(["mount", *args], check=True, stderr=subprocess.PIPE, text=True)
+    if args[-1] not in MOUNTED:
+        MOUNTED.append(args[-1])
+
+
+def unmount_all():
+    """What a tmpfs held goes with it (the namespace would take it anyway)."""
+    for path in reversed(MOUNTED):
+        subprocess.run(["umount", path], stderr=subprocess.DEVNULL)
+    MOUNTED.clear()
 
 
 # How lampsim run stops when a checkpoint does not fit (sim/run_cmd.c).
@@ -115,8 +127,9 @@ def main():
     try:
         probe = os.path.join(work, "probe")
         tmpfs(probe, "64k")
-        subprocess.run(["umount", probe], check=True)
+        unmount_all()
     except (subprocess.CalledProcessError, OSError) as e:
+        shutil.rmtree(work, ignore_errors=True)
         skip_all(f"cannot mount a tmpfs here ({getattr(e, 'stderr', '') or e}); "
                  "a container needs CAP_SYS_ADMIN")
     print(f"1..{TESTS}")
@@ -254,11 +267,11 @@ def main():
        and "contents do not match their checksum" in out_mix,
        f"a torn lamp.img is caught ({caught_cut}; {caught_mix}) and refused by lampsim",
        out_cut, out_mix)
+    unmount_all()
     if failed == 0:
-        subprocess.run(["umount", "-R", work], stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
     else:
-        print(f"# kept: {work}")
+        print(f"# kept (the tmpfs contents gone with their mounts): {work}")
     sys.exit(1 if failed else 0)
 
 
