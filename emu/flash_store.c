@@ -104,6 +104,26 @@ static bool store_error(GError **error, const char *what, const char *path)
     return false;
 }
 
+/* A checkpoint that failed after lamp.img.tmp was created: the temporary
+ * goes, lamp.img is untouched, and the error says so. */
+static bool checkpoint_error(struct flash_store *st, int fd, const char *what, GError **error)
+{
+    int e = errno ? errno : EIO; /* a write of 0 bytes sets none */
+
+    if (fd >= 0)
+        close(fd);
+    unlink(st->tmp_path);
+    if (g_file_test(st->path, G_FILE_TEST_EXISTS))
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "lamp state %s: %s (%s); %s keeps the previous checkpoint", st->tmp_path,
+                    what, g_strerror(e), st->path);
+    else
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "lamp state %s: %s (%s); no %s was written", st->tmp_path, what,
+                    g_strerror(e), st->path);
+    return false;
+}
+
 static bool store_write(struct flash_store *st, GError **error)
 {
     struct store_header h = { .version = STORE_VERSION, .variant = st->variant };
@@ -119,26 +139,34 @@ static bool store_write(struct flash_store *st, GError **error)
     h.flash_size = FLASH_SIZE;
     h.otp_size = OTP_SIZE;
     digest(st, STORE_VERSION, h.sha256);
+    errno = 0;
     fd = open(st->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return store_error(error, "cannot create", st->tmp_path);
+        return checkpoint_error(st, fd, "cannot create", error);
     ok = write_all(fd, &h, sizeof(h)) && write_all(fd, bitmap, sizeof(bitmap));
     for (size_t i = 0; ok && i < CONTENT_PAGES; i++)
         if (bitmap[i / 8] & (1u << (i % 8)))
             ok = write_all(fd, content_page(st, i * GUEST_MEM_PAGE), GUEST_MEM_PAGE);
-    if (!ok || fsync(fd) != 0) {
-        close(fd);
-        unlink(st->tmp_path);
-        return store_error(error, "cannot write", st->tmp_path);
-    }
-    close(fd);
+    if (!ok)
+        return checkpoint_error(st, fd, "cannot write", error);
+    /* Before the rename: a host crash must never find lamp.img naming
+     * blocks that were not yet written. */
+    if (fsync(fd) != 0)
+        return checkpoint_error(st, fd, "cannot flush to disk", error);
+    if (close(fd) != 0)
+        return checkpoint_error(st, -1, "cannot write", error);
     if (rename(st->tmp_path, st->path) != 0)
-        return store_error(error, "cannot replace", st->path);
+        return checkpoint_error(st, -1, "cannot rename over lamp.img", error);
+    /* The rename itself reaches the disk only with its directory. */
     dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        store_error(error, "checkpoint written, but the directory cannot be flushed to disk",
+                    st->dir);
+        if (dfd >= 0)
+            close(dfd);
+        return false;
     }
+    close(dfd);
     st->dirty = false;
     return true;
 }

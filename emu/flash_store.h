@@ -1,5 +1,6 @@
 /* emu/flash_store.h: a lamp's flash and OTP contents on disk, written so
- * that a host crash can never leave a torn image (docs/formats.md). */
+ * that a host crash can never leave a torn image (docs/formats.md,
+ * docs/robustness.md#host-crashes). */
 #ifndef LAMPSIM_EMU_FLASH_STORE_H
 #define LAMPSIM_EMU_FLASH_STORE_H
 

@@ -1,6 +1,7 @@
 /* sim/fleet.c: lamps spread over worker threads (fleet.h). */
 #include "fleet.h"
 
+#include "checkpoints.h"
 #include "fleet_provision.h"
 #include "lamp_action.h"
 #include "sim_error.h"
@@ -10,6 +11,7 @@ struct fleet {
     GPtrArray *lamps;          /* struct lamp * by index; NULL once removed */
     GHashTable *by_serial;     /* serial -> index + 1 (main thread) */
     struct twin_table **twin;  /* one per worker, or NULL */
+    struct checkpoints **saving; /* one per worker, on it */
     /* how fleet_boot made the lamps, for fleet_add */
     const struct lamp_config *cfg;
     char *state_dir;
@@ -20,6 +22,21 @@ struct fleet {
     struct shard shard;        /* which lamps of the whole fleet these are */
 };
 
+static void checkpoints_start_on_worker(struct worker *w, gpointer data)
+{
+    struct fleet *f = data;
+
+    f->saving[worker_index(w)] = checkpoints_new(CHECKPOINT_INTERVAL_MS, checkpoints_power_off,
+                                                 NULL);
+}
+
+static void checkpoints_stop_on_worker(struct worker *w, gpointer data)
+{
+    struct fleet *f = data;
+
+    checkpoints_free(f->saving[worker_index(w)]);
+}
+
 struct fleet *fleet_new(unsigned threads, GError **error)
 {
     struct fleet *f = g_new0(struct fleet, 1);
@@ -29,6 +46,9 @@ struct fleet *fleet_new(unsigned threads, GError **error)
         g_free(f);
         return NULL;
     }
+    /* A host crash loses at most the last interval of every lamp. */
+    f->saving = g_new0(struct checkpoints *, workers_count(f->ws));
+    workers_call_all(f->ws, checkpoints_start_on_worker, f);
     f->shard = (struct shard){ .index = 0, .count = 1 };
     f->lamps = g_ptr_array_new();
     f->by_serial = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -115,6 +135,7 @@ static void boot_on_worker(struct worker *w, gpointer data)
         if (f->fn)
             lamp_watch_lines(lamp, f->fn, f->user_data);
         scheduler_add(worker_scheduler(w), lamp);
+        checkpoints_add(f->saving[worker_index(w)], lamp);
         machine_power_on(lamp_machine(lamp));
         if (f->twin)
             twin_table_add(f->twin[worker_index(w)], lamp, i);
@@ -234,6 +255,7 @@ static void remove_on_worker(struct worker *w, gpointer data)
         twin_table_remove(job->f->twin[worker_index(w)], lamp);
     if (!machine_sync(lamp_machine(lamp), &job->error))
         g_prefix_error(&job->error, "saving lamp %u: ", job->index);
+    checkpoints_remove(job->f->saving[worker_index(w)], lamp);
     scheduler_remove(worker_scheduler(w), lamp);
     lamp_action_forget(lamp);
     lamp_free(lamp);
@@ -401,6 +423,7 @@ static void free_on_worker(struct worker *w, gpointer data)
             g_mutex_unlock(&job->lock);
             g_error_free(error);
         }
+        checkpoints_remove(job->f->saving[worker_index(w)], lamp);
         scheduler_remove(worker_scheduler(w), lamp);
         lamp_action_forget(lamp);
         lamp_free(lamp);
@@ -419,6 +442,7 @@ bool fleet_free_saving(struct fleet *f, GError **error)
     n = workers_count(f->ws);
     g_mutex_init(&job.lock);
     workers_call_all(f->ws, free_on_worker, &job);
+    workers_call_all(f->ws, checkpoints_stop_on_worker, f);
     g_mutex_clear(&job.lock);
     ok = job.error == NULL;
     if (job.error)
@@ -427,6 +451,7 @@ bool fleet_free_saving(struct fleet *f, GError **error)
     for (unsigned i = 0; f->twin && i < n; i++)
         twin_table_free(f->twin[i]);
     g_free(f->twin);
+    g_free(f->saving);
     g_ptr_array_unref(f->lamps);
     g_hash_table_unref(f->by_serial);
     g_free(f->state_dir);

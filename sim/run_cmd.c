@@ -4,6 +4,7 @@
 
 #define CMD_NAME "run"
 
+#include "checkpoints.h"
 #include "config.h"
 #include "gdb_server.h"
 #include "image.h"
@@ -22,7 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SYNC_INTERVAL_S 1
+/* Exit status when the lamp's state could not be saved (--help). */
+#define EXIT_CHECKPOINT_FAILED 4
 /* Where --external-boot loads an application: slot A's payload address. */
 #define EXTERNAL_BOOT_ADDR IMAGE_LOAD_ADDR
 
@@ -37,6 +39,7 @@ struct run {
     uint16_t gdb_port;
     bool gdb_wait;
     bool stdin_open;
+    bool checkpoint_failed;
 };
 
 /* The console transfer's outcome, for the user (what: "update", ...). */
@@ -93,14 +96,16 @@ static gboolean on_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_sync(gpointer user_data)
+/* A checkpoint that cannot be written stops the lamp (checkpoints.h). */
+static void on_checkpoint_failed(struct lamp *lamp, const GError *error, gpointer user_data)
 {
     struct run *run = user_data;
-    g_autoptr(GError) error = NULL;
 
-    if (!machine_sync(lamp_machine(run->lamp), &error))
-        fprintf(stderr, "lampsim: saving lamp state: %s\n", error->message);
-    return G_SOURCE_CONTINUE;
+    if (run->checkpoint_failed)
+        return;
+    fprintf(stderr, "\nlampsim: lamp stopped: saving its state failed: %s\n", error->message);
+    run->checkpoint_failed = true;
+    run_finish(run, EXIT_CHECKPOINT_FAILED);
 }
 
 static gboolean on_stdin(gint fd, GIOCondition cond, gpointer user_data)
@@ -147,12 +152,14 @@ static void record_finish(struct lamp *lamp, const char *path)
 static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *record_path,
                     const char *external_boot, const char *update_path,
                     const char *install_app_path, const char *bluez,
-                    struct ble_medium *medium, GRegex *regex, double timeout_s, bool use_stdin)
+                    struct ble_medium *medium, GRegex *regex, double timeout_s,
+                    double checkpoint_s, bool use_stdin)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GMainLoop) loop = NULL;
     g_autoptr(lamp) lamp = NULL;
     g_autoptr(scheduler) sched = NULL;
+    struct checkpoints *saving = NULL;
     struct update_sender *update = NULL;
     const char *state_dir = cfg->state_dir;
 
@@ -207,7 +214,6 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *
 
     g_unix_signal_add(SIGINT, on_signal, run);
     g_unix_signal_add(SIGTERM, on_signal, run);
-    g_timeout_add_seconds(SYNC_INTERVAL_S, on_sync, run);
     if (timeout_s > 0)
         g_timeout_add((guint)(timeout_s * 1000), on_timeout, run);
     /* with --console-input too: its lines wait for prompts, the user's
@@ -234,17 +240,21 @@ static int run_lamp(struct run *run, const struct lamp_config *cfg, const char *
         fprintf(stderr, "lampsim run: --gdb: %s\n", error->message);
         return 2;
     }
+    saving = checkpoints_new((guint)(checkpoint_s * 1000), on_checkpoint_failed, run);
+    checkpoints_add(saving, lamp);
     machine_power_on(lamp_machine(lamp));
     g_main_loop_run(loop);
 
+    checkpoints_free(saving);
     bluez_exposure_free(shown);
     update_sender_free(update);
     if (record_path)
         record_finish(lamp, record_path);
+    if (run->checkpoint_failed)
+        return run->exit_code; /* the error is told; the file keeps the last checkpoint */
     if (!machine_sync(lamp_machine(lamp), &error)) {
-        fprintf(stderr, "lampsim: saving lamp state to %s: %s\n", state_dir,
-                error->message);
-        return 2;
+        fprintf(stderr, "lampsim: saving lamp state to %s: %s\n", state_dir, error->message);
+        return EXIT_CHECKPOINT_FAILED;
     }
     return run->exit_code;
 }
@@ -260,7 +270,7 @@ int cmd_run(int argc, char **argv)
     g_autoptr(ble_medium) medium = ble_medium_new(); /* freed after the lamp */
     g_autofree char *bluez = NULL, *gdb_spec = NULL, *record_path = NULL, *replay_path = NULL;
     gboolean gdb_wait = FALSE;
-    double timeout_s = 0;
+    double timeout_s = 0, checkpoint_s = CHECKPOINT_INTERVAL_MS / 1000.0;
     gboolean no_stdin = FALSE;
     GOptionEntry entries[] = {
         { "serial", 0, 0, G_OPTION_ARG_STRING, &serial,
@@ -269,6 +279,10 @@ int cmd_run(int argc, char **argv)
           "Exit 0 when a console line matches this regular expression", "REGEX" },
         { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s,
           "Exit 1 after this many host seconds", "SECONDS" },
+        { "checkpoint-interval", 0, 0, G_OPTION_ARG_DOUBLE, &checkpoint_s,
+          "Host seconds between checkpoints of the lamp's flash and OTP to its state directory "
+          "(default 1, at least 0.001): what a host crash can lose (docs/robustness.md)",
+          "SECONDS" },
         { "update", 0, 0, G_OPTION_ARG_FILENAME, &update_path,
           "Send this signed update image to the lamp over its console (the firmware's `update` "
           "transfer) once it shows its prompt", "IMAGE" },
@@ -316,7 +330,9 @@ int cmd_run(int argc, char **argv)
         "Exit status: 0 when --exit-on matched (or on Ctrl-C), 1 when --timeout\n"
         "was reached, 2 for bad arguments, a missing or corrupt firmware file, a\n"
         "refused --external-boot (boot-locked lamp), a failed provisioning,\n"
-        "an unusable state directory or a --gdb address that cannot be listened on.\n"
+        "an unusable state directory or a --gdb address that cannot be listened on,\n"
+        "4 when the lamp's state could not be saved (disk full, read-only): the lamp\n"
+        "stops at once and its state directory keeps the last checkpoint.\n"
         "A lamp whose DEBUG_LOCK fuse is blown runs with --gdb but refuses every\n"
         "debugger; nothing bypasses the fuse.\n"
         "With --replay: 0 when the run repeated to the recording's end (flash\n"
@@ -366,6 +382,10 @@ int cmd_run(int argc, char **argv)
         rc = usage_error(CMD_NAME, "--timeout must not be negative");
         goto done;
     }
+    if (!(checkpoint_s >= 0.001 && checkpoint_s <= 3600)) {
+        rc = usage_error(CMD_NAME, "--checkpoint-interval must be 0.001 to 3600 seconds");
+        goto done;
+    }
     if (exit_on) {
         regex = g_regex_new(exit_on, 0, 0, &error);
         if (!regex) {
@@ -394,7 +414,7 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     rc = run_lamp(&run, &cfg, record_path, external_boot, update_path, install_app_path, bluez, medium, regex,
-                  timeout_s, !no_stdin);
+                  timeout_s, checkpoint_s, !no_stdin);
 done:
     g_free(run.gdb_host);
     lamp_options_clear(&opts);

@@ -7,7 +7,7 @@ lampsim=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
-total=22
+total=23
 echo "1..$total"
 
 # expect NAME WANT_RC PATTERN_IN_STDERR_OR_STDOUT -- ARGS...
@@ -35,6 +35,8 @@ expect "--update and --install-app at once" 2 "give --update or --install-app, n
     run --state-dir "$work/a" --update "$work/x.img" --install-app "$work/x.lpk"
 expect "--install-app of a missing package" 2 "--install-app: app install: .*x.lpk" -- \
     run --state-dir "$work/a" --install-app "$work/x.lpk"
+expect "--checkpoint-interval out of range" 2 "--checkpoint-interval must be 0.001 to 3600 seconds" -- \
+    run --state-dir "$work/a" --checkpoint-interval 0
 expect "bad --daylight" 2 "--daylight: daylight -1 lx: out of 0..200000" -- \
     run --state-dir "$work/a" --daylight -1
 expect "bad --ambient-temp" 2 "--ambient-temp: ambient temperature 90 degC: out of" -- \
