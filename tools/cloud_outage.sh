@@ -49,21 +49,22 @@ outage_images_up() {
 
 # outage_kill_broker: SIGKILL to mosquitto (a crash: no clean close, no
 # last save of its state), then waits for lampcloud serve, which stops
-# when its broker dies.  Prints the epoch time of the kill.
+# when its broker dies.  Sets killed_at, the epoch time of the kill.
 outage_kill_broker() {
     local broker
     broker=$(pgrep -P "$cloud_pid" -x mosquitto) || { echo "no mosquitto under $cloud_pid" >&2; return 1; }
-    date +%s.%N
+    killed_at=$(date +%s.%N)
     kill -KILL "$broker"
-    wait "$cloud_pid" 2>/dev/null
+    wait "$cloud_pid" 2>/dev/null || true
     cloud_pid= lampcloud_pid=
 }
 
-# outage_kill_images: SIGKILL to the image server, every download on it cut.
+# outage_kill_images: SIGKILL to the image server, every download on it
+# cut; sets killed_at.
 outage_kill_images() {
-    date +%s.%N
+    killed_at=$(date +%s.%N)
     kill -KILL "$images_pid"
-    wait "$images_pid" 2>/dev/null
+    wait "$images_pid" 2>/dev/null || true
     images_pid=
 }
 
@@ -74,27 +75,31 @@ outage_cloud_stop() {
     images_pid= cloud_pid= lampcloud_pid=
 }
 
-# outage_connects_per_s FROM_LOG_NUMBER [TO]: lamps' MQTT connections the
-# broker accepted ("New client connected ... as SERIAL", not the cloud's own
-# clients), per second of the cloud logs FROM..TO: "HH:MM:SS count" lines.
-outage_connects_per_s() {
-    local from=$1 to=${2:-$cloud_runs} i
-    for i in $(seq "$from" "$to"); do cat "$work/cloud.$i.log"; done |
-        awk '/broker: New client connected from .* as / && !/ as cloud:/ { n[$1]++ }
-             END { for (t in n) print t, n[t] }' | sort
+# outage_cloud_log FROM_RUN [SKIP]: the logs of lampcloud serve's runs
+# FROM_RUN.. in order, the first SKIP lines of the first left out.
+outage_cloud_log() {
+    local i
+    tail -n +"$(( ${2:-0} + 1 ))" "$work/cloud.$1.log"
+    for i in $(seq "$(( $1 + 1 ))" "$cloud_runs"); do cat "$work/cloud.$i.log"; done
 }
 
-# outage_peak PER_S_LINES: "peak_per_s seconds_with_connections total"
+# outage_connects_per_s < LOG: lamps' MQTT connections the broker accepted
+# ("New client connected ... as SERIAL", not the cloud's own clients), per
+# second of the log: "HH:MM:SS count" lines.
+outage_connects_per_s() {
+    awk '/broker: New client connected from .* as / && !/ as cloud:/ { n[$1]++ }
+         END { for (t in n) print t, n[t] }' | sort
+}
+
+# outage_peak < PER_S_LINES: "peak_per_s seconds_with_connections total"
 outage_peak() {
     awk '{ if ($2 > p) p = $2; s++; t += $2 } END { print p + 0, s + 0, t + 0 }'
 }
 
-# outage_faults_heard SINCE_LOG_NUMBER: "SERIAL PAYLOAD" for every fault
-# report the cloud's follower heard in cloud logs SINCE.. (duplicates kept).
+# outage_faults_heard < LOG: "SERIAL PAYLOAD" for every fault report the
+# cloud's follower heard (duplicates kept).
 outage_faults_heard() {
-    local i
-    for i in $(seq "$1" "$cloud_runs"); do cat "$work/cloud.$i.log"; done |
-        sed -n 's/^[0-9:]* \([^ :]*\): fault \(.*\)$/\1 \2/p'
+    sed -n 's/^[0-9:]* \([^ :]*\): fault \(.*\)$/\1 \2/p'
 }
 
 # outage_predict_peak N DOWN_S SEED: what the documented backoff (a random

@@ -46,7 +46,7 @@ sed -n 5p "$work/serials" > "$work/ota"
 # 2. Crash records just before the kill; the broker killed; VM faults
 # while it is down; lampcloud serve started again 3 s after.
 typed=$(outage_console "$work/crash" "selftest write-flash")
-outage_kill_broker > /dev/null || bail "killing the broker"
+outage_kill_broker || bail "killing the broker"
 sleep 1
 vm=$(outage_console "$work/vm" "app probe probe.read(0x10000)")
 sleep 2
@@ -56,14 +56,14 @@ if took=$(outage_wait_online "$lamps" 120); then
 else
     not_ok "back online after the broker's restart: $(online) of $lamps" "$work/serve.err" "$work/cloud.2.log"
 fi
-outage_connects_per_s 2 > "$work/rate"
+outage_cloud_log 2 | outage_connects_per_s > "$work/rate"
 read -r peak secs total < <(outage_peak < "$work/rate")
 echo "# broker after its restart: $total lamp connections over $secs s, peak $peak a second"
 [ "$total" -ge "$lamps" ]; check $? "the restarted broker accepted every lamp ($total connections for $lamps lamps)"
 
 # 3. Every fault report at the cloud, at least once.
 for _ in $(seq 60); do
-    outage_faults_heard 1 > "$work/heard"
+    outage_cloud_log 1 | outage_faults_heard > "$work/heard"
     [ -z "$(outage_missing "$work/crash" "$work/heard")$(outage_missing "$work/vm" "$work/heard")" ] && break
     sleep 1
 done
@@ -88,7 +88,7 @@ ota=$(cat "$work/ota")
 for _ in $(seq 120); do grep -q "$ota GET .*holding" "$work/images.1.log" && break; sleep 0.5; done
 grep -q "$ota GET .*holding" "$work/images.1.log"
 check $? "the download is under way: $held bytes sent, the rest held"
-outage_kill_images > /dev/null
+outage_kill_images
 sleep 3
 outage_images_up || bail "lampcloud images did not start again"
 version() { curl -s -H "Authorization: Bearer $token" "${url}api/lamps/$ota" | jq -r '.firmware.version'; }
