@@ -11,7 +11,11 @@
 # - the image server killed in the middle of an OTA download (held after
 #   100,000 bytes by --hold-after) and started again: the lamp resumes
 #   with Range from where it was, nothing is sent twice, and it runs the
-#   new image.
+#   new image;
+# - an image server that cuts every response after 30,000 bytes, Range or
+#   not: a download interrupted 11 times, each time with progress, still
+#   completes (only attempts in a row without a byte count against the
+#   lamp's 8).
 # Output: TAP.  Usage: cloud_outages.sh LAMPSIM LAMPCLOUD LAMPFACTORY FIRMWARE_DIR
 set -uo pipefail
 lampsim=$1 lampcloud=$2 lampfactory=$3 fw=$4
@@ -24,12 +28,14 @@ lamps=20 held=100000
 work=$(mktemp -d)
 trap 'outage_fleet_stop; outage_cloud_stop; [ -n "${KEEP_WORK:-}" ] && echo "# kept $work" || rm -rf "$work"' EXIT
 bail() { echo "Bail out! $1"; exit 1; }
-echo "1..8"
+echo "1..10"
 
 outage_images_args=(--hold-after "$held")
 outage_cloud_start "$lampcloud" "$fw/dev-fleet" || bail "the cloud did not start"
 "$lampfactory" sign --fleet "$fw/dev-fleet" --version 1.0.1 --epoch 1 "$fw/app.bin" \
     "$work/app-101.img" >"$work/sign.log" 2>&1 || { sed 's/^/# /' "$work/sign.log"; bail "signing"; }
+"$lampfactory" sign --fleet "$fw/dev-fleet" --version 1.0.2 --epoch 1 "$fw/app.bin" \
+    "$work/app-102.img" >"$work/sign.log" 2>&1 || { sed 's/^/# /' "$work/sign.log"; bail "signing"; }
 outage_fleet_start "$lampsim" "$lamps" --threads 2 || bail "lampsim serve did not start"
 
 # 1. The fleet connects.
@@ -42,6 +48,7 @@ outage_serials > "$work/serials"
 sed -n 1,2p "$work/serials" > "$work/crash"
 sed -n 3,4p "$work/serials" > "$work/vm"
 sed -n 5p "$work/serials" > "$work/ota"
+sed -n 6p "$work/serials" > "$work/flaky"
 
 # 2. Crash records just before the kill; the broker killed; VM faults
 # while it is down; lampcloud serve started again 3 s after.
@@ -91,8 +98,8 @@ check $? "the download is under way: $held bytes sent, the rest held"
 outage_kill_images
 sleep 3
 outage_images_up || bail "lampcloud images did not start again"
-version() { curl -s -H "Authorization: Bearer $token" "${url}api/lamps/$ota" | jq -r '.firmware.version'; }
-for _ in $(seq 180); do [ "$(version)" = 1.0.1 ] && [ "$(online)" = "$lamps" ] && break; sleep 1; done
+version() { curl -s -H "Authorization: Bearer $token" "${url}api/lamps/$1" | jq -r '.firmware.version'; }
+for _ in $(seq 180); do [ "$(version "$ota")" = 1.0.1 ] && [ "$(online)" = "$lamps" ] && break; sleep 1; done
 outage_image_gets 2 > "$work/gets"
 size=$(stat -c %s "$work/app-101.img")
 sed 's/^/# /' "$work/gets"
@@ -102,9 +109,32 @@ if awk -v s="$ota" -v h="$held" -v size="$size" '$1 == s { n++; if (n == 1 && $2
 else
     not_ok "resumed with Range at byte $held" "$work/gets" "$work/images.2.log"
 fi
-if [ "$(version)" = 1.0.1 ] && grep -q "$ota: ota/status {\"state\":\"staged\"" "$work"/cloud.*.log; then
+if [ "$(version "$ota")" = 1.0.1 ] && grep -q "$ota: ota/status {\"state\":\"staged\"" "$work"/cloud.*.log; then
     ok "the resumed image verified and staged, the lamp runs 1.0.1"
 else
-    not_ok "the lamp runs $(version) after the resumed download" "$work/cloud.2.log"
+    not_ok "the lamp runs $(version "$ota") after the resumed download" "$work/cloud.2.log"
+fi
+
+# 5. A flaky image server: every response cut after 30,000 bytes.
+flaky=$(cat "$work/flaky")
+outage_kill_images
+outage_images_up --cut-every 30000 || bail "lampcloud images --cut-every did not start"
+"$lampcloud" notify-ota --state-dir "$work/cloud" --serials "$work/flaky" "$work/app-102.img" \
+    > "$work/notify.log" 2>&1 || { sed 's/^/# /' "$work/notify.log"; bail "notify-ota"; }
+for _ in $(seq 240); do
+    [ "$(version "$flaky")" = 1.0.2 ] && break
+    grep -q "$flaky: ota/status {\"state\":\"failed\"" "$work/cloud.2.log" && break
+    sleep 1
+done
+cuts=$(grep -c "https: $flaky GET .*cut short" "$work/images.3.log")
+if [ "$cuts" -gt 8 ]; then
+    ok "the flaky server cut the download $cuts times (more than the lamp's 8 attempts)"
+else
+    not_ok "the flaky server cut the download $cuts times, expected more than 8" "$work/images.3.log"
+fi
+if [ "$(version "$flaky")" = 1.0.2 ]; then
+    ok "each resume brought bytes, so the lamp kept going: it runs 1.0.2"
+else
+    not_ok "the lamp runs $(version "$flaky") after a download cut $cuts times" "$work/cloud.2.log" "$work/images.3.log"
 fi
 [ "$failed" -eq 0 ]

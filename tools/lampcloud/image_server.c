@@ -11,7 +11,8 @@
  * file changes.
  *
  * --cut-after N (tests): a response without Range stops after N bytes of
- * body and the connection is closed, as a dropped link would.
+ * body and the connection is closed, as a dropped link would; with
+ * --cut-every N every response does (Range too: a flaky server).
  * --hold-after N (outage tests): a response without Range stops after N
  * bytes of body and the connection stays open, so that every download is
  * known to be under way when the test kills the server. */
@@ -26,6 +27,7 @@ struct image_server {
     struct https_service *svc;
     char *images, *registry;
     gint64 cut_after, hold_after;
+    bool cut_ranges; /* cut_after applies to ranged responses too */
     GHashTable *cache; /* name -> struct image *; the service's thread only */
 };
 
@@ -207,8 +209,9 @@ static gboolean cut(gpointer data)
 
     t->cut = true;
     cloud_say("https: %s GET %s: %d, bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
-              " of %" G_GINT64_FORMAT " (cut short: --cut-after)",
-              t->who, t->path, t->status, t->start, t->start + t->limit - 1, t->size);
+              " of %" G_GINT64_FORMAT " (cut short: %s)",
+              t->who, t->path, t->status, t->start, t->start + t->limit - 1, t->size,
+              srv->cut_ranges ? "--cut-every" : "--cut-after");
     stream = soup_server_message_steal_connection(msg);
     if (stream)
         https_service_close_stolen(srv->svc, stream);
@@ -290,6 +293,7 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
     struct transfer *t;
     gint64 size, start = 0, end;
     enum range r;
+    bool cut;
 
     if (path[0] != '/' || !valid_name(path + 1)) {
         respond_status(msg, 404, keep_alive);
@@ -335,11 +339,11 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
         soup_message_body_complete(soup_server_message_get_response_body(msg));
         return;
     }
-    if (r == RANGE_NONE && ((srv->cut_after >= 0 && srv->cut_after < t->len) ||
-                            (srv->hold_after >= 0 && srv->hold_after < t->len))) {
+    cut = srv->cut_after >= 0 && srv->cut_after < t->len && (r == RANGE_NONE || srv->cut_ranges);
+    t->hold = !cut && r == RANGE_NONE && srv->hold_after >= 0 && srv->hold_after < t->len;
+    if (cut || t->hold) {
         /* the body stays unfinished: libsoup waits after these bytes */
-        t->hold = !(srv->cut_after >= 0 && srv->cut_after < t->len);
-        t->limit = t->hold ? srv->hold_after : srv->cut_after;
+        t->limit = cut ? srv->cut_after : srv->hold_after;
         g_signal_connect(msg, "wrote-headers", G_CALLBACK(on_wrote_headers), t);
         g_signal_connect(msg, "wrote-body-data", G_CALLBACK(on_wrote_body_data), t);
     }
@@ -383,7 +387,7 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
 }
 
 struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_after,
-                                        gint64 hold_after, GError **error)
+                                        bool cut_ranges, gint64 hold_after, GError **error)
 {
     struct image_server *srv = g_new0(struct image_server, 1);
     g_autofree char *ca = g_build_filename(s->fleet_dir, "device-ca.crt", NULL);
@@ -391,6 +395,7 @@ struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_a
 
     srv->cut_after = cut_after;
     srv->hold_after = hold_after;
+    srv->cut_ranges = cut_ranges;
     srv->images = g_strdup(s->images_dir);
     srv->registry = g_build_filename(s->fleet_dir, "registry.sqlite", NULL);
     srv->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, image_free);

@@ -40,12 +40,12 @@ void broker_stop(struct broker *b);
 bool broker_exited(struct broker *b, char **why);
 
 /* image_server.c: HTTPS with client certificates, GET/HEAD, Range.
- * Tests: a response without Range ends after cut_after bytes of body and
- * its connection is closed, or stops after hold_after bytes and is kept
- * open (-1: neither). */
+ * Tests: a response without Range (cut_ranges: any response) ends after
+ * cut_after bytes of body and its connection is closed; a response without
+ * Range stops after hold_after bytes and is kept open (-1: neither). */
 struct image_server;
 struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_after,
-                                        gint64 hold_after, GError **error);
+                                        bool cut_ranges, gint64 hold_after, GError **error);
 void image_server_stop(struct image_server *srv);
 
 /* commission_server.c: the installers' HTTPS API (POST /api/login,

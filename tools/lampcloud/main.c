@@ -159,7 +159,7 @@ static int cmd_serve(int argc, char **argv)
      * gives way to the others; lampcloud.ini then says which it got */
     if (!issue_identities(&s, &error) ||
         !(broker = broker_start(&s, plugin ? plugin : LAMPCLOUD_PLUGIN, verbose, &error)) ||
-        (!no_images && !(srv = image_server_start(&s, cut_after, -1, &error))) ||
+        (!no_images && !(srv = image_server_start(&s, cut_after, false, -1, &error))) ||
         !(com = commission_server_start(&s, commission_port < 0, &error)) ||
         !cloud_site_save(&s, &error) || !(fol = follower_start(&s, &error))) {
         rc = cli_fail("serve", error);
@@ -199,9 +199,10 @@ out:
 static int cmd_images(int argc, char **argv)
 {
     g_autofree char *state = NULL;
-    gint64 cut_after = -1, hold_after = -1;
+    gint64 cut_after = -1, hold_after = -1, cut_every = -1;
     GOptionEntry e[] = {
         CLI_STATE_DIR_ENTRY(state),
+        { "cut-every", 0, 0, G_OPTION_ARG_INT64, &cut_every, "Testing: end every download, with Range too, after N bytes of body (a flaky server)", "N" },
         { "cut-after", 0, 0, G_OPTION_ARG_INT64, &cut_after, "Testing: end every download without Range after N bytes of body", "N" },
         { "hold-after", 0, 0, G_OPTION_ARG_INT64, &hold_after, "Testing: stop every download without Range after N bytes of body and keep its connection open (so that a kill finds it under way)", "N" },
         G_OPTION_ENTRY_NULL,
@@ -218,15 +219,19 @@ static int cmd_images(int argc, char **argv)
         return rc;
     if (argc > 1)
         return cli_usage_error("images", "no arguments besides the options");
+    if (cut_every >= 0 && cut_after >= 0)
+        return cli_usage_error("images", "--cut-after and --cut-every exclude each other");
     https_services_init(); /* before any thread */
     if (!cloud_site_load(&s, state ? state : CLI_DEFAULT_STATE, &error) ||
-        !(srv = image_server_start(&s, cut_after, hold_after, &error))) {
+        !(srv = image_server_start(&s, cut_every >= 0 ? cut_every : cut_after, cut_every >= 0,
+                                  hold_after, &error))) {
         rc = cli_fail("images", error);
         cloud_site_clear(&s);
         return rc;
     }
-    cloud_say("lampcloud: images https://%s:%d/ from %s%s%s; ready", s.server_name, s.https_port,
+    cloud_say("lampcloud: images https://%s:%d/ from %s%s%s%s; ready", s.server_name, s.https_port,
               s.images_dir, cut_after >= 0 ? " (downloads without Range cut short: --cut-after)" : "",
+              cut_every >= 0 ? " (every download cut short: --cut-every)" : "",
               hold_after >= 0 ? " (downloads without Range held: --hold-after)" : "");
     loop = g_main_loop_new(NULL, FALSE);
     g_unix_signal_add(SIGINT, on_signal, loop);
