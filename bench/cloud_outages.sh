@@ -193,6 +193,13 @@ done101=$(version_count)
 say "image server back $(secs "$tk" "$tu") s after the kill; $done101 of $n_ota lamps online on 1.0.1" \
     "$(secs "$tu" "$(now)") s later; $(online) of $n online"
 result ota_lamps_on_new_image "$done101"
+outage_resumes_per_s 2 > "$work/rate.resume"
+read -r peak3 secs3 total3 < <(outage_peak < "$work/rate.resume")
+read -r pred3 last3 < <(outage_predict_peak "$n_ota" "$(secs "$tk" "$tu")" 3 30)
+say "Range requests reached the restarted image server over $secs3 s ($total3), peak $peak3 a second" \
+    "($(awk -v p="$peak3" -v n="$n_ota" 'BEGIN { printf "%.1f", 100 * p / n }') % of the lamps cut);" \
+    "the download's jittered backoff alone predicts $pred3 a second, all back within $last3 s"
+result ota_resume_peak_per_s "$peak3"
 outage_image_gets 2 > "$work/gets"
 # per lamp offered: the first request after the restart, then the bytes
 awk -v size="$size" 'NR == FNR { w[$1] = 1; next } !($1 in w) { next }
@@ -214,6 +221,7 @@ say "staged (image verified) reported to the cloud by $staged of $n_ota lamps"
 result ota_restarted_from_zero "$restarted"
 result ota_resent_bytes "$(( sent - lacked ))"
 
+result online_at_end "$(online) of $n"
 echo "== results"
 sed 's/^/  /' "$work/results"
 grep -q ': timeout' "$work/results" && echo "  SOME LAMPS DID NOT COME BACK"

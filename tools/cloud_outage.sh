@@ -102,18 +102,19 @@ outage_faults_heard() {
     sed -n 's/^[0-9:]* \([^ :]*\): fault \(.*\)$/\1 \2/p'
 }
 
-# outage_predict_peak N DOWN_S SEED: what the documented backoff (a random
-# wait between half and all of the ceiling, the ceiling from 1 s doubling
-# to 60 s; docs/cloud.md#connection-life) predicts when N lamps lose the
-# broker at 0 and it takes connections again at DOWN_S, each lamp
-# connecting at its first try after that at no cost:
-# "peak_per_s last_back_s" (the peak over whole seconds after DOWN_S).
+# outage_predict_peak N DOWN_S SEED [MAX_S]: what the documented backoff
+# (a random wait between half and all of the ceiling, the ceiling from 1 s
+# doubling to MAX_S, default 60 as the broker's; docs/cloud.md#connection-life,
+# 30 for downloads) predicts when N lamps lose the server at 0 and it takes
+# connections again at DOWN_S, each lamp connecting at its first try after
+# that at no cost: "peak_per_s last_back_s" (the peak over whole seconds
+# after DOWN_S).
 outage_predict_peak() {
-    awk -v n="$1" -v down="$2" -v seed="$3" 'BEGIN {
+    awk -v n="$1" -v down="$2" -v seed="$3" -v max="${4:-60}" 'BEGIN {
         srand(seed);
         for (i = 0; i < n; i++) {
             t = 0; c = 1;
-            while (t < down) { t += c / 2 + rand() * c / 2; c = c * 2 > 60 ? 60 : c * 2 }
+            while (t < down) { t += c / 2 + rand() * c / 2; c = c * 2 > max ? max : c * 2 }
             per[int(t - down)]++;
             if (t - down > last) last = t - down;
         }
@@ -199,4 +200,13 @@ outage_image_gets() {
     local i
     for i in $(seq "$1" "$images_runs"); do cat "$work/images.$i.log"; done |
         sed -n 's/^[0-9:]* https: \([^ ]*\) GET [^ ]*: \([0-9]*\), bytes \([0-9]*\)-\([0-9]*\) of \([0-9]*\)$/\1 \2 \3 \4 \5/p'
+}
+
+# outage_resumes_per_s FROM_LOG_NUMBER: Range requests as they reached the
+# image server (its "resuming at byte" lines), per second of images logs
+# FROM..: "HH:MM:SS count" lines.
+outage_resumes_per_s() {
+    local i
+    for i in $(seq "$1" "$images_runs"); do cat "$work/images.$i.log"; done |
+        awk '/ GET .*: resuming at byte / { n[$1]++ } END { for (t in n) print t, n[t] }' | sort
 }

@@ -317,6 +317,11 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
         cloud_say("https: %s %s %s: 416 (range %.30s)", who, method, path, range);
         return;
     }
+    /* a resume is an event of its own: when it comes tells how lamps cut
+     * at once come back (the line at the end tells what was sent) */
+    if (r == RANGE_ONE && method == SOUP_METHOD_GET)
+        cloud_say("https: %s GET %s: resuming at byte %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
+                  who, path, start, size);
     /* libsoup answers a Range of its own accord when the status is 200 */
     soup_message_headers_remove(req, "Range");
     t = g_new0(struct transfer, 1);
