@@ -176,13 +176,16 @@ outage_wait_online() {
     awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", b - a }'
 }
 
-# outage_console SERIALS_FILE LINE: types LINE at the console of each lamp
-# listed; prints how many took it.
+# outage_console SERIALS_FILE LINE [LOG]: types LINE at the console of
+# each lamp listed; prints how many took it, and appends "EPOCH SERIAL" to
+# LOG for each (when it took it: a run in the background can be timed).
 outage_console() {
     local n=0 s
     while read -r s; do
-        api "lamps/$s/actions/console" "$(jq -cn --arg l "$2" '{line: $l}')" | grep -q '"done":true' &&
+        if api "lamps/$s/actions/console" "$(jq -cn --arg l "$2" '{line: $l}')" | grep -q '"done":true'; then
             n=$((n + 1))
+            [ -n "${3:-}" ] && echo "$(date +%s.%N) $s" >> "$3"
+        fi
     done < "$1"
     echo "$n"
 }
