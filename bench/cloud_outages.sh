@@ -114,11 +114,11 @@ typer=$!
 sleep "$(awk -v t="$tk" -v d="$broker_down" -v now="$(now)" 'BEGIN { w = t + d - now; print (w > 0 ? w : 0) }')"
 outage_broker_up || exit 1
 tu=$(now)
+took=$(outage_wait_online "$n" 1800) || took="timeout ($(online) of $n online)"
 wait "$typer"
 say "VM fault reports: a faulting probe typed on $(wc -l < "$work/vm1.typed") of $k lamps from the kill on," \
     "$(awk -v t="$tu" '$1 < t' "$work/vm1.typed" | wc -l) of them before the broker was back"
 cut -d' ' -f2 "$work/vm1.typed" > "$work/vm1"
-took=$(outage_wait_online "$n" 1800) || took="timeout ($(online) of $n online)"
 say "the broker took connections again $(secs "$tk" "$tu") s after the kill; all $n online $took s after that"
 result broker_kill_back_s "$took"
 say "lamps late for want of host CPU since the kill: $(awk -v a="$lag0" -v b="$(metric lampsim_host_lag_seconds_total)" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / n }') s a lamp (docs/metrics.md)"

@@ -15,7 +15,11 @@
 # - an image server that cuts every response after 30,000 bytes, Range or
 #   not: a download interrupted 11 times, each time with progress, still
 #   completes (only attempts in a row without a byte count against the
-#   lamp's 8).
+#   lamp's 8);
+# - the cloud's follower takes a fleet's retained state at once: 1,500
+#   retained offers, lampcloud serve restarted, every one heard again
+#   (mosquitto's default queue of 1,000 a client dropped the rest, and
+#   with them fault reports after a broker restart at 2,000 lamps).
 # Output: TAP.  Usage: cloud_outages.sh LAMPSIM LAMPCLOUD LAMPFACTORY FIRMWARE_DIR
 set -uo pipefail
 lampsim=$1 lampcloud=$2 lampfactory=$3 fw=$4
@@ -28,7 +32,7 @@ lamps=20 held=100000
 work=$(mktemp -d)
 trap 'outage_fleet_stop; outage_cloud_stop; [ -n "${KEEP_WORK:-}" ] && echo "# kept $work" || rm -rf "$work"' EXIT
 bail() { echo "Bail out! $1"; exit 1; }
-echo "1..10"
+echo "1..11"
 
 outage_images_args=(--hold-after "$held")
 outage_cloud_start "$lampcloud" "$fw/dev-fleet" || bail "the cloud did not start"
@@ -136,5 +140,22 @@ if [ "$(version "$flaky")" = 1.0.2 ]; then
     ok "each resume brought bytes, so the lamp kept going: it runs 1.0.2"
 else
     not_ok "the lamp runs $(version "$flaky") after a download cut $cuts times" "$work/cloud.2.log" "$work/images.3.log"
+fi
+# 6. A retained flood at the follower's subscribe: 1,500 offers to
+# serials no lamp has, lampcloud serve stopped and started again.
+seq -f "FLOOD-%04g" 1500 > "$work/flood"
+"$lampcloud" notify-ota --state-dir "$work/cloud" --serials "$work/flood" "$work/app-102.img" \
+    > "$work/notify.log" 2>&1 || { sed 's/^/# /' "$work/notify.log"; bail "notify-ota to 1,500"; }
+kill "$cloud_pid" && wait "$cloud_pid"
+outage_broker_up || bail "lampcloud serve did not start again"
+for _ in $(seq 60); do
+    heard=$(grep -c '^[0-9:]* FLOOD-[0-9]*: ota .*(retained)$' "$work/cloud.$cloud_runs.log")
+    [ "$heard" -ge 1500 ] && break
+    sleep 1
+done
+if [ "$heard" -ge 1500 ] && ! grep -q "being dropped" "$work/cloud.$cloud_runs.log"; then
+    ok "the follower heard all 1,500 retained offers at its subscribe, none dropped"
+else
+    not_ok "the follower heard $heard of 1,500 retained offers" "$work/cloud.$cloud_runs.log"
 fi
 [ "$failed" -eq 0 ]
