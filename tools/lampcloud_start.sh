@@ -18,7 +18,7 @@ lampcloud_start() {
     "$bin" serve "$@" > "$log" 2>&1 &
     lampcloud_pid=$!
     for _ in $(seq $((10 * ${LAMPCLOUD_START_WAIT:-10}))); do
-        grep -q "ready" "$log" && return 0
+        grep -q "ready" "$log" 2>/dev/null && return 0
         kill -0 "$lampcloud_pid" 2>/dev/null || return 1
         sleep 0.1
     done

@@ -24,6 +24,9 @@ packages=(
     libcurl4-openssl-dev
     # tests
     libcunit1-dev valgrind softhsm2 xxd mosquitto-clients curl
+    # cloud outages (tests/integration/cloud_outages.sh, bench/cloud_outages.sh):
+    # the control API's JSON read by tools/cloud_outage.sh
+    jq
     # the GDB server's test (gdb_remote): Debian's GDB for every architecture
     gdb-multiarch
     # BlueZ tests (tests/bluez): a Debian 12 guest booted with qemu, its

@@ -3,6 +3,7 @@
  * the cloud. */
 #include "https_download.h"
 
+#include "backoff.h"
 #include "clock.h"
 #include "log.h"
 #include "netmgr.h"
@@ -40,7 +41,8 @@ static struct {
     size_t head_len;
     uint32_t total;     /* the file's size, from the server */
     uint32_t body_left; /* bytes still due in this response */
-    unsigned attempts, quarter;
+    unsigned attempts, quarter; /* attempts: in a row, none of them with a byte */
+    uint32_t attempt_from;      /* what the sink held when this attempt began */
     uint32_t backoff_ms, deadline; /* deadline: of every state but dialing */
 } o;
 
@@ -62,21 +64,34 @@ static void give_up(const char *state, const char *why)
     sink->gave_up(state, why);
 }
 
-/* A failure worth retrying: resume later from what the sink holds. */
+/* A failure worth retrying: resume later from what the sink holds.  An
+ * attempt that brought bytes starts the count and the backoff over: only
+ * MAX_ATTEMPTS in a row without progress give up.  The wait is jittered
+ * as the broker's is (backoff.h): an image server that died under many
+ * lamps is not asked by all of them in the same second when it is back. */
 static void retry(const char *why)
 {
+    uint32_t wait;
+    bool no_jitter;
+
     close_link();
+    if (o.sink->received() > o.attempt_from) {
+        o.attempts = 0;
+        o.backoff_ms = BACKOFF_FIRST_MS;
+    }
     if (++o.attempts >= MAX_ATTEMPTS) {
         give_up("failed", why);
         return;
     }
+    wait = backoff_wait_ms(o.backoff_ms, &no_jitter);
+    if (no_jitter)
+        LOG_ERR("%s: the RNG failed its health test; retrying without jitter", o.sink->topic);
     LOG_WRN("%s: %s at byte %lu of %lu; resuming in %lu ms", o.sink->topic, why,
-            (unsigned long)o.sink->received(), (unsigned long)o.total,
-            (unsigned long)o.backoff_ms);
+            (unsigned long)o.sink->received(), (unsigned long)o.total, (unsigned long)wait);
     o.sink->interrupted(why);
     o.state = D_WAIT;
-    set_deadline(o.backoff_ms);
-    o.backoff_ms = o.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : o.backoff_ms * 2;
+    set_deadline(wait);
+    o.backoff_ms = backoff_next_ceiling(o.backoff_ms, BACKOFF_MAX_MS);
 }
 
 /* Splits url into host, port and path (of o); false if it is not one. */
@@ -164,6 +179,7 @@ static bool dial_progress(enum tls_dial_state st)
 
 static void start_attempt(void)
 {
+    o.attempt_from = o.sink->received();
     if (!o.ip)
         dotted_quad(o.host, &o.ip);
     o.state = D_DIALING;

@@ -4,6 +4,7 @@
  * Every transition that matters to a user logs one line starting with
  * "net:", "cloud:", "tls:" or "mqtt:" (docs/cloud.md#connection-life). */
 #include "netmgr.h"
+#include "backoff.h"
 #include "crypto_engine.h"
 
 #include "clock.h"
@@ -13,7 +14,6 @@
 #include "log.h"
 #include "mqtt.h"
 #include "net.h"
-#include "rng.h"
 #include "status.h"
 #include "telemetry_period.h"
 #include "tls_dial.h"
@@ -83,21 +83,6 @@ static void set_deadline(uint32_t ms)
     have_deadline = true;
 }
 
-/* The backoff's jitter, 0 to max, from the hardware RNG through its driver
- * (which checks the health flag).  An RNG that failed its health test gives
- * no jitter, loudly: the lamp still retries, at half the ceiling, but in
- * step with every other lamp whose RNG failed. */
-static uint32_t jitter(uint32_t max)
-{
-    uint32_t r;
-
-    if (rng_read(&r, sizeof(r)) != 0) {
-        LOG_ERR("cloud: the RNG failed its health test; retrying without jitter");
-        return 0;
-    }
-    return r % (max + 1);
-}
-
 static void close_link(bool notify)
 {
     tls_dial_close(&dial, notify);
@@ -109,13 +94,16 @@ static void close_link(bool notify)
 static void retry_later(const char *why)
 {
     uint32_t wait;
+    bool no_jitter;
 
     close_link(false);
     if (backoff_ms < BACKOFF_MIN_MS)
         backoff_ms = BACKOFF_MIN_MS;
-    wait = backoff_ms / 2 + jitter(backoff_ms / 2);
+    wait = backoff_wait_ms(backoff_ms, &no_jitter);
+    if (no_jitter)
+        LOG_ERR("cloud: the RNG failed its health test; retrying without jitter");
     LOG_WRN("cloud: %s; retry in %lu ms", why, (unsigned long)wait);
-    backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
+    backoff_ms = backoff_next_ceiling(backoff_ms, BACKOFF_MAX_MS);
     set_state(S_BACKOFF);
     set_deadline(wait);
 }

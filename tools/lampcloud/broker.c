@@ -60,6 +60,14 @@ static bool write_conf(const struct cloud_site *s, const char *plugin, const cha
         "persistence_location %s/\n"
         "autosave_interval 5\n"
         "max_keepalive 120\n"
+        /* no cap on a client's queue of QoS 1 messages (mosquitto's
+         * default, 1000, drops the rest): the follower, the cloud's record
+         * of every lamp, takes the retained state of the whole fleet at
+         * each subscribe and every lamp's reports after a broker restart
+         * at once, and a fault report dropped there is lost though the
+         * lamp had its PUBACK.  Lamps hold clean sessions: nothing queues
+         * for them while they are away (docs/robustness.md#cloud-outages) */
+        "max_queued_messages 0\n"
         /* MQTT packets are small: no Nagle wait on the TLS records */
         "set_tcp_nodelay true\n"
         "log_dest stderr\n"
@@ -97,7 +105,8 @@ static void on_log_line(GObject *src, GAsyncResult *res, gpointer user)
         g_string_erase(b->tail, 0, (gssize)(b->tail->len - 4096));
     /* A lamp that loses power leaves without a TLS close_notify: normal
      * for lamps, so only --verbose shows the OpenSSL complaint about it. */
-    if (b->verbose || g_str_has_prefix(msg, "lampcloud:") ||
+    /* "Outgoing messages are being dropped for client ID." is a loss */
+    if (b->verbose || g_str_has_prefix(msg, "lampcloud:") || strstr(msg, "being dropped") ||
         g_str_has_prefix(msg, "New client connected") || strstr(msg, " disconnected") ||
         (strstr(msg, "Error") && !strstr(msg, "unexpected eof while reading")) ||
         (strstr(msg, "Warning") && !strstr(msg, "should not be run as root")))

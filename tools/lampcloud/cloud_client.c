@@ -14,12 +14,12 @@
  * no lamp's prefix, so neither lamps nor the follower see it. */
 #define SYNC_TOPIC_PREFIX "cloud/sync/"
 
-struct mosquitto *cloud_mqtt_connect(const struct cloud_site *s, const char *id, void *user,
-                                     GError **error)
+struct mosquitto *cloud_mqtt_connect(const struct cloud_site *s, const char *id, bool durable,
+                                     void *user, GError **error)
 {
     g_autofree char *ca = g_build_filename(s->fleet_dir, "cloud-ca.crt", NULL);
     g_autofree char *crt = NULL, *key = NULL, *base = g_strdelimit(g_strdup(id), ":", '-');
-    struct mosquitto *m = mosquitto_new(id, true, user);
+    struct mosquitto *m = mosquitto_new(id, !durable, user);
     int rc;
 
     crt = g_strdup_printf("%s/%s.crt", s->state_dir, base);
@@ -93,7 +93,7 @@ bool cloud_publish_all(const struct cloud_site *s, guint n, const char *const *t
 {
     g_autoptr(GHashTable) pending = g_hash_table_new(NULL, NULL);
     struct oneshot o = { pending, false };
-    struct mosquitto *m = cloud_mqtt_connect(s, CLOUD_CLI_ID, &o, error);
+    struct mosquitto *m = cloud_mqtt_connect(s, CLOUD_CLI_ID, false, &o, error);
     /* a fleet's worth of offers gets a millisecond more each */
     gint64 deadline = g_get_monotonic_time() + ONESHOT_TIMEOUT_US + (gint64)n * 1000;
     int rc = MOSQ_ERR_SUCCESS;
@@ -191,7 +191,7 @@ GHashTable *cloud_read_retained(const struct cloud_site *s, const char *filter, 
     r.retained = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     r.sync_topic = g_strconcat(SYNC_TOPIC_PREFIX, nonce, NULL);
     char *const subs[] = { (char *)filter, r.sync_topic };
-    if (!(m = cloud_mqtt_connect(s, CLOUD_CLI_ID, &r, error)))
+    if (!(m = cloud_mqtt_connect(s, CLOUD_CLI_ID, false, &r, error)))
         goto fail;
     mosquitto_connect_callback_set(m, reader_connect);
     mosquitto_subscribe_callback_set(m, reader_subscribed);

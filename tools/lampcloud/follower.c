@@ -172,7 +172,10 @@ struct follower *follower_start(const struct cloud_site *s, GError **error)
 
     f->shadows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shadow_free);
     f->registry = g_build_filename(s->fleet_dir, "registry.sqlite", NULL);
-    f->mosq = cloud_mqtt_connect(s, CLOUD_FOLLOWER_ID, f, error);
+    /* durable: what lamps publish while the follower is away (a broker
+     * restarted, lamps back before the follower) waits for it: a crash
+     * record the broker acknowledged to a lamp is never lost here */
+    f->mosq = cloud_mqtt_connect(s, CLOUD_FOLLOWER_ID, true, f, error);
     if (!f->mosq) {
         follower_stop(f);
         return NULL;

@@ -11,7 +11,11 @@
  * file changes.
  *
  * --cut-after N (tests): a response without Range stops after N bytes of
- * body and the connection is closed, as a dropped link would. */
+ * body and the connection is closed, as a dropped link would; with
+ * --cut-every N every response does (Range too: a flaky server).
+ * --hold-after N (outage tests): a response without Range stops after N
+ * bytes of body and the connection stays open, so that every download is
+ * known to be under way when the test kills the server. */
 #include "https_service.h"
 #include "registry_lookup.h"
 
@@ -22,7 +26,8 @@
 struct image_server {
     struct https_service *svc;
     char *images, *registry;
-    gint64 cut_after;
+    gint64 cut_after, hold_after;
+    bool cut_ranges; /* cut_after applies to ranged responses too */
     GHashTable *cache; /* name -> struct image *; the service's thread only */
 };
 
@@ -48,8 +53,8 @@ struct transfer {
     const char *method;
     int status;
     gint64 start, len, size; /* the body: bytes start..start+len-1 of size */
-    gint64 limit, sent;      /* limit < len: --cut-after */
-    bool cut;
+    gint64 limit, sent;      /* limit < len: --cut-after or --hold-after */
+    bool cut, hold;
 };
 
 static void transfer_free(gpointer data)
@@ -204,8 +209,9 @@ static gboolean cut(gpointer data)
 
     t->cut = true;
     cloud_say("https: %s GET %s: %d, bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
-              " of %" G_GINT64_FORMAT " (cut short: --cut-after)",
-              t->who, t->path, t->status, t->start, t->start + t->limit - 1, t->size);
+              " of %" G_GINT64_FORMAT " (cut short: %s)",
+              t->who, t->path, t->status, t->start, t->start + t->limit - 1, t->size,
+              srv->cut_ranges ? "--cut-every" : "--cut-after");
     stream = soup_server_message_steal_connection(msg);
     if (stream)
         https_service_close_stolen(srv->svc, stream);
@@ -221,12 +227,24 @@ static void cut_soon(SoupServerMessage *msg)
     g_source_unref(src);
 }
 
+/* The limit is reached: cut, or hold (say so; the rest never comes). */
+static void limit_reached(SoupServerMessage *msg, struct transfer *t)
+{
+    if (!t->hold) {
+        cut_soon(msg);
+        return;
+    }
+    cloud_say("https: %s GET %s: %d, bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
+              " of %" G_GINT64_FORMAT " sent; holding the rest (--hold-after)",
+              t->who, t->path, t->status, t->start, t->start + t->limit - 1, t->size);
+}
+
 static void on_wrote_headers(SoupServerMessage *msg, gpointer data)
 {
     struct transfer *t = data;
 
     if (t->limit == 0)
-        cut_soon(msg);
+        limit_reached(msg, t);
 }
 
 static void on_wrote_body_data(SoupServerMessage *msg, guint chunk, gpointer data)
@@ -235,7 +253,7 @@ static void on_wrote_body_data(SoupServerMessage *msg, guint chunk, gpointer dat
 
     t->sent += chunk;
     if (t->sent == t->limit)
-        cut_soon(msg);
+        limit_reached(msg, t);
 }
 
 /* ---- requests ------------------------------------------------------------- */
@@ -275,6 +293,7 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
     struct transfer *t;
     gint64 size, start = 0, end;
     enum range r;
+    bool cut;
 
     if (path[0] != '/' || !valid_name(path + 1)) {
         respond_status(msg, 404, keep_alive);
@@ -298,6 +317,11 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
         cloud_say("https: %s %s %s: 416 (range %.30s)", who, method, path, range);
         return;
     }
+    /* a resume is an event of its own: when it comes tells how lamps cut
+     * at once come back (the line at the end tells what was sent) */
+    if (r == RANGE_ONE && method == SOUP_METHOD_GET)
+        cloud_say("https: %s GET %s: resuming at byte %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
+                  who, path, start, size);
     /* libsoup answers a Range of its own accord when the status is 200 */
     soup_message_headers_remove(req, "Range");
     t = g_new0(struct transfer, 1);
@@ -320,9 +344,11 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
         soup_message_body_complete(soup_server_message_get_response_body(msg));
         return;
     }
-    if (r == RANGE_NONE && srv->cut_after >= 0 && srv->cut_after < t->len) {
+    cut = srv->cut_after >= 0 && srv->cut_after < t->len && (r == RANGE_NONE || srv->cut_ranges);
+    t->hold = !cut && r == RANGE_NONE && srv->hold_after >= 0 && srv->hold_after < t->len;
+    if (cut || t->hold) {
         /* the body stays unfinished: libsoup waits after these bytes */
-        t->limit = srv->cut_after;
+        t->limit = cut ? srv->cut_after : srv->hold_after;
         g_signal_connect(msg, "wrote-headers", G_CALLBACK(on_wrote_headers), t);
         g_signal_connect(msg, "wrote-body-data", G_CALLBACK(on_wrote_body_data), t);
     }
@@ -366,13 +392,15 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
 }
 
 struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_after,
-                                        GError **error)
+                                        bool cut_ranges, gint64 hold_after, GError **error)
 {
     struct image_server *srv = g_new0(struct image_server, 1);
     g_autofree char *ca = g_build_filename(s->fleet_dir, "device-ca.crt", NULL);
     SoupServer *server;
 
     srv->cut_after = cut_after;
+    srv->hold_after = hold_after;
+    srv->cut_ranges = cut_ranges;
     srv->images = g_strdup(s->images_dir);
     srv->registry = g_build_filename(s->fleet_dir, "registry.sqlite", NULL);
     srv->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, image_free);

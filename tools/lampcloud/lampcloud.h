@@ -39,10 +39,13 @@ void broker_stop(struct broker *b);
 /* The child exited on its own (then lampcloud stops too). */
 bool broker_exited(struct broker *b, char **why);
 
-/* image_server.c: HTTPS with client certificates, GET/HEAD, Range. */
+/* image_server.c: HTTPS with client certificates, GET/HEAD, Range.
+ * Tests: a response without Range (cut_ranges: any response) ends after
+ * cut_after bytes of body and its connection is closed; a response without
+ * Range stops after hold_after bytes and is kept open (-1: neither). */
 struct image_server;
 struct image_server *image_server_start(const struct cloud_site *s, gint64 cut_after,
-                                        GError **error);
+                                        bool cut_ranges, gint64 hold_after, GError **error);
 void image_server_stop(struct image_server *srv);
 
 /* commission_server.c: the installers' HTTPS API (POST /api/login,
@@ -66,9 +69,11 @@ void follower_stop(struct follower *f);
 #define CLOUD_FOLLOWER_ID "cloud:follower"
 #define CLOUD_CLI_ID "cloud:cli"
 struct mosquitto;
-/* mosquitto_new and mosquitto_connect as id, with its certificate. */
-struct mosquitto *cloud_mqtt_connect(const struct cloud_site *s, const char *id, void *user,
-                                     GError **error);
+/* mosquitto_new and mosquitto_connect as id, with its certificate.
+ * durable: a persistent session (clean session off), so the broker keeps
+ * the subscriptions and queues QoS 1 messages while the client is away. */
+struct mosquitto *cloud_mqtt_connect(const struct cloud_site *s, const char *id, bool durable,
+                                     void *user, GError **error);
 /* One QoS 1 publish as the cloud's command-line client, acknowledged. */
 bool cloud_publish(const struct cloud_site *s, const char *topic, const char *payload,
                    bool retain, GError **error);

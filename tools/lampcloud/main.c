@@ -1,6 +1,7 @@
 /* tools/lampcloud/main.c: lampcloud, the reference cloud for lampsim
  * (docs/cloud.md#the-reference-cloud).
  *   lampcloud serve --fleet DIR        broker, image server, commissioning, follower
+ *   lampcloud images                   the image server alone (serve --no-image-server)
  *   lampcloud desired SERIAL JSON      set a lamp's desired state
  *   lampcloud notify-ota SERIAL IMAGE  offer an update image to a lamp
  *   lampcloud installer add|remove NAME  installer accounts (commissioning)
@@ -83,7 +84,7 @@ static int cmd_serve(int argc, char **argv)
     g_autofree char *plugin = NULL;
     gint mqtt_port = 8883, https_port = 8443, commission_port = -1;
     gint64 cut_after = -1;
-    gboolean verbose = FALSE;
+    gboolean verbose = FALSE, no_images = FALSE;
     GOptionEntry e[] = {
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleet, "The fleet (lampfactory fleet-init): CAs and registry", "DIR" },
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state, "Certificates, mosquitto.conf and retained messages (default " CLI_DEFAULT_STATE ")", "DIR" },
@@ -95,6 +96,7 @@ static int cmd_serve(int argc, char **argv)
         { "images", 0, 0, G_OPTION_ARG_FILENAME, &images, "Directory of update images served at https://NAME:PORT/FILE (default STATE/images)", "DIR" },
         { "cut-after", 0, 0, G_OPTION_ARG_INT64, &cut_after, "Testing: end every download without Range after N bytes of body", "N" },
         { "plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "The registry plugin for mosquitto (default: the built one)", "SO" },
+        { "no-image-server", 0, 0, G_OPTION_ARG_NONE, &no_images, "Leave the image server (on --https-port) to `lampcloud images`, which is then stopped and started on its own (outage tests)", NULL },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Show all of mosquitto's log", NULL },
         G_OPTION_ENTRY_NULL,
     };
@@ -157,7 +159,7 @@ static int cmd_serve(int argc, char **argv)
      * gives way to the others; lampcloud.ini then says which it got */
     if (!issue_identities(&s, &error) ||
         !(broker = broker_start(&s, plugin ? plugin : LAMPCLOUD_PLUGIN, verbose, &error)) ||
-        !(srv = image_server_start(&s, cut_after, &error)) ||
+        (!no_images && !(srv = image_server_start(&s, cut_after, false, -1, &error))) ||
         !(com = commission_server_start(&s, commission_port < 0, &error)) ||
         !cloud_site_save(&s, &error) || !(fol = follower_start(&s, &error))) {
         rc = cli_fail("serve", error);
@@ -170,7 +172,9 @@ static int cmd_serve(int argc, char **argv)
               nofile > FDS_BESIDES_LAMPS ? (unsigned long long)(nofile - FDS_BESIDES_LAMPS) : 0ull,
               (unsigned long long)nofile);
     cloud_say("lampcloud: images https://%s:%d/ from %s%s", s.server_name, s.https_port,
-              s.images_dir, cut_after >= 0 ? " (downloads without Range cut short: --cut-after)" : "");
+              s.images_dir,
+              no_images ? " (served by `lampcloud images`: --no-image-server)"
+              : cut_after >= 0 ? " (downloads without Range cut short: --cut-after)" : "");
     cloud_say("lampcloud: commissioning https://%s:%d/api/", s.server_name, s.commission_port);
     cloud_say("lampcloud: registry %s/registry.sqlite; ready", s.fleet_dir);
     loop = g_main_loop_new(NULL, FALSE);
@@ -188,6 +192,55 @@ out:
     mosquitto_lib_cleanup();
     cloud_site_clear(&s);
     return rc;
+}
+
+/* The image server of a running `serve --no-image-server`, in a process of
+ * its own: killing it is an image server outage the broker does not see. */
+static int cmd_images(int argc, char **argv)
+{
+    g_autofree char *state = NULL;
+    gint64 cut_after = -1, hold_after = -1, cut_every = -1;
+    GOptionEntry e[] = {
+        CLI_STATE_DIR_ENTRY(state),
+        { "cut-every", 0, 0, G_OPTION_ARG_INT64, &cut_every, "Testing: end every download, with Range too, after N bytes of body (a flaky server)", "N" },
+        { "cut-after", 0, 0, G_OPTION_ARG_INT64, &cut_after, "Testing: end every download without Range after N bytes of body", "N" },
+        { "hold-after", 0, 0, G_OPTION_ARG_INT64, &hold_after, "Testing: stop every download without Range after N bytes of body and keep its connection open (so that a kill finds it under way)", "N" },
+        G_OPTION_ENTRY_NULL,
+    };
+    struct cloud_site s = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMainLoop) loop = NULL;
+    struct image_server *srv;
+    int rc = 0;
+
+    if (!cli_parse("images", "", "Run the image server of a `lampcloud serve --no-image-server` "
+               "(its --https-port, certificate, registry and images directory, read from its "
+               "lampcloud.ini) until Ctrl-C.", e, &argc, &argv, &rc))
+        return rc;
+    if (argc > 1)
+        return cli_usage_error("images", "no arguments besides the options");
+    if (cut_every >= 0 && cut_after >= 0)
+        return cli_usage_error("images", "--cut-after and --cut-every exclude each other");
+    https_services_init(); /* before any thread */
+    if (!cloud_site_load(&s, state ? state : CLI_DEFAULT_STATE, &error) ||
+        !(srv = image_server_start(&s, cut_every >= 0 ? cut_every : cut_after, cut_every >= 0,
+                                  hold_after, &error))) {
+        rc = cli_fail("images", error);
+        cloud_site_clear(&s);
+        return rc;
+    }
+    cloud_say("lampcloud: images https://%s:%d/ from %s%s%s%s; ready", s.server_name, s.https_port,
+              s.images_dir, cut_after >= 0 ? " (downloads without Range cut short: --cut-after)" : "",
+              cut_every >= 0 ? " (every download cut short: --cut-every)" : "",
+              hold_after >= 0 ? " (downloads without Range held: --hold-after)" : "");
+    loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGINT, on_signal, loop);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_main_loop_run(loop);
+    cloud_say("lampcloud: images stopping");
+    image_server_stop(srv);
+    cloud_site_clear(&s);
+    return 0;
 }
 
 static int cmd_desired(int argc, char **argv)
@@ -228,33 +281,69 @@ static int cmd_desired(int argc, char **argv)
     return rc;
 }
 
+/* The serials of a --serials file: one a line, blank lines skipped. */
+static GPtrArray *read_serials(const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    GPtrArray *out;
+
+    if (!g_file_get_contents(path, &text, NULL, error))
+        return NULL;
+    lines = g_strsplit(text, "\n", -1);
+    out = g_ptr_array_new_with_free_func(g_free);
+    for (char **l = lines; *l; l++) {
+        g_strstrip(*l);
+        if (**l)
+            g_ptr_array_add(out, g_strdup(*l));
+    }
+    if (out->len == 0) {
+        g_set_error(error, LAMPCLOUD_ERROR, LAMPCLOUD_ERROR_INPUT, "%s: no serials", path);
+        g_ptr_array_unref(out);
+        return NULL;
+    }
+    return out;
+}
+
 static int cmd_notify_ota(int argc, char **argv)
 {
-    g_autofree char *state = NULL, *data = NULL, *base = NULL, *dest = NULL, *topic = NULL;
-    g_autofree char *payload = NULL;
+    g_autofree char *state = NULL, *data = NULL, *base = NULL, *dest = NULL;
+    g_autofree char *payload = NULL, *serials_file = NULL;
     GOptionEntry e[] = {
         CLI_STATE_DIR_ENTRY(state),
+        { "serials", 0, 0, G_OPTION_ARG_FILENAME, &serials_file, "Offer it to every lamp listed in FILE (one serial a line) over one connection, instead of SERIAL", "FILE" },
         G_OPTION_ENTRY_NULL,
     };
     struct cloud_site s = { 0 };
     struct image_header h;
     g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) serials = NULL, topics = NULL, payloads = NULL;
+    const char *image;
     gsize len;
     int rc = 0;
 
-    if (!cli_parse("notify-ota", "SERIAL IMAGE", "Offer a signed update image to a lamp: the image "
-               "is copied into the served images directory and its HTTPS URL is published "
-               "(retained) on lamp/SERIAL/ota.", e, &argc, &argv, &rc))
+    if (!cli_parse("notify-ota", "SERIAL IMAGE | --serials FILE IMAGE", "Offer a signed update "
+               "image to a lamp (or to many): the image is copied into the served images "
+               "directory and its HTTPS URL is published (retained) on lamp/SERIAL/ota.",
+               e, &argc, &argv, &rc))
         return rc;
-    if (argc != 3)
-        return cli_usage_error("notify-ota", "expected SERIAL and an image file");
-    if (!cloud_site_load(&s, state ? state : CLI_DEFAULT_STATE, &error) ||
-        !g_file_get_contents(argv[2], &data, &len, &error) ||
+    if (argc != (serials_file ? 2 : 3))
+        return cli_usage_error("notify-ota", serials_file ? "expected an image file"
+                                                          : "expected SERIAL and an image file");
+    image = argv[argc - 1];
+    if (serials_file) {
+        serials = read_serials(serials_file, &error);
+    } else {
+        serials = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(serials, g_strdup(argv[1]));
+    }
+    if (!serials || !cloud_site_load(&s, state ? state : CLI_DEFAULT_STATE, &error) ||
+        !g_file_get_contents(image, &data, &len, &error) ||
         !factory_image_parse((const uint8_t *)data, len, &h, &error)) {
         rc = cli_fail("notify-ota", error);
         goto out;
     }
-    base = g_path_get_basename(argv[2]);
+    base = g_path_get_basename(image);
     dest = g_build_filename(s.images_dir, base, NULL);
     if (!g_file_set_contents(dest, data, (gssize)len, &error)) {
         rc = cli_fail("notify-ota", error);
@@ -263,12 +352,19 @@ static int cmd_notify_ota(int argc, char **argv)
     payload = g_strdup_printf("{\"url\":\"https://%s:%d/%s\",\"version\":\"%u.%u.%u\",\"size\":%zu}",
                               s.server_name, s.https_port, base, h.fw_version >> 16,
                               (h.fw_version >> 8) & 0xFF, h.fw_version & 0xFF, (size_t)len);
-    topic = g_strdup_printf("lamp/%s/ota", argv[1]);
+    topics = g_ptr_array_new_with_free_func(g_free);
+    payloads = g_ptr_array_new();
+    for (guint i = 0; i < serials->len; i++) {
+        g_ptr_array_add(topics, g_strdup_printf("lamp/%s/ota", (char *)serials->pdata[i]));
+        g_ptr_array_add(payloads, payload);
+    }
     mosquitto_lib_init();
-    if (!cloud_publish(&s, topic, payload, true, &error))
+    if (!cloud_publish_all(&s, topics->len, (const char *const *)topics->pdata,
+                           (const char *const *)payloads->pdata, true, &error))
         rc = cli_fail("notify-ota", error);
     else
-        printf("%s offered %s\n", argv[1], payload);
+        for (guint i = 0; i < serials->len; i++)
+            printf("%s offered %s\n", (char *)serials->pdata[i], payload);
     mosquitto_lib_cleanup();
 out:
     cloud_site_clear(&s);
@@ -378,6 +474,7 @@ static const struct {
     { "serve", cmd_serve, "run the broker, the image server, commissioning and the follower until Ctrl-C" },
     { "desired", cmd_desired, "set a lamp's desired state (JSON)" },
     { "notify-ota", cmd_notify_ota, "offer an update image to a lamp over HTTPS" },
+    { "images", cmd_images, "run the image server alone (for serve --no-image-server)" },
     { "installer", cmd_installer, "add or remove an installer account (commissioning logins)" },
     { "app", cmd_app, "deploy or remove a partner app on lamps, show their apps' status" },
 };
