@@ -50,6 +50,8 @@ try:
                 break
 except socket.timeout:
     pass
+# the listener's port varies from run to run: the seeds do not
+data = data.replace(b"127.0.0.1:%d" % s.getsockname()[1], b"127.0.0.1:8443")
 open(sys.argv[1], "wb").write(data)
 c.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
 c.close()
@@ -150,4 +152,20 @@ printf '%s\n' 'connect @lamp@ 22' 'connect @lamp@' 'connect @lamp@' "write @lamp
     "write @lamp@ $creds zz" "read @lamp@ $svc" 'frob @lamp@ x' 'read' 'connect 00:00:00:00:00:00' > "$b/refusals"
 printf 'scan\r\nservices @lamp@\rconnect @lamp@ 517\n\n   \ndisconnect @lamp@' > "$b/line-ends"
 
-du -sh "$corpus"/{https_request,image_request,commission_api,load_profile,gdb_commands,registry_acl,ble_central}
+# ---- serve_request: docs/api.md's curl requests, as curl sends them
+fresh serve_request
+s=$corpus/serve_request
+auth=(-H 'Authorization: Bearer 0123456789abcdef')
+CAPTURE_PATH=api/lamps capture "$s/add" "${auth[@]}" -d '{"count": 10}'
+CAPTURE_PATH=api/lamps/LMP-D460D71F/actions/net capture "$s/net" "${auth[@]}" -d '{"fault":"latency","ms":200}'
+CAPTURE_PATH=api/lamps/LMP-D460D71F/gdb capture "$s/gdb" "${auth[@]}" -d '{"listen":"127.0.0.1:3333"}'
+CAPTURE_PATH=api/fleet/actions/net_fault capture "$s/fleet-refuse" "${auth[@]}" -d '{"fault": "refuse", "on": true}'
+CAPTURE_PATH=api/fleet/actions/reboot capture "$s/fleet-reboot" "${auth[@]}" -d '{"lamps": {"network": "online", "fraction": 0.5}}'
+CAPTURE_PATH=api/lamps/LMP-D460D71F/actions/environment capture "$s/environment" "${auth[@]}" \
+    -d '{"daylight_lux": 350, "occupied": true, "ambient_temp_c": 21.5}'
+CAPTURE_PATH=api/lamps/LMP-D460D71F/actions/commission capture "$s/commission" "${auth[@]}" \
+    -d '{"ssid": "site", "passphrase": "site-passphrase"}'
+CAPTURE_PATH=api/lamps/LMP-D460D71F capture "$s/delete" "${auth[@]}" -X DELETE
+CAPTURE_PATH=api/fleet capture "$s/fleet" "${auth[@]}" -X PUT
+
+du -sh "$corpus"/{https_request,image_request,commission_api,load_profile,gdb_commands,registry_acl,ble_central,serve_request}

@@ -3,8 +3,9 @@
 
 #include <string.h>
 
-/* libsoup 3.2 would take the first of a list, or wrap a negative one
- * around: the message's end would be unknown. */
+/* libsoup 3.2 would take the first of a list, wrap a negative one
+ * around, or read one too large for 64 bits as -1: the message's end
+ * would be unknown. */
 bool https_content_length_ok(const char *value)
 {
     g_auto(GStrv) parts = NULL;
@@ -15,7 +16,11 @@ bool https_content_length_ok(const char *value)
     parts = g_strsplit(value, ",", -1);
     for (char **p = parts; *p; p++) {
         char *t = g_strstrip(*p);
-        if (!*t || strspn(t, "0123456789") != strlen(t) || (first && strcmp(first, t)))
+        /* digits only (no sign, no space), and a number libsoup can hold:
+         * it reads past G_MAXINT64 as -1, a body of unknown length */
+        if (!*t || strspn(t, "0123456789") != strlen(t) ||
+            !g_ascii_string_to_unsigned(t, 10, 0, G_MAXINT64, NULL, NULL) ||
+            (first && strcmp(first, t)))
             return false;
         first = t;
     }

@@ -15,8 +15,8 @@
 #define HTTPS_HEADER_MAX 8192
 
 /* RFC 9112 6.3: a Content-Length header (all its values joined with ","
- * as libsoup keeps them; NULL: none) is fine when it is one number, or
- * the same number repeated. */
+ * as libsoup keeps them; NULL: none) is fine when it is one number of at
+ * most G_MAXINT64, or the same number repeated. */
 bool https_content_length_ok(const char *value);
 
 /* The size of the request's header block as received, near enough (the
