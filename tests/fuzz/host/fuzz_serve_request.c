@@ -42,13 +42,15 @@ static void check_refusal(const char *field, const GError *error)
     }
 }
 
-/* An action's error names its field first (lamp_action.h): a word, then ": ". */
+/* An action's error names its field first (lamp_action.h), then ": "
+ * (a body's member named "" is named so: the message starts ": "). */
 static void check_action_error(const GError *error)
 {
-    const char *colon = error ? strstr(error->message, ": ") : NULL;
-
-    if (!colon || colon == error->message)
+    if (!error || !strstr(error->message, ": ")) {
+        fprintf(stderr, "action refused without its field: '%s'\n",
+                error ? error->message : "(no error)");
         abort();
+    }
 }
 
 static void check_route(const char *method, const char *path, const struct serve_route *r)
