@@ -125,6 +125,9 @@ printf '%s\n' 'qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;fork-event
 printf '%s\n' 'qRcmd,6d6f6e69746f72' 'qRcmd,7265736574' 'qRcmd,68656c70' 'X20000000,0:' \
     'vFlashErase:00010000,1000' 'vFlashWrite:00010000:abcd' 'vFlashDone' 'k' > "$g/monitor-flash"
 printf 'c\n\003\n?\nT1\nqXfer:features:read:arm-m-profile.xml:100,20\n' > "$g/interrupt"
+# "monitor LINE": the target hex-encodes it into qRcmd as GDB does
+printf '%s\n' 'monitor help' 'monitor status' 'monitor fuses' 'monitor mpu' 'monitor fault' \
+    'monitor halt' 'monitor reset halt' 'monitor reset' 'monitor reset now' > "$g/monitor"
 
 # ---- registry_acl: CONNECTs and the topics a lamp and the cloud use
 # (firmware/include/app_topics.h, docs/protocol.md)

@@ -1,8 +1,9 @@
 /* Fuzz target: the GDB server's commands (sim/gdb_commands.c, gdb_target.c,
  * gdb_monitor.c) against the debug-port double of the unit tests
  * (tests/unit/sim/debug_port_double.c): one session's packet payloads,
- * one a line (a byte 0x03 alone is a Ctrl-C), dispatched as gdb_server.c
- * does.  The payloads come unframed: the framing, checksums and escapes
+ * one a line (a byte 0x03 alone is a Ctrl-C; "monitor LINE" is sent as
+ * GDB sends it, qRcmd with LINE in hex, which the fuzzer would hardly
+ * find), dispatched as gdb_server.c does.  The payloads come unframed: the framing, checksums and escapes
  * are the gdb_packet target's, and a checksum here would only stop the
  * fuzzer short of the commands (a binary X payload cannot hold a newline
  * here; the unit test covers that).  When a command
@@ -14,6 +15,7 @@
 #include "debug_port_double.h"
 #include "gdb_commands.h"
 #include "gdb_packet.h" /* GDB_PACKET_MAX */
+#include "hex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +76,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g_autofree uint8_t *payload = g_malloc(len + 1);
         memcpy(payload, p, len);
         payload[len] = '\0';
-        if (len == 1 && payload[0] == 0x03)
+        if (len == 1 && payload[0] == 0x03) {
             gdb_commands_interrupt(c);
-        else
+        } else if (len >= 8 && !memcmp(payload, "monitor ", 8)) {
+            /* GDB's `monitor LINE`, hex-encoded into qRcmd as GDB does */
+            g_autofree char *hex = hex_encode(payload + 8, len - 8);
+            g_autofree char *rcmd = g_strconcat("qRcmd,", hex, NULL);
+            going = command(c, (const uint8_t *)rcmd, strlen(rcmd), reply, size & 1);
+        } else {
             going = command(c, payload, len, reply, size & 1);
+        }
         p += len + 1;
     }
     gdb_commands_free(c);
