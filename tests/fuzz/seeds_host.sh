@@ -4,7 +4,8 @@
 # and files: curl's requests captured as bytes, the example load
 # profiles, the commissioning target's own seed writer (its proofs need
 # the target's fixed key).  Inputs that once found a bug (named "crash-*"
-# or "regress-*") are kept.  Needs the fuzz build (tools/fuzz.sh list
+# or "regress-*") are kept, and those a campaign's corpus added with
+# libFuzzer's -merge=1 (named by their SHA-1).  Needs the fuzz build (tools/fuzz.sh list
 # makes it) for the commissioning seeds.
 #   tests/fuzz/seeds_host.sh [BUILD_FUZZ_DIR]
 set -euo pipefail
@@ -12,9 +13,11 @@ cd "$(dirname "$0")/../.."
 fbuild=${1:-build-fuzz}
 corpus=tests/fuzz/corpus
 
-fresh() {   # NAME: an empty corpus but for its regression inputs
+fresh() {   # NAME: an empty corpus but for its regression inputs and what
+            # campaigns added (libFuzzer's -merge=1 names them by SHA-1)
     mkdir -p "$corpus/$1"
-    find "$corpus/$1" -type f ! -name 'crash-*' ! -name 'regress-*' -delete
+    find "$corpus/$1" -regextype posix-extended -type f ! -name 'crash-*' ! -name 'regress-*' \
+        ! -regex '.*/[0-9a-f]{40}' -delete
 }
 
 # curl's request to a one-shot listener on loopback, its bytes as sent.
