@@ -82,6 +82,9 @@ CAPTURE_PATH=api/commission capture "$r/curl-chunked" -H 'Transfer-Encoding: chu
 CAPTURE_PATH=lamp.img capture "$r/curl-range" -r 4096-
 CAPTURE_PATH=lamp.img capture "$r/curl-head" -I -H 'Connection: keep-alive'
 printf 'POST /api/login\nContent-Length: 12, 12\nContent-Length: 13\n' > "$r/content-length-list"
+# headers over HTTPS_HEADER_MAX (431): also lifts libFuzzer's input size past 8 KiB
+CAPTURE_PATH=api/login capture "$r/curl-big-header" -H "Cookie: $(printf 'a%.0s' $(seq 8200))" \
+    --data '{}'
 
 # ---- image_request: an image's size, its name, a Range header ----
 fresh image_request
