@@ -13,7 +13,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-struct client;
+struct ble_central;
 
 /* Threads (docs/ble.md#threads): the medium lives on the context it was
  * made in (ctx): socket clients and observers run there only.  Lamps may
@@ -29,7 +29,7 @@ struct ble_medium {
     GRecMutex lock;          /* the three tables */
     GHashTable *by_address;  /* address -> struct ble_radio * */
     GHashTable *radios;      /* struct ble_radio * on the medium -> its address */
-    GHashTable *owner;       /* struct ble_radio * -> struct client * holding its link */
+    GHashTable *owner;       /* struct ble_radio * -> struct ble_central * holding its link */
     GSocketService *service;
     char *path;
     GList *clients;
@@ -54,7 +54,9 @@ static void tell_observers(struct ble_medium *md, struct ble_radio *r, const cha
     }
 }
 
-struct client {
+/* A central speaking the socket's protocol: a socket's client (conn
+ * and in set), or one without a socket (ble_central_new). */
+struct ble_central {
     struct ble_medium *md;
     GSocketConnection *conn;
     GDataInputStream *in;
@@ -95,8 +97,8 @@ static void medium_unref(struct ble_medium *md)
     g_free(md);
 }
 
-static void say(struct client *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void say(struct client *c, const char *fmt, ...)
+static void say(struct ble_central *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void say(struct ble_central *c, const char *fmt, ...)
 {
     va_list ap;
     g_autofree char *line = NULL;
@@ -120,7 +122,7 @@ struct event {
     char addr[18];
     char uuid[37];           /* RE_NOTIFY */
     GBytes *value;           /* RE_NOTIFY */
-    struct client *c;        /* RE_FORGOTTEN: the client that held the link */
+    struct ble_central *c;        /* RE_FORGOTTEN: the client that held the link */
 };
 
 static void event_free(gpointer data)
@@ -137,7 +139,7 @@ static void event_free(gpointer data)
 static void deliver_locked(struct event *e)
 {
     struct ble_medium *md = e->md;
-    struct client *c;
+    struct ble_central *c;
     gsize len = 0;
     const uint8_t *v = e->value ? g_bytes_get_data(e->value, &len) : NULL;
 
@@ -271,7 +273,7 @@ void ble_medium_unobserve(struct ble_medium *md, const struct ble_medium_observe
 
 void ble_medium_forget(struct ble_medium *md, struct ble_radio *r)
 {
-    struct client *c;
+    struct ble_central *c;
     char addr[18];
 
     ble_medium_address(r, addr);
@@ -343,7 +345,7 @@ static bool attr_by_uuid(struct ble_radio *r, const char *text, struct ble_attr 
 /* Every set on the air of every lamp: the connectable one as "adv", the
  * broadcast ones as what they carry; one copy of a radio's sets per
  * lamp, so its lines agree with each other. */
-static void cmd_scan(struct client *c)
+static void cmd_scan(struct ble_central *c)
 {
     GHashTableIter it;
     gpointer key, value;
@@ -369,7 +371,7 @@ static void cmd_scan(struct client *c)
     say(c, "ok %u", n);
 }
 
-static void cmd_services(struct client *c, struct ble_radio *r, const char *addr)
+static void cmd_services(struct ble_central *c, struct ble_radio *r, const char *addr)
 {
     struct ble_attr a[BLE_ATTRS_MAX];
     size_t n = ble_radio_attributes(r, a);
@@ -387,7 +389,7 @@ static void cmd_services(struct client *c, struct ble_radio *r, const char *addr
 
 /* One command line; every reply is a line starting with "ok" or "err".
  * Under the medium's lock: the radio stays while it is used. */
-static void handle_line_locked(struct client *c, char *line)
+static void handle_line_locked(struct ble_central *c, char *line)
 {
     g_auto(GStrv) w = g_strsplit(g_strstrip(line), " ", 0);
     guint argc = g_strv_length(w);
@@ -473,18 +475,31 @@ static void handle_line_locked(struct client *c, char *line)
     }
 }
 
-static void handle_line(struct client *c, char *line)
+void ble_central_line(struct ble_central *c, char *line)
 {
     g_rec_mutex_lock(&c->md->lock);
     handle_line_locked(c, line);
     g_rec_mutex_unlock(&c->md->lock);
 }
 
-static void drop_client(struct client *c)
+struct ble_central *ble_central_new(struct ble_medium *md, GOutputStream *out)
+{
+    struct ble_central *c = g_new0(struct ble_central, 1);
+
+    c->md = md;
+    c->out = g_object_ref(out);
+    c->cancel = g_cancellable_new();
+    md->clients = g_list_prepend(md->clients, c);
+    return c;
+}
+
+void ble_central_free(struct ble_central *c)
 {
     GHashTableIter it;
     gpointer r, owner;
 
+    if (!c)
+        return;
     /* the central is gone: its links go with it */
     g_rec_mutex_lock(&c->md->lock);
     g_hash_table_iter_init(&it, c->md->owner);
@@ -498,23 +513,24 @@ static void drop_client(struct client *c)
     c->md->clients = g_list_remove(c->md->clients, c);
     g_cancellable_cancel(c->cancel);
     g_object_unref(c->cancel);
-    g_object_unref(c->in);
-    g_object_unref(c->conn);
+    g_clear_object(&c->in);
+    g_object_unref(c->out);
+    g_clear_object(&c->conn);
     g_free(c);
 }
 
 static void on_line(GObject *src, GAsyncResult *res, gpointer user_data)
 {
-    struct client *c = user_data;
+    struct ble_central *c = user_data;
     g_autoptr(GError) error = NULL;
     g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res,
                                                                  NULL, &error);
 
     if (!line || g_cancellable_is_cancelled(c->cancel)) {
-        drop_client(c);
+        ble_central_free(c);
         return;
     }
-    handle_line(c, line);
+    ble_central_line(c, line);
     g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, c->cancel, on_line, c);
 }
 
@@ -522,16 +538,12 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
                             gpointer user_data)
 {
     struct ble_medium *md = user_data;
-    struct client *c = g_new0(struct client, 1);
+    struct ble_central *c = ble_central_new(md, g_io_stream_get_output_stream(G_IO_STREAM(conn)));
 
     (void)service, (void)source;
-    c->md = md;
     c->conn = g_object_ref(conn);
     c->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
     g_data_input_stream_set_newline_type(c->in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
-    c->out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
-    c->cancel = g_cancellable_new();
-    md->clients = g_list_prepend(md->clients, c);
     g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, c->cancel, on_line, c);
     return TRUE;
 }
@@ -582,7 +594,7 @@ void ble_medium_free(struct ble_medium *md)
     if (!md)
         return;
     while (md->clients)
-        drop_client(md->clients->data);
+        ble_central_free(md->clients->data);
     if (md->service) {
         g_socket_service_stop(md->service);
         g_socket_listener_close(G_SOCKET_LISTENER(md->service));

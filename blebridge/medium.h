@@ -9,6 +9,7 @@
 
 #include "ble.h"
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <stdbool.h>
 
@@ -47,5 +48,19 @@ void ble_medium_unobserve(struct ble_medium *md, const struct ble_medium_observe
  * thread-default main context, it was made in; lamps may run on others
  * (docs/ble.md#threads). */
 bool ble_medium_listen(struct ble_medium *md, const char *path, GError **error);
+
+/* A central speaking the central socket's line protocol
+ * (docs/ble.md#the-central-socket) on md: each client of the socket is
+ * one; tests and the fuzz target (tests/fuzz/host/fuzz_ble_central.c)
+ * make their own, without a socket.  Its reply lines, and the
+ * notifications and disconnections of the links it holds, are written to
+ * out.  On the medium's thread only. */
+typedef struct ble_central ble_central;
+struct ble_central *ble_central_new(struct ble_medium *md, GOutputStream *out);
+/* One command line, without its line end (modified in place). */
+void ble_central_line(struct ble_central *c, char *line);
+/* Disconnects the links it holds. */
+void ble_central_free(struct ble_central *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ble_central, ble_central_free)
 
 #endif

@@ -8,6 +8,7 @@
 #include "lamp_action.h"
 #include "prom_text.h"
 #include "serve_events.h"
+#include "serve_route.h"
 #include "sim_error.h"
 
 #include <cjson/cJSON.h>
@@ -301,50 +302,18 @@ static void get_lamp(struct serve_api *api, SoupServerMessage *msg, const char *
     send_text(api, msg, SOUP_STATUS_OK, "application/json", json, strlen(json));
 }
 
-/* The body as a JSON object whose only member, if any, is member; else
- * a 400 naming what is wrong (example: a body that would do) and NULL. */
-static cJSON *body_object(struct serve_api *api, SoupServerMessage *msg, const char *body,
-                          const char *member, const char *example)
-{
-    cJSON *o = cJSON_Parse(body);
-
-    if (!o || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "body",
-                    "body: must be a JSON object, e.g. %s", example);
-        return NULL;
-    }
-    for (cJSON *m = o->child; m; m = m->next)
-        if (strcmp(m->string, member)) {
-            send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, m->string,
-                        "%s: unknown member (this request takes %s)", m->string, member);
-            cJSON_Delete(o);
-            return NULL;
-        }
-    return o;
-}
-
 /* POST /api/lamps {"count": N} */
 static void add_lamps(struct serve_api *api, SoupServerMessage *msg)
 {
-    g_autofree char *body = request_body(api, msg);
+    g_autofree char *body = request_body(api, msg), *field = NULL;
     g_autoptr(GError) error = NULL;
-    cJSON *o, *count, *added;
+    cJSON *o, *added;
     guint first, n;
 
-    if (!body || !(o = body_object(api, msg, body, "count", "{\"count\": 10}")))
+    if (!body)
         return;
-    count = cJSON_GetObjectItemCaseSensitive(o, "count");
-    /* the range before the cast (out of range, the cast is undefined) */
-    if (!cJSON_IsNumber(count) || !(count->valuedouble >= 1 && count->valuedouble <= SERVE_API_MAX_ADD) ||
-        count->valuedouble != (double)(guint)count->valuedouble) {
-        cJSON_Delete(o);
-        return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "count",
-                           "count: a whole number of lamps from 1 to %d is required",
-                           SERVE_API_MAX_ADD);
-    }
-    n = (guint)count->valuedouble;
-    cJSON_Delete(o);
+    if (!serve_body_count(body, SERVE_API_MAX_ADD, &n, &field, &error))
+        return send_error(api, msg, SOUP_STATUS_BAD_REQUEST, field, error->message);
     if (!fleet_check_limits(fleet_live(api->cfg.fleet) + n, api->cfg.networked, &error))
         return send_error(api, msg, SOUP_STATUS_CONFLICT, "count", error->message);
     if (!fleet_add(api->cfg.fleet, n, api->cfg.provision_threads, &first, &error))
@@ -424,32 +393,16 @@ static void act(struct serve_api *api, SoupServerMessage *msg, const char *seria
 static void gdb_start(struct serve_api *api, SoupServerMessage *msg, const char *serial)
 {
     g_autofree char *body = request_body(api, msg), *host = NULL, *address = NULL;
+    g_autofree char *field = NULL;
     g_autoptr(GError) error = NULL;
-    const char *spec = GDB_SERVER_DEFAULT_HOST ":0";
     uint16_t port;
-    cJSON *o = NULL, *listen;
+    cJSON *o;
     gint i;
 
     if (!body || (i = find_lamp(api, msg, serial)) < 0)
         return;
-    if (*body) {
-        if (!(o = body_object(api, msg, body, "listen", "{\"listen\": \"127.0.0.1:3333\"}")))
-            return;
-        listen = cJSON_GetObjectItemCaseSensitive(o, "listen");
-        if (listen && !cJSON_IsString(listen)) {
-            cJSON_Delete(o);
-            return send_error(api, msg, SOUP_STATUS_BAD_REQUEST, "listen",
-                              "listen: must be a string \"[HOST:]PORT\"");
-        }
-        if (listen)
-            spec = listen->valuestring;
-    }
-    if (!gdb_server_parse_address(spec, &host, &port, &error)) {
-        cJSON_Delete(o);
-        return send_errorf(api, msg, SOUP_STATUS_BAD_REQUEST, "listen", "listen: %s",
-                           error->message);
-    }
-    cJSON_Delete(o);
+    if (!serve_body_listen(body, GDB_SERVER_DEFAULT_HOST ":0", &host, &port, &field, &error))
+        return send_error(api, msg, SOUP_STATUS_BAD_REQUEST, field, error->message);
     if (!fleet_gdb_start(api->cfg.fleet, (guint)i, host, port, &address, &error)) {
         guint status = SOUP_STATUS_CONFLICT;
         if (g_error_matches(error, SIM_ERROR, SIM_ERROR_REFUSED))
@@ -580,52 +533,42 @@ static void route_api(struct serve_api *api, SoupServerMessage *msg, const char 
                       GHashTable *query)
 {
     const char *method = soup_server_message_get_method(msg);
-    g_auto(GStrv) p = g_strsplit(path + 1, "/", -1); /* "api", ... */
-    guint n = g_strv_length(p);
     bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
-    if (n >= 2 && !strcmp(p[1], "lamps") && n == 2) {
-        if (get)
-            return list_lamps(api, msg, query);
-        if (post)
-            return no_query(api, msg, query) ? add_lamps(api, msg) : (void)0;
-        return method_not_allowed(api, msg, "GET, POST");
-    }
-    if (n == 3 && !strcmp(p[1], "lamps") && *p[2]) {
-        if (get)
-            return no_query(api, msg, query) ? get_lamp(api, msg, p[2]) : (void)0;
-        if (!strcmp(method, "DELETE"))
-            return no_query(api, msg, query) ? remove_lamp(api, msg, p[2]) : (void)0;
-        return method_not_allowed(api, msg, "GET, DELETE");
-    }
-    if (n == 5 && !strcmp(p[1], "lamps") && !strcmp(p[3], "actions") && *p[4]) {
-        if (post)
-            return no_query(api, msg, query) ? act(api, msg, p[2], p[4]) : (void)0;
-        return method_not_allowed(api, msg, "POST");
-    }
-    if (n == 4 && !strcmp(p[1], "lamps") && *p[2] && !strcmp(p[3], "gdb")) {
-        if (post)
-            return no_query(api, msg, query) ? gdb_start(api, msg, p[2]) : (void)0;
-        if (get || !strcmp(method, "DELETE"))
-            return no_query(api, msg, query) ? gdb_get_or_stop(api, msg, p[2], !get) : (void)0;
-        return method_not_allowed(api, msg, "GET, POST, DELETE");
-    }
-    if (n == 2 && !strcmp(p[1], "events")) {
-        if (get)
-            return events(api, msg, query);
-        return method_not_allowed(api, msg, "GET");
-    }
-    if (n == 4 && !strcmp(p[1], "fleet") && !strcmp(p[2], "actions") && *p[3]) {
-        if (post)
-            return act_on_fleet(api, msg, p[3]);
-        return method_not_allowed(api, msg, "POST");
-    }
-    if (n == 2 && !strcmp(p[1], "fleet")) {
-        if (get)
-            return no_query(api, msg, query) ? fleet_summary(api, msg) : (void)0;
-        return method_not_allowed(api, msg, "GET");
-    }
-    send_errorf(api, msg, SOUP_STATUS_NOT_FOUND, "path", "path: no route %s %s (docs/api.md lists "
-                "them)", method, path);
+    struct serve_route r;
+
+    serve_route_parse(method, path, &r);
+    if (r.kind == SERVE_ROUTE_NONE)
+        send_errorf(api, msg, SOUP_STATUS_NOT_FOUND, "path", "path: no route %s %s (docs/api.md "
+                    "lists them)", method, path);
+    else if (!r.method_ok)
+        method_not_allowed(api, msg, r.allow);
+    else if (r.kind == SERVE_ROUTE_LAMPS && get)
+        list_lamps(api, msg, query);
+    else if (r.kind == SERVE_ROUTE_EVENTS)
+        events(api, msg, query);
+    else if (r.kind == SERVE_ROUTE_FLEET_ACTION)
+        act_on_fleet(api, msg, r.name);
+    else if (no_query(api, msg, query))
+        switch (r.kind) {
+        case SERVE_ROUTE_LAMPS:
+            add_lamps(api, msg);
+            break;
+        case SERVE_ROUTE_LAMP:
+            get ? get_lamp(api, msg, r.serial) : remove_lamp(api, msg, r.serial);
+            break;
+        case SERVE_ROUTE_LAMP_ACTION:
+            act(api, msg, r.serial, r.name);
+            break;
+        case SERVE_ROUTE_LAMP_GDB:
+            post ? gdb_start(api, msg, r.serial) : gdb_get_or_stop(api, msg, r.serial, !get);
+            break;
+        case SERVE_ROUTE_FLEET:
+            fleet_summary(api, msg);
+            break;
+        default:
+            break;
+        }
+    serve_route_clear(&r);
 }
 
 /* ---- /metrics and / ---- */

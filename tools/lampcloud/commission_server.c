@@ -44,7 +44,8 @@ static void early(SoupServerMessage *msg, void *user)
 {
     struct commission_server *srv = user;
     SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
-    SoupEncoding enc = soup_message_headers_get_encoding(h);
+    const char *why = NULL;
+    int status;
 
     /* from here every answer is the service's own (on_request_started),
      * and a 100 Continue carries no body headers */
@@ -52,19 +53,10 @@ static void early(SoupServerMessage *msg, void *user)
     soup_message_body_truncate(soup_server_message_get_response_body(msg));
     soup_message_headers_remove(resp, "Content-Type");
     soup_message_headers_remove(resp, "Cache-Control");
-    if (enc == SOUP_ENCODING_CHUNKED) {
-        https_service_refuse(srv->svc, msg, 501,
-                             "chunked bodies are not accepted; send Content-Length");
-        return;
-    }
-    if (enc == SOUP_ENCODING_CONTENT_LENGTH &&
-        soup_message_headers_get_content_length(h) > COMMISSION_BODY_MAX) {
-        https_service_refuse(srv->svc, msg, 413, "request body too large");
-        return;
-    }
-    if (soup_server_message_get_method(msg) == SOUP_METHOD_POST &&
-        !soup_message_headers_get_one(h, "Content-Length"))
-        https_service_refuse(srv->svc, msg, 411, "a POST needs Content-Length");
+    status = https_small_body_check(soup_server_message_get_method(msg), h, COMMISSION_BODY_MAX,
+                                    &why);
+    if (status)
+        https_service_refuse(srv->svc, msg, status, why);
 }
 
 /* Every answer is JSON, also libsoup's own to a request it cannot read

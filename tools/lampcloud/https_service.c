@@ -261,28 +261,6 @@ void https_services_init(void)
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* RFC 9112 6.3: a Content-Length that is not one number (a list of
- * different values, a sign, anything else) leaves the message's end
- * unknown; libsoup 3.2 would take the first of a list, or wrap a negative
- * one around. */
-static bool content_length_ok(SoupMessageHeaders *h)
-{
-    const char *v = soup_message_headers_get_list(h, "Content-Length");
-    g_auto(GStrv) parts = NULL;
-    const char *first = NULL;
-
-    if (!v)
-        return true;
-    parts = g_strsplit(v, ",", -1);
-    for (char **p = parts; *p; p++) {
-        char *t = g_strstrip(*p);
-        if (!*t || strspn(t, "0123456789") != strlen(t) || (first && strcmp(first, t)))
-            return false;
-        first = t;
-    }
-    return first != NULL;
-}
-
 /* ---- refusals -------------------------------------------------------------- */
 
 /* A refusal's bytes, written by hand: libsoup reads a request's whole
@@ -420,34 +398,18 @@ void https_service_refuse(struct https_service *svc, SoupServerMessage *msg, int
     g_source_unref(src);
 }
 
-/* The size of the request's header block as received, near enough (the
- * request line is not kept; its path is): what the listener before libsoup
- * limited to HTTPS_HEADER_MAX. */
-static gsize header_size(SoupServerMessage *msg)
-{
-    SoupMessageHeadersIter it;
-    const char *name, *value;
-    GUri *uri = soup_server_message_get_uri(msg);
-    gsize n = strlen(soup_server_message_get_method(msg)) + 12 +
-              (uri ? strlen(g_uri_get_path(uri)) : 0);
-
-    soup_message_headers_iter_init(&it, soup_server_message_get_request_headers(msg));
-    while (soup_message_headers_iter_next(&it, &name, &value))
-        n += strlen(name) + strlen(value) + 4;
-    return n;
-}
-
 static void early(SoupServer *server, SoupServerMessage *msg, const char *path,
                   GHashTable *query, gpointer data)
 {
     struct https_service *svc = data;
+    GUri *uri = soup_server_message_get_uri(msg);
+    const char *why = NULL;
+    int status = https_request_check(soup_server_message_get_method(msg),
+                                     uri ? g_uri_get_path(uri) : NULL,
+                                     soup_server_message_get_request_headers(msg), &why);
 
-    if (header_size(msg) > HTTPS_HEADER_MAX) {
-        https_service_refuse(svc, msg, 431, "request headers over 8 KiB");
-        return;
-    }
-    if (!content_length_ok(soup_server_message_get_request_headers(msg))) {
-        https_service_refuse(svc, msg, 400, "bad Content-Length");
+    if (status) {
+        https_service_refuse(svc, msg, status, why);
         return;
     }
     if (svc->early)

@@ -10,13 +10,11 @@
 #ifndef LAMPCLOUD_HTTPS_SERVICE_H
 #define LAMPCLOUD_HTTPS_SERVICE_H
 
+#include "https_request.h" /* HTTPS_HEADER_MAX */
 #include "lampcloud.h"
 
 #include <libsoup/soup.h>
 
-/* A request's header block at most (431 past it); libsoup's own limit,
- * past which it closes without an answer, is far higher. */
-#define HTTPS_HEADER_MAX 8192
 
 /* Once, before the process has threads: glib-networking's GnuTLS takes
  * its priorities from the environment (G_TLS_GNUTLS_PRIORITY) when the

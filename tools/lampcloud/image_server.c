@@ -17,6 +17,7 @@
  * bytes of body and the connection stays open, so that every download is
  * known to be under way when the test kills the server. */
 #include "https_service.h"
+#include "image_range.h"
 #include "registry_lookup.h"
 
 #include <glib/gstdio.h>
@@ -71,74 +72,6 @@ static void respond_status(SoupServerMessage *msg, int code, bool keep_alive)
     https_set_status(msg, code, keep_alive);
     https_set_body(msg, "text/plain",
                    g_strdup_printf("%d %s\n", code, soup_server_message_get_reason_phrase(msg)));
-}
-
-enum range { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
-
-static bool digits(const char *s, const char *end, guint64 *out)
-{
-    g_autofree char *t = g_strndup(s, (gsize)(end - s));
-
-    return end > s && g_ascii_string_to_unsigned(t, 10, 0, G_MAXINT64, out, NULL);
-}
-
-/* A Range header against size (RFC 9110 14.1.2): "bytes=A-", "bytes=A-B"
- * (B past the end means the end) and "bytes=-N" (the last N bytes) are one
- * range; another unit, or several ranges, are ignored (the whole image);
- * a malformed or unsatisfiable one is refused. */
-static enum range parse_range(const char *v, gint64 size, gint64 *start, gint64 *end)
-{
-    g_autofree char *spec = NULL;
-    const char *dash;
-    guint64 a, b;
-
-    if (!v)
-        return RANGE_NONE;
-    while (g_ascii_isspace(*v))
-        v++;
-    if (g_ascii_strncasecmp(v, "bytes", 5))
-        return RANGE_NONE;
-    v += 5;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    if (*v != '=')
-        return RANGE_NONE;
-    if (strchr(v, ','))
-        return RANGE_NONE;
-    spec = g_strstrip(g_strdup(v + 1));
-    dash = strchr(spec, '-');
-    if (!dash)
-        return RANGE_UNSATISFIABLE;
-    if (dash == spec) { /* the last N bytes */
-        if (!digits(dash + 1, spec + strlen(spec), &b) || b == 0 || size == 0)
-            return RANGE_UNSATISFIABLE;
-        *start = b >= (guint64)size ? 0 : size - (gint64)b;
-        *end = size - 1;
-        return RANGE_ONE;
-    }
-    if (!digits(spec, dash, &a))
-        return RANGE_UNSATISFIABLE;
-    if (dash[1]) {
-        if (!digits(dash + 1, spec + strlen(spec), &b))
-            return RANGE_UNSATISFIABLE;
-    } else {
-        b = G_MAXINT64;
-    }
-    if (a >= (guint64)size || b < a)
-        return RANGE_UNSATISFIABLE;
-    *start = (gint64)a;
-    *end = MIN((gint64)b, size - 1);
-    return RANGE_ONE;
-}
-
-static bool valid_name(const char *name)
-{
-    if (!*name || name[0] == '.')
-        return false;
-    for (const char *p = name; *p; p++)
-        if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
-            return false;
-    return true;
 }
 
 /* The CN of the verified client certificate, or NULL. */
@@ -292,10 +225,10 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
     g_autoptr(GBytes) data = NULL;
     struct transfer *t;
     gint64 size, start = 0, end;
-    enum range r;
+    enum image_range r;
     bool cut;
 
-    if (path[0] != '/' || !valid_name(path + 1)) {
+    if (path[0] != '/' || !image_name_valid(path + 1)) {
         respond_status(msg, 404, keep_alive);
         cloud_say("https: %s %s %s: 404 (not an image name)", who, method, path);
         return;
@@ -307,8 +240,8 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
     }
     size = (gint64)g_bytes_get_size(data);
     end = size - 1;
-    r = parse_range(range, size, &start, &end);
-    if (r == RANGE_UNSATISFIABLE) {
+    r = image_range_parse(range, size, &start, &end);
+    if (r == IMAGE_RANGE_UNSATISFIABLE) {
         g_autofree char *all = g_strdup_printf("bytes */%" G_GINT64_FORMAT, size);
         https_set_status(msg, 416, keep_alive);
         soup_message_headers_replace(resp, "Content-Range", all);
@@ -319,7 +252,7 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
     }
     /* a resume is an event of its own: when it comes tells how lamps cut
      * at once come back (the line at the end tells what was sent) */
-    if (r == RANGE_ONE && method == SOUP_METHOD_GET)
+    if (r == IMAGE_RANGE_ONE && method == SOUP_METHOD_GET)
         cloud_say("https: %s GET %s: resuming at byte %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
                   who, path, start, size);
     /* libsoup answers a Range of its own accord when the status is 200 */
@@ -328,7 +261,7 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
     t->who = g_strdup(who);
     t->path = g_strdup(path);
     t->method = method;
-    t->status = r == RANGE_ONE ? 206 : 200;
+    t->status = r == IMAGE_RANGE_ONE ? 206 : 200;
     t->start = start;
     t->len = t->limit = end - start + 1;
     t->size = size;
@@ -337,15 +270,15 @@ static void serve_image(struct image_server *srv, SoupServerMessage *msg, const 
     https_set_status(msg, t->status, keep_alive);
     soup_message_headers_replace(resp, "Content-Type", "application/octet-stream");
     soup_message_headers_set_content_length(resp, t->len);
-    if (r == RANGE_ONE)
+    if (r == IMAGE_RANGE_ONE)
         soup_message_headers_set_content_range(resp, start, end, size);
     soup_message_headers_replace(resp, "Accept-Ranges", "bytes");
     if (method == SOUP_METHOD_HEAD) {
         soup_message_body_complete(soup_server_message_get_response_body(msg));
         return;
     }
-    cut = srv->cut_after >= 0 && srv->cut_after < t->len && (r == RANGE_NONE || srv->cut_ranges);
-    t->hold = !cut && r == RANGE_NONE && srv->hold_after >= 0 && srv->hold_after < t->len;
+    cut = srv->cut_after >= 0 && srv->cut_after < t->len && (r == IMAGE_RANGE_NONE || srv->cut_ranges);
+    t->hold = !cut && r == IMAGE_RANGE_NONE && srv->hold_after >= 0 && srv->hold_after < t->len;
     if (cut || t->hold) {
         /* the body stays unfinished: libsoup waits after these bytes */
         t->limit = cut ? srv->cut_after : srv->hold_after;

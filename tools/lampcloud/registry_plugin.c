@@ -15,15 +15,13 @@
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
-#include "app_topics.h"
-#include "registry_lookup.h"
+#include "registry_acl.h"
 
 #include <openssl/x509.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#define CLOUD_PREFIX "cloud:"
 
 static mosquitto_plugin_id_t *plugin_id;
 static char *registry_path;
@@ -54,38 +52,25 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
                              id ? id : "?");
         return MOSQ_ERR_AUTH;
     }
-    if (!id || strcmp(id, cn) != 0) {
+    switch (registry_admit(registry_path, cn, id, &status, err, sizeof(err))) {
+    case REGISTRY_ADMIT_CLOUD:
+        return MOSQ_ERR_SUCCESS;
+    case REGISTRY_ADMIT_LAMP:
+        mosquitto_log_printf(MOSQ_LOG_INFO, "lampcloud: lamp %s admitted", cn);
+        return MOSQ_ERR_SUCCESS;
+    case REGISTRY_REFUSE_ID:
         mosquitto_log_printf(MOSQ_LOG_NOTICE,
                              "lampcloud: refused %s: client id '%s' is not its certificate's CN",
                              cn, id ? id : "");
         return MOSQ_ERR_AUTH;
+    case REGISTRY_REFUSE_LAMP:
+        break;
     }
-    if (!strncmp(cn, CLOUD_PREFIX, strlen(CLOUD_PREFIX)))
-        return MOSQ_ERR_SUCCESS;
-    status = registry_lookup(registry_path, cn, err, sizeof(err));
     if (status == REGISTRY_ERROR)
         mosquitto_log_printf(MOSQ_LOG_ERR, "lampcloud: registry: %s", err);
-    if (status != REGISTRY_ACTIVE) {
-        mosquitto_log_printf(MOSQ_LOG_NOTICE, "lampcloud: refused lamp %s: %s", cn,
-                             registry_status_name(status));
-        return MOSQ_ERR_AUTH;
-    }
-    mosquitto_log_printf(MOSQ_LOG_INFO, "lampcloud: lamp %s admitted", cn);
-    return MOSQ_ERR_SUCCESS;
-}
-
-/* lamp/ID/appctl/NAME (and not its /status): the cloud's offer of an
- * app, which only the cloud writes (the broker keeps it retained as the
- * record of what the cloud asked; docs/cloud.md#partner-apps). */
-static bool is_app_offer(const char *rest)
-{
-    static const char appctl[] = APP_TOPIC_APPCTL "/";
-    const char *name;
-
-    if (strncmp(rest, appctl, strlen(appctl)))
-        return false;
-    name = rest + strlen(appctl);
-    return *name && !strchr(name, '/');
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "lampcloud: refused lamp %s: %s", cn,
+                         registry_status_name(status));
+    return MOSQ_ERR_AUTH;
 }
 
 /* A lamp may use lamp/ID/... only, and may not write its own app offers;
@@ -94,19 +79,12 @@ static int on_acl_check(int event, void *event_data, void *userdata)
 {
     struct mosquitto_evt_acl_check *ev = event_data;
     const char *id = mosquitto_client_id(ev->client);
-    const size_t prefix = strlen(APP_TOPIC_LAMP_PREFIX);
-    size_t n;
 
-    if (!id)
-        return MOSQ_ERR_ACL_DENIED;
-    if (!strncmp(id, CLOUD_PREFIX, strlen(CLOUD_PREFIX)))
+    if (registry_acl_allows(id, ev->topic, ev->access == MOSQ_ACL_WRITE))
         return MOSQ_ERR_SUCCESS;
-    n = strlen(id);
-    if (!strncmp(ev->topic, APP_TOPIC_LAMP_PREFIX, prefix) &&
-        !strncmp(ev->topic + prefix, id, n) && ev->topic[prefix + n] == '/' &&
-        !(ev->access == MOSQ_ACL_WRITE && is_app_offer(ev->topic + prefix + n + 1)))
-        return MOSQ_ERR_SUCCESS;
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, "lampcloud: lamp %s denied topic %s", id, ev->topic);
+    if (id)
+        mosquitto_log_printf(MOSQ_LOG_NOTICE, "lampcloud: lamp %s denied topic %s", id,
+                             ev->topic);
     return MOSQ_ERR_ACL_DENIED;
 }
 

@@ -2,12 +2,18 @@
  * (tools/lampcloud): the key chain against RFC 5869 computed here from
  * HMAC alone, the lamp info proof, the credentials blob opened here with
  * OpenSSL as a lamp would, TLV limits, installer passwords and login
- * tokens.  The HTTP services' framing is libsoup's, tested through the
- * running cloud (tests/integration/cloud_http.sh). */
+ * tokens; what the HTTPS services read from a request (Content-Length,
+ * Range, image names) and the broker plugin's topic rules, as tables
+ * (their fuzz targets: docs/fuzzing.md).  The HTTP services' framing is
+ * libsoup's, tested through the running cloud
+ * (tests/integration/cloud_http.sh). */
 #include "commission_blob.h"
+#include "https_request.h"
+#include "image_range.h"
 #include "installers.h"
 #include "lamp_keys.h"
 #include "lampcloud.h"
+#include "registry_acl.h"
 #include "tokens.h"
 
 #include <CUnit/Basic.h>
@@ -337,6 +343,91 @@ static void tokens_name_their_installer(void)
     tokens_free(t);
 }
 
+/* ---- what the HTTPS services and the broker plugin read ---- */
+
+static void content_length_is_one_number_that_fits(void)
+{
+    static const struct { const char *value; bool ok; } cases[] = {
+        { NULL, true }, { "0", true }, { "4096", true }, { "12, 12", true },
+        { "9223372036854775807", true },   /* G_MAXINT64 */
+        { "9223372036854775808", false },  /* libsoup would read it as -1 */
+        { "99999999999999999999", false }, /* fuzz: https_request, regress-content-length-past-64-bits */
+        { "", false }, { "12, 13", false }, { "-1", false }, { "+1", false }, { "1 2", false },
+        { "0x10", false }, { ",", false }, { "12,", false },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        if (https_content_length_ok(cases[i].value) != cases[i].ok)
+            printf("\n  Content-Length '%s': want %s", cases[i].value ? cases[i].value : "(none)",
+                   cases[i].ok ? "accepted" : "refused");
+        CU_ASSERT_EQUAL(https_content_length_ok(cases[i].value), cases[i].ok);
+    }
+}
+
+static void range_lies_within_the_image(void)
+{
+    static const struct {
+        const char *value;
+        gint64 size;
+        enum image_range want;
+        gint64 start, end;
+    } cases[] = {
+        { NULL, 100, IMAGE_RANGE_NONE, 0, 0 },
+        { "bytes=0-", 100, IMAGE_RANGE_ONE, 0, 99 },
+        { "bytes=10-19", 100, IMAGE_RANGE_ONE, 10, 19 },
+        { "bytes=90-1000", 100, IMAGE_RANGE_ONE, 90, 99 },
+        { "bytes=-10", 100, IMAGE_RANGE_ONE, 90, 99 },
+        { "bytes=-1000", 100, IMAGE_RANGE_ONE, 0, 99 },
+        { " Bytes = 5-5 ", 100, IMAGE_RANGE_ONE, 5, 5 },
+        { "bytes=100-", 100, IMAGE_RANGE_UNSATISFIABLE, 0, 0 },
+        { "bytes=20-10", 100, IMAGE_RANGE_UNSATISFIABLE, 0, 0 },
+        { "bytes=-0", 100, IMAGE_RANGE_UNSATISFIABLE, 0, 0 },
+        { "bytes=-5", 0, IMAGE_RANGE_UNSATISFIABLE, 0, 0 },
+        { "bytes=5", 100, IMAGE_RANGE_UNSATISFIABLE, 0, 0 },
+        { "bytes=a-5", 100, IMAGE_RANGE_UNSATISFIABLE, 0, 0 },
+        { "bytes=99999999999999999999-", 100, IMAGE_RANGE_UNSATISFIABLE, 0, 0 },
+        { "bytes=0-1,5-9", 100, IMAGE_RANGE_NONE, 0, 0 },
+        { "items=0-1", 100, IMAGE_RANGE_NONE, 0, 0 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        gint64 start = -1, end = -1;
+        enum image_range got = image_range_parse(cases[i].value, cases[i].size, &start, &end);
+        CU_ASSERT_EQUAL(got, cases[i].want);
+        if (got == IMAGE_RANGE_ONE && cases[i].want == IMAGE_RANGE_ONE) {
+            CU_ASSERT_EQUAL(start, cases[i].start);
+            CU_ASSERT_EQUAL(end, cases[i].end);
+        }
+    }
+    CU_ASSERT_TRUE(image_name_valid("lamp-1.2.0.img"));
+    CU_ASSERT_FALSE(image_name_valid(""));
+    CU_ASSERT_FALSE(image_name_valid(".hidden"));
+    CU_ASSERT_FALSE(image_name_valid("../keys"));
+    CU_ASSERT_FALSE(image_name_valid("a/b"));
+}
+
+static void lamp_topics_are_its_own_and_not_its_offers(void)
+{
+    static const struct { const char *id, *topic; bool write, ok; } cases[] = {
+        { "LMP-7", "lamp/LMP-7/shadow/reported", true, true },
+        { "LMP-7", "lamp/LMP-7/shadow/desired", false, true },
+        { "LMP-7", "lamp/LMP-7/appctl/blink", false, true },
+        { "LMP-7", "lamp/LMP-7/appctl/blink", true, false },   /* its own offer */
+        { "LMP-7", "lamp/LMP-7/appctl/blink/status", true, true },
+        { "LMP-7", "lamp/LMP-70/shadow/reported", true, false }, /* a serial it is a prefix of */
+        { "LMP-7", "lamp/LMP-8/shadow/desired", false, false },
+        { "LMP-7", "lamp/LMP-7", false, false },
+        { "LMP-7", "lamp/+/shadow/desired", false, false },
+        { "LMP-7", "lamp/#", false, false },
+        { "cloud:ota", "lamp/LMP-7/appctl/blink", true, true },
+        { NULL, "lamp/LMP-7/shadow/desired", false, false },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        CU_ASSERT_EQUAL(registry_acl_allows(cases[i].id, cases[i].topic, cases[i].write),
+                        cases[i].ok);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -357,6 +448,10 @@ int main(void)
     CU_add_test(s, "lamp_key_advances_at_most_three", lamp_key_advances_at_most_three);
     s = CU_add_suite("tokens", NULL, NULL);
     CU_add_test(s, "tokens_name_their_installer", tokens_name_their_installer);
+    s = CU_add_suite("requests", NULL, NULL);
+    CU_add_test(s, "content_length_is_one_number_that_fits", content_length_is_one_number_that_fits);
+    CU_add_test(s, "range_lies_within_the_image", range_lies_within_the_image);
+    CU_add_test(s, "lamp_topics_are_its_own_and_not_its_offers", lamp_topics_are_its_own_and_not_its_offers);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();

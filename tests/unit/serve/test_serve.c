@@ -3,9 +3,11 @@
  * of values, label values and help texts against the lines the format
  * wants, whole families checked line by line; and the validation of
  * every action's request body (sim/lamp_action.c), good and bad bodies
- * with the field each error must name. */
+ * with the field each error must name; the routes and the count and
+ * listen bodies of the control API (sim/serve_route.c). */
 #include "lamp_action.h"
 #include "prom_text.h"
+#include "serve_route.h"
 #include "sim_error.h"
 
 #include <CUnit/Basic.h>
@@ -228,6 +230,91 @@ static void parsed_actions_carry_their_arguments(void)
         CU_ASSERT_EQUAL(lamp_action_from_name(lamp_action_name(k)), k);
 }
 
+static void paths_name_their_route_and_lamp(void)
+{
+    static const struct {
+        const char *method, *path;
+        enum serve_route_kind kind;
+        bool method_ok;
+        const char *serial, *name;
+    } cases[] = {
+        { "GET", "/api/lamps", SERVE_ROUTE_LAMPS, true, NULL, NULL },
+        { "PUT", "/api/lamps", SERVE_ROUTE_LAMPS, false, NULL, NULL },
+        { "DELETE", "/api/lamps/LMP-1", SERVE_ROUTE_LAMP, true, "LMP-1", NULL },
+        { "GET", "/api/lamps/", SERVE_ROUTE_NONE, false, NULL, NULL },
+        { "POST", "/api/lamps/LMP-1/actions/reboot", SERVE_ROUTE_LAMP_ACTION, true, "LMP-1", "reboot" },
+        { "POST", "/api/lamps//actions/reboot", SERVE_ROUTE_LAMP_ACTION, true, "", "reboot" },
+        { "POST", "/api/lamps/LMP-1/actions/", SERVE_ROUTE_NONE, false, NULL, NULL },
+        { "DELETE", "/api/lamps/LMP-1/gdb", SERVE_ROUTE_LAMP_GDB, true, "LMP-1", NULL },
+        { "GET", "/api/lamps/LMP-1/gdb/x", SERVE_ROUTE_NONE, false, NULL, NULL },
+        { "GET", "/api/events", SERVE_ROUTE_EVENTS, true, NULL, NULL },
+        { "POST", "/api/fleet/actions/net_fault", SERVE_ROUTE_FLEET_ACTION, true, NULL, "net_fault" },
+        { "get", "/api/fleet", SERVE_ROUTE_FLEET, false, NULL, NULL },
+        { "GET", "/api", SERVE_ROUTE_NONE, false, NULL, NULL },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct serve_route r;
+        serve_route_parse(cases[i].method, cases[i].path, &r);
+        CU_ASSERT_EQUAL(r.kind, cases[i].kind);
+        CU_ASSERT_EQUAL(r.method_ok, cases[i].method_ok);
+        CU_ASSERT_EQUAL(!r.serial, !cases[i].serial);
+        if (r.serial && cases[i].serial) {
+            CU_ASSERT_STRING_EQUAL(r.serial, cases[i].serial);
+        }
+        CU_ASSERT_EQUAL(!r.name, !cases[i].name);
+        if (r.name && cases[i].name) {
+            CU_ASSERT_STRING_EQUAL(r.name, cases[i].name);
+        }
+        serve_route_clear(&r);
+    }
+}
+
+static void count_and_listen_bodies_name_the_field(void)
+{
+    static const struct { const char *body, *field; guint count; } counts[] = {
+        { "{\"count\": 10}", NULL, 10 }, { "{\"count\": 1000}", NULL, 1000 },
+        { "{\"count\": 1001}", "count", 0 }, { "{\"count\": 0.5}", "count", 0 },
+        { "{\"count\": 1e300}", "count", 0 }, { "{}", "count", 0 }, { "[]", "body", 0 },
+        { "{\"count\": 1, \"n\": 2}", "n", 0 }, { "", "body", 0 },
+    };
+    static const struct { const char *body, *field, *host; unsigned port; } listens[] = {
+        { "", NULL, "127.0.0.1", 0 }, { "{}", NULL, "127.0.0.1", 0 },
+        { "{\"listen\": \"3333\"}", NULL, "127.0.0.1", 3333 },
+        { "{\"listen\": 3333}", "listen", NULL, 0 }, { "{\"listen\": \"x:y\"}", "listen", NULL, 0 },
+        { "{\"port\": \"1\"}", "port", NULL, 0 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(counts); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *field = NULL;
+        guint n = 0;
+        bool ok = serve_body_count(counts[i].body, 1000, &n, &field, &error);
+        CU_ASSERT_EQUAL(ok, counts[i].field == NULL);
+        if (ok) {
+            CU_ASSERT_EQUAL(n, counts[i].count);
+        } else {
+            CU_ASSERT_PTR_NOT_NULL_FATAL(field);
+            CU_ASSERT_STRING_EQUAL(field, counts[i].field);
+        }
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(listens); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *field = NULL, *host = NULL;
+        uint16_t port = 0;
+        bool ok = serve_body_listen(listens[i].body, "127.0.0.1:0", &host, &port, &field, &error);
+        CU_ASSERT_EQUAL(ok, listens[i].field == NULL);
+        if (ok) {
+            CU_ASSERT_PTR_NOT_NULL_FATAL(host);
+            CU_ASSERT_STRING_EQUAL(host, listens[i].host);
+            CU_ASSERT_EQUAL(port, listens[i].port);
+        } else {
+            CU_ASSERT_PTR_NOT_NULL_FATAL(field);
+            CU_ASSERT_STRING_EQUAL(field, listens[i].field);
+        }
+    }
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -240,6 +327,9 @@ int main(void)
     CU_add_test(s, "label_values_and_help_are_escaped", label_values_and_help_are_escaped);
     CU_add_test(s, "names_follow_the_data_model", names_follow_the_data_model);
     CU_add_test(s, "families_are_written_whole", families_are_written_whole);
+    s = CU_add_suite("serve_route", NULL, NULL);
+    CU_add_test(s, "paths_name_their_route_and_lamp", paths_name_their_route_and_lamp);
+    CU_add_test(s, "count_and_listen_bodies_name_the_field", count_and_listen_bodies_name_the_field);
     s = CU_add_suite("lamp_action", NULL, NULL);
     CU_add_test(s, "every_action_body_is_checked_and_errors_name_the_field",
                 every_action_body_is_checked_and_errors_name_the_field);
