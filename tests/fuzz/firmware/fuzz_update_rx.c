@@ -1,0 +1,137 @@
+/* Fuzz target: the console update transfer (firmware/app/console_rx.c, the
+ * framing) into slot B staging (firmware/app/staging.c, the image's header
+ * check and length accounting), as the `update` command (update_rx.c)
+ * wires them: the bytes anyone at the console UART sends.  The first input
+ * byte picks the form of the rest:
+ *   bit 0 clear: raw console bytes, as they arrive;
+ *   bit 0 set: an image, which the target frames as tools/lampsim's sender
+ *   does (CRC-32, sequence numbers, frames of (byte >> 1) * 8 + 8 bytes,
+ *   then the end frame), so the fuzzer reaches staging behind the CRCs.
+ * staging_finish is not run: it reads slot B and the keystore from their
+ * flash addresses, which the host does not have (image verification has
+ * its own target, image_header); the sink's finish refuses, saying so.
+ * Beyond crashes it checks what the bootloader relies on: nothing is
+ * programmed into slot B's first page (the header goes last, only after
+ * verification), nothing outside slot B is erased or programmed (the flash
+ * double aborts), no more bytes are taken than the accepted header
+ * announces, and every line printed belongs to the transfer. */
+#include "clock_double.h"
+#include "console_rx.h"
+#include "crc32.h"
+#include "flash_double.h"
+#include "image_verify.h"
+#include "staging.h"
+#include "uart_double.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FRAME_MAX 1024u /* console_rx.c's MAX_DATA (docs/firmware.md) */
+
+static const char *begin(const char *args)
+{
+    (void)args;
+    return staging_begin();
+}
+
+static bool finish_called;
+
+static const char *finish(void)
+{
+    finish_called = true;
+    return "fuzz double: staging_finish reads flash by address, not run on the host";
+}
+
+static const struct console_rx_sink sink = {
+    .topic = "update", .kept = "the running firmware stays", .begin = begin,
+    .write = staging_write, .received = staging_received, .finish = finish,
+    .abort = staging_abort,
+};
+
+static void check_staging(void)
+{
+    const struct image_header *h = staging_header();
+    uint32_t got = staging_received();
+
+    if (flash_double.header_programmed)
+        abort(); /* a header in slot B before verification */
+    if (got > SLOT_SIZE)
+        abort();
+    if (got >= IMAGE_HEADER_SIZE && image_check_header(h) == NULL &&
+        got > IMAGE_HEADER_SIZE + h->payload_size + IMAGE_SIG_SIZE)
+        abort(); /* more taken than the header announced */
+    /* (After a refusal staging starts again from nothing.) */
+    if (console_rx_active() &&
+        flash_double.high_water > (got + FLASH_PAGE_SIZE - 1) / FLASH_PAGE_SIZE * FLASH_PAGE_SIZE)
+        abort(); /* pages programmed beyond what arrived */
+}
+
+static void send(const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n && console_rx_active(); i++) {
+        console_rx_byte(b[i]);
+        check_staging();
+    }
+}
+
+static void send_frame(uint16_t seq, const uint8_t *d, uint16_t len)
+{
+    uint8_t head[5] = { 0xA5, (uint8_t)seq, (uint8_t)(seq >> 8), (uint8_t)len, (uint8_t)(len >> 8) };
+    uint32_t crc = crc32_update(crc32_update(0, head + 1, 4), d, len);
+    uint8_t tail[4] = { (uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24) };
+
+    send(head, sizeof(head));
+    send(d, len);
+    send(tail, sizeof(tail));
+}
+
+static void check_output(void)
+{
+    /* Each line the transfer prints starts with its topic. */
+    for (const char *line = uart_double.text; *line;) {
+        const char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        if (line != uart_double.text && strncmp(line, "update: ", 8) != 0)
+            abort();
+        line = nl + 1;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    uint8_t mode = data[0];
+    data++, size--;
+    flash_double_reset();
+    uart_double_reset();
+    clock_double_seconds = 1000;
+    finish_called = false;
+    console_rx_start(&sink, "");
+    if (!console_rx_active())
+        abort(); /* the RAM slot cannot refuse to erase */
+    if (!(mode & 1)) {
+        send(data, size);
+    } else {
+        size_t frame = (size_t)(mode >> 1) * 8u + 8u;
+        uint16_t seq = 0;
+        for (size_t off = 0; off < size && console_rx_active(); off += frame, seq++) {
+            size_t n = size - off < frame ? size - off : frame;
+            send_frame(seq, data + off, (uint16_t)n);
+        }
+        if (console_rx_active())
+            send_frame(seq, NULL, 0);
+    }
+    check_output();
+    /* A transfer still open ends as a quiet one does. */
+    if (console_rx_active()) {
+        clock_double_seconds += 11;
+        console_rx_tick(clock_double_seconds);
+        if (console_rx_active())
+            abort();
+    }
+    return 0;
+}
