@@ -26,7 +26,7 @@ trap 'rm -rf "$work"' EXIT
 # Quiet on success, the tool's own words on failure.
 run() { "$@" >"$work/log" 2>&1 || { cat "$work/log" >&2; echo "seeds_firmware.sh: failed: $*" >&2; exit 1; }; }
 u32() { od -An -t u4 -j "$2" -N 4 "$1" | tr -d ' '; }   # FILE OFFSET: a little-endian u32
-for t in mqtt keystore image_header update_rx app_pkg commission; do mkdir -p "$corpus/$t"; done
+for t in mqtt keystore image_header update_rx app_pkg commission shadow_delta vm_gate; do mkdir -p "$corpus/$t"; done
 
 # The fleet and one lamp, with a small image: the first KiB of the real
 # application (a signed image's layout does not depend on what the
@@ -113,4 +113,49 @@ seed tlvs lab-wifi 'correct horse battery' 'proxy.lab:3128' >"$corpus/commission
 # mqtt: a broker's packets, framed by the firmware's encoder.
 "$seeders/seed_mqtt" "$corpus/mqtt"
 
-du -b -s "$corpus"/{mqtt,keystore,image_header,update_rx,app_pkg,commission} tests/fuzz/firmware/fleet/keystore.bin
+# shadow_delta: the desired documents the project's tests give
+# `lampcloud desired` (tests/integration, docs/cloud.md#light), which the
+# cloud sends a lamp that reports none of it as its delta: the light, the
+# vacancy and daylight controls, beacons, telemetry period.
+printf '%s' '{"on":true,"level":40,"cct":3000,"fade_ms":0}' >"$corpus/shadow_delta/light"
+printf '%s' '{"occupancy":{"enabled":true,"vacancy_s":600,"standby_level":10,"standby_s":900},"daylight":{"enabled":true,"target_lux":500},"hold_s":3600}' \
+    >"$corpus/shadow_delta/occupancy-daylight"
+printf '%s' '{"beacon":{"ibeacon":{"uuid":"e2c56db5-dffb-48d2-b060-d0f5a71096e0","major":7,"minor":42},"eddystone":{"namespace":"00112233445566778899","instance":"a1b2c3d4e5f6"},"interval_ms":500,"tx_power":-4}}' \
+    >"$corpus/shadow_delta/beacon"
+printf '%s' '{"beacon":{"ibeacon":false,"eddystone":false},"telemetry_s":30}' >"$corpus/shadow_delta/beacon-off-telemetry"
+
+# vm_gate: the platform calls the VM's Lua glue makes (firmware/vm/, the
+# contract firmware/include/vm_gate.h), written from that contract: an
+# app's record (APIs, console run, arenas, storage, loading), then calls
+# of op (bits 5-7: r1-r3 are offsets into the VM's region), r1, r2, r3.
+python3 - "$corpus/vm_gate" <<'PY'
+import struct, sys
+OFF1, OFF2, OFF3 = 0x20, 0x40, 0x80
+ARENA0, STACK = 0x4000, 0x1000
+def call(op, r1=0, r2=0, r3=0, rel=0):
+    return struct.pack('<BIII', op | rel, r1 & 0xffffffff, r2 & 0xffffffff, r3 & 0xffffffff)
+def app(apis, console=False, first=0, arenas=1, kv=None, loading=False):
+    return bytes([apis | (0x80 if console else 0), first + 4 * (arenas - 1),
+                  1 | kv << 1 if kv is not None else 0, 1 if loading else 0])
+seeds = {
+    # people_counter's manifest: sensors, timers, storage, messages, log
+    'app-people-counter': app(0x3e, kv=0) +
+        call(5, STACK, 256, rel=OFF1) + call(1, STACK, 12, rel=OFF1) +
+        call(4, STACK, rel=OFF1) + call(9, 2) + call(7, 60000, 1) + call(17, STACK + 64, rel=OFF1) +
+        call(12, ARENA0 + 16, 5 | 2 << 16, ARENA0 + 32, rel=OFF1 | OFF3) +
+        call(11, ARENA0 + 16, 5, ARENA0 + 512, rel=OFF1 | OFF3) +
+        call(15, STACK, 6, rel=OFF1) + call(14, STACK, 6 | 20 << 16, STACK + 32, rel=OFF1 | OFF3) +
+        call(6, STACK, 30, rel=OFF1),
+    # a console run (eval): log, light and sensors
+    'console-eval': app(0x23, console=True) +
+        call(1, STACK, 5, rel=OFF1) + call(3, 50000, 500) + call(10, 3000, 0) + call(2) +
+        call(4, STACK + 8, rel=OFF1),
+    # an app without the storage API asking for it, and a pointer into another app's arena
+    'refusals': app(0x21, first=1) + call(12, ARENA0, 4, ARENA0, rel=OFF1 | OFF3) +
+        call(1, ARENA0, 8, rel=OFF1) + call(1, STACK, 121, rel=OFF1) + call(31),
+}
+for name, data in seeds.items():
+    open(sys.argv[1] + '/' + name, 'wb').write(data)
+PY
+
+du -b -s "$corpus"/{mqtt,keystore,image_header,update_rx,app_pkg,commission,shadow_delta,vm_gate} tests/fuzz/firmware/fleet/keystore.bin
