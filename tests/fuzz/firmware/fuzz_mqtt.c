@@ -2,7 +2,9 @@
  * what a broker, or anyone between it and the lamp's TLS, could send, in
  * pieces whose sizes the input picks, as TLS records deliver it.  Beyond
  * crashes, it checks what netmgr relies on: a topic handed to the publish
- * handler is NUL-terminated and shorter than the decoder's buffer, a
+ * handler is NUL-terminated, shorter than the decoder's buffer and the
+ * whole topic of the packet (one with a NUL inside is a protocol error,
+ * MQTT 3.1.1 section 1.5.3: netmgr dispatches by the text), a
  * payload lies inside the packet buffer and within MQTT_IN_MAX, the
  * encoder's output (PUBACKs) never passes MQTT_OUT_MAX, and every PUBLISH
  * decoded, encoded again by the lamp's own encoder, decodes to itself. */
@@ -29,6 +31,15 @@ static void on_publish(void *user, const char *topic, const uint8_t *payload, si
 
     if (tl >= sizeof(s->topic) || len > MQTT_IN_MAX || payload < in || payload > in_end ||
         len > (size_t)(in_end - payload))
+        abort();
+    /* The packet being handled starts the buffer: fixed header, remaining
+     * length (1-4 bytes), topic length, topic.  The text handed over must
+     * be all of the topic. */
+    size_t hdr = 1;
+    while (in[hdr] & 0x80)
+        hdr++;
+    hdr++;
+    if (tl != (size_t)(in[hdr] << 8 | in[hdr + 1]))
         abort();
     memcpy(s->topic, topic, tl + 1);
     memcpy(s->payload, payload, len);

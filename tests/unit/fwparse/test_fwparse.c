@@ -1,13 +1,14 @@
 /* Unit tests of the firmware's parsers of hostile input, built for the
  * host as the fuzz targets build them (tests/fuzz/firmware,
  * docs/fuzzing.md): the commissioning blob and its TLVs
- * (firmware/app/commission_blob.c) and the keystore reader
- * (firmware/lib/keystore_read.c).  Each input a fuzz campaign found a bug
+ * (firmware/app/commission_blob.c), the keystore reader
+ * (firmware/lib/keystore_read.c) and the MQTT decoder (firmware/app/mqtt.c).  Each input a fuzz campaign found a bug
  * with is a case here too. */
 #include "blob_seal.h"
 #include "commission_blob.h"
 #include "commission_format.h"
 #include "keystore_read.h"
+#include "mqtt.h"
 
 #include "mbedtls/sha256.h"
 
@@ -198,6 +199,72 @@ static void keystore_entry_longer_than_the_rest_is_not_found(void)
     CU_ASSERT_PTR_NOT_NULL(keystore_find_in(ks, KS_SERIAL, &len));
 }
 
+/* ---- mqtt ---- */
+
+struct mqtt_case {
+    const char *what;
+    const uint8_t *bytes;
+    size_t len;
+    int rc;            /* mqtt_input's result */
+    const char *topic; /* the publish handed over, or NULL: none */
+};
+
+static const struct mqtt_case mqtt_cases[] = {
+    { "publish qos 0", B(0x30, 6, 0, 3, 'a', '/', 'b', 'x'), 0, "a/b" },
+    { "publish qos 1", B(0x32, 8, 0, 3, 'a', '/', 'b', 0x12, 0x34, 'x'), 0, "a/b" },
+    /* fuzz_mqtt found it (tests/fuzz/corpus/mqtt/regression-topic-with-nul):
+     * the topic was handed over cut at the NUL, naming another topic */
+    { "NUL inside the topic", B(0x30, 6, 0, 3, 'a', 0, 'b', 'x'), -1, NULL },
+    { "qos 2", B(0x34, 8, 0, 3, 'a', '/', 'b', 0, 1, 'x'), -1, NULL },
+    { "topic past the packet", B(0x30, 4, 0, 9, 'a', '/'), -1, NULL },
+    { "connack of 3 bytes", B(0x20, 3, 0, 0, 0), -1, NULL },
+    { "a subscribe, which no broker sends", B(0x82, 2, 0, 1), -1, NULL },
+    { "remaining length of 5 bytes", B(0x30, 0x80, 0x80, 0x80, 0x80, 0x01), -1, NULL },
+};
+
+static char mqtt_topic[128];
+
+static void on_mqtt_publish(void *user, const char *topic, const uint8_t *payload, size_t len)
+{
+    (void)user, (void)payload, (void)len;
+    snprintf(mqtt_topic, sizeof(mqtt_topic), "%s", topic);
+}
+
+static void mqtt_table(void)
+{
+    static struct mqtt c;
+    struct mqtt_handlers h = { .publish = on_mqtt_publish };
+
+    for (size_t i = 0; i < sizeof(mqtt_cases) / sizeof(mqtt_cases[0]); i++) {
+        const struct mqtt_case *t = &mqtt_cases[i];
+        mqtt_init(&c, &h);
+        mqtt_topic[0] = '\0';
+        int rc = mqtt_input(&c, t->bytes, t->len);
+        if (rc != t->rc || strcmp(mqtt_topic, t->topic ? t->topic : "") != 0)
+            fprintf(stderr, "\n  case '%s': %d, topic '%s'\n", t->what, rc, mqtt_topic);
+        CU_ASSERT_EQUAL(rc, t->rc);
+        CU_ASSERT_STRING_EQUAL(mqtt_topic, t->topic ? t->topic : "");
+    }
+}
+
+static void mqtt_oversize_packet_skipped_whole(void)
+{
+    static struct mqtt c;
+    static uint8_t big[3 + 3000 + 2];
+    struct mqtt_handlers h = { .publish = on_mqtt_publish };
+
+    /* a PUBLISH of 3000 bytes (more than MQTT_IN_MAX), then PINGRESP */
+    big[0] = 0x30, big[1] = 0xb8, big[2] = 0x17, big[4] = 1, big[5] = 'a';
+    big[3003] = 0xd0, big[3004] = 0;
+    mqtt_init(&c, &h);
+    c.ping_outstanding = true;
+    mqtt_topic[0] = '\0';
+    CU_ASSERT_EQUAL(mqtt_input(&c, big, 1000), 0);
+    CU_ASSERT_EQUAL(mqtt_input(&c, big + 1000, sizeof(big) - 1000), 0);
+    CU_ASSERT_STRING_EQUAL(mqtt_topic, "");
+    CU_ASSERT_FALSE(c.ping_outstanding);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -215,6 +282,9 @@ int main(void)
     CU_add_test(s, "keystore_refusals", keystore_refusals);
     CU_add_test(s, "keystore_entry_longer_than_the_rest_is_not_found",
                 keystore_entry_longer_than_the_rest_is_not_found);
+    s = CU_add_suite("mqtt", NULL, NULL);
+    CU_add_test(s, "mqtt_table", mqtt_table);
+    CU_add_test(s, "mqtt_oversize_packet_skipped_whole", mqtt_oversize_packet_skipped_whole);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = (int)(CU_get_number_of_failures() + CU_get_number_of_suites_failed());
