@@ -78,9 +78,10 @@ payload_size=$(u32 "$flash" $((slot_a + 16)))
 
 # update_rx: mode byte (bit 0: the target frames the rest; bits 1-7 the
 # frame size), then the image; and raw console bytes: the same image in
-# the transfer's frames (docs/firmware.md#console-update-transfer) made by
-# lampsim's own sender is not reachable from here, so one is written from
-# that specification.
+# the transfer's frames (docs/firmware.md#console-update-transfer).
+# lampsim's sender (sim/update_sender.c) types its frames into a running
+# lamp and has no way to write them to a file, so these are framed from
+# the same specification, 512 bytes a frame.
 { printf '\xff'; cat "$work/img-1.2.3-e2.img"; } >"$corpus/update_rx/framed-1024"
 { printf '\x3f'; cat "$work/img-1.0.0-e0.img"; } >"$corpus/update_rx/framed-256"
 python3 - "$work/img-1.2.3-e2.img" "$corpus/update_rx/raw-frames" <<'PY'

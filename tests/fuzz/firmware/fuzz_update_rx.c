@@ -32,8 +32,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FRAME_MAX 1024u /* console_rx.c's MAX_DATA (docs/firmware.md) */
-
 static const char *begin(const char *args)
 {
     (void)args;
