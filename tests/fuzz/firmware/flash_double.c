@@ -2,8 +2,10 @@
  * on the host (drivers/flashctl.h) over flash mapped at the lamp's
  * addresses (flash_double.h), with NOR rules (erase sets 0xFF,
  * programming only clears bits); every operation is recorded for the
- * target to check.  An operation outside slot B, or unaligned, is a bug
- * in the code under test: the double aborts, and the fuzzer reports it. */
+ * target to check.  It never reports a flash error (write protection,
+ * programming failures): those paths of the code under test are not
+ * fuzzed.  An operation outside slot B, or unaligned, is a bug in the
+ * code under test: the double aborts, and the fuzzer reports it. */
 #include "flash_double.h"
 
 #include "memory_map.h"
