@@ -5,6 +5,7 @@
 #include "commission.h"
 
 #include "ble.h"
+#include "commission_blob.h"
 #include "commission_format.h"
 #include "commission_store.h"
 #include "hw.h"
@@ -13,7 +14,6 @@
 #include "rng.h"
 #include "uart.h"
 
-#include "mbedtls/gcm.h"
 #include "mbedtls/md.h"
 #include "mbedtls/platform_util.h"
 
@@ -43,11 +43,6 @@ static uint32_t accepted, rejected;
 static void put_le32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static int hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len,
@@ -126,107 +121,23 @@ static void reject(const char *reason, const char *text)
     answer();
 }
 
-/* The TLVs of an authentic blob: SSID and passphrase required. */
-static bool parse_tlvs(const uint8_t *p, size_t len, struct wifi_creds *c)
-{
-    unsigned seen = 0;
-
-    memset(c, 0, sizeof(*c));
-    for (size_t i = 0; i < len;) {
-        uint8_t type, l;
-        char *dst;
-        size_t min, max;
-        if (i + 2 > len)
-            return false;
-        type = p[i], l = p[i + 1];
-        if (i + 2u + l > len || type < COMMISSION_TLV_SSID || type > COMMISSION_TLV_PROXY ||
-            (seen & (1u << type)))
-            return false;
-        seen |= 1u << type;
-        switch (type) {
-        case COMMISSION_TLV_SSID:
-            dst = c->ssid, min = 1, max = COMMISSION_SSID_MAX;
-            break;
-        case COMMISSION_TLV_PASSPHRASE:
-            dst = c->passphrase, min = COMMISSION_PASSPHRASE_MIN, max = COMMISSION_PASSPHRASE_MAX;
-            break;
-        default:
-            dst = c->proxy, min = 0, max = COMMISSION_PROXY_MAX;
-            break;
-        }
-        if (l < min || l > max || memchr(p + i + 2, 0, l))
-            return false;
-        memcpy(dst, p + i + 2, l);
-        i += 2u + l;
-    }
-    return (seen & (1u << COMMISSION_TLV_SSID | 1u << COMMISSION_TLV_PASSPHRASE)) ==
-           (1u << COMMISSION_TLV_SSID | 1u << COMMISSION_TLV_PASSPHRASE);
-}
-
 static void handle_blob(size_t len)
 {
+    const struct commission_refusal *why;
     struct commission_state s;
-    uint8_t plain[COMMISSION_BLOB_MAX_CT];
-    uint32_t n, ct_len, err;
-    bool magic_ok;
+    uint32_t ct_len, err;
     struct wifi_creds c;
-    mbedtls_gcm_context gcm;
-    int ret;
 
-    if (len < COMMISSION_BLOB_HEADER) {
-        reject("truncated", "shorter than the header");
-        return;
-    }
-    ct_len = blob[COMMISSION_BLOB_OFF_CT_LEN] | (uint32_t)blob[COMMISSION_BLOB_OFF_CT_LEN + 1] << 8;
-    magic_ok = memcmp(blob, COMMISSION_BLOB_MAGIC, COMMISSION_BLOB_MAGIC_LEN) == 0;
-    if (!magic_ok || ct_len < 1 || ct_len > COMMISSION_BLOB_MAX_CT) {
-        reject("malformed", !magic_ok ? "not a credentials blob" : "bad length");
-        return;
-    }
-    if (len < COMMISSION_BLOB_HEADER + ct_len + COMMISSION_BLOB_TAG_LEN) {
-        reject("truncated", "shorter than its ciphertext and tag");
-        return;
-    }
-    if (len > COMMISSION_BLOB_HEADER + ct_len + COMMISSION_BLOB_TAG_LEN) {
-        reject("malformed", "longer than its ciphertext and tag");
-        return;
-    }
-    if (memcmp(blob + COMMISSION_BLOB_OFF_SERIAL, serial16, SERIAL16) != 0) {
-        reject("other-lamp", "made for another lamp");
+    if ((why = commission_blob_check(blob, len, serial16, &ct_len)) != NULL) {
+        reject(why->reason, why->text);
         return;
     }
     if (commission_store_load(&s) != 0) {
         reject("flash", "no commissioning key in the keystore");
         return;
     }
-    n = get_le32(blob + COMMISSION_BLOB_OFF_N);
-    if (n < s.n) {
-        reject(n + 1 == s.n ? "replayed" : "stale", n + 1 == s.n ? "this blob was already used"
-                                                                  : "made under an old key");
-        goto out;
-    }
-    if (n > s.n) {
-        reject("future", "made under a key the lamp has not reached");
-        goto out;
-    }
-    if (memcmp(blob + COMMISSION_BLOB_OFF_NONCE, nonce, COMMISSION_NONCE_LEN) != 0) {
-        reject("nonce", "not made for this connection (read lamp info again)");
-        goto out;
-    }
-    mbedtls_gcm_init(&gcm);
-    ret = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, s.key, 128);
-    if (!ret)
-        ret = mbedtls_gcm_auth_decrypt(&gcm, ct_len, blob + COMMISSION_BLOB_OFF_IV,
-                                       COMMISSION_BLOB_IV_LEN, blob, COMMISSION_BLOB_HEADER,
-                                       blob + COMMISSION_BLOB_HEADER + ct_len,
-                                       COMMISSION_BLOB_TAG_LEN, blob + COMMISSION_BLOB_HEADER, plain);
-    mbedtls_gcm_free(&gcm);
-    if (ret) {
-        reject("forged", "the tag does not verify");
-        goto out;
-    }
-    if (!parse_tlvs(plain, ct_len, &c)) {
-        reject("content", "not a valid SSID and passphrase");
+    if ((why = commission_blob_open(blob, ct_len, s.n, s.key, nonce, &c)) != NULL) {
+        reject(why->reason, why->text);
         goto out;
     }
     if (next_key(s.key, s.n, s.key) != 0) {
@@ -246,7 +157,6 @@ static void handle_blob(size_t len)
     netmgr_use_wifi(&c);
 out:
     mbedtls_platform_zeroize(&s, sizeof(s));
-    mbedtls_platform_zeroize(plain, sizeof(plain));
     mbedtls_platform_zeroize(&c, sizeof(c));
 }
 

@@ -7,8 +7,8 @@
  * and wait keeps the receiver simple and the UART never overruns. */
 #include "console_rx.h"
 
+#include "clock.h"
 #include "crc32.h"
-#include "hw.h"
 #include "uart.h"
 
 #define SOF 0xA5u
@@ -82,7 +82,7 @@ void console_rx_start(const struct console_rx_sink *s, const char *args)
     }
     state = WAIT_SOF;
     expect_seq = 0;
-    last_byte_s = RTC_SECONDS;
+    last_byte_s = clock_seconds();
     say_topic();
     uart_puts("ready, max frame ");
     uart_put_dec(MAX_DATA);
@@ -139,7 +139,7 @@ static void frame_complete(void)
 
 void console_rx_byte(uint8_t c)
 {
-    last_byte_s = RTC_SECONDS;
+    last_byte_s = clock_seconds();
     switch (state) {
     case IDLE:
         return;

@@ -187,6 +187,10 @@ static int handle(struct mqtt *c, uint8_t first, const uint8_t *b, size_t n)
         off = 2 + tl;
         if (off + (qos ? 2 : 0) > n)
             return -1;
+        /* A topic is text without U+0000 (section 1.5.3: the receiver
+         * closes the connection); cut at a NUL, it would name another. */
+        if (memchr(b + 2, 0, tl))
+            return -1;
         if (qos) {
             id = get16(b + off);
             off += 2;

@@ -109,10 +109,8 @@ bool vm_reachable(uint32_t addr, uint32_t len)
     uint32_t shared = (uint32_t)&region, arenas = (uint32_t)region.arenas[vm_current->first_arena];
     uint32_t size = vm_current->arenas * VM_ARENA_SIZE;
 
-    if (addr >= shared && addr <= shared + VM_SUBREGION_SIZE &&
-        len <= shared + VM_SUBREGION_SIZE - addr)
-        return true;
-    return addr >= arenas && addr <= arenas + size && len <= arenas + size - addr;
+    return vm_range_within(addr, len, shared, VM_SUBREGION_SIZE) ||
+           vm_range_within(addr, len, arenas, size);
 }
 
 bool vm_available(void)

@@ -1,7 +1,8 @@
 /* firmware/app/vm_gate.c: the one gate between the VM and the platform
- * (docs/firmware.md#partner-app-vm): the SVC handler's C half.  It takes
- * VM_SVC_ENTER only from privileged thread mode and VM_SVC_CALL/EXIT only
- * from the VM; every pointer must lie inside the VM's region and every
+ * (docs/firmware.md#partner-app-vm): the platform calls behind the SVC
+ * handler's C half (vm_svc.c), which takes VM_SVC_ENTER only from
+ * privileged thread mode and VM_SVC_CALL/EXIT only from the VM.  Every
+ * pointer must lie inside the VM's region and every
  * length and value within its bound before anything is done, and each
  * platform call needs an API of the running app's manifest, which the
  * gate knows from the platform's records (vm_current), not from the VM.
@@ -14,14 +15,12 @@
 #include "vm_internal.h"
 
 #include "clock.h"
-#include "hw.h"
 #include "light_hw.h"
 #include "lighting.h"
 #include "log.h"
 
 #include <string.h>
 
-uint32_t vm_exit_status;
 static uint32_t light_sets;
 
 void vm_gate_begin_run(void)
@@ -200,27 +199,11 @@ static int32_t op_msg(uint32_t op, uint32_t sub, uint32_t lens, uint32_t payload
                               sub_len, (const char *)payload, len);
 }
 
-/* The API each call needs (0: every app may: the loader and its errors). */
-static uint32_t op_api(uint32_t op)
-{
-    switch (op) {
-    case VM_OP_LOG: return APP_API_LOG;
-    case VM_OP_LIGHT_LEVEL: case VM_OP_LIGHT_SET: case VM_OP_LIGHT_CCT: return APP_API_LIGHT;
-    case VM_OP_SENSORS: case VM_OP_EVENTS: return APP_API_SENSORS;
-    case VM_OP_TIMER_START: case VM_OP_TIMER_CANCEL: case VM_OP_CLOCK: return APP_API_TIMERS;
-    case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
-        return APP_API_STORAGE;
-    case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return APP_API_MESSAGES;
-    case VM_OP_BEACON: return APP_API_BEACON;
-    default: return 0;
-    }
-}
-
-static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b, uint32_t c)
+int32_t vm_gate_call(uint32_t op, uint32_t a, uint32_t b, uint32_t c)
 {
     struct vm_ctx *ctx = vm_current;
     struct lighting_status st;
-    uint32_t api = op_api(op);
+    uint32_t api = vm_op_api(op);
 
     if ((ctx->apis & api) != api) {
         LOG_WRN("app: gate: %s: call %lu needs an API its manifest does not name; refused",
@@ -258,54 +241,5 @@ static int32_t vm_call_op(uint32_t op, uint32_t a, uint32_t b, uint32_t c)
     default:
         LOG_WRN("app: gate: no platform call %lu; refused", (unsigned long)op);
         return VM_ENOSYS;
-    }
-}
-
-/* Points the VM's first exception return at vm_main on its own stack. */
-static uint32_t enter(void)
-{
-    void vm_main(struct vm_job *job);
-    uint32_t *frame = (uint32_t *)vm_stack_top - 8;
-
-    memset(frame, 0, 32);
-    frame[0] = (uint32_t)vm_job;
-    frame[6] = (uint32_t)vm_main & ~1u;
-    frame[7] = 0x01000000u; /* Thumb */
-    __asm volatile("msr psp, %0\n\t"
-                   "msr control, %1\n\t" /* nPRIV: handler mode ignores SPSEL */
-                   "isb" : : "r"(frame), "r"(1u) : "memory");
-    vm_active = true;
-    return EXC_RETURN_THREAD_PSP;
-}
-
-uint32_t vm_svc(uint32_t *frame, uint32_t exc_return)
-{
-    bool from_vm = vm_active && exc_return == EXC_RETURN_THREAD_PSP;
-    uint32_t imm;
-
-    /* The SVC's immediate, from the instruction before the return
-     * address.  A VM frame is in the VM's stack; a privileged one is ours. */
-    if (from_vm && !in_vm_ram((uint32_t)frame, 32)) {
-        vm_exit_status = VM_EXIT_FAULT;
-        return 0;
-    }
-    imm = *(const uint8_t *)(frame[6] - 2);
-    if (!from_vm) {
-        if (imm == VM_SVC_ENTER && !vm_active && exc_return == EXC_RETURN_THREAD_MSP)
-            return enter();
-        /* No other SVC is taken from the platform: a bug, stopped. */
-        for (;;)
-            __asm volatile("wfi");
-    }
-    switch (imm) {
-    case VM_SVC_CALL:
-        frame[0] = (uint32_t)vm_call_op(frame[0], frame[1], frame[2], frame[3]);
-        return exc_return;
-    case VM_SVC_EXIT:
-        vm_exit_status = frame[0] <= VM_EXIT_BUDGET ? frame[0] : VM_EXIT_ERROR;
-        return 0;
-    default:
-        vm_exit_status = VM_EXIT_BAD_SVC;
-        return 0;
     }
 }

@@ -48,6 +48,11 @@ uint32_t vm_new_owner(void);
 /* During an entry: [addr, addr + len) lies in what the running app may
  * reach (the stack and job, its own arenas), no wrap-around. */
 bool vm_reachable(uint32_t addr, uint32_t len);
+/* [addr, addr + len) inside [base, base + size), without wrapping around. */
+static inline bool vm_range_within(uint32_t addr, uint32_t len, uint32_t base, uint32_t size)
+{
+    return addr >= base && addr <= base + size && len <= base + size - addr;
+}
 /* false, and why logged, when the VM cannot run at all. */
 bool vm_available(void);
 /* Enters the VM as ctx for the job the caller filled in (vm_job); the
@@ -72,8 +77,26 @@ uint32_t vm_timer_budget_ms(void);
 
 /* vm_gate.c: a new run's quotas. */
 void vm_gate_begin_run(void);
-/* The SVC handler's C half: the EXC_RETURN to leave with, or 0 to unwind
- * the VM with vm_exit_status. */
+/* The API a platform call needs of the app's manifest (0: every app may:
+ * the loader and its errors). */
+static inline uint32_t vm_op_api(uint32_t op)
+{
+    switch (op) {
+    case VM_OP_LOG: return APP_API_LOG;
+    case VM_OP_LIGHT_LEVEL: case VM_OP_LIGHT_SET: case VM_OP_LIGHT_CCT: return APP_API_LIGHT;
+    case VM_OP_SENSORS: case VM_OP_EVENTS: return APP_API_SENSORS;
+    case VM_OP_TIMER_START: case VM_OP_TIMER_CANCEL: case VM_OP_CLOCK: return APP_API_TIMERS;
+    case VM_OP_STORAGE_GET: case VM_OP_STORAGE_SET: case VM_OP_STORAGE_DELETE:
+        return APP_API_STORAGE;
+    case VM_OP_MSG_PUBLISH: case VM_OP_MSG_SUBSCRIBE: return APP_API_MESSAGES;
+    case VM_OP_BEACON: return APP_API_BEACON;
+    default: return 0;
+    }
+}
+/* A platform call (VM_SVC_CALL: r0 = op, r1-r3): its result for r0. */
+int32_t vm_gate_call(uint32_t op, uint32_t a, uint32_t b, uint32_t c);
+/* vm_svc.c: the SVC handler's C half: the EXC_RETURN to leave with, or 0
+ * to unwind the VM with vm_exit_status. */
 uint32_t vm_svc(uint32_t *frame, uint32_t exc_return);
 extern uint32_t vm_exit_status;
 

@@ -44,6 +44,9 @@ struct app_pkg_keys {
 /* Lamp only (app_keys.c): the app-signing key and the fleet id from the
  * keystore; NULL, or why not. */
 const char *app_pkg_keys_load(struct app_pkg_keys *k);
+/* The same from a keystore of size bytes at keystore (host tests and
+ * fuzzing: a keystore read from a file). */
+const char *app_pkg_keys_from(const uint8_t *keystore, size_t size, struct app_pkg_keys *k);
 
 /* One line, for the console and reports. */
 const char *app_pkg_strerror(int err);

@@ -15,3 +15,8 @@ uint32_t clock_ms(void)
     uint32_t s = RTC_SECONDS, sub = RTC_SUBSEC;
     return (s - boot_s) * 1000u + (uint32_t)(((uint64_t)sub * 1000u) >> RTC_SUBSEC_BITS);
 }
+
+uint32_t clock_seconds(void)
+{
+    return RTC_SECONDS;
+}

@@ -7,5 +7,7 @@
 
 void clock_init(void);
 uint32_t clock_ms(void);
+/* The RTC's wall-clock seconds (what console_tick is given). */
+uint32_t clock_seconds(void);
 
 #endif

@@ -19,14 +19,19 @@
 
 const char *fw_keys_load(struct fw_keys *k)
 {
-    const char *why = keystore_check();
+    return fw_keys_from(KEYSTORE_BASE, KEYSTORE_SIZE, k);
+}
+
+const char *fw_keys_from(const uint8_t *keystore, size_t size, struct fw_keys *k)
+{
+    const char *why = keystore_check_in(keystore, size);
     size_t len;
 
     if (why)
         return why;
-    k->rsa_n = keystore_find(KS_FW_RSA_N, &k->rsa_n_len);
-    k->rsa_e = keystore_find(KS_FW_RSA_E, &k->rsa_e_len);
-    k->enc_key = keystore_find(KS_FW_ENC_KEY, &len);
+    k->rsa_n = keystore_find_in(keystore, KS_FW_RSA_N, &k->rsa_n_len);
+    k->rsa_e = keystore_find_in(keystore, KS_FW_RSA_E, &k->rsa_e_len);
+    k->enc_key = keystore_find_in(keystore, KS_FW_ENC_KEY, &len);
     if (!k->rsa_n || k->rsa_n_len != IMAGE_SIG_SIZE || !k->rsa_e || k->rsa_e_len == 0 ||
         k->rsa_e_len > 4)
         return "keystore has no RSA-4096 firmware verification key";

@@ -19,6 +19,9 @@ enum image_form { IMAGE_STAGED, IMAGE_INSTALLED };
 
 /* NULL, or why the keystore cannot give the firmware keys. */
 const char *fw_keys_load(struct fw_keys *k);
+/* The same from a keystore of size bytes at keystore (host tests and
+ * fuzzing: a keystore read from a file). */
+const char *fw_keys_from(const uint8_t *keystore, size_t size, struct fw_keys *k);
 
 /* Structural checks of a header (magic, version, sizes, unknown fields);
  * NULL when it may be read further. */
