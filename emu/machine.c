@@ -948,6 +948,20 @@ bool machine_external_boot(struct machine *m, uint32_t addr, const void *image, 
     return true;
 }
 
+bool machine_set_coverage(struct machine *m, uint8_t *map, size_t size, GError **error)
+{
+    if (map && (size == 0 || (size & (size - 1)) != 0 || size > UINT32_MAX)) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "coverage map of %zu counters: the size must be a power of two", size);
+        return false;
+    }
+    /* The block hook looks at every block: no translated code to drop. */
+    m->cov_map = map;
+    m->cov_mask = map ? (uint32_t)(size - 1) : 0;
+    m->cov_prev = 0;
+    return true;
+}
+
 bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
                               machine_entry_fn fn, void *user, GError **error)
 {

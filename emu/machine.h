@@ -203,6 +203,13 @@ typedef void (*machine_entry_fn)(struct machine *m, uint32_t pc, void *user);
 bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
                               machine_entry_fn fn, void *user, GError **error);
 
+/* Guest code coverage, for fuzzing the whole lamp (tests/fuzz/lamp/):
+ * from now on every translation block the CPU enters adds one (wrapping)
+ * to map[hash(previous block, this block) % size], AFL's edge counters.
+ * size must be a power of two; map NULL turns it off.  The map is the
+ * caller's and must outlive the machine or the next call. */
+bool machine_set_coverage(struct machine *m, uint8_t *map, size_t size, GError **error);
+
 /* NET fault injection (docs/hardware.md#net). */
 enum machine_net_fault {
     MACHINE_NET_LATENCY_MS, /* arg: one-way delay added to every byte and connect */

@@ -1,0 +1,470 @@
+/* tests/fuzz/lamp/lamp_harness.c: one lamp driven by hostile input, and
+ * its oracle (lamp_harness.h).
+ *
+ * The input is a list of operations, each a kind byte (its value modulo
+ * OPS) and the kind's arguments; bytes missing at the end read as 0:
+ *   LINE n text    a console line: text (CR and LF made spaces) and CR,
+ *                  then the lamp runs until its next prompt (LINE_WAIT)
+ *   BYTES n bytes  raw console bytes (the update transfer's frames, a
+ *                  line in pieces), then BYTES_WAIT
+ *   CONNECT m      a BLE central connects with ATT MTU 23 + 2m
+ *   WRITE i n v    writes v (n bytes) to characteristic i (modulo how many
+ *                  the lamp's GATT table has: every one is reachable)
+ *   READ i         reads characteristic i
+ *   SUBSCRIBE s    subscribes (s odd) or not to characteristic s / 2
+ *   DISCONNECT     the central leaves
+ *   WAIT t         the lamp runs (t + 1) * 20 ms of virtual time
+ * Each BLE operation is followed by BLE_WAIT of virtual time.  At most
+ * MAX_OPS operations are applied. */
+#include "lamp_harness.h"
+
+#include "config.h"
+#include "guest_heap.h"
+#include "lamp.h"
+#include "medium.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { OP_LINE, OP_BYTES, OP_CONNECT, OP_WRITE, OP_READ, OP_SUBSCRIBE, OP_DISCONNECT, OP_WAIT, OPS };
+#define MAX_OPS 64u
+#define MS 1000000ull
+#define LINE_WAIT (3000 * MS)     /* a command's answer, at most */
+#define BYTES_WAIT (100 * MS)
+#define BLE_WAIT (300 * MS)       /* a credentials blob's verification fits */
+#define SETTLE (1000 * MS)        /* after the input, before judging */
+/* Back to the prompt from anywhere: a console transfer the input left
+ * open gives up after 10 s of silence (console_rx.c QUIET_LIMIT_S). */
+#define PROMPT_BACK (15000 * MS)
+#define BOOT_LIMIT (30000 * MS)
+#define SLICE_INSNS 200000u
+#define KEPT_LINES 40u
+#define SEED 1u
+/* The lamp's serial: a factory would give each its own (sim/provision.c). */
+#define SERIAL "LMP-F0220001"
+#define STATE_DIR "lamp"
+#define LAMP_STORE_FILE "lamp.img" /* emu/flash_store.c */
+
+struct lamp_harness {
+    struct lamp *lamp;
+    struct machine *m;
+    struct ble_medium *medium;
+    char *state_dir;
+    struct ble_attr chars[BLE_ATTRS_MAX]; /* the characteristics, in handle order */
+    size_t n_chars;
+    struct guest_heap heap;
+    GQueue last_lines;          /* char *, the console's last KEPT_LINES */
+    guint lines_seen;
+    bool excused;               /* the lamp acknowledged a reset or fault it was asked for */
+    /* the status answer being read: crash records (all, from the VM); -1 until seen */
+    long crashes, crashes_vm;
+    bool uptime_seen;
+    /* the baseline */
+    uint64_t resets0;
+    long lamp_crashes0;         /* crash records not from the app VM */
+    struct guest_heap_usage heap0;
+};
+
+static void on_line(struct lamp *lamp, const char *line, gpointer user)
+{
+    struct lamp_harness *h = user;
+    long all, vm;
+
+    (void)lamp;
+    g_queue_push_tail(&h->last_lines, g_strdup(line));
+    if (h->last_lines.length > KEPT_LINES)
+        g_free(g_queue_pop_head(&h->last_lines));
+    h->lines_seen++;
+    /* The console's own words for the two commands that exist to reset or
+     * fault the lamp (console.c, selftest.c): asked for, not found. */
+    if (strcmp(line, "rebooting") == 0 ||
+        (g_str_has_prefix(line, "selftest ") && strstr(line, ": trying to ")))
+        h->excused = true;
+    if (sscanf(line, "crash records stored: %ld (%ld from the app VM)", &all, &vm) == 2) {
+        h->crashes = all;
+        h->crashes_vm = vm;
+    }
+    if (g_str_has_prefix(line, "uptime: "))
+        h->uptime_seen = true;
+}
+
+typedef bool (*until_fn)(struct lamp_harness *h, guint arg);
+
+/* Runs the lamp until done says so, virtual time reaches now + ns, or it
+ * cannot run on (off, locked up, asleep with nothing armed). */
+static void run_until(struct lamp_harness *h, uint64_t ns, until_fn done, guint arg)
+{
+    uint64_t limit = machine_now_ns(h->m) + ns;
+
+    for (;;) {
+        if (h->excused || (done && done(h, arg)))
+            return;
+        enum machine_state st = machine_state(h->m);
+        if (st == MACHINE_OFF || st == MACHINE_LOCKED_UP || st == MACHINE_HALTED)
+            return;
+        if (machine_now_ns(h->m) >= limit)
+            return;
+        if (st == MACHINE_SLEEPING) {
+            /* input typed at a prompt wakes the lamp now */
+            lamp_run(h->lamp, SLICE_INSNS);
+            if (machine_state(h->m) != MACHINE_SLEEPING)
+                continue;
+            if (machine_next_deadline_ns(h->m) == UINT64_MAX)
+                return;
+            machine_skip_until(h->m, limit);
+            continue;
+        }
+        lamp_run(h->lamp, SLICE_INSNS);
+    }
+}
+
+static bool prompts_past(struct lamp_harness *h, guint before)
+{
+    return lamp_prompts_seen(h->lamp) > before;
+}
+
+static bool status_answered(struct lamp_harness *h, guint unused)
+{
+    (void)unused;
+    return h->uptime_seen;
+}
+
+static bool ready(struct lamp_harness *h, guint unused)
+{
+    (void)unused;
+    return lamp_prompts_seen(h->lamp) > 0 && ble_radio_advertising(machine_ble_radio(h->m));
+}
+
+static void print_last_lines(struct lamp_harness *h)
+{
+    fprintf(stderr, "lamp-fuzz: the console's last lines:\n");
+    for (GList *l = h->last_lines.head; l; l = l->next)
+        fprintf(stderr, "  | %s\n", (const char *)l->data);
+}
+
+/* The normal request: back at the prompt, `status` answered in full.  It
+ * also reads the crash records stored.  false with why. */
+static bool normal_request(struct lamp_harness *h, GString *why)
+{
+    guint before = lamp_prompts_seen(h->lamp);
+
+    /* Ends whatever the input left half typed (it runs as a command). */
+    lamp_type(h->lamp, "\r", 1);
+    run_until(h, PROMPT_BACK, prompts_past, before);
+    if (h->excused)
+        return true;
+    if (!prompts_past(h, before)) {
+        g_string_printf(why, "the console shows no prompt %llu s after a CR",
+                        (unsigned long long)(PROMPT_BACK / 1000 / MS));
+        return false;
+    }
+    h->crashes = h->crashes_vm = -1;
+    h->uptime_seen = false;
+    lamp_type(h->lamp, "status\r", 7);
+    run_until(h, LINE_WAIT, status_answered, 0);
+    if (h->excused)
+        return true;
+    if (!h->uptime_seen || h->crashes < 0) {
+        g_string_printf(why, "`status` got no full answer in %llu ms",
+                        (unsigned long long)(LINE_WAIT / MS));
+        return false;
+    }
+    return true;
+}
+
+static bool judge_heap(struct lamp_harness *h, struct guest_heap_usage *u, GString *why)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!guest_heap_walk(h->m, &h->heap, u, &error)) {
+        g_string_assign(why, error->message);
+        return false;
+    }
+    return true;
+}
+
+/* The provisioned lamp kept for the firmware images the build has now
+ * (named for their hash: a rebuilt firmware gets a new lamp). */
+static char *template_path(GError **error)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    static const char *const images[] = { "bootloader.bin", "app.img" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(images); i++) {
+        g_autofree char *path = g_build_filename(LAMPSIM_FIRMWARE_DIR, images[i], NULL);
+        g_autofree char *bytes = NULL;
+        gsize len;
+        if (!g_file_get_contents(path, &bytes, &len, error))
+            return NULL;
+        g_checksum_update(sum, (const guchar *)bytes, (gssize)len);
+    }
+    return g_strdup_printf("%s-%.16s.img", LAMP_FUZZ_TEMPLATE, g_checksum_get_string(sum));
+}
+
+/* The machine is named after its state directory, and its BLE address
+ * derives from the name: a relative one, made in the temporary directory,
+ * keeps every run of an input the same. */
+static bool make_lamp(struct lamp_harness *h, GError **error)
+{
+    g_autofree char *cwd = g_get_current_dir();
+    struct lamp_config cfg = {
+        .state_dir = STATE_DIR,
+        .firmware_dir = LAMPSIM_FIRMWARE_DIR,
+        .fleet_dir = LAMPSIM_DEV_FLEET_DIR,
+        .serial = SERIAL,
+        .time_mode = MACHINE_TIME_DETERMINISTIC,
+        .seeded = true,
+        .seed = SEED,
+        .log_mask = MACHINE_LOG_GUEST_ERROR,
+        .ble_medium = h->medium,
+    };
+
+    g_autofree char *store = g_build_filename(h->state_dir, STATE_DIR, LAMP_STORE_FILE, NULL);
+    g_autofree char *dir = g_path_get_dirname(store);
+    g_autofree char *kept = NULL;
+    gsize len;
+
+    /* Provisioning makes new keys each time (host entropy), and their
+     * certificates' lengths show in the heap: every run starts from the
+     * lamp the first one provisioned, so that an input runs the same in
+     * each process. */
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", dir,
+                    g_strerror(errno));
+        return false;
+    }
+    g_autofree char *template = template_path(error);
+    if (!template)
+        return false;
+    if (g_file_get_contents(template, &kept, &len, NULL) &&
+        !g_file_set_contents(store, kept, (gssize)len, error))
+        return false;
+    if (chdir(h->state_dir) != 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
+                    h->state_dir, g_strerror(errno));
+        return false;
+    }
+    h->lamp = lamp_new(&cfg, error);
+    if (chdir(cwd) != 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "back to %s: %s",
+                    cwd, g_strerror(errno));
+        return false;
+    }
+    if (!h->lamp)
+        return false;
+    if (!kept) {
+        g_autofree char *tmp = g_strdup_printf("%s.%d", template, (int)getpid());
+        if (!g_file_get_contents(store, &kept, &len, error) ||
+            !g_file_set_contents(tmp, kept, (gssize)len, error))
+            return false;
+        if (rename(tmp, template) != 0) {
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
+                        template, g_strerror(errno));
+            return false;
+        }
+    }
+    return true;
+}
+
+struct lamp_harness *lamp_harness_boot(GError **error)
+{
+    struct lamp_harness *h = g_new0(struct lamp_harness, 1);
+    g_autofree char *elf = g_build_filename(LAMPSIM_FIRMWARE_DIR, "app.elf", NULL);
+    g_autoptr(GString) why = g_string_new(NULL);
+    struct machine_stats stats;
+
+    g_queue_init(&h->last_lines);
+    h->medium = ble_medium_new();
+    h->state_dir = g_dir_make_tmp("lamp-fuzz-XXXXXX", error);
+    if (!h->state_dir || !guest_heap_locate(elf, &h->heap, error))
+        goto fail;
+    if (!make_lamp(h, error))
+        goto fail;
+    h->m = lamp_machine(h->lamp);
+    lamp_set_stop_at_lines(h->lamp, true);
+    lamp_watch_lines(h->lamp, on_line, h);
+    machine_power_on(h->m);
+    run_until(h, BOOT_LIMIT, ready, 0);
+    if (!ready(h, 0)) {
+        print_last_lines(h);
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    "the lamp in %s did not reach its prompt and BLE advertising in %llu s",
+                    h->state_dir, (unsigned long long)(BOOT_LIMIT / 1000 / MS));
+        goto fail;
+    }
+    struct ble_attr all[BLE_ATTRS_MAX];
+    size_t n = ble_radio_attributes(machine_ble_radio(h->m), all);
+    for (size_t i = 0; i < n; i++)
+        if (!all[i].is_service)
+            h->chars[h->n_chars++] = all[i];
+    if (!normal_request(h, why) || !judge_heap(h, &h->heap0, why)) {
+        print_last_lines(h);
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the booted lamp: %s", why->str);
+        goto fail;
+    }
+    machine_get_stats(h->m, &stats);
+    h->resets0 = stats.resets;
+    h->lamp_crashes0 = h->crashes - h->crashes_vm;
+    fprintf(stderr, "lamp-fuzz: lamp %s booted at %.3f virtual s: %zu characteristics, "
+            "mbedTLS heap %u of %u bytes in %u blocks, reached %u\n", SERIAL,
+            machine_now_ns(h->m) / 1e9, h->n_chars, h->heap0.in_use, h->heap.size,
+            h->heap0.blocks, h->heap0.high_water);
+    return h;
+fail:
+    lamp_harness_free(h);
+    return NULL;
+}
+
+void lamp_harness_free(struct lamp_harness *h)
+{
+    if (!h)
+        return;
+    if (h->lamp)
+        lamp_free(h->lamp);
+    if (h->medium)
+        ble_medium_free(h->medium);
+    if (h->state_dir) {
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", h->state_dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "lamp-fuzz: could not remove %s\n", h->state_dir);
+        g_free(h->state_dir);
+    }
+    g_queue_clear_full(&h->last_lines, g_free);
+    g_free(h);
+}
+
+bool lamp_harness_cover(struct lamp_harness *h, uint8_t *map, size_t size, GError **error)
+{
+    return machine_set_coverage(h->m, map, size, error);
+}
+
+/* The input's bytes, read past their end as zeros. */
+struct reader {
+    const uint8_t *p;
+    size_t left;
+};
+
+static uint8_t next_byte(struct reader *r)
+{
+    if (r->left == 0)
+        return 0;
+    r->left--;
+    return *r->p++;
+}
+
+static size_t next_bytes(struct reader *r, uint8_t *out, size_t max)
+{
+    size_t n = next_byte(r);
+    n = MIN(n, MIN(max, r->left));
+    memcpy(out, r->p, n);
+    r->p += n, r->left -= n;
+    return n;
+}
+
+static const struct ble_attr *characteristic(struct lamp_harness *h, uint8_t i)
+{
+    return h->n_chars ? &h->chars[i % h->n_chars] : NULL;
+}
+
+static void apply(struct lamp_harness *h, struct reader *r)
+{
+    struct ble_radio *radio = machine_ble_radio(h->m);
+    uint8_t buf[256], value[BLE_VALUE_MAX];
+    const struct ble_attr *a;
+    size_t n;
+    guint before;
+
+    switch (next_byte(r) % OPS) {
+    case OP_LINE:
+        n = next_bytes(r, buf, sizeof(buf) - 1);
+        for (size_t i = 0; i < n; i++)
+            if (buf[i] == '\r' || buf[i] == '\n')
+                buf[i] = ' ';
+        buf[n++] = '\r';
+        before = lamp_prompts_seen(h->lamp);
+        lamp_type(h->lamp, (const char *)buf, n);
+        run_until(h, LINE_WAIT, prompts_past, before);
+        break;
+    case OP_BYTES:
+        n = next_bytes(r, buf, sizeof(buf));
+        lamp_type(h->lamp, (const char *)buf, n);
+        run_until(h, BYTES_WAIT, NULL, 0);
+        break;
+    case OP_CONNECT:
+        ble_radio_connect(radio, (uint16_t)(23 + 2 * next_byte(r)));
+        run_until(h, BLE_WAIT, NULL, 0);
+        break;
+    case OP_WRITE:
+        a = characteristic(h, next_byte(r));
+        n = next_bytes(r, value, sizeof(value));
+        if (a)
+            ble_radio_write(radio, a->handle, value, n);
+        run_until(h, BLE_WAIT, NULL, 0);
+        break;
+    case OP_READ:
+        a = characteristic(h, next_byte(r));
+        if (a)
+            ble_radio_read(radio, a->handle, value, &n);
+        run_until(h, BLE_WAIT, NULL, 0);
+        break;
+    case OP_SUBSCRIBE: {
+        uint8_t s = next_byte(r);
+        a = characteristic(h, s >> 1);
+        if (a)
+            ble_radio_subscribe(radio, a->handle, s & 1);
+        run_until(h, BLE_WAIT, NULL, 0);
+        break;
+    }
+    case OP_DISCONNECT:
+        ble_radio_disconnect(radio);
+        run_until(h, BLE_WAIT, NULL, 0);
+        break;
+    case OP_WAIT:
+        run_until(h, (next_byte(r) + 1u) * 20 * MS, NULL, 0);
+        break;
+    }
+}
+
+enum lamp_verdict lamp_harness_run(struct lamp_harness *h, const uint8_t *data, size_t size,
+                                   GString *why)
+{
+    struct reader r = { data, size };
+    struct machine_stats stats;
+    struct guest_heap_usage heap;
+
+    for (unsigned op = 0; op < MAX_OPS && r.left > 0 && !h->excused; op++)
+        apply(h, &r);
+    run_until(h, SETTLE, NULL, 0);
+    if (h->excused)
+        return LAMP_EXCUSED;
+
+    enum machine_state st = machine_state(h->m);
+    bool answered = st != MACHINE_LOCKED_UP && st != MACHINE_OFF && normal_request(h, why);
+    if (h->excused)
+        return LAMP_EXCUSED;
+    machine_get_stats(h->m, &stats);
+    if (st == MACHINE_LOCKED_UP || machine_state(h->m) == MACHINE_LOCKED_UP)
+        g_string_assign(why, "the core locked up");
+    else if (stats.resets != h->resets0)
+        g_string_printf(why, "the lamp reset %llu time(s) (watchdog %llu, lockup %llu)",
+                        (unsigned long long)(stats.resets - h->resets0),
+                        (unsigned long long)lamp_watchdog_resets(h->lamp),
+                        (unsigned long long)lamp_lockup_resets(h->lamp));
+    else if (!answered)
+        ; /* why says it */
+    else if (h->crashes - h->crashes_vm != h->lamp_crashes0)
+        g_string_printf(why, "crash records not from the app VM: %ld, %ld before",
+                        h->crashes - h->crashes_vm, h->lamp_crashes0);
+    else if (!judge_heap(h, &heap, why))
+        ; /* why says it */
+    else if (heap.in_use > h->heap0.in_use)
+        g_string_printf(why, "the mbedTLS heap holds %u bytes in %u blocks after the input, "
+                        "%u in %u before (a leak)", heap.in_use, heap.blocks,
+                        h->heap0.in_use, h->heap0.blocks);
+    else
+        return LAMP_SURVIVED;
+    print_last_lines(h);
+    return LAMP_BROKEN;
+}

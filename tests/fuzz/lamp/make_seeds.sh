@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Writes the seeds of the whole-lamp target into tests/fuzz/corpus/lamp/
+# (format: tests/fuzz/lamp/lamp_harness.c): a normal use of every console
+# command that is not there to reset or fault the lamp, a console update
+# transfer started, and a BLE central's connect, reads, subscription and
+# writes to each characteristic.  Run it again after changing the format.
+set -euo pipefail
+out=${1:-$(dirname "$0")/../corpus/lamp}
+mkdir -p "$out"
+# OP_LINE 0, OP_BYTES 1, OP_CONNECT 2, OP_WRITE 3, OP_READ 4,
+# OP_SUBSCRIBE 5, OP_DISCONNECT 6, OP_WAIT 7
+line() {   # TEXT: a console line op
+    printf '\000'; printf "\\$(printf %03o "${#1}")"; printf '%s' "$1"
+}
+seed() {   # NAME, then the ops on stdin
+    cat > "$out/$1"
+}
+for cmd in help status commission net light beacon telemetry 'light 40 3000 500' \
+           'light set on=1 level=70 cct=5000 fade_ms=100 hold_s=5 occupancy=1' \
+           'telemetry 120' 'crc 0 256' 'app status' 'app list' "app eval log('hi')" \
+           "app load x apis=log,timers mem=8192 -- log('x')" 'wifi lab secret123' \
+           'net reconnect' 'app install 64'; do
+    line "$cmd" | seed "console-$(printf '%s' "$cmd" | tr -c 'a-z0-9' '_' | cut -c1-24)"
+done
+# The console update transfer, then a frame's worth of bytes that are not one.
+{ line update; printf '\001\020'; printf 'LAMPUPD0%.0s' 1; printf '\000\001\002\003\004\005\006\007'; } | seed console-update
+# BLE: connect (MTU 247), read each of the first characteristics, subscribe
+# to one, write a short and a long value to each, disconnect.
+{ printf '\002\112'; for i in 0 1 2; do printf "\\004\\00$i"; done; printf '\005\005'
+  for i in 0 1 2; do printf "\\003\\00$i\\004abcd"; done
+  printf '\003\001\200'; head -c 128 /dev/zero | tr '\0' 'A'; printf '\006'; } | seed ble-session
+{ printf '\002\000\003\001\001\001\007\377\006\002\000\003\001\001\002'; } | seed ble-reconnect
