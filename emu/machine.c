@@ -890,6 +890,11 @@ const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len
     return m->sram + (addr - SRAM_BASE);
 }
 
+void machine_net_set_connector(struct machine *m, machine_net_connect_fn fn, void *user)
+{
+    net_set_connector(m->net, fn, user);
+}
+
 void machine_net_fault(struct machine *m, enum machine_net_fault f, uint32_t arg)
 {
     if (m->recorder) {

@@ -92,6 +92,10 @@ struct machine_config {
     const char *state_dir;     /* flash.bin and otp.bin persist here */
     enum machine_time_mode time_mode;
     uint64_t seed;             /* RNG seed; used when rng_seeded */
+    /* Deterministic mode: the wall-clock time (Unix s) the RTC shows at
+     * power on, e.g. one after the lamp's certificates were issued, for a
+     * lamp that must accept them; 0: 2026-01-01 00:00 UTC. */
+    uint64_t wall_clock_s;
     bool rng_seeded;           /* seeded RNG instead of host entropy */
     unsigned log_mask;         /* machine_log_level bits to deliver */
     /* the access points the WiFi module can join (shared by a fleet);
@@ -219,6 +223,14 @@ enum machine_net_fault {
     MACHINE_NET_LINK_LOSS,  /* the access point goes away (the firmware must rejoin) */
 };
 void machine_net_fault(struct machine *m, enum machine_net_fault f, uint32_t arg);
+
+/* Where the lamp's TCP connections go instead of new host sockets: fn
+ * returns a connected non-blocking stream socket, which the NET model then
+ * owns (one end of a socketpair whose other end an in-process peer serves:
+ * the whole-lamp fuzzer, tests/fuzz/lamp/), or -errno to refuse the
+ * connect.  ipv4 and port in host byte order.  NULL: host sockets. */
+typedef int (*machine_net_connect_fn)(void *user, uint32_t ipv4, uint16_t port);
+void machine_net_set_connector(struct machine *m, machine_net_connect_fn fn, void *user);
 
 struct machine_net_stats {
     uint64_t connects;      /* OPEN commands */

@@ -49,6 +49,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     g_autoptr(GError) error = NULL;
 
     (void)argc, (void)argv;
+    /* The broker writes to connections the lamp may have closed: an error
+     * it takes, not a signal (OpenSSL writes with write(2)). */
+    signal(SIGPIPE, SIG_IGN);
     shared_counters = mmap(NULL, COVERAGE_COUNTERS, PROT_READ | PROT_WRITE,
                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared_counters == MAP_FAILED) {
@@ -114,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         perror("lamp-fuzz: waitpid");
         abort();
     }
+    lamp_harness_after_child(harness);
     memcpy(guest_counters, shared_counters, COVERAGE_COUNTERS);
     note_edges();
     if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {

@@ -14,21 +14,35 @@
  *   SUBSCRIBE s    subscribes (s odd) or not to characteristic s / 2
  *   DISCONNECT     the central leaves
  *   WAIT t         the lamp runs (t + 1) * 20 ms of virtual time
- * Each BLE operation is followed by BLE_WAIT of virtual time.  At most
+ *   MQTT n bytes   the broker sends bytes in the TLS stream (packets of
+ *                  the fuzzer's making: lengths, types, PUBACK ids)
+ *   PUBLISH t q n payload  the broker publishes payload on the lamp's
+ *                  subscribed topic t (modulo their number), QoS q & 1,
+ *                  packet id q >> 1
+ *   TLS n bytes    bytes straight onto the connection: TLS records
+ * Each BLE and network operation is followed by BLE_WAIT or NET_WAIT of
+ * virtual time.  At most
  * MAX_OPS operations are applied. */
 #include "lamp_harness.h"
 
+#include "cloud_peer.h"
 #include "config.h"
 #include "guest_heap.h"
+#include "host_io.h"
+#include "net_env.h"
 #include "lamp.h"
 #include "medium.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-enum { OP_LINE, OP_BYTES, OP_CONNECT, OP_WRITE, OP_READ, OP_SUBSCRIBE, OP_DISCONNECT, OP_WAIT, OPS };
+enum {
+    OP_LINE, OP_BYTES, OP_CONNECT, OP_WRITE, OP_READ, OP_SUBSCRIBE, OP_DISCONNECT, OP_WAIT,
+    OP_MQTT, OP_PUBLISH, OP_TLS, OPS
+};
 #define MAX_OPS 64u
 #define MS 1000000ull
 #define LINE_WAIT (3000 * MS)     /* a command's answer, at most */
@@ -39,6 +53,15 @@ enum { OP_LINE, OP_BYTES, OP_CONNECT, OP_WRITE, OP_READ, OP_SUBSCRIBE, OP_DISCON
  * open gives up after 10 s of silence (console_rx.c QUIET_LIMIT_S). */
 #define PROMPT_BACK (15000 * MS)
 #define BOOT_LIMIT (30000 * MS)
+#define ONLINE_LIMIT (120000 * MS) /* join, resolve, dial, handshake, MQTT */
+#define NET_WAIT (300 * MS)
+/* The access point the lamp is given (`wifi`, the development stand-in
+ * for BLE commissioning). */
+#define AP_SSID "fuzz-lab"
+#define AP_PASS "fuzz-lab-pass"
+/* Rounds of host I/O and peer answers run back to back between slices:
+ * each round trip of the socketpair is one. */
+#define PUMP_ROUNDS 8
 #define SLICE_INSNS 200000u
 #define KEPT_LINES 40u
 #define SEED 1u
@@ -51,6 +74,10 @@ struct lamp_harness {
     struct lamp *lamp;
     struct machine *m;
     struct ble_medium *medium;
+    struct net_env *env;
+    struct cloud_peer *peer;
+    char *template;             /* the provisioned lamp every run starts from */
+    uint64_t wall_clock_s;      /* the RTC's start (the template's time) */
     char *state_dir;
     struct ble_attr chars[BLE_ATTRS_MAX]; /* the characteristics, in handle order */
     size_t n_chars;
@@ -92,6 +119,19 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user)
 
 typedef bool (*until_fn)(struct lamp_harness *h, guint arg);
 
+/* What the host did for the lamp (socket events) and what the peer
+ * answers, until neither has anything more: at slice boundaries only, so
+ * the lamp sees it at the same instruction in every run. */
+static void pump(struct lamp_harness *h)
+{
+    for (unsigned i = 0; i < PUMP_ROUNDS; i++) {
+        cloud_peer_step(h->peer);
+        if (!g_main_context_iteration(NULL, FALSE))
+            break;
+    }
+    cloud_peer_step(h->peer);
+}
+
 /* Runs the lamp until done says so, virtual time reaches now + ns, or it
  * cannot run on (off, locked up, asleep with nothing armed). */
 static void run_until(struct lamp_harness *h, uint64_t ns, until_fn done, guint arg)
@@ -99,6 +139,7 @@ static void run_until(struct lamp_harness *h, uint64_t ns, until_fn done, guint 
     uint64_t limit = machine_now_ns(h->m) + ns;
 
     for (;;) {
+        pump(h);
         if (h->excused || (done && done(h, arg)))
             return;
         enum machine_state st = machine_state(h->m);
@@ -129,6 +170,15 @@ static bool status_answered(struct lamp_harness *h, guint unused)
 {
     (void)unused;
     return h->uptime_seen;
+}
+
+static bool online(struct lamp_harness *h, guint unused)
+{
+    struct machine_fw_status fw;
+
+    (void)unused;
+    machine_get_fw_status(h->m, &fw);
+    return fw.netstate == SYSCTL_NETSTATE_ONLINE && cloud_peer_online(h->peer);
 }
 
 static bool ready(struct lamp_harness *h, guint unused)
@@ -203,14 +253,10 @@ static char *template_path(GError **error)
     return g_strdup_printf("%s-%.16s.img", LAMP_FUZZ_TEMPLATE, g_checksum_get_string(sum));
 }
 
-/* The machine is named after its state directory, and its BLE address
- * derives from the name: a relative one, made in the temporary directory,
- * keeps every run of an input the same. */
-static bool make_lamp(struct lamp_harness *h, GError **error)
+static struct lamp_config lamp_config_for(struct lamp_harness *h, const char *state_dir)
 {
-    g_autofree char *cwd = g_get_current_dir();
-    struct lamp_config cfg = {
-        .state_dir = STATE_DIR,
+    return (struct lamp_config){
+        .state_dir = state_dir,
         .firmware_dir = LAMPSIM_FIRMWARE_DIR,
         .fleet_dir = LAMPSIM_DEV_FLEET_DIR,
         .serial = SERIAL,
@@ -218,54 +264,78 @@ static bool make_lamp(struct lamp_harness *h, GError **error)
         .seeded = true,
         .seed = SEED,
         .log_mask = MACHINE_LOG_GUEST_ERROR,
+        .net_env = h->env,
+        .cloud = CLOUD_PEER_HOST ":" G_STRINGIFY(CLOUD_PEER_PORT),
         .ble_medium = h->medium,
     };
+}
 
-    g_autofree char *store = g_build_filename(h->state_dir, STATE_DIR, LAMP_STORE_FILE, NULL);
-    g_autofree char *dir = g_path_get_dirname(store);
-    g_autofree char *kept = NULL;
+static bool set_errno_error(GError **error, const char *what)
+{
+    int e = errno;
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", what, g_strerror(e));
+    return false;
+}
+
+/* Provisioning makes new keys each time (host entropy), and their
+ * certificates' lengths show in the heap: the first run provisions the
+ * lamp and keeps it as template, and every run starts from that, so that
+ * an input runs the same in each process. */
+static bool ensure_template(struct lamp_harness *h, const char *template, GError **error)
+{
+    g_autofree char *dir = g_build_filename(h->state_dir, "provision", NULL);
+    g_autofree char *store = g_build_filename(dir, LAMP_STORE_FILE, NULL);
+    g_autofree char *tmp = g_strdup_printf("%s.%d", template, (int)getpid());
+    g_autofree char *bytes = NULL;
     gsize len;
 
-    /* Provisioning makes new keys each time (host entropy), and their
-     * certificates' lengths show in the heap: every run starts from the
-     * lamp the first one provisioned, so that an input runs the same in
-     * each process. */
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", dir,
-                    g_strerror(errno));
+    if (g_file_test(template, G_FILE_TEST_EXISTS))
+        return true;
+    struct lamp_config cfg = lamp_config_for(h, dir);
+    struct lamp *fresh = lamp_new(&cfg, error);
+    if (!fresh)
         return false;
-    }
-    g_autofree char *template = template_path(error);
-    if (!template)
+    lamp_free(fresh);
+    if (!g_file_get_contents(store, &bytes, &len, error) ||
+        !g_file_set_contents(tmp, bytes, (gssize)len, error))
         return false;
-    if (g_file_get_contents(template, &kept, &len, NULL) &&
-        !g_file_set_contents(store, kept, (gssize)len, error))
-        return false;
-    if (chdir(h->state_dir) != 0) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
-                    h->state_dir, g_strerror(errno));
-        return false;
-    }
-    h->lamp = lamp_new(&cfg, error);
-    if (chdir(cwd) != 0) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "back to %s: %s",
-                    cwd, g_strerror(errno));
-        return false;
-    }
-    if (!h->lamp)
-        return false;
-    if (!kept) {
-        g_autofree char *tmp = g_strdup_printf("%s.%d", template, (int)getpid());
-        if (!g_file_get_contents(store, &kept, &len, error) ||
-            !g_file_set_contents(tmp, kept, (gssize)len, error))
-            return false;
-        if (rename(tmp, template) != 0) {
-            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
-                        template, g_strerror(errno));
-            return false;
-        }
-    }
+    if (rename(tmp, template) != 0)
+        return set_errno_error(error, template);
     return true;
+}
+
+/* The machine is named after its state directory, and its BLE address
+ * derives from the name: a relative one, made in the temporary directory,
+ * keeps every run of an input the same.  Its RTC starts at the template's
+ * time: after the fleet's CAs and the lamp's certificate were issued. */
+static bool make_lamp(struct lamp_harness *h, GError **error)
+{
+    g_autofree char *cwd = g_get_current_dir();
+    g_autofree char *dir = g_build_filename(h->state_dir, STATE_DIR, NULL);
+    g_autofree char *store = g_build_filename(dir, LAMP_STORE_FILE, NULL);
+    g_autofree char *bytes = NULL;
+    struct lamp_config cfg = lamp_config_for(h, STATE_DIR);
+    struct stat st;
+    gsize len;
+
+    h->template = template_path(error);
+    if (!h->template || !ensure_template(h, h->template, error))
+        return false;
+    if (stat(h->template, &st) != 0)
+        return set_errno_error(error, h->template);
+    h->wall_clock_s = (uint64_t)st.st_mtime;
+    cfg.wall_clock_s = h->wall_clock_s;
+    if (g_mkdir_with_parents(dir, 0755) != 0)
+        return set_errno_error(error, dir);
+    if (!g_file_get_contents(h->template, &bytes, &len, error) ||
+        !g_file_set_contents(store, bytes, (gssize)len, error))
+        return false;
+    if (chdir(h->state_dir) != 0)
+        return set_errno_error(error, h->state_dir);
+    h->lamp = lamp_new(&cfg, error);
+    if (chdir(cwd) != 0)
+        return set_errno_error(error, cwd);
+    return h->lamp != NULL;
 }
 
 struct lamp_harness *lamp_harness_boot(GError **error)
@@ -277,12 +347,21 @@ struct lamp_harness *lamp_harness_boot(GError **error)
 
     g_queue_init(&h->last_lines);
     h->medium = ble_medium_new();
+    h->env = net_env_new();
     h->state_dir = g_dir_make_tmp("lamp-fuzz-XXXXXX", error);
-    if (!h->state_dir || !guest_heap_locate(elf, &h->heap, error))
+    if (!h->state_dir || !guest_heap_locate(elf, &h->heap, error) ||
+        !net_env_add_ap(h->env, AP_SSID, AP_PASS, error))
         goto fail;
     if (!make_lamp(h, error))
         goto fail;
     h->m = lamp_machine(h->lamp);
+    /* The server certificate is kept with the template, from a day
+     * before the lamp's clock starts. */
+    h->peer = cloud_peer_new(LAMPSIM_DEV_FLEET_DIR, h->template,
+                             (int64_t)h->wall_clock_s - 86400, error);
+    if (!h->peer)
+        goto fail;
+    machine_net_set_connector(h->m, cloud_peer_connect, h->peer);
     lamp_set_stop_at_lines(h->lamp, true);
     lamp_watch_lines(h->lamp, on_line, h);
     machine_power_on(h->m);
@@ -294,6 +373,16 @@ struct lamp_harness *lamp_harness_boot(GError **error)
                     h->state_dir, (unsigned long long)(BOOT_LIMIT / 1000 / MS));
         goto fail;
     }
+    lamp_type(h->lamp, "wifi " AP_SSID " " AP_PASS "\r", strlen("wifi " AP_SSID " " AP_PASS "\r"));
+    run_until(h, ONLINE_LIMIT, online, 0);
+    if (!online(h, 0)) {
+        print_last_lines(h);
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    "the lamp did not get online with the fuzzer's broker in %llu s",
+                    (unsigned long long)(ONLINE_LIMIT / 1000 / MS));
+        goto fail;
+    }
+    run_until(h, SETTLE, NULL, 0);
     struct ble_attr all[BLE_ATTRS_MAX];
     size_t n = ble_radio_attributes(machine_ble_radio(h->m), all);
     for (size_t i = 0; i < n; i++)
@@ -307,9 +396,11 @@ struct lamp_harness *lamp_harness_boot(GError **error)
     machine_get_stats(h->m, &stats);
     h->resets0 = stats.resets;
     h->lamp_crashes0 = h->crashes - h->crashes_vm;
-    fprintf(stderr, "lamp-fuzz: lamp %s booted at %.3f virtual s: %zu characteristics, "
-            "mbedTLS heap %u of %u bytes in %u blocks, reached %u\n", SERIAL,
-            machine_now_ns(h->m) / 1e9, h->n_chars, h->heap0.in_use, h->heap.size,
+    const char *const *topics;
+    guint n_topics = cloud_peer_topics(h->peer, &topics);
+    fprintf(stderr, "lamp-fuzz: lamp %s online at %.3f virtual s: %zu characteristics, "
+            "%u topics, mbedTLS heap %u of %u bytes in %u blocks, reached %u\n", SERIAL,
+            machine_now_ns(h->m) / 1e9, h->n_chars, n_topics, h->heap0.in_use, h->heap.size,
             h->heap0.blocks, h->heap0.high_water);
     return h;
 fail:
@@ -323,6 +414,9 @@ void lamp_harness_free(struct lamp_harness *h)
         return;
     if (h->lamp)
         lamp_free(h->lamp);
+    cloud_peer_free(h->peer);
+    if (h->env)
+        net_env_unref(h->env);
     if (h->medium)
         ble_medium_free(h->medium);
     if (h->state_dir) {
@@ -332,7 +426,13 @@ void lamp_harness_free(struct lamp_harness *h)
         g_free(h->state_dir);
     }
     g_queue_clear_full(&h->last_lines, g_free);
+    g_free(h->template);
     g_free(h);
+}
+
+void lamp_harness_after_child(struct lamp_harness *h)
+{
+    cloud_peer_drain(h->peer);
 }
 
 bool lamp_harness_cover(struct lamp_harness *h, uint8_t *map, size_t size, GError **error)
@@ -424,6 +524,27 @@ static void apply(struct lamp_harness *h, struct reader *r)
     case OP_WAIT:
         run_until(h, (next_byte(r) + 1u) * 20 * MS, NULL, 0);
         break;
+    case OP_MQTT:
+        n = next_bytes(r, buf, sizeof(buf));
+        cloud_peer_send_mqtt(h->peer, buf, n);
+        run_until(h, NET_WAIT, NULL, 0);
+        break;
+    case OP_PUBLISH: {
+        const char *const *topics;
+        guint n_topics = cloud_peer_topics(h->peer, &topics);
+        uint8_t t = next_byte(r), qos = next_byte(r);
+        n = next_bytes(r, buf, sizeof(buf));
+        if (n_topics)
+            cloud_peer_publish(h->peer, topics[t % n_topics], qos & 1, (uint16_t)(qos >> 1),
+                               buf, n);
+        run_until(h, NET_WAIT, NULL, 0);
+        break;
+    }
+    case OP_TLS:
+        n = next_bytes(r, buf, sizeof(buf));
+        cloud_peer_send_raw(h->peer, buf, n);
+        run_until(h, NET_WAIT, NULL, 0);
+        break;
     }
 }
 
@@ -433,7 +554,12 @@ enum lamp_verdict lamp_harness_run(struct lamp_harness *h, const uint8_t *data, 
     struct reader r = { data, size };
     struct machine_stats stats;
     struct guest_heap_usage heap;
+    g_autoptr(GError) error = NULL;
 
+    if (!host_io_after_fork(NULL, &error)) {
+        g_string_printf(why, "the harness: %s", error->message);
+        return LAMP_BROKEN;
+    }
     for (unsigned op = 0; op < MAX_OPS && r.left > 0 && !h->excused; op++)
         apply(h, &r);
     run_until(h, SETTLE, NULL, 0);

@@ -29,10 +29,15 @@ enum lamp_verdict {
     LAMP_BROKEN,    /* the oracle failed: a finding (why says what) */
 };
 
-/* Applies the input (its format: lamp_harness.c, docs/fuzzing.md), lets
- * the lamp settle, and judges it.  why gets a line on a finding; the
+/* Applies the input (its format: lamp_harness.c, docs/fuzzing.md) in a
+ * child the caller forked from the booted lamp, lets the lamp settle, and
+ * judges it.  why gets a line on a finding; the
  * console's last lines go to stderr. */
 enum lamp_verdict lamp_harness_run(struct lamp_harness *h, const uint8_t *data, size_t size,
                                    GString *why);
+
+/* In the parent after each child: what the child left in the socket
+ * buffers it shared with the parent (cloud_peer_drain). */
+void lamp_harness_after_child(struct lamp_harness *h);
 
 #endif

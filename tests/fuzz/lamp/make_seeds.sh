@@ -30,3 +30,23 @@ done
   for i in 0 1 2; do printf "\\003\\00$i\\004abcd"; done
   printf '\003\001\200'; head -c 128 /dev/zero | tr '\0' 'A'; printf '\006'; } | seed ble-session
 { printf '\002\000\003\001\001\001\007\377\006\002\000\003\001\001\002'; } | seed ble-reconnect
+# The broker's side, once the lamp is online (OP_MQTT 8, OP_PUBLISH 9,
+# OP_TLS 10).  The lamp subscribes, in order: shadow/delta, ota,
+# appctl/+ (docs/cloud.md#mqtt-311-topics).
+publish() {   # NAME TOPIC_INDEX QOS_AND_ID PAYLOAD
+    { printf '\011'; printf "\\$(printf %03o "$2")\\$(printf %03o "$3")"
+      printf "\\$(printf %03o "${#4}")"; printf '%s' "$4"; } | seed "$1"
+}
+publish mqtt-delta-level 0 3 '{"level":40,"cct":3000,"fade_ms":200}'
+publish mqtt-delta-all 0 5 '{"on":false,"occupancy":{"enabled":true,"vacancy_s":5,"standby_level":10,"standby_s":9},"daylight":{"enabled":true,"target_lux":300},"hold_s":60,"telemetry_s":5}'
+publish mqtt-ota 1 7 '{"url":"https://localhost:8443/app-9.9.9.img","version":"9.9.9","size":4096}'
+publish mqtt-appctl-install 2 9 '{"url":"https://localhost:8443/fuzz-1.0.0.lpk","version":"1.0.0","size":512}'
+publish mqtt-appctl-remove 2 11 '{"remove":true}'
+# Packets a broker sends out of turn: PUBACKs for ids the lamp never used,
+# a second CONNACK, a SUBACK, PINGRESP, a length that never ends.
+{ printf '\010\014\100\002\000\001\100\002\377\377\040\002\000\000'; } | seed mqtt-out-of-turn
+{ printf '\010\006\220\003\000\002\001\320\000'; printf '\010\005\060\377\377\377\177'; } | seed mqtt-bad-length
+# TLS records after the handshake: an alert, a record too long, garbage
+# application data, a ChangeCipherSpec.
+{ printf '\012\007\025\003\003\000\002\002\050'; } | seed tls-alert
+{ printf '\012\025\027\003\003\000\020'; printf '0123456789abcdef'; printf '\012\006\026\003\003\377\377\001'; } | seed tls-records

@@ -1,0 +1,322 @@
+/* tests/fuzz/lamp/cloud_peer.c: the hostile broker inside the fuzzer
+ * (cloud_peer.h). */
+#include "cloud_peer.h"
+#include "factory.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The lamp's TLS (docs/cloud.md#tls): TLS 1.2, this suite, P-256. */
+#define PEER_SUITE "ECDHE-ECDSA-AES128-GCM-SHA256"
+#define PEER_GROUPS "P-256"
+#define PEER_SAN "DNS:" CLOUD_PEER_HOST ",IP:127.0.0.1"
+#define PEER_CERT_DAYS 365
+#define PEER_WILDCARD_NAME "fuzz"
+/* MQTT 3.1.1 control packet types (the high nibble of the first byte). */
+enum { MQTT_CONNECT = 1, MQTT_PUBLISH = 3, MQTT_PUBREL = 6, MQTT_SUBSCRIBE = 8, MQTT_PINGREQ = 12 };
+
+struct cloud_peer {
+    SSL_CTX *ctx;
+    SSL *ssl;          /* the connection's, NULL when none */
+    int fd, lamp_fd;   /* the socketpair's ends: ours, the lamp's (-1: none) */
+    bool failed;       /* TLS ended (an alert, the lamp's garbage): no more steps */
+    bool connack_sent;
+    unsigned subacks;
+    GByteArray *in;    /* decrypted bytes from the lamp, not yet a whole packet */
+    GPtrArray *topics; /* char *, subscribed */
+};
+
+static bool ssl_failed(GError **error, const char *what)
+{
+    char buf[256];
+
+    ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cloud peer: %s: %s", what, buf);
+    return false;
+}
+
+/* A server certificate for CLOUD_PEER_HOST from the fleet's cloud CA,
+ * valid from not_before (the lamp checks validity against its RTC, which
+ * starts where the harness sets it): issued once into base.key and
+ * base.crt and used from there, so that every run shows the lamp the same
+ * certificate (its length shows in the lamp's heap). */
+static bool use_server_cert(SSL_CTX *ctx, const char *fleet_dir, const char *base,
+                            int64_t not_before, GError **error)
+{
+    g_autofree char *key = g_strconcat(base, ".key", NULL);
+    g_autofree char *crt = g_strconcat(base, ".crt", NULL);
+
+    if ((!g_file_test(key, G_FILE_TEST_EXISTS) || !g_file_test(crt, G_FILE_TEST_EXISTS)) &&
+        !factory_issue_pem_at(fleet_dir, true, CLOUD_PEER_HOST, PEER_SAN, not_before,
+                              PEER_CERT_DAYS, key, crt, error))
+        return false;
+    if (!SSL_CTX_use_certificate_file(ctx, crt, SSL_FILETYPE_PEM) ||
+        !SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM))
+        return ssl_failed(error, "loading the server certificate");
+    return true;
+}
+
+struct cloud_peer *cloud_peer_new(const char *fleet_dir, const char *cert_base,
+                                  int64_t not_before, GError **error)
+{
+    struct cloud_peer *p = g_new0(struct cloud_peer, 1);
+    g_autofree char *device_ca = g_build_filename(fleet_dir, "device-ca.crt", NULL);
+
+    p->fd = p->lamp_fd = -1;
+    p->in = g_byte_array_new();
+    p->topics = g_ptr_array_new_with_free_func(g_free);
+    p->ctx = SSL_CTX_new(TLS_server_method());
+    if (!p->ctx || !SSL_CTX_set_min_proto_version(p->ctx, TLS1_2_VERSION) ||
+        !SSL_CTX_set_max_proto_version(p->ctx, TLS1_2_VERSION) ||
+        !SSL_CTX_set_cipher_list(p->ctx, PEER_SUITE) ||
+        !SSL_CTX_set1_groups_list(p->ctx, PEER_GROUPS) ||
+        !SSL_CTX_load_verify_locations(p->ctx, device_ca, NULL)) {
+        ssl_failed(error, "the TLS server context");
+        cloud_peer_free(p);
+        return NULL;
+    }
+    SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    if (!use_server_cert(p->ctx, fleet_dir, cert_base, not_before, error)) {
+        cloud_peer_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void drop_connection(struct cloud_peer *p)
+{
+    if (p->ssl)
+        SSL_free(p->ssl);
+    p->ssl = NULL;
+    if (p->fd >= 0)
+        close(p->fd);
+    /* the lamp's end is the NET model's, closed by it */
+    p->fd = p->lamp_fd = -1;
+    p->failed = p->connack_sent = false;
+    p->subacks = 0;
+    g_byte_array_set_size(p->in, 0);
+}
+
+void cloud_peer_free(struct cloud_peer *p)
+{
+    if (!p)
+        return;
+    drop_connection(p);
+    SSL_CTX_free(p->ctx);
+    g_byte_array_unref(p->in);
+    g_ptr_array_unref(p->topics);
+    g_free(p);
+}
+
+int cloud_peer_connect(void *peer, uint32_t ipv4, uint16_t port)
+{
+    struct cloud_peer *p = peer;
+    int sv[2];
+
+    (void)ipv4;
+    if (port != CLOUD_PEER_PORT)
+        return -ECONNREFUSED;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+        return -errno;
+    drop_connection(p);
+    p->fd = sv[0];
+    p->lamp_fd = sv[1];
+    p->ssl = SSL_new(p->ctx);
+    if (!p->ssl || !SSL_set_fd(p->ssl, p->fd)) {
+        drop_connection(p);
+        close(sv[1]);
+        return -ENOMEM;
+    }
+    SSL_set_accept_state(p->ssl);
+    return sv[1];
+}
+
+static void put(struct cloud_peer *p, const uint8_t *data, size_t len)
+{
+    if (p->ssl && !p->failed && len && SSL_write(p->ssl, data, (int)len) <= 0)
+        p->failed = true;
+}
+
+static uint16_t be16(const uint8_t *b)
+{
+    return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* A topic the lamp hears, from its filter: a one-level wildcard becomes
+ * the name of PEER_WILDCARD_NAME (lamp/SERIAL/appctl/+: an app's offer). */
+static void note_topic(struct cloud_peer *p, const uint8_t *t, size_t len)
+{
+    g_autofree char *filter = g_strndup((const char *)t, len);
+    g_auto(GStrv) levels = g_strsplit(filter, "/", -1);
+    for (char **l = levels; *l; l++) {
+        if (strcmp(*l, "+") == 0 || strcmp(*l, "#") == 0) {
+            g_free(*l);
+            *l = g_strdup(PEER_WILDCARD_NAME);
+        }
+    }
+    g_autofree char *topic = g_strjoinv("/", levels);
+
+    for (guint i = 0; i < p->topics->len; i++)
+        if (strcmp(g_ptr_array_index(p->topics, i), topic) == 0)
+            return;
+    g_ptr_array_add(p->topics, g_steal_pointer(&topic));
+}
+
+/* What a broker answers; anything else the lamp sends is taken silently. */
+static void answer(struct cloud_peer *p, uint8_t first, const uint8_t *body, size_t len)
+{
+    uint8_t out[2 + 2 + 64];
+
+    switch (first >> 4) {
+    case MQTT_CONNECT:
+        put(p, (const uint8_t[]){ 0x20, 2, 0, 0 }, 4);
+        p->connack_sent = true;
+        break;
+    case MQTT_SUBSCRIBE: {
+        size_t n = 0, at = 2;
+        if (len < 2)
+            break;
+        out[2] = body[0], out[3] = body[1];
+        while (at + 2 <= len && n < 64) {
+            size_t tl = be16(body + at);
+            if (at + 2 + tl + 1 > len)
+                break;
+            note_topic(p, body + at + 2, tl);
+            out[4 + n++] = body[at + 2 + tl] ? 1 : 0;
+            at += 2 + tl + 1;
+        }
+        out[0] = 0x90, out[1] = (uint8_t)(2 + n);
+        put(p, out, 4 + n);
+        p->subacks++;
+        break;
+    }
+    case MQTT_PUBLISH: {
+        unsigned qos = (first >> 1) & 3;
+        size_t tl = len >= 2 ? be16(body) : 0;
+        if (qos == 0 || len < 2 + tl + 2)
+            break;
+        out[0] = qos == 1 ? 0x40 : 0x50, out[1] = 2; /* PUBACK, PUBREC */
+        out[2] = body[2 + tl], out[3] = body[3 + tl];
+        put(p, out, 4);
+        break;
+    }
+    case MQTT_PUBREL:
+        if (len >= 2)
+            put(p, (const uint8_t[]){ 0x70, 2, body[0], body[1] }, 4);
+        break;
+    case MQTT_PINGREQ:
+        put(p, (const uint8_t[]){ 0xd0, 0 }, 2);
+        break;
+    }
+}
+
+static void answer_packets(struct cloud_peer *p)
+{
+    while (p->in->len >= 2) {
+        size_t rem = 0, at = 1, mult = 1;
+        bool whole = false;
+        while (at < p->in->len && at <= 4) {
+            rem += (p->in->data[at] & 127u) * mult;
+            mult *= 128;
+            if (!(p->in->data[at++] & 128)) {
+                whole = true;
+                break;
+            }
+        }
+        if (!whole) {
+            if (at > 4) /* not MQTT: the lamp is not a broker's client any more */
+                g_byte_array_set_size(p->in, 0);
+            return;
+        }
+        if (p->in->len < at + rem)
+            return;
+        answer(p, p->in->data[0], p->in->data + at, rem);
+        g_byte_array_remove_range(p->in, 0, (guint)(at + rem));
+    }
+}
+
+void cloud_peer_step(struct cloud_peer *p)
+{
+    uint8_t buf[4096];
+    int n;
+
+    if (!p->ssl || p->failed)
+        return;
+    if (!SSL_is_init_finished(p->ssl)) {
+        n = SSL_do_handshake(p->ssl);
+        if (n <= 0) {
+            int e = SSL_get_error(p->ssl, n);
+            if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+                p->failed = true;
+            ERR_clear_error();
+            return;
+        }
+    }
+    while ((n = SSL_read(p->ssl, buf, sizeof(buf))) > 0)
+        g_byte_array_append(p->in, buf, (guint)n);
+    if (SSL_get_error(p->ssl, n) != SSL_ERROR_WANT_READ)
+        p->failed = true;
+    ERR_clear_error();
+    answer_packets(p);
+}
+
+bool cloud_peer_online(const struct cloud_peer *p)
+{
+    return p->ssl && !p->failed && p->connack_sent && p->subacks > 0;
+}
+
+guint cloud_peer_topics(const struct cloud_peer *p, const char *const **out)
+{
+    *out = (const char *const *)p->topics->pdata;
+    return p->topics->len;
+}
+
+void cloud_peer_send_mqtt(struct cloud_peer *p, const uint8_t *data, size_t len)
+{
+    put(p, data, len);
+}
+
+void cloud_peer_publish(struct cloud_peer *p, const char *topic, int qos, uint16_t id,
+                        const uint8_t *payload, size_t len)
+{
+    size_t tl = strlen(topic), rem = 2 + tl + (qos ? 2 : 0) + len, at = 0;
+    g_autofree uint8_t *pkt = g_malloc(5 + rem);
+
+    pkt[at++] = (uint8_t)(0x30 | (qos ? 2 : 0));
+    do {
+        pkt[at] = rem & 127;
+        rem >>= 7;
+        pkt[at++] |= rem ? 128 : 0;
+    } while (rem);
+    pkt[at++] = (uint8_t)(tl >> 8), pkt[at++] = (uint8_t)tl;
+    memcpy(pkt + at, topic, tl), at += tl;
+    if (qos)
+        pkt[at++] = (uint8_t)(id >> 8), pkt[at++] = (uint8_t)id;
+    memcpy(pkt + at, payload, len), at += len;
+    put(p, pkt, at);
+}
+
+void cloud_peer_send_raw(struct cloud_peer *p, const uint8_t *data, size_t len)
+{
+    if (p->fd >= 0 && len && send(p->fd, data, len, MSG_NOSIGNAL) < 0)
+        p->failed = true;
+}
+
+static void drain_fd(int fd)
+{
+    uint8_t buf[4096];
+
+    while (fd >= 0 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+        ;
+}
+
+void cloud_peer_drain(struct cloud_peer *p)
+{
+    drain_fd(p->fd);
+    drain_fd(p->lamp_fd);
+}

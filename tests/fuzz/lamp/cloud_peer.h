@@ -1,0 +1,53 @@
+/* tests/fuzz/lamp/cloud_peer.h: a hostile cloud inside the fuzzer's
+ * process: the broker the lamp dials, reached through the NET model's
+ * connector (machine_net_set_connector) over a socketpair, speaking TLS 1.2
+ * with the fleet's trust (a server certificate from the cloud CA, the
+ * lamp's own certificate checked against the device CA) and enough MQTT
+ * 3.1.1 to take the lamp online (CONNACK, SUBACK, PUBACK, PINGRESP).  Once
+ * it is online the fuzzer speaks through it: MQTT packets inside the TLS
+ * stream, or raw bytes as TLS records.  Everything is in memory that
+ * fork() copies, but for the two socket buffers: cloud_peer_drain empties
+ * them after each child. */
+#ifndef LAMPSIM_FUZZ_CLOUD_PEER_H
+#define LAMPSIM_FUZZ_CLOUD_PEER_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The broker's endpoint the lamp is provisioned for. */
+#define CLOUD_PEER_HOST "localhost"
+#define CLOUD_PEER_PORT 8883
+
+struct cloud_peer;
+
+/* The server certificate is cert_base.crt (key cert_base.key), issued
+ * by the fleet's cloud CA, valid from not_before (Unix s), when they do
+ * not exist yet; the lamp's certificate must chain to the fleet's device CA. */
+struct cloud_peer *cloud_peer_new(const char *fleet_dir, const char *cert_base,
+                                  int64_t not_before, GError **error);
+void cloud_peer_free(struct cloud_peer *p);
+
+/* The connector (machine_net_connect_fn): the broker's port gets a new
+ * connection (any earlier one is dropped), any other is refused. */
+int cloud_peer_connect(void *peer, uint32_t ipv4, uint16_t port);
+/* Moves the handshake on and answers what the lamp sent. */
+void cloud_peer_step(struct cloud_peer *p);
+/* The lamp's CONNECT was answered and its SUBSCRIBEs too. */
+bool cloud_peer_online(const struct cloud_peer *p);
+/* Topics the lamp subscribed to, in order, a wildcard level named "fuzz"
+ * (the peer's own strings). */
+guint cloud_peer_topics(const struct cloud_peer *p, const char *const **out);
+
+/* Bytes into the TLS stream (one or more MQTT packets, or none). */
+void cloud_peer_send_mqtt(struct cloud_peer *p, const uint8_t *data, size_t len);
+/* A PUBLISH (QoS 0 or 1) of payload on topic, framed correctly. */
+void cloud_peer_publish(struct cloud_peer *p, const char *topic, int qos, uint16_t id,
+                        const uint8_t *payload, size_t len);
+/* Bytes straight onto the connection: TLS records of the fuzzer's making. */
+void cloud_peer_send_raw(struct cloud_peer *p, const uint8_t *data, size_t len);
+/* In the parent after a child: the socket buffers both children shared. */
+void cloud_peer_drain(struct cloud_peer *p);
+
+#endif
