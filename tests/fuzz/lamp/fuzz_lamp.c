@@ -63,6 +63,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "lamp-fuzz: %s\n", error->message);
         exit(1);
     }
+    if (g_getenv("LAMPSIM_FUZZ_JUDGE_ALL"))
+        lamp_harness_judge_all(harness);
     atexit(free_harness);
     return 0;
 }

@@ -36,6 +36,11 @@ enum lamp_verdict {
 enum lamp_verdict lamp_harness_run(struct lamp_harness *h, const uint8_t *data, size_t size,
                                    GString *why);
 
+/* Judges every input, the console's reboot and selftest cases too: the
+ * oracle's own test (tests/fuzz/lamp/meson.build) makes the lamp reset and
+ * fault on purpose and expects a finding. */
+void lamp_harness_judge_all(struct lamp_harness *h);
+
 /* In the parent after each child: what the child left in the socket
  * buffers it shared with the parent (cloud_peer_drain). */
 void lamp_harness_after_child(struct lamp_harness *h);
