@@ -572,31 +572,32 @@ enum lamp_verdict lamp_harness_run(struct lamp_harness *h, const uint8_t *data, 
     if (h->excused)
         return LAMP_EXCUSED;
 
+    /* Every broken promise is named, not only the first. */
     enum machine_state st = machine_state(h->m);
     bool answered = st != MACHINE_LOCKED_UP && st != MACHINE_OFF && normal_request(h, why);
     if (h->excused)
         return LAMP_EXCUSED;
+    g_autoptr(GString) all = g_string_new(answered ? NULL : why->str);
     machine_get_stats(h->m, &stats);
     if (st == MACHINE_LOCKED_UP || machine_state(h->m) == MACHINE_LOCKED_UP)
-        g_string_assign(why, "the core locked up");
-    else if (stats.resets != h->resets0)
-        g_string_printf(why, "the lamp reset %llu time(s) (watchdog %llu, lockup %llu)",
-                        (unsigned long long)(stats.resets - h->resets0),
-                        (unsigned long long)lamp_watchdog_resets(h->lamp),
-                        (unsigned long long)lamp_lockup_resets(h->lamp));
-    else if (!answered)
-        ; /* why says it */
-    else if (h->crashes - h->crashes_vm != h->lamp_crashes0)
-        g_string_printf(why, "crash records not from the app VM: %ld, %ld before",
-                        h->crashes - h->crashes_vm, h->lamp_crashes0);
-    else if (!judge_heap(h, &heap, why))
-        ; /* why says it */
+        g_string_append(all, "; the core locked up");
+    if (stats.resets != h->resets0)
+        g_string_append_printf(all, "; the lamp reset %llu time(s) (watchdog %llu, lockup %llu)",
+                               (unsigned long long)(stats.resets - h->resets0),
+                               (unsigned long long)lamp_watchdog_resets(h->lamp),
+                               (unsigned long long)lamp_lockup_resets(h->lamp));
+    if (answered && h->crashes - h->crashes_vm != h->lamp_crashes0)
+        g_string_append_printf(all, "; crash records not from the app VM: %ld, %ld before",
+                               h->crashes - h->crashes_vm, h->lamp_crashes0);
+    if (!judge_heap(h, &heap, why))
+        g_string_append_printf(all, "; %s", why->str);
     else if (heap.in_use > h->heap0.in_use)
-        g_string_printf(why, "the mbedTLS heap holds %u bytes in %u blocks after the input, "
-                        "%u in %u before (a leak)", heap.in_use, heap.blocks,
-                        h->heap0.in_use, h->heap0.blocks);
-    else
+        g_string_append_printf(all, "; the mbedTLS heap holds %u bytes in %u blocks after the "
+                               "input, %u in %u before (a leak)", heap.in_use, heap.blocks,
+                               h->heap0.in_use, h->heap0.blocks);
+    if (all->len == 0)
         return LAMP_SURVIVED;
+    g_string_assign(why, all->str[0] == ';' ? all->str + 2 : all->str);
     print_last_lines(h);
     return LAMP_BROKEN;
 }
