@@ -81,8 +81,8 @@ run)
     set +e
     "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$work/findings/" "$@" "$work/corpus" "tests/fuzz/corpus/$name" 2>&1 |
-        tee "$work/last-run.log" | grep --line-buffered -E '^#[0-9]+.*(pulse|NEW|REDUCE|DONE)|ERROR|SUMMARY' |
-        awk '/pulse|DONE|ERROR|SUMMARY/ || NR % 50 == 0'
+        tee "$work/last-run.log" | grep --line-buffered -E '^#[0-9]+.*(pulse|NEW|REDUCE|DONE)|ERROR|SUMMARY|^lamp-fuzz:' |
+        awk '/pulse|DONE|ERROR|SUMMARY|^lamp-fuzz:/ || NR % 50 == 0'
     rc=${PIPESTATUS[0]}
     set -e
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$work/last-run.log" || true

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * virtual time is bounded), less than libFuzzer's -timeout=10. */
 #define CHILD_HOST_SECONDS 8u
 /* Every this many inputs, a line of guest coverage on stderr. */
-#define REPORT_EVERY 200u
+#define REPORT_EVERY 1000u
 
 __attribute__((section("__libfuzzer_extra_counters"), used))
 static uint8_t guest_counters[COVERAGE_COUNTERS];
@@ -41,6 +41,9 @@ static struct lamp_harness *harness;
 
 static void free_harness(void)
 {
+    if (inputs)
+        fprintf(stderr, "lamp-fuzz: done: %lu inputs (%lu excused), %u guest edges\n", inputs,
+                excused, edges_total);
     lamp_harness_free(harness);
 }
 
