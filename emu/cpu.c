@@ -238,13 +238,17 @@ static bool resumes_cut_block(const struct machine *m)
     return m->cut_resume && m->icount == m->cut_icount;
 }
 
-/* machine_set_coverage: AFL's edge hash.  The block address is scrambled
+/* machine_set_coverage: the blocks, or AFL's edge hash.  The block address is scrambled
  * (Thumb blocks sit on even addresses, close together), and the previous
  * one shifted so that A->B and B->A count apart. */
 static void note_coverage(struct machine *m, uint32_t pc)
 {
     uint32_t cur = (pc >> 1) * 0x9e3779b1u;
 
+    if (m->cov_blocks) {
+        m->cov_map[(pc >> 1) & m->cov_mask] = 1;
+        return;
+    }
     cur ^= cur >> 16;
     m->cov_map[(cur ^ m->cov_prev) & m->cov_mask]++;
     m->cov_prev = cur >> 1;

@@ -953,7 +953,8 @@ bool machine_external_boot(struct machine *m, uint32_t addr, const void *image, 
     return true;
 }
 
-bool machine_set_coverage(struct machine *m, uint8_t *map, size_t size, GError **error)
+bool machine_set_coverage(struct machine *m, enum machine_coverage kind, uint8_t *map,
+                          size_t size, GError **error)
 {
     if (map && (size == 0 || (size & (size - 1)) != 0 || size > UINT32_MAX)) {
         g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
@@ -962,6 +963,7 @@ bool machine_set_coverage(struct machine *m, uint8_t *map, size_t size, GError *
     }
     /* The block hook looks at every block: no translated code to drop. */
     m->cov_map = map;
+    m->cov_blocks = kind == MACHINE_COVERAGE_BLOCKS;
     m->cov_mask = map ? (uint32_t)(size - 1) : 0;
     m->cov_prev = 0;
     return true;

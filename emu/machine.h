@@ -208,11 +208,19 @@ bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
                               machine_entry_fn fn, void *user, GError **error);
 
 /* Guest code coverage, for fuzzing the whole lamp (tests/fuzz/lamp/):
- * from now on every translation block the CPU enters adds one (wrapping)
- * to map[hash(previous block, this block) % size], AFL's edge counters.
- * size must be a power of two; map NULL turns it off.  The map is the
+ * from now on every translation block the CPU enters is counted in map
+ * (size entries, a power of two; NULL turns it off).  The map is the
  * caller's and must outlive the machine or the next call. */
-bool machine_set_coverage(struct machine *m, uint8_t *map, size_t size, GError **error);
+enum machine_coverage {
+    /* map[hash(previous block, this block) % size] += 1 (wrapping):
+     * AFL's edge counters */
+    MACHINE_COVERAGE_EDGES,
+    /* map[(block address / 2) % size] = 1: which blocks ran (exact for
+     * code below 2 * size) */
+    MACHINE_COVERAGE_BLOCKS,
+};
+bool machine_set_coverage(struct machine *m, enum machine_coverage kind, uint8_t *map,
+                          size_t size, GError **error);
 
 /* NET fault injection (docs/hardware.md#net). */
 enum machine_net_fault {

@@ -166,6 +166,7 @@ struct machine {
     uint8_t *cov_map;
     uint32_t cov_mask;
     uint32_t cov_prev;    /* the last block's hashed address, shifted */
+    bool cov_blocks;      /* MACHINE_COVERAGE_BLOCKS */
     /* machine_watch_code_entry, checked by the block hook */
     uint32_t entry_start, entry_end;
     machine_entry_fn entry_fn;

@@ -11,6 +11,7 @@ usage() {
 usage: tools/fuzz.sh list
        tools/fuzz.sh run TARGET HOURS [-- LIBFUZZER_OPTION...]
        tools/fuzz.sh coverage [TARGET...]
+       tools/fuzz.sh guest-coverage
 
   list       the targets (tests/fuzz/*/meson.build)
   run        fuzzes TARGET for HOURS (a decimal, e.g. 0.5) in the clang build
@@ -23,6 +24,10 @@ usage: tools/fuzz.sh list
   coverage   runs each TARGET (all if none) over its committed corpus in a
              coverage build (build-fuzzcov) and prints llvm-cov's line and
              branch coverage of the code it fuzzes
+  guest-coverage  the whole-lamp target (lamp) over its committed corpus and
+             fuzz-work/lamp/corpus: which of the firmware's functions the
+             inputs entered, by source folder (tools/guest_coverage.py;
+             llvm-cov sees only the emulator's host code)
 USAGE
 }
 
@@ -113,6 +118,17 @@ coverage)
             -ignore-filename-regex='tests/fuzz/|third_party/|^/usr/' | sed 's#^.*\.\./##'
         rm -rf "$prof"
     done
+    ;;
+guest-coverage)
+    targets >/dev/null
+    exe=$(target_exe "$fbuild" lamp)
+    blocks=$(mktemp)
+    corpora=(tests/fuzz/corpus/lamp)
+    [ -d fuzz-work/lamp/corpus ] && corpora+=(fuzz-work/lamp/corpus)
+    echo "== lamp: guest code the inputs of ${corpora[*]} entered"
+    LAMPSIM_FUZZ_GUEST_BLOCKS=$blocks "$exe" -runs=0 "${corpora[@]}" 2>&1 | grep '^lamp-fuzz:'
+    tools/guest_coverage.py "$fbuild/firmware/app.elf" "$blocks"
+    rm -f "$blocks"
     ;;
 -h|--help|help)
     usage

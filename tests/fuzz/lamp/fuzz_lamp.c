@@ -1,5 +1,6 @@
 /* Fuzz target: the whole lamp, its real firmware in the emulator, fed
- * hostile console bytes and BLE operations (lamp_harness.h says how).
+ * hostile console bytes, BLE operations and a hostile broker's MQTT and
+ * TLS (lamp_harness.h says how).
  *
  * The lamp boots once, in LLVMFuzzerInitialize; each input then runs in a
  * fork() of that process, which is a snapshot of everything for free (the
@@ -9,7 +10,13 @@
  * extra counters after the child ends (the host code the child ran is not
  * seen: it is the emulator's, not the lamp's).  A child that finds the
  * oracle broken, crashes, or hangs makes the parent abort, so libFuzzer
- * keeps the input as a crash. */
+ * keeps the input as a crash.
+ *
+ * With LAMPSIM_FUZZ_GUEST_BLOCKS=FILE it measures instead of fuzzing (run
+ * it with -runs=0 over a corpus): the children mark which guest blocks
+ * ran, and FILE gets their addresses at exit (tools/fuzz.sh guest-coverage
+ * maps them to the firmware's functions); libFuzzer then sees no guest
+ * coverage. */
 #include "lamp_harness.h"
 
 #include <errno.h>
@@ -25,6 +32,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define COVERAGE_COUNTERS (1u << 16)
+/* One entry per halfword of the first 2 MiB: all of flash, exactly. */
+#define BLOCK_MAP_SIZE (1u << 20)
 /* Host seconds a child may take: far more than any input needs (its
  * virtual time is bounded), less than libFuzzer's -timeout=10. */
 #define CHILD_HOST_SECONDS 8u
@@ -37,11 +46,33 @@ static uint8_t *shared_counters;        /* the children's, MAP_SHARED */
 static uint8_t edges_seen[COVERAGE_COUNTERS]; /* ever, for the report */
 static unsigned edges_total;
 static unsigned long inputs, excused;
+static size_t map_size;                 /* of shared_counters */
 static struct lamp_harness *harness;
+static const char *blocks_file;         /* measuring: where the blocks go */
+static uint8_t *blocks_seen;            /* measuring: every child's, merged */
+
+static void write_blocks(void)
+{
+    FILE *f = fopen(blocks_file, "w");
+    unsigned n = 0;
+
+    if (!f) {
+        perror(blocks_file);
+        return;
+    }
+    for (uint32_t i = 0; i < BLOCK_MAP_SIZE; i++)
+        if (blocks_seen[i] && ++n)
+            fprintf(f, "0x%08x\n", i << 1);
+    if (fclose(f) != 0)
+        perror(blocks_file);
+    fprintf(stderr, "lamp-fuzz: %u guest blocks ran, listed in %s\n", n, blocks_file);
+}
 
 static void free_harness(void)
 {
-    if (inputs)
+    if (blocks_file)
+        write_blocks();
+    else if (inputs)
         fprintf(stderr, "lamp-fuzz: done: %lu inputs (%lu excused), %u guest edges\n", inputs,
                 excused, edges_total);
     lamp_harness_free(harness);
@@ -55,14 +86,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* The broker writes to connections the lamp may have closed: an error
      * it takes, not a signal (OpenSSL writes with write(2)). */
     signal(SIGPIPE, SIG_IGN);
-    shared_counters = mmap(NULL, COVERAGE_COUNTERS, PROT_READ | PROT_WRITE,
-                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    blocks_file = g_getenv("LAMPSIM_FUZZ_GUEST_BLOCKS");
+    map_size = blocks_file ? BLOCK_MAP_SIZE : COVERAGE_COUNTERS;
+    if (blocks_file)
+        blocks_seen = g_malloc0(BLOCK_MAP_SIZE);
+    shared_counters = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                           -1, 0);
     if (shared_counters == MAP_FAILED) {
         perror("lamp-fuzz: the shared coverage map");
         exit(1);
     }
     harness = lamp_harness_boot(&error);
-    if (!harness || !lamp_harness_cover(harness, shared_counters, COVERAGE_COUNTERS, &error)) {
+    if (!harness ||
+        !lamp_harness_cover(harness, blocks_file != NULL, shared_counters, map_size, &error)) {
         fprintf(stderr, "lamp-fuzz: %s\n", error->message);
         exit(1);
     }
@@ -72,8 +108,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void note_edges(void)
+static void note_coverage(void)
 {
+    if (blocks_file) {
+        for (uint32_t i = 0; i < BLOCK_MAP_SIZE; i++)
+            blocks_seen[i] |= shared_counters[i];
+        inputs++;
+        return;
+    }
+    memcpy(guest_counters, shared_counters, COVERAGE_COUNTERS);
     for (unsigned i = 0; i < COVERAGE_COUNTERS; i++) {
         if (guest_counters[i] && !edges_seen[i]) {
             edges_seen[i] = 1;
@@ -106,7 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int status;
 
-    memset(shared_counters, 0, COVERAGE_COUNTERS);
+    memset(shared_counters, 0, map_size);
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) {
@@ -123,8 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     lamp_harness_after_child(harness);
-    memcpy(guest_counters, shared_counters, COVERAGE_COUNTERS);
-    note_edges();
+    note_coverage();
     if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
         excused++;
         return -1; /* not kept in the corpus: it asked for a reset */

@@ -441,9 +441,11 @@ void lamp_harness_after_child(struct lamp_harness *h)
     cloud_peer_drain(h->peer);
 }
 
-bool lamp_harness_cover(struct lamp_harness *h, uint8_t *map, size_t size, GError **error)
+bool lamp_harness_cover(struct lamp_harness *h, bool blocks, uint8_t *map, size_t size,
+                        GError **error)
 {
-    return machine_set_coverage(h->m, map, size, error);
+    return machine_set_coverage(h->m, blocks ? MACHINE_COVERAGE_BLOCKS : MACHINE_COVERAGE_EDGES,
+                                map, size, error);
 }
 
 /* The input's bytes, read past their end as zeros. */

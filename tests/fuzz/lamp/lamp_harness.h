@@ -19,8 +19,10 @@ struct lamp_harness *lamp_harness_boot(GError **error);
 /* Removes the state directory (the parent's: a forked child leaves it). */
 void lamp_harness_free(struct lamp_harness *h);
 
-/* Guest edge coverage from now on, into map (size a power of two). */
-bool lamp_harness_cover(struct lamp_harness *h, uint8_t *map, size_t size, GError **error);
+/* Guest coverage from now on, into map (size a power of two): edge
+ * counters, or which blocks ran (machine_set_coverage). */
+bool lamp_harness_cover(struct lamp_harness *h, bool blocks, uint8_t *map, size_t size,
+                        GError **error);
 
 enum lamp_verdict {
     LAMP_SURVIVED,  /* the oracle holds */
