@@ -20,14 +20,19 @@
 /* MQTT 3.1.1 control packet types (the high nibble of the first byte). */
 enum { MQTT_CONNECT = 1, MQTT_PUBLISH = 3, MQTT_PUBREL = 6, MQTT_SUBSCRIBE = 8, MQTT_PINGREQ = 12 };
 
-struct cloud_peer {
-    SSL_CTX *ctx;
-    SSL *ssl;          /* the connection's, NULL when none */
+/* One TLS connection from the lamp. */
+struct peer_conn {
+    SSL *ssl;          /* NULL when none */
     int fd, lamp_fd;   /* the socketpair's ends: ours, the lamp's (-1: none) */
     bool failed;       /* TLS ended (an alert, the lamp's garbage): no more steps */
+    GByteArray *in;    /* decrypted bytes from the lamp, not yet used */
+};
+
+struct cloud_peer {
+    SSL_CTX *ctx;
+    struct peer_conn broker, image;
     bool connack_sent;
     unsigned subacks;
-    GByteArray *in;    /* decrypted bytes from the lamp, not yet a whole packet */
     GPtrArray *topics; /* char *, subscribed */
 };
 
@@ -67,8 +72,9 @@ struct cloud_peer *cloud_peer_new(const char *fleet_dir, const char *cert_base,
     struct cloud_peer *p = g_new0(struct cloud_peer, 1);
     g_autofree char *device_ca = g_build_filename(fleet_dir, "device-ca.crt", NULL);
 
-    p->fd = p->lamp_fd = -1;
-    p->in = g_byte_array_new();
+    p->broker.fd = p->broker.lamp_fd = p->image.fd = p->image.lamp_fd = -1;
+    p->broker.in = g_byte_array_new();
+    p->image.in = g_byte_array_new();
     p->topics = g_ptr_array_new_with_free_func(g_free);
     p->ctx = SSL_CTX_new(TLS_server_method());
     if (!p->ctx || !SSL_CTX_set_min_proto_version(p->ctx, TLS1_2_VERSION) ||
@@ -88,27 +94,28 @@ struct cloud_peer *cloud_peer_new(const char *fleet_dir, const char *cert_base,
     return p;
 }
 
-static void drop_connection(struct cloud_peer *p)
+static void drop_connection(struct peer_conn *c)
 {
-    if (p->ssl)
-        SSL_free(p->ssl);
-    p->ssl = NULL;
-    if (p->fd >= 0)
-        close(p->fd);
+    if (c->ssl)
+        SSL_free(c->ssl);
+    c->ssl = NULL;
+    if (c->fd >= 0)
+        close(c->fd);
     /* the lamp's end is the NET model's, closed by it */
-    p->fd = p->lamp_fd = -1;
-    p->failed = p->connack_sent = false;
-    p->subacks = 0;
-    g_byte_array_set_size(p->in, 0);
+    c->fd = c->lamp_fd = -1;
+    c->failed = false;
+    g_byte_array_set_size(c->in, 0);
 }
 
 void cloud_peer_free(struct cloud_peer *p)
 {
     if (!p)
         return;
-    drop_connection(p);
+    drop_connection(&p->broker);
+    drop_connection(&p->image);
     SSL_CTX_free(p->ctx);
-    g_byte_array_unref(p->in);
+    g_byte_array_unref(p->broker.in);
+    g_byte_array_unref(p->image.in);
     g_ptr_array_unref(p->topics);
     g_free(p);
 }
@@ -116,30 +123,42 @@ void cloud_peer_free(struct cloud_peer *p)
 int cloud_peer_connect(void *peer, uint32_t ipv4, uint16_t port)
 {
     struct cloud_peer *p = peer;
+    struct peer_conn *c = port == CLOUD_PEER_PORT         ? &p->broker
+                          : port == CLOUD_PEER_IMAGE_PORT ? &p->image
+                                                          : NULL;
     int sv[2];
 
     (void)ipv4;
-    if (port != CLOUD_PEER_PORT)
+    if (!c)
         return -ECONNREFUSED;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
         return -errno;
-    drop_connection(p);
-    p->fd = sv[0];
-    p->lamp_fd = sv[1];
-    p->ssl = SSL_new(p->ctx);
-    if (!p->ssl || !SSL_set_fd(p->ssl, p->fd)) {
-        drop_connection(p);
+    drop_connection(c);
+    if (c == &p->broker) {
+        p->connack_sent = false;
+        p->subacks = 0;
+    }
+    c->fd = sv[0];
+    c->lamp_fd = sv[1];
+    c->ssl = SSL_new(p->ctx);
+    if (!c->ssl || !SSL_set_fd(c->ssl, c->fd)) {
+        drop_connection(c);
         close(sv[1]);
         return -ENOMEM;
     }
-    SSL_set_accept_state(p->ssl);
+    SSL_set_accept_state(c->ssl);
     return sv[1];
+}
+
+static void put_on(struct peer_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->ssl && !c->failed && len && SSL_write(c->ssl, data, (int)len) <= 0)
+        c->failed = true;
 }
 
 static void put(struct cloud_peer *p, const uint8_t *data, size_t len)
 {
-    if (p->ssl && !p->failed && len && SSL_write(p->ssl, data, (int)len) <= 0)
-        p->failed = true;
+    put_on(&p->broker, data, len);
 }
 
 static uint16_t be16(const uint8_t *b)
@@ -217,57 +236,69 @@ static void answer(struct cloud_peer *p, uint8_t first, const uint8_t *body, siz
 
 static void answer_packets(struct cloud_peer *p)
 {
-    while (p->in->len >= 2) {
+    GByteArray *in = p->broker.in;
+
+    while (in->len >= 2) {
         size_t rem = 0, at = 1, mult = 1;
         bool whole = false;
-        while (at < p->in->len && at <= 4) {
-            rem += (p->in->data[at] & 127u) * mult;
+        while (at < in->len && at <= 4) {
+            rem += (in->data[at] & 127u) * mult;
             mult *= 128;
-            if (!(p->in->data[at++] & 128)) {
+            if (!(in->data[at++] & 128)) {
                 whole = true;
                 break;
             }
         }
         if (!whole) {
             if (at > 4) /* not MQTT: the lamp is not a broker's client any more */
-                g_byte_array_set_size(p->in, 0);
+                g_byte_array_set_size(in, 0);
             return;
         }
-        if (p->in->len < at + rem)
+        if (in->len < at + rem)
             return;
-        answer(p, p->in->data[0], p->in->data + at, rem);
-        g_byte_array_remove_range(p->in, 0, (guint)(at + rem));
+        answer(p, in->data[0], in->data + at, rem);
+        g_byte_array_remove_range(in, 0, (guint)(at + rem));
     }
 }
 
-void cloud_peer_step(struct cloud_peer *p)
+/* Moves a connection's handshake on and reads what the lamp sent. */
+static void step_conn(struct peer_conn *c)
 {
     uint8_t buf[4096];
     int n;
 
-    if (!p->ssl || p->failed)
+    if (!c->ssl || c->failed)
         return;
-    if (!SSL_is_init_finished(p->ssl)) {
-        n = SSL_do_handshake(p->ssl);
+    if (!SSL_is_init_finished(c->ssl)) {
+        n = SSL_do_handshake(c->ssl);
         if (n <= 0) {
-            int e = SSL_get_error(p->ssl, n);
+            int e = SSL_get_error(c->ssl, n);
             if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-                p->failed = true;
+                c->failed = true;
             ERR_clear_error();
             return;
         }
     }
-    while ((n = SSL_read(p->ssl, buf, sizeof(buf))) > 0)
-        g_byte_array_append(p->in, buf, (guint)n);
-    if (SSL_get_error(p->ssl, n) != SSL_ERROR_WANT_READ)
-        p->failed = true;
+    while ((n = SSL_read(c->ssl, buf, sizeof(buf))) > 0)
+        g_byte_array_append(c->in, buf, (guint)n);
+    if (SSL_get_error(c->ssl, n) != SSL_ERROR_WANT_READ)
+        c->failed = true;
     ERR_clear_error();
+}
+
+void cloud_peer_step(struct cloud_peer *p)
+{
+    step_conn(&p->broker);
     answer_packets(p);
+    /* The image server's answers are the fuzzer's: the lamp's requests
+     * are only taken off the connection. */
+    step_conn(&p->image);
+    g_byte_array_set_size(p->image.in, 0);
 }
 
 bool cloud_peer_online(const struct cloud_peer *p)
 {
-    return p->ssl && !p->failed && p->connack_sent && p->subacks > 0;
+    return p->broker.ssl && !p->broker.failed && p->connack_sent && p->subacks > 0;
 }
 
 guint cloud_peer_topics(const struct cloud_peer *p, const char *const **out)
@@ -303,8 +334,13 @@ void cloud_peer_publish(struct cloud_peer *p, const char *topic, int qos, uint16
 
 void cloud_peer_send_raw(struct cloud_peer *p, const uint8_t *data, size_t len)
 {
-    if (p->fd >= 0 && len && send(p->fd, data, len, MSG_NOSIGNAL) < 0)
-        p->failed = true;
+    if (p->broker.fd >= 0 && len && send(p->broker.fd, data, len, MSG_NOSIGNAL) < 0)
+        p->broker.failed = true;
+}
+
+void cloud_peer_send_https(struct cloud_peer *p, const uint8_t *data, size_t len)
+{
+    put_on(&p->image, data, len);
 }
 
 static void drain_fd(int fd)
@@ -317,6 +353,6 @@ static void drain_fd(int fd)
 
 void cloud_peer_drain(struct cloud_peer *p)
 {
-    drain_fd(p->fd);
-    drain_fd(p->lamp_fd);
+    drain_fd(p->broker.fd);
+    drain_fd(p->broker.lamp_fd);
 }

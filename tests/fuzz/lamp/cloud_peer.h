@@ -5,7 +5,8 @@
  * lamp's own certificate checked against the device CA) and enough MQTT
  * 3.1.1 to take the lamp online (CONNACK, SUBACK, PUBACK, PINGRESP).  Once
  * it is online the fuzzer speaks through it: MQTT packets inside the TLS
- * stream, or raw bytes as TLS records.  Everything is in memory that
+ * stream, or raw bytes as TLS records; and an image server's answers to
+ * the downloads a hostile offer starts.  Everything is in memory that
  * fork() copies, but for the two socket buffers: cloud_peer_drain empties
  * them after each child. */
 #ifndef LAMPSIM_FUZZ_CLOUD_PEER_H
@@ -19,6 +20,8 @@
 /* The broker's endpoint the lamp is provisioned for. */
 #define CLOUD_PEER_HOST "localhost"
 #define CLOUD_PEER_PORT 8883
+/* The image server's port (https://localhost:8443/... in an offer). */
+#define CLOUD_PEER_IMAGE_PORT 8443
 
 struct cloud_peer;
 
@@ -29,8 +32,9 @@ struct cloud_peer *cloud_peer_new(const char *fleet_dir, const char *cert_base,
                                   int64_t not_before, GError **error);
 void cloud_peer_free(struct cloud_peer *p);
 
-/* The connector (machine_net_connect_fn): the broker's port gets a new
- * connection (any earlier one is dropped), any other is refused. */
+/* The connector (machine_net_connect_fn): the broker's port and the
+ * image server's each get a new connection (dropping any earlier one on
+ * that port), any other port is refused. */
 int cloud_peer_connect(void *peer, uint32_t ipv4, uint16_t port);
 /* Moves the handshake on and answers what the lamp sent. */
 void cloud_peer_step(struct cloud_peer *p);
@@ -47,7 +51,11 @@ void cloud_peer_publish(struct cloud_peer *p, const char *topic, int qos, uint16
                         const uint8_t *payload, size_t len);
 /* Bytes straight onto the connection: TLS records of the fuzzer's making. */
 void cloud_peer_send_raw(struct cloud_peer *p, const uint8_t *data, size_t len);
-/* In the parent after a child: the socket buffers both children shared. */
+/* Bytes into the image server's TLS stream: the HTTP response an OTA or
+ * app download gets (status, headers, Range answers, a body cut short). */
+void cloud_peer_send_https(struct cloud_peer *p, const uint8_t *data, size_t len);
+/* In the parent after a child: the broker connection's socket buffers,
+ * which parent and child share (an image connection is the child's own). */
 void cloud_peer_drain(struct cloud_peer *p);
 
 #endif

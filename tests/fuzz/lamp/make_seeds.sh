@@ -50,3 +50,14 @@ publish mqtt-appctl-remove 2 11 '{"remove":true}'
 # application data, a ChangeCipherSpec.
 { printf '\012\007\025\003\003\000\002\002\050'; } | seed tls-alert
 { printf '\012\025\027\003\003\000\020'; printf '0123456789abcdef'; printf '\012\006\026\003\003\377\377\001'; } | seed tls-records
+# The image server (OP_HTTPS 11): an offer on ota, time for the lamp to
+# dial and ask, then an answer: a partial one, and a 200 cut short.
+https_seed() {   # NAME RESPONSE
+    { printf '\011\001\003'
+      offer='{"url":"https://localhost:8443/app-9.9.9.img","version":"9.9.9","size":4096}'
+      printf "\\$(printf %03o "${#offer}")"; printf '%s' "$offer"
+      printf '\007\377\007\377'
+      printf '\013'; printf "\\$(printf %03o "${#2}")"; printf '%s' "$2"; } | seed "$1"
+}
+https_seed https-partial $'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-63/4096\r\nContent-Length: 64\r\n\r\nLAMPIMG0'
+https_seed https-cut $'HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\nLAMP'
