@@ -39,7 +39,8 @@ enum cert_kind { CERT_CA, CERT_CLIENT, CERT_SERVER };
 
 /* A v3 certificate for key, subject CN=cn, signed by issuer_key (and
  * issuer's name, or self-signed); a server certificate names san
- * ("DNS:x,IP:y").  Valid from not_before (Unix s; 0: a day ago) for days. */
+ * ("DNS:x,IP:y").  Valid from not_before (Unix s) for days, or (0) from a
+ * day ago until days from now. */
 static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
                        enum cert_kind kind, const char *san, int64_t not_before, long days)
 {
@@ -52,7 +53,9 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
               X509_set_subject_name(cert, name) &&
               X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name) &&
               X509_time_adj(X509_getm_notBefore(cert), 0, &from) &&
-              X509_time_adj_ex(X509_getm_notAfter(cert), (int)days, 86400, &from) &&
+              /* by default days from now, as before not_before existed */
+              X509_time_adj_ex(X509_getm_notAfter(cert), (int)days, not_before ? 0 : 86400,
+                               &from) &&
               X509_set_pubkey(cert, key);
 
     if (ok && kind == CERT_CA)
