@@ -61,3 +61,25 @@ https_seed() {   # NAME RESPONSE
 }
 https_seed https-partial $'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-63/4096\r\nContent-Length: 64\r\n\r\nLAMPIMG0'
 https_seed https-cut $'HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\nLAMP'
+# The console update stream with real frames (docs/firmware.md#console-
+# update-transfer): the first 200 bytes of the build's signed image (its
+# header: the staging and verification paths), then the end frame: an
+# image cut short.  APP_IMG picks the image (default: build-fuzz's).
+app_img=${APP_IMG:-$(dirname "$0")/../../../build-fuzz/firmware/app.img}
+if [ -f "$app_img" ]; then
+    frames() {   # the frames of the image's first 200 bytes and the end, as BYTES ops
+        python3 - "$app_img" <<'PY'
+import struct, sys, zlib
+data = open(sys.argv[1], 'rb').read()[:200]
+def frame(seq, body):
+    head = struct.pack('<HH', seq, len(body))
+    f = b'\xa5' + head + body + struct.pack('<I', zlib.crc32(head + body))
+    return bytes([1, len(f)]) + f   # OP_BYTES, length
+sys.stdout.buffer.write(frame(0, data) + frame(1, b''))
+PY
+    }
+    { line update; frames; } | seed console-update-frames
+    { line 'app install 300'; frames; } | seed console-app-install-frames
+else
+    echo "make_seeds.sh: no $app_img: the update-frame seeds are not written" >&2
+fi
