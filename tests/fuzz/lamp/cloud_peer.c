@@ -17,6 +17,7 @@
 #define PEER_SAN "DNS:" CLOUD_PEER_HOST ",IP:127.0.0.1"
 #define PEER_CERT_DAYS 365
 #define PEER_WILDCARD_NAME "fuzz"
+#define PEER_SESSION_CONTEXT "lamp-fuzz"
 /* MQTT 3.1.1 control packet types (the high nibble of the first byte). */
 enum { MQTT_CONNECT = 1, MQTT_PUBLISH = 3, MQTT_PUBREL = 6, MQTT_SUBSCRIBE = 8, MQTT_PINGREQ = 12 };
 
@@ -87,6 +88,15 @@ struct cloud_peer *cloud_peer_new(const char *fleet_dir, const char *cert_base,
         return NULL;
     }
     SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    /* The lamp offers its last session when it reconnects; with client
+     * certificates OpenSSL refuses to resume without a context id (it
+     * failed every reconnection: "session id context uninitialized"). */
+    if (!SSL_CTX_set_session_id_context(p->ctx, (const unsigned char *)PEER_SESSION_CONTEXT,
+                                        sizeof(PEER_SESSION_CONTEXT) - 1)) {
+        ssl_failed(error, "the session id context");
+        cloud_peer_free(p);
+        return NULL;
+    }
     if (!use_server_cert(p->ctx, fleet_dir, cert_base, not_before, error)) {
         cloud_peer_free(p);
         return NULL;
@@ -294,6 +304,11 @@ void cloud_peer_step(struct cloud_peer *p)
      * are only taken off the connection. */
     step_conn(&p->image);
     g_byte_array_set_size(p->image.in, 0);
+}
+
+bool cloud_peer_downloading(const struct cloud_peer *p)
+{
+    return p->image.ssl && !p->image.failed;
 }
 
 bool cloud_peer_online(const struct cloud_peer *p)
