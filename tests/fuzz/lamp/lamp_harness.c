@@ -24,11 +24,18 @@
  *                  (after a PUBLISH of an offer on ota or appctl/NAME for
  *                  https://localhost:8443/...): status line, headers,
  *                  Range answers, body, cut anywhere
+ *   COMMISSION f n ssid n pass n proxy  a credentials blob the lamp
+ *                  accepts (blob_maker.h), for the nonce and n its info
+ *                  shows now, carrying these WiFi fields (made valid:
+ *                  SSID 1-32 bytes, passphrase 8-63, no NUL), the proxy
+ *                  record when f is odd; written to the credentials
+ *                  characteristic over a connection made if needed
  * Each BLE and network operation is followed by BLE_WAIT or NET_WAIT of
  * virtual time.  At most
  * MAX_OPS operations are applied. */
 #include "lamp_harness.h"
 
+#include "blob_maker.h"
 #include "cloud_peer.h"
 #include "config.h"
 #include "guest_heap.h"
@@ -45,7 +52,7 @@
 
 enum {
     OP_LINE, OP_BYTES, OP_CONNECT, OP_WRITE, OP_READ, OP_SUBSCRIBE, OP_DISCONNECT, OP_WAIT,
-    OP_MQTT, OP_PUBLISH, OP_TLS, OP_HTTPS, OPS
+    OP_MQTT, OP_PUBLISH, OP_TLS, OP_HTTPS, OP_COMMISSION, OPS
 };
 #define MAX_OPS 64u
 #define MS 1000000ull
@@ -85,6 +92,8 @@ struct lamp_harness {
     char *state_dir;
     struct ble_attr chars[BLE_ATTRS_MAX]; /* the characteristics, in handle order */
     size_t n_chars;
+    uint16_t info_handle, creds_handle;   /* the commissioning service's */
+    struct blob_maker *blobs;   /* NULL: the registry does not hold this lamp's key */
     struct guest_heap heap;
     GQueue last_lines;          /* char *, the console's last KEPT_LINES */
     guint lines_seen;
@@ -344,6 +353,32 @@ static bool make_lamp(struct lamp_harness *h, GError **error)
     return h->lamp != NULL;
 }
 
+/* The characteristics every BLE operation picks from, the commissioning
+ * service's among them, and the key its blobs need. */
+static void learn_gatt(struct lamp_harness *h)
+{
+    struct ble_attr all[BLE_ATTRS_MAX];
+    size_t n = ble_radio_attributes(machine_ble_radio(h->m), all);
+    uint8_t info_uuid[16], creds_uuid[16];
+    ble_uuid_parse(COMMISSION_INFO_UUID, info_uuid);
+    ble_uuid_parse(COMMISSION_CREDS_UUID, creds_uuid);
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].is_service)
+            continue;
+        h->chars[h->n_chars++] = all[i];
+        if (memcmp(all[i].uuid, info_uuid, 16) == 0)
+            h->info_handle = all[i].handle;
+        if (memcmp(all[i].uuid, creds_uuid, 16) == 0)
+            h->creds_handle = all[i].handle;
+    }
+    g_autoptr(GError) no_blobs = NULL;
+    g_autofree char *registry = g_build_filename(LAMPSIM_DEV_FLEET_DIR, "registry.sqlite", NULL);
+    h->blobs = blob_maker_new(registry, SERIAL, &no_blobs);
+    if (!h->blobs)
+        fprintf(stderr, "lamp-fuzz: no valid credentials blobs (COMMISSION does nothing): %s\n",
+                no_blobs->message);
+}
+
 struct lamp_harness *lamp_harness_boot(GError **error)
 {
     struct lamp_harness *h = g_new0(struct lamp_harness, 1);
@@ -389,11 +424,7 @@ struct lamp_harness *lamp_harness_boot(GError **error)
         goto fail;
     }
     run_until(h, SETTLE, NULL, 0);
-    struct ble_attr all[BLE_ATTRS_MAX];
-    size_t n = ble_radio_attributes(machine_ble_radio(h->m), all);
-    for (size_t i = 0; i < n; i++)
-        if (!all[i].is_service)
-            h->chars[h->n_chars++] = all[i];
+    learn_gatt(h);
     if (!normal_request(h, why) || !judge_heap(h, &h->heap0, why)) {
         print_last_lines(h);
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the booted lamp: %s", why->str);
@@ -424,6 +455,7 @@ void lamp_harness_free(struct lamp_harness *h)
     if (h->lamp)
         lamp_free(h->lamp);
     cloud_peer_free(h->peer);
+    blob_maker_free(h->blobs);
     if (h->env)
         net_env_unref(h->env);
     if (h->medium)
@@ -477,6 +509,44 @@ static size_t next_bytes(struct reader *r, uint8_t *out, size_t max)
     memcpy(out, r->p, n);
     r->p += n, r->left -= n;
     return n;
+}
+
+/* A WiFi field of the COMMISSION operation, made one the blob may carry:
+ * between min and max bytes (padded with pad), NULs made pad. */
+static char *wifi_field(struct reader *r, size_t min, size_t max, char pad)
+{
+    uint8_t raw[256];
+    size_t n = next_bytes(r, raw, max);
+    char *out = g_malloc(MAX(n, min) + 1);
+
+    for (size_t i = 0; i < MAX(n, min); i++)
+        out[i] = i < n && raw[i] ? (char)raw[i] : pad;
+    out[MAX(n, min)] = 0;
+    return out;
+}
+
+static void commission(struct lamp_harness *h, struct reader *r)
+{
+    struct ble_radio *radio = machine_ble_radio(h->m);
+    uint8_t flags = next_byte(r), info[BLE_VALUE_MAX];
+    g_autofree char *ssid = wifi_field(r, 1, 32, 's');
+    g_autofree char *pass = wifi_field(r, 8, 63, 'p');
+    g_autofree char *proxy = flags & 1 ? wifi_field(r, 0, 63, 'x') : NULL;
+    struct commission_wifi wifi = { ssid, pass, proxy };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) blob = NULL;
+    size_t len = 0;
+
+    if (!h->blobs || !h->info_handle || !h->creds_handle)
+        return;
+    if (!ble_radio_connected(radio))
+        ble_radio_connect(radio, 247);
+    if (ble_radio_read(radio, h->info_handle, info, &len) != BLE_OK)
+        return;
+    blob = blob_maker_build(h->blobs, info, len, &wifi, &error);
+    if (blob)
+        ble_radio_write(radio, h->creds_handle, g_bytes_get_data(blob, NULL),
+                        g_bytes_get_size(blob));
 }
 
 static const struct ble_attr *characteristic(struct lamp_harness *h, uint8_t i)
@@ -565,6 +635,10 @@ static void apply(struct lamp_harness *h, struct reader *r)
         n = next_bytes(r, buf, sizeof(buf));
         cloud_peer_send_https(h->peer, buf, n);
         run_until(h, NET_WAIT, NULL, 0);
+        break;
+    case OP_COMMISSION:
+        commission(h, r);
+        run_until(h, BLE_WAIT, NULL, 0);
         break;
     }
 }

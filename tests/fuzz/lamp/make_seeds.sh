@@ -83,3 +83,7 @@ PY
 else
     echo "make_seeds.sh: no $app_img: the update-frame seeds are not written" >&2
 fi
+# BLE commissioning past the blob's verification (OP_COMMISSION 12): a
+# blob for the access point the lamp knows, and one with a proxy record.
+{ printf '\014\000\010fuzz-lab\015fuzz-lab-pass'; } | seed ble-commission
+{ printf '\014\001\004lab2\010password\016proxy.lan:3128'; } | seed ble-commission-proxy
