@@ -31,13 +31,13 @@
  *                  record when f is odd; written to the credentials
  *                  characteristic over a connection made if needed
  * Each BLE and network operation is followed by BLE_WAIT or NET_WAIT of
- * virtual time.  At most
- * MAX_OPS operations are applied. */
+ * virtual time.  At most MAX_OPS operations are applied. */
 #include "lamp_harness.h"
 
 #include "blob_maker.h"
 #include "cloud_peer.h"
 #include "config.h"
+#include "flash_store.h"
 #include "guest_heap.h"
 #include "host_io.h"
 #include "net_env.h"
@@ -79,7 +79,6 @@ enum {
 /* The lamp's serial: a factory would give each its own (sim/provision.c). */
 #define SERIAL "LMP-F0220001"
 #define STATE_DIR "lamp"
-#define LAMP_STORE_FILE "lamp.img" /* emu/flash_store.c */
 
 struct lamp_harness {
     struct lamp *lamp;
@@ -96,7 +95,6 @@ struct lamp_harness {
     struct blob_maker *blobs;   /* NULL: the registry does not hold this lamp's key */
     struct guest_heap heap;
     GQueue last_lines;          /* char *, the console's last KEPT_LINES */
-    guint lines_seen;
     bool excused;               /* the lamp acknowledged a reset or fault it was asked for */
     bool judge_all;             /* lamp_harness_judge_all: no excuses */
     /* the status answer being read: crash records (all, from the VM); -1 until seen */
@@ -118,7 +116,6 @@ static void on_line(struct lamp *lamp, const char *line, gpointer user)
     g_queue_push_tail(&h->last_lines, g_strdup(line));
     if (h->last_lines.length > KEPT_LINES)
         g_free(g_queue_pop_head(&h->last_lines));
-    h->lines_seen++;
     /* The console's own words for the two commands that exist to reset or
      * fault the lamp (console.c, selftest.c): asked for, not found. */
     if (!h->judge_all && (strcmp(line, "rebooting") == 0 ||
@@ -299,7 +296,7 @@ static bool set_errno_error(GError **error, const char *what)
 static bool ensure_template(struct lamp_harness *h, const char *template, GError **error)
 {
     g_autofree char *dir = g_build_filename(h->state_dir, "provision", NULL);
-    g_autofree char *store = g_build_filename(dir, LAMP_STORE_FILE, NULL);
+    g_autofree char *store = g_build_filename(dir, FLASH_STORE_FILE, NULL);
     g_autofree char *tmp = g_strdup_printf("%s.%d", template, (int)getpid());
     g_autofree char *bytes = NULL;
     gsize len;
@@ -327,7 +324,7 @@ static bool make_lamp(struct lamp_harness *h, GError **error)
 {
     g_autofree char *cwd = g_get_current_dir();
     g_autofree char *dir = g_build_filename(h->state_dir, STATE_DIR, NULL);
-    g_autofree char *store = g_build_filename(dir, LAMP_STORE_FILE, NULL);
+    g_autofree char *store = g_build_filename(dir, FLASH_STORE_FILE, NULL);
     g_autofree char *bytes = NULL;
     struct lamp_config cfg = lamp_config_for(h, STATE_DIR);
     struct stat st;
