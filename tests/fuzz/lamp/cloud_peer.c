@@ -32,6 +32,7 @@ struct peer_conn {
 struct cloud_peer {
     SSL_CTX *ctx;
     struct peer_conn broker, image;
+    bool image_asked;  /* the lamp sent the image server a request */
     bool connack_sent;
     unsigned subacks;
     GPtrArray *topics; /* char *, subscribed */
@@ -303,7 +304,13 @@ void cloud_peer_step(struct cloud_peer *p)
     /* The image server's answers are the fuzzer's: the lamp's requests
      * are only taken off the connection. */
     step_conn(&p->image);
+    p->image_asked |= p->image.in->len > 0;
     g_byte_array_set_size(p->image.in, 0);
+}
+
+bool cloud_peer_image_asked(const struct cloud_peer *p)
+{
+    return p->image_asked;
 }
 
 bool cloud_peer_downloading(const struct cloud_peer *p)

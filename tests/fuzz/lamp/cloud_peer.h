@@ -40,6 +40,8 @@ int cloud_peer_connect(void *peer, uint32_t ipv4, uint16_t port);
 void cloud_peer_step(struct cloud_peer *p);
 /* The lamp's CONNECT was answered and its SUBSCRIBEs too. */
 bool cloud_peer_online(const struct cloud_peer *p);
+/* The lamp has sent the image server a request (since the peer was made). */
+bool cloud_peer_image_asked(const struct cloud_peer *p);
 /* The lamp holds a connection to the image server (a download). */
 bool cloud_peer_downloading(const struct cloud_peer *p);
 /* Topics the lamp subscribed to, in order, a wildcard level named "fuzz"
