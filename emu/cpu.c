@@ -238,6 +238,22 @@ static bool resumes_cut_block(const struct machine *m)
     return m->cut_resume && m->icount == m->cut_icount;
 }
 
+/* machine_set_coverage: the blocks, or AFL's edge hash.  The block address is scrambled
+ * (Thumb blocks sit on even addresses, close together), and the previous
+ * one shifted so that A->B and B->A count apart. */
+static void note_coverage(struct machine *m, uint32_t pc)
+{
+    uint32_t cur = (pc >> 1) * 0x9e3779b1u;
+
+    if (m->cov_blocks) {
+        m->cov_map[(pc >> 1) & m->cov_mask] = 1;
+        return;
+    }
+    cur ^= cur >> 16;
+    m->cov_map[(cur ^ m->cov_prev) & m->cov_mask]++;
+    m->cov_prev = cur >> 1;
+}
+
 /* Every translation block, before it runs: the slice budget, the stop
  * requests of the models, the instruction count, the sites it holds, what
  * an instruction just before it changed, and the code-entry watch. */
@@ -282,6 +298,8 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     m->budget -= MIN(n, m->budget);
     m->last_block_start = pc;
     m->last_block_end = pc + size;
+    if (G_UNLIKELY(m->cov_map != NULL))
+        note_coverage(m, pc);
     if (G_UNLIKELY(m->entry_fn != NULL) && !m->entry_seen && pc >= m->entry_start &&
         pc < m->entry_end) {
         m->entry_seen = true;

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "LMPSTAT1"
-#define STORE_FILE "lamp.img"
 
 struct store_header {
     char magic[8];
@@ -270,8 +269,8 @@ static struct flash_store *store_new(const char *dir)
 
     st->lock_fd = -1;
     st->dir = g_strdup(dir);
-    st->path = g_build_filename(dir, STORE_FILE, NULL);
-    st->tmp_path = g_build_filename(dir, STORE_FILE ".tmp", NULL);
+    st->path = g_build_filename(dir, FLASH_STORE_FILE, NULL);
+    st->tmp_path = g_build_filename(dir, FLASH_STORE_FILE ".tmp", NULL);
     return st;
 }
 

@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The file in a state directory that holds the lamp's flash and OTP. */
+#define FLASH_STORE_FILE "lamp.img"
+
 struct flash_store;
 struct guest_mem;
 

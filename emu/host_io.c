@@ -6,6 +6,7 @@
 #include "machine.h" /* MACHINE_ERROR */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -202,6 +203,51 @@ static bool epoll_apply(struct host_io_watch *w, GIOCondition events, GError **e
     if (w->registered != (events != 0))
         w->io->stats.registered += events ? 1 : -1;
     w->registered = events != 0;
+    return true;
+}
+
+bool host_io_after_fork(GMainContext *ctx, GError **error)
+{
+    int fresh = epoll_create1(EPOLL_CLOEXEC);
+    struct host_io *io;
+    GHashTableIter it;
+    gpointer key;
+
+    if (fresh < 0) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
+                    "host I/O after fork: epoll_create1: %s", g_strerror(errno));
+        return false;
+    }
+    if (!ctx)
+        ctx = g_main_context_default();
+    g_mutex_lock(&registry_lock);
+    io = registry ? g_hash_table_lookup(registry, ctx) : NULL;
+    g_mutex_unlock(&registry_lock);
+    if (!io) {
+        close(fresh);
+        return true;
+    }
+    g_hash_table_iter_init(&it, io->watches);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        struct host_io_watch *w = key;
+        struct epoll_event ev = { .events = to_epoll(w->events), .data.ptr = w };
+        if (w->dead || !w->registered)
+            continue;
+        if (epoll_ctl(fresh, EPOLL_CTL_ADD, w->fd, &ev) != 0) {
+            g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
+                        "host I/O after fork: watching fd %d: %s", w->fd, g_strerror(errno));
+            close(fresh);
+            return false;
+        }
+    }
+    /* Under the same number: the context polls it already. */
+    if (dup3(fresh, io->epfd, O_CLOEXEC) < 0) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_FAILED,
+                    "host I/O after fork: dup3: %s", g_strerror(errno));
+        close(fresh);
+        return false;
+    }
+    close(fresh);
     return true;
 }
 

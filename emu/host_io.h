@@ -36,6 +36,12 @@ typedef void (*host_io_fn)(int fd, GIOCondition ready, gpointer user_data);
  * attached on first use; returns a new reference. */
 struct host_io *host_io_get(GMainContext *ctx, GError **error);
 struct host_io *host_io_ref(struct host_io *io);
+/* In a child after fork(): the epoll set of ctx's reactor (NULL: the
+ * default context's) is the kernel's, shared with the parent, so that
+ * every watch the child changed would change the parent's too.  This gives
+ * the child a set of its own with the same watches, under the same fd.
+ * Nothing to do when the context has no reactor. */
+bool host_io_after_fork(GMainContext *ctx, GError **error);
 /* The last reference detaches the reactor from its context.  Its watches
  * must be gone by then. */
 void host_io_unref(struct host_io *io);

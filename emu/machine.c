@@ -890,6 +890,11 @@ const uint8_t *machine_sram_range(struct machine *m, uint32_t addr, uint32_t len
     return m->sram + (addr - SRAM_BASE);
 }
 
+void machine_net_set_connector(struct machine *m, machine_net_connect_fn fn, void *user)
+{
+    net_set_connector(m->net, fn, user);
+}
+
 void machine_net_fault(struct machine *m, enum machine_net_fault f, uint32_t arg)
 {
     if (m->recorder) {
@@ -945,6 +950,22 @@ bool machine_external_boot(struct machine *m, uint32_t addr, const void *image, 
     m->boot_addr = addr;
     machine_log(m, MACHINE_LOG_INFO, "external boot: %zu bytes at 0x%08x, reset vector there",
                 len, addr);
+    return true;
+}
+
+bool machine_set_coverage(struct machine *m, enum machine_coverage kind, uint8_t *map,
+                          size_t size, GError **error)
+{
+    if (map && (size == 0 || (size & (size - 1)) != 0 || size > UINT32_MAX)) {
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "coverage map of %zu counters: the size must be a power of two", size);
+        return false;
+    }
+    /* The block hook looks at every block: no translated code to drop. */
+    m->cov_map = map;
+    m->cov_blocks = kind == MACHINE_COVERAGE_BLOCKS;
+    m->cov_mask = map ? (uint32_t)(size - 1) : 0;
+    m->cov_prev = 0;
     return true;
 }
 

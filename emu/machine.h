@@ -93,6 +93,10 @@ struct machine_config {
     const char *state_dir;     /* flash.bin and otp.bin persist here */
     enum machine_time_mode time_mode;
     uint64_t seed;             /* RNG seed; used when rng_seeded */
+    /* Deterministic mode: the wall-clock time (Unix s) the RTC shows at
+     * power on, e.g. one after the lamp's certificates were issued, for a
+     * lamp that must accept them; 0: 2026-01-01 00:00 UTC. */
+    uint64_t wall_clock_s;
     bool rng_seeded;           /* seeded RNG instead of host entropy */
     unsigned log_mask;         /* machine_log_level bits to deliver */
     /* the access points the WiFi module can join (shared by a fleet);
@@ -204,6 +208,21 @@ typedef void (*machine_entry_fn)(struct machine *m, uint32_t pc, void *user);
 bool machine_watch_code_entry(struct machine *m, uint32_t start, uint32_t end,
                               machine_entry_fn fn, void *user, GError **error);
 
+/* Guest code coverage, for fuzzing the whole lamp (tests/fuzz/lamp/):
+ * from now on every translation block the CPU enters is counted in map
+ * (size entries, a power of two; NULL turns it off).  The map is the
+ * caller's and must outlive the machine or the next call. */
+enum machine_coverage {
+    /* map[hash(previous block, this block) % size] += 1 (wrapping):
+     * AFL's edge counters */
+    MACHINE_COVERAGE_EDGES,
+    /* map[(block address / 2) % size] = 1: which blocks ran (exact for
+     * code below 2 * size) */
+    MACHINE_COVERAGE_BLOCKS,
+};
+bool machine_set_coverage(struct machine *m, enum machine_coverage kind, uint8_t *map,
+                          size_t size, GError **error);
+
 /* NET fault injection (docs/hardware.md#net). */
 enum machine_net_fault {
     MACHINE_NET_LATENCY_MS, /* arg: one-way delay added to every byte and connect */
@@ -213,6 +232,14 @@ enum machine_net_fault {
     MACHINE_NET_LINK_LOSS,  /* the access point goes away (the firmware must rejoin) */
 };
 void machine_net_fault(struct machine *m, enum machine_net_fault f, uint32_t arg);
+
+/* Where the lamp's TCP connections go instead of new host sockets: fn
+ * returns a connected non-blocking stream socket, which the NET model then
+ * owns (one end of a socketpair whose other end an in-process peer serves:
+ * the whole-lamp fuzzer, tests/fuzz/lamp/), or -errno to refuse the
+ * connect.  ipv4 and port in host byte order.  NULL: host sockets. */
+typedef int (*machine_net_connect_fn)(void *user, uint32_t ipv4, uint16_t port);
+void machine_net_set_connector(struct machine *m, machine_net_connect_fn fn, void *user);
 
 struct machine_net_stats {
     uint64_t connects;      /* OPEN commands */

@@ -161,6 +161,12 @@ struct machine {
     uint16_t *code_map;
     unsigned code_map_gen;
     bool tlb_flush_needed;      /* flash changed under live TLB entries */
+    /* machine_set_coverage: edges hashed into cov_map (cov_mask + 1
+     * counters) by the block hook; NULL: off */
+    uint8_t *cov_map;
+    uint32_t cov_mask;
+    uint32_t cov_prev;    /* the last block's hashed address, shifted */
+    bool cov_blocks;      /* MACHINE_COVERAGE_BLOCKS */
     /* machine_watch_code_entry, checked by the block hook */
     uint32_t entry_start, entry_end;
     machine_entry_fn entry_fn;

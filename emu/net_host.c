@@ -348,6 +348,27 @@ static int connect_live(struct net_sock *s, const struct sockaddr_in *sa, GError
     return errno;
 }
 
+/* The same through machine_net_set_connector: its socket is connected
+ * already, or the connector refused. */
+static int connect_given(struct net_sock *s, uint32_t ipv4, uint16_t port, GError **error)
+{
+    int fd = s->n->connector(s->n->connector_user, ipv4, port);
+
+    if (fd < 0)
+        return -fd;
+    s->fd = fd;
+    s->watch = host_io_watch(s->n->io, s->fd, 0, on_sock_io, s, NULL, error);
+    return s->watch ? 0 : -1;
+}
+
+void net_set_connector(void *net, machine_net_connect_fn fn, void *user)
+{
+    struct net *n = net;
+
+    n->connector = fn;
+    n->connector_user = user;
+}
+
 static void connect_outcome(struct net_sock *s, int e)
 {
     if (e == 0) {
@@ -372,7 +393,7 @@ void sock_connect(struct net_sock *s, uint32_t ipv4, uint16_t port)
         connect_outcome(s, (int)-call_replayed(s, NET_CALL_CONNECT, NULL, 0));
         return;
     }
-    e = connect_live(s, &sa, &error);
+    e = s->n->connector ? connect_given(s, ipv4, port, &error) : connect_live(s, &sa, &error);
     if (e == -1) {
         machine_log(s->n->m, MACHINE_LOG_INFO, "net: socket %u: %s", s->idx, error->message);
         e = ENOTSOCK; /* NET_SERR_OTHER */

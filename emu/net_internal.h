@@ -56,6 +56,9 @@ struct net {
     GCancellable *dns_cancel;
     struct net_sock socks[NET_SOCKETS];
     bool in_doorbell;            /* the firmware is waiting on a DOORBELL write */
+    /* machine_net_set_connector: where connects go instead of host sockets */
+    machine_net_connect_fn connector;
+    void *connector_user;
     /* fault injection */
     uint32_t latency_ms;
     bool refuse, stall;

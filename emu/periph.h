@@ -83,6 +83,7 @@ void rng_inject_failure(void *rng);
 void uart_rx_push(void *uart, const uint8_t *buf, size_t len);
 void net_fault(void *net, enum machine_net_fault f, uint32_t arg);
 void net_get_stats(void *net, struct machine_net_stats *out);
+void net_set_connector(void *net, machine_net_connect_fn fn, void *user);
 struct replay_cursor;
 /* Replay of RR_NET_IO and RR_NET_DNS (emu/rr.h). */
 void net_replay_input(void *net, uint32_t kind, struct replay_cursor *c);

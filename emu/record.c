@@ -91,6 +91,12 @@ bool machine_record_start(struct machine *m, const char *path, GError **error)
                                : "this lamp is already being recorded or replayed");
         return false;
     }
+    if (m->cfg.wall_clock_s) {
+        /* The recording's start does not carry it: a replay would differ. */
+        g_set_error(error, MACHINE_ERROR, MACHINE_ERROR_ARGUMENT,
+                    "recording %s: a lamp whose RTC starts at a set time cannot be recorded", path);
+        return false;
+    }
     rec = g_new0(struct recorder, 1);
     rec->log = replay_log_create(path, error);
     if (!rec->log) {

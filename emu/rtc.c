@@ -88,7 +88,9 @@ static void rtc_reset(void *opaque, uint32_t cause)
 
     if (cause & MACHINE_RESET_POR) {
         if (machine_config(r->m)->time_mode == MACHINE_TIME_DETERMINISTIC)
-            rtc_set_base(r, DETERMINISTIC_EPOCH * 1000000000ull);
+            rtc_set_base(r, (machine_config(r->m)->wall_clock_s
+                                 ? machine_config(r->m)->wall_clock_s
+                                 : DETERMINISTIC_EPOCH) * 1000000000ull);
         else
             rtc_set_base(r, rr_host_wall_ns(r->m));
         r->alarm = r->cr = r->sr = 0;

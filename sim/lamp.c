@@ -238,6 +238,7 @@ struct lamp *lamp_new(const struct lamp_config *cfg, GError **error)
         .time_mode = cfg->time_mode,
         .seed = cfg->seed,
         .rng_seeded = cfg->seeded,
+        .wall_clock_s = cfg->wall_clock_s,
         .log_mask = cfg->log_mask,
         .hooks = {
             .console_tx = on_console_tx,

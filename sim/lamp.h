@@ -29,6 +29,7 @@ struct lamp_config {
     enum machine_time_mode time_mode;
     bool seeded;
     uint64_t seed;
+    uint64_t wall_clock_s;     /* machine_config.wall_clock_s (deterministic mode) */
     unsigned log_mask;
     struct net_env *net_env;   /* access points in range (shared), or NULL */
     const char *cloud;         /* broker "host:port" provisioned into new lamps, or NULL */

@@ -11,6 +11,7 @@ usage() {
 usage: tools/fuzz.sh list
        tools/fuzz.sh run TARGET HOURS [-- LIBFUZZER_OPTION...]
        tools/fuzz.sh coverage [TARGET...]
+       tools/fuzz.sh guest-coverage
 
   list       the targets (tests/fuzz/*/meson.build)
   run        fuzzes TARGET for HOURS (a decimal, e.g. 0.5) in the clang build
@@ -23,6 +24,10 @@ usage: tools/fuzz.sh list
   coverage   runs each TARGET (all if none) over its committed corpus in a
              coverage build (build-fuzzcov) and prints llvm-cov's line and
              branch coverage of the code it fuzzes
+  guest-coverage  the whole-lamp target (lamp) over its committed corpus and
+             fuzz-work/lamp/corpus: which of the firmware's functions the
+             inputs entered, by source folder (tools/guest_coverage.py;
+             llvm-cov sees only the emulator's host code)
 USAGE
 }
 
@@ -81,8 +86,8 @@ run)
     set +e
     "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$work/findings/" "$@" "$work/corpus" "tests/fuzz/corpus/$name" 2>&1 |
-        tee "$work/last-run.log" | grep --line-buffered -E '^#[0-9]+.*(pulse|NEW|REDUCE|DONE)|ERROR|SUMMARY' |
-        awk '/pulse|DONE|ERROR|SUMMARY/ || NR % 50 == 0'
+        tee "$work/last-run.log" | grep --line-buffered -E '^#[0-9]+.*(pulse|NEW|REDUCE|DONE)|ERROR|SUMMARY|^lamp-fuzz:' |
+        awk '/pulse|DONE|ERROR|SUMMARY|^lamp-fuzz:/ || NR % 50 == 0'
     rc=${PIPESTATUS[0]}
     set -e
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$work/last-run.log" || true
@@ -113,6 +118,17 @@ coverage)
             -ignore-filename-regex='tests/fuzz/|third_party/|^/usr/' | sed 's#^.*\.\./##'
         rm -rf "$prof"
     done
+    ;;
+guest-coverage)
+    targets >/dev/null
+    exe=$(target_exe "$fbuild" lamp)
+    blocks=$(mktemp)
+    corpora=(tests/fuzz/corpus/lamp)
+    [ -d fuzz-work/lamp/corpus ] && corpora+=(fuzz-work/lamp/corpus)
+    echo "== lamp: guest code the inputs of ${corpora[*]} entered"
+    LAMPSIM_FUZZ_GUEST_BLOCKS=$blocks "$exe" -runs=0 "${corpora[@]}" 2>&1 | grep '^lamp-fuzz:'
+    tools/guest_coverage.py "$fbuild/firmware/app.elf" "$blocks"
+    rm -f "$blocks"
     ;;
 -h|--help|help)
     usage

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <time.h>
 
 #define CA_DAYS (20 * 365)
 #define DEVICE_DAYS (20 * 365)
@@ -38,19 +39,23 @@ enum cert_kind { CERT_CA, CERT_CLIENT, CERT_SERVER };
 
 /* A v3 certificate for key, subject CN=cn, signed by issuer_key (and
  * issuer's name, or self-signed); a server certificate names san
- * ("DNS:x,IP:y"). */
+ * ("DNS:x,IP:y").  Valid from not_before (Unix s) for days, or (0) from a
+ * day ago until days from now. */
 static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
-                       enum cert_kind kind, const char *san, long days)
+                       enum cert_kind kind, const char *san, int64_t not_before, long days)
 {
     X509 *cert = X509_new();
     X509_NAME *name = X509_NAME_new();
+    time_t from = not_before ? (time_t)not_before : time(NULL) - 86400;
     bool ok = cert && name && X509_set_version(cert, 2) && random_serial(cert) &&
               X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
                                          -1, -1, 0) &&
               X509_set_subject_name(cert, name) &&
               X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name) &&
-              X509_gmtime_adj(X509_getm_notBefore(cert), -86400) &&
-              X509_time_adj_ex(X509_getm_notAfter(cert), (int)days, 0, NULL) &&
+              X509_time_adj(X509_getm_notBefore(cert), 0, &from) &&
+              /* by default days from now, as before not_before existed */
+              X509_time_adj_ex(X509_getm_notAfter(cert), (int)days, not_before ? 0 : 86400,
+                               &from) &&
               X509_set_pubkey(cert, key);
 
     if (ok && kind == CERT_CA)
@@ -107,7 +112,7 @@ bool factory_write_ca(const char *fleet_dir, const char *key_name, const char *c
     g_autofree char *key_path = factory_fleet_path(fleet_dir, key_name);
     g_autofree char *cert_path = factory_fleet_path(fleet_dir, cert_name);
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = key ? make_cert(key, cn, NULL, key, CERT_CA, NULL, CA_DAYS) : NULL;
+    X509 *cert = key ? make_cert(key, cn, NULL, key, CERT_CA, NULL, 0, CA_DAYS) : NULL;
     bool ok = false;
 
     if (!cert) {
@@ -183,7 +188,7 @@ bool factory_device_identity(const struct factory_ca *ca, const char *serial, ui
                              char **cert_pem, GError **error)
 {
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = key ? make_cert(key, serial, ca->cert, ca->key, CERT_CLIENT, NULL, DEVICE_DAYS)
+    X509 *cert = key ? make_cert(key, serial, ca->cert, ca->key, CERT_CLIENT, NULL, 0, DEVICE_DAYS)
                      : NULL;
     unsigned char *kbuf = NULL, *cbuf = NULL;
     int kn = 0, cn = 0;
@@ -215,6 +220,14 @@ out:
 bool factory_issue_pem(const char *fleet_dir, bool by_cloud_ca, const char *cn, const char *san,
                        long days, const char *key_path, const char *cert_path, GError **error)
 {
+    return factory_issue_pem_at(fleet_dir, by_cloud_ca, cn, san, 0, days, key_path, cert_path,
+                                error);
+}
+
+bool factory_issue_pem_at(const char *fleet_dir, bool by_cloud_ca, const char *cn,
+                          const char *san, int64_t not_before, long days, const char *key_path,
+                          const char *cert_path, GError **error)
+{
     struct factory_ca *ca = factory_ca_load(fleet_dir, by_cloud_ca, error);
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
@@ -223,7 +236,8 @@ bool factory_issue_pem(const char *fleet_dir, bool by_cloud_ca, const char *cn, 
     if (!ca)
         return false;
     key = EVP_EC_gen("P-256");
-    cert = key ? make_cert(key, cn, ca->cert, ca->key, san ? CERT_SERVER : CERT_CLIENT, san, days)
+    cert = key ? make_cert(key, cn, ca->cert, ca->key, san ? CERT_SERVER : CERT_CLIENT, san, not_before,
+                         days)
                : NULL;
     if (!cert) {
         factory_set_openssl_error(error, "issuing a certificate");

@@ -67,6 +67,11 @@ bool factory_cert_der(const char *path, uint8_t **der, size_t *len, GError **err
  * ("DNS:name,IP:addr") is given, else a client certificate. */
 bool factory_issue_pem(const char *fleet_dir, bool by_cloud_ca, const char *cn, const char *san,
                        long days, const char *key_path, const char *cert_path, GError **error);
+/* The same, valid from not_before (Unix s) instead of a day ago: for a lamp
+ * whose clock is not the host's (the whole-lamp fuzzer's, deterministic). */
+bool factory_issue_pem_at(const char *fleet_dir, bool by_cloud_ca, const char *cn,
+                          const char *san, int64_t not_before, long days, const char *key_path,
+                          const char *cert_path, GError **error);
 
 /* fleet.c */
 bool factory_fleet_init(const char *fleet_dir, const char *name, GError **error);

@@ -3,6 +3,7 @@
 #include "guest_harness.h"
 
 #include <CUnit/Basic.h>
+#include <string.h>
 
 #define RESULT 0x20000000u
 
@@ -269,6 +270,41 @@ static void stats_count_stores_register_accesses_and_entries(void)
     guest_free(g);
 }
 
+/* machine_set_coverage (the whole-lamp fuzzer's guest coverage): blocks
+ * mode marks the reset handler's first block and others; edge mode counts
+ * the loop's edges over and over; a size not a power of two is refused. */
+static void coverage_marks_blocks_and_counts_edges(void)
+{
+    struct guest *g = guest_new("counters");
+    g_autofree uint8_t *map = g_malloc0(1u << 20);
+    uint32_t reset_vector = 0;
+    unsigned marked = 0, edges = 0, most = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_FALSE(machine_set_coverage(g->m, MACHINE_COVERAGE_EDGES, map, 1000, NULL));
+    CU_ASSERT_TRUE_FATAL(machine_set_coverage(g->m, MACHINE_COVERAGE_BLOCKS, map, 1u << 20, NULL));
+    CU_ASSERT_TRUE(guest_run(g, 100000));
+    CU_ASSERT_TRUE(machine_read_phys(g->m, 4, &reset_vector, 4));
+    CU_ASSERT_EQUAL(map[(reset_vector & ~1u) >> 1], 1);
+    for (uint32_t i = 0; i < 1u << 20; i++)
+        marked += map[i] != 0;
+    CU_ASSERT_TRUE(marked > 1);
+    guest_free(g);
+
+    g = guest_new("counters");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    memset(map, 0, 1u << 16);
+    CU_ASSERT_TRUE_FATAL(machine_set_coverage(g->m, MACHINE_COVERAGE_EDGES, map, 1u << 16, NULL));
+    CU_ASSERT_TRUE(guest_run(g, 100000));
+    for (uint32_t i = 0; i < 1u << 16; i++) {
+        edges += map[i] != 0;
+        most = MAX(most, map[i]);
+    }
+    CU_ASSERT_TRUE(edges > 1);
+    CU_ASSERT_TRUE(most > 1); /* the loop's edge, taken again and again */
+    guest_free(g);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -276,6 +312,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     s = CU_add_suite("exception_model", NULL, NULL);
+    CU_add_test(s, "coverage_marks_blocks_and_counts_edges", coverage_marks_blocks_and_counts_edges);
     CU_add_test(s, "svc_from_unprivileged_psp_thread_returns_through_fffffffd",
                 svc_from_unprivileged_psp_thread_returns_through_fffffffd);
     CU_add_test(s, "unprivileged_thread_on_psp_is_preempted_and_held_by_basepri",

@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <CUnit/Basic.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <openssl/sha.h>
 #include <string.h>
 
@@ -332,6 +334,36 @@ static void provision_writes_a_bootable_lamp(void)
     guest_mem_free(mem);
 }
 
+/* A server certificate issued from a given time (the whole-lamp fuzzer's
+ * lamp has a clock of its own): valid from then for the days asked, with
+ * the name and addresses asked, under the fleet's cloud CA. */
+static void server_cert_from_a_given_time(void)
+{
+    g_autofree char *key = tmp_path("at.key"), *crt = tmp_path("at.crt");
+    g_autofree char *ca_path = g_build_filename(fleet, "cloud-ca.crt", NULL);
+    const int64_t from = 1735689600; /* 2025-01-01 00:00:00 UTC */
+    g_autoptr(GError) error = NULL;
+    int day, sec;
+
+    CU_ASSERT_FATAL(factory_issue_pem_at(fleet, true, "localhost", "DNS:localhost,IP:127.0.0.1",
+                                         from, 10, key, crt, &error));
+    BIO *b = BIO_new_file(crt, "r"), *cb = BIO_new_file(ca_path, "r");
+    X509 *cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    X509 *ca = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+    ASN1_TIME *want = ASN1_TIME_set(NULL, (time_t)from);
+    CU_ASSERT_FATAL(cert && ca && want);
+    CU_ASSERT(ASN1_TIME_diff(&day, &sec, want, X509_get0_notBefore(cert)) && day == 0 && sec == 0);
+    CU_ASSERT(ASN1_TIME_diff(&day, &sec, want, X509_get0_notAfter(cert)) && day == 10 && sec == 0);
+    CU_ASSERT_EQUAL(X509_check_host(cert, "localhost", 0, 0, NULL), 1);
+    CU_ASSERT_EQUAL(X509_check_ip_asc(cert, "127.0.0.1", 0), 1);
+    CU_ASSERT_EQUAL(X509_check_issued(ca, cert), X509_V_OK);
+    ASN1_TIME_free(want);
+    X509_free(cert);
+    X509_free(ca);
+    BIO_free(b);
+    BIO_free(cb);
+}
+
 static void pkcs11_softhsm_signing(void)
 {
     g_autofree char *tokens = tmp_path("tokens"), *conf = tmp_path("softhsm2.conf");
@@ -385,6 +417,7 @@ int main(void)
     CU_add_test(s, "otp_profiles", otp_profiles);
     CU_add_test(s, "provision_writes_a_bootable_lamp", provision_writes_a_bootable_lamp);
     CU_add_test(s, "old_fleet_gets_an_app_key", old_fleet_gets_an_app_key);
+    CU_add_test(s, "server_cert_from_a_given_time", server_cert_from_a_given_time);
     CU_add_test(s, "pkcs11_softhsm_signing", pkcs11_softhsm_signing);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

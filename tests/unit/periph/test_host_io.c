@@ -6,6 +6,7 @@
 
 #include <CUnit/Basic.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MANY 1000
@@ -158,6 +159,34 @@ static void level_triggered_until_drained_and_silent_after_unwatch(void)
     CU_ASSERT_EQUAL(p.destroyed, 1u);
     iterate(ctx);
     CU_ASSERT_EQUAL(p.calls, 2u);
+    close(p.fd);
+}
+
+/* The epoll set is the kernel's, shared across fork(): a child that stops
+ * watching an fd in it would stop the parent's watch too, unless it took
+ * a set of its own first (the whole-lamp fuzzer's children). */
+static void a_forked_child_changes_only_its_own_watches(void)
+{
+    struct probe p = { .fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) };
+    int status;
+
+    watch_probe(&p, G_IO_IN);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        /* its own set serves it, and stops watching there only */
+        bool ok = host_io_after_fork(ctx, NULL);
+        signal_fd(p.fd);
+        g_main_context_iteration(ctx, FALSE);
+        ok = ok && p.calls == 1 && host_io_watch_set_events(p.w, 0, NULL);
+        _exit(ok ? 0 : 1);
+    }
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* the child's signal is still there: the parent's watch sees it */
+    g_main_context_iteration(ctx, FALSE);
+    CU_ASSERT_EQUAL(p.calls, 1u);
+    host_io_unwatch(p.w);
     close(p.fd);
 }
 
@@ -317,6 +346,8 @@ int main(void)
     CU_add_test(s, "level_triggered_until_drained_and_silent_after_unwatch",
                 level_triggered_until_drained_and_silent_after_unwatch);
     CU_add_test(s, "no_events_means_not_even_hangup", no_events_means_not_even_hangup);
+    CU_add_test(s, "a_forked_child_changes_only_its_own_watches",
+                a_forked_child_changes_only_its_own_watches);
     CU_add_test(s, "interest_changes_cost_a_system_call_only_when_they_change",
                 interest_changes_cost_a_system_call_only_when_they_change);
     CU_add_test(s, "a_callback_removes_another_ready_watch_and_itself",
