@@ -45,8 +45,10 @@
 #include "medium.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -297,10 +299,31 @@ static bool set_errno_error(GError **error, const char *what)
     return false;
 }
 
+/* Runs that start together (the fuzz suite's tests in parallel on a fresh
+ * build) make the template and the cloud peer's certificate in turn: two
+ * provisioning at once would each enter the lamp's key in the fleet's
+ * registry and the template kept could hold the other's, and a certificate
+ * and its key could come from two runs.  Returns the lock's descriptor
+ * (closing it releases the lock), or -1. */
+static int template_lock(GError **error)
+{
+    g_autofree char *path = g_strdup_printf("%s.lock", LAMP_FUZZ_TEMPLATE);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+    if (fd < 0)
+        return set_errno_error(error, path), -1;
+    if (flock(fd, LOCK_EX) != 0) {
+        set_errno_error(error, path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /* Provisioning makes new keys each time (host entropy), and their
  * certificates' lengths show in the heap: the first run provisions the
  * lamp and keeps it as template, and every run starts from that, so that
- * an input runs the same in each process. */
+ * an input runs the same in each process (called under template_lock). */
 static bool ensure_template(struct lamp_harness *h, const char *template, GError **error)
 {
     g_autofree char *dir = g_build_filename(h->state_dir, "provision", NULL);
@@ -424,6 +447,7 @@ struct lamp_harness *lamp_harness_boot(GError **error)
     g_autofree char *elf = g_build_filename(LAMPSIM_FIRMWARE_DIR, "app.elf", NULL);
     g_autoptr(GString) why = g_string_new(NULL);
     struct machine_stats stats;
+    int lock;
 
     g_queue_init(&h->last_lines);
     h->medium = ble_medium_new();
@@ -432,13 +456,18 @@ struct lamp_harness *lamp_harness_boot(GError **error)
     if (!h->state_dir || !guest_heap_locate(elf, &h->heap, error) ||
         !net_env_add_ap(h->env, AP_SSID, AP_PASS, error))
         goto fail;
-    if (!make_lamp(h, error))
+    if ((lock = template_lock(error)) < 0)
         goto fail;
+    if (!make_lamp(h, error)) {
+        close(lock);
+        goto fail;
+    }
     h->m = lamp_machine(h->lamp);
     /* The server certificate is kept with the template, from a day
      * before the lamp's clock starts. */
     h->peer = cloud_peer_new(LAMPSIM_DEV_FLEET_DIR, h->template,
                              (int64_t)h->wall_clock_s - 86400, error);
+    close(lock);
     if (!h->peer)
         goto fail;
     machine_net_set_connector(h->m, cloud_peer_connect, h->peer);
