@@ -14,12 +14,15 @@ metrics port (lampsim serve's, the entrypoint's default), the sizing.
 
 Output: TAP.  Usage: k8s_manifests.py SOURCE_DIR BUILD_DIR
 """
+import atexit
 import copy
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 try:
     import yaml
@@ -128,11 +131,22 @@ for name in files:
             docs[(d["kind"], d["metadata"]["name"])] = d
     except yaml.YAMLError as e:
         problems.append(f"{name}: {e}")
-secret_out = subprocess.run(
-    ["bash", os.path.join(deploy, "fleet-secret.sh"), os.path.join(build, "firmware", "dev-fleet")],
-    capture_output=True, text=True)
+# A fleet of its own, as fleet-init leaves it: the build's development
+# fleet's registry grows with every lamp the other suites provision, and
+# past 1 MiB fleet-secret.sh rightly refuses it (a Secret's limit).
+fleet_tmp = tempfile.mkdtemp(prefix="k8s-fleet-")
+atexit.register(shutil.rmtree, fleet_tmp, ignore_errors=True)
+fleet_dir = os.path.join(fleet_tmp, "fleet")
+init = subprocess.run([os.path.join(build, "tools", "lampfactory", "lampfactory"), "fleet-init",
+                       "--fleet", fleet_dir], capture_output=True, text=True)
+if init.returncode != 0:
+    secret_out = init
+else:
+    secret_out = subprocess.run(["bash", os.path.join(deploy, "fleet-secret.sh"), fleet_dir],
+                                capture_output=True, text=True)
 if secret_out.returncode != 0:
-    problems.append(f"fleet-secret.sh: exit {secret_out.returncode}: {secret_out.stderr.strip()}")
+    problems.append(f"{'lampfactory fleet-init' if init.returncode else 'fleet-secret.sh'}: exit "
+                    f"{secret_out.returncode}: {secret_out.stderr.strip()}")
 else:
     secret = yaml.safe_load(secret_out.stdout)
     docs[("Secret", secret["metadata"]["name"])] = secret
