@@ -3,6 +3,8 @@
 #include "backoff.h"
 #include "rng.h"
 
+#include "cunit_run.h"
+
 #include <CUnit/Basic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,23 +67,14 @@ static void backoff_ceiling_doubles_up_to_the_max(void)
         CU_ASSERT_EQUAL(backoff_next_ceiling(cases[i].ceiling, cases[i].max), cases[i].want);
 }
 
+static CU_TestInfo backoff_tests[] = {
+    { "backoff_wait_is_half_to_all_of_the_ceiling", backoff_wait_is_half_to_all_of_the_ceiling },
+    { "backoff_wait_without_a_healthy_rng_is_half_and_says_so", backoff_wait_without_a_healthy_rng_is_half_and_says_so },
+    { "backoff_ceiling_doubles_up_to_the_max", backoff_ceiling_doubles_up_to_the_max },
+    CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-    CU_pSuite s;
-
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("backoff", NULL, NULL);
-    CU_add_test(s, "backoff_wait_is_half_to_all_of_the_ceiling",
-                backoff_wait_is_half_to_all_of_the_ceiling);
-    CU_add_test(s, "backoff_wait_without_a_healthy_rng_is_half_and_says_so",
-                backoff_wait_without_a_healthy_rng_is_half_and_says_so);
-    CU_add_test(s, "backoff_ceiling_doubles_up_to_the_max", backoff_ceiling_doubles_up_to_the_max);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    {
-        unsigned failed = CU_get_number_of_failures();
-        CU_cleanup_registry();
-        return failed ? 1 : 0;
-    }
+    return cunit_run_suite("backoff", backoff_tests);
 }

@@ -12,6 +12,8 @@
 
 #include "mbedtls/sha256.h"
 
+#include "cunit_run.h"
+
 #include <CUnit/Basic.h>
 #include <string.h>
 
@@ -265,29 +267,35 @@ static void mqtt_oversize_packet_skipped_whole(void)
     CU_ASSERT_FALSE(c.ping_outstanding);
 }
 
+static CU_TestInfo commission_blob_tests[] = {
+    { "tlvs_table", tlvs_table },
+    { "tlvs_fill_nul_terminated_fields", tlvs_fill_nul_terminated_fields },
+    { "blob_accepted_once_for_its_n", blob_accepted_once_for_its_n },
+    { "blob_refusals", blob_refusals },
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo keystore_read_tests[] = {
+    { "keystore_finds_entries_in_bounds", keystore_finds_entries_in_bounds },
+    { "keystore_refusals", keystore_refusals },
+    { "keystore_entry_longer_than_the_rest_is_not_found", keystore_entry_longer_than_the_rest_is_not_found },
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo mqtt_tests[] = {
+    { "mqtt_table", mqtt_table },
+    { "mqtt_oversize_packet_skipped_whole", mqtt_oversize_packet_skipped_whole },
+    CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-    CU_pSuite s;
-    int failed;
+    CU_SuiteInfo suites[] = {
+        { "commission_blob", NULL, NULL, NULL, NULL, commission_blob_tests },
+        { "keystore_read", NULL, NULL, NULL, NULL, keystore_read_tests },
+        { "mqtt", NULL, NULL, NULL, NULL, mqtt_tests },
+        CU_SUITE_INFO_NULL,
+    };
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("commission_blob", NULL, NULL);
-    CU_add_test(s, "tlvs_table", tlvs_table);
-    CU_add_test(s, "tlvs_fill_nul_terminated_fields", tlvs_fill_nul_terminated_fields);
-    CU_add_test(s, "blob_accepted_once_for_its_n", blob_accepted_once_for_its_n);
-    CU_add_test(s, "blob_refusals", blob_refusals);
-    s = CU_add_suite("keystore_read", NULL, NULL);
-    CU_add_test(s, "keystore_finds_entries_in_bounds", keystore_finds_entries_in_bounds);
-    CU_add_test(s, "keystore_refusals", keystore_refusals);
-    CU_add_test(s, "keystore_entry_longer_than_the_rest_is_not_found",
-                keystore_entry_longer_than_the_rest_is_not_found);
-    s = CU_add_suite("mqtt", NULL, NULL);
-    CU_add_test(s, "mqtt_table", mqtt_table);
-    CU_add_test(s, "mqtt_oversize_packet_skipped_whole", mqtt_oversize_packet_skipped_whole);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = (int)(CU_get_number_of_failures() + CU_get_number_of_suites_failed());
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return cunit_run_suites(suites);
 }

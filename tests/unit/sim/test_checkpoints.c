@@ -7,6 +7,8 @@
  * error in its reason, and leaves an off lamp alone. */
 #include "checkpoints.h"
 
+#include "cunit_run.h"
+
 #include <CUnit/Basic.h>
 #include <string.h>
 
@@ -144,24 +146,15 @@ static void checkpoints_tick_stops_at_its_budget_and_the_next_goes_on(void)
     checkpoints_free(c);
 }
 
+static CU_TestInfo checkpoints_tests[] = {
+    { "checkpoints_save_each_lamp_every_interval", checkpoints_save_each_lamp_every_interval },
+    { "checkpoints_failure_reported_every_interval_until_saved", checkpoints_failure_reported_every_interval_until_saved },
+    { "checkpoints_fleet_handler_switches_a_running_lamp_off_once", checkpoints_fleet_handler_switches_a_running_lamp_off_once },
+    { "checkpoints_tick_stops_at_its_budget_and_the_next_goes_on", checkpoints_tick_stops_at_its_budget_and_the_next_goes_on },
+    CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-    CU_pSuite s;
-
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    s = CU_add_suite("checkpoints", NULL, NULL);
-    CU_add_test(s, "checkpoints_save_each_lamp_every_interval",
-                checkpoints_save_each_lamp_every_interval);
-    CU_add_test(s, "checkpoints_failure_reported_every_interval_until_saved",
-                checkpoints_failure_reported_every_interval_until_saved);
-    CU_add_test(s, "checkpoints_fleet_handler_switches_a_running_lamp_off_once",
-                checkpoints_fleet_handler_switches_a_running_lamp_off_once);
-    CU_add_test(s, "checkpoints_tick_stops_at_its_budget_and_the_next_goes_on",
-                checkpoints_tick_stops_at_its_budget_and_the_next_goes_on);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return cunit_run_suite("checkpoints", checkpoints_tests);
 }
