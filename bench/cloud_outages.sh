@@ -57,6 +57,20 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 say() { echo "  $*"; }
 # result KEY VALUE: a figure for the summary ($work/results), echoed
 result() { echo "$1: $2" >> "$work/results"; }
+# say_reconnect_peak WHO RATEFILE OUTAGE_S SEED RESULT: the fleet's
+# reconnection wave after a broker outage (RATEFILE: connections a second),
+# its peak against the fleet, the first boot's peak ($peak0) and what the
+# jitter alone predicts (outage_predict_peak); the peak goes to the summary.
+say_reconnect_peak() {
+    local peak secs total pred last
+    read -r peak secs total < <(outage_peak < "$2")
+    read -r pred last < <(outage_predict_peak "$n" "$3" "$4")
+    say "$1 accepted $total lamp connections over $secs s, peak $peak a second" \
+        "($(awk -v p="$peak" -v n="$n" 'BEGIN { printf "%.1f", 100 * p / n }') % of the fleet;" \
+        "x$(awk -v a="$peak" -v b="$peak0" 'BEGIN { printf "%.2f", b ? a / b : 0 }') the first boot's peak);" \
+        "the jitter alone predicts $pred a second, all back within $last s"
+    result "$5" "$peak"
+}
 
 echo "== host: $(nproc) CPUs; N=$n lamps, K=$k lamps faulting a time, unreachable ${unreachable}s, OTA to $n_ota"
 "$build/tools/lampfactory/lampfactory" sign --fleet "$fw/dev-fleet" --version 1.0.1 --epoch 1 \
@@ -123,13 +137,7 @@ say "the broker took connections again $(secs "$tk" "$tu") s after the kill; all
 result broker_kill_back_s "$took"
 say "lamps late for want of host CPU since the kill: $(awk -v a="$lag0" -v b="$(metric lampsim_host_lag_seconds_total)" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / n }') s a lamp (docs/metrics.md)"
 outage_cloud_log 2 | outage_connects_per_s > "$work/rate.kill"
-read -r peak1 secs1 total1 < <(outage_peak < "$work/rate.kill")
-read -r pred1 last1 < <(outage_predict_peak "$n" "$(secs "$tk" "$tu")" 1)
-say "the restarted broker accepted $total1 lamp connections over $secs1 s, peak $peak1 a second" \
-    "($(awk -v p="$peak1" -v n="$n" 'BEGIN { printf "%.1f", 100 * p / n }') % of the fleet;" \
-    "x$(awk -v a="$peak1" -v b="$peak0" 'BEGIN { printf "%.2f", b ? a / b : 0 }') the first boot's peak);" \
-    "the jitter alone predicts $pred1 a second, all back within $last1 s"
-result broker_kill_peak_per_s "$peak1"
+say_reconnect_peak "the restarted broker" "$work/rate.kill" "$(secs "$tk" "$tu")" 1 broker_kill_peak_per_s
 sleep 10 # the last lamps' reports
 outage_cloud_log 1 | outage_faults_heard > "$work/heard1"
 check_faults crash_before_kill "$work/crash1" "$work/heard1" '"reason":"write-flash"'
@@ -156,13 +164,7 @@ took=$(outage_wait_online "$n" 1800) || took="timeout ($(online) of $n online)"
 say "reachable again after $(secs "$td" "$tu") s; all $n online $took s later"
 result unreachable_back_s "$took"
 outage_cloud_log "$run2" "$skip2" | outage_connects_per_s > "$work/rate.unreach"
-read -r peak2 secs2 total2 < <(outage_peak < "$work/rate.unreach")
-read -r pred2 last2 < <(outage_predict_peak "$n" "$(secs "$td" "$tu")" 2)
-say "the broker accepted $total2 lamp connections over $secs2 s, peak $peak2 a second" \
-    "($(awk -v p="$peak2" -v n="$n" 'BEGIN { printf "%.1f", 100 * p / n }') % of the fleet;" \
-    "x$(awk -v a="$peak2" -v b="$peak0" 'BEGIN { printf "%.2f", b ? a / b : 0 }') the first boot's peak);" \
-    "the jitter alone predicts $pred2 a second, all back within $last2 s"
-result unreachable_peak_per_s "$peak2"
+say_reconnect_peak "the broker" "$work/rate.unreach" "$(secs "$td" "$tu")" 2 unreachable_peak_per_s
 sleep 10
 outage_cloud_log "$run2" "$skip" | outage_faults_heard > "$work/heard2"
 check_faults crash_while_unreachable "$work/crash2" "$work/heard2" '"reason":"write-flash"'
